@@ -1,0 +1,288 @@
+import path from 'node:path';
+import { loadConfig } from './config/load.js';
+import type { LoadedConfig } from './config/types.js';
+import { ConfigError, NotFoundError, UsageError } from './errors.js';
+import { DEFAULT_LIMITS, parseConfigFile, type ConfigDocument, type ParsedFile } from './parse/documents.js';
+import { evaluateDocument, prepareRules, WAIVER_RULE } from './policy/evaluate.js';
+import { compileWaivers, type CompiledWaiver } from './policy/waivers.js';
+import { decideExitCode } from './report/exit-code.js';
+import { SEVERITIES, type FailOn, type Finding, type Report, type ReportError, type ReportSource, type Severity } from './report/types.js';
+import { loadBuiltinRules, loadRuleFiles, mergeRules } from './rules/load.js';
+import type { Rule } from './rules/types.js';
+import { findRepo } from './source/find-repo.js';
+import type { GitCache } from './source/git.js';
+import { createSelection, toRepoPaths } from './source/select.js';
+import type { Repo, Snapshot } from './source/types.js';
+import { blobOid, readWorktree } from './source/worktree.js';
+import { TOOL_VERSION } from './version.js';
+
+/** Which snapshot of the repository to read configs from. */
+export type SourceSpec = { mode: 'worktree' } | { mode: 'index' } | { mode: 'commit'; ref: string };
+
+export interface Progress {
+  phase: 'reading' | 'checking';
+  done: number;
+  total: number;
+}
+
+/** Options of a check run; every field is optional but `cwd`. */
+export interface CheckOptions {
+  /** Folder the command runs in; path arguments are relative to it. */
+  cwd: string;
+  /** `-C`: a folder inside the repository (default: cwd). */
+  repoDir?: string;
+  /** Limit the scan to these files or folders. */
+  paths?: string[];
+  source?: SourceSpec;
+  /** Only files that differ from the merge-base with this revision. */
+  changedSince?: string;
+  /** Extra rule files or folders (relative to cwd). */
+  rules?: string[];
+  only?: string[];
+  skip?: string[];
+  failOn?: FailOn;
+  /** false ignores `aiops-guard.io/ignore.*` annotations. */
+  inlineWaivers?: boolean;
+  configFile?: string;
+  allowJsConfig?: boolean;
+  /** Today, for waiver expiry (tests fix it). */
+  now?: Date;
+  onProgress?: (p: Progress) => void;
+}
+
+export interface RuleSetup {
+  rules: Rule[];
+  all: Rule[];
+}
+
+/** Built-in rules, plus the config's and the command line's, filtered by only/skip. */
+export async function setupRules(repo: Repo, loaded: LoadedConfig, options: Pick<CheckOptions, 'cwd' | 'rules' | 'only' | 'skip'>): Promise<RuleSetup> {
+  const extra = [
+    ...(loaded.config.rules ?? []).map((p) => path.resolve(repo.dir, p)),
+    ...(options.rules ?? []).map((p) => path.resolve(options.cwd, p)),
+  ];
+  const all = mergeRules([await loadBuiltinRules(), await loadRuleFiles(extra)]);
+  const ids = new Set(all.map((r) => r.id));
+  const check = (list: string[] | undefined, from: 'flag' | 'config', name: string) => {
+    for (const id of list ?? []) {
+      if (ids.has(id)) continue;
+      const msg = `unknown rule id "${id}" in ${from === 'flag' ? `--${name}` : `"${name}" of ${loaded.filepath}`}`;
+      const hint = 'see the ids with: aiops-guard rules list';
+      throw from === 'flag' ? new UsageError(msg, hint) : new ConfigError(msg, hint);
+    }
+  };
+  check(options.only, 'flag', 'only');
+  check(options.skip, 'flag', 'skip');
+  check(loaded.config.only, 'config', 'only');
+  check(loaded.config.skip, 'config', 'skip');
+  const only = options.only?.length ? options.only : loaded.config.only;
+  const skip = new Set([...(loaded.config.skip ?? []), ...(options.skip ?? [])]);
+  const rules = all.filter((r) => (!only?.length || only.includes(r.id)) && !skip.has(r.id));
+  return { rules, all };
+}
+
+async function readSnapshot(repo: Repo, spec: SourceSpec, wanted: (r: string) => boolean, wantDir: (r: string) => boolean, cache: GitCache): Promise<Snapshot> {
+  if (spec.mode === 'worktree') return readWorktree(repo, wanted, wantDir);
+  const git = await import('./source/git.js');
+  if (spec.mode === 'index') return git.readIndexSnapshot(repo, wanted, cache);
+  return git.readCommitSnapshot(repo, spec.ref, wanted, wantDir, cache);
+}
+
+/** Keeps the files whose content differs from the merge-base of the snapshot's commit and `rev`. */
+async function filterChangedSince(repo: Repo, snapshot: Snapshot, rev: string, cache: GitCache): Promise<{ mergeBase: string }> {
+  const git = await import('./source/git.js');
+  const other = await git.resolveRevision(repo, rev, cache);
+  const ours = snapshot.commit ?? (await git.resolveHead(repo, cache));
+  if (!ours) throw new NotFoundError('--changed-since needs a commit to compare from, and this repository has none yet');
+  const mergeBase = await git.findMergeBase(repo, ours, other, cache);
+  if (!mergeBase) throw new NotFoundError(`no common ancestor between ${rev} and ${snapshot.ref ?? 'HEAD'}`, 'give a revision that shares history with the checked one');
+  const base = await git.listTreeOids(repo, mergeBase, cache);
+  const kept = [];
+  for (const f of snapshot.files) {
+    const oid = f.oid ?? blobOid(await f.read());
+    if (base.get(f.path) !== oid) kept.push(f);
+  }
+  snapshot.files = kept;
+  return { mergeBase };
+}
+
+/** Reads and parses files, a bounded number at a time. */
+async function parseFiles(snapshot: Snapshot, maxFileBytes: number, onProgress?: (p: Progress) => void): Promise<ParsedFile[]> {
+  const limits = { ...DEFAULT_LIMITS, maxFileBytes };
+  const out: ParsedFile[] = new Array(snapshot.files.length);
+  const total = snapshot.files.length;
+  let next = 0;
+  let done = 0;
+  const worker = async () => {
+    while (next < total) {
+      const i = next++;
+      const f = snapshot.files[i]!;
+      let bytes: Uint8Array;
+      try {
+        bytes = await f.read();
+      } catch (err) {
+        const msg = err instanceof Error ? err.message : String(err);
+        out[i] = { file: f.path, documents: [], failure: { message: `cannot read file: ${msg}`, line: 1, column: 1 } };
+        continue;
+      }
+      out[i] = parseConfigFile(f.path, bytes, limits);
+      if (++done % 100 === 0) onProgress?.({ phase: 'reading', done, total });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(16, total) }, worker));
+  return out;
+}
+
+export function parseErrorFinding(p: ParsedFile): Finding {
+  const f = p.failure!;
+  return {
+    ruleId: 'parse-error',
+    severity: 'critical',
+    title: 'File cannot be parsed',
+    message: f.message,
+    file: p.file,
+    line: f.line,
+    column: f.column,
+    endLine: f.line,
+    endColumn: f.column,
+    pointer: '',
+    documentIndex: 0,
+    resource: null,
+    remediation: 'Fix the file so it parses as YAML 1.1 or JSON; a file that cannot be read is never counted as clean.',
+    suppressed: null,
+  };
+}
+
+/** Config waivers that waive nothing: no reason, or past their expiry date. */
+function invalidConfigWaivers(waivers: readonly CompiledWaiver[], loaded: LoadedConfig, repo: Repo): Finding[] {
+  const file = loaded.filepath ? path.relative(repo.dir, loaded.filepath).split(path.sep).join('/') : '.aiopsrc.json';
+  const out: Finding[] = [];
+  for (const w of waivers) {
+    const problems: string[] = [];
+    if (!w.waiver.reason?.trim()) problems.push('has no reason');
+    if (w.expired) problems.push(`expired on ${w.waiver.expires}`);
+    if (problems.length === 0) continue;
+    const pointer = `/waivers/${w.index}`;
+    const at = loaded.locate(pointer);
+    out.push({
+      ruleId: WAIVER_RULE.id,
+      severity: WAIVER_RULE.severity,
+      title: WAIVER_RULE.title,
+      message: `Waiver for "${w.waiver.rule}" ${problems.join(' and ')}, so it waives nothing`,
+      file,
+      line: at.line,
+      column: at.column,
+      endLine: at.line,
+      endColumn: at.column,
+      pointer,
+      documentIndex: 0,
+      resource: null,
+      remediation: 'Give every waiver a "reason"; renew or remove an expired waiver once the finding is fixed or re-reviewed.',
+      suppressed: null,
+    });
+  }
+  return out;
+}
+
+export function compareFindings(a: Finding, b: Finding): number {
+  if (a.file !== b.file) return a.file < b.file ? -1 : 1;
+  return a.line - b.line || a.column - b.column || (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0);
+}
+
+export function countBySeverity(findings: readonly Finding[]): Record<Severity, number> {
+  const counts = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
+  for (const f of findings) if (!f.suppressed) counts[f.severity]++;
+  return counts;
+}
+
+/** Everything a check produced, before it is shaped into a Report. */
+export interface CheckResult {
+  repo: Repo;
+  source: ReportSource;
+  files: ParsedFile[];
+  documents: ConfigDocument[];
+  findings: Finding[];
+  errors: ReportError[];
+  rules: Rule[];
+  failOn: FailOn;
+  config: LoadedConfig;
+}
+
+/** Runs `check`: reads the chosen snapshot, parses it, evaluates the rules. */
+export async function runCheckPipeline(options: CheckOptions): Promise<CheckResult> {
+  const repo = findRepo(options.repoDir ? path.resolve(options.cwd, options.repoDir) : options.cwd);
+  const loaded = await loadConfig({ searchFrom: repo.dir, file: options.configFile, allowJs: options.allowJsConfig });
+  const { config } = loaded;
+  const { rules, all } = await setupRules(repo, loaded, options);
+  const spec = options.source ?? { mode: 'worktree' };
+  const base = options.repoDir ? path.resolve(options.cwd, options.repoDir) : options.cwd;
+  const selection = createSelection({ include: config.include, exclude: config.exclude, paths: toRepoPaths(repo.dir, base, options.paths ?? []) });
+  const cache: GitCache = {};
+  const snapshot = await readSnapshot(repo, spec, selection.wanted, selection.wantDir, cache);
+  const missing = selection.unmatched();
+  if (missing.length > 0) {
+    const where = spec.mode === 'worktree' ? 'the working tree' : spec.mode === 'index' ? 'the index (staged files)' : `commit ${spec.ref}`;
+    throw new NotFoundError(`path not found in ${where}: ${missing.join(', ')}`, 'check the paths given on the command line');
+  }
+  const source: ReportSource = { repo: repo.dir, mode: snapshot.mode, ref: snapshot.ref, commit: snapshot.commit };
+  if (options.changedSince) {
+    const { mergeBase } = await filterChangedSince(repo, snapshot, options.changedSince, cache);
+    source.changedSince = { rev: options.changedSince, mergeBase };
+  }
+
+  const files = await parseFiles(snapshot, config.maxFileBytes ?? DEFAULT_LIMITS.maxFileBytes, options.onProgress);
+  const now = options.now ?? new Date();
+  const waivers = compileWaivers(config.waivers ?? [], now);
+  const policy = {
+    severity: config.severity,
+    inlineWaivers: options.inlineWaivers ?? config.inlineWaivers ?? true,
+    waivers,
+    knownRuleIds: new Set(all.map((r) => r.id)),
+  };
+  const prepared = prepareRules(rules);
+  const findings: Finding[] = [];
+  const documents: ConfigDocument[] = [];
+  for (const file of files) {
+    if (file.failure) {
+      findings.push(parseErrorFinding(file));
+      continue;
+    }
+    for (const doc of file.documents) {
+      documents.push(doc);
+      findings.push(...evaluateDocument(doc, prepared, policy));
+    }
+  }
+  options.onProgress?.({ phase: 'checking', done: files.length, total: files.length });
+  findings.push(...invalidConfigWaivers(waivers, loaded, repo));
+  findings.sort(compareFindings);
+  const errors: ReportError[] = snapshot.skipped.map((s) => ({ code: s.code, file: s.path, line: null, message: s.message }));
+  const failOn = options.failOn ?? config.failOn ?? 'high';
+  return { repo, source, files, documents, findings, errors, rules, failOn, config: loaded };
+}
+
+/** Shapes a check result into the versioned JSON report. */
+export function buildReport(result: CheckResult): Report {
+  const { findings, failOn } = result;
+  return {
+    version: 1,
+    tool: { name: 'aiops-guard', version: TOOL_VERSION },
+    source: result.source,
+    summary: {
+      files: result.files.length,
+      documents: result.documents.length,
+      rules: result.rules.length,
+      findings: countBySeverity(findings),
+      suppressed: findings.filter((f) => f.suppressed).length,
+      drifted: 0,
+      failOn,
+      exitCode: decideExitCode(findings, failOn, 0),
+    },
+    findings,
+    errors: result.errors,
+  };
+}
+
+/** `aiops-guard check` as a library call: the Report of one run. */
+export async function runCheck(options: CheckOptions): Promise<Report> {
+  return buildReport(await runCheckPipeline(options));
+}

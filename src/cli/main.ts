@@ -1,0 +1,106 @@
+import { Command, CommanderError, Option } from 'commander';
+import { GuardError } from '../errors.js';
+import { EXIT } from '../report/exit-code.js';
+import { SEVERITIES } from '../report/types.js';
+import { TOOL_VERSION } from '../version.js';
+
+/** Options shared by the commands that read configs from the repository. */
+export interface SourceFlags {
+  repo?: string;
+  ref?: string;
+  staged?: boolean;
+  changedSince?: string;
+  rules?: string[];
+  only?: string;
+  skip?: string;
+  format: string;
+  output?: string;
+  failOn?: string;
+  inlineWaivers: boolean;
+  config?: string;
+  allowJsConfig?: boolean;
+  color: boolean;
+  quiet?: boolean;
+  progress: boolean;
+  debug?: boolean;
+}
+
+function addSourceOptions(cmd: Command): Command {
+  return cmd
+    .option('-C, --repo <dir>', 'repository to check (default: the git root above the current folder)')
+    .option('--ref <rev>', 'check the configs of a commit, branch or tag (read from git objects)')
+    .option('--staged', 'check exactly what is staged (the index), as the pre-commit hook does')
+    .option('--changed-since <rev>', 'only files that differ from the merge-base with <rev>')
+    .option('-r, --rules <path...>', 'extra rule files or folders')
+    .option('--only <ids>', 'run only these rule ids (comma-separated)')
+    .option('--skip <ids>', 'skip these rule ids (comma-separated)')
+    .option('-f, --format <format>', 'text | json', 'text')
+    .option('-o, --output <file>', 'write the report to a file; the terminal gets a summary')
+    .addOption(new Option('--fail-on <severity>', 'lowest severity that fails the run (default: high)').choices([...SEVERITIES, 'never']))
+    .option('--no-inline-waivers', 'ignore aiops-guard.io/ignore.<rule> annotations')
+    .option('--config <file>', 'config file (default: .aiopsrc* or package.json#aiops at the repository root)')
+    .option('--allow-js-config', 'allow a JS/TS config (it runs code from the repository)')
+    .option('--no-color', 'no colours')
+    .option('-q, --quiet', 'print nothing when clean; no summary line')
+    .option('--no-progress', 'no spinner')
+    .option('--debug', 'show stack traces of internal errors');
+}
+
+export function buildProgram(): Command {
+  const program = new Command('aiops-guard')
+    .description('Policy-and-drift checker for GitOps repositories that run AI/ML and platform workloads')
+    .version(TOOL_VERSION, '-V, --version')
+    .exitOverride()
+    .showSuggestionAfterError()
+    .showHelpAfterError('(run with --help for usage)');
+
+  addSourceOptions(program.command('check').description('validate configs against the rules').argument('[paths...]', 'limit the scan to these files or folders'))
+    .addHelpText('after', '\nExit codes: 0 clean, 1 findings at or above --fail-on, 64 usage, 66 not found, 78 config error.')
+    .action(async (paths: string[], flags: SourceFlags) => {
+      const { runCheckCommand } = await import('./commands/check.js');
+      process.exitCode = await runCheckCommand(paths, flags);
+    });
+
+  program
+    .command('demo')
+    .description('run a check on a bundled example repository (no set-up)')
+    .option('-f, --format <format>', 'text | json', 'text')
+    .option('--keep', 'keep the example repository and print where it is')
+    .option('--no-color', 'no colours')
+    .option('--no-progress', 'no spinner')
+    .option('--debug', 'show stack traces of internal errors')
+    .action(async (flags: { format: string; keep?: boolean; color: boolean; progress: boolean }) => {
+      const { runDemoCommand } = await import('./commands/demo.js');
+      process.exitCode = await runDemoCommand(flags);
+    });
+  return program;
+}
+
+/** The CLI entry: parses argv, runs the command, turns every error into a message and an exit code. */
+export async function main(argv: string[]): Promise<void> {
+  const debug = argv.includes('--debug');
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (err) {
+    process.exitCode = reportError(err, debug);
+  }
+}
+
+function reportError(err: unknown, debug: boolean): number {
+  if (err instanceof CommanderError) {
+    // commander has printed its message already.
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT.clean;
+    if (err.code === 'commander.executeSubCommandAsync') return err.exitCode;
+    return EXIT.usage;
+  }
+  if (err instanceof GuardError) {
+    process.stderr.write(`aiops-guard: ${err.message}\n`);
+    if (err.hint) process.stderr.write(`  hint: ${err.hint}\n`);
+    if (debug && err.stack) process.stderr.write(err.stack + '\n');
+    return err.exitCode;
+  }
+  const e = err instanceof Error ? err : new Error(String(err));
+  process.stderr.write(`aiops-guard: internal error: ${e.message}\n`);
+  process.stderr.write(debug ? `${e.stack}\n` : '  hint: this is a bug; run again with --debug for the stack trace and report it\n');
+  return EXIT.internal;
+}

@@ -1,0 +1,167 @@
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node, type Tags } from 'yaml';
+import type { ResourceId } from '../report/types.js';
+import { identifyResource, isRecord } from './identity.js';
+import { parsePointer } from './pointer.js';
+
+/** A 1-based source range. */
+export interface SourceRange {
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+}
+
+/** One configuration object: a YAML/JSON document, or one item of a kubectl List. */
+export interface ConfigDocument {
+  file: string;
+  /** Index of the YAML document within the file, 0-based. */
+  index: number;
+  /** "" for a whole document; "/items/N" for an item unwrapped from a List. */
+  basePointer: string;
+  data: unknown;
+  id: ResourceId | null;
+  /** Maps a pointer relative to `data` to the nearest existing node's range in the file. */
+  locate(pointer: string): SourceRange;
+}
+
+export interface ParseFailure {
+  message: string;
+  line: number;
+  column: number;
+}
+
+export interface ParsedFile {
+  file: string;
+  documents: ConfigDocument[];
+  /** Set when the file cannot be read as configuration; its documents are then empty. */
+  failure: ParseFailure | null;
+}
+
+export interface ParseLimits {
+  /** Files larger than this are a parse error, not a silent skip. */
+  maxFileBytes: number;
+  /** Alias expansions allowed per document (billion-laughs guard). */
+  maxAliasCount: number;
+}
+
+export const DEFAULT_LIMITS: ParseLimits = { maxFileBytes: 5 * 1024 * 1024, maxAliasCount: 100 };
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Kubernetes decodes YAML 1.1 (go-yaml v2): `yes`/`on` are booleans and `0755` is octal.
+ * It does not turn timestamps into dates, so neither do we.
+ */
+const YAML_OPTIONS = {
+  version: '1.1' as const,
+  uniqueKeys: true,
+  prettyErrors: false,
+  customTags: (tags: Tags): Tags => tags.filter((t) => typeof t === 'string' || t.tag !== 'tag:yaml.org,2002:timestamp'),
+};
+
+function failed(file: string, message: string, line = 1, column = 1): ParsedFile {
+  return { file, documents: [], failure: { message, line, column } };
+}
+
+/** Parses a YAML or JSON file into documents, unwrapping kubectl Lists. Never throws on bad input. */
+export function parseConfigFile(file: string, bytes: Uint8Array, limits: ParseLimits = DEFAULT_LIMITS): ParsedFile {
+  if (bytes.length > limits.maxFileBytes) {
+    const mb = (n: number) => (n / 1024 / 1024).toFixed(1);
+    return failed(
+      file,
+      `file is ${mb(bytes.length)} MB, over the ${mb(limits.maxFileBytes)} MB limit; exclude it or raise maxFileBytes in .aiopsrc.json`,
+    );
+  }
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch {
+    const at = firstInvalidUtf8(bytes);
+    return failed(file, 'file is not valid UTF-8; save it as UTF-8', at.line, at.column);
+  }
+  return parseConfigText(file, text, limits);
+}
+
+export function parseConfigText(file: string, text: string, limits: ParseLimits = DEFAULT_LIMITS): ParsedFile {
+  const lineCounter = new LineCounter();
+  const parsed = parseAllDocuments(text, { ...YAML_OPTIONS, lineCounter });
+  const yamlDocs: Document.Parsed[] = Array.isArray(parsed) ? parsed : [];
+  const documents: ConfigDocument[] = [];
+  for (let index = 0; index < yamlDocs.length; index++) {
+    const doc = yamlDocs[index]!;
+    const error = doc.errors[0];
+    if (error) {
+      const pos = lineCounter.linePos(error.pos[0]);
+      return failed(file, describeYamlError(error.code, error.message), pos.line, pos.col);
+    }
+    if (doc.contents === null) continue;
+    let data: unknown;
+    try {
+      data = doc.toJS({ maxAliasCount: limits.maxAliasCount });
+    } catch (err) {
+      const pos = lineCounter.linePos(doc.contents.range[0]);
+      const msg = err instanceof Error ? err.message : String(err);
+      return failed(file, `document ${index + 1} cannot be expanded: ${msg}`, pos.line, pos.col);
+    }
+    if (data === null || data === undefined) continue;
+    const locate = (base: string) => (pointer: string) => locateNode(doc, lineCounter, base + pointer);
+    if (isRecord(data) && typeof data.kind === 'string' && data.kind.endsWith('List') && Array.isArray(data.items)) {
+      data.items.forEach((item, i) => {
+        const basePointer = `/items/${i}`;
+        documents.push({ file, index, basePointer, data: item, id: identifyResource(item), locate: locate(basePointer) });
+      });
+      continue;
+    }
+    documents.push({ file, index, basePointer: '', data, id: identifyResource(data), locate: locate('') });
+  }
+  return { file, documents, failure: null };
+}
+
+function describeYamlError(code: string, message: string): string {
+  const first = message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+  if (code === 'DUPLICATE_KEY') return `${first}: a duplicate key hides the first value (Kubernetes keeps one of them); remove one`;
+  return first;
+}
+
+/** Finds the node at `pointer`, or its nearest existing parent, and returns its range. */
+function locateNode(doc: Document.Parsed, lc: LineCounter, pointer: string): SourceRange {
+  let node: Node | null = doc.contents;
+  for (const seg of parsePointer(pointer)) {
+    const next = childOf(doc, node, seg);
+    if (!next) break;
+    node = next;
+  }
+  const range = node?.range ?? [0, 0, 0];
+  const start = lc.linePos(range[0]);
+  const end = lc.linePos(Math.max(range[0], range[1]));
+  return { line: start.line, column: start.col, endLine: end.line, endColumn: end.col };
+}
+
+function childOf(doc: Document.Parsed, node: Node | null, seg: string): Node | null {
+  let cur: unknown = node;
+  if (isAlias(cur)) cur = cur.resolve(doc);
+  if (isMap(cur)) {
+    for (const pair of cur.items) {
+      const key = isScalar(pair.key) ? pair.key.value : pair.key;
+      if (String(key) === seg) return (pair.value as Node | null) ?? (pair.key as Node);
+    }
+    return null;
+  }
+  if (isSeq(cur)) return (cur.items[Number(seg)] as Node | undefined) ?? null;
+  return null;
+}
+
+function firstInvalidUtf8(bytes: Uint8Array): { line: number; column: number } {
+  let line = 1;
+  for (let start = 0; start < bytes.length; line++) {
+    const nl = bytes.indexOf(0x0a, start);
+    const end = nl === -1 ? bytes.length : nl;
+    try {
+      utf8.decode(bytes.subarray(start, end));
+    } catch {
+      return { line, column: 1 };
+    }
+    start = end + 1;
+  }
+  return { line: 1, column: 1 };
+}

@@ -1,0 +1,34 @@
+import type { ResourceId } from '../report/types.js';
+
+/** The API group of an apiVersion: "apps/v1" → "apps", "v1" → "" (core). */
+export function groupOf(apiVersion: string): string {
+  const slash = apiVersion.indexOf('/');
+  return slash === -1 ? '' : apiVersion.slice(0, slash);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A resource identity for a Kubernetes-shaped document (one with apiVersion and kind), else null. */
+export function identifyResource(data: unknown): ResourceId | null {
+  if (!isRecord(data)) return null;
+  const { apiVersion, kind, metadata } = data;
+  if (typeof apiVersion !== 'string' || typeof kind !== 'string') return null;
+  const meta = isRecord(metadata) ? metadata : {};
+  return {
+    group: groupOf(apiVersion),
+    kind,
+    namespace: typeof meta.namespace === 'string' ? meta.namespace : null,
+    name: typeof meta.name === 'string' ? meta.name : null,
+  };
+}
+
+/** "apps/Deployment web/api": how a resource is named in messages and waiver globs. */
+export function formatResource(id: ResourceId): string {
+  const kind = id.group ? `${id.group}/${id.kind}` : id.kind;
+  const where = id.namespace ? `${id.namespace}/` : '';
+  return `${kind} ${where}${id.name ?? '(unnamed)'}`;
+}
+
+export { isRecord };

@@ -1,0 +1,26 @@
+/** JSON pointers (RFC 6901): the one path notation of rules, findings and drift. */
+
+export function parsePointer(pointer: string): string[] {
+  if (pointer === '') return [];
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+}
+
+export function joinPointer(base: string, ...segments: (string | number)[]): string {
+  let out = base;
+  for (const s of segments) out += '/' + String(s).replace(/~/g, '~0').replace(/\//g, '~1');
+  return out;
+}
+
+/** The value at `pointer` in `data`, or undefined. */
+export function getAtPointer(data: unknown, pointer: string): unknown {
+  let cur: unknown = data;
+  for (const seg of parsePointer(pointer)) {
+    if (Array.isArray(cur)) cur = cur[Number(seg)];
+    else if (typeof cur === 'object' && cur !== null) cur = (cur as Record<string, unknown>)[seg];
+    else return undefined;
+  }
+  return cur;
+}

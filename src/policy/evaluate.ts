@@ -1,0 +1,137 @@
+import picomatch from 'picomatch';
+import type { ConfigDocument } from '../parse/documents.js';
+import { formatResource, isRecord } from '../parse/identity.js';
+import { getAtPointer, parsePointer } from '../parse/pointer.js';
+import type { Finding, Severity, Suppression } from '../report/types.js';
+import { expandTargets, resolveInstancePath, type TargetInstance } from '../rules/targets.js';
+import type { Rule } from '../rules/types.js';
+import { maskSecret, renderMessage, showValue } from './message.js';
+import { ANNOTATION_PREFIX, annotationWaiver, configSuppression, type CompiledWaiver } from './waivers.js';
+
+export interface PolicyOptions {
+  /** Per-rule severity overrides from config. */
+  severity?: Record<string, Severity>;
+  /** Honour `aiops-guard.io/ignore.<rule>` annotations (off with --no-inline-waivers). */
+  inlineWaivers: boolean;
+  waivers: readonly CompiledWaiver[];
+  /** Every rule id loaded (before only/skip), to report annotations that name no rule. */
+  knownRuleIds: ReadonlySet<string>;
+}
+
+interface PreparedRule {
+  rule: Rule;
+  kinds: Set<string> | null;
+  groups: Set<string> | null;
+  files: ((path: string) => boolean) | null;
+}
+
+export const WAIVER_RULE = { id: 'waiver-invalid', title: 'Waiver is not valid', severity: 'medium' as Severity };
+
+/** Precomputes each rule's match predicates once per run. */
+export function prepareRules(rules: readonly Rule[]): PreparedRule[] {
+  return rules.map((rule) => ({
+    rule,
+    kinds: rule.match?.kinds ? new Set(rule.match.kinds) : null,
+    groups: rule.match?.apiGroups ? new Set(rule.match.apiGroups) : null,
+    files: rule.match?.files ? picomatch(rule.match.files, { dot: true }) : null,
+  }));
+}
+
+function matches(p: PreparedRule, doc: ConfigDocument): boolean {
+  if (p.kinds && (!doc.id || !p.kinds.has(doc.id.kind))) return false;
+  if (p.groups && (!doc.id || !p.groups.has(doc.id.group))) return false;
+  if (p.files && !p.files(doc.file)) return false;
+  return true;
+}
+
+function baseFinding(doc: ConfigDocument, pointer: string): Omit<Finding, 'ruleId' | 'severity' | 'title' | 'message' | 'remediation' | 'suppressed'> {
+  const range = doc.locate(pointer);
+  return { file: doc.file, ...range, pointer: doc.basePointer + pointer, documentIndex: doc.index, resource: doc.id };
+}
+
+/** Evaluates every matching rule on one document and applies waivers. */
+export function evaluateDocument(doc: ConfigDocument, rules: readonly PreparedRule[], options: PolicyOptions): Finding[] {
+  const findings: Finding[] = [];
+  const targets = new Map<string, TargetInstance[]>();
+  // Pod-level problems seen through several containers ($pod) are reported once.
+  const reported = new Set<string>();
+  for (const p of rules) {
+    if (!matches(p, doc)) continue;
+    const { rule } = p;
+    const target = rule.target ?? 'document';
+    let instances = targets.get(target);
+    if (!instances) targets.set(target, (instances = expandTargets(doc.data, target)));
+    for (const inst of instances) {
+      if (rule.validate(inst.value)) continue;
+      const errors = rule.validate.errors ?? [];
+      // The last error is the outermost keyword that failed (anyOf/not report after their branches).
+      const instancePath = errors.length ? errors[errors.length - 1]!.instancePath : '';
+      const pointer = resolveInstancePath(inst, instancePath);
+      const key = `${rule.id}\u0000${pointer}`;
+      if (reported.has(key)) continue;
+      reported.add(key);
+      const offending = getAtPointer(doc.data, pointer);
+      const context = {
+        ...(isRecord(inst.value) ? inst.value : {}),
+        $value: showValue(offending),
+        $field: parsePointer(pointer).pop() ?? '',
+        $masked: maskSecret(offending),
+        $container: inst.container ?? '',
+        $resource: doc.id ? formatResource(doc.id) : doc.file,
+        $kind: doc.id?.kind ?? '',
+        $name: doc.id?.name ?? '',
+        $namespace: doc.id?.namespace ?? '',
+      };
+      findings.push({
+        ruleId: rule.id,
+        severity: options.severity?.[rule.id] ?? rule.severity,
+        title: rule.title,
+        message: renderMessage(rule.message, context),
+        ...baseFinding(doc, pointer),
+        remediation: rule.remediation,
+        suppressed: suppressionFor(doc, rule.id, options),
+      });
+    }
+  }
+  if (options.inlineWaivers) findings.push(...invalidAnnotations(doc, options));
+  return findings;
+}
+
+function suppressionFor(doc: ConfigDocument, ruleId: string, options: PolicyOptions): Suppression | null {
+  if (options.inlineWaivers) {
+    const a = annotationWaiver(doc, ruleId);
+    if (a && a.reason) return { kind: 'annotation', reason: a.reason };
+  }
+  for (const w of options.waivers) {
+    if (!w.matches(ruleId, doc.file, doc.id)) continue;
+    const s = configSuppression(w);
+    if (s) return s;
+  }
+  return null;
+}
+
+/** Annotations that waive nothing: no reason given, or a rule id that does not exist. */
+function invalidAnnotations(doc: ConfigDocument, options: PolicyOptions): Finding[] {
+  const data = doc.data;
+  if (!isRecord(data) || !isRecord(data.metadata) || !isRecord(data.metadata.annotations)) return [];
+  const out: Finding[] = [];
+  for (const key of Object.keys(data.metadata.annotations)) {
+    if (!key.startsWith(ANNOTATION_PREFIX)) continue;
+    const ruleId = key.slice(ANNOTATION_PREFIX.length);
+    const a = annotationWaiver(doc, ruleId)!;
+    let problem: string | null = null;
+    if (!options.knownRuleIds.has(ruleId)) problem = `names no known rule "${ruleId}", so it waives nothing`;
+    else if (!a.reason) problem = 'has no reason, so it waives nothing';
+    if (!problem) continue;
+    out.push({
+      ruleId: WAIVER_RULE.id,
+      severity: WAIVER_RULE.severity,
+      title: WAIVER_RULE.title,
+      message: `Annotation "${key}" ${problem}`,
+      ...baseFinding(doc, a.pointer),
+      remediation: `Give the reason as the annotation's value ("${key}: <why this is acceptable>") and check the rule id with "aiops-guard rules list".`,
+      suppressed: null,
+    });
+  }
+  return out;
+}

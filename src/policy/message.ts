@@ -1,0 +1,34 @@
+import { isRecord } from '../parse/identity.js';
+
+/** Shows that a secret is there without showing it: its first two characters and its length. */
+export function maskSecret(value: unknown): string {
+  const s = typeof value === 'string' ? value : JSON.stringify(value) ?? '';
+  const head = s.length >= 8 ? s.slice(0, 2) : '';
+  return `"${head}…" (${s.length} chars)`;
+}
+
+/** Short, printable form of a value for a message. */
+export function showValue(value: unknown): string {
+  if (value === undefined) return '(none)';
+  const s = typeof value === 'string' ? value : JSON.stringify(value);
+  return s.length > 80 ? `${s.slice(0, 77)}...` : s;
+}
+
+function lookup(context: Record<string, unknown>, path: string): unknown {
+  let cur: unknown = context;
+  for (const part of path.split('.')) {
+    if (Array.isArray(cur) && /^\d+$/.test(part)) cur = cur[Number(part)];
+    else if (isRecord(cur)) cur = cur[part];
+    else return undefined;
+  }
+  return cur;
+}
+
+/** Fills `{{path}}` placeholders from the context; unknown paths become empty. */
+export function renderMessage(template: string, context: Record<string, unknown>): string {
+  return template.replace(/\{\{\s*([$\w.-]+)\s*\}\}/g, (_m, key: string) => {
+    const v = lookup(context, key);
+    if (v === undefined || v === null) return '';
+    return typeof v === 'string' ? v : JSON.stringify(v);
+  });
+}

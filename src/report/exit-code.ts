@@ -1,0 +1,29 @@
+import { SEVERITIES, type FailOn, type Finding, type Severity } from './types.js';
+
+/** Exit codes of DESIGN.md. This file is the one place that maps outcomes to them. */
+export const EXIT = {
+  clean: 0,
+  findings: 1,
+  drift: 2,
+  findingsAndDrift: 3,
+  usage: 64,
+  data: 65,
+  notFound: 66,
+  internal: 70,
+  config: 78,
+} as const;
+
+/** True when `severity` is at or above the `failOn` threshold. */
+export function isAtOrAbove(severity: Severity, failOn: FailOn): boolean {
+  if (failOn === 'never') return false;
+  return SEVERITIES.indexOf(severity) <= SEVERITIES.indexOf(failOn);
+}
+
+/** The verdict of a run: unsuppressed findings at or above `failOn`, and drift. */
+export function decideExitCode(findings: readonly Finding[], failOn: FailOn, drifted: number): number {
+  const gated = findings.some((f) => f.suppressed === null && isAtOrAbove(f.severity, failOn));
+  if (gated && drifted > 0) return EXIT.findingsAndDrift;
+  if (gated) return EXIT.findings;
+  if (drifted > 0) return EXIT.drift;
+  return EXIT.clean;
+}

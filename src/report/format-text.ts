@@ -1,0 +1,68 @@
+import { isAtOrAbove } from './exit-code.js';
+import { SEVERITIES, type Report, type Severity } from './types.js';
+
+/** Colours for text output; the CLI passes chalk's, tests and pipes get plain text. */
+export interface Palette {
+  red(s: string): string;
+  yellow(s: string): string;
+  blue(s: string): string;
+  green(s: string): string;
+  dim(s: string): string;
+  bold(s: string): string;
+}
+
+const plain = (s: string) => s;
+export const PLAIN: Palette = { red: plain, yellow: plain, blue: plain, green: plain, dim: plain, bold: plain };
+
+export interface FormatOptions {
+  palette?: Palette;
+  /** Print the closing summary line (default true; --quiet turns it off). */
+  summary?: boolean;
+}
+
+const EXIT_MEANING: Record<number, string> = {
+  0: 'clean',
+  1: 'policy findings',
+  2: 'drift',
+  3: 'policy findings and drift',
+};
+
+function paintSeverity(p: Palette, s: Severity): string {
+  const label = s.padEnd(8);
+  if (s === 'critical' || s === 'high') return p.red(label);
+  if (s === 'medium') return p.yellow(label);
+  return p.blue(label);
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** The human report: one `file:line:col` line per finding, its fix, then a summary. */
+export function formatText(report: Report, options: FormatOptions = {}): string {
+  const p = options.palette ?? PLAIN;
+  const lines: string[] = [];
+  const shown = report.findings.filter((f) => !f.suppressed);
+  for (const f of shown) {
+    lines.push(`${p.bold(`${f.file}:${f.line}:${f.column}`)}  ${paintSeverity(p, f.severity)} ${f.message}  ${p.dim(f.ruleId)}`);
+    lines.push(`    ${p.dim('fix:')} ${f.remediation}`);
+  }
+  for (const e of report.errors) {
+    lines.push(`${p.yellow('skipped')} ${e.file ?? ''}${e.line ? `:${e.line}` : ''}  ${e.message} ${p.dim(`(${e.code})`)}`);
+  }
+  if (options.summary === false) return lines.length ? lines.join('\n') + '\n' : '';
+  if (lines.length) lines.push('');
+  const s = report.summary;
+  const counts = SEVERITIES.filter((sev) => s.findings[sev] > 0).map((sev) => `${s.findings[sev]} ${sev}`);
+  const total = SEVERITIES.reduce((n, sev) => n + s.findings[sev], 0);
+  const scope = `${plural(s.files, 'file')}, ${plural(s.documents, 'document')}, ${plural(s.rules, 'rule')}`;
+  const suppressed = s.suppressed ? `, ${s.suppressed} waived` : '';
+  const gate = s.failOn === 'never' ? 'never fails on findings' : `fails at ${s.failOn} and above`;
+  const verdict = `exit ${s.exitCode} (${EXIT_MEANING[s.exitCode] ?? 'error'}; ${gate})`;
+  if (total === 0) {
+    lines.push(`${p.green('✔')} no findings in ${scope}${suppressed} · ${verdict}`);
+  } else {
+    const gating = shown.filter((f) => isAtOrAbove(f.severity, s.failOn)).length;
+    const mark = gating > 0 ? p.red('✖') : p.yellow('⚠');
+    lines.push(`${mark} ${plural(total, 'finding')} (${counts.join(', ')}) in ${scope}${suppressed} · ${verdict}`);
+  }
+  return lines.join('\n') + '\n';
+}

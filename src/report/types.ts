@@ -1,0 +1,85 @@
+/** Severities, most severe first. */
+export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+/** The threshold of `--fail-on`: a severity, or `never` to report without gating. */
+export type FailOn = Severity | 'never';
+
+/** A Kubernetes-style resource identity. `group` is "" for the core API group. */
+export interface ResourceId {
+  group: string;
+  kind: string;
+  namespace: string | null;
+  name: string | null;
+}
+
+/** Why a finding does not count: an inline annotation or a config waiver. */
+export interface Suppression {
+  kind: 'annotation' | 'config';
+  reason: string;
+  expires?: string;
+}
+
+/** One rule violation (or parse error) at one place in one file. */
+export interface Finding {
+  ruleId: string;
+  severity: Severity;
+  title: string;
+  message: string;
+  /** Path relative to the repository root, with forward slashes. */
+  file: string;
+  /** 1-based line and column of the offending value (or nearest existing parent). */
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+  /** JSON pointer into the file's document (for a kubectl List, it includes /items/N). */
+  pointer: string;
+  /** Index of the YAML document in the file, 0-based. */
+  documentIndex: number;
+  resource: ResourceId | null;
+  remediation: string;
+  suppressed: Suppression | null;
+}
+
+/** Something the tool passed over, and why. Never a silent pass: parse failures are findings. */
+export interface ReportError {
+  code: string;
+  file: string | null;
+  line: number | null;
+  message: string;
+}
+
+export type SourceMode = 'worktree' | 'index' | 'commit';
+
+export interface ReportSource {
+  /** Absolute path of the repository root. */
+  repo: string;
+  mode: SourceMode;
+  /** The ref as given (`--ref`), `HEAD` for the index, null for the working tree. */
+  ref: string | null;
+  /** The commit sha the configs were read from, null for the working tree. */
+  commit: string | null;
+  /** With `--changed-since`: the merge-base the files were compared with. */
+  changedSince?: { rev: string; mergeBase: string };
+}
+
+export interface ReportSummary {
+  files: number;
+  documents: number;
+  rules: number;
+  findings: Record<Severity, number>;
+  suppressed: number;
+  drifted: number;
+  failOn: FailOn;
+  exitCode: number;
+}
+
+/** The JSON report, version 1: the stable machine interface every format derives from. */
+export interface Report {
+  version: 1;
+  tool: { name: 'aiops-guard'; version: string };
+  source: ReportSource;
+  summary: ReportSummary;
+  findings: Finding[];
+  errors: ReportError[];
+}

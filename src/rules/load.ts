@@ -1,0 +1,123 @@
+import { readdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { LineCounter, parseDocument } from 'yaml';
+import { fileURLToPath } from 'node:url';
+import { ConfigError, NotFoundError } from '../errors.js';
+import type { Rule, RuleSpec, Validate } from './types.js';
+import type { Ajv2020 } from 'ajv/dist/2020.js';
+
+const RULE_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
+
+/** Root of the installed package (holds rules/, schemas/, fixtures/demo). */
+export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+export const BUILTIN_RULES_DIR = path.join(PACKAGE_ROOT, 'rules');
+
+/** Lists rule files under files or folders, recursively, sorted. */
+export async function findRuleFiles(paths: readonly string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const p of paths) {
+    let info;
+    try {
+      info = await stat(p);
+    } catch {
+      throw new NotFoundError(`rules path not found: ${p}`, 'check the path given to --rules or in "rules" of .aiopsrc.json');
+    }
+    if (info.isFile()) {
+      out.push(p);
+      continue;
+    }
+    const entries = await readdir(p, { recursive: true, withFileTypes: true });
+    for (const e of entries) {
+      if (e.isFile() && RULE_EXTENSIONS.has(path.extname(e.name))) out.push(path.join(e.parentPath, e.name));
+    }
+  }
+  return out.sort();
+}
+
+/** Reads one rule file, checks it against the meta-schema and its naming rules. */
+export async function readRuleSpec(file: string, ajv: Ajv2020): Promise<RuleSpec> {
+  const text = await readFile(file, 'utf8');
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false, lineCounter });
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0]!;
+    const line = lineCounter.linePos(e.pos[0]).line;
+    throw new ConfigError(`${file}:${line}: invalid rule file: ${e.message.split('\n')[0]}`, 'fix the YAML syntax');
+  }
+  const spec = doc.toJS() as unknown;
+  const validateMeta = ajv.getSchema('rule-meta')!;
+  if (!validateMeta(spec)) {
+    const err = validateMeta.errors![0]!;
+    const where = err.instancePath || '(top level)';
+    throw new ConfigError(
+      `${file}: invalid rule: ${where} ${err.message}${err.params && 'additionalProperty' in err.params ? ` '${String(err.params.additionalProperty)}'` : ''}`,
+      'see schemas/rule.schema.json for the rule format',
+    );
+  }
+  const rule = spec as RuleSpec;
+  const base = path.basename(file, path.extname(file));
+  if (rule.id !== base) {
+    throw new ConfigError(`${file}: rule id "${rule.id}" must equal the file name "${base}"`, `rename the file to ${rule.id}${path.extname(file)} or change the id`);
+  }
+  return rule;
+}
+
+/** Adds the rule meta-schema to an Ajv instance. */
+export async function addRuleMetaSchema(ajv: Ajv2020): Promise<void> {
+  const meta = JSON.parse(await readFile(path.join(PACKAGE_ROOT, 'schemas/rule.schema.json'), 'utf8')) as object;
+  ajv.addSchema(meta, 'rule-meta');
+}
+
+/** Compiles a rule's schema; an invalid schema is a configuration error naming the file. */
+export function compileRuleSchema(spec: RuleSpec, file: string, ajv: Ajv2020): Validate {
+  try {
+    return ajv.compile(spec.schema) as Validate;
+  } catch (err) {
+    const msg = err instanceof Error ? err.message : String(err);
+    throw new ConfigError(`${file}: invalid schema in rule "${spec.id}": ${msg}`, 'fix the rule\'s "schema" (JSON Schema 2020-12)');
+  }
+}
+
+/** The pack of a rule file: the folder it is in. */
+export function packOf(file: string): string {
+  return path.basename(path.dirname(file));
+}
+
+/** Loads and compiles rule files at run time (user rules, `rules test`, the build step). */
+export async function loadRuleFiles(paths: readonly string[]): Promise<Rule[]> {
+  const files = await findRuleFiles(paths);
+  if (files.length === 0) return [];
+  const { createRuleAjv } = await import('./ajv.js');
+  const ajv = createRuleAjv();
+  await addRuleMetaSchema(ajv);
+  const rules: Rule[] = [];
+  for (const file of files) {
+    const spec = await readRuleSpec(file, ajv);
+    rules.push({ ...spec, pack: packOf(file), source: file, validate: compileRuleSchema(spec, file, ajv) });
+  }
+  return rules;
+}
+
+/** Built-in rules: precompiled at build time (scripts/build-rules.ts) so start-up skips Ajv. */
+export async function loadBuiltinRules(): Promise<Rule[]> {
+  const url = new URL('../../generated/builtin-rules.js', import.meta.url).href;
+  let mod: { RULES: (RuleSpec & { pack: string; source: string })[]; VALIDATORS: Record<string, Validate> };
+  try {
+    mod = (await import(url)) as typeof mod;
+  } catch {
+    // Not built (running from source in development): compile the rule files instead.
+    return loadRuleFiles([BUILTIN_RULES_DIR]);
+  }
+  return mod.RULES.map((r) => ({ ...r, source: path.join(PACKAGE_ROOT, r.source), validate: mod.VALIDATORS[r.id]! }));
+}
+
+/** Merges rule sets; two rules with one id are a configuration error. */
+export function mergeRules(sets: readonly Rule[][]): Rule[] {
+  const byId = new Map<string, Rule>();
+  for (const rule of sets.flat()) {
+    const prev = byId.get(rule.id);
+    if (prev) throw new ConfigError(`rule id "${rule.id}" is defined twice: ${prev.source} and ${rule.source}`, 'rule ids must be unique; rename one');
+    byId.set(rule.id, rule);
+  }
+  return [...byId.values()];
+}

@@ -1,0 +1,35 @@
+import type { Severity } from '../report/types.js';
+
+/** A rule as written in its data file (see schemas/rule.schema.json). */
+export interface RuleSpec {
+  id: string;
+  title: string;
+  severity: Severity;
+  category: string;
+  description: string;
+  remediation: string;
+  references?: string[];
+  match?: { kinds?: string[]; apiGroups?: string[]; files?: string[] };
+  target?: string;
+  schema: object | boolean;
+  message: string;
+}
+
+/** What a compiled validator reports about its first failure. */
+export interface ValidationError {
+  instancePath: string;
+}
+
+export interface Validate {
+  (data: unknown): boolean;
+  errors?: ValidationError[] | null;
+}
+
+/** A loaded, compiled rule. */
+export interface Rule extends RuleSpec {
+  /** The pack: the folder the rule file is in (kubernetes, secrets, ...). */
+  pack: string;
+  /** Path of the rule file, for messages. */
+  source: string;
+  validate: Validate;
+}

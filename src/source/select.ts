@@ -1,0 +1,75 @@
+import path from 'node:path';
+import picomatch from 'picomatch';
+import { UsageError } from '../errors.js';
+
+export const CONFIG_EXTENSIONS = ['.yaml', '.yml', '.json'];
+export const DEFAULT_INCLUDE = ['**/*.yaml', '**/*.yml', '**/*.json'];
+/** Not Kubernetes or compose configs, and often not strict JSON (comments in tsconfig). */
+export const DEFAULT_EXCLUDE = [
+  '**/node_modules/**',
+  '**/package-lock.json',
+  '**/tsconfig*.json',
+  '**/jsconfig*.json',
+  '**/.vscode/**',
+  '**/.devcontainer/**',
+];
+
+export interface Selection {
+  /** Should this file be read? */
+  wanted(rel: string): boolean;
+  /** Can anything under this folder be wanted? Prunes the walk. */
+  wantDir(rel: string): boolean;
+  /** Path arguments that matched nothing (after the walk). */
+  unmatched(): string[];
+}
+
+/** Turns path arguments (relative to `base`) into repository-relative paths. */
+export function toRepoPaths(repoDir: string, base: string, args: readonly string[]): string[] {
+  return args.map((arg) => {
+    const rel = path.relative(repoDir, path.resolve(base, arg)).split(path.sep).join('/');
+    if (rel.startsWith('..') || path.isAbsolute(rel)) {
+      throw new UsageError(`path "${arg}" is outside the repository ${repoDir}`, 'give paths inside the repository, or point -C at the repository that holds them');
+    }
+    return rel === '' ? '.' : rel;
+  });
+}
+
+const hasConfigExtension = (rel: string) => CONFIG_EXTENSIONS.some((e) => rel.endsWith(e));
+
+/** Decides which files are checked: include/exclude globs, then path arguments. */
+export function createSelection(opts: { include?: readonly string[]; exclude?: readonly string[]; paths?: readonly string[] }): Selection {
+  const include = picomatch(opts.include?.length ? [...opts.include] : DEFAULT_INCLUDE, { dot: true });
+  const excludeGlobs = [...DEFAULT_EXCLUDE, ...(opts.exclude ?? [])];
+  const exclude = picomatch(excludeGlobs, { dot: true });
+  const paths = (opts.paths ?? []).filter((p) => p !== '.');
+  const wholeRepo = paths.length === 0 || (opts.paths ?? []).includes('.');
+  const seen = new Set<string>();
+
+  const underArg = (rel: string): string | null => {
+    for (const p of paths) if (rel === p || rel.startsWith(p + '/')) return p;
+    return null;
+  };
+
+  return {
+    wanted(rel) {
+      if (!wholeRepo) {
+        const arg = underArg(rel);
+        if (!arg) return false;
+        seen.add(arg);
+        // A file named on the command line is checked even if the globs would skip it.
+        if (arg === rel) return hasConfigExtension(rel);
+      }
+      return include(rel) && !exclude(rel);
+    },
+    wantDir(rel) {
+      if (exclude(`${rel}/\u0000`)) return false;
+      if (wholeRepo) return true;
+      for (const p of paths) {
+        if (rel === p) seen.add(p);
+        if (rel === p || rel.startsWith(p + '/') || p.startsWith(rel + '/')) return true;
+      }
+      return false;
+    },
+    unmatched: () => (wholeRepo ? [] : paths.filter((p) => !seen.has(p))),
+  };
+}
