@@ -91,7 +91,7 @@ export function parseConfigText(file: string, text: string, limits: ParseLimits 
     const doc = yamlDocs[index]!;
     const error = doc.errors[0];
     if (error) {
-      const pos = lineCounter.linePos(error.pos[0]);
+      const pos = lineCounter.linePos(lastContentOffset(text, error.pos[0]));
       return failed(file, describeYamlError(error.code, error.message), pos.line, pos.col);
     }
     if (doc.contents === null) continue;
@@ -117,37 +117,55 @@ export function parseConfigText(file: string, text: string, limits: ParseLimits 
   return { file, documents, failure: null };
 }
 
+/** An error found at the end of the file (an unclosed bracket) is shown on the last line with content. */
+function lastContentOffset(text: string, offset: number): number {
+  const end = text.trimEnd().length;
+  return offset >= end && end > 0 ? end - 1 : offset;
+}
+
 function describeYamlError(code: string, message: string): string {
   const first = message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
   if (code === 'DUPLICATE_KEY') return `${first}: a duplicate key hides the first value (Kubernetes keeps one of them); remove one`;
   return first;
 }
 
-/** Finds the node at `pointer`, or its nearest existing parent, and returns its range. */
+/**
+ * Finds the node at `pointer`, or its nearest existing parent, and returns its range.
+ * A map or list reached through a key is reported at its key (`spec:`), where a reader looks.
+ */
 function locateNode(doc: Document.Parsed, lc: LineCounter, pointer: string): SourceRange {
   let node: Node | null = doc.contents;
+  let key: Node | null = null;
   for (const seg of parsePointer(pointer)) {
     const next = childOf(doc, node, seg);
     if (!next) break;
-    node = next;
+    [node, key] = next;
   }
-  const range = node?.range ?? [0, 0, 0];
+  const resolved = isAlias(node) ? node.resolve(doc) : node;
+  const anchor = key && (isMap(resolved) || isSeq(resolved)) ? key : node;
+  const range = anchor?.range ?? [0, 0, 0];
   const start = lc.linePos(range[0]);
   const end = lc.linePos(Math.max(range[0], range[1]));
   return { line: start.line, column: start.col, endLine: end.line, endColumn: end.col };
 }
 
-function childOf(doc: Document.Parsed, node: Node | null, seg: string): Node | null {
+/** The child node at one pointer segment, with the key node that leads to it (null in lists). */
+function childOf(doc: Document.Parsed, node: Node | null, seg: string): [Node, Node | null] | null {
   let cur: unknown = node;
   if (isAlias(cur)) cur = cur.resolve(doc);
   if (isMap(cur)) {
     for (const pair of cur.items) {
       const key = isScalar(pair.key) ? pair.key.value : pair.key;
-      if (String(key) === seg) return (pair.value as Node | null) ?? (pair.key as Node);
+      if (String(key) !== seg) continue;
+      const keyNode = pair.key as Node;
+      return [(pair.value as Node | null) ?? keyNode, keyNode];
     }
     return null;
   }
-  if (isSeq(cur)) return (cur.items[Number(seg)] as Node | undefined) ?? null;
+  if (isSeq(cur)) {
+    const item = cur.items[Number(seg)] as Node | undefined;
+    return item ? [item, null] : null;
+  }
   return null;
 }
 

@@ -1,0 +1,73 @@
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseConfigText } from '../parse/documents.js';
+import { evaluateDocument, prepareRules } from '../policy/evaluate.js';
+import type { Rule } from './types.js';
+
+/** One pass/fail case of a rule and how it went. */
+export interface CaseResult {
+  ruleId: string;
+  file: string;
+  kind: 'pass' | 'fail';
+  ok: boolean;
+  /** What went wrong, when not ok. */
+  problem?: string;
+  /** Positions found, as "line:col". */
+  found: string[];
+}
+
+const EXPECT = /#\s*expect:\s*(\d+):(\d+)/g;
+
+/**
+ * Lists the case files of a rule: under `<casesDir>/<rule-id>/`, files whose first path
+ * segment starts with `pass` or `fail` (`fail-root.yaml`, `pass/docker-compose.yml`).
+ */
+export async function findCases(casesDir: string, ruleId: string): Promise<{ file: string; kind: 'pass' | 'fail'; name: string }[]> {
+  const dir = path.join(casesDir, ruleId);
+  let entries;
+  try {
+    entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  } catch {
+    return [];
+  }
+  const out = [];
+  for (const e of entries) {
+    if (!e.isFile()) continue;
+    const rel = path.relative(dir, path.join(e.parentPath, e.name)).split(path.sep).join('/');
+    const first = rel.split('/')[0]!;
+    const kind = first.startsWith('pass') ? 'pass' : first.startsWith('fail') ? 'fail' : null;
+    if (!kind) continue;
+    // In a pass/ or fail/ folder, the file's own name is what `match.files` sees.
+    const name = rel.includes('/') ? rel.slice(first.length + 1) : rel;
+    out.push({ file: path.join(dir, rel), kind, name } as const);
+  }
+  return out.sort((a, b) => (a.file < b.file ? -1 : 1));
+}
+
+/** Runs a rule's cases: a pass case has no finding of the rule; a fail case has exactly the `# expect: L:C` ones (at least one). */
+export async function runRuleCases(rule: Rule, casesDir: string, knownRuleIds: ReadonlySet<string>): Promise<CaseResult[]> {
+  const prepared = prepareRules([rule]);
+  const results: CaseResult[] = [];
+  for (const c of await findCases(casesDir, rule.id)) {
+    const text = await readFile(c.file, 'utf8');
+    const parsed = parseConfigText(c.name, text);
+    const base = { ruleId: rule.id, file: c.file, kind: c.kind };
+    if (parsed.failure) {
+      results.push({ ...base, ok: false, problem: `case does not parse: ${parsed.failure.message} (line ${parsed.failure.line})`, found: [] });
+      continue;
+    }
+    const found = parsed.documents
+      .flatMap((d) => evaluateDocument(d, prepared, { inlineWaivers: true, waivers: [], knownRuleIds }))
+      .filter((f) => f.ruleId === rule.id && !f.suppressed)
+      .map((f) => `${f.line}:${f.column}`);
+    const expected = [...text.matchAll(EXPECT)].map((m) => `${m[1]}:${m[2]}`);
+    let problem: string | undefined;
+    if (c.kind === 'pass' && found.length > 0) problem = `expected no finding, got ${found.join(', ')}`;
+    if (c.kind === 'fail' && found.length === 0) problem = 'expected a finding, got none';
+    if (c.kind === 'fail' && expected.length > 0 && [...found].sort().join(',') !== [...expected].sort().join(',')) {
+      problem = `expected findings at ${expected.join(', ')}, got ${found.join(', ') || 'none'}`;
+    }
+    results.push({ ...base, ok: !problem, ...(problem ? { problem } : {}), found });
+  }
+  return results;
+}

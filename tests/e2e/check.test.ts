@@ -1,0 +1,365 @@
+import { symlinkSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, test } from '@jest/globals';
+import type { Report } from '../../src/report/types.js';
+import { cleanup, commit, fixtureRepo, git, makeRepo, runCli, tempDir, writeFiles } from '../helpers/repo.js';
+import { HARDENED_DEPLOYMENT, PRIVILEGED_DEPLOYMENT, SERVICE } from '../helpers/manifests.js';
+
+afterAll(cleanup);
+
+const PRIVILEGED_FIX = 'Remove securityContext.privileged or set it to false; grant only the capabilities the workload needs.';
+const json = (stdout: string) => JSON.parse(stdout) as Report;
+
+describe('check on the working tree', () => {
+  test('a clean repository exits 0 with a one-line summary', () => {
+    const dir = makeRepo({ 'apps/web.yaml': HARDENED_DEPLOYMENT, 'apps/svc.yaml': SERVICE, 'README.md': '# not a config\n' });
+    const r = runCli(['check'], { cwd: dir });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('✔ no findings in 2 files, 2 documents, 11 rules · exit 0 (clean; fails at high and above)\n');
+    expect(r.code).toBe(0);
+  });
+
+  test('privileged: yes (YAML 1.1 true) is caught at file:line:col, exit 1', () => {
+    const dir = makeRepo({ 'apps/web.yaml': PRIVILEGED_DEPLOYMENT, 'apps/svc.yaml': SERVICE });
+    const r = runCli(['check'], { cwd: path.join(dir, 'apps') });
+    expect(r.stdout).toBe(
+      'apps/web.yaml:19:25  critical Container "web" runs privileged  k8s-privileged-container\n' +
+        `    fix: ${PRIVILEGED_FIX}\n` +
+        '\n' +
+        '✖ 1 finding (1 critical) in 2 files, 2 documents, 11 rules · exit 1 (policy findings; fails at high and above)\n',
+    );
+    expect(r.code).toBe(1);
+  });
+
+  test('-f json prints one versioned report', () => {
+    const dir = makeRepo({ 'apps/web.yaml': PRIVILEGED_DEPLOYMENT });
+    const r = runCli(['check', '-f', 'json'], { cwd: dir });
+    expect(r.code).toBe(1);
+    const report = json(r.stdout);
+    expect(report.version).toBe(1);
+    expect(report.tool).toEqual({ name: 'aiops-guard', version: '0.1.0' });
+    expect(report.source).toEqual({ repo: dir, mode: 'worktree', ref: null, commit: null });
+    expect(report.summary).toEqual({
+      files: 1,
+      documents: 1,
+      rules: 11,
+      findings: { critical: 1, high: 0, medium: 0, low: 0, info: 0 },
+      suppressed: 0,
+      drifted: 0,
+      failOn: 'high',
+      exitCode: 1,
+    });
+    expect(report.findings).toEqual([
+      {
+        ruleId: 'k8s-privileged-container',
+        severity: 'critical',
+        title: 'Containers must not run privileged',
+        message: 'Container "web" runs privileged',
+        file: 'apps/web.yaml',
+        line: 19,
+        column: 25,
+        endLine: 19,
+        endColumn: 28,
+        pointer: '/spec/template/spec/containers/0/securityContext/privileged',
+        documentIndex: 0,
+        resource: { group: 'apps', kind: 'Deployment', namespace: 'web', name: 'web' },
+        remediation: PRIVILEGED_FIX,
+        suppressed: null,
+      },
+    ]);
+    expect(report.errors).toEqual([]);
+  });
+
+  test('.gitignore and exclude globs keep files out; include globs choose them', () => {
+    const dir = makeRepo({
+      '.gitignore': 'build/\n*.local.yaml\n',
+      'build/web.yaml': PRIVILEGED_DEPLOYMENT,
+      'apps/web.local.yaml': PRIVILEGED_DEPLOYMENT,
+      'vendor/web.yaml': PRIVILEGED_DEPLOYMENT,
+      'apps/web.yaml': HARDENED_DEPLOYMENT,
+      '.aiopsrc.json': JSON.stringify({ exclude: ['vendor/**'] }),
+    });
+    const r = runCli(['check', '-f', 'json'], { cwd: dir });
+    expect(json(r.stdout).summary.files).toBe(2); // apps/web.yaml and .aiopsrc.json
+    expect(r.code).toBe(0);
+    writeFiles(dir, { '.aiopsrc.json': JSON.stringify({ include: ['vendor/**/*.yaml'] }) });
+    const only = runCli(['check', '-f', 'json'], { cwd: dir });
+    expect(json(only.stdout).findings.map((f) => f.file)).toEqual(['vendor/web.yaml']);
+  });
+
+  test('path arguments limit the scan; a missing path exits 66', () => {
+    const dir = makeRepo({ 'apps/web.yaml': HARDENED_DEPLOYMENT, 'debug/web.yaml': PRIVILEGED_DEPLOYMENT, 'x/svc.yaml': SERVICE });
+    const apps = runCli(['check', 'apps', 'x/svc.yaml'], { cwd: dir });
+    expect(apps.stdout).toBe('✔ no findings in 2 files, 2 documents, 11 rules · exit 0 (clean; fails at high and above)\n');
+    expect(apps.code).toBe(0);
+    expect(runCli(['check', 'debug'], { cwd: dir }).code).toBe(1);
+    const missing = runCli(['check', 'nope'], { cwd: dir });
+    expect(missing.stderr).toBe('aiops-guard: path not found in the working tree: nope\n  hint: check the paths given on the command line\n');
+    expect(missing.code).toBe(66);
+  });
+
+  test('a symlink out of the repository is not read, and is reported', () => {
+    const outside = tempDir();
+    writeFiles(outside, { 'secret.yaml': PRIVILEGED_DEPLOYMENT });
+    const dir = makeRepo({ 'apps/web.yaml': HARDENED_DEPLOYMENT });
+    symlinkSync(path.join(outside, 'secret.yaml'), path.join(dir, 'apps', 'link.yaml'));
+    const report = json(runCli(['check', '-f', 'json'], { cwd: dir }).stdout);
+    expect(report.errors).toEqual([
+      { code: 'symlink-outside-repo', file: 'apps/link.yaml', line: null, message: expect.stringContaining('symlink points outside the repository') },
+    ]);
+    expect(report.summary.files).toBe(1);
+  });
+});
+
+describe('parse errors gate, never pass silently', () => {
+  test('syntax errors, duplicate keys, bad UTF-8 and alias bombs are critical parse-error findings', () => {
+    // Billion laughs: each level references the previous one ten times.
+    const levels = 'abcdefghij'.split('');
+    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x, x]', ...levels.slice(1).map((c, i) => `${c}: &${c} [${Array(10).fill(`*${levels[i]}`).join(', ')}]`)].join('\n');
+    const dir = makeRepo({
+      'a-syntax.yaml': 'apiVersion: v1\nkind: ConfigMap\ndata:\n  key: [unclosed\n',
+      'b-dupe.yaml': 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n  name: b\n',
+      'c-latin1.yaml': 'a: 1\n',
+      'd-bomb.yaml': bomb + '\n',
+      'e-empty.yaml': '',
+      'f-bad.json': '{"a": 1,\n "b": [2\n}\n',
+    });
+    // "café" in Latin-1 on line 2: not UTF-8.
+    writeFileSync(path.join(dir, 'c-latin1.yaml'), Buffer.concat([Buffer.from('a: 1\nb: caf'), Buffer.from([0xe9]), Buffer.from('\n')]));
+    const r = runCli(['check', '-f', 'json'], { cwd: dir });
+    const report = json(r.stdout);
+    expect(r.code).toBe(1);
+    expect(report.findings.map((f) => [f.file, f.ruleId, f.severity, f.line])).toEqual([
+      ['a-syntax.yaml', 'parse-error', 'critical', 4],
+      ['b-dupe.yaml', 'parse-error', 'critical', 5],
+      ['c-latin1.yaml', 'parse-error', 'critical', 2],
+      ['d-bomb.yaml', 'parse-error', 'critical', 1],
+      ['f-bad.json', 'parse-error', 'critical', 3],
+    ]);
+    expect(report.findings[1]!.message).toBe('Map keys must be unique: a duplicate key hides the first value (Kubernetes keeps one of them); remove one');
+    expect(report.findings[2]!.message).toBe('file is not valid UTF-8; save it as UTF-8');
+    expect(report.findings[3]!.message).toMatch(/^document 1 cannot be expanded: Excessive alias count/);
+    expect(report.summary.files).toBe(6);
+  });
+});
+
+
+describe('--staged checks exactly what is staged', () => {
+  test('a bad staged version fails even when the working tree was fixed afterwards', () => {
+    const dir = makeRepo({ 'apps/svc.yaml': SERVICE });
+    writeFiles(dir, { 'apps/web.yaml': PRIVILEGED_DEPLOYMENT });
+    git(dir, 'add', 'apps/web.yaml');
+    writeFiles(dir, { 'apps/web.yaml': HARDENED_DEPLOYMENT });
+    const staged = runCli(['check', '--staged'], { cwd: dir });
+    expect(staged.stdout).toContain('apps/web.yaml:19:25  critical Container "web" runs privileged');
+    expect(staged.code).toBe(1);
+    expect(runCli(['check'], { cwd: dir }).code).toBe(0);
+  });
+
+  test('a good staged version passes even when the working tree is bad', () => {
+    const dir = makeRepo({ 'apps/svc.yaml': SERVICE });
+    writeFiles(dir, { 'apps/web.yaml': HARDENED_DEPLOYMENT });
+    git(dir, 'add', 'apps/web.yaml');
+    writeFiles(dir, { 'apps/web.yaml': PRIVILEGED_DEPLOYMENT, 'apps/untracked.yaml': PRIVILEGED_DEPLOYMENT });
+    const staged = runCli(['check', '--staged', '-f', 'json'], { cwd: dir });
+    const report = json(staged.stdout);
+    expect(report.source.mode).toBe('index');
+    expect(report.summary.files).toBe(2);
+    expect(report.findings).toEqual([]);
+    expect(staged.code).toBe(0);
+    expect(runCli(['check'], { cwd: dir }).code).toBe(1);
+  });
+
+  test('--staged works before the first commit', () => {
+    const dir = makeRepo({});
+    writeFiles(dir, { 'web.yaml': PRIVILEGED_DEPLOYMENT });
+    git(dir, 'add', 'web.yaml');
+    expect(runCli(['check', '--staged'], { cwd: dir }).code).toBe(1);
+  });
+});
+
+describe('--ref reads any commit from git objects', () => {
+  test('branches, ~N, short shas and tags; the work tree is not touched', async () => {
+    const { dir, commits } = await fixtureRepo('history');
+    expect(commits.map((c) => c.subject)).toEqual(['Add the web Deployment', 'Debug: run web privileged', 'Drop privileged again']);
+    git(dir, 'tag', '-a', 'v1', '-m', 'release', commits[1]!.sha);
+    const head = runCli(['check', '--ref', 'main', '-f', 'json'], { cwd: dir });
+    expect(json(head.stdout).source).toEqual({ repo: dir, mode: 'commit', ref: 'main', commit: commits[2]!.sha });
+    expect(head.code).toBe(0);
+    for (const ref of ['HEAD~1', 'main^', commits[1]!.sha.slice(0, 8), 'v1']) {
+      const r = runCli(['check', '--ref', ref], { cwd: dir });
+      expect({ ref, code: r.code, first: r.stdout.split('\n')[0] }).toEqual({
+        ref,
+        code: 1,
+        first: 'apps/web.yaml:19:25  critical Container "web" runs privileged  k8s-privileged-container',
+      });
+    }
+    expect(git(dir, 'status', '--porcelain')).toBe('');
+  });
+
+  test('an unknown ref exits 66 with a hint', async () => {
+    const { dir } = await fixtureRepo('history');
+    const r = runCli(['check', '--ref', 'no-such-branch'], { cwd: dir });
+    expect(r.stderr).toBe(`aiops-guard: unknown revision "no-such-branch" in ${dir}\n  hint: give a branch, tag or commit sha that exists (see git log)\n`);
+    expect(r.code).toBe(66);
+  });
+});
+
+describe('--changed-since checks only files that differ from the merge-base', () => {
+  test('old findings on main are not reported on a feature branch that did not touch them', () => {
+    const dir = makeRepo({ 'legacy/web.yaml': PRIVILEGED_DEPLOYMENT, 'apps/svc.yaml': SERVICE });
+    git(dir, 'checkout', '-q', '-b', 'feature');
+    commit(dir, { 'apps/web.yaml': HARDENED_DEPLOYMENT }, 'add web');
+    git(dir, 'checkout', '-q', 'main');
+    commit(dir, { 'apps/other.yaml': SERVICE }, 'unrelated work on main');
+    git(dir, 'checkout', '-q', 'feature');
+    const r = runCli(['check', '--changed-since', 'main', '-f', 'json'], { cwd: dir });
+    const report = json(r.stdout);
+    expect(report.summary.files).toBe(1);
+    expect(report.source.changedSince?.rev).toBe('main');
+    expect(r.code).toBe(0);
+    writeFiles(dir, { 'apps/web.yaml': PRIVILEGED_DEPLOYMENT });
+    const dirty = runCli(['check', '--changed-since', 'main'], { cwd: dir });
+    expect(dirty.stdout.split('\n')[0]).toBe('apps/web.yaml:19:25  critical Container "web" runs privileged  k8s-privileged-container');
+    expect(dirty.code).toBe(1);
+  });
+});
+
+describe('gate and rule selection', () => {
+  const MEDIUM_ONLY = HARDENED_DEPLOYMENT.replace('image: nginx:1.27', 'image: nginx');
+
+  test('--fail-on decides which severities fail; never reports without failing', () => {
+    const dir = makeRepo({ 'web.yaml': MEDIUM_ONLY });
+    expect(runCli(['check'], { cwd: dir }).code).toBe(0);
+    expect(runCli(['check', '--fail-on', 'medium'], { cwd: dir }).code).toBe(1);
+    const never = runCli(['check', '--fail-on', 'never'], { cwd: dir });
+    expect(never.stdout.split('\n').at(-2)).toBe('⚠ 1 finding (1 medium) in 1 file, 1 document, 11 rules · exit 0 (clean; never fails on findings)');
+    expect(never.code).toBe(0);
+  });
+
+  test('config failOn, severity overrides, only and skip', () => {
+    const dir = makeRepo({ 'web.yaml': MEDIUM_ONLY, '.aiopsrc.yaml': 'failOn: medium\n' });
+    expect(runCli(['check'], { cwd: dir }).code).toBe(1);
+    expect(runCli(['check', '--skip', 'k8s-image-latest'], { cwd: dir }).code).toBe(0);
+    expect(runCli(['check', '--only', 'k8s-privileged-container'], { cwd: dir }).code).toBe(0);
+    writeFiles(dir, { '.aiopsrc.yaml': 'severity:\n  k8s-image-latest: critical\n' });
+    const r = runCli(['check', '-f', 'json'], { cwd: dir });
+    expect(json(r.stdout).findings.map((f) => [f.ruleId, f.severity])).toEqual([['k8s-image-latest', 'critical']]);
+    expect(r.code).toBe(1);
+    const unknown = runCli(['check', '--only', 'k8s-nope'], { cwd: dir });
+    expect(unknown.stderr).toBe('aiops-guard: unknown rule id "k8s-nope" in --only\n  hint: see the ids with: aiops-guard rules list\n');
+    expect(unknown.code).toBe(64);
+  });
+});
+
+describe('waivers', () => {
+  const waived = (reason: string) =>
+    PRIVILEGED_DEPLOYMENT.replace('  namespace: web\n', `  namespace: web\n  annotations:\n    aiops-guard.io/ignore.k8s-privileged-container: "${reason}"\n`);
+
+  test('an annotation with a reason suppresses; the finding stays in JSON marked suppressed', () => {
+    const dir = makeRepo({ 'web.yaml': waived('GPU driver installer needs it (SEC-7)') });
+    const r = runCli(['check', '-f', 'json'], { cwd: dir });
+    const report = json(r.stdout);
+    expect(report.findings.map((f) => [f.ruleId, f.suppressed])).toEqual([
+      ['k8s-privileged-container', { kind: 'annotation', reason: 'GPU driver installer needs it (SEC-7)' }],
+    ]);
+    expect(report.summary.suppressed).toBe(1);
+    expect(report.summary.findings.critical).toBe(0);
+    expect(r.code).toBe(0);
+    const text = runCli(['check'], { cwd: dir });
+    expect(text.stdout).toBe('✔ no findings in 1 file, 1 document, 11 rules, 1 waived · exit 0 (clean; fails at high and above)\n');
+    expect(runCli(['check', '--no-inline-waivers'], { cwd: dir }).code).toBe(1);
+  });
+
+  test('an annotation without a reason waives nothing and is reported', () => {
+    const dir = makeRepo({ 'web.yaml': waived(' ') });
+    const r = runCli(['check'], { cwd: dir });
+    expect(r.stdout).toContain('web.yaml:7:53  medium   Annotation "aiops-guard.io/ignore.k8s-privileged-container" has no reason, so it waives nothing  waiver-invalid');
+    expect(r.stdout).toContain('web.yaml:21:25  critical Container "web" runs privileged');
+    expect(r.code).toBe(1);
+  });
+
+  test('config waivers: by rule and resource or file; expired or reasonless ones are reported at their line', () => {
+    const config = {
+      waivers: [
+        { rule: 'k8s-privileged-container', resource: 'Deployment/web/*', reason: 'driver installer', expires: '2099-01-01' },
+        { rule: 'k8s-privileged-container', file: 'old/*.yaml', reason: 'legacy', expires: '2020-01-01' },
+        { rule: 'k8s-*', file: 'none/**' },
+      ],
+    };
+    const dir = makeRepo({ 'web.yaml': PRIVILEGED_DEPLOYMENT, 'old/web.yaml': PRIVILEGED_DEPLOYMENT.replace('namespace: web', 'namespace: old'), '.aiopsrc.json': JSON.stringify(config, null, 2) });
+    const r = runCli(['check', '-f', 'json'], { cwd: dir });
+    const report = json(r.stdout);
+    expect(report.findings.map((f) => [f.file, f.line, f.ruleId, f.suppressed?.reason ?? null, f.message])).toEqual([
+      ['.aiopsrc.json', 9, 'waiver-invalid', null, 'Waiver for "k8s-privileged-container" expired on 2020-01-01, so it waives nothing'],
+      ['.aiopsrc.json', 15, 'waiver-invalid', null, 'Waiver for "k8s-*" has no reason, so it waives nothing'],
+      ['old/web.yaml', 19, 'k8s-privileged-container', null, 'Container "web" runs privileged'],
+      ['web.yaml', 19, 'k8s-privileged-container', 'driver installer', 'Container "web" runs privileged'],
+    ]);
+    expect(r.code).toBe(1);
+  });
+});
+
+describe('usage, input and configuration errors', () => {
+  test('an unknown flag exits 64', () => {
+    const dir = makeRepo({ 'svc.yaml': SERVICE });
+    const r = runCli(['check', '--frobnicate'], { cwd: dir });
+    expect(r.stderr).toBe("error: unknown option '--frobnicate'\n(run with --help for usage)\n");
+    expect(r.code).toBe(64);
+  });
+
+  test('--staged with --ref, and an unknown format, exit 64', () => {
+    const dir = makeRepo({ 'svc.yaml': SERVICE });
+    const both = runCli(['check', '--staged', '--ref', 'HEAD'], { cwd: dir });
+    expect(both.stderr).toBe('aiops-guard: --staged and --ref name two different sources; give one\n  hint: use --staged for the pre-commit hook, --ref <rev> for a commit\n');
+    expect(both.code).toBe(64);
+    const fmt = runCli(['check', '-f', 'xml'], { cwd: dir });
+    expect(fmt.stderr).toBe('aiops-guard: unknown format "xml"\n  hint: use one of: text, json\n');
+    expect(fmt.code).toBe(64);
+  });
+
+  test('outside a git repository exits 66', () => {
+    const dir = tempDir();
+    const r = runCli(['check'], { cwd: dir });
+    expect(r.stderr).toBe(`aiops-guard: not a git repository: ${dir} (nor any parent folder)\n  hint: run aiops-guard inside a git checkout, or point to one with -C <dir>\n`);
+    expect(r.code).toBe(66);
+  });
+
+  test('an invalid config exits 78 naming the file, line and key', () => {
+    const dir = makeRepo({ 'svc.yaml': SERVICE, '.aiopsrc.json': '{\n  "failOn": "high",\n  "exlude": ["x"]\n}\n' });
+    const r = runCli(['check'], { cwd: dir });
+    expect(r.stderr).toBe(
+      `aiops-guard: ${dir}/.aiopsrc.json:1:1: invalid config: (top level) has unknown key "exlude"\n  hint: see schemas/aiopsrc.schema.json or .aiopsrc.example.json\n`,
+    );
+    expect(r.code).toBe(78);
+    writeFiles(dir, { '.aiopsrc.json': '{\n  "failOn": "severe"\n}\n' });
+    const bad = runCli(['check'], { cwd: dir });
+    expect(bad.stderr.split('\n')[0]).toBe(`aiops-guard: ${dir}/.aiopsrc.json:2:13: invalid config: /failOn must be one of "critical", "high", "medium", "low", "info", "never"`);
+    expect(bad.code).toBe(78);
+  });
+
+  test('a JS config is refused without --allow-js-config (it would run code), exit 78', () => {
+    const dir = makeRepo({ 'svc.yaml': SERVICE, '.aiopsrc.cjs': 'module.exports = { failOn: "low" };\n' });
+    const r = runCli(['check'], { cwd: dir });
+    expect(r.stderr).toBe(
+      `aiops-guard: ${dir}/.aiopsrc.cjs: JS/TS configs are not loaded by default, since they run code from the repository under review\n  hint: convert it to .aiopsrc.json, or pass --allow-js-config if you trust this repository\n`,
+    );
+    expect(r.code).toBe(78);
+    expect(runCli(['check', '--allow-js-config'], { cwd: dir }).code).toBe(0);
+  });
+
+  test('an invalid rule file exits 78 naming the file and the problem', () => {
+    const dir = makeRepo({ 'svc.yaml': SERVICE });
+    const rules = tempDir();
+    writeFiles(rules, { 'team/no-such-thing.yaml': 'id: no-such-thing\ntitle: t\nseverity: severe\ncategory: c\ndescription: d\nremediation: r\nschema: {}\nmessage: m\n' });
+    const r = runCli(['check', '--rules', rules], { cwd: dir });
+    expect(r.stderr).toBe(`aiops-guard: ${rules}/team/no-such-thing.yaml: invalid rule: /severity must be equal to one of the allowed values\n  hint: see schemas/rule.schema.json for the rule format\n`);
+    expect(r.code).toBe(78);
+  });
+
+  test('--version prints the version, exit 0', () => {
+    const r = runCli(['--version'], { cwd: tempDir() });
+    expect(r.stdout).toBe('0.1.0\n');
+    expect(r.code).toBe(0);
+  });
+});
