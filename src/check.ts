@@ -48,6 +48,8 @@ export interface CheckOptions {
   /** Today, for waiver expiry (tests fix it). */
   now?: Date;
   onProgress?: (p: Progress) => void;
+  /** Keep every document's data in the result (drift needs it; a plain check does not, and saves the memory). */
+  keepDocuments?: boolean;
 }
 
 export interface RuleSetup {
@@ -106,31 +108,18 @@ async function filterChangedSince(repo: Repo, snapshot: Snapshot, rev: string, c
   return { mergeBase };
 }
 
-/** Reads and parses files, a bounded number at a time. */
-async function parseFiles(snapshot: Snapshot, maxFileBytes: number, onProgress?: (p: Progress) => void): Promise<ParsedFile[]> {
-  const limits = { ...DEFAULT_LIMITS, maxFileBytes };
-  const out: ParsedFile[] = new Array(snapshot.files.length);
-  const total = snapshot.files.length;
-  let next = 0;
-  let done = 0;
-  const worker = async () => {
-    while (next < total) {
-      const i = next++;
-      const f = snapshot.files[i]!;
-      let bytes: Uint8Array;
-      try {
-        bytes = await f.read();
-      } catch (err) {
-        const msg = err instanceof Error ? err.message : String(err);
-        out[i] = { file: f.path, documents: [], failure: { message: `cannot read file: ${msg}`, line: 1, column: 1 } };
-        continue;
-      }
-      out[i] = parseConfigFile(f.path, bytes, limits);
-      if (++done % 100 === 0) onProgress?.({ phase: 'reading', done, total });
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(16, total) }, worker));
-  return out;
+/** Reads files in order, with a few reads in flight ahead of the one being parsed. */
+async function* readAhead(snapshot: Snapshot, window = 8): AsyncGenerator<{ path: string; bytes: Uint8Array | Error }> {
+  const files = snapshot.files;
+  const pending: Promise<Uint8Array | Error>[] = [];
+  const start = (i: number) => files[i]!.read().catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
+  for (let i = 0; i < Math.min(window, files.length); i++) pending.push(start(i));
+  for (let i = 0; i < files.length; i++) {
+    const bytes = await pending[i]!;
+    if (i + window < files.length) pending.push(start(i + window));
+    delete pending[i];
+    yield { path: files[i]!.path, bytes };
+  }
 }
 
 export function parseErrorFinding(p: ParsedFile): Finding {
@@ -199,7 +188,9 @@ export function countBySeverity(findings: readonly Finding[]): Record<Severity, 
 export interface CheckResult {
   repo: Repo;
   source: ReportSource;
-  files: ParsedFile[];
+  fileCount: number;
+  documentCount: number;
+  /** Filled only with `keepDocuments`. */
   documents: ConfigDocument[];
   findings: Finding[];
   errors: ReportError[];
@@ -230,7 +221,7 @@ export async function runCheckPipeline(options: CheckOptions): Promise<CheckResu
     source.changedSince = { rev: options.changedSince, mergeBase };
   }
 
-  const files = await parseFiles(snapshot, config.maxFileBytes ?? DEFAULT_LIMITS.maxFileBytes, options.onProgress);
+  const limits = { ...DEFAULT_LIMITS, maxFileBytes: config.maxFileBytes ?? DEFAULT_LIMITS.maxFileBytes };
   const now = options.now ?? new Date();
   const waivers = compileWaivers(config.waivers ?? [], now);
   const policy = {
@@ -242,22 +233,29 @@ export async function runCheckPipeline(options: CheckOptions): Promise<CheckResu
   const prepared = prepareRules(rules);
   const findings: Finding[] = [];
   const documents: ConfigDocument[] = [];
-  for (const file of files) {
-    if (file.failure) {
-      findings.push(parseErrorFinding(file));
-      continue;
-    }
-    for (const doc of file.documents) {
-      documents.push(doc);
-      findings.push(...evaluateDocument(doc, prepared, policy));
-    }
+  let documentCount = 0;
+  let fileCount = 0;
+  const total = snapshot.files.length;
+  // Parse, evaluate and release one file at a time: positions are found while its syntax tree is held.
+  for await (const { path: file, bytes } of readAhead(snapshot)) {
+    const parsed =
+      bytes instanceof Error
+        ? { file, documents: [], failure: { message: `cannot read file: ${bytes.message}`, line: 1, column: 1 }, release() {} }
+        : parseConfigFile(file, bytes, limits);
+    fileCount++;
+    if (parsed.failure) findings.push(parseErrorFinding(parsed));
+    for (const doc of parsed.documents) findings.push(...evaluateDocument(doc, prepared, policy));
+    documentCount += parsed.documents.length;
+    if (options.keepDocuments) documents.push(...parsed.documents);
+    parsed.release();
+    if (fileCount % 100 === 0) options.onProgress?.({ phase: 'reading', done: fileCount, total });
   }
-  options.onProgress?.({ phase: 'checking', done: files.length, total: files.length });
+  options.onProgress?.({ phase: 'checking', done: fileCount, total });
   findings.push(...invalidConfigWaivers(waivers, loaded, repo));
   findings.sort(compareFindings);
   const errors: ReportError[] = snapshot.skipped.map((s) => ({ code: s.code, file: s.path, line: null, message: s.message }));
   const failOn = options.failOn ?? config.failOn ?? 'high';
-  return { repo, source, files, documents, findings, errors, rules, failOn, config: loaded };
+  return { repo, source, fileCount, documentCount, documents, findings, errors, rules, failOn, config: loaded };
 }
 
 /** Shapes a check result into the versioned JSON report. */
@@ -268,8 +266,8 @@ export function buildReport(result: CheckResult): Report {
     tool: { name: 'aiops-guard', version: TOOL_VERSION },
     source: result.source,
     summary: {
-      files: result.files.length,
-      documents: result.documents.length,
+      files: result.fileCount,
+      documents: result.documentCount,
       rules: result.rules.length,
       findings: countBySeverity(findings),
       suppressed: findings.filter((f) => f.suppressed).length,

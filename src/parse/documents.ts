@@ -35,6 +35,11 @@ export interface ParsedFile {
   documents: ConfigDocument[];
   /** Set when the file cannot be read as configuration; its documents are then empty. */
   failure: ParseFailure | null;
+  /**
+   * Drops the syntax trees (most of a parse's memory); `locate` then re-parses on demand.
+   * A full scan evaluates a file and releases it before the next, so memory stays flat.
+   */
+  release(): void;
 }
 
 export interface ParseLimits {
@@ -60,7 +65,30 @@ const YAML_OPTIONS = {
 };
 
 function failed(file: string, message: string, line = 1, column = 1): ParsedFile {
-  return { file, documents: [], failure: { message, line, column } };
+  return { file, documents: [], failure: { message, line, column }, release() {} };
+}
+
+function parseYaml(text: string): { docs: Document.Parsed[]; lineCounter: LineCounter } {
+  const lineCounter = new LineCounter();
+  const parsed = parseAllDocuments(text, { ...YAML_OPTIONS, lineCounter });
+  return { docs: Array.isArray(parsed) ? parsed : [], lineCounter };
+}
+
+/** Maps pointers to positions in one file, from its syntax trees while held, else by parsing again. */
+class FileLocator {
+  constructor(
+    private readonly text: string,
+    private trees: { docs: Document.Parsed[]; lineCounter: LineCounter } | null,
+  ) {}
+
+  locate(index: number, pointer: string): SourceRange {
+    const trees = (this.trees ??= parseYaml(this.text));
+    return locateNode(trees.docs[index]!, trees.lineCounter, pointer);
+  }
+
+  release(): void {
+    this.trees = null;
+  }
 }
 
 /** Parses a YAML or JSON file into documents, unwrapping kubectl Lists. Never throws on bad input. */
@@ -83,9 +111,9 @@ export function parseConfigFile(file: string, bytes: Uint8Array, limits: ParseLi
 }
 
 export function parseConfigText(file: string, text: string, limits: ParseLimits = DEFAULT_LIMITS): ParsedFile {
-  const lineCounter = new LineCounter();
-  const parsed = parseAllDocuments(text, { ...YAML_OPTIONS, lineCounter });
-  const yamlDocs: Document.Parsed[] = Array.isArray(parsed) ? parsed : [];
+  const trees = parseYaml(text);
+  const { docs: yamlDocs, lineCounter } = trees;
+  const locator = new FileLocator(text, trees);
   const documents: ConfigDocument[] = [];
   for (let index = 0; index < yamlDocs.length; index++) {
     const doc = yamlDocs[index]!;
@@ -104,7 +132,7 @@ export function parseConfigText(file: string, text: string, limits: ParseLimits 
       return failed(file, `document ${index + 1} cannot be expanded: ${msg}`, pos.line, pos.col);
     }
     if (data === null || data === undefined) continue;
-    const locate = (base: string) => (pointer: string) => locateNode(doc, lineCounter, base + pointer);
+    const locate = (base: string) => (pointer: string) => locator.locate(index, base + pointer);
     if (isRecord(data) && typeof data.kind === 'string' && data.kind.endsWith('List') && Array.isArray(data.items)) {
       data.items.forEach((item, i) => {
         const basePointer = `/items/${i}`;
@@ -114,7 +142,7 @@ export function parseConfigText(file: string, text: string, limits: ParseLimits 
     }
     documents.push({ file, index, basePointer: '', data, id: identifyResource(data), locate: locate('') });
   }
-  return { file, documents, failure: null };
+  return { file, documents, failure: null, release: () => locator.release() };
 }
 
 /** An error found at the end of the file (an unclosed bracket) is shown on the last line with content. */

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { readFile, readdir, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import ignore, { type Ignore } from 'ignore';
@@ -46,11 +47,8 @@ export async function readWorktree(repo: Repo, wanted: (rel: string) => boolean,
   const exclude = await readIgnoreFile(path.join(repo.gitdir, 'info', 'exclude'));
   if (exclude) rootLevels.push({ base: '', ig: exclude });
 
-  const addFile = (rel: string, abs: string) => {
-    let content: Promise<Uint8Array> | null = null;
-    const read = () => (content ??= readFile(abs));
-    files.push({ path: rel, oid: null, read });
-  };
+  // Synchronous reads: parsing is CPU-bound and sequential, and readFileSync is cheaper than fs/promises.
+  const addFile = (rel: string, abs: string) => files.push({ path: rel, oid: null, read: async () => readFileSync(abs) });
 
   const walk = async (relDir: string, levels: IgnoreLevel[]): Promise<void> => {
     const absDir = relDir ? path.join(repo.dir, relDir) : repo.dir;

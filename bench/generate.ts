@@ -1,0 +1,137 @@
+/**
+ * Generates the benchmark corpus: a git repository of Kubernetes manifests with a mix of
+ * kinds and some bad documents. Deterministic: same input, same files.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+export interface CorpusSpec {
+  files: number;
+  docsPerFile: number;
+}
+
+function deployment(i: number, kind: string, bad: boolean): string {
+  const podSpec = `      securityContext:
+        runAsNonRoot: true
+        runAsUser: ${1000 + (i % 50)}
+      containers:
+        - name: app-${i}
+          image: registry.example.com/team-${i % 17}/app-${i}:${bad ? 'latest' : `1.${i % 30}.${i % 7}`}
+          args: ["--port", "8080", "--workers", "${1 + (i % 8)}"]
+          ports:
+            - containerPort: 8080
+              name: http
+          env:
+            - name: LOG_LEVEL
+              value: info
+            - name: ${bad ? 'DB_PASSWORD' : 'DB_HOST'}
+              value: ${bad ? 'hunter2-not-real' : `db-${i}.svc`}
+          resources:
+            requests: { cpu: 100m, memory: 128Mi }
+            limits: { cpu: "1", memory: 256Mi }
+          securityContext:
+            allowPrivilegeEscalation: false
+            privileged: ${bad && i % 3 === 0 ? 'yes' : 'false'}
+            readOnlyRootFilesystem: true
+          livenessProbe:
+            httpGet: { path: /healthz, port: http }
+          readinessProbe:
+            httpGet: { path: /ready, port: http }
+      volumes:
+        - name: config
+          configMap: { name: app-${i} }`;
+  const apiVersion = kind === 'Job' ? 'batch/v1' : 'apps/v1';
+  return `apiVersion: ${apiVersion}
+kind: ${kind}
+metadata:
+  name: app-${i}
+  namespace: team-${i % 17}
+  labels:
+    app.kubernetes.io/name: app-${i}
+    app.kubernetes.io/part-of: platform
+spec:
+${kind === 'Job' ? '' : `  replicas: ${1 + (i % 3)}\n  selector:\n    matchLabels:\n      app.kubernetes.io/name: app-${i}\n`}  template:
+    metadata:
+      labels:
+        app.kubernetes.io/name: app-${i}
+    spec:
+${kind === 'Job' ? '      restartPolicy: Never\n' : ''}${podSpec}
+`;
+}
+
+function service(i: number): string {
+  return `apiVersion: v1
+kind: Service
+metadata:
+  name: app-${i}
+  namespace: team-${i % 17}
+spec:
+  selector:
+    app.kubernetes.io/name: app-${i}
+  ports:
+    - name: http
+      port: 80
+      targetPort: http
+`;
+}
+
+function configMap(i: number): string {
+  return `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: app-${i}
+  namespace: team-${i % 17}
+data:
+  LOG_FORMAT: json
+  FEATURE_FLAGS: "a,b,c"
+  settings.yaml: |
+    server:
+      port: 8080
+      timeout: 30s
+`;
+}
+
+function ingress(i: number, bad: boolean): string {
+  return `apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: app-${i}
+  namespace: team-${i % 17}
+spec:
+  ingressClassName: nginx
+${bad ? '' : `  tls:\n    - hosts: [app-${i}.example.com]\n      secretName: app-${i}-tls\n`}  rules:
+    - host: app-${i}.example.com
+      http:
+        paths:
+          - path: /
+            pathType: Prefix
+            backend:
+              service: { name: app-${i}, port: { number: 80 } }
+`;
+}
+
+const WORKLOADS = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job'];
+
+/** Writes the corpus and commits it; returns the number of documents. */
+export function generateCorpus(dir: string, spec: CorpusSpec): number {
+  let docs = 0;
+  for (let f = 0; f < spec.files; f++) {
+    const parts: string[] = [];
+    for (let d = 0; d < spec.docsPerFile; d++) {
+      const i = f * spec.docsPerFile + d;
+      const bad = i % 20 === 5 || i % 20 === 9; // some workloads and ingresses
+      const pick = i % 5;
+      parts.push(pick < 2 ? deployment(i, WORKLOADS[i % WORKLOADS.length]!, bad) : pick === 2 ? service(i) : pick === 3 ? configMap(i) : ingress(i, bad));
+      docs++;
+    }
+    const rel = path.join(`team-${f % 17}`, `app-${f}`, `manifests.yaml`);
+    mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+    writeFileSync(path.join(dir, rel), parts.join('---\n'));
+  }
+  const env = { ...process.env, GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'b@example.com', GIT_COMMITTER_NAME: 'bench', GIT_COMMITTER_EMAIL: 'b@example.com' };
+  execFileSync('git', ['init', '-q', '-b', 'main'], { cwd: dir, env });
+  execFileSync('git', ['add', '-A'], { cwd: dir, env });
+  execFileSync('git', ['commit', '-q', '-m', 'corpus'], { cwd: dir, env });
+  return docs;
+}

@@ -1,0 +1,59 @@
+/**
+ * `npm run bench`: the speed targets, as ratios measured in one run.
+ *   check:     aiops-guard check -f json   vs the floor (read + parse every document with yaml)   target ≤ 1.5×
+ *   --version: aiops-guard --version       vs node -e 0                                           target ≤ 2×
+ * Each command runs several times, alternating, and the median wall time is compared.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { generateCorpus } from './generate.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.resolve(here, '../..');
+const BIN = path.join(ROOT, 'bin', 'aiops-guard.js');
+const FLOOR = path.join(here, 'floor.js');
+
+function time(cmd: string[], expectCodes: number[]): number {
+  const start = process.hrtime.bigint();
+  const r = spawnSync(process.execPath, cmd, { encoding: 'utf8', maxBuffer: 1 << 30, env: { ...process.env, CI: 'true' } });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  if (!expectCodes.includes(r.status ?? -1)) throw new Error(`${cmd.join(' ')} exited ${r.status}: ${r.stderr}`);
+  return ms;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+function compare(label: string, a: string[], aCodes: number[], b: string[], runs: number, target: number): boolean {
+  time(a, aCodes); // warm the file cache
+  time(b, [0]);
+  const ta: number[] = [];
+  const tb: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    ta.push(time(a, aCodes));
+    tb.push(time(b, [0]));
+  }
+  const ratio = median(ta) / median(tb);
+  const ok = ratio <= target;
+  console.log(`${label.padEnd(34)} ${median(ta).toFixed(0).padStart(6)} ms vs ${median(tb).toFixed(0).padStart(6)} ms  ratio ${ratio.toFixed(2)}× (target ≤ ${target}×) ${ok ? 'ok' : 'MISSED'}`);
+  return ok;
+}
+
+function main(): void {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'aiops-guard-bench-'));
+  try {
+    const docs = generateCorpus(dir, { files: 2000, docsPerFile: 5 });
+    console.log(`corpus: 2000 files, ${docs} documents in ${dir}`);
+    const results = [
+      compare('check -f json / floor', [BIN, 'check', '-f', 'json', '-C', dir], [1], [FLOOR, dir], 5, 1.5),
+      compare('--version / node -e 0', [BIN, '--version'], [0], ['-e', '0'], 15, 2),
+    ];
+    if (results.includes(false)) process.exitCode = 1;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main();
