@@ -1,0 +1,106 @@
+import { describe, expect, test } from '@jest/globals';
+import { parseConfigFile, parseConfigText } from '../../src/parse/documents.js';
+import { formatResource, groupOf, identifyResource } from '../../src/parse/identity.js';
+import { getAtPointer, joinPointer, parsePointer } from '../../src/parse/pointer.js';
+
+describe('YAML 1.1, as Kubernetes reads it', () => {
+  test('yes/no/on/off are booleans, 0755 is octal, dates stay strings', () => {
+    const { documents, failure } = parseConfigText('a.yaml', 'a: yes\nb: off\nc: On\nd: 0755\ne: 2024-01-02\nf: "yes"\ng: 1_000\n');
+    expect(failure).toBeNull();
+    expect(documents[0]!.data).toEqual({ a: true, b: false, c: true, d: 493, e: '2024-01-02', f: 'yes', g: 1000 });
+  });
+
+  test('y and n are booleans too, even as keys (go-yaml v2 reads them so)', () => {
+    expect(parseConfigText('a.yaml', 'y: 1\nx: n\n').documents[0]!.data).toEqual({ true: 1, x: false });
+  });
+
+  test('merge keys are applied', () => {
+    const { documents } = parseConfigText('a.yaml', 'base: &b { x: 1 }\nderived:\n  <<: *b\n  z: 2\n');
+    expect(documents[0]!.data).toEqual({ base: { x: 1 }, derived: { x: 1, z: 2 } });
+  });
+});
+
+describe('documents', () => {
+  test('multi-document files keep each index; empty documents are skipped', () => {
+    const text = 'apiVersion: v1\nkind: Service\nmetadata: { name: a, namespace: ns }\n---\n---\n# only a comment\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: { name: b }\n';
+    const { documents } = parseConfigText('m.yaml', text);
+    expect(documents.map((d) => [d.index, d.id])).toEqual([
+      [0, { group: '', kind: 'Service', namespace: 'ns', name: 'a' }],
+      [3, { group: 'apps', kind: 'Deployment', namespace: null, name: 'b' }],
+    ]);
+  });
+
+  test('a kubectl List is unwrapped into its items, with positions inside the List', () => {
+    const text = JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' } }, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'y' } }] }, null, 2);
+    const { documents } = parseConfigText('list.json', text);
+    expect(documents.map((d) => [d.basePointer, d.id?.kind, d.id?.name])).toEqual([
+      ['/items/0', 'ConfigMap', 'x'],
+      ['/items/1', 'Secret', 'y'],
+    ]);
+    expect(documents[1]!.locate('/metadata/name')).toEqual({ line: 16, column: 17, endLine: 16, endColumn: 20 });
+  });
+
+  test('an empty file is fine and has no documents', () => {
+    expect(parseConfigText('e.yaml', '')).toMatchObject({ documents: [], failure: null });
+  });
+
+  test('locate points at the value, at the key of a collection, or at the nearest existing parent', () => {
+    const text = 'spec:\n  containers:\n    - name: a\n      image: x:1\n';
+    const doc = parseConfigText('p.yaml', text).documents[0]!;
+    expect(doc.locate('/spec/containers/0/image')).toEqual({ line: 4, column: 14, endLine: 4, endColumn: 17 });
+    expect(doc.locate('/spec/containers')).toMatchObject({ line: 2, column: 3 });
+    expect(doc.locate('/spec/containers/0')).toMatchObject({ line: 3, column: 7 });
+    expect(doc.locate('/spec/containers/0/securityContext/privileged')).toMatchObject({ line: 3, column: 7 });
+    expect(doc.locate('/spec/containers/0/image')).toEqual(doc.locate('/spec/containers/0/image'));
+  });
+
+  test('positions survive release (the file is parsed again on demand)', () => {
+    const parsed = parseConfigText('p.yaml', 'a:\n  b: 1\n');
+    const before = parsed.documents[0]!.locate('/a/b');
+    parsed.release();
+    expect(parsed.documents[0]!.locate('/a/b')).toEqual(before);
+  });
+});
+
+describe('files that cannot be read as configuration', () => {
+  test('duplicate keys are errors at the duplicate', () => {
+    expect(parseConfigText('d.yaml', 'a: 1\nb: 2\na: 3\n').failure).toEqual({
+      message: 'Map keys must be unique: a duplicate key hides the first value (Kubernetes keeps one of them); remove one',
+      line: 3,
+      column: 1,
+    });
+  });
+
+  test('too large files are errors, not skipped', () => {
+    const f = parseConfigFile('big.yaml', new Uint8Array(2048), { maxFileBytes: 1024, maxAliasCount: 100 });
+    expect(f.failure?.message).toBe('file is 0.0 MB, over the 0.0 MB limit; exclude it or raise maxFileBytes in .aiopsrc.json');
+  });
+
+  test('invalid UTF-8 names the line', () => {
+    const bytes = new Uint8Array([...Buffer.from('a: 1\nb: 2\nc: '), 0xff, 0x0a]);
+    expect(parseConfigFile('x.yaml', bytes).failure).toEqual({ message: 'file is not valid UTF-8; save it as UTF-8', line: 3, column: 1 });
+  });
+
+  test('alias expansion over the limit is an error', () => {
+    const f = parseConfigText('bomb.yaml', 'a: &a [1, 2]\nb: [*a, *a, *a]\n', { maxFileBytes: 1e6, maxAliasCount: 2 });
+    expect(f.failure?.message).toMatch(/^document 1 cannot be expanded: Excessive alias count/);
+  });
+});
+
+describe('identity and pointers', () => {
+  test('group from apiVersion, resource formatting', () => {
+    expect(groupOf('apps/v1')).toBe('apps');
+    expect(groupOf('v1')).toBe('');
+    expect(identifyResource({ apiVersion: 'v1', kind: 'Pod' })).toEqual({ group: '', kind: 'Pod', namespace: null, name: null });
+    expect(identifyResource({ services: {} })).toBeNull();
+    expect(formatResource({ group: 'apps', kind: 'Deployment', namespace: 'web', name: 'api' })).toBe('apps/Deployment web/api');
+  });
+
+  test('JSON pointers escape ~ and /', () => {
+    const p = joinPointer('', 'metadata', 'annotations', 'a.io/b~c');
+    expect(p).toBe('/metadata/annotations/a.io~1b~0c');
+    expect(parsePointer(p)).toEqual(['metadata', 'annotations', 'a.io/b~c']);
+    expect(getAtPointer({ metadata: { annotations: { 'a.io/b~c': 1 } } }, p)).toBe(1);
+    expect(getAtPointer({ a: [10, 20] }, '/a/1')).toBe(20);
+  });
+});

@@ -1,0 +1,121 @@
+import { describe, expect, test } from '@jest/globals';
+import { decideExitCode, isAtOrAbove } from '../../src/report/exit-code.js';
+import type { Finding } from '../../src/report/types.js';
+import { maskSecret, renderMessage } from '../../src/policy/message.js';
+import { compileWaivers, isExpired, resourceKey } from '../../src/policy/waivers.js';
+import { expandTargets, resolveInstancePath } from '../../src/rules/targets.js';
+import { createSelection, toRepoPaths } from '../../src/source/select.js';
+
+const finding = (severity: Finding['severity'], suppressed: Finding['suppressed'] = null) => ({ severity, suppressed }) as Finding;
+
+describe('exit codes', () => {
+  test('findings at or above --fail-on, drift, both', () => {
+    expect(isAtOrAbove('critical', 'high')).toBe(true);
+    expect(isAtOrAbove('medium', 'high')).toBe(false);
+    expect(isAtOrAbove('critical', 'never')).toBe(false);
+    expect(decideExitCode([], 'high', 0)).toBe(0);
+    expect(decideExitCode([finding('high')], 'high', 0)).toBe(1);
+    expect(decideExitCode([finding('low')], 'high', 0)).toBe(0);
+    expect(decideExitCode([finding('critical', { kind: 'annotation', reason: 'r' })], 'high', 0)).toBe(0);
+    expect(decideExitCode([], 'high', 3)).toBe(2);
+    expect(decideExitCode([finding('critical')], 'high', 1)).toBe(3);
+  });
+});
+
+describe('targets', () => {
+  const cronJob = {
+    kind: 'CronJob',
+    spec: { jobTemplate: { spec: { template: { spec: { securityContext: { runAsUser: 0 }, initContainers: [{ name: 'i' }], containers: [{ name: 'm', env: [{ name: 'A' }, { name: 'B' }] }], ephemeralContainers: [{ name: 'e' }] } } } } },
+  };
+
+  test('containers include init and ephemeral containers, with the pod spec as $pod', () => {
+    const t = expandTargets(cronJob, 'container');
+    expect(t.map((x) => [x.pointer, x.container])).toEqual([
+      ['/spec/jobTemplate/spec/template/spec/containers/0', 'm'],
+      ['/spec/jobTemplate/spec/template/spec/initContainers/0', 'i'],
+      ['/spec/jobTemplate/spec/template/spec/ephemeralContainers/0', 'e'],
+    ]);
+    expect((t[0]!.value as { $pod: unknown }).$pod).toEqual(cronJob.spec.jobTemplate.spec.template.spec);
+    expect(resolveInstancePath(t[0]!, '/$pod/securityContext/runAsUser')).toBe('/spec/jobTemplate/spec/template/spec/securityContext/runAsUser');
+    expect(resolveInstancePath(t[0]!, '/image')).toBe('/spec/jobTemplate/spec/template/spec/containers/0/image');
+  });
+
+  test('pod specs of every workload kind; none for other kinds', () => {
+    const podTemplate = { kind: 'PodTemplate', template: { spec: { containers: [] } } };
+    expect(expandTargets(podTemplate, 'podSpec').map((t) => t.pointer)).toEqual(['/template/spec']);
+    expect(expandTargets({ kind: 'Pod', spec: {} }, 'podSpec').map((t) => t.pointer)).toEqual(['/spec']);
+    expect(expandTargets({ kind: 'ReplicationController', spec: { template: { spec: {} } } }, 'podSpec').map((t) => t.pointer)).toEqual(['/spec/template/spec']);
+    expect(expandTargets({ kind: 'Service', spec: {} }, 'podSpec')).toEqual([]);
+  });
+
+  test('pointer patterns with * under a base or from the root', () => {
+    expect(expandTargets(cronJob, 'container/env/*').map((t) => [t.pointer, t.container])).toEqual([
+      ['/spec/jobTemplate/spec/template/spec/containers/0/env/0', 'm'],
+      ['/spec/jobTemplate/spec/template/spec/containers/0/env/1', 'm'],
+    ]);
+    expect(expandTargets({ data: { a: 1, b: 2 } }, '/data/*').map((t) => [t.pointer, t.value])).toEqual([
+      ['/data/a', 1],
+      ['/data/b', 2],
+    ]);
+    expect(expandTargets({ a: 1 }, 'document')).toEqual([{ pointer: '', value: { a: 1 } }]);
+  });
+});
+
+describe('messages', () => {
+  test('placeholders come from the target; secrets are masked to two characters and a length', () => {
+    expect(renderMessage('Container "{{name}}" in {{$resource}} {{missing}}!', { name: 'web', $resource: 'Pod x' })).toBe('Container "web" in Pod x !');
+    expect(renderMessage('{{hostPath.path}}', { hostPath: { path: '/var' } })).toBe('/var');
+    expect(maskSecret('hf_abcdefghijklmnop')).toBe('"hf…" (19 chars)');
+    expect(maskSecret('short')).toBe('"…" (5 chars)');
+  });
+});
+
+describe('waivers', () => {
+  test('expiry is the end of the given day, UTC', () => {
+    const now = new Date('2026-03-01T12:00:00Z');
+    expect(isExpired('2026-03-01', now)).toBe(false);
+    expect(isExpired('2026-02-28', now)).toBe(true);
+    expect(isExpired(undefined, now)).toBe(false);
+    expect(isExpired('someday', now)).toBe(true);
+  });
+
+  test('rule, file and resource globs', () => {
+    const [w] = compileWaivers([{ rule: 'k8s-*', resource: 'Deployment/ml-*/*', reason: 'r' }], new Date());
+    const id = { group: 'apps', kind: 'Deployment', namespace: 'ml-serving', name: 'vllm' };
+    expect(resourceKey(id)).toBe('Deployment/ml-serving/vllm');
+    expect(w!.matches('k8s-privileged-container', 'a.yaml', id)).toBe(true);
+    expect(w!.matches('compose-privileged', 'a.yaml', id)).toBe(false);
+    expect(w!.matches('k8s-privileged-container', 'a.yaml', { ...id, namespace: 'web' })).toBe(false);
+    expect(w!.matches('k8s-privileged-container', 'a.yaml', null)).toBe(false);
+    expect(resourceKey({ group: 'rbac.authorization.k8s.io', kind: 'ClusterRole', namespace: null, name: 'admin' })).toBe('ClusterRole/admin');
+  });
+});
+
+describe('file selection', () => {
+  test('extensions, default excludes, user excludes', () => {
+    const s = createSelection({ exclude: ['vendor/**'] });
+    expect(['a.yaml', 'b.yml', 'c.json', 'd.txt', 'node_modules/x/a.yaml', 'tsconfig.json', 'vendor/a.yaml', '.github/w.yml'].filter((f) => s.wanted(f))).toEqual([
+      'a.yaml',
+      'b.yml',
+      'c.json',
+      '.github/w.yml',
+    ]);
+    expect(s.wantDir('node_modules')).toBe(false);
+    expect(s.wantDir('vendor')).toBe(false);
+    expect(s.wantDir('apps')).toBe(true);
+  });
+
+  test('path arguments: folders, files, ancestors; unmatched ones are reported', () => {
+    const s = createSelection({ paths: ['apps/web', 'x.yml', 'nope'] });
+    expect(s.wantDir('apps')).toBe(true);
+    expect(s.wantDir('apps/web/sub')).toBe(true);
+    expect(s.wantDir('other')).toBe(false);
+    expect(['apps/web/a.yaml', 'apps/api/a.yaml', 'x.yml', 'y.yml'].filter((f) => s.wanted(f))).toEqual(['apps/web/a.yaml', 'x.yml']);
+    expect(s.unmatched()).toEqual(['nope']);
+  });
+
+  test('path arguments are made relative to the repository', () => {
+    expect(toRepoPaths('/r', '/r/apps', ['web', '.'])).toEqual(['apps/web', 'apps']);
+    expect(() => toRepoPaths('/r', '/r', ['../x'])).toThrow('path "../x" is outside the repository /r');
+  });
+});
