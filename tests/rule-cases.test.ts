@@ -47,3 +47,12 @@ describe('built-in rules', () => {
     expect(cases).toBeGreaterThanOrEqual(rules.length * 2);
   });
 });
+
+describe('README', () => {
+  test('the rule table lists every built-in rule (run "npm run docs" after changing rules)', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { formatRulesTable, replaceRulesTable } = await import('../src/rules/table.js');
+    const readme = readFileSync(path.join(PACKAGE_ROOT, 'README.md'), 'utf8');
+    expect(replaceRulesTable(readme, formatRulesTable(await loadBuiltinRules()))).toBe(readme);
+  });
+});

@@ -119,3 +119,15 @@ describe('file selection', () => {
     expect(() => toRepoPaths('/r', '/r', ['../x'])).toThrow('path "../x" is outside the repository /r');
   });
 });
+
+describe('config schema', () => {
+  test('the shipped .aiopsrc.example.json is valid; typos are caught', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { validateConfig } = await import('../../src/config/load.js');
+    const { PACKAGE_ROOT } = await import('../../src/rules/load.js');
+    const example = JSON.parse(readFileSync(`${PACKAGE_ROOT}/.aiopsrc.example.json`, 'utf8')) as unknown;
+    expect(await validateConfig(example)).toBeNull();
+    expect(await validateConfig({ failOn: 'hgh' })).toEqual({ pointer: '/failOn', message: 'must be one of "critical", "high", "medium", "low", "info", "never"' });
+    expect(await validateConfig({ waivers: [{ rule: 'x', expires: 'June' }] })).toEqual({ pointer: '/waivers/0/expires', message: 'must match pattern "^\\d{4}-\\d{2}-\\d{2}$"' });
+  });
+});
