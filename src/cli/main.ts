@@ -87,20 +87,25 @@ export async function main(argv: string[]): Promise<void> {
 }
 
 function reportError(err: unknown, debug: boolean): number {
+  const { exitCode, text } = describeError(err, debug);
+  if (text) process.stderr.write(text);
+  return exitCode;
+}
+
+/** The message and exit code for an error: typed errors carry theirs; anything else is a bug (70). */
+export function describeError(err: unknown, debug: boolean): { exitCode: number; text: string } {
   if (err instanceof CommanderError) {
     // commander has printed its message already.
-    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT.clean;
-    if (err.code === 'commander.executeSubCommandAsync') return err.exitCode;
-    return EXIT.usage;
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return { exitCode: EXIT.clean, text: '' };
+    return { exitCode: EXIT.usage, text: '' };
   }
   if (err instanceof GuardError) {
-    process.stderr.write(`aiops-guard: ${err.message}\n`);
-    if (err.hint) process.stderr.write(`  hint: ${err.hint}\n`);
-    if (debug && err.stack) process.stderr.write(err.stack + '\n');
-    return err.exitCode;
+    let text = `aiops-guard: ${err.message}\n`;
+    if (err.hint) text += `  hint: ${err.hint}\n`;
+    if (debug && err.stack) text += err.stack + '\n';
+    return { exitCode: err.exitCode, text };
   }
   const e = err instanceof Error ? err : new Error(String(err));
-  process.stderr.write(`aiops-guard: internal error: ${e.message}\n`);
-  process.stderr.write(debug ? `${e.stack}\n` : '  hint: this is a bug; run again with --debug for the stack trace and report it\n');
-  return EXIT.internal;
+  const tail = debug ? `${e.stack}\n` : '  hint: this is a bug; run again with --debug for the stack trace and report it\n';
+  return { exitCode: EXIT.internal, text: `aiops-guard: internal error: ${e.message}\n${tail}` };
 }

@@ -1,4 +1,4 @@
-import { isAtOrAbove } from './exit-code.js';
+import { EXIT } from './exit-code.js';
 import { SEVERITIES, type Report, type Severity } from './types.js';
 
 /** Colours for text output; the CLI passes chalk's, tests and pipes get plain text. */
@@ -60,8 +60,8 @@ export function formatText(report: Report, options: FormatOptions = {}): string 
   if (total === 0) {
     lines.push(`${p.green('✔')} no findings in ${scope}${suppressed} · ${verdict}`);
   } else {
-    const gating = shown.filter((f) => isAtOrAbove(f.severity, s.failOn)).length;
-    const mark = gating > 0 ? p.red('✖') : p.yellow('⚠');
+    const failing = s.exitCode === EXIT.findings || s.exitCode === EXIT.findingsAndDrift;
+    const mark = failing ? p.red('✖') : p.yellow('⚠');
     lines.push(`${mark} ${plural(total, 'finding')} (${counts.join(', ')}) in ${scope}${suppressed} · ${verdict}`);
   }
   return lines.join('\n') + '\n';

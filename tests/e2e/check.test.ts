@@ -1,4 +1,4 @@
-import { symlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from '@jest/globals';
 import type { Report } from '../../src/report/types.js';
@@ -361,5 +361,27 @@ describe('usage, input and configuration errors', () => {
     const r = runCli(['--version'], { cwd: tempDir() });
     expect(r.stdout).toBe('0.1.0\n');
     expect(r.code).toBe(0);
+  });
+});
+
+describe('output', () => {
+  test('colour only when forced or on a terminal; NO_COLOR wins', () => {
+    const dir = makeRepo({ 'web.yaml': PRIVILEGED_DEPLOYMENT });
+    const forced = runCli(['check'], { cwd: dir, env: { FORCE_COLOR: '1', NO_COLOR: '' } });
+    expect(forced.stdout).toContain('\u001b[1mweb.yaml:19:25\u001b[22m');
+    expect(runCli(['check'], { cwd: dir }).stdout).not.toContain('\u001b[');
+    expect(runCli(['check', '--no-color'], { cwd: dir, env: { FORCE_COLOR: '1', NO_COLOR: '' } }).stdout).not.toContain('\u001b[');
+  });
+
+  test('-o writes the report to a file and prints a one-line summary; -q is silent when clean', () => {
+    const dir = makeRepo({ 'web.yaml': PRIVILEGED_DEPLOYMENT, 'package.json': JSON.stringify({ name: 'x', aiops: { failOn: 'critical' } }) });
+    const out = path.join(tempDir(), 'report.json');
+    const r = runCli(['check', '-f', 'json', '-o', out], { cwd: dir });
+    expect(r.stdout).toBe(`✖ 1 finding (1 critical) in 2 files, 2 documents, 11 rules · exit 1 (policy findings; fails at critical and above) · report: ${out}\n`);
+    expect(json(readFileSync(out, 'utf8')).summary.failOn).toBe('critical');
+    expect(r.code).toBe(1);
+    const clean = makeRepo({ 'svc.yaml': SERVICE });
+    const quiet = runCli(['check', '-q'], { cwd: clean });
+    expect([quiet.stdout, quiet.code]).toEqual(['', 0]);
   });
 });

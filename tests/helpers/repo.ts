@@ -77,8 +77,9 @@ const BIN = path.join(PACKAGE_ROOT, 'bin', 'aiops-guard.js');
 
 /** Runs the built binary the way CI would: no TTY, no colour. */
 export function runCli(args: string[], opts: { cwd: string; env?: Record<string, string>; input?: string }): CliResult {
-  const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', CI: 'true', ...opts.env };
+  const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', CI: 'true' };
   delete env.FORCE_COLOR;
+  Object.assign(env, opts.env);
   const r = spawnSync(process.execPath, [BIN, ...args], { cwd: opts.cwd, env, encoding: 'utf8', input: opts.input ?? '' });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
