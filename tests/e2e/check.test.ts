@@ -385,3 +385,43 @@ describe('output', () => {
     expect([quiet.stdout, quiet.code]).toEqual(['', 0]);
   });
 });
+
+describe('user rules', () => {
+  test('--rules adds a pack; match by kinds, apiGroups and file globs; pointer-pattern targets', () => {
+    const rules = tempDir();
+    writeFiles(rules, {
+      'team/team-owner-label.yaml': [
+        'id: team-owner-label',
+        'title: Workloads name an owner',
+        'severity: high',
+        'category: ownership',
+        'description: Every Deployment under apps/ says which team owns it, so alerts reach someone.',
+        'remediation: Add metadata.labels.owner.',
+        'match: { kinds: [Deployment], apiGroups: [apps], files: ["apps/**"] }',
+        'schema: { required: [metadata], properties: { metadata: { required: [labels], properties: { labels: { required: [owner] } } } } }',
+        "message: '{{$resource}} has no owner label'",
+      ].join('\n'),
+      'team/service-port-names.yaml': [
+        'id: service-port-names',
+        'title: Service ports are named',
+        'severity: low',
+        'category: conventions',
+        'description: Named ports let probes and NetworkPolicies refer to them by name.',
+        'remediation: Give every port a name.',
+        'match: { kinds: [Service] }',
+        'target: /spec/ports/*',
+        'schema: { required: [name] }',
+        "message: 'Port {{port}} of {{$name}} has no name'",
+      ].join('\n'),
+    });
+    const dir = makeRepo({ 'apps/web.yaml': HARDENED_DEPLOYMENT, 'other/web.yaml': HARDENED_DEPLOYMENT, 'apps/svc.yaml': SERVICE });
+    const r = runCli(['check', '--rules', rules, '-f', 'json', '--fail-on', 'low'], { cwd: dir });
+    const report = json(r.stdout);
+    expect(report.summary.rules).toBe(13);
+    expect(report.findings.map((f) => [f.file, f.line, f.column, f.ruleId, f.message])).toEqual([
+      ['apps/svc.yaml', 8, 7, 'service-port-names', 'Port 80 of web has no name'],
+      ['apps/web.yaml', 3, 1, 'team-owner-label', 'apps/Deployment web/web has no owner label'],
+    ]);
+    expect(r.code).toBe(1);
+  });
+});
