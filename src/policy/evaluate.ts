@@ -94,7 +94,18 @@ export function evaluateDocument(doc: ConfigDocument, rules: readonly PreparedRu
     }
   }
   if (options.inlineWaivers) findings.push(...invalidAnnotations(doc, options));
-  return findings;
+  return dropSuperseded(findings, rules);
+}
+
+/** Where a rule that `supersedes` others reports, their findings at the same place are redundant. */
+function dropSuperseded(findings: Finding[], rules: readonly PreparedRule[]): Finding[] {
+  if (findings.length < 2) return findings;
+  const dropped = new Set<string>();
+  for (const f of findings) {
+    const rule = rules.find((p) => p.rule.id === f.ruleId)?.rule;
+    for (const id of rule?.supersedes ?? []) dropped.add(`${id}\u0000${f.pointer}`);
+  }
+  return dropped.size ? findings.filter((f) => !dropped.has(`${f.ruleId}\u0000${f.pointer}`)) : findings;
 }
 
 function suppressionFor(doc: ConfigDocument, ruleId: string, options: PolicyOptions): Suppression | null {

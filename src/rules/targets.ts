@@ -62,6 +62,18 @@ function containersOf(data: unknown): TargetInstance[] {
   return out;
 }
 
+/** Every string value under `root`, with its pointer (keys are not values). */
+function stringsOf(root: unknown): TargetInstance[] {
+  const out: TargetInstance[] = [];
+  const visit = (v: unknown, pointer: string) => {
+    if (typeof v === 'string') out.push({ pointer, value: v });
+    else if (Array.isArray(v)) for (let i = 0; i < v.length; i++) visit(v[i], `${pointer}/${i}`);
+    else if (isRecord(v)) for (const k of Object.keys(v)) visit(v[k], joinPointer(pointer, k));
+  };
+  visit(root, '');
+  return out;
+}
+
 /** Expands a pointer pattern with `*` under one value. */
 function expandPattern(base: TargetInstance, pattern: string): TargetInstance[] {
   let current: TargetInstance[] = [{ ...base, podPointer: undefined }];
@@ -84,7 +96,7 @@ function expandPattern(base: TargetInstance, pattern: string): TargetInstance[] 
 }
 
 /**
- * The values a rule checks in one document. `target` is document | podSpec | container,
+ * The values a rule checks in one document. `target` is document | podSpec | container | strings,
  * optionally followed by a pointer pattern (`container/env/*`), or a pattern from the root.
  */
 export function expandTargets(data: unknown, target = 'document'): TargetInstance[] {
@@ -94,6 +106,7 @@ export function expandTargets(data: unknown, target = 'document'): TargetInstanc
   let bases: TargetInstance[];
   if (base === 'podSpec') bases = [podSpecOf(data)].filter((x): x is TargetInstance => x !== null);
   else if (base === 'container') bases = containersOf(data);
+  else if (base === 'strings') bases = stringsOf(data);
   else bases = [{ pointer: '', value: data }];
   if (!pattern) return bases;
   return bases.flatMap((b) => expandPattern(b, pattern));

@@ -11,6 +11,8 @@ export interface RuleSpec {
   references?: string[];
   match?: { kinds?: string[]; apiGroups?: string[]; files?: string[] };
   target?: string;
+  /** Rule ids whose findings at the same place this rule's finding makes redundant. */
+  supersedes?: string[];
   schema: object | boolean;
   message: string;
 }
