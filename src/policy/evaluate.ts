@@ -4,7 +4,7 @@ import { formatResource, isRecord } from '../parse/identity.js';
 import { getAtPointer, parsePointer } from '../parse/pointer.js';
 import type { Finding, Severity, Suppression } from '../report/types.js';
 import { expandTargets, resolveInstancePath, type TargetInstance } from '../rules/targets.js';
-import type { Rule } from '../rules/types.js';
+import type { Rule, ValidationError } from '../rules/types.js';
 import { maskSecret, renderMessage, showValue } from './message.js';
 import { ANNOTATION_PREFIX, annotationWaiver, configSuppression, type CompiledWaiver } from './waivers.js';
 
@@ -63,9 +63,7 @@ export function evaluateDocument(doc: ConfigDocument, rules: readonly PreparedRu
     if (!instances) targets.set(target, (instances = expandTargets(doc.data, target)));
     for (const inst of instances) {
       if (rule.validate(inst.value)) continue;
-      const errors = rule.validate.errors ?? [];
-      // The last error is the outermost keyword that failed (anyOf/not report after their branches).
-      const instancePath = errors.length ? errors[errors.length - 1]!.instancePath : '';
+      for (const instancePath of failingPlaces(rule.validate.errors ?? [])) {
       const pointer = resolveInstancePath(inst, instancePath);
       const key = `${rule.id}\u0000${pointer}`;
       if (reported.has(key)) continue;
@@ -91,21 +89,42 @@ export function evaluateDocument(doc: ConfigDocument, rules: readonly PreparedRu
         remediation: rule.remediation,
         suppressed: suppressionFor(doc, rule.id, options),
       });
+      }
     }
   }
   if (options.inlineWaivers) findings.push(...invalidAnnotations(doc, options));
   return dropSuperseded(findings, rules);
 }
 
-/** Where a rule that `supersedes` others reports, their findings at the same place are redundant. */
+/**
+ * The places a validation failed, one per instance path. When an anyOf, oneOf or contains
+ * fails, Ajv lists each branch's (or item's) errors and then its own: only the combinator's
+ * place counts, since no single branch was required. A failed if/then reports the `then`
+ * errors and an `if` error at the parent: the parent adds nothing.
+ */
+export function failingPlaces(errors: readonly ValidationError[]): string[] {
+  if (errors.length === 0) return [''];
+  const combinators = errors.filter((e) => /\/(anyOf|oneOf|contains)$/.test(e.schemaPath)).map((e) => e.schemaPath + '/');
+  const places: string[] = [];
+  for (const e of errors) {
+    if (e.schemaPath.endsWith('/if')) continue;
+    if (combinators.some((c) => e.schemaPath.startsWith(c))) continue;
+    if (!places.includes(e.instancePath)) places.push(e.instancePath);
+  }
+  return places;
+}
+
+/**
+ * Where a rule that `supersedes` others reports, their findings at the same place are redundant:
+ * the same pointer, or one inside the other (a hostPath volume and that volume's path).
+ */
 function dropSuperseded(findings: Finding[], rules: readonly PreparedRule[]): Finding[] {
   if (findings.length < 2) return findings;
-  const dropped = new Set<string>();
-  for (const f of findings) {
-    const rule = rules.find((p) => p.rule.id === f.ruleId)?.rule;
-    for (const id of rule?.supersedes ?? []) dropped.add(`${id}\u0000${f.pointer}`);
-  }
-  return dropped.size ? findings.filter((f) => !dropped.has(`${f.ruleId}\u0000${f.pointer}`)) : findings;
+  const supersedes = new Map(rules.map((p) => [p.rule.id, p.rule.supersedes ?? []]));
+  const overlaps = (a: string, b: string) => a === b || a.startsWith(b + '/') || b.startsWith(a + '/');
+  return findings.filter(
+    (f) => !findings.some((g) => g !== f && (supersedes.get(g.ruleId) ?? []).includes(f.ruleId) && overlaps(f.pointer, g.pointer)),
+  );
 }
 
 function suppressionFor(doc: ConfigDocument, ruleId: string, options: PolicyOptions): Suppression | null {

@@ -16,7 +16,8 @@ export function createRuleAjv(options: { standalone?: boolean } = {}): Ajv2020 {
     strictTuples: false,
     strictRequired: false,
     allowUnionTypes: true,
-    allErrors: false,
+    // Every failing place, not just the first: a ConfigMap with three credentials gives three findings.
+    allErrors: true,
     logger: false,
     code: options.standalone ? { source: true, esm: true } : {},
   });

@@ -20,6 +20,7 @@ export interface RuleSpec {
 /** What a compiled validator reports about its first failure. */
 export interface ValidationError {
   instancePath: string;
+  schemaPath: string;
 }
 
 export interface Validate {

@@ -1,5 +1,8 @@
 /** Small manifests shared by tests. */
 
+export const DIGEST = 'sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08';
+
+/** A Deployment that passes every built-in rule. */
 export const HARDENED_DEPLOYMENT = `apiVersion: apps/v1
 kind: Deployment
 metadata:
@@ -8,16 +11,23 @@ metadata:
 spec:
   template:
     spec:
+      serviceAccountName: web
+      automountServiceAccountToken: false
       securityContext:
         runAsNonRoot: true
+        seccompProfile: { type: RuntimeDefault }
       containers:
         - name: web
-          image: nginx:1.27
+          image: nginx:1.27@${DIGEST}
           resources:
-            limits:
-              memory: 128Mi
+            requests: { cpu: 100m, memory: 64Mi }
+            limits: { cpu: 500m, memory: 128Mi }
+          livenessProbe: { httpGet: { path: /healthz, port: 8080 } }
+          readinessProbe: { httpGet: { path: /ready, port: 8080 } }
           securityContext:
             allowPrivilegeEscalation: false
+            readOnlyRootFilesystem: true
+            capabilities: { drop: [ALL] }
 `;
 
 /** The hardened Deployment with `privileged: yes` (YAML 1.1 true) on its container. */
@@ -25,6 +35,9 @@ export const PRIVILEGED_DEPLOYMENT = HARDENED_DEPLOYMENT.replace(
   'allowPrivilegeEscalation: false\n',
   'allowPrivilegeEscalation: false\n            privileged: yes\n',
 );
+
+/** The hardened Deployment with an untagged image: one medium finding. */
+export const UNTAGGED_DEPLOYMENT = HARDENED_DEPLOYMENT.replace(`image: nginx:1.27@${DIGEST}`, 'image: nginx');
 
 export const SERVICE = `apiVersion: v1
 kind: Service
