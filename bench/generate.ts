@@ -12,12 +12,15 @@ export interface CorpusSpec {
 }
 
 function deployment(i: number, kind: string, bad: boolean): string {
-  const podSpec = `      securityContext:
+  const podSpec = `      serviceAccountName: app-${i}
+      automountServiceAccountToken: false
+      securityContext:
         runAsNonRoot: true
         runAsUser: ${1000 + (i % 50)}
+        seccompProfile: { type: RuntimeDefault }
       containers:
         - name: app-${i}
-          image: registry.example.com/team-${i % 17}/app-${i}:${bad ? 'latest' : `1.${i % 30}.${i % 7}`}
+          image: registry.example.com/team-${i % 17}/app-${i}:${bad ? 'latest' : `1.${i % 30}.${i % 7}@sha256:${String(i).padStart(64, '0')}`}
           args: ["--port", "8080", "--workers", "${1 + (i % 8)}"]
           ports:
             - containerPort: 8080
@@ -34,6 +37,7 @@ function deployment(i: number, kind: string, bad: boolean): string {
             allowPrivilegeEscalation: false
             privileged: ${bad && i % 3 === 0 ? 'yes' : 'false'}
             readOnlyRootFilesystem: true
+            capabilities: { drop: [ALL] }
           livenessProbe:
             httpGet: { path: /healthz, port: http }
           readinessProbe:

@@ -20,6 +20,9 @@ const EMPTY: LoadedConfig = { config: {}, filepath: null, locate: () => ({ line:
 
 /** Finds, loads and validates .aiopsrc (cosmiconfig, module name `aiops`). */
 export async function loadConfig(options: ConfigOptions): Promise<LoadedConfig> {
+  // Most repositories have no config: do not load cosmiconfig (and its parsers) for nothing.
+  const candidates = [...DATA_PLACES, ...JS_PLACES].filter((p) => p !== 'package.json' || hasAiopsKey(path.join(options.searchFrom, p)));
+  if (!options.file && !candidates.some((p) => existsSync(path.join(options.searchFrom, p)))) return EMPTY;
   const { cosmiconfig } = await import('cosmiconfig');
   const explorer = cosmiconfig('aiops', {
     searchPlaces: options.allowJs ? [...DATA_PLACES, ...JS_PLACES] : DATA_PLACES,
@@ -57,6 +60,14 @@ export async function loadConfig(options: ConfigOptions): Promise<LoadedConfig> 
     );
   }
   return { config: result.config as GuardConfig, filepath, locate };
+}
+
+function hasAiopsKey(packageJson: string): boolean {
+  try {
+    return readFileSync(packageJson, 'utf8').includes('"aiops"');
+  } catch {
+    return false;
+  }
 }
 
 function jsRefused(file: string): ConfigError {

@@ -10,7 +10,10 @@ export function parsePointer(pointer: string): string[] {
 
 export function joinPointer(base: string, ...segments: (string | number)[]): string {
   let out = base;
-  for (const s of segments) out += '/' + String(s).replace(/~/g, '~0').replace(/\//g, '~1');
+  for (const seg of segments) {
+    const s = String(seg);
+    out += '/' + (s.includes('~') || s.includes('/') ? s.replace(/~/g, '~0').replace(/\//g, '~1') : s);
+  }
   return out;
 }
 

@@ -3,9 +3,9 @@ import type { ConfigDocument } from '../parse/documents.js';
 import { formatResource, isRecord } from '../parse/identity.js';
 import { getAtPointer, parsePointer } from '../parse/pointer.js';
 import type { Finding, Severity, Suppression } from '../report/types.js';
-import { expandTargets, resolveInstancePath, type TargetInstance } from '../rules/targets.js';
+import { expandTargets, resolveInstancePath, WORKLOAD_KINDS, type TargetInstance } from '../rules/targets.js';
 import type { Rule, ValidationError } from '../rules/types.js';
-import { maskSecret, renderMessage, showValue } from './message.js';
+import { lookupPath, maskSecret, renderMessage, showValue } from './message.js';
 import { ANNOTATION_PREFIX, annotationWaiver, configSuppression, type CompiledWaiver } from './waivers.js';
 
 export interface PolicyOptions {
@@ -27,18 +27,42 @@ interface PreparedRule {
 
 export const WAIVER_RULE = { id: 'waiver-invalid', title: 'Waiver is not valid', severity: 'medium' as Severity };
 
+/** A run's rules, with their match predicates precomputed and an index by kind. */
+export interface PreparedRules {
+  /** The rules that can apply to a document of this kind (null: not a Kubernetes object). */
+  forKind(kind: string | null): readonly PreparedRule[];
+  supersedes: ReadonlyMap<string, readonly string[]>;
+}
+
+/** Kinds a rule can apply to: its match.kinds, and only workloads for pod-spec and container targets. */
+function applicableKinds(rule: Rule): Set<string> | null {
+  const base = (rule.target ?? 'document').split('/')[0];
+  const workloads = base === 'podSpec' || base === 'container' ? WORKLOAD_KINDS : null;
+  const kinds = rule.match?.kinds ?? null;
+  if (kinds && workloads) return new Set(kinds.filter((k) => workloads.includes(k)));
+  return kinds || workloads ? new Set(kinds ?? workloads) : null;
+}
+
 /** Precomputes each rule's match predicates once per run. */
-export function prepareRules(rules: readonly Rule[]): PreparedRule[] {
-  return rules.map((rule) => ({
+export function prepareRules(rules: readonly Rule[]): PreparedRules {
+  const prepared: PreparedRule[] = rules.map((rule) => ({
     rule,
-    kinds: rule.match?.kinds ? new Set(rule.match.kinds) : null,
+    kinds: applicableKinds(rule),
     groups: rule.match?.apiGroups ? new Set(rule.match.apiGroups) : null,
     files: rule.match?.files ? picomatch(rule.match.files, { dot: true }) : null,
   }));
+  const byKind = new Map<string | null, PreparedRule[]>();
+  return {
+    forKind(kind) {
+      let list = byKind.get(kind);
+      if (!list) byKind.set(kind, (list = prepared.filter((p) => !p.kinds || (kind !== null && p.kinds.has(kind)))));
+      return list;
+    },
+    supersedes: new Map(rules.map((r) => [r.id, r.supersedes ?? []])),
+  };
 }
 
 function matches(p: PreparedRule, doc: ConfigDocument): boolean {
-  if (p.kinds && (!doc.id || !p.kinds.has(doc.id.kind))) return false;
   if (p.groups && (!doc.id || !p.groups.has(doc.id.group))) return false;
   if (p.files && !p.files(doc.file)) return false;
   return true;
@@ -50,12 +74,12 @@ function baseFinding(doc: ConfigDocument, pointer: string): Omit<Finding, 'ruleI
 }
 
 /** Evaluates every matching rule on one document and applies waivers. */
-export function evaluateDocument(doc: ConfigDocument, rules: readonly PreparedRule[], options: PolicyOptions): Finding[] {
+export function evaluateDocument(doc: ConfigDocument, rules: PreparedRules, options: PolicyOptions): Finding[] {
   const findings: Finding[] = [];
   const targets = new Map<string, TargetInstance[]>();
   // Pod-level problems seen through several containers ($pod) are reported once.
   const reported = new Set<string>();
-  for (const p of rules) {
+  for (const p of rules.forKind(doc.id?.kind ?? null)) {
     if (!matches(p, doc)) continue;
     const { rule } = p;
     const target = rule.target ?? 'document';
@@ -68,23 +92,33 @@ export function evaluateDocument(doc: ConfigDocument, rules: readonly PreparedRu
       const key = `${rule.id}\u0000${pointer}`;
       if (reported.has(key)) continue;
       reported.add(key);
-      const offending = getAtPointer(doc.data, pointer);
-      const context = {
-        ...(isRecord(inst.value) ? inst.value : {}),
-        $value: showValue(offending),
-        $field: parsePointer(pointer).pop() ?? '',
-        $masked: maskSecret(offending),
-        $container: inst.container ?? '',
-        $resource: doc.id ? formatResource(doc.id) : doc.file,
-        $kind: doc.id?.kind ?? '',
-        $name: doc.id?.name ?? '',
-        $namespace: doc.id?.namespace ?? '',
+      const resolve = (key: string): unknown => {
+        switch (key) {
+          case '$value':
+            return showValue(getAtPointer(doc.data, pointer));
+          case '$masked':
+            return maskSecret(getAtPointer(doc.data, pointer));
+          case '$field':
+            return parsePointer(pointer).pop() ?? '';
+          case '$container':
+            return inst.container ?? '';
+          case '$resource':
+            return doc.id ? formatResource(doc.id) : doc.file;
+          case '$kind':
+            return doc.id?.kind ?? '';
+          case '$name':
+            return doc.id?.name ?? '';
+          case '$namespace':
+            return doc.id?.namespace ?? '';
+          default:
+            return lookupPath(inst.value, key);
+        }
       };
       findings.push({
         ruleId: rule.id,
         severity: options.severity?.[rule.id] ?? rule.severity,
         title: rule.title,
-        message: renderMessage(rule.message, context),
+        message: renderMessage(rule.message, resolve),
         ...baseFinding(doc, pointer),
         remediation: rule.remediation,
         suppressed: suppressionFor(doc, rule.id, options),
@@ -118,9 +152,9 @@ export function failingPlaces(errors: readonly ValidationError[]): string[] {
  * Where a rule that `supersedes` others reports, their findings at the same place are redundant:
  * the same pointer, or one inside the other (a hostPath volume and that volume's path).
  */
-function dropSuperseded(findings: Finding[], rules: readonly PreparedRule[]): Finding[] {
+function dropSuperseded(findings: Finding[], rules: PreparedRules): Finding[] {
   if (findings.length < 2) return findings;
-  const supersedes = new Map(rules.map((p) => [p.rule.id, p.rule.supersedes ?? []]));
+  const { supersedes } = rules;
   const overlaps = (a: string, b: string) => a === b || a.startsWith(b + '/') || b.startsWith(a + '/');
   return findings.filter(
     (f) => !findings.some((g) => g !== f && (supersedes.get(g.ruleId) ?? []).includes(f.ruleId) && overlaps(f.pointer, g.pointer)),

@@ -14,8 +14,9 @@ export function showValue(value: unknown): string {
   return s.length > 80 ? `${s.slice(0, 77)}...` : s;
 }
 
-function lookup(context: Record<string, unknown>, path: string): unknown {
-  let cur: unknown = context;
+/** The value at a dotted path ("hostPath.path", "ports.0.name") under `root`. */
+export function lookupPath(root: unknown, path: string): unknown {
+  let cur: unknown = root;
   for (const part of path.split('.')) {
     if (Array.isArray(cur) && /^\d+$/.test(part)) cur = cur[Number(part)];
     else if (isRecord(cur)) cur = cur[part];
@@ -24,10 +25,14 @@ function lookup(context: Record<string, unknown>, path: string): unknown {
   return cur;
 }
 
-/** Fills `{{path}}` placeholders from the context; unknown paths become empty. */
-export function renderMessage(template: string, context: Record<string, unknown>): string {
+/**
+ * Fills `{{path}}` placeholders; `resolve` is asked only for the placeholders the template has,
+ * so costly ones ($value, $masked) are computed only when used. Unknown paths become empty.
+ */
+export function renderMessage(template: string, resolve: (key: string) => unknown): string {
+  if (!template.includes('{{')) return template;
   return template.replace(/\{\{\s*([$\w.-]+)\s*\}\}/g, (_m, key: string) => {
-    const v = lookup(context, key);
+    const v = resolve(key);
     if (v === undefined || v === null) return '';
     return typeof v === 'string' ? v : JSON.stringify(v);
   });

@@ -1,7 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { decideExitCode, isAtOrAbove } from '../../src/report/exit-code.js';
 import type { Finding } from '../../src/report/types.js';
-import { maskSecret, renderMessage } from '../../src/policy/message.js';
+import { lookupPath, maskSecret, renderMessage } from '../../src/policy/message.js';
 import { compileWaivers, isExpired, resourceKey } from '../../src/policy/waivers.js';
 import { expandTargets, resolveInstancePath } from '../../src/rules/targets.js';
 import { createSelection, toRepoPaths } from '../../src/source/select.js';
@@ -63,8 +63,12 @@ describe('targets', () => {
 
 describe('messages', () => {
   test('placeholders come from the target; secrets are masked to two characters and a length', () => {
-    expect(renderMessage('Container "{{name}}" in {{$resource}} {{missing}}!', { name: 'web', $resource: 'Pod x' })).toBe('Container "web" in Pod x !');
-    expect(renderMessage('{{hostPath.path}}', { hostPath: { path: '/var' } })).toBe('/var');
+    const ctx: Record<string, unknown> = { name: 'web', $resource: 'Pod x', hostPath: { path: '/var' }, ports: [{ port: 80 }] };
+    const asked: string[] = [];
+    const resolve = (k: string) => (asked.push(k), lookupPath(ctx, k));
+    expect(renderMessage('Container "{{name}}" in {{$resource}} {{missing}}!', resolve)).toBe('Container "web" in Pod x !');
+    expect(renderMessage('{{hostPath.path}} {{ports.0.port}}', resolve)).toBe('/var 80');
+    expect(asked).toEqual(['name', '$resource', 'missing', 'hostPath.path', 'ports.0.port']);
     expect(maskSecret('hf_abcdefghijklmnop')).toBe('"hf…" (19 chars)');
     expect(maskSecret('short')).toBe('"…" (5 chars)');
   });

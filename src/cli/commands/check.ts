@@ -25,7 +25,7 @@ export function checkFormat(format: string): keyof typeof FORMATS {
 /** Formats and writes a report; returns its exit code. */
 export async function writeReport(report: Report, flags: Pick<SourceFlags, 'format' | 'output' | 'color' | 'quiet'>): Promise<number> {
   const format = checkFormat(flags.format);
-  const palette = choosePalette(flags);
+  const palette = await choosePalette(flags);
   if (flags.output) {
     await emit(FORMATS[format](report, {}), flags.output);
     if (!flags.quiet) {

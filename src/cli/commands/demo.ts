@@ -16,7 +16,7 @@ export async function runDemoCommand(flags: { format: string; keep?: boolean; co
   try {
     const commits = await buildRepoFromSnapshots(DEMO_SNAPSHOTS, dir);
     if (flags.format === 'text') {
-      const p = choosePalette(flags);
+      const p = await choosePalette(flags);
       process.stdout.write(
         p.bold(`aiops-guard demo: an example GitOps repository with ${commits.length} commits`) +
           `\n${commits.map((c) => `  ${c.sha.slice(0, 7)} ${c.subject}`).join('\n')}\n` +
