@@ -3,6 +3,7 @@ import { GuardError } from '../errors.js';
 import { EXIT } from '../report/exit-code.js';
 import { SEVERITIES } from '../report/types.js';
 import { TOOL_VERSION } from '../version.js';
+import type { RulesFlags } from './commands/rules.js';
 
 /** Options shared by the commands that read configs from the repository. */
 export interface SourceFlags {
@@ -59,6 +60,39 @@ export function buildProgram(): Command {
     .action(async (paths: string[], flags: SourceFlags) => {
       const { runCheckCommand } = await import('./commands/check.js');
       process.exitCode = await runCheckCommand(paths, flags);
+    });
+
+  const rules = program.command('rules').description('list, show and test rules');
+  const ruleOptions = (cmd: Command) =>
+    cmd
+      .option('-C, --repo <dir>', 'repository whose config and rule packs to include')
+      .option('-r, --rules <path...>', 'extra rule files or folders')
+      .option('--config <file>', 'config file')
+      .option('--allow-js-config', 'allow a JS/TS config (it runs code from the repository)')
+      .option('-f, --format <format>', 'text | json', 'text')
+      .option('--no-color', 'no colours')
+      .option('--debug', 'show stack traces of internal errors');
+  ruleOptions(rules.command('list').description('list every rule: id, severity, pack, title')).action(async (flags: RulesFlags) => {
+    const { runRulesList } = await import('./commands/rules.js');
+    process.exitCode = await runRulesList(flags);
+  });
+  ruleOptions(rules.command('show').description('show a rule: description, fix, references, schema').argument('<id>', 'rule id')).action(
+    async (id: string, flags: RulesFlags) => {
+      const { runRulesShow } = await import('./commands/rules.js');
+      process.exitCode = await runRulesShow(id, flags);
+    },
+  );
+  rules
+    .command('test')
+    .description("run rule cases: built-in rules, or the rules under [dir] with cases in [dir]/cases/<rule-id>/")
+    .argument('[dir]', 'folder of rule files')
+    .option('--cases <dir>', 'folder of cases (default: <dir>/cases)')
+    .option('--no-color', 'no colours')
+    .option('--debug', 'show stack traces of internal errors')
+    .addHelpText('after', '\nA case file or folder named pass* must give no finding of its rule; fail* must give at least one,\nexactly at the "# expect: <line>:<col>" comments when it has them. Exit 0 when all pass, 1 otherwise.')
+    .action(async (dir: string | undefined, flags: RulesFlags & { cases?: string }) => {
+      const { runRulesTest } = await import('./commands/rules.js');
+      process.exitCode = await runRulesTest(dir, flags);
     });
 
   program

@@ -7,6 +7,8 @@ import type { Rule, RuleSpec, Validate } from './types.js';
 import type { Ajv2020 } from 'ajv/dist/2020.js';
 
 const RULE_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
+/** Folder name for a user pack's rule cases: `<pack>/cases/<rule-id>/pass*.yaml`. */
+export const CASES_DIR = 'cases';
 
 /** Root of the installed package (holds rules/, schemas/, fixtures/demo). */
 export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -28,7 +30,11 @@ export async function findRuleFiles(paths: readonly string[]): Promise<string[]>
     }
     const entries = await readdir(p, { recursive: true, withFileTypes: true });
     for (const e of entries) {
-      if (e.isFile() && RULE_EXTENSIONS.has(path.extname(e.name))) out.push(path.join(e.parentPath, e.name));
+      if (!e.isFile() || !RULE_EXTENSIONS.has(path.extname(e.name))) continue;
+      // A rule pack may keep its test cases beside it, in a cases/ folder (see `rules test`).
+      const rel = path.relative(p, e.parentPath).split(path.sep);
+      if (rel.includes(CASES_DIR)) continue;
+      out.push(path.join(e.parentPath, e.name));
     }
   }
   return out.sort();

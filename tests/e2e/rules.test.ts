@@ -1,0 +1,104 @@
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, test } from '@jest/globals';
+import { PACKAGE_ROOT } from '../../src/rules/load.js';
+import { cleanup, runCli, tempDir, writeFiles } from '../helpers/repo.js';
+
+afterAll(cleanup);
+
+const ruleFiles = () => readdirSync(path.join(PACKAGE_ROOT, 'rules'), { recursive: true }).filter((f) => String(f).endsWith('.yaml'));
+
+describe('rules list and show', () => {
+  test('list -f json has every rule with id, title, severity, category, pack; works outside a repository', () => {
+    const r = runCli(['rules', 'list', '-f', 'json'], { cwd: tempDir() });
+    expect(r.code).toBe(0);
+    const rows = JSON.parse(r.stdout) as { id: string; pack: string; severity: string }[];
+    expect(rows.length).toBe(ruleFiles().length);
+    expect(rows.length).toBeGreaterThanOrEqual(50);
+    expect(rows.find((x) => x.id === 'ai-trust-remote-code')).toEqual({
+      id: 'ai-trust-remote-code',
+      title: 'Model servers must not trust remote code',
+      severity: 'critical',
+      category: 'model-provenance',
+      pack: 'ai-serving',
+    });
+    expect(new Set(rows.map((x) => x.pack))).toEqual(new Set(['kubernetes', 'secrets', 'ai-serving', 'compose']));
+  });
+
+  test('list as text is a table with a closing count', () => {
+    const r = runCli(['rules', 'list'], { cwd: tempDir() });
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^id\s+severity\s+pack\s+title$/);
+    expect(lines.filter((l) => /^compose-privileged +critical  compose     Compose services must not run privileged$/.test(l))).toHaveLength(1);
+    expect(lines.at(-1)).toBe(`${ruleFiles().length} rules in 4 packs; details: aiops-guard rules show <id>`);
+  });
+
+  test('show prints description, fix, references, match and schema; an unknown id exits 66 with suggestions', () => {
+    const r = runCli(['rules', 'show', 'k8s-ingress-no-tls'], { cwd: tempDir() });
+    expect(r.code).toBe(0);
+    const out = r.stdout.split('\n');
+    expect(out.slice(0, 2)).toEqual(['k8s-ingress-no-tls  medium · kubernetes · network-exposure', 'Ingresses must terminate TLS']);
+    expect(out).toContain('Applies to: kinds Ingress; apiGroups networking.k8s.io, extensions');
+    expect(out).toContain('Fix: Add spec.tls with the hosts and a secretName (cert-manager can issue the certificate).');
+    expect(out).toContain('  https://kubernetes.io/docs/concepts/services-networking/ingress/#tls');
+    expect(r.stdout).toContain('Schema:\nrequired:\n  - spec\n');
+    const missing = runCli(['rules', 'show', 'ingress-tls'], { cwd: tempDir() });
+    expect(missing.stderr).toBe('aiops-guard: no rule "ingress-tls"\n  hint: see the ids with: aiops-guard rules list\n');
+    expect(missing.code).toBe(66);
+  });
+});
+
+describe('rules test', () => {
+  test('the built-in rules pass all their cases', () => {
+    const r = runCli(['rules', 'test'], { cwd: PACKAGE_ROOT });
+    const tail = r.stdout.trimEnd().split('\n').slice(-2);
+    expect(tail[0]).toMatch(new RegExp(`^${ruleFiles().length} rules, \\d+ cases$`));
+    expect(tail[1]).toMatch(/^\d+ passed, 0 failed$/);
+    expect(r.code).toBe(0);
+  });
+
+  test("a user's pack: passing, failing and missing cases, with exit 1", () => {
+    const dir = tempDir();
+    writeFiles(dir, {
+      'policies/team/require-team-label.yaml': [
+        'id: require-team-label',
+        'title: Deployments name their team',
+        'severity: medium',
+        'category: ownership',
+        'description: Every Deployment says which team owns it, so alerts reach someone.',
+        'remediation: Add metadata.labels.team.',
+        'match: { kinds: [Deployment] }',
+        'schema: { required: [metadata], properties: { metadata: { required: [labels], properties: { labels: { required: [team] } } } } }',
+        "message: '{{$resource}} has no team label'",
+      ].join('\n'),
+      'policies/team/no-debug-env.yaml': [
+        'id: no-debug-env',
+        'title: No DEBUG=true in production',
+        'severity: low',
+        'category: hygiene',
+        'description: Debug mode leaks stack traces and internals to clients.',
+        'remediation: Remove the DEBUG variable.',
+        'target: container/env/*',
+        "schema: { not: { properties: { name: { const: DEBUG }, value: { const: 'true' } }, required: [name, value] } }",
+        "message: 'Container {{$container}} sets DEBUG=true'",
+      ].join('\n'),
+      'policies/cases/require-team-label/pass.yaml': 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: a\n  labels: { team: ml }\n',
+      'policies/cases/require-team-label/fail.yaml': 'apiVersion: apps/v1\nkind: Deployment\nmetadata:  # expect: 3:1\n  name: a\n',
+      'policies/cases/require-team-label/fail-wrong-position.yaml': 'apiVersion: apps/v1\nkind: Deployment\nmetadata:  # expect: 4:1\n  name: a\n',
+    });
+    const r = runCli(['rules', 'test', 'policies'], { cwd: dir });
+    expect(r.stdout).toBe(
+      [
+        '✖ require-team-label  cases/require-team-label/fail-wrong-position.yaml: expected findings at 4:1, got 3:1',
+        '✔ require-team-label  cases/require-team-label/fail.yaml (3:1)',
+        '✔ require-team-label  cases/require-team-label/pass.yaml',
+        '⚠ no-debug-env  has no cases (add cases/no-debug-env/pass*.yaml and fail*.yaml)',
+        '',
+        '2 rules, 3 cases',
+        '2 passed, 1 failed',
+        '',
+      ].join('\n'),
+    );
+    expect(r.code).toBe(1);
+  });
+});
