@@ -1,0 +1,50 @@
+import path from 'node:path';
+import { afterAll, expect, test } from '@jest/globals';
+import type { Report } from '../src/report/types.js';
+import { PACKAGE_ROOT } from '../src/rules/load.js';
+import { cleanup, makeRepo, runCli } from './helpers/repo.js';
+import { readdirSync, readFileSync } from 'node:fs';
+
+afterAll(cleanup);
+
+/**
+ * The packs on manifests written in the style of popular charts. Every finding here was
+ * reviewed by eye (see fixtures/real-world/README.md); a change to this list is a change in
+ * what users see on real repositories, and must be reviewed again.
+ */
+test('findings on chart-style manifests are exactly the reviewed ones', () => {
+  const dir = path.join(PACKAGE_ROOT, 'fixtures', 'real-world');
+  const files = Object.fromEntries(readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).map((f) => [f, readFileSync(path.join(dir, f), 'utf8')]));
+  const repo = makeRepo(files);
+  const r = runCli(['check', '-f', 'json', '--fail-on', 'info'], { cwd: repo });
+  const report = JSON.parse(r.stdout) as Report;
+  expect(report.findings.map((f) => `${f.file}:${f.line}:${f.column} ${f.ruleId}`)).toEqual([
+    // Published on all interfaces: anyone on the network reaches the vector store.
+    'docker-compose.yml:28:9 compose-database-port-exposed',
+    'docker-compose.yml:35:26 compose-env-literal-secret',
+    // The controller needs to read TLS secrets and to be a LoadBalancer: true findings to waive with a reason.
+    'ingress-nginx.yaml:15:5 k8s-rbac-secrets-access',
+    'ingress-nginx.yaml:56:9 k8s-service-exposed',
+    'ingress-nginx.yaml:78:5 k8s-automount-sa-token',
+    'ingress-nginx.yaml:103:37 k8s-readonly-root-fs',
+    'ingress-nginx.yaml:123:11 k8s-missing-cpu-limit',
+    'ingress-nginx.yaml:123:11 k8s-missing-memory-limit',
+    'prometheus-node-exporter.yaml:28:11 k8s-missing-cpu-limit',
+    'prometheus-node-exporter.yaml:28:11 k8s-missing-memory-limit',
+    'prometheus-node-exporter.yaml:28:11 k8s-missing-requests',
+    'prometheus-node-exporter.yaml:28:11 k8s-seccomp-profile',
+    'prometheus-node-exporter.yaml:29:18 k8s-image-not-pinned',
+    'prometheus-node-exporter.yaml:37:11 k8s-capabilities-not-dropped',
+    'prometheus-node-exporter.yaml:37:11 k8s-privilege-escalation',
+    // node-exporter shares the host network and PID namespace and reads /proc, /sys and / by design.
+    'prometheus-node-exporter.yaml:54:20 k8s-host-namespaces',
+    'prometheus-node-exporter.yaml:55:16 k8s-host-namespaces',
+    'prometheus-node-exporter.yaml:62:11 k8s-hostpath-volume',
+    'prometheus-node-exporter.yaml:64:11 k8s-hostpath-volume',
+    'prometheus-node-exporter.yaml:67:29 k8s-hostpath-sensitive',
+    // A hardened vLLM deployment and KServe predictor: only the tag-not-digest note.
+    'vllm.yaml:26:18 k8s-image-not-pinned',
+  ]);
+  expect(report.summary.files).toBe(5);
+  expect(report.summary.documents).toBe(11);
+});
