@@ -3,7 +3,7 @@ import { loadConfig } from './config/load.js';
 import type { LoadedConfig } from './config/types.js';
 import { ConfigError, NotFoundError, UsageError } from './errors.js';
 import { DEFAULT_LIMITS, parseConfigFile, type ConfigDocument, type ParsedFile } from './parse/documents.js';
-import { evaluateDocument, prepareRules, WAIVER_RULE } from './policy/evaluate.js';
+import { evaluateDocument, prepareRules, WAIVER_RULE, type PolicyOptions, type PreparedRules } from './policy/evaluate.js';
 import { compileWaivers, type CompiledWaiver } from './policy/waivers.js';
 import { decideExitCode } from './report/exit-code.js';
 import { SEVERITIES, type FailOn, type Finding, type Report, type ReportError, type ReportSource, type Severity } from './report/types.js';
@@ -50,6 +50,8 @@ export interface CheckOptions {
   onProgress?: (p: Progress) => void;
   /** Keep every document's data in the result (drift needs it; a plain check does not, and saves the memory). */
   keepDocuments?: boolean;
+  /** Parse only, do not evaluate the rules (drift evaluates just the resources it needs). */
+  skipPolicy?: boolean;
 }
 
 export interface RuleSetup {
@@ -197,6 +199,9 @@ export interface CheckResult {
   rules: Rule[];
   failOn: FailOn;
   config: LoadedConfig;
+  /** The run's prepared rules and policy settings, to evaluate more documents the same way. */
+  prepared: PreparedRules;
+  policy: PolicyOptions;
 }
 
 /** Runs `check`: reads the chosen snapshot, parses it, evaluates the rules. */
@@ -224,7 +229,7 @@ export async function runCheckPipeline(options: CheckOptions): Promise<CheckResu
   const limits = { ...DEFAULT_LIMITS, maxFileBytes: config.maxFileBytes ?? DEFAULT_LIMITS.maxFileBytes };
   const now = options.now ?? new Date();
   const waivers = compileWaivers(config.waivers ?? [], now);
-  const policy = {
+  const policy: PolicyOptions = {
     severity: config.severity,
     inlineWaivers: options.inlineWaivers ?? config.inlineWaivers ?? true,
     waivers,
@@ -244,18 +249,18 @@ export async function runCheckPipeline(options: CheckOptions): Promise<CheckResu
         : parseConfigFile(file, bytes, limits);
     fileCount++;
     if (parsed.failure) findings.push(parseErrorFinding(parsed));
-    for (const doc of parsed.documents) findings.push(...evaluateDocument(doc, prepared, policy));
+    if (!options.skipPolicy) for (const doc of parsed.documents) findings.push(...evaluateDocument(doc, prepared, policy));
     documentCount += parsed.documents.length;
     if (options.keepDocuments) documents.push(...parsed.documents);
     parsed.release();
     if (fileCount % 100 === 0) options.onProgress?.({ phase: 'reading', done: fileCount, total });
   }
   options.onProgress?.({ phase: 'checking', done: fileCount, total });
-  findings.push(...invalidConfigWaivers(waivers, loaded, repo));
+  if (!options.skipPolicy) findings.push(...invalidConfigWaivers(waivers, loaded, repo));
   findings.sort(compareFindings);
   const errors: ReportError[] = snapshot.skipped.map((s) => ({ code: s.code, file: s.path, line: null, message: s.message }));
   const failOn = options.failOn ?? config.failOn ?? 'high';
-  return { repo, source, fileCount, documentCount, documents, findings, errors, rules, failOn, config: loaded };
+  return { repo, source, fileCount, documentCount, documents, findings, errors, rules, failOn, config: loaded, prepared, policy };
 }
 
 /** Shapes a check result into the versioned JSON report. */

@@ -62,6 +62,19 @@ export function buildProgram(): Command {
       process.exitCode = await runCheckCommand(paths, flags);
     });
 
+  addSourceOptions(
+    program
+      .command('drift')
+      .description('report drift between desired state (git) and a live snapshot')
+      .requiredOption('--live <snapshot>', 'kubectl get ... -o json|yaml output: a file, a folder of them, or - for stdin')
+      .argument('[paths...]', 'limit the desired state to these files or folders'),
+  )
+    .addHelpText('after', '\nExit codes: 0 in sync, 2 drift, 1/3 when a desired file cannot be parsed, 65 bad snapshot, 66 snapshot not found.')
+    .action(async (paths: string[], flags: SourceFlags & { live: string }) => {
+      const { runDriftCommand } = await import('./commands/drift.js');
+      process.exitCode = await runDriftCommand(paths, flags);
+    });
+
   const rules = program.command('rules').description('list, show and test rules');
   const ruleOptions = (cmd: Command) =>
     cmd

@@ -20,6 +20,8 @@ export interface ConfigDocument {
   basePointer: string;
   data: unknown;
   id: ResourceId | null;
+  /** Where the document (or List item) starts: known without re-parsing after `release`. */
+  start: SourceRange;
   /** Maps a pointer relative to `data` to the nearest existing node's range in the file. */
   locate(pointer: string): SourceRange;
 }
@@ -136,11 +138,13 @@ export function parseConfigText(file: string, text: string, limits: ParseLimits 
     if (isRecord(data) && typeof data.kind === 'string' && data.kind.endsWith('List') && Array.isArray(data.items)) {
       data.items.forEach((item, i) => {
         const basePointer = `/items/${i}`;
-        documents.push({ file, index, basePointer, data: item, id: identifyResource(item), locate: locate(basePointer) });
+        const at = locate(basePointer);
+        documents.push({ file, index, basePointer, data: item, id: identifyResource(item), start: at(''), locate: at });
       });
       continue;
     }
-    documents.push({ file, index, basePointer: '', data, id: identifyResource(data), locate: locate('') });
+    const at = locate('');
+    documents.push({ file, index, basePointer: '', data, id: identifyResource(data), start: at(''), locate: at });
   }
   return { file, documents, failure: null, release: () => locator.release() };
 }

@@ -1,5 +1,6 @@
 import { EXIT } from './exit-code.js';
-import { SEVERITIES, type Report, type Severity } from './types.js';
+import { formatResource } from '../parse/identity.js';
+import { SEVERITIES, type DriftItem, type Report, type Severity } from './types.js';
 
 /** Colours for text output; the CLI passes chalk's, tests and pipes get plain text. */
 export interface Palette {
@@ -45,19 +46,23 @@ export function formatText(report: Report, options: FormatOptions = {}): string 
     lines.push(`${p.bold(`${f.file}:${f.line}:${f.column}`)}  ${paintSeverity(p, f.severity)} ${f.message}  ${p.dim(f.ruleId)}`);
     lines.push(`    ${p.dim('fix:')} ${f.remediation}`);
   }
+  if (report.drift) lines.push(...formatDrift(report.drift, p));
   for (const e of report.errors) {
     lines.push(`${p.yellow('skipped')} ${e.file ?? ''}${e.line ? `:${e.line}` : ''}  ${e.message} ${p.dim(`(${e.code})`)}`);
   }
   if (options.summary === false) return lines.length ? lines.join('\n') + '\n' : '';
   if (lines.length) lines.push('');
   const s = report.summary;
+  if (report.drift) lines.push(driftSummary(report, p));
   const counts = SEVERITIES.filter((sev) => s.findings[sev] > 0).map((sev) => `${s.findings[sev]} ${sev}`);
   const total = SEVERITIES.reduce((n, sev) => n + s.findings[sev], 0);
   const scope = `${plural(s.files, 'file')}, ${plural(s.documents, 'document')}, ${plural(s.rules, 'rule')}`;
   const suppressed = s.suppressed ? `, ${s.suppressed} waived` : '';
   const gate = s.failOn === 'never' ? 'never fails on findings' : `fails at ${s.failOn} and above`;
   const verdict = `exit ${s.exitCode} (${EXIT_MEANING[s.exitCode] ?? 'error'}; ${gate})`;
-  if (total === 0) {
+  if (report.drift && total === 0) {
+    lines[lines.length - 1] += ` · ${verdict}`;
+  } else if (total === 0) {
     lines.push(`${p.green('✔')} no findings in ${scope}${suppressed} · ${verdict}`);
   } else {
     const failing = s.exitCode === EXIT.findings || s.exitCode === EXIT.findingsAndDrift;
@@ -65,4 +70,42 @@ export function formatText(report: Report, options: FormatOptions = {}): string 
     lines.push(`${mark} ${plural(total, 'finding')} (${counts.join(', ')}) in ${scope}${suppressed} · ${verdict}`);
   }
   return lines.join('\n') + '\n';
+}
+
+/** A value as shown in a drift line: JSON, cut short; (unset) when absent. */
+function showDriftValue(v: unknown): string {
+  if (v === undefined) return '(unset)';
+  const s = typeof v === 'string' && v.startsWith('<secret ') ? v : JSON.stringify(v);
+  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+}
+
+const STATUS_TEXT = { modified: 'modified', missing: 'missing ', unmanaged: 'unmanaged' } as const;
+
+function formatDrift(items: readonly DriftItem[], p: Palette): string[] {
+  const lines: string[] = [];
+  for (const d of items) {
+    const where = d.file ? p.bold(`${d.file}:${d.line}`) : p.dim('(not in git)');
+    const what = formatResource(d.resource);
+    const mark = d.securityRelevant ? p.red('!') : ' ';
+    let tail = '';
+    if (d.status === 'missing') tail = p.dim('in git, not live');
+    if (d.status === 'unmanaged') tail = p.dim('live, not in git');
+    if (d.securityRelevant) tail = p.red(`live is less secure than git: ${[...new Set(d.liveFindings.map((f) => f.ruleId))].join(', ')}`);
+    lines.push(`${mark} ${where}  ${p.yellow(STATUS_TEXT[d.status])}  ${what}${tail ? `  ${tail}` : ''}`);
+    for (const c of d.changes) {
+      const note = c.note === 'removed-in-git' ? p.dim('  (removed in git, still live)') : '';
+      lines.push(`    ${c.pointer}  ${p.dim('git')} ${p.green(showDriftValue(c.desired))} ${p.dim('→ live')} ${p.red(showDriftValue(c.live))}${note}`);
+    }
+  }
+  return lines;
+}
+
+function driftSummary(report: Report, p: Palette): string {
+  const items = report.drift ?? [];
+  if (items.length === 0) return `${p.green('✔')} in sync with ${report.source.live ?? 'live'}`;
+  const by = (st: DriftItem['status']) => items.filter((d) => d.status === st).length;
+  const parts = (['modified', 'missing', 'unmanaged'] as const).filter((st) => by(st) > 0).map((st) => `${by(st)} ${st}`);
+  const sec = items.filter((d) => d.securityRelevant).length;
+  const secText = sec ? `, ${p.red(`${sec} security-relevant`)}` : '';
+  return `${p.red('✖')} ${plural(items.length, 'resource')} drifted from ${report.source.live ?? 'live'} (${parts.join(', ')}${secText})`;
 }

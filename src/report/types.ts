@@ -61,6 +61,8 @@ export interface ReportSource {
   commit: string | null;
   /** With `--changed-since`: the merge-base the files were compared with. */
   changedSince?: { rev: string; mergeBase: string };
+  /** With `--live`: the snapshot drift was computed against. */
+  live?: string;
 }
 
 export interface ReportSummary {
@@ -74,6 +76,30 @@ export interface ReportSummary {
   exitCode: number;
 }
 
+/** One field where git and live disagree; secret values are masked. */
+export interface DriftChange {
+  pointer: string;
+  /** The value in git; absent when git does not set the field. */
+  desired?: unknown;
+  /** The live value; absent when live does not have the field. */
+  live?: unknown;
+  /** "removed-in-git": applied from git once (last-applied-configuration), removed from git since, still live. */
+  note?: string;
+}
+
+/** One resource that is not as git says. */
+export interface DriftItem {
+  status: 'modified' | 'missing' | 'unmanaged';
+  resource: ResourceId;
+  /** The file that declares it (null for unmanaged resources). */
+  file: string | null;
+  line: number | null;
+  changes: DriftChange[];
+  /** Live has policy findings that git has not: drift that made the cluster less secure. */
+  securityRelevant: boolean;
+  liveFindings: Finding[];
+}
+
 /** The JSON report, version 1: the stable machine interface every format derives from. */
 export interface Report {
   version: 1;
@@ -81,5 +107,7 @@ export interface Report {
   source: ReportSource;
   summary: ReportSummary;
   findings: Finding[];
+  /** Present when the command compared with a live snapshot. */
+  drift?: DriftItem[];
   errors: ReportError[];
 }

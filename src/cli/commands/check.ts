@@ -1,11 +1,11 @@
-import { runCheck, type SourceSpec } from '../../check.js';
+import { runCheck, type CheckOptions, type SourceSpec } from '../../check.js';
 import { UsageError } from '../../errors.js';
 import { FORMATS, isFormatName } from '../../report/formats.js';
 import { formatText } from '../../report/format-text.js';
 import type { FailOn, Report } from '../../report/types.js';
 import type { SourceFlags } from '../main.js';
 import { choosePalette, emit } from '../output.js';
-import { startProgress } from '../progress.js';
+import { startProgress, type ProgressUi } from '../progress.js';
 
 const splitIds = (s?: string) => (s ? s.split(',').map((x) => x.trim()).filter(Boolean) : undefined);
 
@@ -38,26 +38,31 @@ export async function writeReport(report: Report, flags: Pick<SourceFlags, 'form
   return report.summary.exitCode;
 }
 
+/** The check options the shared flags ask for. */
+export function optionsFromFlags(paths: string[], flags: SourceFlags, progress: ProgressUi): CheckOptions {
+  return {
+    cwd: process.cwd(),
+    repoDir: flags.repo,
+    paths,
+    source: sourceFromFlags(flags),
+    changedSince: flags.changedSince,
+    rules: flags.rules,
+    only: splitIds(flags.only),
+    skip: splitIds(flags.skip),
+    failOn: flags.failOn as FailOn | undefined,
+    inlineWaivers: flags.inlineWaivers === false ? false : undefined,
+    configFile: flags.config,
+    allowJsConfig: flags.allowJsConfig,
+    onProgress: (p) => progress.update(p),
+  };
+}
+
 export async function runCheckCommand(paths: string[], flags: SourceFlags): Promise<number> {
   checkFormat(flags.format);
   const progress = await startProgress(flags);
   let report: Report;
   try {
-    report = await runCheck({
-      cwd: process.cwd(),
-      repoDir: flags.repo,
-      paths,
-      source: sourceFromFlags(flags),
-      changedSince: flags.changedSince,
-      rules: flags.rules,
-      only: splitIds(flags.only),
-      skip: splitIds(flags.skip),
-      failOn: flags.failOn as FailOn | undefined,
-      inlineWaivers: flags.inlineWaivers === false ? false : undefined,
-      configFile: flags.config,
-      allowJsConfig: flags.allowJsConfig,
-      onProgress: (p) => progress.update(p),
-    });
+    report = await runCheck(optionsFromFlags(paths, flags, progress));
   } finally {
     progress.stop();
   }
