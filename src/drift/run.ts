@@ -32,11 +32,19 @@ function normalizeSecret(data: unknown): unknown {
   return { ...rest, data: merged };
 }
 
+/** What the API server keeps of a manifest: a Secret's stringData as data; no namespace on cluster-scoped kinds. */
+function normalizeDesired(data: unknown): unknown {
+  const out = normalizeSecret(data);
+  if (!isRecord(out) || typeof out.kind !== 'string' || !isClusterScoped(out.kind) || !isRecord(out.metadata) || !('namespace' in out.metadata)) return out;
+  const { namespace: _ns, ...metadata } = out.metadata;
+  return { ...out, metadata };
+}
+
 function lastAppliedOf(live: Record<string, unknown>): unknown {
   const meta = live.metadata;
   if (!isRecord(meta) || !isRecord(meta.annotations) || typeof meta.annotations[LAST_APPLIED] !== 'string') return undefined;
   try {
-    return normalizeSecret(JSON.parse(meta.annotations[LAST_APPLIED]) as unknown);
+    return normalizeDesired(JSON.parse(meta.annotations[LAST_APPLIED]) as unknown);
   } catch {
     return undefined;
   }
@@ -125,7 +133,7 @@ export async function runDrift(options: DriftOptions): Promise<Report> {
       items.push({ status: 'missing', resource: id, file: doc.file, line: at.line, changes: [], securityRelevant: false, liveFindings: [] });
       continue;
     }
-    const want = normalizeSecret(doc.data);
+    const want = normalizeDesired(doc.data);
     let changes: Change[] = diffObjects(want, obj.data, lastAppliedOf(obj.data)).filter((c) => !isIgnored(ignores, id, c.pointer));
     // Live is checked with the same rules; findings git does not have make the drift security-relevant.
     // Positions point into the git file; they are looked up (which may re-parse it) only for those.

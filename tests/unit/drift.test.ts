@@ -1,0 +1,142 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { afterAll, describe, expect, test } from '@jest/globals';
+import { diffObjects } from '../../src/drift/diff.js';
+import { driftKey } from '../../src/drift/identity.js';
+import { createMasker } from '../../src/drift/mask.js';
+import { parseQuantity, quantitiesEqual } from '../../src/drift/quantity.js';
+import { loadSnapshot } from '../../src/drift/snapshot.js';
+import { cleanup, tempDir } from '../helpers/repo.js';
+
+afterAll(cleanup);
+
+describe('quantities', () => {
+  test('compare by value', () => {
+    expect(quantitiesEqual('1000m', '1')).toBe(true);
+    expect(quantitiesEqual('0.5', '500m')).toBe(true);
+    expect(quantitiesEqual('1Gi', '1024Mi')).toBe(true);
+    expect(quantitiesEqual(1, '1')).toBe(true);
+    expect(quantitiesEqual('1e3', '1k')).toBe(true);
+    expect(quantitiesEqual('1G', '1Gi')).toBe(false);
+    expect(quantitiesEqual('abc', 'abc')).toBe(false);
+    expect(parseQuantity('128Mi')).toBe(134217728);
+  });
+});
+
+describe('diff: only what git sets, the way Kubernetes reads it', () => {
+  const deploy = (c: object, extra: object = {}) => ({ spec: { template: { spec: { containers: [c] } } }, ...extra });
+
+  test('fields only in live (server defaults, status) are not drift', () => {
+    const desired = { metadata: { name: 'a' }, spec: { replicas: 2 } };
+    const live = { metadata: { name: 'a', uid: 'u', resourceVersion: '9', managedFields: [] }, spec: { replicas: 2, strategy: { type: 'RollingUpdate' }, revisionHistoryLimit: 10 }, status: { replicas: 2 } };
+    expect(diffObjects(desired, live, undefined)).toEqual([]);
+  });
+
+  test('a changed value is reported with its pointer, desired and live', () => {
+    expect(diffObjects({ spec: { replicas: 2 } }, { spec: { replicas: 5 } }, undefined)).toEqual([{ pointer: '/spec/replicas', desired: 2, live: 5 }]);
+  });
+
+  test('keyed lists pair by key, not position; plain lists compare in order', () => {
+    const desired = { spec: { containers: [{ name: 'a', image: 'x:1' }, { name: 'b', image: 'y:1' }], args: ['--a', '--b'] } };
+    const live = { spec: { containers: [{ name: 'sidecar', image: 'envoy' }, { name: 'b', image: 'y:1' }, { name: 'a', image: 'x:2' }], args: ['--b', '--a'] } };
+    expect(diffObjects(desired, live, undefined)).toEqual([
+      { pointer: '/spec/containers/0/image', desired: 'x:1', live: 'x:2' },
+      { pointer: '/spec/args/0', desired: '--a', live: '--b' },
+      { pointer: '/spec/args/1', desired: '--b', live: '--a' },
+    ]);
+  });
+
+  test('env by name, volumeMounts by mountPath, container ports by port+protocol with TCP by default, Service ports by port', () => {
+    const desired = deploy({ name: 'c', env: [{ name: 'A', value: '1' }], volumeMounts: [{ mountPath: '/data', name: 'd' }], ports: [{ containerPort: 80 }, { containerPort: 53, protocol: 'UDP' }] });
+    const live = deploy({ name: 'c', env: [{ name: 'B', value: '2' }, { name: 'A', value: '1' }], volumeMounts: [{ mountPath: '/data', name: 'd', readOnly: false }], ports: [{ containerPort: 53, protocol: 'UDP' }, { containerPort: 80, protocol: 'TCP' }] });
+    expect(diffObjects(desired, live, undefined)).toEqual([]);
+    expect(diffObjects({ spec: { ports: [{ port: 443, targetPort: 8443 }] } }, { spec: { ports: [{ port: 443, protocol: 'TCP', targetPort: 8443 }] } }, undefined)).toEqual([]);
+    expect(diffObjects(desired, deploy({ name: 'c' }), undefined).map((c) => c.pointer)).toEqual([
+      '/spec/template/spec/containers/0/env',
+      '/spec/template/spec/containers/0/volumeMounts',
+      '/spec/template/spec/containers/0/ports',
+    ]);
+  });
+
+  test('quantities by value; port numbers and numeric strings differ', () => {
+    const d = deploy({ name: 'c', resources: { limits: { cpu: '1', memory: '1Gi' } }, ports: [{ containerPort: 80, name: 'http' }] });
+    const l = deploy({ name: 'c', resources: { limits: { cpu: '1000m', memory: '1024Mi' } }, ports: [{ containerPort: 80, protocol: 'TCP', name: 'http' }] });
+    expect(diffObjects(d, l, undefined)).toEqual([]);
+    expect(diffObjects({ spec: { ports: [{ port: 80, targetPort: 8080 }] } }, { spec: { ports: [{ port: 80, targetPort: '8080' }] } }, undefined)).toEqual([
+      { pointer: '/spec/ports/0/targetPort', desired: 8080, live: '8080' },
+    ]);
+  });
+
+  test('null, "", [], {}, false and absent compare equal where Kubernetes treats them as unset', () => {
+    const desired = { metadata: { creationTimestamp: null, annotations: {} }, spec: { hostNetwork: false, tolerations: [], nodeName: '', template: {} } };
+    expect(diffObjects(desired, { metadata: {}, spec: {} }, undefined)).toEqual([]);
+    expect(diffObjects({ spec: { nodeName: '' } }, { spec: { nodeName: 'n1' } }, undefined)).toEqual([{ pointer: '/spec/nodeName', desired: '', live: 'n1' }]);
+  });
+
+  test('three-way: a field applied from git and since removed from git is drift; without last-applied it is not', () => {
+    const desired = { spec: { replicas: 2 } };
+    const live = { spec: { replicas: 2, paused: true, minReadySeconds: 5 } };
+    const lastApplied = { spec: { replicas: 2, paused: true } };
+    expect(diffObjects(desired, live, lastApplied)).toEqual([{ pointer: '/spec/paused', desired: undefined, live: true, note: 'removed-in-git' }]);
+    expect(diffObjects(desired, live, undefined)).toEqual([]);
+    const d2 = deploy({ name: 'c', env: [{ name: 'A', value: '1' }] });
+    const l2 = deploy({ name: 'c', env: [{ name: 'A', value: '1' }, { name: 'DEBUG', value: '1' }] });
+    const applied2 = deploy({ name: 'c', env: [{ name: 'A', value: '1' }, { name: 'DEBUG', value: '1' }] });
+    expect(diffObjects(d2, l2, applied2)).toEqual([
+      { pointer: '/spec/template/spec/containers/0/env', desired: undefined, live: { name: 'DEBUG', value: '1' }, note: 'removed-in-git' },
+    ]);
+  });
+});
+
+describe('identity and masks', () => {
+  test('group without version, default namespace, cluster-scoped kinds', () => {
+    expect(driftKey({ group: 'apps', kind: 'Deployment', namespace: null, name: 'a' }, 'prod')).toBe('apps/Deployment/prod/a');
+    expect(driftKey({ group: 'rbac.authorization.k8s.io', kind: 'ClusterRole', namespace: 'x', name: 'r' }, 'prod')).toBe('rbac.authorization.k8s.io/ClusterRole//r');
+  });
+
+  test('equal values get equal masks, different values different masks, never the value', () => {
+    const mask = createMasker();
+    expect(mask('s3cret')).toBe(mask('s3cret'));
+    expect(mask('s3cret')).not.toBe(mask('s3cret2'));
+    expect(mask('s3cret')).toMatch(/^<secret [0-9a-f]{8}>$/);
+    expect(createMasker()('s3cret')).not.toBe(mask('s3cret'));
+  });
+});
+
+describe('snapshots', () => {
+  const dir = tempDir();
+  const obj = (kind: string, name: string, ns = 'a') => ({ apiVersion: 'v1', kind, metadata: { name, namespace: ns } });
+  const write = (name: string, text: string) => {
+    mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    writeFileSync(path.join(dir, name), text);
+    return name;
+  };
+
+  test('a kubectl List, {items}, multi-document YAML, a folder, stdin', async () => {
+    write('list.json', JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [obj('ConfigMap', 'x'), obj('Service', 'y')] }));
+    write('dir/items.json', JSON.stringify({ items: [obj('Secret', 's')] }));
+    write('dir/sub/multi.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: m, namespace: a }\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: { name: nn, namespace: a }\n');
+    expect((await loadSnapshot('list.json', dir)).objects.map((o) => o.id.name)).toEqual(['x', 'y']);
+    expect((await loadSnapshot('dir', dir)).objects.map((o) => o.id.name)).toEqual(['s', 'm', 'nn']);
+    const stdin = Readable.from([JSON.stringify(obj('Pod', 'p'))]);
+    expect((await loadSnapshot('-', dir, stdin)).objects.map((o) => o.id.kind)).toEqual(['Pod']);
+  });
+
+  test('objects without a name are reported, not crashed on', async () => {
+    write('noname.json', JSON.stringify({ items: [obj('ConfigMap', 'x'), { apiVersion: 'v1', kind: 'ConfigMap', metadata: {} }] }));
+    const s = await loadSnapshot('noname.json', dir);
+    expect(s.objects.length).toBe(1);
+    expect(s.errors).toEqual([{ code: 'snapshot-object-without-name', file: 'noname.json', line: null, message: 'noname.json#items/1: ConfigMap without metadata.name; skipped' }]);
+  });
+
+  test('truncated, empty, not a snapshot, missing', async () => {
+    write('trunc.json', '{\n  "items": [\n    {"apiVersion": "v1", "kind": "Con');
+    await expect(loadSnapshot('trunc.json', dir)).rejects.toMatchObject({ exitCode: 65, message: expect.stringMatching(/^trunc\.json:3:\d+: live snapshot is not valid JSON/) });
+    write('empty.json', '\n');
+    await expect(loadSnapshot('empty.json', dir)).rejects.toMatchObject({ exitCode: 65, message: 'empty.json: live snapshot is empty' });
+    write('pkg.json', '{"name": "not-a-snapshot", "version": "1.0.0"}');
+    await expect(loadSnapshot('pkg.json', dir)).rejects.toMatchObject({ exitCode: 65, message: 'pkg.json: not a live snapshot: it holds no Kubernetes objects (apiVersion, kind, metadata)' });
+    await expect(loadSnapshot('nope.json', dir)).rejects.toMatchObject({ exitCode: 66, message: 'live snapshot not found: nope.json' });
+  });
+});
