@@ -3,8 +3,9 @@
  * kinds and some bad documents. Deterministic: same input, same files.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { parseAllDocuments } from 'yaml';
 
 export interface CorpusSpec {
   files: number;
@@ -138,4 +139,44 @@ export function generateCorpus(dir: string, spec: CorpusSpec): number {
   execFileSync('git', ['add', '-A'], { cwd: dir, env });
   execFileSync('git', ['commit', '-q', '-m', 'corpus'], { cwd: dir, env });
   return docs;
+}
+
+/**
+ * Writes a live snapshot of the corpus as `kubectl get -o json` would: every document with
+ * server-set fields and defaults, and `driftPercent` of them changed in the cluster.
+ */
+export function generateSnapshot(dir: string, out: string, driftPercent: number): { objects: number; drifted: number } {
+  const items: unknown[] = [];
+  let drifted = 0;
+  const files = readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile() && e.name.endsWith('.yaml'));
+  for (const f of files.sort((a, b) => (path.join(a.parentPath, a.name) < path.join(b.parentPath, b.name) ? -1 : 1))) {
+    for (const doc of parseAllDocuments(readFileSync(path.join(f.parentPath, f.name), 'utf8'), { version: '1.1' })) {
+      // The generator pokes at arbitrary manifest shapes; typing them would add nothing here.
+      const o = doc.toJS() as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+      const n = items.length;
+      o.metadata = { ...o.metadata, uid: `uid-${n}`, resourceVersion: String(100000 + n), generation: 2, creationTimestamp: '2026-01-01T00:00:00Z', managedFields: [{ manager: 'argocd', operation: 'Apply' }] };
+      const pod = o.spec?.template?.spec;
+      if (pod) {
+        pod.dnsPolicy = 'ClusterFirst';
+        pod.restartPolicy ??= 'Always';
+        for (const c of pod.containers) {
+          c.terminationMessagePath = '/dev/termination-log';
+          c.imagePullPolicy ??= 'IfNotPresent';
+          for (const p of c.ports ?? []) p.protocol = 'TCP';
+        }
+        o.status = { replicas: o.spec.replicas ?? 1, readyReplicas: o.spec.replicas ?? 1 };
+      }
+      if (o.kind === 'Service') Object.assign(o.spec, { clusterIP: `10.96.${n % 250}.${n % 200}`, type: 'ClusterIP', sessionAffinity: 'None' });
+      if (n % Math.round(100 / driftPercent) === 3) {
+        drifted++;
+        if (o.kind === 'ConfigMap') o.data.LOG_FORMAT = 'text';
+        else if (o.spec && 'replicas' in o.spec) o.spec.replicas += 2;
+        else if (o.kind === 'Service') o.spec.ports[0].port = 8080;
+        else o.metadata.labels = { ...o.metadata.labels, 'app.kubernetes.io/part-of': 'hand-edited' };
+      }
+      items.push(o);
+    }
+  }
+  writeFileSync(out, JSON.stringify({ apiVersion: 'v1', kind: 'List', metadata: { resourceVersion: '' }, items }));
+  return { objects: items.length, drifted };
 }

@@ -2,6 +2,7 @@
  * `npm run bench`: the speed targets, as ratios measured in one run.
  *   check:     aiops-guard check -f json   vs the floor (read + parse every document with yaml)   target ≤ 1.5×
  *   --version: aiops-guard --version       vs node -e 0                                           target ≤ 2×
+ *   drift:     aiops-guard drift --live    vs the floor (parse the desired files with yaml + JSON.parse the snapshot)  target ≤ 1.5×
  * Each command runs several times, alternating, and the median wall time is compared.
  */
 import { spawnSync } from 'node:child_process';
@@ -9,12 +10,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { generateCorpus } from './generate.js';
+import { generateCorpus, generateSnapshot } from './generate.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(here, '../..');
 const BIN = path.join(ROOT, 'bin', 'aiops-guard.js');
 const FLOOR = path.join(here, 'floor.js');
+const FLOOR_DRIFT = path.join(here, 'floor-drift.js');
 
 function time(cmd: string[], expectCodes: number[]): number {
   const start = process.hrtime.bigint();
@@ -46,13 +48,18 @@ function main(): void {
   try {
     const docs = generateCorpus(dir, { files: 2000, docsPerFile: 5 });
     console.log(`corpus: 2000 files, ${docs} documents in ${dir}`);
+    const snapshot = path.join(os.tmpdir(), `aiops-guard-bench-live-${process.pid}.json`);
+    const live = generateSnapshot(dir, snapshot, 5);
+    console.log(`snapshot: ${live.objects} objects, ${live.drifted} drifted in the cluster`);
     const results = [
       compare('check -f json / floor', [BIN, 'check', '-f', 'json', '-C', dir], [1], [FLOOR, dir], 5, 1.5),
+      compare('drift --live -f json / floor', [BIN, 'drift', '--live', snapshot, '-f', 'json', '-C', dir], [2], [FLOOR_DRIFT, dir, snapshot], 5, 1.5),
       compare('--version / node -e 0', [BIN, '--version'], [0], ['-e', '0'], 15, 2),
     ];
     if (results.includes(false)) process.exitCode = 1;
   } finally {
     rmSync(dir, { recursive: true, force: true });
+    rmSync(path.join(os.tmpdir(), `aiops-guard-bench-live-${process.pid}.json`), { force: true });
   }
 }
 

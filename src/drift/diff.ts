@@ -53,18 +53,54 @@ function scalarsEqual(desired: unknown, live: unknown, pointer: string): boolean
   return false;
 }
 
+/** Fields the API server or its controllers fill in, with values that change nothing about security. */
+const SERVER_SET: { test: RegExp; value?: (v: unknown) => boolean }[] = [
+  { test: /^\/(status|metadata\/(uid|resourceVersion|generation|creationTimestamp|managedFields|selfLink|finalizers|ownerReferences))(\/|$)/ },
+  { test: /^\/metadata\/annotations\/(kubectl\.kubernetes\.io~1last-applied-configuration|deployment\.kubernetes\.io~1revision)$/ },
+  { test: /^\/spec\/(strategy|updateStrategy|revisionHistoryLimit|progressDeadlineSeconds|podManagementPolicy|persistentVolumeClaimRetentionPolicy|replicas)$/ },
+  { test: /^\/spec\/(clusterIP|clusterIPs|sessionAffinity|ipFamilies|ipFamilyPolicy|internalTrafficPolicy)$/ },
+  { test: /^\/spec\/type$/, value: (v) => v === 'ClusterIP' },
+  { test: /\/(dnsPolicy|restartPolicy|schedulerName|terminationGracePeriodSeconds|enableServiceLinks|priority|preemptionPolicy)$/ },
+  { test: /\/(serviceAccount|serviceAccountName)$/, value: (v) => v === 'default' },
+  { test: /\/(terminationMessagePath|terminationMessagePolicy|imagePullPolicy|defaultMode|protocol|targetPort|volumeMode)$/ },
+];
+
+function isServerSet(pointer: string, value: unknown): boolean {
+  if (isUnset(value)) return true;
+  return SERVER_SET.some((s) => s.test.test(pointer) && (!s.value || s.value(value)));
+}
+
+/** Records a live-only field, looking inside objects so that server-set leaves do not count. */
+function collectLiveOnly(pointer: string, value: unknown, out: string[]): void {
+  if (isServerSet(pointer, value)) return;
+  if (isRecord(value)) for (const k of Object.keys(value)) collectLiveOnly(joinPointer(pointer, k), value[k], out);
+  else out.push(pointer);
+}
+
+/** The result of a comparison: what differs, and live-only fields that are not server defaults. */
+export interface DiffResult {
+  changes: Change[];
+  /** Pointers of fields only live has that no server default explains (for example privileged: true added by hand). */
+  liveOnly: string[];
+}
+
 /**
  * Compares desired (git) with live, the way `kubectl apply` sees it: only fields git sets are
  * compared (server defaults and controller fields are not drift), except fields that the last
  * applied configuration had and git has since removed (three-way).
  */
 export function diffObjects(desired: unknown, live: unknown, lastApplied: unknown): Change[] {
-  const changes: Change[] = [];
-  walk(desired, live, lastApplied, '', '', changes);
-  return changes;
+  return diffResources(desired, live, lastApplied).changes;
 }
 
-function walk(desired: unknown, live: unknown, applied: unknown, pointer: string, field: string, out: Change[]): void {
+export function diffResources(desired: unknown, live: unknown, lastApplied: unknown): DiffResult {
+  const result: DiffResult = { changes: [], liveOnly: [] };
+  walk(desired, live, lastApplied, '', '', result);
+  return result;
+}
+
+function walk(desired: unknown, live: unknown, applied: unknown, pointer: string, field: string, res: DiffResult): void {
+  const out = res.changes;
   if (isRecord(desired)) {
     if (Object.keys(desired).length === 0) return; // {}: no opinion on the contents
     if (!isRecord(live)) {
@@ -72,13 +108,13 @@ function walk(desired: unknown, live: unknown, applied: unknown, pointer: string
       return;
     }
     for (const key of Object.keys(desired)) {
-      walk(desired[key], live[key], isRecord(applied) ? applied[key] : undefined, joinPointer(pointer, key), key, out);
+      walk(desired[key], live[key], isRecord(applied) ? applied[key] : undefined, joinPointer(pointer, key), key, res);
     }
-    if (isRecord(applied)) {
-      for (const key of Object.keys(applied)) {
-        if (key in desired || isUnset(live[key])) continue;
-        out.push({ pointer: joinPointer(pointer, key), desired: undefined, live: live[key], note: 'removed-in-git' });
-      }
+    for (const key of Object.keys(live)) {
+      if (key in desired) continue;
+      const at = joinPointer(pointer, key);
+      if (isRecord(applied) && key in applied && !isUnset(live[key])) out.push({ pointer: at, desired: undefined, live: live[key], note: 'removed-in-git' });
+      else collectLiveOnly(at, live[key], res.liveOnly);
     }
     return;
   }
@@ -89,20 +125,21 @@ function walk(desired: unknown, live: unknown, applied: unknown, pointer: string
     }
     const keyOf = listKey(field, desired);
     if (keyOf) {
-      walkKeyedList(desired, live, Array.isArray(applied) ? applied : [], keyOf, pointer, out);
+      walkKeyedList(desired, live, Array.isArray(applied) ? applied : [], keyOf, pointer, res);
       return;
     }
     if (desired.length !== live.length) {
       out.push({ pointer, desired, live });
       return;
     }
-    desired.forEach((d, i) => walk(d, live[i], Array.isArray(applied) ? applied[i] : undefined, joinPointer(pointer, i), '', out));
+    desired.forEach((d, i) => walk(d, live[i], Array.isArray(applied) ? applied[i] : undefined, joinPointer(pointer, i), '', res));
     return;
   }
   if (!scalarsEqual(desired, live, pointer)) out.push({ pointer, desired, live });
 }
 
-function walkKeyedList(desired: unknown[], live: unknown[], applied: unknown[], keyOf: (i: unknown) => string | null, pointer: string, out: Change[]): void {
+function walkKeyedList(desired: unknown[], live: unknown[], applied: unknown[], keyOf: (i: unknown) => string | null, pointer: string, res: DiffResult): void {
+  const out = res.changes;
   const liveByKey = new Map<string, unknown>();
   for (const item of live) {
     const k = keyOf(item);
@@ -123,9 +160,11 @@ function walkKeyedList(desired: unknown[], live: unknown[], applied: unknown[], 
     }
     desiredKeys.add(k);
     if (!liveByKey.has(k)) out.push({ pointer: at, desired: item, live: undefined });
-    else walk(item, liveByKey.get(k), appliedByKey.get(k), at, '', out);
+    else walk(item, liveByKey.get(k), appliedByKey.get(k), at, '', res);
   });
-  for (const k of appliedByKey.keys()) {
-    if (!desiredKeys.has(k) && liveByKey.has(k)) out.push({ pointer, desired: undefined, live: liveByKey.get(k), note: 'removed-in-git' });
+  for (const [k, item] of liveByKey) {
+    if (desiredKeys.has(k)) continue;
+    if (appliedByKey.has(k)) out.push({ pointer, desired: undefined, live: item, note: 'removed-in-git' });
+    else res.liveOnly.push(`${pointer}/-`); // an item only live has (an injected sidecar, an added env var)
   }
 }

@@ -6,7 +6,7 @@ import { getAtPointer, parsePointer } from '../parse/pointer.js';
 import { evaluateDocument } from '../policy/evaluate.js';
 import { decideExitCode } from '../report/exit-code.js';
 import type { DriftChange, DriftItem, Finding, Report, ReportError, ResourceId } from '../report/types.js';
-import { diffObjects, type Change } from './diff.js';
+import { diffResources, type Change } from './diff.js';
 import { driftKey, isClusterScoped, resolvedId } from './identity.js';
 import { createMasker } from './mask.js';
 import { loadSnapshot, type LiveObject } from './snapshot.js';
@@ -134,7 +134,10 @@ export async function runDrift(options: DriftOptions): Promise<Report> {
       continue;
     }
     const want = normalizeDesired(doc.data);
-    let changes: Change[] = diffObjects(want, obj.data, lastAppliedOf(obj.data)).filter((c) => !isIgnored(ignores, id, c.pointer));
+    const diff = diffResources(want, obj.data, lastAppliedOf(obj.data));
+    let changes: Change[] = diff.changes.filter((c) => !isIgnored(ignores, id, c.pointer));
+    // Nothing differs but server defaults: live cannot have findings git has not. Skip the rules.
+    if (changes.length === 0 && diff.liveOnly.length === 0) continue;
     // Live is checked with the same rules; findings git does not have make the drift security-relevant.
     // Positions point into the git file; they are looked up (which may re-parse it) only for those.
     const atStart = () => doc.start;

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, describe, expect, test } from '@jest/globals';
-import { diffObjects } from '../../src/drift/diff.js';
+import { diffObjects, diffResources } from '../../src/drift/diff.js';
 import { driftKey } from '../../src/drift/identity.js';
 import { createMasker } from '../../src/drift/mask.js';
 import { parseQuantity, quantitiesEqual } from '../../src/drift/quantity.js';
@@ -86,6 +86,30 @@ describe('diff: only what git sets, the way Kubernetes reads it', () => {
     expect(diffObjects(d2, l2, applied2)).toEqual([
       { pointer: '/spec/template/spec/containers/0/env', desired: undefined, live: { name: 'DEBUG', value: '1' }, note: 'removed-in-git' },
     ]);
+  });
+});
+
+describe('live-only fields', () => {
+  test('server defaults are not worth a second look; anything else live added is', () => {
+    const desired = { spec: { template: { spec: { containers: [{ name: 'c', image: 'x:1', securityContext: { runAsNonRoot: true } }] } } } };
+    const defaults = {
+      metadata: { uid: 'u', managedFields: [] },
+      spec: {
+        type: 'ClusterIP',
+        revisionHistoryLimit: 10,
+        template: { spec: { dnsPolicy: 'ClusterFirst', securityContext: {}, containers: [{ name: 'c', image: 'x:1', imagePullPolicy: 'IfNotPresent', terminationMessagePath: '/dev/termination-log', securityContext: { runAsNonRoot: true } }] } },
+      },
+      status: { replicas: 1 },
+    };
+    expect(diffResources(desired, defaults, undefined)).toEqual({ changes: [], liveOnly: [] });
+    const edited = structuredClone(defaults);
+    Object.assign(edited.spec.template.spec.containers[0]!.securityContext, { privileged: true });
+    (edited.spec as { type: string }).type = 'LoadBalancer';
+    edited.spec.template.spec.containers.push({ name: 'debug', image: 'busybox' } as never);
+    expect(diffResources(desired, edited, undefined)).toEqual({
+      changes: [],
+      liveOnly: ['/spec/template/spec/containers/0/securityContext/privileged', '/spec/template/spec/containers/-', '/spec/type'],
+    });
   });
 });
 
