@@ -2,7 +2,7 @@ import path from 'node:path';
 import { loadConfig } from './config/load.js';
 import type { LoadedConfig } from './config/types.js';
 import { ConfigError, NotFoundError, UsageError } from './errors.js';
-import { DEFAULT_LIMITS, parseConfigFile, type ConfigDocument, type ParsedFile } from './parse/documents.js';
+import { DEFAULT_LIMITS, parseConfigFile, type ConfigDocument, type ParsedFile, type ParseLimits } from './parse/documents.js';
 import { evaluateDocument, prepareRules, WAIVER_RULE, type PolicyOptions, type PreparedRules } from './policy/evaluate.js';
 import { compileWaivers, type CompiledWaiver } from './policy/waivers.js';
 import { decideExitCode } from './report/exit-code.js';
@@ -11,7 +11,7 @@ import { loadBuiltinRules, loadRuleFiles, mergeRules } from './rules/load.js';
 import type { Rule } from './rules/types.js';
 import { findRepo } from './source/find-repo.js';
 import type { GitCache } from './source/git.js';
-import { createSelection, toRepoPaths } from './source/select.js';
+import { createSelection, toRepoPaths, type Selection } from './source/select.js';
 import type { Repo, Snapshot } from './source/types.js';
 import { blobOid, readWorktree } from './source/worktree.js';
 import { TOOL_VERSION } from './version.js';
@@ -204,16 +204,55 @@ export interface CheckResult {
   policy: PolicyOptions;
 }
 
-/** Runs `check`: reads the chosen snapshot, parses it, evaluates the rules. */
-export async function runCheckPipeline(options: CheckOptions): Promise<CheckResult> {
-  const repo = findRepo(options.repoDir ? path.resolve(options.cwd, options.repoDir) : options.cwd);
+/** What every command that reads configs sets up once: repository, config, rules, policy, file selection. */
+export interface RunContext {
+  repo: Repo;
+  config: LoadedConfig;
+  rules: Rule[];
+  prepared: PreparedRules;
+  policy: PolicyOptions;
+  waivers: CompiledWaiver[];
+  selection: Selection;
+  limits: ParseLimits;
+  failOn: FailOn;
+  /** isomorphic-git's object cache, shared by every git read of the run. */
+  cache: GitCache;
+}
+
+export async function createRunContext(options: CheckOptions): Promise<RunContext> {
+  const base = options.repoDir ? path.resolve(options.cwd, options.repoDir) : options.cwd;
+  const repo = findRepo(base);
   const loaded = await loadConfig({ searchFrom: repo.dir, file: options.configFile, allowJs: options.allowJsConfig });
   const { config } = loaded;
   const { rules, all } = await setupRules(repo, loaded, options);
-  const spec = options.source ?? { mode: 'worktree' };
-  const base = options.repoDir ? path.resolve(options.cwd, options.repoDir) : options.cwd;
   const selection = createSelection({ include: config.include, exclude: config.exclude, paths: toRepoPaths(repo.dir, base, options.paths ?? []) });
-  const cache: GitCache = {};
+  const waivers = compileWaivers(config.waivers ?? [], options.now ?? new Date());
+  const policy: PolicyOptions = {
+    severity: config.severity,
+    inlineWaivers: options.inlineWaivers ?? config.inlineWaivers ?? true,
+    waivers,
+    knownRuleIds: new Set(all.map((r) => r.id)),
+  };
+  return {
+    repo,
+    config: loaded,
+    rules,
+    prepared: prepareRules(rules),
+    policy,
+    waivers,
+    selection,
+    limits: { ...DEFAULT_LIMITS, maxFileBytes: config.maxFileBytes ?? DEFAULT_LIMITS.maxFileBytes },
+    failOn: options.failOn ?? config.failOn ?? 'high',
+    cache: {},
+  };
+}
+
+/** Runs `check`: reads the chosen snapshot, parses it, evaluates the rules. */
+export async function runCheckPipeline(options: CheckOptions, given?: RunContext): Promise<CheckResult> {
+  const ctx = given ?? (await createRunContext(options));
+  const { repo, selection, cache, prepared, policy, waivers, limits, rules, failOn } = ctx;
+  const loaded = ctx.config;
+  const spec = options.source ?? { mode: 'worktree' };
   const snapshot = await readSnapshot(repo, spec, selection.wanted, selection.wantDir, cache);
   const missing = selection.unmatched();
   if (missing.length > 0) {
@@ -226,16 +265,6 @@ export async function runCheckPipeline(options: CheckOptions): Promise<CheckResu
     source.changedSince = { rev: options.changedSince, mergeBase };
   }
 
-  const limits = { ...DEFAULT_LIMITS, maxFileBytes: config.maxFileBytes ?? DEFAULT_LIMITS.maxFileBytes };
-  const now = options.now ?? new Date();
-  const waivers = compileWaivers(config.waivers ?? [], now);
-  const policy: PolicyOptions = {
-    severity: config.severity,
-    inlineWaivers: options.inlineWaivers ?? config.inlineWaivers ?? true,
-    waivers,
-    knownRuleIds: new Set(all.map((r) => r.id)),
-  };
-  const prepared = prepareRules(rules);
   const findings: Finding[] = [];
   const documents: ConfigDocument[] = [];
   let documentCount = 0;
@@ -259,7 +288,6 @@ export async function runCheckPipeline(options: CheckOptions): Promise<CheckResu
   if (!options.skipPolicy) findings.push(...invalidConfigWaivers(waivers, loaded, repo));
   findings.sort(compareFindings);
   const errors: ReportError[] = snapshot.skipped.map((s) => ({ code: s.code, file: s.path, line: null, message: s.message }));
-  const failOn = options.failOn ?? config.failOn ?? 'high';
   return { repo, source, fileCount, documentCount, documents, findings, errors, rules, failOn, config: loaded, prepared, policy };
 }
 
