@@ -291,17 +291,28 @@ export async function runCheckPipeline(options: CheckOptions, given?: RunContext
   return { repo, source, fileCount, documentCount, documents, findings, errors, rules, failOn, config: loaded, prepared, policy };
 }
 
-/** Shapes a check result into the versioned JSON report. */
-export function buildReport(result: CheckResult): Report {
-  const { findings, failOn } = result;
+/** The parts every report is made of. */
+export interface ReportParts {
+  source: ReportSource;
+  findings: Finding[];
+  errors: ReportError[];
+  files: number;
+  documents: number;
+  rules: number;
+  failOn: FailOn;
+}
+
+/** Puts the versioned JSON report together; the exit code is decided from findings (and drift, added later). */
+export function assembleReport(parts: ReportParts): Report {
+  const { findings, failOn } = parts;
   return {
     version: 1,
     tool: { name: 'aiops-guard', version: TOOL_VERSION },
-    source: result.source,
+    source: parts.source,
     summary: {
-      files: result.fileCount,
-      documents: result.documentCount,
-      rules: result.rules.length,
+      files: parts.files,
+      documents: parts.documents,
+      rules: parts.rules,
       findings: countBySeverity(findings),
       suppressed: findings.filter((f) => f.suppressed).length,
       drifted: 0,
@@ -309,8 +320,13 @@ export function buildReport(result: CheckResult): Report {
       exitCode: decideExitCode(findings, failOn, 0),
     },
     findings,
-    errors: result.errors,
+    errors: parts.errors,
   };
+}
+
+/** Shapes a check result into the versioned JSON report. */
+export function buildReport(result: CheckResult): Report {
+  return assembleReport({ ...result, files: result.fileCount, documents: result.documentCount, rules: result.rules.length });
 }
 
 /** `aiops-guard check` as a library call: the Report of one run. */

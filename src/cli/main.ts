@@ -1,4 +1,4 @@
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { GuardError } from '../errors.js';
 import { EXIT } from '../report/exit-code.js';
 import { SEVERITIES } from '../report/types.js';
@@ -47,6 +47,12 @@ function addSourceOptions(cmd: Command): Command {
     .option('--debug', 'show stack traces of internal errors');
 }
 
+function parsePositiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('give a whole number of 1 or more');
+  return n;
+}
+
 export function buildProgram(): Command {
   const program = new Command('aiops-guard')
     .description('Policy-and-drift checker for GitOps repositories that run AI/ML and platform workloads')
@@ -73,6 +79,33 @@ export function buildProgram(): Command {
     .action(async (paths: string[], flags: SourceFlags & { live: string }) => {
       const { runDriftCommand } = await import('./commands/drift.js');
       process.exitCode = await runDriftCommand(paths, flags);
+    });
+
+  addSourceOptions(
+    program
+      .command('rollback')
+      .description('suggest the commit to roll back to, the commits to blame, and the git commands')
+      .option('--live <snapshot>', 'also say which commit each drifted resource runs')
+      .option('--max-commits <n>', 'how many first-parent commits to look back (default 200)', parsePositiveInt),
+  )
+    .addHelpText('after', '\nReads history from git objects and prints; it changes nothing. Exit 0 when the start commit passes the gate.')
+    .action(async (flags: SourceFlags & { live?: string; maxCommits?: number }) => {
+      const { runRollbackCommand } = await import('./commands/history.js');
+      process.exitCode = await runRollbackCommand(flags);
+    });
+
+  addSourceOptions(
+    program
+      .command('scan')
+      .description('check + drift + rollback suggestion in one run (the CI step)')
+      .option('--live <snapshot>', 'live snapshot to compare with (kubectl get ... -o json|yaml, a folder, or -)')
+      .option('--max-commits <n>', 'how many first-parent commits to look back (default 200)', parsePositiveInt)
+      .argument('[paths...]', 'limit the scan to these files or folders'),
+  )
+    .addHelpText('after', '\nExit codes: 0 clean, 1 findings, 2 drift, 3 both; 64/65/66/78 as for check and drift.')
+    .action(async (paths: string[], flags: SourceFlags & { live?: string; maxCommits?: number }) => {
+      const { runScanCommand } = await import('./commands/history.js');
+      process.exitCode = await runScanCommand(paths, flags);
     });
 
   const rules = program.command('rules').description('list, show and test rules');
@@ -110,7 +143,7 @@ export function buildProgram(): Command {
 
   program
     .command('demo')
-    .description('run a check on a bundled example repository (no set-up)')
+    .description('run scan on a bundled example repository and live snapshot (no set-up)')
     .option('-f, --format <format>', 'text | json', 'text')
     .option('--keep', 'keep the example repository and print where it is')
     .option('--no-color', 'no colours')

@@ -1,11 +1,11 @@
 import picomatch from 'picomatch';
-import { buildReport, runCheckPipeline, type CheckOptions, type CheckResult } from '../check.js';
+import { buildReport, compareFindings, runCheckPipeline, type CheckOptions, type CheckResult } from '../check.js';
 import type { ConfigDocument } from '../parse/documents.js';
 import { formatResource, isRecord } from '../parse/identity.js';
 import { getAtPointer, parsePointer } from '../parse/pointer.js';
 import { evaluateDocument } from '../policy/evaluate.js';
 import { decideExitCode } from '../report/exit-code.js';
-import type { DriftChange, DriftItem, Finding, Report, ReportError, ResourceId } from '../report/types.js';
+import type { DriftChange, DriftItem, FailOn, Finding, Report, ReportError, ResourceId } from '../report/types.js';
 import { diffResources, type Change } from './diff.js';
 import { driftKey, isClusterScoped, resolvedId } from './identity.js';
 import { createMasker } from './mask.js';
@@ -33,14 +33,14 @@ function normalizeSecret(data: unknown): unknown {
 }
 
 /** What the API server keeps of a manifest: a Secret's stringData as data; no namespace on cluster-scoped kinds. */
-function normalizeDesired(data: unknown): unknown {
+export function normalizeDesired(data: unknown): unknown {
   const out = normalizeSecret(data);
   if (!isRecord(out) || typeof out.kind !== 'string' || !isClusterScoped(out.kind) || !isRecord(out.metadata) || !('namespace' in out.metadata)) return out;
   const { namespace: _ns, ...metadata } = out.metadata;
   return { ...out, metadata };
 }
 
-function lastAppliedOf(live: Record<string, unknown>): unknown {
+export function lastAppliedOf(live: Record<string, unknown>): unknown {
   const meta = live.metadata;
   if (!isRecord(meta) || !isRecord(meta.annotations) || typeof meta.annotations[LAST_APPLIED] !== 'string') return undefined;
   try {
@@ -91,9 +91,36 @@ function isIgnored(ignores: readonly IgnoreRule[], id: ResourceId, pointer: stri
 
 const overlaps = (a: string, b: string) => a === b || a.startsWith(b + '/') || b.startsWith(a + '/');
 
+/** What a drift computation found, before it is put in a report. */
+export interface DriftResult {
+  items: DriftItem[];
+  findings: Finding[];
+  errors: ReportError[];
+  /** Live objects by drift identity, for matching them against history. */
+  live: Map<string, LiveObject>;
+  defaultNamespace: string;
+  source: string;
+}
+
 /** `drift` as a library call: desired state from git against a live snapshot. */
 export async function runDrift(options: DriftOptions): Promise<Report> {
   const result = await runCheckPipeline({ ...options, keepDocuments: true, skipPolicy: true });
+  const drift = await computeDrift(result, options);
+  const report = buildReport({ ...result, findings: drift.findings, errors: drift.errors });
+  return withDrift(report, drift, result.failOn);
+}
+
+/** Adds a drift result to a report and decides its exit code. */
+export function withDrift(report: Report, drift: DriftResult, failOn: FailOn): Report {
+  report.source.live = drift.source;
+  report.drift = drift.items;
+  report.summary.drifted = drift.items.length;
+  report.summary.exitCode = decideExitCode(report.findings, failOn, drift.items.length);
+  return report;
+}
+
+/** Compares the desired documents of a check (run with keepDocuments) with a live snapshot. */
+export async function computeDrift(result: CheckResult, options: Pick<DriftOptions, 'live' | 'cwd' | 'stdin'>): Promise<DriftResult> {
   const snapshot = await loadSnapshot(options.live, options.cwd, options.stdin);
   const defaultNamespace = result.config.config.drift?.defaultNamespace ?? 'default';
   const errors: ReportError[] = [...result.errors, ...snapshot.errors];
@@ -189,12 +216,8 @@ export async function runDrift(options: DriftOptions): Promise<Report> {
       (a.line ?? 0) - (b.line ?? 0) ||
       formatResource(a.resource).localeCompare(formatResource(b.resource)),
   );
-  const report = buildReport({ ...result, findings, errors });
-  report.source.live = snapshot.source;
-  report.drift = items;
-  report.summary.drifted = items.length;
-  report.summary.exitCode = decideExitCode(findings, result.failOn, items.length);
-  return report;
+  findings.sort(compareFindings);
+  return { items, findings, errors, live, defaultNamespace, source: snapshot.source };
 }
 
 function namespacesOf(desired: Map<string, ConfigDocument>, defaultNamespace: string): string[] {

@@ -1,6 +1,6 @@
 import { EXIT } from './exit-code.js';
 import { formatResource } from '../parse/identity.js';
-import { SEVERITIES, type DriftItem, type Report, type Severity } from './types.js';
+import { SEVERITIES, type CommitRef, type DriftItem, type Report, type RollbackSuggestion, type Severity } from './types.js';
 
 /** Colours for text output; the CLI passes chalk's, tests and pipes get plain text. */
 export interface Palette {
@@ -46,7 +46,8 @@ export function formatText(report: Report, options: FormatOptions = {}): string 
     lines.push(`${p.bold(`${f.file}:${f.line}:${f.column}`)}  ${paintSeverity(p, f.severity)} ${f.message}  ${p.dim(f.ruleId)}`);
     lines.push(`    ${p.dim('fix:')} ${f.remediation}`);
   }
-  if (report.drift) lines.push(...formatDrift(report.drift, p));
+  if (report.drift?.length) lines.push(...(lines.length ? [''] : []), ...formatDrift(report.drift, p));
+  if (report.rollback) lines.push(...formatRollback(report.rollback, p));
   for (const e of report.errors) {
     lines.push(`${p.yellow('skipped')} ${e.file ?? ''}${e.line ? `:${e.line}` : ''}  ${e.message} ${p.dim(`(${e.code})`)}`);
   }
@@ -108,4 +109,56 @@ function driftSummary(report: Report, p: Palette): string {
   const sec = items.filter((d) => d.securityRelevant).length;
   const secText = sec ? `, ${p.red(`${sec} security-relevant`)}` : '';
   return `${p.red('✖')} ${plural(items.length, 'resource')} drifted from ${report.source.live ?? 'live'} (${parts.join(', ')}${secText})`;
+}
+
+const short = (sha: string) => sha.slice(0, 7);
+const commitLine = (c: CommitRef) => `${short(c.sha)} ${c.subject} (${c.author}, ${c.date.slice(0, 10)})`;
+const COMMAND_LABELS: [RegExp, string][] = [
+  [/^git revert --no-edit/, 'revert only the commits to blame (newest first):'],
+  [/^git revert --no-commit/, 'or roll everything back to the last good commit:'],
+  [/^git (restore|rm)/, 'or put back only the failing files:'],
+];
+
+function formatRollback(r: RollbackSuggestion, p: Palette): string[] {
+  const lines: string[] = [''];
+  const behind = (n: number) => `${plural(n, 'commit')} behind ${short(r.head.sha)}`;
+  if (r.headPasses) {
+    lines.push(`${p.green('✔')} ${p.bold('rollback:')} ${commitLine(r.head)} passes the gate; nothing to roll back`);
+  } else {
+    lines.push(`${p.bold('rollback:')} ${commitLine(r.head)} fails the gate`);
+    if (r.lastGood) {
+      lines.push(`  last good: ${p.green(commitLine(r.lastGood))}`);
+    } else {
+      const why = r.stoppedAt === 'shallow' ? 'the shallow clone ends there (git fetch --unshallow to look further)' : r.stoppedAt === 'root' ? 'that is the whole history' : 'raise --max-commits to look further';
+      lines.push(`  ${p.red(`no commit in the last ${r.searched} passes the gate`)}: ${why}`);
+    }
+    if (r.culprits.length) lines.push('  introduced by:');
+    for (const c of r.culprits) {
+      lines.push(`    ${p.red(commitLine(c))}`);
+      lines.push(`      ${c.ruleIds.join(', ')} ${p.dim('in')} ${c.files.join(', ')}`);
+      if (c.changedSince.length) lines.push(`      ${p.yellow(`later commits changed ${c.changedSince.join(', ')}: reverting it alone may conflict`)}`);
+    }
+    if (r.unattributed.length) lines.push(`  ${p.yellow(`older than the ${r.searched} commits searched: ${r.unattributed.join('; ')}`)}`);
+  }
+  if (r.liveMatches.length) lines.push('  live:');
+  for (const m of r.liveMatches) {
+    const what = formatResource(m.resource);
+    if (m.sha === null) {
+      lines.push(`    ${what} ${p.yellow(`matches no commit in the last ${r.searched}`)}: changed outside git; re-apply git, or bring the change into git`);
+    } else if (m.behind === 0) {
+      lines.push(`    ${what} runs ${short(m.sha)} (the commit checked)`);
+    } else {
+      const target = !r.headPasses && m.passesGate ? p.green(`; it passes the gate: the natural rollback target`) : '';
+      lines.push(`    ${what} runs ${short(m.sha)} (${behind(m.behind!)}: the deploy lags)${target}`);
+    }
+  }
+  let label = '';
+  for (const c of r.commands) {
+    const next = COMMAND_LABELS.find(([re]) => re.test(c))?.[1] ?? '';
+    if (next !== label) lines.push(`  ${next}`);
+    label = next;
+    lines.push(`    ${p.bold(c)}`);
+  }
+  lines.push(p.dim(`  (searched ${plural(r.searched, 'commit')} of first-parent history${r.stoppedAt === 'shallow' ? '; stopped at the shallow clone boundary' : ''})`));
+  return lines;
 }

@@ -100,6 +100,52 @@ export interface DriftItem {
   liveFindings: Finding[];
 }
 
+/** A commit as reports show it. */
+export interface CommitRef {
+  sha: string;
+  subject: string;
+  author: string;
+  date: string;
+}
+
+/** The commit that introduced failing findings, and what they are. */
+export interface Culprit extends CommitRef {
+  ruleIds: string[];
+  files: string[];
+  /** Of those files, the ones later commits changed again: reverting the culprit alone may conflict there. */
+  changedSince: string[];
+}
+
+/** Which commit a drifted resource's live version equals. */
+export interface LiveMatch {
+  resource: ResourceId;
+  /** The newest commit whose version equals live, or null when none in the searched range does. */
+  sha: string | null;
+  /** Commits between that one and the start of the walk (0: live runs the start commit). */
+  behind: number | null;
+  /** Whether that commit passes the gate: if so, and the start does not, it is the natural rollback target. */
+  passesGate: boolean | null;
+}
+
+/** The rollback suggestion: where to go back to, who to blame, and the git commands. */
+export interface RollbackSuggestion {
+  /** The commit the walk started from (HEAD or --ref). */
+  head: CommitRef;
+  /** The start commit passes the gate: nothing to roll back. */
+  headPasses: boolean;
+  /** The newest commit in range that passes the gate. */
+  lastGood: CommitRef | null;
+  culprits: Culprit[];
+  /** Failing findings whose introducing commit is beyond the searched range. */
+  unattributed: string[];
+  liveMatches: LiveMatch[];
+  commands: string[];
+  /** Commits evaluated. */
+  searched: number;
+  /** Why the walk ended: at the first commit, at --max-commits, at a shallow clone's boundary, or when it had its answer. */
+  stoppedAt: 'root' | 'limit' | 'shallow' | 'answer';
+}
+
 /** The JSON report, version 1: the stable machine interface every format derives from. */
 export interface Report {
   version: 1;
@@ -109,5 +155,7 @@ export interface Report {
   findings: Finding[];
   /** Present when the command compared with a live snapshot. */
   drift?: DriftItem[];
+  /** Present when the command suggested a rollback. */
+  rollback?: RollbackSuggestion;
   errors: ReportError[];
 }

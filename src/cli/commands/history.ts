@@ -1,0 +1,30 @@
+import { runRollback, runScan } from '../../history/run.js';
+import type { SourceFlags } from '../main.js';
+import { startProgress } from '../progress.js';
+import { checkFormat, optionsFromFlags, writeReport } from './check.js';
+
+type HistoryFlags = SourceFlags & { live?: string; maxCommits?: number };
+
+export async function runRollbackCommand(flags: HistoryFlags): Promise<number> {
+  checkFormat(flags.format);
+  const progress = await startProgress(flags);
+  let report;
+  try {
+    report = await runRollback({ ...optionsFromFlags([], flags, progress), live: flags.live, maxCommits: flags.maxCommits });
+  } finally {
+    progress.stop();
+  }
+  return writeReport(report, flags);
+}
+
+export async function runScanCommand(paths: string[], flags: HistoryFlags): Promise<number> {
+  checkFormat(flags.format);
+  const progress = await startProgress(flags);
+  let report;
+  try {
+    report = await runScan({ ...optionsFromFlags(paths, flags, progress), live: flags.live, maxCommits: flags.maxCommits });
+  } finally {
+    progress.stop();
+  }
+  return writeReport(report, flags);
+}

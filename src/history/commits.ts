@@ -1,0 +1,60 @@
+import fs from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import git from 'isomorphic-git';
+import type { GitCache } from '../source/git.js';
+import type { Repo } from '../source/types.js';
+
+/** A commit of the first-parent history, as reports show it. */
+export interface HistoryCommit {
+  sha: string;
+  subject: string;
+  author: string;
+  date: string;
+  tree: string;
+}
+
+/** The commits of a shallow clone's boundary: their parents are not in the repository. */
+async function shallowBoundary(repo: Repo): Promise<Set<string>> {
+  try {
+    return new Set((await readFile(path.join(repo.gitdir, 'shallow'), 'utf8')).split('\n').filter(Boolean));
+  } catch {
+    return new Set();
+  }
+}
+
+/**
+ * Reads first-parent history from `start`, newest first, one commit at a time, so a caller can
+ * stop as soon as it has what it needs. Stops at the root, at `max` commits, or at the boundary of
+ * a shallow clone (and says which).
+ */
+export async function* firstParentHistory(
+  repo: Repo,
+  start: string,
+  max: number,
+  cache: GitCache,
+  stop: { reason: 'root' | 'limit' | 'shallow' | null },
+): AsyncGenerator<HistoryCommit> {
+  const shallow = await shallowBoundary(repo);
+  let sha: string | undefined = start;
+  for (let n = 0; sha; n++) {
+    if (n === max) {
+      stop.reason = 'limit';
+      return;
+    }
+    const { commit } = await git.readCommit({ fs, gitdir: repo.gitdir, oid: sha, cache });
+    yield {
+      sha,
+      subject: commit.message.split('\n')[0] ?? '',
+      author: commit.author.name,
+      date: new Date(commit.author.timestamp * 1000).toISOString(),
+      tree: commit.tree,
+    };
+    if (shallow.has(sha)) {
+      stop.reason = 'shallow';
+      return;
+    }
+    sha = commit.parent[0];
+  }
+  stop.reason = 'root';
+}
