@@ -22,13 +22,12 @@ describe('drift against a kubectl snapshot', () => {
     const r = runCli(['drift', '--live', LIVE], { cwd: dir });
     expect(r.stdout.replace(/<secret [0-9a-f]{8}>/g, '<secret>')).toBe(
       [
-        '! apps/llm/vllm.yaml:1  modified  apps/Deployment ml-serving/vllm  live is less secure than git: k8s-privileged-container',
+        '! apps/web/deployment.yaml:1  modified  apps/Deployment web/web  live is less secure than git: k8s-privileged-container',
+        '    /spec/replicas  git 2 → live 4',
+        '    /spec/template/spec/containers/0/securityContext/privileged  git (unset) → live true',
+        '  apps/llm/vllm.yaml:1  modified  apps/Deployment ml-serving/vllm',
         '    /spec/template/spec/containers/0/env/0/value  git <secret> → live (unset)',
         '    /spec/template/spec/containers/0/env/0/valueFrom  git (unset) → live {"secretKeyRef":{"name":"hf-token","key":"token"}}  (removed in git, still live)',
-        '    /spec/template/spec/containers/0/image  git "vllm/vllm-openai:v0.6.3" → live "vllm/vllm-openai:v0.6.4"',
-        '    /spec/template/spec/containers/0/securityContext/privileged  git (unset) → live true',
-        '  apps/web/deployment.yaml:1  modified  apps/Deployment web/web',
-        '    /spec/replicas  git 2 → live 4',
         '  apps/llm/gpu-debug.yaml:2  missing   apps/DaemonSet ml-serving/gpu-debug  in git, not live',
         '  apps/llm/ingress.yaml:1  missing   networking.k8s.io/Ingress ml-serving/vllm  in git, not live',
         '  (not in git)  unmanaged  ConfigMap ml-serving/vllm-debug-flags  live, not in git',
@@ -47,20 +46,26 @@ describe('drift against a kubectl snapshot', () => {
     expect(report.summary.drifted).toBe(5);
     expect(report.summary.exitCode).toBe(2);
     expect(report.source.live).toBe(LIVE);
-    const [vllm, web] = report.drift!;
-    expect(vllm).toMatchObject({ status: 'modified', resource: { group: 'apps', kind: 'Deployment', namespace: 'ml-serving', name: 'vllm' }, file: 'apps/llm/vllm.yaml', line: 1, securityRelevant: true });
-    expect(vllm!.liveFindings.map((f) => [f.ruleId, f.file, f.line, f.pointer])).toEqual([
-      ['k8s-privileged-container', 'apps/llm/vllm.yaml', 48, '/spec/template/spec/containers/0/securityContext/privileged'],
-    ]);
-    expect(web).toEqual({
+    const [web, vllm] = report.drift!;
+    expect(web).toMatchObject({
       status: 'modified',
       resource: { group: 'apps', kind: 'Deployment', namespace: 'web', name: 'web' },
       file: 'apps/web/deployment.yaml',
       line: 1,
-      changes: [{ pointer: '/spec/replicas', desired: 2, live: 4 }],
-      securityRelevant: false,
-      liveFindings: [],
+      changes: [
+        { pointer: '/spec/replicas', desired: 2, live: 4 },
+        { pointer: '/spec/template/spec/containers/0/securityContext/privileged', live: true },
+      ],
+      securityRelevant: true,
     });
+    expect(web!.liveFindings.map((f) => [f.ruleId, f.file, f.line, f.pointer])).toEqual([
+      ['k8s-privileged-container', 'apps/web/deployment.yaml', 50, '/spec/template/spec/containers/0/securityContext/privileged'],
+    ]);
+    expect(vllm!.changes.map((c) => [c.pointer, c.note ?? ''])).toEqual([
+      ['/spec/template/spec/containers/0/env/0/value', ''],
+      ['/spec/template/spec/containers/0/env/0/valueFrom', 'removed-in-git'],
+    ]);
+    expect(vllm!.changes[0]!.desired).toMatch(/^<secret [0-9a-f]{8}>$/);
   });
 
   test('in sync exits 0; desired state from --ref; ignoreDifferences and drift.namespaces from config', async () => {
@@ -68,7 +73,6 @@ describe('drift against a kubectl snapshot', () => {
     // Commit 2 is what was deployed: against it only the hand-made changes remain.
     const r = runCli(['drift', '--live', LIVE, '--ref', 'HEAD~1', '-f', 'json'], { cwd: dir });
     expect(json(r.stdout).drift!.map((d) => `${d.status} ${d.resource.kind}/${d.resource.name}`)).toEqual([
-      'modified Deployment/vllm',
       'modified Deployment/web',
       'unmanaged ConfigMap/vllm-debug-flags',
     ]);
@@ -78,7 +82,7 @@ describe('drift against a kubectl snapshot', () => {
           namespaces: ['web'],
           ignoreDifferences: [
             { kind: 'Deployment', pointers: ['/spec/replicas'] },
-            { kind: 'Deployment', name: 'vllm', pointers: ['/spec/template/spec/containers/*/image', '/spec/template/spec/containers/0/securityContext/privileged'] },
+            { kind: 'Deployment', name: 'web', pointers: ['/spec/template/spec/containers/*/securityContext'] },
           ],
         },
       }),
