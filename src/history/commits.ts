@@ -12,6 +12,8 @@ export interface HistoryCommit {
   author: string;
   date: string;
   tree: string;
+  /** More than one parent: reverting it needs `-m 1`, and a range revert across it fails. */
+  merge: boolean;
 }
 
 /** The commits of a shallow clone's boundary: their parents are not in the repository. */
@@ -49,6 +51,7 @@ export async function* firstParentHistory(
       author: commit.author.name,
       date: new Date(commit.author.timestamp * 1000).toISOString(),
       tree: commit.tree,
+      merge: commit.parent.length > 1,
     };
     if (shallow.has(sha)) {
       stop.reason = 'shallow';

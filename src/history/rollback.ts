@@ -106,7 +106,7 @@ export async function suggestRollback(
     const at = commits.find((x) => x.sha === c.sha)!;
     for (const f of c.files) if ((await evaluator.blobAt(at.tree, f)) !== (await evaluator.blobAt(head.tree, f))) c.changedSince.push(f);
   }
-  const commands = headPasses ? [] : await buildCommands(evaluator, head, lastGood, culprits, headGating);
+  const commands = headPasses ? [] : await buildCommands(evaluator, head, lastGood, culprits, headGating, commits);
   return {
     suggestion: {
       head: ref(head),
@@ -141,12 +141,34 @@ async function buildCommands(
   lastGood: HistoryCommit | null,
   culprits: Culprit[],
   headGating: Finding[],
+  commits: HistoryCommit[],
 ): Promise<string[]> {
   const commands: string[] = [];
-  if (culprits.length > 0) commands.push(`git revert --no-edit ${culprits.map((c) => short(c.sha)).join(' ')}`);
+  const isMerge = new Set(commits.filter((c) => c.merge).map((c) => c.sha));
+  if (culprits.length > 0) {
+    // Newest first; a merge is reverted against its first parent (-m 1).
+    const steps: string[] = [];
+    let run: string[] = [];
+    const flush = () => {
+      if (run.length) steps.push(`git revert --no-edit ${run.join(' ')}`);
+      run = [];
+    };
+    for (const c of culprits) {
+      if (isMerge.has(c.sha)) {
+        flush();
+        steps.push(`git revert --no-edit -m 1 ${short(c.sha)}`);
+      } else run.push(short(c.sha));
+    }
+    flush();
+    commands.push(steps.join(' && '));
+  }
   if (lastGood) {
     const reason = [...new Set(headGating.map((f) => f.ruleId))].sort().join(', ');
-    commands.push(`git revert --no-commit ${short(lastGood.sha)}..${short(head.sha)} && git commit -m "Roll back to ${short(lastGood.sha)}: ${reason}"`);
+    const message = `git commit -m "Roll back to ${short(lastGood.sha)}: ${reason}"`;
+    const range = commits.slice(0, commits.indexOf(lastGood));
+    // git revert of a range stops at merge commits; restoring the whole tree does not.
+    if (range.some((c) => c.merge)) commands.push(`git restore --source ${short(lastGood.sha)} --staged --worktree -- . && ${message}`);
+    else commands.push(`git revert --no-commit ${short(lastGood.sha)}..${short(head.sha)} && ${message}`);
     const files = [...new Set(headGating.map((f) => f.file))].sort();
     const existing: string[] = [];
     const added: string[] = [];

@@ -115,8 +115,8 @@ const short = (sha: string) => sha.slice(0, 7);
 const commitLine = (c: CommitRef) => `${short(c.sha)} ${c.subject} (${c.author}, ${c.date.slice(0, 10)})`;
 const COMMAND_LABELS: [RegExp, string][] = [
   [/^git revert --no-edit/, 'revert only the commits to blame (newest first):'],
-  [/^git revert --no-commit/, 'or roll everything back to the last good commit:'],
-  [/^git (restore|rm)/, 'or put back only the failing files:'],
+  [/^git (revert --no-commit|restore --source \S+ --staged --worktree)/, 'or roll everything back to the last good commit:'],
+  [/^git (restore --source \S+ --|rm)/, 'or put back only the failing files:'],
 ];
 
 function formatRollback(r: RollbackSuggestion, p: Palette): string[] {
