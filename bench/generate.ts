@@ -119,21 +119,28 @@ ${bad ? '' : `  tls:\n    - hosts: [app-${i}.example.com]\n      secretName: app
 const WORKLOADS = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job'];
 
 /** Writes the corpus and commits it; returns the number of documents. */
-export function generateCorpus(dir: string, spec: CorpusSpec): number {
-  let docs = 0;
-  for (let f = 0; f < spec.files; f++) {
-    const parts: string[] = [];
-    for (let d = 0; d < spec.docsPerFile; d++) {
-      const i = f * spec.docsPerFile + d;
-      const bad = i % 20 === 5 || i % 20 === 9; // some workloads and ingresses
-      const pick = i % 5;
-      parts.push(pick < 2 ? deployment(i, WORKLOADS[i % WORKLOADS.length]!, bad) : pick === 2 ? service(i) : pick === 3 ? configMap(i) : ingress(i, bad));
-      docs++;
-    }
-    const rel = path.join(`team-${f % 17}`, `app-${f}`, `manifests.yaml`);
-    mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
-    writeFileSync(path.join(dir, rel), parts.join('---\n'));
+/** Path of corpus file number `f`. */
+export const corpusPath = (f: number) => `team-${f % 17}/app-${f}/manifests.yaml`;
+
+/** The text of corpus file number `f`; `withBad` puts in the usual one-in-ten bad workloads and ingresses. */
+export function corpusFile(f: number, docsPerFile: number, withBad: boolean): string {
+  const parts: string[] = [];
+  for (let d = 0; d < docsPerFile; d++) {
+    const i = f * docsPerFile + d;
+    const bad = withBad && (i % 20 === 5 || i % 20 === 9);
+    const pick = i % 5;
+    parts.push(pick < 2 ? deployment(i, WORKLOADS[i % WORKLOADS.length]!, bad) : pick === 2 ? service(i) : pick === 3 ? configMap(i) : ingress(i, bad));
   }
+  return parts.join('---\n');
+}
+
+export function generateCorpus(dir: string, spec: CorpusSpec): number {
+  for (let f = 0; f < spec.files; f++) {
+    const rel = corpusPath(f);
+    mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+    writeFileSync(path.join(dir, rel), corpusFile(f, spec.docsPerFile, true));
+  }
+  const docs = spec.files * spec.docsPerFile;
   const env = { ...process.env, GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'b@example.com', GIT_COMMITTER_NAME: 'bench', GIT_COMMITTER_EMAIL: 'b@example.com' };
   execFileSync('git', ['init', '-q', '-b', 'main'], { cwd: dir, env });
   execFileSync('git', ['add', '-A'], { cwd: dir, env });
@@ -179,4 +186,41 @@ export function generateSnapshot(dir: string, out: string, driftPercent: number)
   }
   writeFileSync(out, JSON.stringify({ apiVersion: 'v1', kind: 'List', metadata: { resourceVersion: '' }, items }));
   return { objects: items.length, drifted };
+}
+
+/**
+ * Writes a history with `git fast-import` (fast, and no work tree needed): a clean corpus of
+ * `files` files, then `commits` commits each changing 1-3 files, one of which, `badAt` commits
+ * before the last, makes a workload privileged for good. The work tree is then checked out.
+ */
+export function generateHistory(dir: string, spec: { files: number; docsPerFile: number; commits: number; badAt: number }): { badCommit: number } {
+  const chunks: string[] = [];
+  const blob = (text: string) => `data ${Buffer.byteLength(text)}\n${text}\n`;
+  const commitHeader = (n: number, message: string) =>
+    `commit refs/heads/main\nauthor bench <b@example.com> ${1767225600 + n * 60} +0000\ncommitter bench <b@example.com> ${1767225600 + n * 60} +0000\n${blob(message)}`;
+  chunks.push(commitHeader(0, 'corpus'));
+  for (let f = 0; f < spec.files; f++) chunks.push(`M 100644 inline ${corpusPath(f)}\n${blob(corpusFile(f, spec.docsPerFile, false))}`);
+  const badCommit = spec.commits - spec.badAt;
+  const badFile = 7;
+  let seed = 12345;
+  const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
+  for (let n = 1; n <= spec.commits; n++) {
+    const touched = new Set<number>();
+    const count = 1 + (next() % 3);
+    while (touched.size < count) {
+      const f = next() % spec.files;
+      if (f !== badFile) touched.add(f);
+    }
+    if (n === badCommit) touched.add(badFile);
+    chunks.push(commitHeader(n, n === badCommit ? `debug: run app-${badFile} privileged` : `bump ${[...touched].map((f) => `app-${f}`).join(', ')}`));
+    for (const f of touched) {
+      let text = corpusFile(f, spec.docsPerFile, false).replace(/replicas: (\d+)/, `replicas: ${1 + (n % 5)}`);
+      if (f === badFile) text = text.replace('privileged: false', 'privileged: true');
+      chunks.push(`M 100644 inline ${corpusPath(f)}\n${blob(text)}`);
+    }
+  }
+  execFileSync('git', ['init', '-q', '-b', 'main'], { cwd: dir });
+  execFileSync('git', ['fast-import', '--quiet'], { cwd: dir, input: chunks.join(''), maxBuffer: 1 << 30 });
+  execFileSync('git', ['checkout', '-q', '-f', 'main'], { cwd: dir });
+  return { badCommit };
 }

@@ -2,6 +2,7 @@
  * `npm run bench`: the speed targets, as ratios measured in one run.
  *   check:     aiops-guard check -f json   vs the floor (read + parse every document with yaml)   target ≤ 1.5×
  *   --version: aiops-guard --version       vs node -e 0                                           target ≤ 2×
+ *   rollback:  aiops-guard rollback (1,000 commits, bad commit 600 back)  vs one check of HEAD               target ≤ 3×
  *   drift:     aiops-guard drift --live    vs the floor (parse the desired files with yaml + JSON.parse the snapshot)  target ≤ 1.5×
  * Each command runs several times, alternating, and the median wall time is compared.
  */
@@ -10,7 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { generateCorpus, generateSnapshot } from './generate.js';
+import { generateCorpus, generateHistory, generateSnapshot } from './generate.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(here, '../..');
@@ -28,14 +29,14 @@ function time(cmd: string[], expectCodes: number[]): number {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-function compare(label: string, a: string[], aCodes: number[], b: string[], runs: number, target: number): boolean {
+function compare(label: string, a: string[], aCodes: number[], b: string[], runs: number, target: number, bCodes = [0]): boolean {
   time(a, aCodes); // warm the file cache
-  time(b, [0]);
+  time(b, bCodes);
   const ta: number[] = [];
   const tb: number[] = [];
   for (let i = 0; i < runs; i++) {
     ta.push(time(a, aCodes));
-    tb.push(time(b, [0]));
+    tb.push(time(b, bCodes));
   }
   const ratio = median(ta) / median(tb);
   const ok = ratio <= target;
@@ -56,6 +57,16 @@ function main(): void {
       compare('drift --live -f json / floor', [BIN, 'drift', '--live', snapshot, '-f', 'json', '-C', dir], [2], [FLOOR_DRIFT, dir, snapshot], 5, 1.5),
       compare('--version / node -e 0', [BIN, '--version'], [0], ['-e', '0'], 15, 2),
     ];
+    const hist = mkdtempSync(path.join(os.tmpdir(), 'aiops-guard-bench-history-'));
+    try {
+      const { badCommit } = generateHistory(hist, { files: 2000, docsPerFile: 5, commits: 1000, badAt: 600 });
+      console.log(`history: 2000 files, 1000 commits changing 1-3 files each, the bad one is commit ${badCommit} (600 back)`);
+      results.push(
+        compare('rollback / check of HEAD', [BIN, 'rollback', '-f', 'json', '--max-commits', '1000', '-C', hist], [1], [BIN, 'check', '--ref', 'HEAD', '-f', 'json', '-C', hist], 3, 3, [1]),
+      );
+    } finally {
+      rmSync(hist, { recursive: true, force: true });
+    }
     if (results.includes(false)) process.exitCode = 1;
   } finally {
     rmSync(dir, { recursive: true, force: true });
