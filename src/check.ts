@@ -6,7 +6,7 @@ import { DEFAULT_LIMITS, parseConfigFile, type ConfigDocument, type ParsedFile, 
 import { evaluateDocument, prepareRules, WAIVER_RULE, type PolicyOptions, type PreparedRules } from './policy/evaluate.js';
 import { compileWaivers, type CompiledWaiver } from './policy/waivers.js';
 import { decideExitCode } from './report/exit-code.js';
-import { SEVERITIES, type FailOn, type Finding, type Report, type ReportError, type ReportSource, type Severity } from './report/types.js';
+import { SEVERITIES, type FailOn, type Finding, type Report, type ReportError, type ReportSource, type RuleInfo, type Severity } from './report/types.js';
 import { loadBuiltinRules, loadRuleFiles, mergeRules } from './rules/load.js';
 import type { Rule } from './rules/types.js';
 import { findRepo } from './source/find-repo.js';
@@ -298,7 +298,7 @@ export interface ReportParts {
   errors: ReportError[];
   files: number;
   documents: number;
-  rules: number;
+  rules: readonly Rule[];
   failOn: FailOn;
 }
 
@@ -312,7 +312,7 @@ export function assembleReport(parts: ReportParts): Report {
     summary: {
       files: parts.files,
       documents: parts.documents,
-      rules: parts.rules,
+      rules: parts.rules.length,
       findings: countBySeverity(findings),
       suppressed: findings.filter((f) => f.suppressed).length,
       drifted: 0,
@@ -321,12 +321,29 @@ export function assembleReport(parts: ReportParts): Report {
     },
     findings,
     errors: parts.errors,
+    rules: referencedRules(parts.rules, findings),
   };
+}
+
+/** Rules the findings name, with the tool's own checks (parse errors, waivers, drift) described too. */
+export function referencedRules(rules: readonly Rule[], findings: readonly Finding[]): RuleInfo[] {
+  const ids = new Set(findings.map((f) => f.ruleId));
+  const out: RuleInfo[] = [];
+  for (const r of rules) {
+    if (!ids.has(r.id)) continue;
+    out.push({ id: r.id, title: r.title, severity: r.severity, category: r.category, description: r.description, remediation: r.remediation, references: r.references ?? [] });
+    ids.delete(r.id);
+  }
+  for (const id of ids) {
+    const f = findings.find((x) => x.ruleId === id)!;
+    out.push({ id, title: f.title, severity: f.severity, category: 'aiops-guard', description: f.title, remediation: f.remediation, references: [] });
+  }
+  return out.sort((a, b) => (a.id < b.id ? -1 : 1));
 }
 
 /** Shapes a check result into the versioned JSON report. */
 export function buildReport(result: CheckResult): Report {
-  return assembleReport({ ...result, files: result.fileCount, documents: result.documentCount, rules: result.rules.length });
+  return assembleReport({ ...result, files: result.fileCount, documents: result.documentCount });
 }
 
 /** `aiops-guard check` as a library call: the Report of one run. */

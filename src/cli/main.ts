@@ -6,6 +6,8 @@ import { TOOL_VERSION } from '../version.js';
 import type { RulesFlags } from './commands/rules.js';
 
 /** Options shared by the commands that read configs from the repository. */
+const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
+
 export interface SourceFlags {
   repo?: string;
   ref?: string;
@@ -14,8 +16,8 @@ export interface SourceFlags {
   rules?: string[];
   only?: string;
   skip?: string;
-  format: string;
-  output?: string;
+  format: string[];
+  output?: string[];
   failOn?: string;
   inlineWaivers: boolean;
   config?: string;
@@ -35,8 +37,8 @@ function addSourceOptions(cmd: Command): Command {
     .option('-r, --rules <path...>', 'extra rule files or folders')
     .option('--only <ids>', 'run only these rule ids (comma-separated)')
     .option('--skip <ids>', 'skip these rule ids (comma-separated)')
-    .option('-f, --format <format>', 'text | json', 'text')
-    .option('-o, --output <file>', 'write the report to a file; the terminal gets a summary')
+    .option('-f, --format <format>', 'text | json | sarif | junit | github | gitlab (repeatable, paired with -o)', collect)
+    .option('-o, --output <file>', 'write the report to a file (repeatable: -f text -f sarif -o out.sarif); the terminal gets a summary', collect)
     .addOption(new Option('--fail-on <severity>', 'lowest severity that fails the run (default: high)').choices([...SEVERITIES, 'never']))
     .option('--no-inline-waivers', 'ignore aiops-guard.io/ignore.<rule> annotations')
     .option('--config <file>', 'config file (default: .aiopsrc* or package.json#aiops at the repository root)')

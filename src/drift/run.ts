@@ -1,5 +1,6 @@
 import picomatch from 'picomatch';
-import { buildReport, compareFindings, runCheckPipeline, type CheckOptions, type CheckResult } from '../check.js';
+import { buildReport, compareFindings, referencedRules, runCheckPipeline, type CheckOptions, type CheckResult } from '../check.js';
+import type { Rule } from '../rules/types.js';
 import type { ConfigDocument } from '../parse/documents.js';
 import { formatResource, isRecord } from '../parse/identity.js';
 import { getAtPointer, parsePointer } from '../parse/pointer.js';
@@ -107,12 +108,13 @@ export async function runDrift(options: DriftOptions): Promise<Report> {
   const result = await runCheckPipeline({ ...options, keepDocuments: true, skipPolicy: true });
   const drift = await computeDrift(result, options);
   const report = buildReport({ ...result, findings: drift.findings, errors: drift.errors });
-  return withDrift(report, drift, result.failOn);
+  return withDrift(report, drift, result.failOn, result.rules);
 }
 
 /** Adds a drift result to a report and decides its exit code. */
-export function withDrift(report: Report, drift: DriftResult, failOn: FailOn): Report {
+export function withDrift(report: Report, drift: DriftResult, failOn: FailOn, rules: readonly Rule[]): Report {
   report.source.live = drift.source;
+  report.rules = referencedRules(rules, [...report.findings, ...drift.items.flatMap((d) => d.liveFindings)]);
   report.drift = drift.items;
   report.summary.drifted = drift.items.length;
   report.summary.exitCode = decideExitCode(report.findings, failOn, drift.items.length);

@@ -43,10 +43,10 @@ export async function runRollback(options: HistoryOptions): Promise<Report> {
     errors: drift?.errors ?? [],
     files: head.files,
     documents: head.documents,
-    rules: ctx.rules.length,
+    rules: ctx.rules,
     failOn: ctx.failOn,
   });
-  if (drift) report = withDrift(report, drift, ctx.failOn);
+  if (drift) report = withDrift(report, drift, ctx.failOn, ctx.rules);
   report.rollback = suggestion;
   return report;
 }
@@ -62,9 +62,8 @@ export async function runScan(options: HistoryOptions): Promise<Report> {
     errors: drift?.errors ?? result.errors,
     files: result.fileCount,
     documents: result.documentCount,
-    rules: result.rules.length,
   });
-  if (drift) report = withDrift(report, drift, ctx.failOn);
+  if (drift) report = withDrift(report, drift, ctx.failOn, ctx.rules);
   if (report.summary.exitCode === 0) return report;
   if (options.source?.mode !== 'commit' && !(await resolveHead(ctx.repo, ctx.cache))) {
     report.errors.push({ code: 'no-history', file: null, line: null, message: 'no commit yet: nothing to roll back to' });

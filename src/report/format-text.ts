@@ -19,6 +19,8 @@ export interface FormatOptions {
   palette?: Palette;
   /** Print the closing summary line (default true; --quiet turns it off). */
   summary?: boolean;
+  /** Print findings, drift and the rollback suggestion (default true; false prints the summary alone). */
+  details?: boolean;
 }
 
 const EXIT_MEANING: Record<number, string> = {
@@ -41,14 +43,15 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 export function formatText(report: Report, options: FormatOptions = {}): string {
   const p = options.palette ?? PLAIN;
   const lines: string[] = [];
-  const shown = report.findings.filter((f) => !f.suppressed);
+  const details = options.details !== false;
+  const shown = details ? report.findings.filter((f) => !f.suppressed) : [];
   for (const f of shown) {
     lines.push(`${p.bold(`${f.file}:${f.line}:${f.column}`)}  ${paintSeverity(p, f.severity)} ${f.message}  ${p.dim(f.ruleId)}`);
     lines.push(`    ${p.dim('fix:')} ${f.remediation}`);
   }
-  if (report.drift?.length) lines.push(...(lines.length ? [''] : []), ...formatDrift(report.drift, p));
-  if (report.rollback) lines.push(...formatRollback(report.rollback, p));
-  for (const e of report.errors) {
+  if (details && report.drift?.length) lines.push(...(lines.length ? [''] : []), ...formatDrift(report.drift, p));
+  if (details && report.rollback) lines.push(...formatRollback(report.rollback, p));
+  for (const e of details ? report.errors : []) {
     lines.push(`${p.yellow('skipped')} ${e.file ?? ''}${e.line ? `:${e.line}` : ''}  ${e.message} ${p.dim(`(${e.code})`)}`);
   }
   if (options.summary === false) return lines.length ? lines.join('\n') + '\n' : '';

@@ -146,6 +146,17 @@ export interface RollbackSuggestion {
   stoppedAt: 'root' | 'limit' | 'shallow' | 'answer';
 }
 
+/** What the formats need to know about a rule a finding refers to. */
+export interface RuleInfo {
+  id: string;
+  title: string;
+  severity: Severity;
+  category: string;
+  description: string;
+  remediation: string;
+  references: string[];
+}
+
 /** The JSON report, version 1: the stable machine interface every format derives from. */
 export interface Report {
   version: 1;
@@ -157,5 +168,7 @@ export interface Report {
   drift?: DriftItem[];
   /** Present when the command suggested a rollback. */
   rollback?: RollbackSuggestion;
+  /** The rules the findings (and drift) refer to, for SARIF and the other formats. */
+  rules: RuleInfo[];
   errors: ReportError[];
 }

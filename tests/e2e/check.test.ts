@@ -314,7 +314,7 @@ describe('usage, input and configuration errors', () => {
     expect(both.stderr).toBe('aiops-guard: --staged and --ref name two different sources; give one\n  hint: use --staged for the pre-commit hook, --ref <rev> for a commit\n');
     expect(both.code).toBe(64);
     const fmt = runCli(['check', '-f', 'xml'], { cwd: dir });
-    expect(fmt.stderr).toBe('aiops-guard: unknown format "xml"\n  hint: use one of: text, json\n');
+    expect(fmt.stderr).toBe('aiops-guard: unknown format "xml"\n  hint: use one of: text, json, sarif, junit, github, gitlab\n');
     expect(fmt.code).toBe(64);
   });
 

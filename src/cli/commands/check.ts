@@ -1,6 +1,6 @@
 import { runCheck, type CheckOptions, type SourceSpec } from '../../check.js';
 import { UsageError } from '../../errors.js';
-import { FORMATS, isFormatName } from '../../report/formats.js';
+import { FORMATS, isFormatName, type FormatName } from '../../report/formats.js';
 import { formatText } from '../../report/format-text.js';
 import type { FailOn, Report } from '../../report/types.js';
 import type { SourceFlags } from '../main.js';
@@ -17,23 +17,35 @@ export function sourceFromFlags(flags: Pick<SourceFlags, 'ref' | 'staged'>): Sou
   return { mode: 'worktree' };
 }
 
-export function checkFormat(format: string): keyof typeof FORMATS {
+export function checkFormat(format: string): FormatName {
   if (!isFormatName(format)) throw new UsageError(`unknown format "${format}"`, `use one of: ${Object.keys(FORMATS).join(', ')}`);
   return format;
 }
 
-/** Formats and writes a report; returns its exit code. */
+/**
+ * Pairs formats with outputs. The last outputs go with the last formats, in order:
+ * `-f text -f sarif -o out.sarif` prints text and writes SARIF. At most one format goes to stdout.
+ */
+export function planOutputs(flags: Pick<SourceFlags, 'format' | 'output'>): { format: FormatName; file?: string }[] {
+  const formats = (flags.format?.length ? flags.format : ['text']).map(checkFormat);
+  const files = flags.output ?? [];
+  if (files.length > formats.length) throw new UsageError(`${files.length} outputs (-o) for ${formats.length} formats (-f)`, 'give one -f for each -o, e.g. -f sarif -o out.sarif');
+  const toStdout = formats.length - files.length;
+  if (toStdout > 1) throw new UsageError(`${toStdout} formats would go to the terminal at once`, 'give an -o file for all but one -f');
+  return formats.map((format, i) => (i < toStdout ? { format } : { format, file: files[i - toStdout]! }));
+}
+
+/** Formats and writes a report (to the terminal and to files); returns its exit code. */
 export async function writeReport(report: Report, flags: Pick<SourceFlags, 'format' | 'output' | 'color' | 'quiet'>): Promise<number> {
-  const format = checkFormat(flags.format);
+  const plan = planOutputs(flags);
   const palette = await choosePalette(flags);
-  if (flags.output) {
-    await emit(FORMATS[format](report, {}), flags.output);
-    if (!flags.quiet) {
-      const summary = formatText({ ...report, findings: [], errors: [] }, { palette });
-      await emit(summary.trimEnd() + ` · report: ${flags.output}\n`);
-    }
-  } else {
-    await emit(FORMATS[format](report, { palette, summary: !flags.quiet }));
+  for (const out of plan.filter((o) => o.file)) await emit(FORMATS[out.format](report, {}), out.file);
+  const terminal = plan.find((o) => !o.file);
+  if (terminal) {
+    await emit(FORMATS[terminal.format](report, { palette, summary: !flags.quiet }));
+  } else if (!flags.quiet) {
+    const summary = formatText(report, { palette, details: false });
+    await emit(summary.trimEnd().split('\n').filter(Boolean).join(' · ') + ` · report: ${plan.map((o) => o.file).join(', ')}\n`);
   }
   return report.summary.exitCode;
 }
@@ -58,7 +70,7 @@ export function optionsFromFlags(paths: string[], flags: SourceFlags, progress: 
 }
 
 export async function runCheckCommand(paths: string[], flags: SourceFlags): Promise<number> {
-  checkFormat(flags.format);
+  planOutputs(flags);
   const progress = await startProgress(flags);
   let report: Report;
   try {

@@ -29,7 +29,7 @@ export async function runDemoCommand(flags: { format: string; keep?: boolean; co
     const progress = await startProgress(flags);
     const report = await runScan({ cwd: dir, live: DEMO_LIVE, onProgress: (x) => progress.update(x) }).finally(() => progress.stop());
     report.source.live = 'fixtures/live/demo.json';
-    const code = await writeReport(report, flags);
+    const code = await writeReport(report, { ...flags, format: [flags.format] });
     if (flags.keep) process.stderr.write(`example repository kept at ${dir}\n`);
     return code;
   } finally {

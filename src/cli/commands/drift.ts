@@ -1,10 +1,10 @@
 import { runDrift } from '../../drift/run.js';
 import type { SourceFlags } from '../main.js';
 import { startProgress } from '../progress.js';
-import { checkFormat, optionsFromFlags, writeReport } from './check.js';
+import { optionsFromFlags, planOutputs, writeReport } from './check.js';
 
 export async function runDriftCommand(paths: string[], flags: SourceFlags & { live: string }): Promise<number> {
-  checkFormat(flags.format);
+  planOutputs(flags);
   const progress = await startProgress(flags);
   let report;
   try {

@@ -1,12 +1,12 @@
 import { runRollback, runScan } from '../../history/run.js';
 import type { SourceFlags } from '../main.js';
 import { startProgress } from '../progress.js';
-import { checkFormat, optionsFromFlags, writeReport } from './check.js';
+import { optionsFromFlags, planOutputs, writeReport } from './check.js';
 
 type HistoryFlags = SourceFlags & { live?: string; maxCommits?: number };
 
 export async function runRollbackCommand(flags: HistoryFlags): Promise<number> {
-  checkFormat(flags.format);
+  planOutputs(flags);
   const progress = await startProgress(flags);
   let report;
   try {
@@ -18,7 +18,7 @@ export async function runRollbackCommand(flags: HistoryFlags): Promise<number> {
 }
 
 export async function runScanCommand(paths: string[], flags: HistoryFlags): Promise<number> {
-  checkFormat(flags.format);
+  planOutputs(flags);
   const progress = await startProgress(flags);
   let report;
   try {

@@ -1,0 +1,52 @@
+import { describeDrift, driftFingerprint, findingFingerprint } from './fingerprint.js';
+import type { Report, Severity } from './types.js';
+
+/** GitHub workflow command escaping: data, and (stricter) property values. */
+const escapeData = (s: string) => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+const escapeProperty = (s: string) => escapeData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
+
+const GITHUB_LEVEL: Record<Severity, 'error' | 'warning' | 'notice'> = { critical: 'error', high: 'error', medium: 'warning', low: 'notice', info: 'notice' };
+
+/** GitHub Actions workflow commands: each finding becomes an inline annotation on the pull request. */
+export function formatGithub(report: Report): string {
+  const lines: string[] = [];
+  for (const f of report.findings) {
+    if (f.suppressed) continue;
+    const props = [`file=${f.file}`, `line=${f.line}`, `col=${f.column}`, `endLine=${f.endLine}`, `endColumn=${f.endColumn}`, `title=${f.ruleId} (${f.severity})`].map((p) => {
+      const eq = p.indexOf('=');
+      return `${p.slice(0, eq)}=${escapeProperty(p.slice(eq + 1))}`;
+    });
+    lines.push(`::${GITHUB_LEVEL[f.severity]} ${props.join(',')}::${escapeData(`${f.message}. Fix: ${f.remediation}`)}`);
+  }
+  for (const d of report.drift ?? []) {
+    const where = d.file ? `file=${escapeProperty(d.file)},line=${d.line ?? 1},` : '';
+    lines.push(`::${d.securityRelevant ? 'error' : 'warning'} ${where}title=${escapeProperty(`drift (${d.status})`)}::${escapeData(describeDrift(d))}`);
+  }
+  return lines.length ? lines.join('\n') + '\n' : '';
+}
+
+const GITLAB_SEVERITY: Record<Severity, string> = { critical: 'blocker', high: 'critical', medium: 'major', low: 'minor', info: 'info' };
+
+/** GitLab Code Quality report: merge requests show the findings inline. */
+export function formatGitlab(report: Report): string {
+  const issues: object[] = report.findings
+    .filter((f) => !f.suppressed)
+    .map((f) => ({
+      description: `${f.message} (${f.ruleId})`,
+      check_name: f.ruleId,
+      fingerprint: findingFingerprint(f),
+      severity: GITLAB_SEVERITY[f.severity],
+      location: { path: f.file, lines: { begin: f.line, end: f.endLine } },
+    }));
+  for (const d of report.drift ?? []) {
+    if (!d.file) continue;
+    issues.push({
+      description: describeDrift(d),
+      check_name: 'drift',
+      fingerprint: driftFingerprint(d),
+      severity: d.securityRelevant ? 'critical' : 'major',
+      location: { path: d.file, lines: { begin: d.line ?? 1 } },
+    });
+  }
+  return JSON.stringify(issues, null, 2) + '\n';
+}
