@@ -144,6 +144,37 @@ export function buildProgram(): Command {
     });
 
   program
+    .command('init')
+    .description('write a starter .aiopsrc.json (never overwrites one)')
+    .option('-C, --repo <dir>', 'repository to write it in (default: the git root above the current folder)')
+    .option('--debug', 'show stack traces of internal errors')
+    .action(async (flags: { repo?: string }) => {
+      const { runInit } = await import('./commands/setup.js');
+      process.exitCode = await runInit(flags);
+    });
+
+  const hook = program.command('hook').description('manage the git pre-commit hook that runs check --staged');
+  hook
+    .command('install')
+    .description('write .git/hooks/pre-commit (or under core.hooksPath); refuses to replace a hook that is not ours')
+    .option('-C, --repo <dir>', 'repository (default: the git root above the current folder)')
+    .option('--chain', 'keep an existing pre-commit hook and run it before the check')
+    .option('--debug', 'show stack traces of internal errors')
+    .action(async (flags: { repo?: string; chain?: boolean }) => {
+      const { runHookInstall } = await import('./commands/setup.js');
+      process.exitCode = await runHookInstall(flags);
+    });
+  hook
+    .command('uninstall')
+    .description('remove the hook aiops-guard wrote (and put back a chained one)')
+    .option('-C, --repo <dir>', 'repository (default: the git root above the current folder)')
+    .option('--debug', 'show stack traces of internal errors')
+    .action(async (flags: { repo?: string }) => {
+      const { runHookUninstall } = await import('./commands/setup.js');
+      process.exitCode = await runHookUninstall(flags);
+    });
+
+  program
     .command('demo')
     .description('run scan on a bundled example repository and live snapshot (no set-up)')
     .option('-f, --format <format>', 'text | json', 'text')

@@ -1,0 +1,53 @@
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { UsageError } from '../errors.js';
+import { PACKAGE_ROOT } from '../rules/load.js';
+
+const EXISTING = ['.aiopsrc', '.aiopsrc.json', '.aiopsrc.yaml', '.aiopsrc.yml', '.aiopsrc.js', '.aiopsrc.cjs', '.aiopsrc.mjs', '.aiopsrc.ts'];
+
+/** The starter config: every key, its default, and a note on what it does. */
+export function starterConfig(schema: string): string {
+  const config = {
+    $schema: schema,
+    $comment: [
+      'aiops-guard configuration. Every key is optional; the values below are the defaults.',
+      'Editors that read $schema complete and check this file. README: Configuration.',
+    ],
+    failOn: 'high',
+    include: ['**/*.yaml', '**/*.yml', '**/*.json'],
+    exclude: [],
+    rules: [],
+    only: [],
+    skip: [],
+    severity: {},
+    inlineWaivers: true,
+    waivers: [
+      {
+        $comment: 'Example: remove or adapt. A waiver needs a reason; past its expiry it waives nothing and is reported.',
+        rule: 'k8s-hostpath-volume',
+        resource: 'DaemonSet/monitoring/*',
+        reason: 'node exporters read /proc and /sys on the node',
+        expires: '2099-12-31',
+      },
+    ],
+    drift: {
+      $comment: 'Namespaces for "unmanaged" default to those your manifests use; ignoreDifferences skips fields others manage (an HPA owns /spec/replicas).',
+      defaultNamespace: 'default',
+      ignoreDifferences: [],
+    },
+    rollback: { maxCommits: 200 },
+  };
+  return JSON.stringify(config, null, 2) + '\n';
+}
+
+/** Writes .aiopsrc.json in `dir`; never overwrites a config that is there. */
+export async function writeStarterConfig(dir: string): Promise<string> {
+  const found = EXISTING.map((f) => path.join(dir, f)).find((f) => existsSync(f));
+  if (found) throw new UsageError(`${found} already exists; it was left as it is`, 'edit it, or remove it first to start over');
+  const local = path.join(dir, 'node_modules', 'aiops-guard', 'schemas', 'aiopsrc.schema.json');
+  const schema = existsSync(local) ? './node_modules/aiops-guard/schemas/aiopsrc.schema.json' : path.join(PACKAGE_ROOT, 'schemas', 'aiopsrc.schema.json');
+  const file = path.join(dir, '.aiopsrc.json');
+  await writeFile(file, starterConfig(schema), { flag: 'wx' });
+  return file;
+}
