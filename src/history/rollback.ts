@@ -44,9 +44,9 @@ export async function suggestRollback(
   let lastGood: HistoryCommit | null = null;
 
   // Drifted resources still looking for the commit that live equals.
-  const pending = new Map<string, { item: DriftResult['items'][number]; key: string }>();
+  const pending = new Map<string, DriftResult['items'][number]>();
   for (const item of options.drift?.items ?? []) {
-    if (item.status === 'modified' && item.file) pending.set(driftKey(item.resource, options.drift!.defaultNamespace), { item, key: driftKey(item.resource, options.drift!.defaultNamespace) });
+    if (item.status === 'modified' && item.file) pending.set(driftKey(item.resource, options.drift!.defaultNamespace), item);
   }
   const matches = new Map<string, { sha: string; behind: number }>();
 
@@ -58,8 +58,8 @@ export async function suggestRollback(
     if (i === 0) headGating = gating;
     keysAt.push(new Set(gating.map(findingKey)));
     if (!lastGood && gating.length === 0) lastGood = commit;
-    for (const [key, p] of pending) {
-      if (await liveEquals(evaluator, commit, p.item.file!, key, options.drift!)) {
+    for (const [key, item] of pending) {
+      if (await liveEquals(evaluator, commit, item.file!, key, options.drift!)) {
         matches.set(key, { sha: commit.sha, behind: i });
         pending.delete(key);
       }

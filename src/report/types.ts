@@ -1,3 +1,5 @@
+import type { RuleSpec } from '../rules/types.js';
+
 /** Severities, most severe first. */
 export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const;
 export type Severity = (typeof SEVERITIES)[number];
@@ -147,15 +149,7 @@ export interface RollbackSuggestion {
 }
 
 /** What the formats need to know about a rule a finding refers to. */
-export interface RuleInfo {
-  id: string;
-  title: string;
-  severity: Severity;
-  category: string;
-  description: string;
-  remediation: string;
-  references: string[];
-}
+export type RuleInfo = Pick<RuleSpec, 'id' | 'title' | 'severity' | 'category' | 'description' | 'remediation'> & { references: string[] };
 
 /** The JSON report, version 1: the stable machine interface every format derives from. */
 export interface Report {
