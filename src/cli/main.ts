@@ -55,7 +55,7 @@ function parsePositiveInt(value: string): number {
   return n;
 }
 
-export function buildProgram(): Command {
+function buildProgram(): Command {
   const program = new Command('aiops-guard')
     .description('Policy-and-drift checker for GitOps repositories that run AI/ML and platform workloads')
     .version(TOOL_VERSION, '-V, --version')

@@ -136,7 +136,7 @@ export function evaluateDocument(doc: ConfigDocument, rules: PreparedRules, opti
  * place counts, since no single branch was required. A failed if/then reports the `then`
  * errors and an `if` error at the parent: the parent adds nothing.
  */
-export function failingPlaces(errors: readonly ValidationError[]): string[] {
+function failingPlaces(errors: readonly ValidationError[]): string[] {
   if (errors.length === 0) return [''];
   const combinators = errors.filter((e) => /\/(anyOf|oneOf|contains)$/.test(e.schemaPath)).map((e) => e.schemaPath + '/');
   const places: string[] = [];

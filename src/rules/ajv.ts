@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 
@@ -29,4 +28,3 @@ export function createRuleAjv(options: { standalone?: boolean } = {}): Ajv2020 {
 export const standalonePrelude = (): string =>
   `import { createRequire } from 'node:module';\nconst require = createRequire(import.meta.url);\n`;
 
-export { createRequire };

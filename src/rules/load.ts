@@ -75,7 +75,7 @@ export async function addRuleMetaSchema(ajv: Ajv2020): Promise<void> {
 }
 
 /** Compiles a rule's schema; an invalid schema is a configuration error naming the file. */
-export function compileRuleSchema(spec: RuleSpec, file: string, ajv: Ajv2020): Validate {
+function compileRuleSchema(spec: RuleSpec, file: string, ajv: Ajv2020): Validate {
   try {
     return ajv.compile(spec.schema) as Validate;
   } catch (err) {

@@ -8,8 +8,8 @@ export function formatRulesTable(rules: readonly Rule[]): string {
   return ['| id | pack | severity | what it catches |', '| --- | --- | --- | --- |', ...rows].join('\n');
 }
 
-export const TABLE_START = '<!-- rules-table:start -->';
-export const TABLE_END = '<!-- rules-table:end -->';
+const TABLE_START = '<!-- rules-table:start -->';
+const TABLE_END = '<!-- rules-table:end -->';
 
 /** Replaces the table between the markers of a README. */
 export function replaceRulesTable(readme: string, table: string): string {

@@ -9,7 +9,7 @@ const BEGIN = '# >>> aiops-guard pre-commit hook >>>';
 const CHAINED = 'pre-commit.before-aiops-guard';
 
 /** The hooks folder git uses: core.hooksPath when set, else .git/hooks. */
-export async function hooksDir(repo: Repo): Promise<string> {
+async function hooksDir(repo: Repo): Promise<string> {
   const configured = (await git.getConfig({ fs, gitdir: repo.gitdir, path: 'core.hooksPath' })) as string | undefined;
   return configured ? path.resolve(repo.dir, configured) : path.join(repo.gitdir, 'hooks');
 }

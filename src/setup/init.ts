@@ -7,7 +7,7 @@ import { PACKAGE_ROOT } from '../rules/load.js';
 const EXISTING = ['.aiopsrc', '.aiopsrc.json', '.aiopsrc.yaml', '.aiopsrc.yml', '.aiopsrc.js', '.aiopsrc.cjs', '.aiopsrc.mjs', '.aiopsrc.ts'];
 
 /** The starter config: every key, its default, and a note on what it does. */
-export function starterConfig(schema: string): string {
+function starterConfig(schema: string): string {
   const config = {
     $schema: schema,
     $comment: [

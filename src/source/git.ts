@@ -71,7 +71,7 @@ async function peelToCommit(repo: Repo, oid: string, rev: string, cache: GitCach
   throw new NotFoundError(`revision "${rev}" does not name a commit`);
 }
 
-export async function readCommitInfo(repo: Repo, oid: string, cache: GitCache): Promise<CommitInfo> {
+async function readCommitInfo(repo: Repo, oid: string, cache: GitCache): Promise<CommitInfo> {
   const { commit } = await git.readCommit({ fs, gitdir: repo.gitdir, oid, cache });
   const date = new Date(commit.author.timestamp * 1000).toISOString();
   return {
@@ -92,7 +92,7 @@ function readerFor(repo: Repo, oid: string, cache: GitCache): () => Promise<Uint
  * The files of a commit's tree that `wanted` accepts, read straight from git objects.
  * Subtrees that `wantDir` rejects are not descended into.
  */
-export async function readCommitTree(
+async function readCommitTree(
   repo: Repo,
   commit: string,
   wanted: (rel: string) => boolean,

@@ -2,10 +2,10 @@ import path from 'node:path';
 import picomatch from 'picomatch';
 import { UsageError } from '../errors.js';
 
-export const CONFIG_EXTENSIONS = ['.yaml', '.yml', '.json'];
-export const DEFAULT_INCLUDE = ['**/*.yaml', '**/*.yml', '**/*.json'];
+const CONFIG_EXTENSIONS = ['.yaml', '.yml', '.json'];
+const DEFAULT_INCLUDE = ['**/*.yaml', '**/*.yml', '**/*.json'];
 /** Not Kubernetes or compose configs, and often not strict JSON (comments in tsconfig). */
-export const DEFAULT_EXCLUDE = [
+const DEFAULT_EXCLUDE = [
   '**/node_modules/**',
   '**/package-lock.json',
   '**/tsconfig*.json',

@@ -10,14 +10,14 @@ import { startProgress, type ProgressUi } from '../progress.js';
 const splitIds = (s?: string) => (s ? s.split(',').map((x) => x.trim()).filter(Boolean) : undefined);
 
 /** Picks the one snapshot the flags ask for; two at once is a usage error. */
-export function sourceFromFlags(flags: Pick<SourceFlags, 'ref' | 'staged'>): SourceSpec {
+function sourceFromFlags(flags: Pick<SourceFlags, 'ref' | 'staged'>): SourceSpec {
   if (flags.staged && flags.ref) throw new UsageError('--staged and --ref name two different sources; give one', 'use --staged for the pre-commit hook, --ref <rev> for a commit');
   if (flags.staged) return { mode: 'index' };
   if (flags.ref) return { mode: 'commit', ref: flags.ref };
   return { mode: 'worktree' };
 }
 
-export function checkFormat(format: string): FormatName {
+function checkFormat(format: string): FormatName {
   if (!isFormatName(format)) throw new UsageError(`unknown format "${format}"`, `use one of: ${Object.keys(FORMATS).join(', ')}`);
   return format;
 }

@@ -8,9 +8,9 @@ import { choosePalette } from '../output.js';
 import { startProgress } from '../progress.js';
 import { writeReport } from './check.js';
 
-export const DEMO_SNAPSHOTS = path.join(PACKAGE_ROOT, 'fixtures', 'demo');
+const DEMO_SNAPSHOTS = path.join(PACKAGE_ROOT, 'fixtures', 'demo');
 /** What the example cluster runs: commit 2, deployed, plus changes made by hand. */
-export const DEMO_LIVE = path.join(PACKAGE_ROOT, 'fixtures', 'live', 'demo.json');
+const DEMO_LIVE = path.join(PACKAGE_ROOT, 'fixtures', 'live', 'demo.json');
 
 /** Builds the bundled example repository in a temporary folder and scans it against the bundled live snapshot. */
 export async function runDemoCommand(flags: { format: string; keep?: boolean; color: boolean; progress: boolean }): Promise<number> {

@@ -28,7 +28,7 @@ const catalogOptions = (flags: RulesFlags): CatalogOptions => ({
 const bySeverityThenId = (a: Rule, b: Rule) => SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity) || (a.id < b.id ? -1 : 1);
 
 /** The `rules list` table: one rule a line, most severe first. */
-export function formatRuleList(rules: readonly Rule[], p: Palette): string {
+function formatRuleList(rules: readonly Rule[], p: Palette): string {
   const sorted = [...rules].sort((a, b) => (a.pack === b.pack ? bySeverityThenId(a, b) : a.pack < b.pack ? -1 : 1));
   const idWidth = Math.max(...sorted.map((r) => r.id.length), 2);
   const lines = [p.bold(`${'id'.padEnd(idWidth)}  ${'severity'.padEnd(8)}  ${'pack'.padEnd(10)}  title`)];
@@ -39,7 +39,7 @@ export function formatRuleList(rules: readonly Rule[], p: Palette): string {
 }
 
 /** The `rules show` page: everything a reviewer needs about one rule. */
-export function formatRuleShow(rule: Rule, p: Palette): string {
+function formatRuleShow(rule: Rule, p: Palette): string {
   const out = [
     `${p.bold(rule.id)}  ${rule.severity} · ${rule.pack} · ${rule.category}`,
     rule.title,
@@ -70,7 +70,7 @@ function describeMatch(rule: Rule): string {
 }
 
 /** The `rules test` report; ends with "N passed, N failed" as CI log readers expect. */
-export function formatRuleTest(run: RuleTestRun, p: Palette, base: string): string {
+function formatRuleTest(run: RuleTestRun, p: Palette, base: string): string {
   const lines: string[] = [];
   for (const r of run.results) {
     const file = path.relative(base, r.file);
