@@ -266,6 +266,7 @@ export async function runCheckPipeline(options: CheckOptions, given?: RunContext
   }
 
   const findings: Finding[] = [];
+  const errors: ReportError[] = [];
   const documents: ConfigDocument[] = [];
   let documentCount = 0;
   let fileCount = 0;
@@ -277,7 +278,8 @@ export async function runCheckPipeline(options: CheckOptions, given?: RunContext
         ? { file, documents: [], failure: { message: `cannot read file: ${bytes.message}`, line: 1, column: 1 }, release() {} }
         : parseConfigFile(file, bytes, limits);
     fileCount++;
-    if (parsed.failure) findings.push(parseErrorFinding(parsed));
+    if (parsed.failure?.template) errors.push({ code: 'helm-template', file, line: null, message: parsed.failure.message });
+    else if (parsed.failure) findings.push(parseErrorFinding(parsed));
     if (!options.skipPolicy) for (const doc of parsed.documents) findings.push(...evaluateDocument(doc, prepared, policy));
     documentCount += parsed.documents.length;
     if (options.keepDocuments) documents.push(...parsed.documents);
@@ -287,7 +289,7 @@ export async function runCheckPipeline(options: CheckOptions, given?: RunContext
   options.onProgress?.({ phase: 'checking', done: fileCount, total });
   if (!options.skipPolicy) findings.push(...invalidConfigWaivers(waivers, loaded, repo));
   findings.sort(compareFindings);
-  const errors: ReportError[] = snapshot.skipped.map((s) => ({ code: s.code, file: s.path, line: null, message: s.message }));
+  errors.unshift(...snapshot.skipped.map((s) => ({ code: s.code, file: s.path, line: null, message: s.message })));
   return { repo, source, fileCount, documentCount, documents, findings, errors, rules, failOn, config: loaded, prepared, policy };
 }
 

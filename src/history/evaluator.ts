@@ -107,7 +107,8 @@ export class HistoryEvaluator {
     if (cached) return cached;
     const { blob } = await git.readBlob({ fs, gitdir: this.ctx.repo.gitdir, oid, cache: this.ctx.cache });
     const parsed = parseConfigFile(filePath, blob, this.ctx.limits);
-    const findings: Finding[] = parsed.failure ? [parseErrorFinding(parsed)] : [];
+    // Helm templates are reported by check; in history they neither pass nor fail a commit.
+    const findings: Finding[] = parsed.failure && !parsed.failure.template ? [parseErrorFinding(parsed)] : [];
     for (const doc of parsed.documents) findings.push(...evaluateDocument(doc, this.ctx.prepared, this.ctx.policy));
     parsed.release();
     const result: BlobResult = { findings, docs: parsed.documents.map((d) => ({ id: d.id, data: d.data })) };

@@ -30,7 +30,12 @@ export interface ParseFailure {
   message: string;
   line: number;
   column: number;
+  /** A Helm chart template (Go template syntax under a chart's templates/): not a config until rendered. */
+  template?: boolean;
 }
+
+/** Helm renders chart templates before Kubernetes sees them; as files they are not YAML. */
+const CHART_TEMPLATE = /(^|\/)templates\/[^/]+$/;
 
 export interface ParsedFile {
   file: string;
@@ -115,6 +120,10 @@ export function parseConfigFile(file: string, bytes: Uint8Array, limits: ParseLi
 export function parseConfigText(file: string, text: string, limits: ParseLimits = DEFAULT_LIMITS): ParsedFile {
   const trees = parseYaml(text);
   const { docs: yamlDocs, lineCounter } = trees;
+  if (CHART_TEMPLATE.test(file) && text.includes('{{') && yamlDocs.some((d) => d.errors.length > 0)) {
+    const message = 'a Helm chart template, not YAML until rendered: check the output of "helm template" instead';
+    return { ...failed(file, message), failure: { message, line: 1, column: 1, template: true } };
+  }
   const locator = new FileLocator(text, trees);
   const documents: ConfigDocument[] = [];
   for (let index = 0; index < yamlDocs.length; index++) {

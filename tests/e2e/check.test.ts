@@ -144,6 +144,22 @@ describe('parse errors gate, never pass silently', () => {
 });
 
 
+describe('Helm chart templates', () => {
+  test('are not configs until rendered: listed under errors, not a parse-error; a broken plain YAML still gates', () => {
+    const template = 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ include "app.fullname" . }}\nspec:\n  replicas: {{ .Values.replicas }}\n{{- with .Values.podSpec }}\n  {{- toYaml . | nindent 2 }}\n{{- end }}\n';
+    const dir = makeRepo({ 'charts/app/Chart.yaml': 'apiVersion: v2\nname: app\nversion: 1.0.0\n', 'charts/app/templates/deployment.yaml': template, 'charts/app/values.yaml': 'replicas: 2\n' });
+    const r = runCli(['check', '-f', 'json'], { cwd: dir });
+    const report = json(r.stdout);
+    expect(report.findings).toEqual([]);
+    expect(report.errors).toEqual([
+      { code: 'helm-template', file: 'charts/app/templates/deployment.yaml', line: null, message: 'a Helm chart template, not YAML until rendered: check the output of "helm template" instead' },
+    ]);
+    expect(r.code).toBe(0);
+    writeFiles(dir, { 'charts/app/values.yaml': 'replicas: [2\n' });
+    expect(json(runCli(['check', '-f', 'json'], { cwd: dir }).stdout).findings.map((f) => [f.file, f.ruleId])).toEqual([['charts/app/values.yaml', 'parse-error']]);
+  });
+});
+
 describe('--staged checks exactly what is staged', () => {
   test('a bad staged version fails even when the working tree was fixed afterwards', () => {
     const dir = makeRepo({ 'apps/svc.yaml': SERVICE });
