@@ -209,7 +209,9 @@ function reportError(err: unknown, debug: boolean): number {
 export function describeError(err: unknown, debug: boolean): { exitCode: number; text: string } {
   if (err instanceof CommanderError) {
     // commander has printed its message already.
-    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return { exitCode: EXIT.clean, text: '' };
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return { exitCode: EXIT.clean, text: '' };
+    // Help shown because no command was given is a usage error: a CI step must not pass doing nothing.
+    if (err.code === 'commander.help') return { exitCode: err.exitCode === 0 ? EXIT.clean : EXIT.usage, text: '' };
     return { exitCode: EXIT.usage, text: '' };
   }
   if (err instanceof GuardError) {

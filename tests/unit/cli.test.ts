@@ -1,8 +1,16 @@
 import { describe, expect, test } from '@jest/globals';
+import { CommanderError } from 'commander';
 import { describeError } from '../../src/cli/main.js';
 import { ConfigError, NotFoundError } from '../../src/errors.js';
 
 describe('the one top-level catch', () => {
+  test('no command prints help and exits 64; --help and --version exit 0', () => {
+    expect(describeError(new CommanderError(1, 'commander.help', '(outputHelp)'), false).exitCode).toBe(64);
+    expect(describeError(new CommanderError(0, 'commander.helpDisplayed', '(outputHelp)'), false).exitCode).toBe(0);
+    expect(describeError(new CommanderError(0, 'commander.version', '0.1.0'), false).exitCode).toBe(0);
+    expect(describeError(new CommanderError(1, 'commander.unknownOption', 'x'), false).exitCode).toBe(64);
+  });
+
   test('a bug exits 70 with a short message; the stack only with --debug', () => {
     const bug = new TypeError("Cannot read properties of undefined (reading 'kind')");
     expect(describeError(bug, false)).toEqual({
