@@ -1,6 +1,13 @@
 #!/usr/bin/env node
 // Shim: runs the built CLI (npm run build writes dist/).
-import('../dist/src/cli/main.js').then((m) => m.main(process.argv)).catch((err) => {
-  console.error(`aiops-guard: cannot start (${err && err.message}); run "npm run build" first`);
-  process.exitCode = 70;
-});
+const args = process.argv.slice(2);
+if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
+  // Answer without loading the CLI: start-up is most of the cost of --version.
+  const { readFileSync } = await import('node:fs');
+  process.stdout.write(JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version + '\n');
+} else {
+  await import('../dist/src/cli/main.js').then((m) => m.main(process.argv)).catch((err) => {
+    console.error(`aiops-guard: cannot start (${err && err.message}); run "npm run build" first`);
+    process.exitCode = 70;
+  });
+}
