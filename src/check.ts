@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { loadConfig } from './config/load.js';
 import type { LoadedConfig } from './config/types.js';
@@ -12,7 +13,7 @@ import type { Rule } from './rules/types.js';
 import { findRepo } from './source/find-repo.js';
 import type { GitCache } from './source/git.js';
 import { createSelection, toRepoPaths, type Selection } from './source/select.js';
-import type { Repo, Snapshot } from './source/types.js';
+import type { Repo, Snapshot, SourceFile } from './source/types.js';
 import { blobOid, readWorktree } from './source/worktree.js';
 import { TOOL_VERSION } from './version.js';
 
@@ -111,8 +112,7 @@ async function filterChangedSince(repo: Repo, snapshot: Snapshot, rev: string, c
 }
 
 /** Reads files in order, with a few reads in flight ahead of the one being parsed. */
-async function* readAhead(snapshot: Snapshot, window = 8): AsyncGenerator<{ path: string; bytes: Uint8Array | Error }> {
-  const files = snapshot.files;
+async function* readAhead(files: readonly SourceFile[], window = 8): AsyncGenerator<{ path: string; bytes: Uint8Array | Error }> {
   const pending: Promise<Uint8Array | Error>[] = [];
   const start = (i: number) => files[i]!.read().catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
   for (let i = 0; i < Math.min(window, files.length); i++) pending.push(start(i));
@@ -250,7 +250,7 @@ export async function createRunContext(options: CheckOptions): Promise<RunContex
 /** Runs `check`: reads the chosen snapshot, parses it, evaluates the rules. */
 export async function runCheckPipeline(options: CheckOptions, given?: RunContext): Promise<CheckResult> {
   const ctx = given ?? (await createRunContext(options));
-  const { repo, selection, cache, prepared, policy, waivers, limits, rules, failOn } = ctx;
+  const { repo, selection, cache, prepared, policy, waivers, rules, failOn } = ctx;
   const loaded = ctx.config;
   const spec = options.source ?? { mode: 'worktree' };
   const snapshot = await readSnapshot(repo, spec, selection.wanted, selection.wantDir, cache);
@@ -265,32 +265,64 @@ export async function runCheckPipeline(options: CheckOptions, given?: RunContext
     source.changedSince = { rev: options.changedSince, mergeBase };
   }
 
-  const findings: Finding[] = [];
-  const errors: ReportError[] = [];
-  const documents: ConfigDocument[] = [];
-  let documentCount = 0;
-  let fileCount = 0;
-  const total = snapshot.files.length;
-  // Parse, evaluate and release one file at a time: positions are found while its syntax tree is held.
-  for await (const { path: file, bytes } of readAhead(snapshot)) {
-    const parsed =
-      bytes instanceof Error
-        ? { file, documents: [], failure: { message: `cannot read file: ${bytes.message}`, line: 1, column: 1 }, release() {} }
-        : parseConfigFile(file, bytes, limits);
-    fileCount++;
-    if (parsed.failure?.template) errors.push({ code: 'helm-template', file, line: null, message: parsed.failure.message });
-    else if (parsed.failure) findings.push(parseErrorFinding(parsed));
-    if (!options.skipPolicy) for (const doc of parsed.documents) findings.push(...evaluateDocument(doc, prepared, policy));
-    documentCount += parsed.documents.length;
-    if (options.keepDocuments) documents.push(...parsed.documents);
-    parsed.release();
-    if (fileCount % 100 === 0) options.onProgress?.({ phase: 'reading', done: fileCount, total });
+  const minParallel = Number(process.env.AIOPS_GUARD_PARALLEL_MIN_FILES ?? 400);
+  const parallel = !options.keepDocuments && snapshot.files.length >= minParallel && availableParallelism() >= 2;
+  let results: FileResults;
+  if (parallel) {
+    // A second thread parses the second half of the files; this one, the first. Parsing is the floor.
+    const { checkInWorker } = await import('./parallel/run-worker.js');
+    const half = Math.ceil(snapshot.files.length / 2);
+    const [mine, theirs] = await Promise.all([
+      checkFiles(snapshot.files.slice(0, half), ctx, options),
+      checkInWorker(repo, snapshot.files.slice(half), options),
+    ]);
+    results = {
+      findings: [...mine.findings, ...theirs.findings],
+      errors: [...mine.errors, ...theirs.errors],
+      fileCount: mine.fileCount + theirs.fileCount,
+      documentCount: mine.documentCount + theirs.documentCount,
+      documents: [],
+    };
+  } else {
+    results = await checkFiles(snapshot.files, ctx, options);
   }
+  const { findings, errors, fileCount, documentCount, documents } = results;
+  const total = snapshot.files.length;
   options.onProgress?.({ phase: 'checking', done: fileCount, total });
   if (!options.skipPolicy) findings.push(...invalidConfigWaivers(waivers, loaded, repo));
   findings.sort(compareFindings);
   errors.unshift(...snapshot.skipped.map((s) => ({ code: s.code, file: s.path, line: null, message: s.message })));
   return { repo, source, fileCount, documentCount, documents, findings, errors, rules, failOn, config: loaded, prepared, policy };
+}
+
+/** What checking a list of files found. */
+export interface FileResults {
+  findings: Finding[];
+  errors: ReportError[];
+  fileCount: number;
+  documentCount: number;
+  /** Filled only with `keepDocuments`. */
+  documents: ConfigDocument[];
+}
+
+/** Reads, parses and evaluates files one at a time: positions are found while a file's syntax tree is held. */
+export async function checkFiles(files: SourceFile[], ctx: RunContext, options: CheckOptions): Promise<FileResults> {
+  const out: FileResults = { findings: [], errors: [], fileCount: 0, documentCount: 0, documents: [] };
+  for await (const { path: file, bytes } of readAhead(files)) {
+    const parsed =
+      bytes instanceof Error
+        ? { file, documents: [], failure: { message: `cannot read file: ${bytes.message}`, line: 1, column: 1 }, release() {} }
+        : parseConfigFile(file, bytes, ctx.limits);
+    out.fileCount++;
+    if (parsed.failure?.template) out.errors.push({ code: 'helm-template', file, line: null, message: parsed.failure.message });
+    else if (parsed.failure) out.findings.push(parseErrorFinding(parsed));
+    if (!options.skipPolicy) for (const doc of parsed.documents) out.findings.push(...evaluateDocument(doc, ctx.prepared, ctx.policy));
+    out.documentCount += parsed.documents.length;
+    if (options.keepDocuments) out.documents.push(...parsed.documents);
+    parsed.release();
+    if (out.fileCount % 100 === 0) options.onProgress?.({ phase: 'reading', done: out.fileCount, total: files.length });
+  }
+  return out;
 }
 
 /** The parts every report is made of. */

@@ -84,7 +84,8 @@ async function readCommitInfo(repo: Repo, oid: string, cache: GitCache): Promise
   };
 }
 
-function readerFor(repo: Repo, oid: string, cache: GitCache): () => Promise<Uint8Array> {
+/** Reads a blob by id (never by path: that resolves the tree again for every file). */
+export function readerFor(repo: Repo, oid: string, cache: GitCache): () => Promise<Uint8Array> {
   return async () => (await git.readBlob({ fs, gitdir: repo.gitdir, oid, cache })).blob;
 }
 

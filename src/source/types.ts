@@ -6,6 +6,8 @@ export interface SourceFile {
   path: string;
   /** Git blob id of the content (null in the work tree until read: see `blobOid`). */
   oid: string | null;
+  /** In the work tree: the file's absolute path (another thread can read it too). */
+  abs?: string;
   read(): Promise<Uint8Array>;
 }
 

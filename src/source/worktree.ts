@@ -48,7 +48,7 @@ export async function readWorktree(repo: Repo, wanted: (rel: string) => boolean,
   if (exclude) rootLevels.push({ base: '', ig: exclude });
 
   // Synchronous reads: parsing is CPU-bound and sequential, and readFileSync is cheaper than fs/promises.
-  const addFile = (rel: string, abs: string) => files.push({ path: rel, oid: null, read: async () => readFileSync(abs) });
+  const addFile = (rel: string, abs: string) => files.push({ path: rel, oid: null, abs, read: async () => readFileSync(abs) });
 
   const walk = async (relDir: string, levels: IgnoreLevel[]): Promise<void> => {
     const absDir = relDir ? path.join(repo.dir, relDir) : repo.dir;

@@ -441,3 +441,19 @@ describe('user rules', () => {
     expect(r.code).toBe(1);
   });
 });
+
+describe('large repositories', () => {
+  test('checking on two threads gives exactly the report of one thread (work tree and --ref)', () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 30; i++) files[`apps/app-${i}.yaml`] = (i % 7 === 3 ? PRIVILEGED_DEPLOYMENT : HARDENED_DEPLOYMENT).replace(/name: web/g, `name: app-${i}`);
+    files['apps/broken.yaml'] = 'kind: [\n';
+    const dir = makeRepo(files);
+    for (const args of [['check', '-f', 'json'], ['check', '--ref', 'HEAD', '-f', 'json']]) {
+      const one = runCli(args, { cwd: dir, env: { AIOPS_GUARD_PARALLEL_MIN_FILES: '100000' } });
+      const two = runCli(args, { cwd: dir, env: { AIOPS_GUARD_PARALLEL_MIN_FILES: '2' } });
+      expect(json(two.stdout).findings.length).toBe(4 + 1); // apps 3, 10, 17, 24 and the broken file
+      expect(two.stdout).toBe(one.stdout);
+      expect(two.code).toBe(1);
+    }
+  });
+});

@@ -1,0 +1,22 @@
+import { readFileSync } from 'node:fs';
+import { parentPort, workerData } from 'node:worker_threads';
+import { checkFiles, createRunContext } from '../check.js';
+import { readerFor } from '../source/git.js';
+import type { SourceFile } from '../source/types.js';
+import type { WorkerInput } from './run-worker.js';
+
+const input = workerData as WorkerInput;
+try {
+  // The files are chosen already: no path arguments to resolve again from another folder.
+  const ctx = await createRunContext({ ...input.options, repoDir: input.repo.dir, paths: [] });
+  const files: SourceFile[] = input.files.map((f) => ({
+    path: f.path,
+    oid: f.oid,
+    read: f.abs ? async () => readFileSync(f.abs!) : readerFor(ctx.repo, f.oid!, ctx.cache),
+  }));
+  const { documents: _none, ...result } = await checkFiles(files, ctx, { ...input.options, keepDocuments: false });
+  parentPort!.postMessage(result);
+} catch (err) {
+  const e = err instanceof Error ? err : new Error(String(err));
+  parentPort!.postMessage({ error: e.message, stack: e.stack });
+}
