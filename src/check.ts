@@ -281,6 +281,7 @@ export async function runCheckPipeline(options: CheckOptions, given?: RunContext
       errors: [...mine.errors, ...theirs.errors],
       fileCount: mine.fileCount + theirs.fileCount,
       documentCount: mine.documentCount + theirs.documentCount,
+      documentsPerFile: { ...mine.documentsPerFile, ...theirs.documentsPerFile },
       documents: [],
     };
   } else {
@@ -301,13 +302,15 @@ export interface FileResults {
   errors: ReportError[];
   fileCount: number;
   documentCount: number;
+  /** Documents per file path, for callers that cache results per file. */
+  documentsPerFile: Record<string, number>;
   /** Filled only with `keepDocuments`. */
   documents: ConfigDocument[];
 }
 
 /** Reads, parses and evaluates files one at a time: positions are found while a file's syntax tree is held. */
 export async function checkFiles(files: SourceFile[], ctx: RunContext, options: CheckOptions): Promise<FileResults> {
-  const out: FileResults = { findings: [], errors: [], fileCount: 0, documentCount: 0, documents: [] };
+  const out: FileResults = { findings: [], errors: [], fileCount: 0, documentCount: 0, documentsPerFile: {}, documents: [] };
   for await (const { path: file, bytes } of readAhead(files)) {
     const parsed =
       bytes instanceof Error
@@ -318,6 +321,7 @@ export async function checkFiles(files: SourceFile[], ctx: RunContext, options: 
     else if (parsed.failure) out.findings.push(parseErrorFinding(parsed));
     if (!options.skipPolicy) for (const doc of parsed.documents) out.findings.push(...evaluateDocument(doc, ctx.prepared, ctx.policy));
     out.documentCount += parsed.documents.length;
+    out.documentsPerFile[file] = parsed.documents.length;
     if (options.keepDocuments) out.documents.push(...parsed.documents);
     parsed.release();
     if (out.fileCount % 100 === 0) options.onProgress?.({ phase: 'reading', done: out.fileCount, total: files.length });

@@ -1,6 +1,9 @@
 import fs from 'node:fs';
 import git from 'isomorphic-git';
-import { parseErrorFinding, type RunContext } from '../check.js';
+import { availableParallelism } from 'node:os';
+import { parseErrorFinding, type CheckOptions, type RunContext } from '../check.js';
+import { readerFor } from '../source/git.js';
+import type { SourceFile } from '../source/types.js';
 import { parseConfigFile } from '../parse/documents.js';
 import { evaluateDocument } from '../policy/evaluate.js';
 import { isAtOrAbove } from '../report/exit-code.js';
@@ -11,7 +14,9 @@ const SYMLINK_MODE = '120000';
 /** What one version of one file says: its findings, and (on request) its documents. */
 export interface BlobResult {
   findings: Finding[];
-  docs: { id: ResourceId | null; data: unknown }[];
+  documentCount: number;
+  /** The documents, kept for matching live state; absent when the result came from another thread. */
+  docs?: { id: ResourceId | null; data: unknown }[];
 }
 
 /** The gate's view of one tree (a commit's or a folder's): its failing findings. */
@@ -29,7 +34,11 @@ export class HistoryEvaluator {
   private readonly trees = new Map<string, TreeResult>();
   private readonly treeEntries = new Map<string, { path: string; oid: string; type: string; mode: string }[]>();
 
-  constructor(private readonly ctx: RunContext) {}
+  constructor(
+    private readonly ctx: RunContext,
+    /** The run's options, for a worker thread to set up the same rules and policy. */
+    private readonly options: CheckOptions = { cwd: ctx.repo.dir },
+  ) {}
 
   /** Findings at or above the gate, unwaived, for a commit's tree. */
   async gatingFindings(treeOid: string): Promise<Finding[]> {
@@ -47,7 +56,7 @@ export class HistoryEvaluator {
           const b = await this.blob(e.oid, rel);
           out.findings.push(...b.findings);
           out.files++;
-          out.documents += b.docs.length;
+          out.documents += b.documentCount;
         }
       }
     };
@@ -70,8 +79,40 @@ export class HistoryEvaluator {
   }
 
   /** The parsed documents of one version of a file. */
-  async documentsOf(oid: string, filePath: string): Promise<BlobResult['docs']> {
-    return (await this.blob(oid, filePath)).docs;
+  async documentsOf(oid: string, filePath: string): Promise<NonNullable<BlobResult['docs']>> {
+    const cached = await this.blob(oid, filePath);
+    return cached.docs ?? (await this.evaluateBlob(oid, filePath)).docs!;
+  }
+
+  /**
+   * Checks the start commit's files on two threads before the walk (the walk itself then
+   * mostly hits the cache). Worth it for large trees; results carry no documents.
+   */
+  async prefill(treeOid: string): Promise<void> {
+    const files: SourceFile[] = [];
+    const visit = async (oid: string, prefix: string) => {
+      for (const e of await this.entries(oid)) {
+        const rel = prefix ? `${prefix}/${e.path}` : e.path;
+        if (e.type === 'tree' && this.ctx.selection.wantDir(rel)) await visit(e.oid, rel);
+        else if (e.type === 'blob' && e.mode !== SYMLINK_MODE && this.ctx.selection.wanted(rel)) files.push({ path: rel, oid: e.oid, read: readerFor(this.ctx.repo, e.oid, this.ctx.cache) });
+      }
+    };
+    await visit(treeOid, '');
+    const minParallel = Number(process.env.AIOPS_GUARD_PARALLEL_MIN_FILES ?? 400);
+    if (files.length < minParallel || availableParallelism() < 2) return;
+    const { checkInWorker } = await import('../parallel/run-worker.js');
+    const half = Math.ceil(files.length / 2);
+    const [, theirs] = await Promise.all([
+      (async () => {
+        for (const f of files.slice(0, half)) await this.blob(f.oid!, f.path);
+      })(),
+      checkInWorker(this.ctx.repo, files.slice(half), this.options),
+    ]);
+    const byFile = new Map<string, Finding[]>();
+    for (const f of theirs.findings) (byFile.get(f.file) ?? byFile.set(f.file, []).get(f.file)!).push(f);
+    for (const f of files.slice(half)) {
+      this.blobs.set(`${f.oid}\u0000${f.path}`, { findings: byFile.get(f.path) ?? [], documentCount: theirs.documentsPerFile[f.path] ?? 0 });
+    }
   }
 
   private async entries(oid: string) {
@@ -102,16 +143,18 @@ export class HistoryEvaluator {
   }
 
   private async blob(oid: string, filePath: string): Promise<BlobResult> {
+    return this.blobs.get(`${oid}\u0000${filePath}`) ?? this.evaluateBlob(oid, filePath);
+  }
+
+  private async evaluateBlob(oid: string, filePath: string): Promise<BlobResult> {
     const key = `${oid}\u0000${filePath}`;
-    const cached = this.blobs.get(key);
-    if (cached) return cached;
     const { blob } = await git.readBlob({ fs, gitdir: this.ctx.repo.gitdir, oid, cache: this.ctx.cache });
     const parsed = parseConfigFile(filePath, blob, this.ctx.limits);
     // Helm templates are reported by check; in history they neither pass nor fail a commit.
     const findings: Finding[] = parsed.failure && !parsed.failure.template ? [parseErrorFinding(parsed)] : [];
     for (const doc of parsed.documents) findings.push(...evaluateDocument(doc, this.ctx.prepared, this.ctx.policy));
     parsed.release();
-    const result: BlobResult = { findings, docs: parsed.documents.map((d) => ({ id: d.id, data: d.data })) };
+    const result: BlobResult = { findings, documentCount: parsed.documents.length, docs: parsed.documents.map((d) => ({ id: d.id, data: d.data })) };
     this.blobs.set(key, result);
     return result;
   }

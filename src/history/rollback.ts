@@ -1,4 +1,4 @@
-import type { RunContext } from '../check.js';
+import type { CheckOptions, RunContext } from '../check.js';
 import { driftKey } from '../drift/identity.js';
 import { diffResources } from '../drift/diff.js';
 import { lastAppliedOf, normalizeDesired, type DriftResult } from '../drift/run.js';
@@ -24,6 +24,8 @@ export interface RollbackOptions {
   maxCommits: number;
   /** With a drift result: find the commit each drifted resource's live version equals. */
   drift?: DriftResult;
+  /** The run's options (rules, config, waivers), so another thread can check with the same settings. */
+  checkOptions?: CheckOptions;
 }
 
 /**
@@ -36,7 +38,7 @@ export async function suggestRollback(
   options: RollbackOptions,
 ): Promise<{ suggestion: RollbackSuggestion; head: { findings: Finding[]; files: number; documents: number } }> {
   const startSha = await resolveRevision(ctx.repo, options.start, ctx.cache);
-  const evaluator = new HistoryEvaluator(ctx);
+  const evaluator = new HistoryEvaluator(ctx, options.checkOptions);
   const stop: { reason: 'root' | 'limit' | 'shallow' | null } = { reason: null };
   const commits: HistoryCommit[] = [];
   const keysAt: Set<string>[] = [];
@@ -51,6 +53,8 @@ export async function suggestRollback(
   const matches = new Map<string, { sha: string; behind: number }>();
 
   let answered = false;
+  // The start commit is checked in full; on a large tree, two threads share that work.
+  if (!options.drift) await evaluator.prefill((await readCommitTreeOid(ctx, startSha)));
   for await (const commit of firstParentHistory(ctx.repo, startSha, options.maxCommits, ctx.cache, stop)) {
     const i = commits.length;
     commits.push(commit);
@@ -121,6 +125,12 @@ export async function suggestRollback(
     },
     head: headState,
   };
+}
+
+async function readCommitTreeOid(ctx: RunContext, sha: string): Promise<string> {
+  const { default: git } = await import('isomorphic-git');
+  const fs = await import('node:fs');
+  return (await git.readCommit({ fs, gitdir: ctx.repo.gitdir, oid: sha, cache: ctx.cache })).commit.tree;
 }
 
 async function liveEquals(evaluator: HistoryEvaluator, commit: HistoryCommit, file: string, key: string, drift: DriftResult): Promise<boolean> {

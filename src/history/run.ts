@@ -14,6 +14,12 @@ export interface HistoryOptions extends CheckOptions {
   maxCommits?: number;
 }
 
+/** The options a worker thread needs to set up the same rules and policy (plain data only). */
+function workerOptions(options: HistoryOptions): CheckOptions {
+  const { onProgress: _p, stdin: _s, source: _src, paths: _paths, changedSince: _cs, live: _l, ...rest } = options;
+  return rest;
+}
+
 function startOf(options: HistoryOptions): string {
   if (options.source?.mode === 'index') throw new UsageError('rollback reads committed history; --staged does not apply', 'use --ref <rev> to start from another commit');
   return options.source?.mode === 'commit' ? options.source.ref : 'HEAD';
@@ -33,7 +39,7 @@ export async function runRollback(options: HistoryOptions): Promise<Report> {
   const start = startOf(options);
   const ctx = await createRunContext(options);
   const drift = await driftAt(ctx, options, start);
-  const { suggestion, head } = await suggestRollback(ctx, { start, maxCommits: maxCommitsOf(ctx, options), drift });
+  const { suggestion, head } = await suggestRollback(ctx, { start, maxCommits: maxCommitsOf(ctx, options), drift, checkOptions: workerOptions(options) });
   // The findings that fail the gate at the start commit: what the rollback is about.
   const gating = head.findings.filter((f) => !f.suppressed && isAtOrAbove(f.severity, ctx.failOn));
   const findings = [...gating, ...(drift?.findings.filter((f) => f.ruleId === 'duplicate-resource') ?? [])].sort(compareFindings);
@@ -70,6 +76,6 @@ export async function runScan(options: HistoryOptions): Promise<Report> {
     return report;
   }
   const start = options.source?.mode === 'commit' ? options.source.ref : 'HEAD';
-  report.rollback = (await suggestRollback(ctx, { start, maxCommits: maxCommitsOf(ctx, options), drift })).suggestion;
+  report.rollback = (await suggestRollback(ctx, { start, maxCommits: maxCommitsOf(ctx, options), drift, checkOptions: workerOptions(options) })).suggestion;
   return report;
 }

@@ -133,6 +133,18 @@ describe('rollback', () => {
     expect(runCli(['rollback', '--max-commits', '0'], { cwd: dir }).code).toBe(64);
   });
 
+  test('on two threads the suggestion is exactly the one of one thread', () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 12; i++) files[`apps/app-${i}.yaml`] = HARDENED_DEPLOYMENT.replace(/name: web/g, `name: app-${i}`);
+    const dir = makeRepo(files, 'apps');
+    commit(dir, { 'apps/app-5.yaml': PRIVILEGED_DEPLOYMENT.replace(/name: web/g, 'name: app-5') }, 'app-5 privileged');
+    commit(dir, { 'README.md': '# ops\n' }, 'docs');
+    const one = runCli(['rollback', '-f', 'json'], { cwd: dir, env: { AIOPS_GUARD_PARALLEL_MIN_FILES: '100000' } });
+    const two = runCli(['rollback', '-f', 'json'], { cwd: dir, env: { AIOPS_GUARD_PARALLEL_MIN_FILES: '2' } });
+    expect(json(two.stdout).rollback!.culprits.map((c) => c.subject)).toEqual(['app-5 privileged']);
+    expect(two.stdout).toBe(one.stdout);
+  });
+
   test('a clean HEAD says so and exits 0', () => {
     const { dir } = history([['add web', { 'apps/web.yaml': HARDENED_DEPLOYMENT }]]);
     const r = runCli(['rollback'], { cwd: dir });
