@@ -3,7 +3,7 @@ import { buildReport, compareFindings, referencedRules, runCheckPipeline, type C
 import type { Rule } from '../rules/types.js';
 import type { ConfigDocument } from '../parse/documents.js';
 import { formatResource, isRecord } from '../parse/identity.js';
-import { getAtPointer, parsePointer } from '../parse/pointer.js';
+import { getAtPointer, parsePointer, pointersOverlap } from '../parse/pointer.js';
 import { evaluateDocument } from '../policy/evaluate.js';
 import { decideExitCode } from '../report/exit-code.js';
 import type { DriftChange, DriftItem, FailOn, Finding, Report, ReportError, ResourceId } from '../report/types.js';
@@ -90,7 +90,6 @@ function isIgnored(ignores: readonly IgnoreRule[], id: ResourceId, pointer: stri
   );
 }
 
-const overlaps = (a: string, b: string) => a === b || a.startsWith(b + '/') || b.startsWith(a + '/');
 
 /** What a drift computation found, before it is put in a report. */
 export interface DriftResult {
@@ -152,6 +151,7 @@ export async function computeDrift(result: CheckResult, options: Pick<DriftOptio
   }
 
   const ignores = compileIgnores(result);
+  const secretRules = new Set(result.rules.filter((r) => r.category === 'secrets').map((r) => r.id));
   const mask = createMasker();
   const items: DriftItem[] = [];
   for (const [key, doc] of desired) {
@@ -178,12 +178,11 @@ export async function computeDrift(result: CheckResult, options: Pick<DriftOptio
       const desiredAll = evaluateDocument({ ...doc, locate: atStart }, result.prepared, result.policy);
       const gitRules = new Set(desiredAll.filter((f) => !f.suppressed).map((f) => f.ruleId));
       newInLive = liveAll.filter((f) => !gitRules.has(f.ruleId)).map((f) => ({ ...f, ...doc.locate(f.pointer.slice(doc.basePointer.length)) }));
-      const secretRules = new Set(result.rules.filter((r) => r.category === 'secrets').map((r) => r.id));
       secretPointers = [...desiredAll, ...liveAll].filter((f) => secretRules.has(f.ruleId)).map((f) => f.pointer.slice(doc.basePointer.length));
       // A live-only field is not drift, unless it is what made live less secure.
       for (const f of newInLive) {
         const pointer = f.pointer.slice(doc.basePointer.length);
-        if (!changes.some((c) => overlaps(c.pointer, pointer)) && !isIgnored(ignores, id, pointer)) {
+        if (!changes.some((c) => pointersOverlap(c.pointer, pointer)) && !isIgnored(ignores, id, pointer)) {
           changes.push({ pointer, desired: getAtPointer(want, pointer), live: getAtPointer(obj.data, pointer) });
         }
       }
@@ -192,7 +191,7 @@ export async function computeDrift(result: CheckResult, options: Pick<DriftOptio
     changes = changes.sort((a, b) => (a.pointer < b.pointer ? -1 : a.pointer > b.pointer ? 1 : 0));
     const isSecret = id.kind === 'Secret' && id.group === '';
     const shown = changes.map((c): DriftChange => {
-      const secret = (isSecret && /^\/(data|stringData)(\/|$)/.test(c.pointer)) || secretPointers.some((p) => overlaps(p, c.pointer));
+      const secret = (isSecret && /^\/(data|stringData)(\/|$)/.test(c.pointer)) || secretPointers.some((p) => pointersOverlap(p, c.pointer));
       const out: DriftChange = { pointer: c.pointer };
       if (c.desired !== undefined) out.desired = secret ? mask(c.desired) : c.desired;
       if (c.live !== undefined) out.live = secret ? mask(c.live) : c.live;

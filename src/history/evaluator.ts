@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import git from 'isomorphic-git';
-import { availableParallelism } from 'node:os';
-import { parseErrorFinding, type CheckOptions, type RunContext } from '../check.js';
+import { parseErrorFinding, worthASecondThread, type CheckOptions, type RunContext } from '../check.js';
 import { readerFor } from '../source/git.js';
 import type { SourceFile } from '../source/types.js';
 import { parseConfigFile } from '../parse/documents.js';
@@ -48,20 +47,27 @@ export class HistoryEvaluator {
   /** Every finding of a commit's tree, and how many files and documents it has (for the report). */
   async allFindings(treeOid: string): Promise<{ findings: Finding[]; files: number; documents: number }> {
     const out = { findings: [] as Finding[], files: 0, documents: 0 };
+    for (const f of await this.wantedFiles(treeOid)) {
+      const b = await this.blob(f.oid!, f.path);
+      out.findings.push(...b.findings);
+      out.files++;
+      out.documents += b.documentCount;
+    }
+    return out;
+  }
+
+  /** The config files of a tree that the selection wants, read by blob id. */
+  private async wantedFiles(treeOid: string): Promise<SourceFile[]> {
+    const files: SourceFile[] = [];
     const visit = async (oid: string, prefix: string) => {
       for (const e of await this.entries(oid)) {
         const rel = prefix ? `${prefix}/${e.path}` : e.path;
         if (e.type === 'tree' && this.ctx.selection.wantDir(rel)) await visit(e.oid, rel);
-        else if (e.type === 'blob' && e.mode !== SYMLINK_MODE && this.ctx.selection.wanted(rel)) {
-          const b = await this.blob(e.oid, rel);
-          out.findings.push(...b.findings);
-          out.files++;
-          out.documents += b.documentCount;
-        }
+        else if (e.type === 'blob' && e.mode !== SYMLINK_MODE && this.ctx.selection.wanted(rel)) files.push({ path: rel, oid: e.oid, read: readerFor(this.ctx.repo, e.oid, this.ctx.cache) });
       }
     };
     await visit(treeOid, '');
-    return out;
+    return files;
   }
 
   /** The blob id of a path in a tree, or null. */
@@ -89,17 +95,8 @@ export class HistoryEvaluator {
    * mostly hits the cache). Worth it for large trees; results carry no documents.
    */
   async prefill(treeOid: string): Promise<void> {
-    const files: SourceFile[] = [];
-    const visit = async (oid: string, prefix: string) => {
-      for (const e of await this.entries(oid)) {
-        const rel = prefix ? `${prefix}/${e.path}` : e.path;
-        if (e.type === 'tree' && this.ctx.selection.wantDir(rel)) await visit(e.oid, rel);
-        else if (e.type === 'blob' && e.mode !== SYMLINK_MODE && this.ctx.selection.wanted(rel)) files.push({ path: rel, oid: e.oid, read: readerFor(this.ctx.repo, e.oid, this.ctx.cache) });
-      }
-    };
-    await visit(treeOid, '');
-    const minParallel = Number(process.env.AIOPS_GUARD_PARALLEL_MIN_FILES ?? 400);
-    if (files.length < minParallel || availableParallelism() < 2) return;
+    const files = await this.wantedFiles(treeOid);
+    if (!worthASecondThread(files.length)) return;
     const { checkInWorker } = await import('../parallel/run-worker.js');
     const half = Math.ceil(files.length / 2);
     const [, theirs] = await Promise.all([

@@ -53,11 +53,11 @@ export async function suggestRollback(
   const matches = new Map<string, { sha: string; behind: number }>();
 
   let answered = false;
-  // The start commit is checked in full; on a large tree, two threads share that work.
-  if (!options.drift) await evaluator.prefill((await readCommitTreeOid(ctx, startSha)));
   for await (const commit of firstParentHistory(ctx.repo, startSha, options.maxCommits, ctx.cache, stop)) {
     const i = commits.length;
     commits.push(commit);
+    // The start commit is checked in full; on a large tree, two threads share that work.
+    if (i === 0 && !options.drift) await evaluator.prefill(commit.tree);
     const gating = await evaluator.gatingFindings(commit.tree);
     if (i === 0) headGating = gating;
     keysAt.push(new Set(gating.map(findingKey)));
@@ -125,12 +125,6 @@ export async function suggestRollback(
     },
     head: headState,
   };
-}
-
-async function readCommitTreeOid(ctx: RunContext, sha: string): Promise<string> {
-  const { default: git } = await import('isomorphic-git');
-  const fs = await import('node:fs');
-  return (await git.readCommit({ fs, gitdir: ctx.repo.gitdir, oid: sha, cache: ctx.cache })).commit.tree;
 }
 
 async function liveEquals(evaluator: HistoryEvaluator, commit: HistoryCommit, file: string, key: string, drift: DriftResult): Promise<boolean> {

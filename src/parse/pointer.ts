@@ -27,3 +27,8 @@ export function getAtPointer(data: unknown, pointer: string): unknown {
   }
   return cur;
 }
+
+/** The same place, or one inside the other (a volume and that volume's path). */
+export function pointersOverlap(a: string, b: string): boolean {
+  return a === b || a.startsWith(b + '/') || b.startsWith(a + '/');
+}

@@ -1,7 +1,7 @@
 import picomatch from 'picomatch';
 import type { ConfigDocument } from '../parse/documents.js';
 import { formatResource, isRecord } from '../parse/identity.js';
-import { getAtPointer, parsePointer } from '../parse/pointer.js';
+import { getAtPointer, parsePointer, pointersOverlap } from '../parse/pointer.js';
 import type { Finding, Severity, Suppression } from '../report/types.js';
 import { expandTargets, resolveInstancePath, WORKLOAD_KINDS, type TargetInstance } from '../rules/targets.js';
 import type { Rule, ValidationError } from '../rules/types.js';
@@ -155,9 +155,8 @@ function failingPlaces(errors: readonly ValidationError[]): string[] {
 function dropSuperseded(findings: Finding[], rules: PreparedRules): Finding[] {
   if (findings.length < 2) return findings;
   const { supersedes } = rules;
-  const overlaps = (a: string, b: string) => a === b || a.startsWith(b + '/') || b.startsWith(a + '/');
   return findings.filter(
-    (f) => !findings.some((g) => g !== f && (supersedes.get(g.ruleId) ?? []).includes(f.ruleId) && overlaps(f.pointer, g.pointer)),
+    (f) => !findings.some((g) => g !== f && (supersedes.get(g.ruleId) ?? []).includes(f.ruleId) && pointersOverlap(f.pointer, g.pointer)),
   );
 }
 
