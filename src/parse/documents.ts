@@ -1,7 +1,8 @@
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node, type Tags } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, type Document, type LineCounter, type Node } from 'yaml';
 import type { ResourceId } from '../report/types.js';
 import { identifyResource, isRecord } from './identity.js';
 import { parsePointer } from './pointer.js';
+import { parseYaml, type YamlTrees } from './yaml.js';
 
 /** A 1-based source range. */
 export interface SourceRange {
@@ -60,32 +61,15 @@ export const DEFAULT_LIMITS: ParseLimits = { maxFileBytes: 5 * 1024 * 1024, maxA
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-/**
- * Kubernetes decodes YAML 1.1 (go-yaml v2): `yes`/`on` are booleans and `0755` is octal.
- * It does not turn timestamps into dates, so neither do we.
- */
-const YAML_OPTIONS = {
-  version: '1.1' as const,
-  uniqueKeys: true,
-  prettyErrors: false,
-  customTags: (tags: Tags): Tags => tags.filter((t) => typeof t === 'string' || t.tag !== 'tag:yaml.org,2002:timestamp'),
-};
-
 function failed(file: string, message: string, line = 1, column = 1): ParsedFile {
   return { file, documents: [], failure: { message, line, column }, release() {} };
-}
-
-function parseYaml(text: string): { docs: Document.Parsed[]; lineCounter: LineCounter } {
-  const lineCounter = new LineCounter();
-  const parsed = parseAllDocuments(text, { ...YAML_OPTIONS, lineCounter });
-  return { docs: Array.isArray(parsed) ? parsed : [], lineCounter };
 }
 
 /** Maps pointers to positions in one file, from its syntax trees while held, else by parsing again. */
 class FileLocator {
   constructor(
     private readonly text: string,
-    private trees: { docs: Document.Parsed[]; lineCounter: LineCounter } | null,
+    private trees: YamlTrees | null,
   ) {}
 
   locate(index: number, pointer: string): SourceRange {
