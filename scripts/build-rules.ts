@@ -9,6 +9,7 @@ import standaloneCodeModule from 'ajv/dist/standalone/index.js';
 import { createRuleAjv, standalonePrelude } from '../src/rules/ajv.js';
 import { addRuleMetaSchema, BUILTIN_RULES_DIR, findRuleFiles, mergeRules, packOf, PACKAGE_ROOT, readRuleSpec } from '../src/rules/load.js';
 import type { Rule } from '../src/rules/types.js';
+import { closeVacuity } from '../src/rules/vacuity.js';
 import type { Ajv2020 } from 'ajv/dist/2020.js';
 
 type StandaloneCode = (ajv: Ajv2020, refs: Record<string, string>) => string;
@@ -31,7 +32,8 @@ async function main(): Promise<void> {
   }
   // Fails on duplicate ids, like a run-time load would.
   mergeRules([specs.map((s) => ({ ...s, validate: () => true }) as Rule)]);
-  for (const s of specs) ajv.addSchema(s.schema as object, s.id);
+  // The same vacuity closing as a run-time compile (loadRuleFiles), so both behave alike.
+  for (const s of specs) ajv.addSchema(closeVacuity(s.schema) as object, s.id);
   const refs = Object.fromEntries(specs.map((s) => [exportName(s.id), s.id]));
   const code = specs.length ? standaloneCode(ajv, refs) : '';
   const out =

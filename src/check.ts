@@ -53,6 +53,18 @@ export interface CheckOptions {
   keepDocuments?: boolean;
   /** Parse only, do not evaluate the rules (drift evaluates just the resources it needs). */
   skipPolicy?: boolean;
+  /** Set by the pipeline: folders that hold a Chart.yaml, so their templates/ are known as Helm's. */
+  chartRoots?: string[];
+}
+
+/** Folders of the snapshot that hold a Helm chart (a Chart.yaml). */
+function findChartRoots(files: readonly SourceFile[]): string[] {
+  return files.filter((f) => /(^|\/)Chart\.ya?ml$/.test(f.path)).map((f) => f.path.slice(0, f.path.lastIndexOf('/') + 1));
+}
+
+/** A file under `templates/` of a folder that holds a Chart.yaml: Helm renders it, it is not a manifest. */
+function isChartTemplate(file: string, chartRoots: readonly string[] | undefined): boolean {
+  return !!chartRoots?.some((root) => file.startsWith(root + 'templates/'));
 }
 
 export interface RuleSetup {
@@ -122,6 +134,14 @@ async function* readAhead(files: readonly SourceFile[], window = 8): AsyncGenera
     delete pending[i];
     yield { path: files[i]!.path, bytes };
   }
+}
+
+/** A template is listed as not checked: `helm-template` for a chart's templates, `template` for any other. */
+export function templateError(p: ParsedFile): ReportError {
+  const f = p.failure!;
+  return f.template === 'chart'
+    ? { code: 'helm-template', file: p.file, line: null, message: f.message }
+    : { code: 'template', file: p.file, line: f.line, message: f.message };
 }
 
 export function parseErrorFinding(p: ParsedFile): Finding {
@@ -241,7 +261,7 @@ export async function createRunContext(options: CheckOptions): Promise<RunContex
     policy,
     waivers,
     selection,
-    limits: { ...DEFAULT_LIMITS, maxFileBytes: config.maxFileBytes ?? DEFAULT_LIMITS.maxFileBytes },
+    limits: { ...DEFAULT_LIMITS, maxFileBytes: config.maxFileBytes ?? DEFAULT_LIMITS.maxFileBytes, maxDocuments: config.maxDocuments ?? DEFAULT_LIMITS.maxDocuments },
     failOn: options.failOn ?? config.failOn ?? 'high',
     cache: {},
   };
@@ -260,6 +280,7 @@ export async function runCheckPipeline(options: CheckOptions, given?: RunContext
     throw new NotFoundError(`path not found in ${where}: ${missing.join(', ')}`, 'check the paths given on the command line');
   }
   const source: ReportSource = { repo: repo.dir, mode: snapshot.mode, ref: snapshot.ref, commit: snapshot.commit };
+  options = { ...options, chartRoots: findChartRoots(snapshot.files) };
   if (options.changedSince) {
     const { mergeBase } = await filterChangedSince(repo, snapshot, options.changedSince, cache);
     source.changedSince = { rev: options.changedSince, mergeBase };
@@ -319,9 +340,9 @@ export async function checkFiles(files: SourceFile[], ctx: RunContext, options: 
     const parsed =
       bytes instanceof Error
         ? { file, documents: [], failure: { message: `cannot read file: ${bytes.message}`, line: 1, column: 1 }, release() {} }
-        : parseConfigFile(file, bytes, ctx.limits);
+        : parseConfigFile(file, bytes, ctx.limits, { chartTemplate: isChartTemplate(file, options.chartRoots) });
     out.fileCount++;
-    if (parsed.failure?.template) out.errors.push({ code: 'helm-template', file, line: null, message: parsed.failure.message });
+    if (parsed.failure?.template) out.errors.push(templateError(parsed));
     else if (parsed.failure) out.findings.push(parseErrorFinding(parsed));
     if (!options.skipPolicy) for (const doc of parsed.documents) out.findings.push(...evaluateDocument(doc, ctx.prepared, ctx.policy));
     out.documentCount += parsed.documents.length;

@@ -12,6 +12,7 @@ export interface GuardConfig {
   exclude?: string[];
   inlineWaivers?: boolean;
   maxFileBytes?: number;
+  maxDocuments?: number;
   waivers?: ConfigWaiver[];
   drift?: {
     defaultNamespace?: string;

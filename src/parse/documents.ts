@@ -1,7 +1,10 @@
 import { isAlias, isMap, isScalar, isSeq, type Document, type LineCounter, type Node } from 'yaml';
 import type { ResourceId } from '../report/types.js';
 import { identifyResource, isRecord } from './identity.js';
-import { parsePointer } from './pointer.js';
+import { normalizeDocument } from './normalize.js';
+import { joinPointer, parsePointer } from './pointer.js';
+import { positionOf } from './position.js';
+import { findTemplateAction } from './templates.js';
 import { parseYaml, type YamlTrees } from './yaml.js';
 
 /** A 1-based source range. */
@@ -25,23 +28,39 @@ export interface ConfigDocument {
   start: SourceRange;
   /** Maps a pointer relative to `data` to the nearest existing node's range in the file. */
   locate(pointer: string): SourceRange;
+  /** What the API server would reject or read differently (wrong types, duplicate keys); absent when none. */
+  problems?: ReadProblem[];
+}
+
+/** A finding about how a document reads, made by the parser rather than a rule. */
+export interface ReadProblem {
+  ruleId: 'invalid-field-type' | 'duplicate-key';
+  /** Relative to the document's data. */
+  pointer: string;
+  message: string;
+  /** Where to report it, when not at the pointer (a duplicate key is reported at the second key). */
+  at?: SourceRange;
 }
 
 export interface ParseFailure {
   message: string;
   line: number;
   column: number;
-  /** A Helm chart template (Go template syntax under a chart's templates/): not a config until rendered. */
-  template?: boolean;
+  /**
+   * A template, not a manifest until rendered: `chart` for a Helm chart's templates/ (Helm renders
+   * them), `file` for any other file with Go-template actions or `*-template` placeholders.
+   */
+  template?: 'chart' | 'file';
 }
-
-/** Helm renders chart templates before Kubernetes sees them; as files they are not YAML. */
-const CHART_TEMPLATE = /(^|\/)templates\/[^/]+$/;
 
 export interface ParsedFile {
   file: string;
   documents: ConfigDocument[];
-  /** Set when the file cannot be read as configuration; its documents are then empty. */
+  /**
+   * Set when the file, or one of its documents, cannot be read as configuration: the file is then
+   * never clean. `documents` still holds the documents that could be read (a broken document does
+   * not hide a valid one beside it), except for templates and unreadable files, which have none.
+   */
   failure: ParseFailure | null;
   /**
    * Drops the syntax trees (most of a parse's memory); `locate` then re-parses on demand.
@@ -55,9 +74,16 @@ export interface ParseLimits {
   maxFileBytes: number;
   /** Alias expansions allowed per document (billion-laughs guard). */
   maxAliasCount: number;
+  /** Documents per file: thousands of tiny documents cost far more than their bytes suggest. */
+  maxDocuments: number;
 }
 
-export const DEFAULT_LIMITS: ParseLimits = { maxFileBytes: 5 * 1024 * 1024, maxAliasCount: 100 };
+export const DEFAULT_LIMITS: ParseLimits = { maxFileBytes: 5 * 1024 * 1024, maxAliasCount: 100, maxDocuments: 10_000 };
+
+/** How the caller knows a file sits in a Helm chart (a Chart.yaml above its templates/ folder). */
+export interface ParseContext {
+  chartTemplate?: boolean;
+}
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -83,7 +109,7 @@ class FileLocator {
 }
 
 /** Parses a YAML or JSON file into documents, unwrapping kubectl Lists. Never throws on bad input. */
-export function parseConfigFile(file: string, bytes: Uint8Array, limits: ParseLimits = DEFAULT_LIMITS): ParsedFile {
+export function parseConfigFile(file: string, bytes: Uint8Array, limits: ParseLimits = DEFAULT_LIMITS, context: ParseContext = {}): ParsedFile {
   if (bytes.length > limits.maxFileBytes) {
     const mb = (n: number) => (n / 1024 / 1024).toFixed(1);
     return failed(
@@ -98,49 +124,144 @@ export function parseConfigFile(file: string, bytes: Uint8Array, limits: ParseLi
     const at = firstInvalidUtf8(bytes);
     return failed(file, 'file is not valid UTF-8; save it as UTF-8', at.line, at.column);
   }
-  return parseConfigText(file, text, limits);
+  return parseConfigText(file, text, limits, context);
 }
 
-export function parseConfigText(file: string, text: string, limits: ParseLimits = DEFAULT_LIMITS): ParsedFile {
+/** Lines that start a YAML document; counted before parsing, so a flood of documents is refused cheaply. */
+const DOCUMENT_START = /^---/gm;
+
+export function parseConfigText(file: string, text: string, limits: ParseLimits = DEFAULT_LIMITS, context: ParseContext = {}): ParsedFile {
+  // The API server rejects control characters; a NUL is also the mark of UTF-16 saved without a byte-order mark.
+  const nul = text.indexOf('\0');
+  if (nul !== -1) {
+    const at = positionOf(text, nul);
+    return failed(file, 'file contains a NUL character, which YAML does not allow (UTF-16 without a byte-order mark?); save it as UTF-8', at.line, at.column);
+  }
+  const starts = text.match(DOCUMENT_START)?.length ?? 0;
+  if (starts > limits.maxDocuments) {
+    return failed(file, `file has ${starts} documents, over the limit of ${limits.maxDocuments}; split it, or exclude it if it is not deployed`);
+  }
+  const template = findTemplate(file, text, context);
+  if (template) return { file, documents: [], failure: template, release() {} };
   const trees = parseYaml(text);
   const { docs: yamlDocs, lineCounter } = trees;
-  if (CHART_TEMPLATE.test(file) && text.includes('{{') && yamlDocs.some((d) => d.errors.length > 0)) {
-    const message = 'a Helm chart template, not YAML until rendered: check the output of "helm template" instead';
-    return { ...failed(file, message), failure: { message, line: 1, column: 1, template: true } };
-  }
   const locator = new FileLocator(text, trees);
   const documents: ConfigDocument[] = [];
+  let failure: ParseFailure | null = null;
   for (let index = 0; index < yamlDocs.length; index++) {
     const doc = yamlDocs[index]!;
-    const error = doc.errors[0];
+    const duplicates = doc.errors.filter((e) => e.code === 'DUPLICATE_KEY');
+    const error = doc.errors.find((e) => e.code !== 'DUPLICATE_KEY');
     if (error) {
+      // This document is not read; the others still are, so a broken one hides nothing beside it.
       const pos = lineCounter.linePos(lastContentOffset(text, error.pos[0]));
-      return failed(file, describeYamlError(error.code, error.message), pos.line, pos.col);
+      failure ??= { message: describeYamlError(error.message), line: pos.line, column: pos.col };
+      continue;
     }
     if (doc.contents === null) continue;
     let data: unknown;
     try {
       data = doc.toJS({ maxAliasCount: limits.maxAliasCount });
+      if (text.includes('&') && isCyclic(data)) throw new Error('an anchor contains an alias of itself, so it never ends');
     } catch (err) {
       const pos = lineCounter.linePos(doc.contents.range[0]);
       const msg = err instanceof Error ? err.message : String(err);
-      return failed(file, `document ${index + 1} cannot be expanded: ${msg}`, pos.line, pos.col);
-    }
-    if (data === null || data === undefined) continue;
-    const locate = (base: string) => (pointer: string) => locator.locate(index, base + pointer);
-    if (isRecord(data) && typeof data.kind === 'string' && data.kind.endsWith('List') && Array.isArray(data.items)) {
-      data.items.forEach((item, i) => {
-        const basePointer = `/items/${i}`;
-        const at = locate(basePointer);
-        documents.push({ file, index, basePointer, data: item, id: identifyResource(item), start: at(''), locate: at });
-      });
+      failure ??= { message: `document ${index + 1} cannot be expanded: ${msg}`, line: pos.line, column: pos.col };
       continue;
     }
-    const at = locate('');
-    documents.push({ file, index, basePointer: '', data, id: identifyResource(data), start: at(''), locate: at });
+    if (data === null || data === undefined) continue;
+    const keyProblems = duplicates.map((e) => duplicateKeyProblem(doc, lineCounter, e.pos[0]));
+    const locate = (base: string) => (pointer: string) => locator.locate(index, base + pointer);
+    const add = (basePointer: string, value: unknown) => {
+      const id = identifyResource(value);
+      const at = locate(basePointer);
+      const problems: ReadProblem[] = [
+        ...keyProblems.filter((p) => isUnder(p.pointer, basePointer)).map((p) => ({ ...p, pointer: p.pointer.slice(basePointer.length) })),
+        ...normalizeDocument(value, id).map((p) => ({ ruleId: 'invalid-field-type' as const, ...p })),
+      ];
+      documents.push({ file, index, basePointer, data: value, id, start: at(''), locate: at, ...(problems.length ? { problems } : {}) });
+    };
+    if (isRecord(data) && typeof data.kind === 'string' && data.kind.endsWith('List') && Array.isArray(data.items)) {
+      const items = data.items;
+      items.forEach((item, i) => add(`/items/${i}`, item));
+      continue;
+    }
+    add('', data);
   }
-  return { file, documents, failure: null, release: () => locator.release() };
+  return { file, documents, failure, release: () => locator.release() };
 }
+
+function isUnder(pointer: string, base: string): boolean {
+  return base === '' || pointer === base || pointer.startsWith(base + '/');
+}
+
+/** A template is never linted: its documents only exist once rendered. */
+function findTemplate(file: string, text: string, context: ParseContext): ParseFailure | null {
+  if (!text.includes('{{')) return null;
+  if (context.chartTemplate) {
+    return { message: 'a Helm chart template, not YAML until rendered: check the output of "helm template" instead', line: 1, column: 1, template: 'chart' };
+  }
+  const action = findTemplateAction(file, text);
+  if (!action) return null;
+  return {
+    message: `a template, not a manifest until rendered (${action.what} at line ${action.line}): nothing in it was checked; check the rendered output, or exclude the file if it is never deployed`,
+    line: action.line,
+    column: action.column,
+    template: 'file',
+  };
+}
+
+/** True when a value contains itself (an anchor whose value holds an alias to it). */
+function isCyclic(root: unknown): boolean {
+  const open = new Set<object>();
+  const visit = (v: unknown): boolean => {
+    if (typeof v !== 'object' || v === null) return false;
+    if (open.has(v)) return true;
+    open.add(v);
+    for (const child of Array.isArray(v) ? v : Object.values(v)) if (visit(child)) return true;
+    open.delete(v);
+    return false;
+  };
+  return visit(root);
+}
+
+/** The duplicate key at `offset`, named with the line of the key it hides. */
+function duplicateKeyProblem(doc: Document.Parsed, lc: LineCounter, offset: number): ReadProblem {
+  const found = findKeyAt(doc.contents, offset, '');
+  const second = lc.linePos(offset);
+  const at = { line: second.line, column: second.col, endLine: second.line, endColumn: second.col };
+  if (!found) return { ruleId: 'duplicate-key', pointer: '', at, message: `duplicate key at line ${second.line}: it hides an earlier value; remove one` };
+  const first = lc.linePos(found.first).line;
+  return {
+    ruleId: 'duplicate-key',
+    pointer: found.pointer,
+    at,
+    message: `key "${found.key}" appears twice, at lines ${first} and ${second.line}; Kubernetes reads the last one (line ${second.line}) and drops the other: remove one`,
+  };
+}
+
+/** Finds the map key node starting at `offset`: its pointer, its text and where the first key of that name starts. */
+function findKeyAt(node: unknown, offset: number, pointer: string): { pointer: string; key: string; first: number } | null {
+  if (isMap(node)) {
+    const seen = new Map<string, number>();
+    for (const pair of node.items) {
+      const keyNode = pair.key as Node | null;
+      const key = isScalar(keyNode) ? String(keyNode.value) : String(keyNode);
+      const start = keyNode?.range?.[0] ?? -1;
+      if (start === offset) return { pointer: joinPointer(pointer, key), key, first: seen.get(key) ?? start };
+      if (!seen.has(key)) seen.set(key, start);
+      const inner = findKeyAt(pair.value, offset, joinPointer(pointer, key));
+      if (inner) return inner;
+    }
+  } else if (isSeq(node)) {
+    for (let i = 0; i < node.items.length; i++) {
+      const inner = findKeyAt(node.items[i], offset, joinPointer(pointer, i));
+      if (inner) return inner;
+    }
+  }
+  return null;
+}
+
 
 /** An error found at the end of the file (an unclosed bracket) is shown on the last line with content. */
 function lastContentOffset(text: string, offset: number): number {
@@ -148,10 +269,8 @@ function lastContentOffset(text: string, offset: number): number {
   return offset >= end && end > 0 ? end - 1 : offset;
 }
 
-function describeYamlError(code: string, message: string): string {
-  const first = message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
-  if (code === 'DUPLICATE_KEY') return `${first}: a duplicate key hides the first value (Kubernetes keeps one of them); remove one`;
-  return first;
+function describeYamlError(message: string): string {
+  return message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
 }
 
 /**

@@ -8,6 +8,8 @@ const YAML_OPTIONS = {
   version: '1.1' as const,
   uniqueKeys: true,
   prettyErrors: false,
+  // Anything worth saying becomes a finding with a line; the library's own warnings never reach stderr.
+  logLevel: 'error' as const,
   customTags: (tags: Tags): Tags => tags.filter((t) => typeof t === 'string' || t.tag !== 'tag:yaml.org,2002:timestamp'),
 };
 

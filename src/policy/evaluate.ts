@@ -1,5 +1,5 @@
 import picomatch from 'picomatch';
-import type { ConfigDocument } from '../parse/documents.js';
+import type { ConfigDocument, ReadProblem } from '../parse/documents.js';
 import { formatResource, isRecord } from '../parse/identity.js';
 import { getAtPointer, parsePointer, pointersOverlap } from '../parse/pointer.js';
 import type { Finding, Severity, Suppression } from '../report/types.js';
@@ -26,6 +26,36 @@ interface PreparedRule {
 }
 
 export const WAIVER_RULE = { id: 'waiver-invalid', title: 'Waiver is not valid', severity: 'medium' as Severity };
+
+/** The checks the reader makes itself, whatever rules run: what the API server would reject or read otherwise. */
+const READ_CHECKS: Record<ReadProblem['ruleId'], { title: string; severity: Severity; remediation: string }> = {
+  'invalid-field-type': {
+    title: 'Field the API server rejects',
+    severity: 'high',
+    remediation: 'Give the field the type the Kubernetes API defines (kubectl explain <kind>.<field>); the API server rejects it as written, and nothing below it was checked.',
+  },
+  'duplicate-key': {
+    title: 'Duplicate key',
+    severity: 'high',
+    remediation: 'Remove one of the two keys; a reader sees only the last value, a reviewer often only the first.',
+  },
+};
+
+function readProblemFindings(doc: ConfigDocument, options: PolicyOptions): Finding[] {
+  return (doc.problems ?? []).map((p) => {
+    const check = READ_CHECKS[p.ruleId];
+    return {
+      ruleId: p.ruleId,
+      severity: options.severity?.[p.ruleId] ?? check.severity,
+      title: check.title,
+      message: p.message,
+      ...baseFinding(doc, p.pointer),
+      ...(p.at ?? {}),
+      remediation: check.remediation,
+      suppressed: suppressionFor(doc, p.ruleId, options),
+    };
+  });
+}
 
 /** A run's rules, with their match predicates precomputed and an index by kind. */
 export interface PreparedRules {
@@ -75,7 +105,7 @@ function baseFinding(doc: ConfigDocument, pointer: string): Omit<Finding, 'ruleI
 
 /** Evaluates every matching rule on one document and applies waivers. */
 export function evaluateDocument(doc: ConfigDocument, rules: PreparedRules, options: PolicyOptions): Finding[] {
-  const findings: Finding[] = [];
+  const findings: Finding[] = readProblemFindings(doc, options);
   const targets = new Map<string, TargetInstance[]>();
   // Pod-level problems seen through several containers ($pod) are reported once.
   const reported = new Set<string>();

@@ -4,6 +4,7 @@ import { LineCounter, parseDocument } from 'yaml';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, NotFoundError } from '../errors.js';
 import type { Rule, RuleSpec, Validate } from './types.js';
+import { closeVacuity } from './vacuity.js';
 import type { Ajv2020 } from 'ajv/dist/2020.js';
 
 const RULE_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
@@ -77,7 +78,7 @@ export async function addRuleMetaSchema(ajv: Ajv2020): Promise<void> {
 /** Compiles a rule's schema; an invalid schema is a configuration error naming the file. */
 function compileRuleSchema(spec: RuleSpec, file: string, ajv: Ajv2020): Validate {
   try {
-    return ajv.compile(spec.schema) as Validate;
+    return ajv.compile(closeVacuity(spec.schema)) as Validate;
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);
     throw new ConfigError(`${file}: invalid schema in rule "${spec.id}": ${msg}`, 'fix the rule\'s "schema" (JSON Schema 2020-12)');

@@ -112,13 +112,13 @@ describe('check on the working tree', () => {
 });
 
 describe('parse errors gate, never pass silently', () => {
-  test('syntax errors, duplicate keys, bad UTF-8 and alias bombs are critical parse-error findings', () => {
+  test('syntax errors, bad UTF-8 and alias bombs are critical parse-error findings; a duplicate key is a high finding on a document still read, last key wins', () => {
     // Billion laughs: each level references the previous one ten times.
     const levels = 'abcdefghij'.split('');
     const bomb = ['a: &a [x, x, x, x, x, x, x, x, x, x]', ...levels.slice(1).map((c, i) => `${c}: &${c} [${Array(10).fill(`*${levels[i]}`).join(', ')}]`)].join('\n');
     const dir = makeRepo({
       'a-syntax.yaml': 'apiVersion: v1\nkind: ConfigMap\ndata:\n  key: [unclosed\n',
-      'b-dupe.yaml': 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n  name: b\n',
+      'b-dupe.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  name: b\n',
       'c-latin1.yaml': 'a: 1\n',
       'd-bomb.yaml': bomb + '\n',
       'e-empty.yaml': '',
@@ -131,12 +131,13 @@ describe('parse errors gate, never pass silently', () => {
     expect(r.code).toBe(1);
     expect(report.findings.map((f) => [f.file, f.ruleId, f.severity, f.line])).toEqual([
       ['a-syntax.yaml', 'parse-error', 'critical', 4],
-      ['b-dupe.yaml', 'parse-error', 'critical', 5],
+      ['b-dupe.yaml', 'duplicate-key', 'high', 5],
       ['c-latin1.yaml', 'parse-error', 'critical', 2],
       ['d-bomb.yaml', 'parse-error', 'critical', 1],
       ['f-bad.json', 'parse-error', 'critical', 3],
     ]);
-    expect(report.findings[1]!.message).toBe('Map keys must be unique: a duplicate key hides the first value (Kubernetes keeps one of them); remove one');
+    expect(report.findings[1]!.message).toBe('key "name" appears twice, at lines 4 and 5; Kubernetes reads the last one (line 5) and drops the other: remove one');
+    expect(report.findings[1]!.resource).toEqual({ group: '', kind: 'ConfigMap', namespace: null, name: 'b' });
     expect(report.findings[2]!.message).toBe('file is not valid UTF-8; save it as UTF-8');
     expect(report.findings[3]!.message).toMatch(/^document 1 cannot be expanded: Excessive alias count/);
     expect(report.summary.files).toBe(6);

@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { parseConfigFile, parseConfigText } from '../../src/parse/documents.js';
+import { DEFAULT_LIMITS, parseConfigFile, parseConfigText } from '../../src/parse/documents.js';
 import { formatResource, groupOf, identifyResource } from '../../src/parse/identity.js';
 import { getAtPointer, joinPointer, parsePointer } from '../../src/parse/pointer.js';
 
@@ -63,16 +63,19 @@ describe('documents', () => {
 });
 
 describe('files that cannot be read as configuration', () => {
-  test('duplicate keys are errors at the duplicate', () => {
-    expect(parseConfigText('d.yaml', 'a: 1\nb: 2\na: 3\n').failure).toEqual({
-      message: 'Map keys must be unique: a duplicate key hides the first value (Kubernetes keeps one of them); remove one',
-      line: 3,
-      column: 1,
-    });
+  test('a duplicate key is a problem naming both lines, and the document is read with the last value', () => {
+    const parsed = parseConfigText('d.yaml', 'a: 1\nb:\n  c: 2\n  c: 3\na: 4\n');
+    expect(parsed.failure).toBeNull();
+    const doc = parsed.documents[0]!;
+    expect(doc.data).toEqual({ a: 4, b: { c: 3 } });
+    expect(doc.problems).toEqual([
+      { ruleId: 'duplicate-key', pointer: '/b/c', at: { line: 4, column: 3, endLine: 4, endColumn: 3 }, message: 'key "c" appears twice, at lines 3 and 4; Kubernetes reads the last one (line 4) and drops the other: remove one' },
+      { ruleId: 'duplicate-key', pointer: '/a', at: { line: 5, column: 1, endLine: 5, endColumn: 1 }, message: 'key "a" appears twice, at lines 1 and 5; Kubernetes reads the last one (line 5) and drops the other: remove one' },
+    ]);
   });
 
   test('too large files are errors, not skipped', () => {
-    const f = parseConfigFile('big.yaml', new Uint8Array(2048), { maxFileBytes: 1024, maxAliasCount: 100 });
+    const f = parseConfigFile('big.yaml', new Uint8Array(2048), { ...DEFAULT_LIMITS, maxFileBytes: 1024 });
     expect(f.failure?.message).toBe('file is 0.0 MB, over the 0.0 MB limit; exclude it or raise maxFileBytes in .aiopsrc.json');
   });
 
@@ -82,7 +85,7 @@ describe('files that cannot be read as configuration', () => {
   });
 
   test('alias expansion over the limit is an error', () => {
-    const f = parseConfigText('bomb.yaml', 'a: &a [1, 2]\nb: [*a, *a, *a]\n', { maxFileBytes: 1e6, maxAliasCount: 2 });
+    const f = parseConfigText('bomb.yaml', 'a: &a [1, 2]\nb: [*a, *a, *a]\n', { ...DEFAULT_LIMITS, maxFileBytes: 1e6, maxAliasCount: 2 });
     expect(f.failure?.message).toMatch(/^document 1 cannot be expanded: Excessive alias count/);
   });
 });
