@@ -1,4 +1,5 @@
 import { isRecord } from '../parse/identity.js';
+import { maskSecretShapes } from './secret-shapes.js';
 
 /** Shows that a secret is there without showing it: its first two characters and its length. */
 export function maskSecret(value: unknown): string {
@@ -34,6 +35,7 @@ export function renderMessage(template: string, resolve: (key: string) => unknow
   return template.replace(/\{\{\s*([$\w.-]+)\s*\}\}/g, (_m, key: string) => {
     const v = resolve(key);
     if (v === undefined || v === null) return '';
-    return typeof v === 'string' ? v : JSON.stringify(v);
+    // Whatever a rule's message shows, a token beside the value it means to show is never printed.
+    return maskSecretShapes(typeof v === 'string' ? v : JSON.stringify(v));
   });
 }
