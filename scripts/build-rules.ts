@@ -3,7 +3,8 @@
  * so `check` loads validators in milliseconds instead of compiling schemas at start-up.
  * Writes dist/generated/builtin-rules.js and dist/generated/config-schema.js.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import standaloneCodeModule from 'ajv/dist/standalone/index.js';
 import { createRuleAjv, standalonePrelude } from '../src/rules/ajv.js';
@@ -47,7 +48,23 @@ async function main(): Promise<void> {
   const schema = JSON.parse(await readFile(path.join(PACKAGE_ROOT, 'schemas/aiopsrc.schema.json'), 'utf8')) as object;
   configAjv.addSchema(schema, 'config');
   await writeFile(path.join(outDir, 'config-schema.js'), standalonePrelude() + standaloneCode(configAjv, { validateConfigSchema: 'config' }));
+  await writeBuildId(outDir);
   console.log(`compiled ${specs.length} built-in rules and the config schema into ${path.relative(PACKAGE_ROOT, outDir)}`);
+}
+
+/**
+ * The build's identity: a hash of the compiled tool and its rules. The result cache keys on it,
+ * so results of one build are never served by another (a version number alone does not change
+ * between development builds).
+ */
+async function writeBuildId(outDir: string): Promise<void> {
+  const hash = createHash('sha256');
+  const roots = [path.join(PACKAGE_ROOT, 'dist', 'src'), outDir];
+  for (const root of roots) {
+    const files = (await readdir(root, { recursive: true })).filter((f) => f.endsWith('.js') && !f.endsWith('build-id.js')).sort();
+    for (const f of files) hash.update(f).update('\u0000').update(await readFile(path.join(root, f))).update('\u0000');
+  }
+  await writeFile(path.join(outDir, 'build-id.js'), `export const BUILD_ID = ${JSON.stringify(hash.digest('hex').slice(0, 32))};\n`);
 }
 
 main().catch((err: unknown) => {

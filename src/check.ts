@@ -4,7 +4,9 @@ import { loadConfig } from './config/load.js';
 import type { LoadedConfig } from './config/types.js';
 import { ConfigError, NotFoundError, UsageError } from './errors.js';
 import { DEFAULT_LIMITS, parseConfigFile, type ConfigDocument, type ParsedFile, type ParseLimits } from './parse/documents.js';
-import { evaluateDocument, prepareRules, WAIVER_RULE, type PolicyOptions, type PreparedRules } from './policy/evaluate.js';
+import { applyConfigWaivers, evaluateDocument, prepareRules, WAIVER_RULE, type PolicyOptions, type PreparedRules } from './policy/evaluate.js';
+import { defaultCacheDir } from './cache/result-cache.js';
+import { openFileResultCache, type FileResult, type FileResultCache } from './check/file-results.js';
 import { compileWaivers, type CompiledWaiver } from './policy/waivers.js';
 import { decideExitCode } from './report/exit-code.js';
 import { SEVERITIES, type FailOn, type Finding, type Report, type ReportError, type ReportSource, type RuleInfo, type Severity } from './report/types.js';
@@ -53,6 +55,8 @@ export interface CheckOptions {
   keepDocuments?: boolean;
   /** Parse only, do not evaluate the rules (drift evaluates just the resources it needs). */
   skipPolicy?: boolean;
+  /** false: no result cache; a string: its folder (default: config `cache`, else node_modules/.cache or the user's cache folder). */
+  cache?: boolean | string;
   /** Set by the pipeline: folders that hold a Chart.yaml, so their templates/ are known as Helm's. */
   chartRoots?: string[];
 }
@@ -124,7 +128,7 @@ async function filterChangedSince(repo: Repo, snapshot: Snapshot, rev: string, c
 }
 
 /** Reads files in order, with a few reads in flight ahead of the one being parsed. */
-async function* readAhead(files: readonly SourceFile[], window = 8): AsyncGenerator<{ path: string; bytes: Uint8Array | Error }> {
+async function* readAhead(files: readonly SourceFile[], window = 8): AsyncGenerator<{ file: SourceFile; bytes: Uint8Array | Error }> {
   const pending: Promise<Uint8Array | Error>[] = [];
   const start = (i: number) => files[i]!.read().catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
   for (let i = 0; i < Math.min(window, files.length); i++) pending.push(start(i));
@@ -132,7 +136,7 @@ async function* readAhead(files: readonly SourceFile[], window = 8): AsyncGenera
     const bytes = await pending[i]!;
     if (i + window < files.length) pending.push(start(i + window));
     delete pending[i];
-    yield { path: files[i]!.path, bytes };
+    yield { file: files[i]!, bytes };
   }
 }
 
@@ -237,6 +241,8 @@ export interface RunContext {
   failOn: FailOn;
   /** isomorphic-git's object cache, shared by every git read of the run. */
   cache: GitCache;
+  /** Results by file content kept between runs (null with --no-cache, or when this build has no identity). */
+  results: Promise<FileResultCache | null>;
 }
 
 export async function createRunContext(options: CheckOptions): Promise<RunContext> {
@@ -247,6 +253,7 @@ export async function createRunContext(options: CheckOptions): Promise<RunContex
   const { rules, all } = await setupRules(repo, loaded, options);
   const selection = createSelection({ include: config.include, exclude: config.exclude, paths: toRepoPaths(repo.dir, base, options.paths ?? []) });
   const waivers = compileWaivers(config.waivers ?? [], options.now ?? new Date());
+  const limits: ParseLimits = { ...DEFAULT_LIMITS, maxFileBytes: config.maxFileBytes ?? DEFAULT_LIMITS.maxFileBytes, maxDocuments: config.maxDocuments ?? DEFAULT_LIMITS.maxDocuments };
   const policy: PolicyOptions = {
     severity: config.severity,
     inlineWaivers: options.inlineWaivers ?? config.inlineWaivers ?? true,
@@ -261,10 +268,19 @@ export async function createRunContext(options: CheckOptions): Promise<RunContex
     policy,
     waivers,
     selection,
-    limits: { ...DEFAULT_LIMITS, maxFileBytes: config.maxFileBytes ?? DEFAULT_LIMITS.maxFileBytes, maxDocuments: config.maxDocuments ?? DEFAULT_LIMITS.maxDocuments },
+    limits,
     failOn: options.failOn ?? config.failOn ?? 'high',
     cache: {},
+    results: openResults(repo, config.cache, options.cache, rules, policy, limits),
   };
+}
+
+/** The result cache a run uses: `--no-cache`/`--cache-dir` first, then config `cache` (false, or a folder), else the default folder. */
+function openResults(repo: Repo, fromConfig: boolean | string | undefined, fromOptions: CheckOptions['cache'], rules: readonly Rule[], policy: PolicyOptions, limits: ParseLimits): Promise<FileResultCache | null> {
+  const setting = fromOptions ?? fromConfig ?? true;
+  if (setting === false) return Promise.resolve(null);
+  const dir = typeof setting === 'string' ? path.resolve(repo.dir, setting) : defaultCacheDir(repo.dir);
+  return openFileResultCache(dir, rules, policy, limits);
 }
 
 /** Runs `check`: reads the chosen snapshot, parses it, evaluates the rules. */
@@ -336,21 +352,40 @@ export interface FileResults {
 /** Reads, parses and evaluates files one at a time: positions are found while a file's syntax tree is held. */
 export async function checkFiles(files: SourceFile[], ctx: RunContext, options: CheckOptions): Promise<FileResults> {
   const out: FileResults = { findings: [], errors: [], fileCount: 0, documentCount: 0, documentsPerFile: {}, documents: [] };
-  for await (const { path: file, bytes } of readAhead(files)) {
-    const parsed =
-      bytes instanceof Error
-        ? { file, documents: [], failure: { message: `cannot read file: ${bytes.message}`, line: 1, column: 1 }, release() {} }
-        : parseConfigFile(file, bytes, ctx.limits, { chartTemplate: isChartTemplate(file, options.chartRoots) });
+  // Results by content need no documents kept and every rule run: a plain check.
+  const cache = options.keepDocuments || options.skipPolicy ? null : await ctx.results;
+  // Config waivers are applied after evaluation (and after the cache), the same for every file.
+  const policy: PolicyOptions = { ...ctx.policy, waivers: [] };
+  for await (const { file: source, bytes } of readAhead(files)) {
+    const file = source.path;
+    const chart = isChartTemplate(file, options.chartRoots);
+    let result: FileResult;
+    if (bytes instanceof Error) {
+      result = { findings: [parseErrorFinding({ file, documents: [], failure: { message: `cannot read file: ${bytes.message}`, line: 1, column: 1 }, release() {} })], errors: [], documents: 0 };
+    } else {
+      const oid = cache ? (source.oid ?? blobOid(bytes)) : '';
+      const cached = cache?.get(file, oid, chart) ?? null;
+      if (cached) result = cached;
+      else {
+        const parsed = parseConfigFile(file, bytes, ctx.limits, { chartTemplate: chart });
+        result = { findings: [], errors: [], documents: parsed.documents.length };
+        if (parsed.failure?.template) result.errors.push(templateError(parsed));
+        else if (parsed.failure) result.findings.push(parseErrorFinding(parsed));
+        if (!options.skipPolicy) for (const doc of parsed.documents) result.findings.push(...evaluateDocument(doc, ctx.prepared, policy));
+        if (options.keepDocuments) out.documents.push(...parsed.documents);
+        parsed.release();
+        cache?.set(file, oid, chart, result);
+      }
+    }
+    applyConfigWaivers(result.findings, ctx.waivers);
     out.fileCount++;
-    if (parsed.failure?.template) out.errors.push(templateError(parsed));
-    else if (parsed.failure) out.findings.push(parseErrorFinding(parsed));
-    if (!options.skipPolicy) for (const doc of parsed.documents) out.findings.push(...evaluateDocument(doc, ctx.prepared, ctx.policy));
-    out.documentCount += parsed.documents.length;
-    out.documentsPerFile[file] = parsed.documents.length;
-    if (options.keepDocuments) out.documents.push(...parsed.documents);
-    parsed.release();
+    out.findings.push(...result.findings);
+    out.errors.push(...result.errors);
+    out.documentCount += result.documents;
+    out.documentsPerFile[file] = result.documents;
     if (out.fileCount % 100 === 0) options.onProgress?.({ phase: 'reading', done: out.fileCount, total: files.length });
   }
+  cache?.prune();
   return out;
 }
 

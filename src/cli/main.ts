@@ -22,6 +22,9 @@ export interface SourceFlags {
   inlineWaivers: boolean;
   config?: string;
   allowJsConfig?: boolean;
+  /** false with --no-cache. */
+  cache?: boolean;
+  cacheDir?: string;
   color: boolean;
   quiet?: boolean;
   progress: boolean;
@@ -43,6 +46,8 @@ function addSourceOptions(cmd: Command): Command {
     .option('--no-inline-waivers', 'ignore aiops-guard.io/ignore.<rule> annotations')
     .option('--config <file>', 'config file (default: .aiopsrc* or package.json#aiops at the repository root)')
     .option('--allow-js-config', 'allow a JS/TS config (it runs code from the repository)')
+    .option('--no-cache', 'do not use or update the result cache (results by file content, kept between runs)')
+    .option('--cache-dir <dir>', 'folder of the result cache (default: node_modules/.cache/aiops-guard, else $XDG_CACHE_HOME/aiops-guard)')
     .option('--no-color', 'no colours')
     .option('-q, --quiet', 'print nothing when clean; no summary line')
     .option('--no-progress', 'no spinner')
@@ -117,6 +122,8 @@ function buildProgram(): Command {
       .option('-r, --rules <path...>', 'extra rule files or folders')
       .option('--config <file>', 'config file')
       .option('--allow-js-config', 'allow a JS/TS config (it runs code from the repository)')
+    .option('--no-cache', 'do not use or update the result cache (results by file content, kept between runs)')
+    .option('--cache-dir <dir>', 'folder of the result cache (default: node_modules/.cache/aiops-guard, else $XDG_CACHE_HOME/aiops-guard)')
       .option('-f, --format <format>', 'text | json', 'text')
       .option('--no-color', 'no colours')
       .option('--debug', 'show stack traces of internal errors');

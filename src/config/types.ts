@@ -13,6 +13,8 @@ export interface GuardConfig {
   inlineWaivers?: boolean;
   maxFileBytes?: number;
   maxDocuments?: number;
+  /** false turns the result cache off; a string is its folder. */
+  cache?: boolean | string;
   waivers?: ConfigWaiver[];
   drift?: {
     defaultNamespace?: string;

@@ -6,7 +6,7 @@ import type { Finding, Severity, Suppression } from '../report/types.js';
 import { expandTargets, resolveInstancePath, WORKLOAD_KINDS, type TargetInstance } from '../rules/targets.js';
 import type { Rule, ValidationError } from '../rules/types.js';
 import { lookupPath, maskSecret, renderMessage, showValue } from './message.js';
-import { ANNOTATION_PREFIX, annotationWaiver, configSuppression, type CompiledWaiver } from './waivers.js';
+import { ANNOTATION_PREFIX, annotationWaiver, configWaiverFor, type CompiledWaiver } from './waivers.js';
 
 export interface PolicyOptions {
   /** Per-rule severity overrides from config. */
@@ -195,12 +195,19 @@ function suppressionFor(doc: ConfigDocument, ruleId: string, options: PolicyOpti
     const a = annotationWaiver(doc, ruleId);
     if (a && a.reason) return { kind: 'annotation', reason: a.reason };
   }
-  for (const w of options.waivers) {
-    if (!w.matches(ruleId, doc.file, doc.id)) continue;
-    const s = configSuppression(w);
-    if (s) return s;
+  return configWaiverFor(options.waivers, ruleId, doc.file, doc.id);
+}
+
+/**
+ * Config waivers applied to findings evaluated without them (a cached file's): the same
+ * suppressions evaluateDocument would give. Parse errors and invalid waivers are never waived.
+ */
+export function applyConfigWaivers(findings: Finding[], waivers: readonly CompiledWaiver[]): void {
+  if (waivers.length === 0) return;
+  for (const f of findings) {
+    if (f.suppressed || f.ruleId === 'parse-error' || f.ruleId === WAIVER_RULE.id) continue;
+    f.suppressed = configWaiverFor(waivers, f.ruleId, f.file, f.resource);
   }
-  return null;
 }
 
 /** Annotations that waive nothing: no reason given, or a rule id that does not exist. */

@@ -71,3 +71,13 @@ export function configSuppression(w: CompiledWaiver): Suppression | null {
   if (!reason || w.expired) return null;
   return { kind: 'config', reason, ...(w.waiver.expires ? { expires: w.waiver.expires } : {}) };
 }
+
+/** The first usable config waiver for a finding of `ruleId` in `file` on resource `id`. */
+export function configWaiverFor(waivers: readonly CompiledWaiver[], ruleId: string, file: string, id: ResourceId | null): Suppression | null {
+  for (const w of waivers) {
+    if (!w.matches(ruleId, file, id)) continue;
+    const s = configSuppression(w);
+    if (s) return s;
+  }
+  return null;
+}

@@ -65,6 +65,7 @@ export function optionsFromFlags(paths: string[], flags: SourceFlags, progress: 
     inlineWaivers: flags.inlineWaivers === false ? false : undefined,
     configFile: flags.config,
     allowJsConfig: flags.allowJsConfig,
+    cache: flags.cache === false ? false : flags.cacheDir,
     onProgress: (p) => progress.update(p),
   };
 }

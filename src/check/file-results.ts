@@ -1,0 +1,60 @@
+import { hashKey, ResultCache } from '../cache/result-cache.js';
+import type { ParseLimits } from '../parse/documents.js';
+import type { PolicyOptions } from '../policy/evaluate.js';
+import { SEVERITIES, type Finding, type ReportError, type Severity } from '../report/types.js';
+import type { Rule } from '../rules/types.js';
+
+/** What one file contributed to a check: cached per content, before config waivers are applied. */
+export interface FileResult {
+  findings: Finding[];
+  errors: ReportError[];
+  documents: number;
+}
+
+function isFileResult(v: unknown): v is FileResult {
+  if (typeof v !== 'object' || v === null) return false;
+  const r = v as Partial<FileResult>;
+  return (
+    Array.isArray(r.findings) &&
+    Array.isArray(r.errors) &&
+    Number.isInteger(r.documents) &&
+    r.findings.every((f) => typeof f?.ruleId === 'string' && SEVERITIES.includes(f.severity as Severity) && typeof f.file === 'string' && Number.isInteger(f.line))
+  );
+}
+
+/** The results of files this build has seen with these rules and settings, kept between runs. */
+export interface FileResultCache {
+  get(file: string, oid: string, chartTemplate: boolean): FileResult | null;
+  set(file: string, oid: string, chartTemplate: boolean, result: FileResult): void;
+  prune(): void;
+}
+
+/** What a run's results depend on besides each file: a change to any part keys a fresh set of entries. */
+export function runKeyOf(build: string, rules: readonly Rule[], policy: PolicyOptions, limits: ParseLimits): string {
+  const ruleDefs = rules.map(({ validate: _v, source: _s, ...spec }) => spec);
+  return hashKey(build, ruleDefs, policy.severity ?? {}, policy.inlineWaivers, [...policy.knownRuleIds].sort(), limits);
+}
+
+/**
+ * Opens the cache for a run. Its key holds everything that decides a file's findings besides its
+ * path and content: the build of the tool, each rule's full definition, severity overrides,
+ * inline waivers on or off, the known rule ids, and the parse limits. Config waivers, the
+ * baseline, the gate and the output are applied after the cache, so changing them keeps it warm.
+ * Null when this build has no identity (running from sources): never a stale hit.
+ */
+export async function openFileResultCache(dir: string, rules: readonly Rule[], policy: PolicyOptions, limits: ParseLimits): Promise<FileResultCache | null> {
+  let build: string;
+  try {
+    build = ((await import(new URL('../../generated/build-id.js', import.meta.url).href)) as { BUILD_ID: string }).BUILD_ID;
+  } catch {
+    return null;
+  }
+  const runKey = runKeyOf(build, rules, policy, limits);
+  const cache = new ResultCache<FileResult>(dir, isFileResult);
+  const key = (file: string, oid: string, chart: boolean) => hashKey(runKey, file, oid, chart);
+  return {
+    get: (file, oid, chart) => cache.get(key(file, oid, chart)),
+    set: (file, oid, chart, result) => cache.set(key(file, oid, chart), result),
+    prune: () => cache.prune(),
+  };
+}
