@@ -1,13 +1,16 @@
 /**
  * `npm run bench`: the speed targets, as ratios measured in one run.
- *   check:     aiops-guard check -f json   vs the floor (read + parse every document with yaml)   target ≤ 1.5×
+ *   check:     aiops-guard check -f json --no-cache   vs the floor (read + parse every document with yaml)   target ≤ 1.5×
+ *   warm:      the same check with a warm result cache (nothing changed)   vs the floor            target ≤ 0.1×
+ *   hook:      check --staged after staging a change to one file, warm cache   vs the floor        target ≤ 0.1×
+ *   js-yaml:   the js-yaml parse of the same files vs the floor (reference: how far the parse is from the fastest)
  *   --version: aiops-guard --version       vs node -e 0                                           target ≤ 2×
  *   rollback:  aiops-guard rollback (1,000 commits, bad commit 600 back)  vs one check of HEAD               target ≤ 3×
  *   drift:     aiops-guard drift --live    vs the floor (parse the desired files with yaml + JSON.parse the snapshot)  target ≤ 1.5×
  * Each command runs several times, alternating, and the median wall time is compared.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +21,7 @@ const ROOT = path.resolve(here, '../..');
 const BIN = path.join(ROOT, 'bin', 'aiops-guard.js');
 const FLOOR = path.join(here, 'floor.js');
 const FLOOR_DRIFT = path.join(here, 'floor-drift.js');
+const FLOOR_JS_YAML = path.join(here, 'floor-js-yaml.js');
 
 function time(cmd: string[], expectCodes: number[]): number {
   const start = process.hrtime.bigint();
@@ -44,8 +48,36 @@ function compare(label: string, a: string[], aCodes: number[], b: string[], runs
   return ok;
 }
 
+/** Prints a ratio that has no target (a reference point). */
+function reference(label: string, a: string[], b: string[], runs: number): boolean {
+  const ta: number[] = [];
+  const tb: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    ta.push(time(a, [0]));
+    tb.push(time(b, [0]));
+  }
+  console.log(`${label.padEnd(34)} ${median(ta).toFixed(0).padStart(6)} ms vs ${median(tb).toFixed(0).padStart(6)} ms  ratio ${(median(ta) / median(tb)).toFixed(2)}× (reference)`);
+  return true;
+}
+
+/** The pre-commit hook's path: one file changed and staged, `check --staged`, the cache warm from earlier runs. */
+function hookPath(dir: string, cacheDir: string): boolean {
+  const rel = readdirSync(dir, { recursive: true, encoding: 'utf8' }).find((f) => f.endsWith('.yaml') && !f.startsWith('.git'))!;
+  const file = path.join(dir, rel);
+  const original = readFileSync(file, 'utf8');
+  writeFileSync(file, original.replace(/replicas: \d+/, 'replicas: 7'));
+  execFileSync('git', ['add', '-A'], { cwd: dir });
+  try {
+    return compare('hook: check --staged, 1 file changed / floor', [BIN, 'check', '--staged', '-f', 'json', '--cache-dir', cacheDir, '-C', dir], [0, 1], [FLOOR, dir], 5, 0.1);
+  } finally {
+    writeFileSync(file, original);
+    execFileSync('git', ['add', '-A'], { cwd: dir });
+  }
+}
+
 function main(): void {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'aiops-guard-bench-'));
+  const cacheDir = mkdtempSync(path.join(os.tmpdir(), 'aiops-guard-bench-cache-'));
   try {
     const docs = generateCorpus(dir, { files: 2000, docsPerFile: 5 });
     console.log(`corpus: 2000 files, ${docs} documents in ${dir}`);
@@ -53,7 +85,10 @@ function main(): void {
     const live = generateSnapshot(dir, snapshot, 5);
     console.log(`snapshot: ${live.objects} objects, ${live.drifted} drifted in the cluster`);
     const results = [
-      compare('check -f json / floor', [BIN, 'check', '-f', 'json', '-C', dir], [1], [FLOOR, dir], 5, 1.5),
+      compare('check -f json / floor', [BIN, 'check', '-f', 'json', '--no-cache', '-C', dir], [1], [FLOOR, dir], 5, 1.5),
+      compare('check, warm cache / floor', [BIN, 'check', '-f', 'json', '--cache-dir', cacheDir, '-C', dir], [1], [FLOOR, dir], 5, 0.1),
+      hookPath(dir, cacheDir),
+      reference('js-yaml parse / floor', [FLOOR_JS_YAML, dir], [FLOOR, dir], 3),
       compare('drift --live -f json / floor', [BIN, 'drift', '--live', snapshot, '-f', 'json', '-C', dir], [2], [FLOOR_DRIFT, dir, snapshot], 5, 1.5),
       compare('--version / node -e 0', [BIN, '--version'], [0], ['-e', '0'], 15, 2),
     ];
@@ -70,6 +105,7 @@ function main(): void {
     if (results.includes(false)) process.exitCode = 1;
   } finally {
     rmSync(dir, { recursive: true, force: true });
+    rmSync(cacheDir, { recursive: true, force: true });
     rmSync(path.join(os.tmpdir(), `aiops-guard-bench-live-${process.pid}.json`), { force: true });
   }
 }

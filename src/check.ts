@@ -302,32 +302,39 @@ export async function runCheckPipeline(options: CheckOptions, given?: RunContext
     source.changedSince = { rev: options.changedSince, mergeBase };
   }
 
-  const parallel = !options.keepDocuments && worthASecondThread(snapshot.files.length);
+  // Only what the cache does not have is worth another thread.
+  const resultCache = options.keepDocuments || options.skipPolicy ? null : await ctx.results;
+  const probe = resultCache ? await probeCache(snapshot.files, resultCache, options.chartRoots) : { hits: new Map<string, FileResult>(), misses: snapshot.files };
+  const parallel = !options.keepDocuments && worthASecondThread(probe.misses.length);
   let results: FileResults;
   if (parallel) {
     // A second thread parses the second half of the files; this one, the first. Parsing is the floor.
     const { checkInWorker } = await import('./parallel/run-worker.js');
-    const half = Math.ceil(snapshot.files.length / 2);
-    const [mine, theirs] = await Promise.all([
-      checkFiles(snapshot.files.slice(0, half), ctx, options),
-      checkInWorker(repo, snapshot.files.slice(half), options),
+    const half = Math.ceil(probe.misses.length / 2);
+    const theirFiles = probe.misses.slice(half);
+    const theirs = new Set(theirFiles.map((f) => f.path));
+    const [mine, other] = await Promise.all([
+      checkFiles(snapshot.files.filter((f) => !theirs.has(f.path)), ctx, options, { hits: probe.hits, misses: probe.misses.slice(0, half) }),
+      checkInWorker(repo, theirFiles, options),
     ]);
     results = {
-      findings: [...mine.findings, ...theirs.findings],
-      errors: [...mine.errors, ...theirs.errors],
-      fileCount: mine.fileCount + theirs.fileCount,
-      documentCount: mine.documentCount + theirs.documentCount,
-      documentsPerFile: { ...mine.documentsPerFile, ...theirs.documentsPerFile },
+      findings: [...mine.findings, ...other.findings],
+      errors: [...mine.errors, ...other.errors],
+      fileCount: mine.fileCount + other.fileCount,
+      documentCount: mine.documentCount + other.documentCount,
+      documentsPerFile: { ...mine.documentsPerFile, ...other.documentsPerFile },
       documents: [],
     };
   } else {
-    results = await checkFiles(snapshot.files, ctx, options);
+    results = await checkFiles(snapshot.files, ctx, options, probe);
   }
   const { findings, errors, fileCount, documentCount, documents } = results;
   const total = snapshot.files.length;
   options.onProgress?.({ phase: 'checking', done: fileCount, total });
   if (!options.skipPolicy) findings.push(...invalidConfigWaivers(waivers, loaded, repo));
   findings.sort(compareFindings);
+  // One order whichever thread or cache each file's result came from.
+  errors.sort((a, b) => ((a.file ?? '') < (b.file ?? '') ? -1 : (a.file ?? '') > (b.file ?? '') ? 1 : 0));
   errors.unshift(...snapshot.skipped.map((s) => ({ code: s.code, file: s.path, line: null, message: s.message })));
   return { repo, source, fileCount, documentCount, documents, findings, errors, rules, failOn, config: loaded, prepared, policy };
 }
@@ -349,41 +356,71 @@ export interface FileResults {
   documents: ConfigDocument[];
 }
 
+/** Files whose results the cache already has, and the others (each with its blob id, and its bytes when they had to be read for it). */
+interface Probe {
+  hits: Map<string, FileResult>;
+  misses: SourceFile[];
+}
+
+/** Looks files up in the result cache: a file from git has its blob id; a work-tree file is read and hashed as git would. */
+async function probeCache(files: readonly SourceFile[], cache: FileResultCache, chartRoots: readonly string[] | undefined): Promise<Probe> {
+  const probe: Probe = { hits: new Map(), misses: [] };
+  const known = files.filter((f) => f.oid);
+  for (const f of known) {
+    const cached = cache.get(f.path, f.oid!, isChartTemplate(f.path, chartRoots));
+    if (cached) probe.hits.set(f.path, cached);
+    else probe.misses.push(f);
+  }
+  for await (const { file: f, bytes } of readAhead(files.filter((x) => !x.oid))) {
+    if (bytes instanceof Error) {
+      probe.misses.push(f);
+      continue;
+    }
+    const oid = blobOid(bytes);
+    const cached = cache.get(f.path, oid, isChartTemplate(f.path, chartRoots));
+    if (cached) probe.hits.set(f.path, cached);
+    else probe.misses.push({ ...f, oid, read: async () => bytes });
+  }
+  return probe;
+}
+
 /** Reads, parses and evaluates files one at a time: positions are found while a file's syntax tree is held. */
-export async function checkFiles(files: SourceFile[], ctx: RunContext, options: CheckOptions): Promise<FileResults> {
+export async function checkFiles(files: SourceFile[], ctx: RunContext, options: CheckOptions, probed?: Probe): Promise<FileResults> {
   const out: FileResults = { findings: [], errors: [], fileCount: 0, documentCount: 0, documentsPerFile: {}, documents: [] };
   // Results by content need no documents kept and every rule run: a plain check.
   const cache = options.keepDocuments || options.skipPolicy ? null : await ctx.results;
+  const { hits, misses } = probed ?? (cache ? await probeCache(files, cache, options.chartRoots) : { hits: new Map<string, FileResult>(), misses: files });
+  const results = new Map(hits);
   // Config waivers are applied after evaluation (and after the cache), the same for every file.
   const policy: PolicyOptions = { ...ctx.policy, waivers: [] };
-  for await (const { file: source, bytes } of readAhead(files)) {
+  for await (const { file: source, bytes } of readAhead(misses)) {
     const file = source.path;
-    const chart = isChartTemplate(file, options.chartRoots);
-    let result: FileResult;
     if (bytes instanceof Error) {
-      result = { findings: [parseErrorFinding({ file, documents: [], failure: { message: `cannot read file: ${bytes.message}`, line: 1, column: 1 }, release() {} })], errors: [], documents: 0 };
-    } else {
-      const oid = cache ? (source.oid ?? blobOid(bytes)) : '';
-      const cached = cache?.get(file, oid, chart) ?? null;
-      if (cached) result = cached;
-      else {
-        const parsed = parseConfigFile(file, bytes, ctx.limits, { chartTemplate: chart });
-        result = { findings: [], errors: [], documents: parsed.documents.length };
-        if (parsed.failure?.template) result.errors.push(templateError(parsed));
-        else if (parsed.failure) result.findings.push(parseErrorFinding(parsed));
-        if (!options.skipPolicy) for (const doc of parsed.documents) result.findings.push(...evaluateDocument(doc, ctx.prepared, policy));
-        if (options.keepDocuments) out.documents.push(...parsed.documents);
-        parsed.release();
-        cache?.set(file, oid, chart, result);
-      }
+      results.set(file, { findings: [parseErrorFinding({ file, documents: [], failure: { message: `cannot read file: ${bytes.message}`, line: 1, column: 1 }, release() {} })], errors: [], documents: 0 });
+      continue;
     }
+    const chart = isChartTemplate(file, options.chartRoots);
+    const parsed = parseConfigFile(file, bytes, ctx.limits, { chartTemplate: chart });
+    const result: FileResult = { findings: [], errors: [], documents: parsed.documents.length };
+    if (parsed.failure?.template) result.errors.push(templateError(parsed));
+    else if (parsed.failure) result.findings.push(parseErrorFinding(parsed));
+    if (!options.skipPolicy) for (const doc of parsed.documents) result.findings.push(...evaluateDocument(doc, ctx.prepared, policy));
+    if (options.keepDocuments) out.documents.push(...parsed.documents);
+    parsed.release();
+    cache?.set(file, source.oid ?? blobOid(bytes), chart, result);
+    results.set(file, result);
+    if (results.size % 100 === 0) options.onProgress?.({ phase: 'reading', done: results.size, total: files.length });
+  }
+  // In the order given, whichever way each result came.
+  for (const { path: file } of files) {
+    const result = results.get(file);
+    if (!result) continue;
     applyConfigWaivers(result.findings, ctx.waivers);
     out.fileCount++;
     out.findings.push(...result.findings);
     out.errors.push(...result.errors);
     out.documentCount += result.documents;
     out.documentsPerFile[file] = result.documents;
-    if (out.fileCount % 100 === 0) options.onProgress?.({ phase: 'reading', done: out.fileCount, total: files.length });
   }
   cache?.prune();
   return out;
