@@ -187,7 +187,7 @@ rules:
       'rbac.authorization.k8s.io/ClusterRole r grants "*" in verbs',
       'rbac.authorization.k8s.io/ClusterRole r grants "*" in resources',
       'rbac.authorization.k8s.io/ClusterRole r grants "*" in apiGroups',
-    ].sort((a, b) => ['verbs', 'resources', 'apiGroups'].indexOf(a.split(' ').pop()!) - ['verbs', 'resources', 'apiGroups'].indexOf(b.split(' ').pop()!)));
+    ]);
     const compose = `services:
   vpn:
     image: wireguard:latest
