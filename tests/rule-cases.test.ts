@@ -172,7 +172,7 @@ describe('built-in patterns', () => {
 });
 
 describe('messages', () => {
-  test('rbac-wildcard names the field; compose findings name the service; trust-remote-code does not print the argument', async () => {
+  test('RBAC messages name the field and the verbs; compose findings name the service; trust-remote-code does not print the argument', async () => {
     const rules = await loadBuiltinRules();
     const only = (...ids: string[]) => rules.filter((r) => ids.includes(r.id));
     const role = `apiVersion: rbac.authorization.k8s.io/v1
@@ -187,6 +187,17 @@ rules:
       'rbac.authorization.k8s.io/ClusterRole r grants "*" in verbs',
       'rbac.authorization.k8s.io/ClusterRole r grants "*" in resources',
       'rbac.authorization.k8s.io/ClusterRole r grants "*" in apiGroups',
+    ]);
+    const exec = `apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: { name: debug, namespace: apps }
+rules:
+  - apiGroups: [""]
+    resources: [pods/exec, pods/log]
+    verbs: [get, create]
+`;
+    expect(evaluate(only('k8s-rbac-pod-exec'), 'role.yaml', exec).map((f) => f.message)).toEqual([
+      'rbac.authorization.k8s.io/Role apps/debug allows pods/exec with the verbs ["get","create"]',
     ]);
     const compose = `services:
   vpn:
