@@ -29,6 +29,15 @@ test('findings on chart-style manifests are exactly the reviewed ones', () => {
     'ingress-nginx.yaml:103:37 k8s-readonly-root-fs',
     'ingress-nginx.yaml:123:11 k8s-missing-cpu-limit',
     'ingress-nginx.yaml:123:11 k8s-missing-memory-limit',
+    // The predictor is a pod spec like a Deployment's: nothing in it turns off the service account token or names an
+    // account, and its model container sets no securityContext (whatever a ServingRuntime adds is not in git).
+    'kserve-predictor.yaml:10:3 k8s-automount-sa-token',
+    'kserve-predictor.yaml:10:3 k8s-default-service-account',
+    'kserve-predictor.yaml:13:5 k8s-capabilities-not-dropped',
+    'kserve-predictor.yaml:13:5 k8s-privilege-escalation',
+    'kserve-predictor.yaml:13:5 k8s-readonly-root-fs',
+    'kserve-predictor.yaml:13:5 k8s-run-as-root',
+    'kserve-predictor.yaml:13:5 k8s-seccomp-profile',
     'prometheus-node-exporter.yaml:28:11 k8s-missing-cpu-limit',
     'prometheus-node-exporter.yaml:28:11 k8s-missing-memory-limit',
     'prometheus-node-exporter.yaml:28:11 k8s-missing-requests',
@@ -42,7 +51,7 @@ test('findings on chart-style manifests are exactly the reviewed ones', () => {
     'prometheus-node-exporter.yaml:62:11 k8s-hostpath-volume',
     'prometheus-node-exporter.yaml:64:11 k8s-hostpath-volume',
     'prometheus-node-exporter.yaml:67:29 k8s-hostpath-sensitive',
-    // A hardened vLLM deployment and KServe predictor: only the tag-not-digest note.
+    // A hardened vLLM deployment: only the tag-not-digest note.
     'vllm.yaml:26:18 k8s-image-not-pinned',
   ]);
   expect(report.summary.files).toBe(5);

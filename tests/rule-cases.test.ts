@@ -1,8 +1,15 @@
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, test } from '@jest/globals';
+import { RE2JS } from 're2js';
+import type { ConfigDocument } from '../src/parse/documents.js';
+import { parseConfigText } from '../src/parse/documents.js';
+import { identifyResource, isRecord } from '../src/parse/identity.js';
+import { evaluateDocument, prepareRules } from '../src/policy/evaluate.js';
 import { runRuleCases, findCases } from '../src/rules/cases.js';
 import { BUILTIN_RULES_DIR, loadBuiltinRules, loadRuleFiles, PACKAGE_ROOT } from '../src/rules/load.js';
+import { expandTargets, resolveInstancePath } from '../src/rules/targets.js';
+import type { Rule } from '../src/rules/types.js';
 
 const CASES = path.join(PACKAGE_ROOT, 'fixtures', 'rules');
 
@@ -54,5 +61,239 @@ describe('README', () => {
     const { formatRulesTable, replaceRulesTable } = await import('../src/rules/table.js');
     const readme = readFileSync(path.join(PACKAGE_ROOT, 'README.md'), 'utf8');
     expect(replaceRulesTable(readme, formatRulesTable(await loadBuiltinRules()))).toBe(readme);
+  });
+});
+
+/** Every regular expression of a schema: `pattern` values and `patternProperties` keys. */
+function patternsOf(schema: unknown, out: string[] = []): string[] {
+  if (Array.isArray(schema)) for (const s of schema) patternsOf(s, out);
+  else if (isRecord(schema)) {
+    for (const [k, v] of Object.entries(schema)) {
+      if (k === 'pattern' && typeof v === 'string') out.push(v);
+      else if (k === 'patternProperties' && isRecord(v)) out.push(...Object.keys(v));
+      patternsOf(v, out);
+    }
+  }
+  return out;
+}
+
+const evaluate = (rules: Rule[], file: string, text: string) => {
+  const parsed = parseConfigText(file, text);
+  expect(parsed.failure).toBeNull();
+  const known = new Set(rules.map((r) => r.id));
+  return parsed.documents.flatMap((d) => evaluateDocument(d, prepareRules(rules), { inlineWaivers: true, waivers: [], knownRuleIds: known }));
+};
+
+describe('built-in patterns', () => {
+  test('use only what a linear-time engine (RE2) supports, and mean there what they mean in JavaScript', async () => {
+    const rules = await loadBuiltinRules();
+    // Every string of every case file, as probes for the two engines' verdicts.
+    const probes = new Set<string>();
+    const collect = (v: unknown): void => {
+      if (typeof v === 'string') probes.add(v);
+      else if (Array.isArray(v)) v.forEach(collect);
+      else if (isRecord(v)) for (const [k, x] of Object.entries(v)) (probes.add(k), collect(x));
+    };
+    for (const rule of rules) {
+      for (const c of await findCases(CASES, rule.id)) for (const d of parseConfigText(c.name, await readFile(c.file, 'utf8')).documents) collect(d.data);
+    }
+    const problems: string[] = [];
+    let patterns = 0;
+    for (const rule of rules) {
+      for (const p of patternsOf(rule.schema)) {
+        patterns++;
+        let re2;
+        try {
+          re2 = RE2JS.compile(p);
+        } catch (err) {
+          problems.push(`${rule.id}: ${p.slice(0, 60)}: ${String(err)}`);
+          continue;
+        }
+        const js = new RegExp(p, 'u');
+        for (const probe of probes) if (js.test(probe) !== re2.test(probe)) problems.push(`${rule.id}: ${p.slice(0, 60)} differs on ${JSON.stringify(probe)}`);
+      }
+    }
+    expect(problems).toEqual([]);
+    expect(patterns).toBeGreaterThan(40);
+  });
+
+  /**
+   * A guard against catastrophic backtracking, not a performance target: each rule runs on its
+   * case documents with every string (and one extra key in every map) replaced by 200 KB of a
+   * repeated prefix that its patterns look for. Quadratic patterns took a minute here.
+   */
+  test('run in linear time on adversarial 200 KB values', async () => {
+    const rules = await loadBuiltinRules();
+    const units = ['sk-', 'sk-proj-', 'sk-ant-api03-', 'T3BlbkFJ', 'hf_', 'ghp_', 'github_pat_', 'AKIA', 'AKIAIOSFODNN7EXAMPL', 'xoxb-',
+      'https://hooks.slack.com/services/T', '-----BEGIN ', '-----BEGIN RSA ', '@sha256:', ':', '/', ' ', '\n', 'a', '_', 'a-',
+      '--trust-remote-code ', '--trust-remote-code=', 'PASSWORD_', 'password', 'Password', 'DB_PASSWORD=', 'api-', 'ApiKey', 'TOKEN_TTL_',
+      '$(', '${', '/run/', 'nvidia.com/mig-', 'cap_', 'SYS_', 'vllm', 'models/'];
+    const size = 200_000;
+    const slow: string[] = [];
+    let runs = 0;
+    for (const rule of rules) {
+      const prepared = prepareRules([rule]);
+      const known = new Set([rule.id]);
+      const cases = (await findCases(CASES, rule.id)).filter((c) => c.kind === 'fail');
+      const docs = [];
+      for (const c of cases) docs.push(...parseConfigText(c.name, await readFile(c.file, 'utf8')).documents.map((d) => ({ name: c.name, data: d.data })));
+      for (const unit of units) {
+        const big = unit.repeat(Math.ceil(size / unit.length)).slice(0, size);
+        const poison = (v: unknown): unknown => {
+          if (typeof v === 'string') return big;
+          if (Array.isArray(v)) return v.map(poison);
+          if (!isRecord(v)) return v;
+          const out: Record<string, unknown> = Object.fromEntries(Object.entries(v).map(([k, x]) => [k, k === 'apiVersion' || k === 'kind' ? x : poison(x)]));
+          out[big] = big;
+          return out;
+        };
+        const started = performance.now();
+        for (const { name, data } of docs) {
+          const poisoned = poison(data);
+          const doc: ConfigDocument = {
+            file: name,
+            index: 0,
+            basePointer: '',
+            data: poisoned,
+            id: identifyResource(poisoned),
+            start: { line: 1, column: 1, endLine: 1, endColumn: 1 },
+            locate: () => ({ line: 1, column: 1, endLine: 1, endColumn: 1 }),
+          };
+          evaluateDocument(doc, prepared, { inlineWaivers: false, waivers: [], knownRuleIds: known });
+          runs++;
+        }
+        const ms = performance.now() - started;
+        if (ms > 2000) slow.push(`${rule.id} on ${JSON.stringify(unit)} x ${size / unit.length | 0}: ${Math.round(ms)} ms`);
+      }
+    }
+    expect(slow).toEqual([]);
+    expect(runs).toBeGreaterThan(rules.length * units.length);
+  }, 600_000);
+});
+
+describe('messages', () => {
+  test('RBAC messages name the field and the verbs; compose findings name the service; trust-remote-code does not print the argument', async () => {
+    const rules = await loadBuiltinRules();
+    const only = (...ids: string[]) => rules.filter((r) => ids.includes(r.id));
+    const role = `apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: { name: r }
+rules:
+  - apiGroups: ["*"]
+    resources: ["*"]
+    verbs: [get, "*"]
+`;
+    expect(evaluate(only('k8s-rbac-wildcard'), 'role.yaml', role).map((f) => f.message)).toEqual([
+      'rbac.authorization.k8s.io/ClusterRole r grants "*" in verbs',
+      'rbac.authorization.k8s.io/ClusterRole r grants "*" in resources',
+      'rbac.authorization.k8s.io/ClusterRole r grants "*" in apiGroups',
+    ]);
+    const exec = `apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: { name: debug, namespace: apps }
+rules:
+  - apiGroups: [""]
+    resources: [pods/exec, pods/log]
+    verbs: [get, create]
+`;
+    expect(evaluate(only('k8s-rbac-pod-exec'), 'role.yaml', exec).map((f) => f.message)).toEqual([
+      'rbac.authorization.k8s.io/Role apps/debug allows pods/exec with the verbs ["get","create"]',
+    ]);
+    const compose = `services:
+  vpn:
+    image: wireguard:latest
+    privileged: true
+    cap_add: [NET_ADMIN]
+    network_mode: host
+    volumes: [/var/run/docker.sock:/var/run/docker.sock]
+    environment: [VPN_PASSWORD=not-a-real-one]
+  db:
+    image: postgres:16.4
+    ports: ["5432:5432"]
+`;
+    const composeIds = rules.filter((r) => r.pack === 'compose').map((r) => r.id);
+    expect(evaluate(only(...composeIds), 'docker-compose.yml', compose).map((f) => `${f.ruleId}: ${f.message}`).sort()).toEqual([
+      'compose-dangerous-capabilities: Service "vpn" adds the capability NET_ADMIN',
+      'compose-database-port-exposed: Database service "db" publishes port 5432:5432 on all interfaces',
+      'compose-docker-socket: Service "vpn" mounts the container runtime socket (/var/run/docker.sock:/var/run/docker.sock)',
+      'compose-env-literal-secret: Service "vpn" sets VPN_PASSWORD to a literal value "VP…" (27 chars)',
+      'compose-host-namespaces: Service "vpn" sets network_mode: host',
+      'compose-image-latest: Service "vpn" uses the mutable image wireguard:latest',
+      'compose-privileged: Service "vpn" runs privileged',
+    ]);
+    const token = 'hf_' + 'x'.repeat(34);
+    const vllm = `apiVersion: v1
+kind: Pod
+metadata: { name: vllm }
+spec:
+  containers:
+    - name: vllm
+      image: vllm/vllm-openai:v0.6.3
+      args: ["python3 -m vllm.entrypoints.openai.api_server --hf-token ${token} --trust-remote-code"]
+`;
+    const found = evaluate(only('ai-trust-remote-code'), 'vllm.yaml', vllm);
+    expect(found.map((f) => [f.line, f.column, f.message])).toEqual([[8, 14, 'Container "vllm" runs model code from the hub (trust-remote-code is on)']]);
+  });
+});
+
+describe('pod-spec carriers', () => {
+  test('every pod spec of a document, each container with its own pod spec as $pod', () => {
+    const ray = {
+      apiVersion: 'ray.io/v1',
+      kind: 'RayJob',
+      spec: {
+        rayClusterSpec: {
+          headGroupSpec: { template: { spec: { containers: [{ name: 'head' }] } } },
+          workerGroupSpecs: [{ template: { spec: { hostNetwork: true, containers: [{ name: 'w0' }] } } }, { template: { spec: { containers: [{ name: 'w1' }] } } }],
+        },
+        submitterPodTemplate: { spec: { containers: [{ name: 'submit' }] } },
+      },
+    };
+    expect(expandTargets(ray, 'podSpec').map((t) => t.pointer)).toEqual([
+      '/spec/rayClusterSpec/headGroupSpec/template/spec',
+      '/spec/rayClusterSpec/workerGroupSpecs/0/template/spec',
+      '/spec/rayClusterSpec/workerGroupSpecs/1/template/spec',
+      '/spec/submitterPodTemplate/spec',
+    ]);
+    const containers = expandTargets(ray, 'container');
+    expect(containers.map((t) => [t.container, resolveInstancePath(t, '/$pod/hostNetwork')])).toEqual([
+      ['head', '/spec/rayClusterSpec/headGroupSpec/template/spec/hostNetwork'],
+      ['w0', '/spec/rayClusterSpec/workerGroupSpecs/0/template/spec/hostNetwork'],
+      ['w1', '/spec/rayClusterSpec/workerGroupSpecs/1/template/spec/hostNetwork'],
+      ['submit', '/spec/submitterPodTemplate/spec/hostNetwork'],
+    ]);
+    expect((containers[1]!.value as { $pod: { hostNetwork?: boolean } }).$pod.hostNetwork).toBe(true);
+    expect((containers[2]!.value as { $pod: { hostNetwork?: boolean } }).$pod.hostNetwork).toBeUndefined();
+  });
+
+  test('KServe components are pod specs and their framework fields containers; Knative Service only in its group', () => {
+    const isvc = {
+      apiVersion: 'serving.kserve.io/v1beta1',
+      kind: 'InferenceService',
+      spec: { predictor: { sklearn: { storageUri: 's3://m' }, containers: [{ name: 'proxy' }], workerSpec: { containers: [{ name: 'w' }] } }, transformer: { containers: [{ name: 't' }] } },
+    };
+    expect(expandTargets(isvc, 'container').map((t) => [t.pointer, t.container, t.podPointer])).toEqual([
+      ['/spec/predictor/containers/0', 'proxy', '/spec/predictor'],
+      ['/spec/predictor/sklearn', 'kserve-container', '/spec/predictor'],
+      ['/spec/predictor/workerSpec/containers/0', 'w', '/spec/predictor/workerSpec'],
+      ['/spec/transformer/containers/0', 't', '/spec/transformer'],
+    ]);
+    const service = (apiVersion: string) => ({ apiVersion, kind: 'Service', spec: { template: { spec: { containers: [{ name: 'c' }] } } } });
+    expect(expandTargets(service('serving.knative.dev/v1'), 'container').map((t) => t.pointer)).toEqual(['/spec/template/spec/containers/0']);
+    expect(expandTargets(service('v1'), 'container')).toEqual([]);
+    expect(expandTargets({ apiVersion: 'example.com/v1', kind: 'InferenceService', spec: isvc.spec }, 'podSpec')).toEqual([]);
+  });
+
+  test('*= gives a map or a NAME=value list as {name, value} entries at their own places; a map * names the instance', () => {
+    const compose = { services: { api: { environment: ['A=1', 'B', 'C=x=y'] }, db: { environment: { P: 'v' } } } };
+    const entries = expandTargets(compose, '/services/*/environment/*=');
+    expect(entries.map((t) => [t.pointer, t.container, t.value])).toEqual([
+      ['/services/api/environment/0', 'api', { name: 'A', value: '1' }],
+      ['/services/api/environment/1', 'api', { name: 'B' }],
+      ['/services/api/environment/2', 'api', { name: 'C', value: 'x=y' }],
+      ['/services/db/environment/P', 'db', { name: 'P', value: 'v' }],
+    ]);
+    expect(resolveInstancePath(entries[3]!, '/value')).toBe('/services/db/environment/P');
+    expect(resolveInstancePath(entries[0]!, '/name')).toBe('/services/api/environment/0');
   });
 });

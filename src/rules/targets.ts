@@ -1,4 +1,4 @@
-import { isRecord } from '../parse/identity.js';
+import { groupOf, isRecord } from '../parse/identity.js';
 import { joinPointer, parsePointer } from '../parse/pointer.js';
 
 /** One value a rule's schema is checked against. */
@@ -10,54 +10,140 @@ export interface TargetInstance {
   container?: string;
   /** Where `/$pod/...` paths in errors point: the pod spec, for container targets. */
   podPointer?: string;
+  /** An entry `{name, value}` made by a `*=` segment: its `/name` and `/value` are the instance's own place. */
+  entry?: boolean;
 }
 
-/** Where the pod spec is, per workload kind. */
-const POD_SPEC_PATHS: Record<string, string[]> = {
-  Pod: ['spec'],
-  Deployment: ['spec', 'template', 'spec'],
-  ReplicaSet: ['spec', 'template', 'spec'],
-  StatefulSet: ['spec', 'template', 'spec'],
-  DaemonSet: ['spec', 'template', 'spec'],
-  Job: ['spec', 'template', 'spec'],
-  ReplicationController: ['spec', 'template', 'spec'],
-  CronJob: ['spec', 'jobTemplate', 'spec', 'template', 'spec'],
-  PodTemplate: ['template', 'spec'],
-};
+/**
+ * Where pod specs are, per kind. A path is a list of segments; `*` is every item of a list or
+ * every value of a map (KubeRay worker groups, Kubeflow replica specs). `group` restricts the
+ * carrier to an API group: Knative's `Service` is not the core Service.
+ */
+interface PodCarrier {
+  kind: string;
+  /** API groups the kind must be in (undefined: any, as for the built-in workload kinds). */
+  groups?: readonly string[];
+  paths: readonly (readonly string[])[];
+  /** Fields of the pod spec that hold one container each (KServe's `sklearn:`, `model:` ...). */
+  containerFields?: readonly string[];
+}
 
-export const WORKLOAD_KINDS = Object.keys(POD_SPEC_PATHS);
+const TEMPLATE = ['spec', 'template', 'spec'];
+/** KubeRay's RayClusterSpec: the head group and every worker group carry a pod template. */
+const rayCluster = (...at: string[]) => [
+  [...at, 'headGroupSpec', 'template', 'spec'],
+  [...at, 'workerGroupSpecs', '*', 'template', 'spec'],
+];
+/** KServe v1beta1: a predictor, transformer or explainer is a pod spec (PodSpec inline) whose framework fields are containers. */
+const KSERVE_PREDICTOR_FRAMEWORKS = ['sklearn', 'xgboost', 'tensorflow', 'pytorch', 'triton', 'onnx', 'huggingface', 'pmml', 'lightgbm', 'paddle', 'model'];
+const KSERVE_EXPLAINERS = ['art', 'alibi'];
+
+const POD_CARRIERS: readonly PodCarrier[] = [
+  { kind: 'Pod', paths: [['spec']] },
+  { kind: 'Deployment', paths: [TEMPLATE] },
+  { kind: 'ReplicaSet', paths: [TEMPLATE] },
+  { kind: 'StatefulSet', paths: [TEMPLATE] },
+  { kind: 'DaemonSet', paths: [TEMPLATE] },
+  { kind: 'Job', paths: [TEMPLATE] },
+  { kind: 'ReplicationController', paths: [TEMPLATE] },
+  { kind: 'CronJob', paths: [['spec', 'jobTemplate', 'spec', 'template', 'spec']] },
+  { kind: 'PodTemplate', paths: [['template', 'spec']] },
+  // OpenShift 3 served DeploymentConfig as apiVersion v1 (core group).
+  { kind: 'DeploymentConfig', groups: ['apps.openshift.io', ''], paths: [TEMPLATE] },
+  { kind: 'Rollout', groups: ['argoproj.io'], paths: [TEMPLATE] },
+  // Knative's RevisionSpec inlines the PodSpec.
+  { kind: 'Service', groups: ['serving.knative.dev'], paths: [TEMPLATE] },
+  { kind: 'Configuration', groups: ['serving.knative.dev'], paths: [TEMPLATE] },
+  {
+    kind: 'InferenceService',
+    groups: ['serving.kserve.io'],
+    paths: [['spec', 'predictor'], ['spec', 'predictor', 'workerSpec'], ['spec', 'transformer'], ['spec', 'explainer']],
+    containerFields: [...KSERVE_PREDICTOR_FRAMEWORKS, ...KSERVE_EXPLAINERS],
+  },
+  { kind: 'RayCluster', groups: ['ray.io'], paths: rayCluster('spec') },
+  { kind: 'RayJob', groups: ['ray.io'], paths: [...rayCluster('spec', 'rayClusterSpec'), ['spec', 'submitterPodTemplate', 'spec']] },
+  { kind: 'RayService', groups: ['ray.io'], paths: rayCluster('spec', 'rayClusterConfig') },
+  { kind: 'Notebook', groups: ['kubeflow.org'], paths: [TEMPLATE] },
+  // Kubeflow training jobs: spec.<framework>ReplicaSpecs.<role>.template.spec.
+  ...['PyTorchJob:pytorch', 'TFJob:tf', 'MPIJob:mpi', 'XGBoostJob:xgb', 'PaddleJob:paddle', 'JAXJob:jax', 'MXJob:mx'].map((s) => {
+    const [kind, prefix] = s.split(':') as [string, string];
+    return { kind, groups: ['kubeflow.org'], paths: [['spec', `${prefix}ReplicaSpecs`, '*', 'template', 'spec']] };
+  }),
+];
+
+/** Kinds that can carry a pod spec (some only in one API group: see podSpecsOf). */
+export const WORKLOAD_KINDS = [...new Set(POD_CARRIERS.map((c) => c.kind))];
 const CONTAINER_LISTS = ['containers', 'initContainers', 'ephemeralContainers'] as const;
+type ContainerList = (typeof CONTAINER_LISTS)[number];
 
-function podSpecOf(data: unknown): TargetInstance | null {
-  if (!isRecord(data) || typeof data.kind !== 'string') return null;
-  const segs = POD_SPEC_PATHS[data.kind];
-  if (!segs) return null;
-  let cur: unknown = data;
-  for (const s of segs) {
-    if (!isRecord(cur)) return null;
-    cur = cur[s];
+/** Values at a path with `*` segments, in document order. */
+function valuesAt(data: unknown, segs: readonly string[]): { pointer: string; value: unknown }[] {
+  let current = [{ pointer: '', value: data }];
+  for (const seg of segs) {
+    const next: { pointer: string; value: unknown }[] = [];
+    for (const { pointer, value } of current) {
+      if (seg === '*') {
+        if (Array.isArray(value)) value.forEach((v, i) => next.push({ pointer: joinPointer(pointer, i), value: v }));
+        else if (isRecord(value)) for (const [k, v] of Object.entries(value)) next.push({ pointer: joinPointer(pointer, k), value: v });
+      } else if (isRecord(value) && seg in value) next.push({ pointer: joinPointer(pointer, seg), value: value[seg] });
+    }
+    current = next;
   }
-  return isRecord(cur) ? { pointer: joinPointer('', ...segs), value: cur } : null;
+  return current;
 }
 
-function containersOf(data: unknown): TargetInstance[] {
-  const pod = podSpecOf(data);
-  if (!pod) return [];
-  const spec = pod.value as Record<string, unknown>;
+interface PodSpecPlace extends TargetInstance {
+  value: Record<string, unknown>;
+  containerFields: readonly string[];
+}
+
+function carrierOf(data: Record<string, unknown>): PodCarrier | undefined {
+  const group = typeof data.apiVersion === 'string' ? groupOf(data.apiVersion) : null;
+  return POD_CARRIERS.find((c) => c.kind === data.kind && (!c.groups || (group !== null && c.groups.includes(group))));
+}
+
+/** Every pod spec a document carries (a RayCluster has one per group), in the order of the carrier's paths. */
+function podSpecsOf(data: unknown): PodSpecPlace[] {
+  if (!isRecord(data) || typeof data.kind !== 'string') return [];
+  const carrier = carrierOf(data);
+  if (!carrier) return [];
+  const out: PodSpecPlace[] = [];
+  for (const path of carrier.paths) {
+    for (const { pointer, value } of valuesAt(data, path)) {
+      if (isRecord(value)) out.push({ pointer, value, containerFields: carrier.containerFields ?? [] });
+    }
+  }
+  return out;
+}
+
+/** The container name KServe gives the container it builds from a framework field. */
+const KSERVE_CONTAINER = 'kserve-container';
+
+function containersOf(data: unknown, lists: readonly ContainerList[] = CONTAINER_LISTS, withFields = true): TargetInstance[] {
   const out: TargetInstance[] = [];
-  for (const list of CONTAINER_LISTS) {
-    const items = spec[list];
-    if (!Array.isArray(items)) continue;
-    items.forEach((c, i) => {
-      if (!isRecord(c)) return;
-      out.push({
-        pointer: joinPointer(pod.pointer, list, i),
-        // The pod spec rides along as $pod, so a rule can see inherited pod-level settings.
-        value: { ...c, $pod: spec },
-        container: typeof c.name === 'string' ? c.name : `${list}[${i}]`,
-        podPointer: pod.pointer,
+  for (const pod of podSpecsOf(data)) {
+    const spec = pod.value;
+    for (const list of lists) {
+      const items = spec[list];
+      if (!Array.isArray(items)) continue;
+      items.forEach((c, i) => {
+        if (!isRecord(c)) return;
+        out.push({
+          pointer: joinPointer(pod.pointer, list, i),
+          // The pod spec rides along as $pod, so a rule can see inherited pod-level settings.
+          value: { ...c, $pod: spec },
+          container: typeof c.name === 'string' ? c.name : `${list}[${i}]`,
+          podPointer: pod.pointer,
+        });
       });
-    });
+    }
+    if (!withFields) continue;
+    for (const field of pod.containerFields) {
+      const c = spec[field];
+      if (!isRecord(c)) continue;
+      const name = typeof c.name === 'string' ? c.name : KSERVE_CONTAINER;
+      out.push({ pointer: joinPointer(pod.pointer, field), value: { ...c, name, $pod: spec }, container: name, podPointer: pod.pointer });
+    }
   }
   return out;
 }
@@ -74,7 +160,18 @@ function stringsOf(root: unknown): TargetInstance[] {
   return out;
 }
 
-/** Expands a pointer pattern with `*` under one value. */
+/** `NAME=value` (compose's list form of environment); a bare `NAME` takes its value from the host. */
+function splitAssignment(s: string): { name: string; value?: string } {
+  const eq = s.indexOf('=');
+  return eq === -1 ? { name: s } : { name: s.slice(0, eq), value: s.slice(eq + 1) };
+}
+
+/**
+ * Expands a pointer pattern under one value. `*` is every item of a list or value of a map; a
+ * map item is named after its key (a compose service), unless the instance already has a name.
+ * `*=` is every entry as `{name, value}`: a map's keys with their values, or a list's
+ * `NAME=value` strings, so one schema can judge a variable by its name and value in either form.
+ */
 function expandPattern(base: TargetInstance, pattern: string): TargetInstance[] {
   let current: TargetInstance[] = [{ ...base, podPointer: undefined }];
   for (const seg of parsePointer(pattern)) {
@@ -83,7 +180,15 @@ function expandPattern(base: TargetInstance, pattern: string): TargetInstance[] 
       const v = inst.value;
       if (seg === '*') {
         if (Array.isArray(v)) v.forEach((item, i) => next.push({ ...inst, pointer: joinPointer(inst.pointer, i), value: item }));
-        else if (isRecord(v)) for (const [k, item] of Object.entries(v)) next.push({ ...inst, pointer: joinPointer(inst.pointer, k), value: item });
+        else if (isRecord(v)) for (const [k, item] of Object.entries(v)) next.push({ ...inst, pointer: joinPointer(inst.pointer, k), value: item, container: inst.container ?? k });
+      } else if (seg === '*=') {
+        if (Array.isArray(v)) {
+          v.forEach((item, i) => {
+            if (typeof item === 'string') next.push({ ...inst, pointer: joinPointer(inst.pointer, i), value: splitAssignment(item), entry: true });
+          });
+        } else if (isRecord(v)) {
+          for (const [k, item] of Object.entries(v)) next.push({ ...inst, pointer: joinPointer(inst.pointer, k), value: { name: k, value: item }, entry: true });
+        }
       } else if (Array.isArray(v) && /^\d+$/.test(seg) && Number(seg) < v.length) {
         next.push({ ...inst, pointer: joinPointer(inst.pointer, seg), value: v[Number(seg)] });
       } else if (isRecord(v) && seg in v && seg !== '$pod') {
@@ -98,13 +203,19 @@ function expandPattern(base: TargetInstance, pattern: string): TargetInstance[] 
 /**
  * The values a rule checks in one document. `target` is document | podSpec | container | strings,
  * optionally followed by a pointer pattern (`container/env/*`), or a pattern from the root.
+ * `podSpec/containers/*` (or initContainers, ephemeralContainers) gives those containers as a
+ * `container` target does, with their pod spec as `$pod`.
  */
 export function expandTargets(data: unknown, target = 'document'): TargetInstance[] {
   const slash = target.indexOf('/');
   const base = slash === -1 ? target : target.slice(0, slash) || 'document';
-  const pattern = slash === -1 ? '' : target.slice(slash);
+  let pattern = slash === -1 ? '' : target.slice(slash);
   let bases: TargetInstance[];
-  if (base === 'podSpec') bases = [podSpecOf(data)].filter((x): x is TargetInstance => x !== null);
+  const list = /^\/(containers|initContainers|ephemeralContainers)\/\*(?=\/|$)/.exec(pattern);
+  if (base === 'podSpec' && list) {
+    bases = containersOf(data, [list[1] as ContainerList], false);
+    pattern = pattern.slice(list[0].length);
+  } else if (base === 'podSpec') bases = podSpecsOf(data).map(({ pointer, value }) => ({ pointer, value }));
   else if (base === 'container') bases = containersOf(data);
   else if (base === 'strings') bases = stringsOf(data);
   else bases = [{ pointer: '', value: data }];
@@ -117,5 +228,7 @@ export function resolveInstancePath(inst: TargetInstance, instancePath: string):
   if (inst.podPointer && (instancePath === '/$pod' || instancePath.startsWith('/$pod/'))) {
     return inst.podPointer + instancePath.slice('/$pod'.length);
   }
+  // An entry's name and value are where the entry is (a map key's value, a NAME=value string).
+  if (inst.entry) return inst.pointer + instancePath.replace(/^\/(name|value)(?=\/|$)/, '');
   return inst.pointer + instancePath;
 }
