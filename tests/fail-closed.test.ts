@@ -13,8 +13,8 @@ import type { Rule } from '../src/rules/types.js';
  * Fail closed, generated from every built-in rule's fail cases: for each place a rule fails,
  * every object above it (inside the resource) is replaced by null, by {}, or deleted.
  * - null always reads as absent: the verdict with null equals the verdict with the key deleted.
- * - Where the rule still fails with the failing field itself deleted (the rule requires a
- *   setting, rather than forbidding a value), removing or emptying any object above it must
+ * - Where the rule still fails above the failing field once that field is deleted (the rule
+ *   requires a setting, rather than forbidding a value), removing or emptying any object above it must
  *   still fail, or be reported as invalid: never pass.
  */
 
@@ -50,12 +50,14 @@ function mutate(data: unknown, pointer: string, variant: Variant): unknown {
  * again: a finding on the path to `field` (or below it) is a fail, an invalid-field-type there is
  * invalid, else pass. Findings elsewhere in the document (another service, another container) do not count.
  */
-function verdict(rule: Rule, name: string, docs: unknown[], field: string): 'fail' | 'invalid' | 'pass' {
+function verdict(rule: Rule, name: string, docs: unknown[], field: string, above = false): 'fail' | 'invalid' | 'pass' {
   const text = docs.map((d) => JSON.stringify(d)).join('\n---\n');
   const parsed = parseConfigText(name, text);
+  // `above`: only findings on an object that holds `field` (a sibling list item that moved into its index does not count).
+  const at = (p: string) => (above ? p === '' || field.startsWith(p + '/') : pointersOverlap(p, field));
   const findings = parsed.documents
     .flatMap((d) => evaluateDocument(d, prepareRules([rule]), { inlineWaivers: false, waivers: [], knownRuleIds: new Set([rule.id]) }))
-    .filter((f) => pointersOverlap(f.pointer, field));
+    .filter((f) => at(f.pointer));
   if (findings.some((f) => f.ruleId === rule.id)) return 'fail';
   if (findings.some((f) => f.ruleId === 'invalid-field-type')) return 'invalid';
   return 'pass';
@@ -98,7 +100,7 @@ describe('fail closed: no rule passes when an object above its failing field is 
             const at = (p: string, v: Variant) => docs.map((d, i) => (i === doc.index ? mutate(d, p, v) : d));
             const field = f.pointer;
             const root = resourceRoot(doc.basePointer, docs[doc.index], field);
-            const requires = field.length > root.length && verdict(rule, c.name, at(field, 'delete'), field) !== 'pass';
+            const requires = field.length > root.length && verdict(rule, c.name, at(field, 'delete'), field, true) !== 'pass';
             for (const ancestor of objectAncestors(docs[doc.index], field, root)) {
               const v = (variant: Variant) => verdict(rule, c.name, at(ancestor, variant), field);
               // A list item (a container) deleted is gone, not emptied: only null and {} are asked of it.
