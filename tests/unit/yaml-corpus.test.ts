@@ -35,7 +35,9 @@ describe('the YAML reader agrees with go-yaml v2 / sigs.k8s.io/yaml (fixtures/ya
       warnings.push(args);
     });
   });
-  afterEach(() => jest.restoreAllMocks());
+  afterEach(() => {
+    jest.restoreAllMocks();
+  });
 
   test('the corpus is complete', () => {
     expect(cases.length).toBeGreaterThanOrEqual(60);
