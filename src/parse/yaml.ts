@@ -210,9 +210,11 @@ export function parseYaml(text: string): YamlTrees {
   let lineCounter = new LineCounter();
   let source = text;
   let docs = parseAll(text, lineCounter);
+  // kubectl decodes a stream that starts with `{` as JSON (apimachinery's YAMLOrJSONDecoder).
+  const json = JSON_START.test(text);
   if (docs.some((d) => d.errors.some((e) => e.code !== 'BAD_DQ_ESCAPE'))) {
-    const lenient = parseLenient(text);
-    if (lenient) ({ docs, lineCounter, source } = lenient);
+    const again = json ? parseJsonStream(text) : parseLenient(text);
+    if (again) ({ docs, lineCounter, source } = again);
   }
   // kubectl splits the stream at `---` lines and go-yaml reads the first document of each piece:
   // a document after `...` that no `---` starts is never read.
@@ -222,11 +224,12 @@ export function parseYaml(text: string): YamlTrees {
     const doc = docs.find((d) => offset < d.range[2]) ?? docs[docs.length - 1]!;
     doc.errors.push(new YAMLParseError([offset, offset + 1], code, message));
   };
-  checkStream(source, report);
+  if (json) jsonValueStarts(text, report); // when it fails, the text was not re-parsed: offsets agree
+  else checkStream(source, report);
   for (const doc of docs) {
     // The library rejects some escapes go-yaml accepts (`\'`); go-yaml's own decoding below decides.
-    doc.errors = doc.errors.filter((e) => e.code !== 'BAD_DQ_ESCAPE');
-    if (doc.errors.length === 0) new GoReader(doc, source, report).read(doc.contents);
+    if (!json) doc.errors = doc.errors.filter((e) => e.code !== 'BAD_DQ_ESCAPE');
+    if (doc.errors.length === 0) new GoReader(doc, source, report, json).read(doc.contents);
   }
   return { docs, lineCounter };
 }
@@ -256,6 +259,50 @@ function checkStream(source: string, report: Report): void {
   }
 }
 
+/** Go's unicode.IsSpace before a `{`: the decoder then reads JSON values, not YAML. */
+const JSON_START = /^[\t\n\v\f\r \x85\xA0]*\{/;
+
+/**
+ * Where each value of a stream of JSON values (separated by JSON whitespace) starts, as
+ * encoding/json's Decoder reads them; with `report`, the first value that is not JSON is reported.
+ */
+function jsonValueStarts(source: string, report?: Report): number[] | null {
+  const starts: number[] = [];
+  for (let i = 0; ; ) {
+    while (i < source.length && ' \t\n\r'.includes(source[i]!)) i++;
+    if (i >= source.length) return starts;
+    const start = i;
+    let depth = 0;
+    let inString = false;
+    for (; i < source.length; i++) {
+      const c = source[i]!;
+      if (inString) {
+        if (c === '\\') i++;
+        else if (c === '"') inString = false;
+      } else if (c === '"') {
+        inString = true;
+      } else if (c === '{' || c === '[') {
+        depth++;
+      } else if (c === '}' || c === ']') {
+        if (--depth === 0) {
+          i++;
+          break;
+        }
+      } else if (depth === 0 && ' \t\n\r'.includes(c)) {
+        break;
+      }
+    }
+    try {
+      JSON.parse(source.slice(start, i));
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      report?.(start, 'UNEXPECTED_TOKEN', `kubectl reads a file that starts with { as JSON, and this is not JSON (${why}); write it as YAML block style or as valid JSON`);
+      return null;
+    }
+    starts.push(start);
+  }
+}
+
 const GO_ANCHOR = /^[0-9A-Za-z_-]+$/;
 const GO_TAG = 'tag:yaml.org,2002:';
 
@@ -265,6 +312,8 @@ class GoReader {
     private readonly doc: Document,
     private readonly source: string,
     private readonly report: Report,
+    /** JSON strings were checked by JSON.parse: their escapes are JSON's, not go-yaml's. */
+    private readonly json = false,
   ) {}
 
   read(node: Node | null | undefined): void {
@@ -297,7 +346,7 @@ class GoReader {
 
   /** Explicit tags and double-quoted escapes, as go-yaml decodes them. */
   private readScalar(node: Scalar): void {
-    if (node.type === Scalar.QUOTE_DOUBLE) {
+    if (node.type === Scalar.QUOTE_DOUBLE && !this.json) {
       const raw = this.source.slice(startOf(node), node.range?.[1] ?? 0);
       if (raw.includes('\\')) {
         const decoded = scanQuoted(raw, 0);
@@ -469,7 +518,7 @@ function scanQuoted(src: string, start: number): { value: string; end: number } 
  * on that, its under-indented continuation lines are indented (only spaces are added at line
  * starts, so line numbers stay) and it is parsed again; positions are mapped back.
  */
-function parseLenient(text: string): { docs: Document.Parsed[]; lineCounter: LineCounter; source: string } | null {
+function parseLenient(text: string): Reparsed | null {
   const lines = text.split('\n');
   const pads = new Map<number, number>();
   let source = text;
@@ -491,15 +540,46 @@ function parseLenient(text: string): { docs: Document.Parsed[]; lineCounter: Lin
     after = broken.start; // lines before the construct's continuation lines keep their offsets
   }
   if (pads.size === 0) return null;
-  const padded = new LineCounter();
-  const docs = parseAll(source, padded);
+  return parseWithPrefixes(text, new Map([...pads].map(([line, n]) => [line, ' '.repeat(n)])));
+}
+
+type Reparsed = { docs: Document.Parsed[]; lineCounter: LineCounter; source: string };
+
+/**
+ * Parses the text with some lines prefixed (never a line added, so line numbers stay), and maps
+ * positions back to the original columns. Null when that parse fails too.
+ */
+function parseWithPrefixes(text: string, prefixes: Map<number, string>): Reparsed | null {
+  const source = text
+    .split('\n')
+    .map((l, i) => (prefixes.get(i) ?? '') + l)
+    .join('\n');
+  const shifted = new LineCounter();
+  const docs = parseAll(source, shifted);
   if (docs.some((d) => d.errors.some((e) => e.code !== 'BAD_DQ_ESCAPE'))) return null;
   const lineCounter = new LineCounter();
   lineCounter.linePos = (offset: number) => {
-    const pos = padded.linePos(offset);
-    return { line: pos.line, col: Math.max(1, pos.col - (pads.get(pos.line - 1) ?? 0)) };
+    const pos = shifted.linePos(offset);
+    return { line: pos.line, col: Math.max(1, pos.col - (prefixes.get(pos.line - 1)?.length ?? 0)) };
   };
   return { docs, lineCounter, source };
+}
+
+/**
+ * A JSON stream (`{...}` values one after another, as kubectl accepts) is several YAML documents
+ * with no `---` between them: each value after the first that starts its line gets one.
+ */
+function parseJsonStream(text: string): Reparsed | null {
+  const starts = jsonValueStarts(text);
+  if (!starts || starts.length < 2) return null;
+  const lines = lineStarts(text);
+  const prefixes = new Map<number, string>();
+  for (const start of starts.slice(1)) {
+    const line = lineIndexAt(lines, start);
+    if (!/^[ \t]*$/.test(text.slice(lines[line], start))) return null;
+    prefixes.set(line, '--- ');
+  }
+  return parseWithPrefixes(text, prefixes);
 }
 
 function lineStarts(text: string): number[] {
