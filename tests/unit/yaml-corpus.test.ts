@@ -58,3 +58,38 @@ describe('the YAML reader agrees with go-yaml v2 / sigs.k8s.io/yaml (fixtures/ya
     expect(warnings).toEqual([]);
   });
 });
+
+describe('read leniently as go-yaml does, positions stay those of the file', () => {
+  test('after under-indented continuation lines of quoted scalars and flow collections', () => {
+    const parsed = parseConfigText('q.yaml', 'a:\n  b: "x\n y"\n  c: [1,\n2]\n  d: 0x_1F\n');
+    expect(parsed.failure).toBeNull();
+    const doc = parsed.documents[0]!;
+    expect(doc.data).toEqual({ a: { b: 'x y', c: [1, 2], d: 31 } });
+    expect(doc.locate('/a/b')).toEqual({ line: 2, column: 6, endLine: 3, endColumn: 4 });
+    expect(doc.locate('/a/c/1')).toEqual({ line: 5, column: 1, endLine: 5, endColumn: 2 });
+    expect(doc.locate('/a/d')).toEqual({ line: 6, column: 6, endLine: 6, endColumn: 11 });
+    parsed.release();
+    expect(doc.locate('/a/d')).toEqual({ line: 6, column: 6, endLine: 6, endColumn: 11 });
+  });
+
+  test('in the second value of a JSON stream', () => {
+    const parsed = parseConfigText('j.json', '{"kind": "A", "metadata": {"name": "a"}}\n  {"kind": "B",\n   "metadata": {"name": "b"}}\n');
+    expect(parsed.failure).toBeNull();
+    expect(parsed.documents.map((d) => d.data)).toEqual([
+      { kind: 'A', metadata: { name: 'a' } },
+      { kind: 'B', metadata: { name: 'b' } },
+    ]);
+    expect(parsed.documents[1]!.start).toEqual({ line: 2, column: 3, endLine: 3, endColumn: 30 });
+    expect(parsed.documents[1]!.locate('/metadata/name')).toEqual({ line: 3, column: 25, endLine: 3, endColumn: 28 });
+  });
+
+  test('what kubectl rejects is a failure at its line', () => {
+    expect(parseConfigText('i.yaml', 'a: 1\nb: .inf\n').failure).toEqual({
+      message: '.inf (infinity or NaN) cannot be converted to JSON: kubectl rejects it; quote it to keep a string',
+      line: 2,
+      column: 4,
+    });
+    expect(parseConfigText('s.yaml', 'a: 1\n--- x\n').failure).toMatchObject({ line: 2, column: 1 });
+    expect(parseConfigText('k.yaml', 'a:\n  ~: 1\n').failure).toMatchObject({ line: 2, column: 3 });
+  });
+});
