@@ -116,6 +116,31 @@ export function formatGoFloatKey(f: number): string {
   return `${sign}${mantissa.slice(0, dp)}.${mantissa.slice(dp)}`;
 }
 
+/**
+ * The JSON key sigs.k8s.io/yaml makes of a scalar map key (int → decimal, float → FormatFloat
+ * 'g' 32-bit, bool → true/false), or null where it rejects the key (null, beyond int64).
+ */
+export function goKeyOf(node: Scalar): string | null {
+  const value: unknown = node.value;
+  if (typeof value === 'string') return value;
+  if (typeof value === 'boolean') return String(value);
+  if (typeof value !== 'number') return null;
+  const r = node.type === Scalar.PLAIN && node.tag === undefined ? resolveGoScalar(String(node.source)) : null;
+  if (r?.kind === 'uint') return null;
+  if (r?.kind === 'int') return r.big.toString();
+  if (r === null && Number.isInteger(value)) return String(value);
+  return formatGoFloatKey(value);
+}
+
+/** Two keys are duplicates when they become the same JSON key (`yes` and `true`; not 2^63 and -2^63-1). */
+function isSameGoKey(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (!isScalar(a) || !isScalar(b)) return false;
+  if (typeof a.value === 'string' && typeof b.value === 'string') return a.value === b.value;
+  const ka = goKeyOf(a);
+  return ka !== null && ka === goKeyOf(b);
+}
+
 type MergeHook = NonNullable<Scalar['addToJSMap']>;
 type JSContext = Parameters<MergeHook>[0];
 
@@ -190,7 +215,7 @@ const GO_TAGS: ScalarTag[] = [
  */
 const YAML_OPTIONS = {
   version: '1.1' as const,
-  uniqueKeys: true,
+  uniqueKeys: isSameGoKey,
   prettyErrors: false,
   logLevel: 'error' as const,
   customTags: (tags: Tags): Tags => [
@@ -402,18 +427,10 @@ class GoReader {
       this.report(offset, 'NON_STRING_KEY', 'a null map key (~, null or nothing): Kubernetes rejects it; quote it to make it a string');
       return;
     }
-    let key: string;
-    if (typeof value === 'number') {
-      const r = target.type === Scalar.PLAIN && target.tag === undefined ? resolveGoScalar(String(target.source)) : null;
-      if (r?.kind === 'uint') {
-        this.report(offset, 'NON_STRING_KEY', `map key ${String(target.source)} is too large for a 64-bit signed integer: Kubernetes rejects it; quote it`);
-        return;
-      }
-      if (r?.kind === 'int') key = r.big.toString();
-      else if (r === null && Number.isInteger(value)) key = String(value);
-      else key = formatGoFloatKey(value);
-    } else {
-      key = String(value);
+    const key = goKeyOf(target);
+    if (typeof key !== 'string') {
+      this.report(offset, 'NON_STRING_KEY', `map key ${String(target.source)} is too large for a 64-bit signed integer: Kubernetes rejects it; quote it`);
+      return;
     }
     if (node === target && !target.anchor) target.value = key;
     else if (node) pair.key = Object.assign(new Scalar(key), { range: node.range });
