@@ -51,7 +51,7 @@ const INT64_MAX = 2n ** 63n - 1n;
 const UINT64_MAX = 2n ** 64n - 1n;
 
 /** go-yaml v2 resolve() for a plain scalar: booleans, nulls, ints, floats; everything else (timestamps too) stays a string. */
-export function resolveGoScalar(s: string): GoScalar {
+function resolveGoScalar(s: string): GoScalar {
   const word = GO_WORDS.get(s);
   if (word) return word;
   const first = s.charAt(0);
@@ -87,7 +87,7 @@ export function resolveGoScalar(s: string): GoScalar {
 }
 
 /** strconv.FormatFloat(f, 'g', -1, 32), as sigs.k8s.io/yaml writes a float map key, with go-yaml's names for the specials. */
-export function formatGoFloatKey(f: number): string {
+function formatGoFloatKey(f: number): string {
   const v = Math.fround(f);
   if (Number.isNaN(v)) return '.nan';
   if (v === Infinity) return '.inf';
@@ -120,7 +120,7 @@ export function formatGoFloatKey(f: number): string {
  * The JSON key sigs.k8s.io/yaml makes of a scalar map key (int → decimal, float → FormatFloat
  * 'g' 32-bit, bool → true/false), or null where it rejects the key (null, beyond int64).
  */
-export function goKeyOf(node: Scalar): string | null {
+function goKeyOf(node: Scalar): string | null {
   const value: unknown = node.value;
   if (typeof value === 'string') return value;
   if (typeof value === 'boolean') return String(value);
@@ -251,11 +251,9 @@ export function parseYaml(text: string): YamlTrees {
   };
   if (json) jsonValueStarts(text, report); // when it fails, the text was not re-parsed: offsets agree
   else checkStream(source, report);
-  for (const doc of docs) {
-    // The library rejects some escapes go-yaml accepts (`\'`); go-yaml's own decoding below decides.
-    if (!json) doc.errors = doc.errors.filter((e) => e.code !== 'BAD_DQ_ESCAPE');
-    if (doc.errors.length === 0) new GoReader(doc, source, report, json).read(doc.contents);
-  }
+  // The library rejects some escapes go-yaml accepts (`\'`); go-yaml's own decoding below decides.
+  if (!json) for (const doc of docs) doc.errors = doc.errors.filter((e) => e.code !== 'BAD_DQ_ESCAPE');
+  for (const doc of docs) if (doc.errors.length === 0) new GoReader(doc, source, report, json).read(doc.contents);
   return { docs, lineCounter };
 }
 
