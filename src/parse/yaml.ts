@@ -381,6 +381,19 @@ class GoReader {
         node.source = decoded.value;
       }
     }
+    if ((node.type === Scalar.BLOCK_LITERAL || node.type === Scalar.BLOCK_FOLDED) && !this.json) {
+      const raw = this.source.slice(startOf(node), node.range?.[1] ?? 0);
+      // While go-yaml looks for a block scalar's indentation, a tab there is an error.
+      if (raw.includes('\t') && /^[|>][-+]?(?![-+]?[1-9])/.test(raw)) {
+        for (const line of raw.split('\n').slice(1)) {
+          if (/^ *\t/.test(line)) {
+            this.report(startOf(node), 'TAB_AS_INDENT', 'a tab where go-yaml expects the indentation of this block scalar (it rejects the file); indent with spaces');
+            return;
+          }
+          if (/[^ \r]/.test(line)) break;
+        }
+      }
+    }
     if (node.tag === undefined) return;
     const text = String(node.source ?? '');
     const tag = node.tag.startsWith(GO_TAG) ? node.tag.slice(GO_TAG.length) : null;
