@@ -250,7 +250,7 @@ export function parseYaml(text: string): YamlTrees {
     doc.errors.push(new YAMLParseError([offset, offset + 1], code, message));
   };
   if (json) jsonValueStarts(text, report); // when it fails, the text was not re-parsed: offsets agree
-  else checkStream(source, report);
+  else checkStream(source, docs, report);
   // The library rejects some escapes go-yaml accepts (`\'`); go-yaml's own decoding below decides.
   if (!json) for (const doc of docs) doc.errors = doc.errors.filter((e) => e.code !== 'BAD_DQ_ESCAPE');
   for (const doc of docs) if (doc.errors.length === 0) new GoReader(doc, source, report, json).read(doc.contents);
@@ -265,15 +265,19 @@ function parseAll(text: string, lineCounter: LineCounter): Document.Parsed[] {
 type Report = (offset: number, code: ErrorCode, message: string) => void;
 
 /** What kubectl rejects before YAML is parsed: separators with content, directives, control characters. */
-function checkStream(source: string, report: Report): void {
+function checkStream(source: string, docs: Document.Parsed[], report: Report): void {
   for (const m of source.matchAll(/^---([^\n]*)/gm)) {
     const rest = m[1]!.trim();
     if (rest !== '' && !rest.startsWith('#')) {
       report(m.index, 'UNEXPECTED_TOKEN', `kubectl reads a line starting with --- as a document separator and rejects "${rest.slice(0, 40)}" after it; put the content on the next line`);
     }
   }
-  const directive = /^%/m.exec(source);
-  if (directive) report(directive.index, 'BAD_DIRECTIVE', 'kubectl does not accept YAML directives (%YAML, %TAG); remove the line');
+  // A directive always ends up in a piece without its `---`, which go-yaml rejects.
+  for (const m of source.matchAll(/^%/gm)) {
+    if (docs.some((d) => d.contents && d.contents.range[0] <= m.index && m.index < d.contents.range[2])) continue; // inside a quoted scalar
+    report(m.index, 'BAD_DIRECTIVE', 'kubectl does not accept YAML directives (%YAML, %TAG); remove the line');
+    break;
+  }
   // go-yaml's reader allows tab, line breaks, printable ASCII, NEL and printable Unicode only.
   const control = /[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x84\x86-\x9F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.exec(source);
   if (control) {
