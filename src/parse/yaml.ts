@@ -402,14 +402,15 @@ class GoReader {
     const text = String(node.source ?? '');
     const tag = node.tag.startsWith(GO_TAG) ? node.tag.slice(GO_TAG.length) : null;
     if (tag === 'binary' || tag === 'merge') return;
-    if (tag !== 'bool' && tag !== 'int' && tag !== 'float' && tag !== 'timestamp') {
-      // go-yaml ignores tags it does not resolve (custom ones, !!null, !!str): the value is the text.
+    if (tag !== 'bool' && tag !== 'int' && tag !== 'float' && tag !== 'timestamp' && tag !== 'null') {
+      // go-yaml ignores tags it does not resolve (custom ones, !!str, !!set...): the value is the text.
       node.value = text;
       return;
     }
     const r = resolveGoScalar(text);
     const kind = GO_TIMESTAMP.test(text) ? 'timestamp' : r.kind === 'uint' ? 'int' : r.kind;
-    if (kind === tag || (tag === 'float' && kind === 'int')) {
+    // resolve.go: a tag must match what the text resolves to; !!float also takes an int64.
+    if (kind === tag || (tag === 'float' && r.kind === 'int')) {
       node.value = kind === 'timestamp' ? text : r.value;
       return;
     }
