@@ -83,6 +83,8 @@ export const DEFAULT_LIMITS: ParseLimits = { maxFileBytes: 5 * 1024 * 1024, maxA
 /** How the caller knows a file sits in a Helm chart (a Chart.yaml above its templates/ folder). */
 export interface ParseContext {
   chartTemplate?: boolean;
+  /** Keep the data as YAML → JSON gives it (nulls, values of any type): the differential corpus compares that. */
+  asWritten?: boolean;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -177,7 +179,7 @@ export function parseConfigText(file: string, text: string, limits: ParseLimits 
       const at = locate(basePointer);
       const problems: ReadProblem[] = [
         ...keyProblems.filter((p) => isUnder(p.pointer, basePointer)).map((p) => ({ ...p, pointer: p.pointer.slice(basePointer.length) })),
-        ...normalizeDocument(value, id).map((p) => ({ ruleId: 'invalid-field-type' as const, ...p })),
+        ...(context.asWritten ? [] : normalizeDocument(value, id)).map((p) => ({ ruleId: 'invalid-field-type' as const, ...p })),
       ];
       documents.push({ file, index, basePointer, data: value, id, start: at(''), locate: at, ...(problems.length ? { problems } : {}) });
     };
