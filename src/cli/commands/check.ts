@@ -69,12 +69,13 @@ export function optionsFromFlags(paths: string[], flags: SourceFlags, progress: 
   };
 }
 
-export async function runCheckCommand(paths: string[], flags: SourceFlags): Promise<number> {
+export async function runCheckCommand(paths: string[], flags: SourceFlags & { blame?: boolean }): Promise<number> {
   planOutputs(flags);
   const progress = await startProgress(flags);
   let report: Report;
   try {
-    report = await runCheck(optionsFromFlags(paths, flags, progress));
+    // --blame reads history: its module (and isomorphic-git) loads only then.
+    report = flags.blame ? await (await import('../../history/run.js')).runCheckWithBlame(optionsFromFlags(paths, flags, progress)) : await runCheck(optionsFromFlags(paths, flags, progress));
   } finally {
     progress.stop();
   }
