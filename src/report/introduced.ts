@@ -22,10 +22,19 @@ export function relativeAge(date: string, now: Date): string {
 }
 
 /**
+ * The time ages are counted from: now, or SOURCE_DATE_EPOCH (seconds) when set, the
+ * reproducible-builds convention, so a fixed example (the demo) prints the same text every day.
+ */
+function reportNow(): Date {
+  const epoch = Number(process.env.SOURCE_DATE_EPOCH);
+  return process.env.SOURCE_DATE_EPOCH && Number.isFinite(epoch) ? new Date(epoch * 1000) : new Date();
+}
+
+/**
  * The line under a finding that says since when it has been there (`check --blame`, `scan`):
  * `since abc1234 (author, 3 days ago)`. No line when the finding carries no introducing commit.
  */
-export function introducedLines(f: Finding, dim: (s: string) => string = (s) => s, now: Date = new Date()): string[] {
+export function introducedLines(f: Finding, dim: (s: string) => string = (s) => s, now: Date = reportNow()): string[] {
   const i = f.introduced;
   if (!i) return [];
   if (i.sha !== null) return [`    ${dim(`since ${short(i.sha)} (${i.author}, ${relativeAge(i.date, now)})`)}`];

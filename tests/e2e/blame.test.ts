@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from '@jest/globals';
 import type { CommitRef, Finding, Report } from '../../src/report/types.js';
+import { relativeAge } from '../../src/report/introduced.js';
 import { cleanup, git, runCli, tempDir, writeFiles } from '../helpers/repo.js';
 import { HARDENED_DEPLOYMENT, PRIVILEGED_DEPLOYMENT, SERVICE } from '../helpers/manifests.js';
 
@@ -162,5 +163,27 @@ describe('check --blame: the commit that introduced each finding', () => {
     const report = json(runCli(['scan', '-f', 'json'], { cwd: dir }).stdout);
     expect(report.findings.map((f) => f.introduced?.sha)).toEqual([hostPath.sha, privileged.sha]);
     expect(report.rollback!.culprits.map((c) => c.sha)).toEqual([privileged.sha, hostPath.sha]);
+  });
+});
+
+describe('ages as git words them', () => {
+  test('seconds to years, and SOURCE_DATE_EPOCH fixes "now" for reproducible output', () => {
+    const now = new Date('2026-11-26T12:00:00Z');
+    const ago = (ms: number) => relativeAge(new Date(now.getTime() - ms).toISOString(), now);
+    expect([30e3, 60e3 * 45, 3600e3 * 20, 3 * DAY, 20 * DAY, 100 * DAY, 400 * DAY, 2000 * DAY, -60e3].map(ago)).toEqual([
+      '30 seconds ago',
+      '45 minutes ago',
+      '20 hours ago',
+      '3 days ago',
+      '3 weeks ago',
+      '3 months ago',
+      '1 year, 1 month ago',
+      '5 years ago',
+      'in the future',
+    ]);
+    const { dir, privileged } = teamRepo();
+    const epoch = String(Math.round((new Date(privileged.date).getTime() + 2 * 3600e3) / 1000));
+    const lines = runCli(['check', '--blame'], { cwd: dir, env: { SOURCE_DATE_EPOCH: epoch } }).stdout.split('\n');
+    expect(lines[5]).toBe(`    since ${short(privileged.sha)} (Bob, 2 hours ago)`);
   });
 });
