@@ -14,7 +14,8 @@ const SYMLINK_MODE = '120000';
 /** What one version of one file says: its findings, and (on request) its documents. */
 export interface BlobResult {
   findings: Finding[];
-  documentCount: number;
+  /** Null when the findings were handed over by a check that did not count documents per file. */
+  documentCount: number | null;
   /** The documents, kept for matching live state; absent when the result came from another thread. */
   docs?: { id: ResourceId | null; data: unknown }[];
 }
@@ -58,10 +59,11 @@ export class HistoryEvaluator {
   async allFindings(treeOid: string): Promise<{ findings: Finding[]; files: number; documents: number }> {
     const out = { findings: [] as Finding[], files: 0, documents: 0 };
     for (const f of await this.wantedFiles(treeOid)) {
-      const b = await this.blob(f.oid!, f.path);
+      let b = await this.blob(f.oid!, f.path);
+      if (b.documentCount === null) b = await this.evaluateBlob(f.oid!, f.path);
       out.findings.push(...b.findings);
       out.files++;
-      out.documents += b.documentCount;
+      out.documents += b.documentCount!;
     }
     return out;
   }
@@ -129,7 +131,7 @@ export class HistoryEvaluator {
    * mostly hits the cache). Worth it for large trees; results carry no documents.
    */
   async prefill(treeOid: string, selection: Selection = this.ctx.selection): Promise<void> {
-    const files = await this.wantedFiles(treeOid, selection);
+    const files = (await this.wantedFiles(treeOid, selection)).filter((f) => !this.blobs.has(`${f.oid}\u0000${f.path}`));
     if (!worthASecondThread(files.length)) return;
     const { checkInWorker } = await import('../parallel/run-worker.js');
     const half = Math.ceil(files.length / 2);
@@ -171,6 +173,15 @@ export class HistoryEvaluator {
     const result = { gating };
     this.trees.set(key, result);
     return result;
+  }
+
+  /**
+   * Takes the findings a check already has for one version of a file (the same rules, policy and
+   * path give the same findings), so the walk does not parse it again.
+   */
+  seed(oid: string, filePath: string, findings: Finding[]): void {
+    const key = `${oid}\u0000${filePath}`;
+    if (!this.blobs.has(key)) this.blobs.set(key, { findings, documentCount: null });
   }
 
   /** What one version of one file says (cached per blob and path). */

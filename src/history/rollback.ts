@@ -31,6 +31,8 @@ export interface HistoryWalkOptions {
   traceSelection: Selection;
   /** The run's options (rules, config, waivers), so another thread can check with the same settings. */
   checkOptions?: CheckOptions;
+  /** What the check of the run already found, per file, and the blob each file had: not checked again. */
+  checked?: { blobs: Map<string, string>; findings: readonly Finding[] };
 }
 
 export interface HistoryWalkResult {
@@ -70,6 +72,7 @@ export async function walkHistory(ctx: RunContext, options: HistoryWalkOptions):
     const i = commits.length;
     commits.push(commit);
     if (i === 0) {
+      if (options.checked) seedFromCheck(evaluator, options.checked);
       // The start commit is read in full; on a large tree, two threads share that work.
       if (!drift) await evaluator.prefill(commit.tree, options.rollback ? ctx.selection : options.traceSelection);
       if (options.rollback) headGating = await evaluator.gatingFindings(commit.tree);
@@ -149,6 +152,13 @@ export async function walkHistory(ctx: RunContext, options: HistoryWalkOptions):
     head: headState,
     introduced,
   };
+}
+
+/** Hands the check's findings to the evaluator for each file whose blob the check read. */
+function seedFromCheck(evaluator: HistoryEvaluator, checked: NonNullable<HistoryWalkOptions['checked']>): void {
+  const byFile = new Map<string, Finding[]>();
+  for (const f of checked.findings) (byFile.get(f.file) ?? byFile.set(f.file, []).get(f.file)!).push(f);
+  for (const [file, oid] of checked.blobs) evaluator.seed(oid, file, byFile.get(file) ?? []);
 }
 
 /** The introducing commit of a traced finding, or why it is not known. */

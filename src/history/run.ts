@@ -4,7 +4,8 @@ import { UsageError } from '../errors.js';
 import { WAIVER_RULE } from '../policy/evaluate.js';
 import { isAtOrAbove } from '../report/exit-code.js';
 import type { Finding, Report } from '../report/types.js';
-import { resolveHead } from '../source/git.js';
+import { readCommitSnapshot, readIndexSnapshot, resolveHead } from '../source/git.js';
+import { blobOid, readWorktree } from '../source/worktree.js';
 import { createSelection, type Selection } from '../source/select.js';
 import { DEFAULT_MAX_COMMITS, suggestRollback, walkHistory } from './rollback.js';
 
@@ -38,6 +39,31 @@ function traceSelectionOf(ctx: RunContext): Selection {
   return createSelection({ include, exclude });
 }
 
+/**
+ * The blob of each file the check read, so the walk can take the check's findings for them instead
+ * of parsing them again. The same listing as the check's; none with --changed-since (not every file was read).
+ */
+async function checkedBlobs(ctx: RunContext, options: HistoryOptions): Promise<Map<string, string> | null> {
+  if (options.changedSince) return null;
+  const spec = options.source ?? { mode: 'worktree' };
+  const { wanted, wantDir } = ctx.selection;
+  const snapshot =
+    spec.mode === 'worktree'
+      ? await readWorktree(ctx.repo, wanted, wantDir)
+      : spec.mode === 'index'
+        ? await readIndexSnapshot(ctx.repo, wanted, ctx.cache)
+        : await readCommitSnapshot(ctx.repo, spec.ref, wanted, wantDir, ctx.cache);
+  const blobs = new Map<string, string>();
+  for (const f of snapshot.files) {
+    try {
+      blobs.set(f.path, f.oid ?? blobOid(await f.read()));
+    } catch {
+      // Unreadable now: the walk reads the committed version itself.
+    }
+  }
+  return blobs;
+}
+
 /** Findings that come from one file's content, so a commit can have introduced them (not the checks of the config's own waivers). */
 const attributable = (findings: readonly Finding[]) => findings.filter((f) => f.ruleId !== WAIVER_RULE.id);
 
@@ -53,8 +79,10 @@ async function blameAndSuggest(ctx: RunContext, options: HistoryOptions, finding
     for (const f of blamed) f.introduced = { sha: null, reason: 'not-committed', atOrBefore: null };
     return undefined;
   }
+  const blobs = await checkedBlobs(ctx, options);
   const result = await walkHistory(ctx, {
     start,
+    checked: blobs ? { blobs, findings: blamed } : undefined,
     maxCommits: maxCommitsOf(ctx, options),
     rollback: rollback !== null,
     drift: rollback?.drift,

@@ -137,6 +137,24 @@ describe('check --blame: the commit that introduced each finding', () => {
     expect(text[2]).toBe(`    since ${short(boundary)} or earlier (Bob, 3 days ago): the shallow clone ends there (git fetch --unshallow to look further)`);
   });
 
+  test('--max-commits bounds the walk and the text says the search went no further; without --blame it is a usage error', () => {
+    const { dir, rename } = teamRepo();
+    const r = runCli(['check', '--blame', '--max-commits', '1'], { cwd: dir });
+    expect(r.stdout.split('\n')[2]).toBe(
+      `    since ${short(rename.sha)} or earlier (Carol, 24 hours ago): history was searched no further (raise --max-commits, or rollback.maxCommits in the config)`,
+    );
+    const report = json(runCli(['check', '--blame', '--max-commits', '1', '-f', 'json'], { cwd: dir }).stdout);
+    expect(report.findings.map((f) => f.introduced)).toEqual([
+      { sha: null, reason: 'max-commits', atOrBefore: { ...rename, date: new Date(rename.date).toISOString() } },
+      { sha: null, reason: 'max-commits', atOrBefore: { ...rename, date: new Date(rename.date).toISOString() } },
+    ]);
+    const usage = runCli(['check', '--max-commits', '3'], { cwd: dir });
+    expect([usage.code, usage.stderr]).toEqual([
+      64,
+      'aiops-guard: --max-commits limits the history --blame reads; without --blame check reads no history\n  hint: add --blame, or drop --max-commits\n',
+    ]);
+  });
+
   test('the walk stops once every finding has its commit: older commits are never read', () => {
     const { dir, root, hostPath, privileged } = teamRepo();
     // The first commit's object is gone: reading it would fail the run. Its child is the oldest commit blame needs.
