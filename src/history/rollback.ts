@@ -112,8 +112,8 @@ export async function walkHistory(ctx: RunContext, options: HistoryWalkOptions):
   const byCulprit = new Map<number, { rules: Set<string>; files: Set<string>; changed: Set<string> }>();
   const unattributed: string[] = [];
   for (const [n, f] of headGating.entries()) {
-    const t = traced[n]!;
-    if (t.open && stoppedAt !== 'root') {
+    const t = traced[n];
+    if (!t || (t.open && stoppedAt !== 'root')) {
       unattributed.push(`${f.ruleId} ${f.file}:${f.line}`);
       continue;
     }

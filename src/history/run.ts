@@ -36,7 +36,13 @@ const maxCommitsOf = (ctx: RunContext, options: HistoryOptions) => options.maxCo
  */
 function traceSelectionOf(ctx: RunContext): Selection {
   const { include, exclude } = ctx.config.config;
-  return createSelection({ include, exclude });
+  const globs = createSelection({ include, exclude });
+  // A file named on the command line is checked even where the globs would skip it: follow it too.
+  return {
+    wanted: (rel) => globs.wanted(rel) || ctx.selection.wanted(rel),
+    wantDir: (rel) => globs.wantDir(rel) || ctx.selection.wantDir(rel),
+    unmatched: () => [],
+  };
 }
 
 /**

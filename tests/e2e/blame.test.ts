@@ -205,3 +205,40 @@ describe('ages as git words them', () => {
     expect(lines[5]).toBe(`    since ${short(privileged.sha)} (Bob, 2 hours ago)`);
   });
 });
+
+describe('fingerprints: rule + resource identity + pointer within the resource', () => {
+  type Sarif = { runs: { results: { ruleId: string; partialFingerprints: Record<string, string>; locations: { physicalLocation: { artifactLocation: { uri: string } } }[] }[] }[] };
+  const fingerprints = (dir: string) =>
+    (JSON.parse(runCli(['check', '-f', 'sarif'], { cwd: dir }).stdout) as Sarif).runs[0]!.results
+      .filter((x) => x.ruleId === 'k8s-privileged-container' || x.ruleId === 'compose-privileged')
+      .map((x) => [x.ruleId, x.locations[0]!.physicalLocation.artifactLocation.uri, x.partialFingerprints['aiopsGuardFinding/v1']])
+      .sort((a, b) => (a[0]! < b[0]! ? -1 : 1));
+
+  test('the same across a rename, a move into archive/ and into a kubectl List; a file without identity is tied to its path', () => {
+    const dir = newRepo();
+    const COMPOSE = 'services:\n  web:\n    image: nginx:1.27\n    privileged: true\n';
+    writeFiles(dir, { 'apps/web.yaml': PRIVILEGED_DEPLOYMENT, 'docker-compose.yml': COMPOSE });
+    commitAs(dir, 'Alice', 1, 'add web');
+    const [compose, web] = fingerprints(dir) as [string[], string[]];
+    expect([compose[0], compose[1], web[0], web[1]]).toEqual(['compose-privileged', 'docker-compose.yml', 'k8s-privileged-container', 'apps/web.yaml']);
+    mkdirSync(path.join(dir, 'archive'));
+    mkdirSync(path.join(dir, 'deploy'));
+    git(dir, 'mv', 'apps/web.yaml', 'archive/web.yaml');
+    git(dir, 'mv', 'docker-compose.yml', 'deploy/docker-compose.yml');
+    const moved = fingerprints(dir);
+    expect(moved).toEqual([
+      ['compose-privileged', 'deploy/docker-compose.yml', expect.not.stringMatching(compose[2]!)],
+      ['k8s-privileged-container', 'archive/web.yaml', web[2]],
+    ]);
+    const indent = (doc: string) => doc.trimEnd().split('\n').map((l, i) => (i === 0 ? `  - ${l}` : `    ${l}`)).join('\n');
+    rmSync(path.join(dir, 'archive'), { recursive: true });
+    writeFiles(dir, { 'apps/all.yaml': `apiVersion: v1\nkind: List\nitems:\n${indent(SERVICE)}\n${indent(PRIVILEGED_DEPLOYMENT)}\n` });
+    expect(fingerprints(dir)).toEqual([
+      ['compose-privileged', 'deploy/docker-compose.yml', moved[0]![2]],
+      ['k8s-privileged-container', 'apps/all.yaml', web[2]],
+    ]);
+    // Another resource with the same finding is another finding.
+    writeFiles(dir, { 'apps/api.yaml': PRIVILEGED_DEPLOYMENT.replace(/name: web/g, 'name: api') });
+    expect(new Set(fingerprints(dir).map((x) => x[2])).size).toBe(3);
+  });
+});
