@@ -3,7 +3,7 @@ import type { Selection } from '../source/select.js';
 import type { HistoryEvaluator, TreeChange } from './evaluator.js';
 
 /** How resources are told apart: drift's identity (namespace defaulted), or the identity as written. */
-export type ResourceKeyOf = (id: ResourceId) => string;
+type ResourceKeyOf = (id: ResourceId) => string;
 
 /**
  * Follows resources through history by identity: in each commit, the files that declare them.
