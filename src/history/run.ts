@@ -80,6 +80,7 @@ const attributable = (findings: readonly Finding[]) => findings.filter((f) => f.
  */
 async function blameAndSuggest(ctx: RunContext, options: HistoryOptions, findings: readonly Finding[], rollback: { drift?: DriftResult } | null): Promise<Report['rollback']> {
   const blamed = attributable(findings);
+  if (blamed.length === 0 && rollback === null) return undefined;
   const start = options.source?.mode === 'commit' ? options.source.ref : 'HEAD';
   if (options.source?.mode !== 'commit' && !(await resolveHead(ctx.repo, ctx.cache))) {
     for (const f of blamed) f.introduced = { sha: null, reason: 'not-committed', atOrBefore: null };
