@@ -104,6 +104,32 @@ describe('check --blame: the commit that introduced each finding', () => {
     expect(json(runCli(['check', '-f', 'json'], { cwd: dir }).stdout).findings.map((f: Finding) => 'introduced' in f)).toEqual([false, false, false]);
   });
 
+  test('--staged and a move not committed yet: a resource moved in the index keeps its commit; a staged new finding is not committed', () => {
+    const { dir, privileged } = teamRepo();
+    mkdirSync(path.join(dir, 'moved'));
+    git(dir, 'mv', 'archive/web.yaml', 'moved/web.yaml');
+    writeFiles(dir, { 'apps/api.yaml': PRIVILEGED_DEPLOYMENT.replace(/name: web/g, 'name: api') });
+    git(dir, 'add', 'apps/api.yaml');
+    const staged = json(runCli(['check', '--staged', '--blame', '--only', 'k8s-privileged-container', '-f', 'json'], { cwd: dir }).stdout);
+    expect(staged.findings.map((f) => [f.file, f.introduced?.sha ?? f.introduced])).toEqual([
+      ['apps/api.yaml', { sha: null, reason: 'not-committed', atOrBefore: null }],
+      ['moved/web.yaml', privileged.sha],
+    ]);
+  });
+
+  test('a waiver removed later: the finding is reported since the commit that removed the waiver', () => {
+    const dir = newRepo();
+    const waived = PRIVILEGED_DEPLOYMENT.replace('  namespace: web\n', '  namespace: web\n  annotations:\n    aiops-guard.io/ignore.k8s-privileged-container: "GPU driver debugging, INC-1234"\n');
+    writeFiles(dir, { 'apps/web.yaml': waived });
+    const waivedAt = commitAs(dir, 'Bob', 6, 'debug web, privileged with a waiver');
+    writeFiles(dir, { 'apps/web.yaml': PRIVILEGED_DEPLOYMENT });
+    const unwaived = commitAs(dir, 'Carol', 2, 'drop the annotations');
+    const report = json(runCli(['check', '--blame', '--only', 'k8s-privileged-container', '-f', 'json'], { cwd: dir }).stdout);
+    expect(report.findings.map((f) => [f.suppressed, f.introduced?.sha])).toEqual([[null, unwaived.sha]]);
+    const before = json(runCli(['check', '--blame', '--ref', 'HEAD~1', '--only', 'k8s-privileged-container', '-f', 'json'], { cwd: dir }).stdout);
+    expect(before.findings.map((f) => [f.suppressed?.kind, f.introduced?.sha])).toEqual([['annotation', waivedAt.sha]]);
+  });
+
   test('--ref: blame from that commit; a fix and a regression: the regression introduced it', () => {
     const dir = newRepo();
     writeFiles(dir, { 'apps/web.yaml': HARDENED_DEPLOYMENT });
