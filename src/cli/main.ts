@@ -68,9 +68,16 @@ function buildProgram(): Command {
     .showSuggestionAfterError()
     .showHelpAfterError('(run with --help for usage)');
 
-  addSourceOptions(program.command('check').description('validate configs against the rules').argument('[paths...]', 'limit the scan to these files or folders'))
+  addSourceOptions(
+    program
+      .command('check')
+      .description('validate configs against the rules')
+      .option('--blame', 'give each finding the commit that introduced it (reads first-parent history, as rollback does)')
+      .option('--max-commits <n>', 'with --blame: how many first-parent commits to look back (default 200)', parsePositiveInt)
+      .argument('[paths...]', 'limit the scan to these files or folders'),
+  )
     .addHelpText('after', '\nExit codes: 0 clean, 1 findings at or above --fail-on, 64 usage, 66 not found, 78 config error.')
-    .action(async (paths: string[], flags: SourceFlags) => {
+    .action(async (paths: string[], flags: SourceFlags & { blame?: boolean; maxCommits?: number }) => {
       const { runCheckCommand } = await import('./commands/check.js');
       process.exitCode = await runCheckCommand(paths, flags);
     });

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import git from 'isomorphic-git';
 import { parseErrorFinding, worthASecondThread, type CheckOptions, type RunContext } from '../check.js';
 import { readerFor } from '../source/git.js';
+import type { Selection } from '../source/select.js';
 import type { SourceFile } from '../source/types.js';
 import { parseConfigFile } from '../parse/documents.js';
 import { evaluateDocument } from '../policy/evaluate.js';
@@ -13,7 +14,8 @@ const SYMLINK_MODE = '120000';
 /** What one version of one file says: its findings, and (on request) its documents. */
 export interface BlobResult {
   findings: Finding[];
-  documentCount: number;
+  /** Null when the findings were handed over by a check that did not count documents per file. */
+  documentCount: number | null;
   /** The documents, kept for matching live state; absent when the result came from another thread. */
   docs?: { id: ResourceId | null; data: unknown }[];
 }
@@ -23,6 +25,15 @@ interface TreeResult {
   gating: Finding[];
 }
 
+/** A config file that differs between two trees: its blob in each (null where it is absent). */
+export interface TreeChange {
+  path: string;
+  from: string | null;
+  to: string | null;
+}
+
+type TreeEntry = { path: string; oid: string; type: string; mode: string };
+
 /**
  * Evaluates commits from git objects, never by checking out. Results are cached per blob (with
  * its path, which globs and waivers see) and per tree: a subtree whose id did not change
@@ -31,7 +42,7 @@ interface TreeResult {
 export class HistoryEvaluator {
   private readonly blobs = new Map<string, BlobResult>();
   private readonly trees = new Map<string, TreeResult>();
-  private readonly treeEntries = new Map<string, { path: string; oid: string; type: string; mode: string }[]>();
+  private readonly treeEntries = new Map<string, TreeEntry[]>();
 
   constructor(
     private readonly ctx: RunContext,
@@ -48,26 +59,51 @@ export class HistoryEvaluator {
   async allFindings(treeOid: string): Promise<{ findings: Finding[]; files: number; documents: number }> {
     const out = { findings: [] as Finding[], files: 0, documents: 0 };
     for (const f of await this.wantedFiles(treeOid)) {
-      const b = await this.blob(f.oid!, f.path);
+      let b = await this.blob(f.oid!, f.path);
+      if (b.documentCount === null) b = await this.evaluateBlob(f.oid!, f.path);
       out.findings.push(...b.findings);
       out.files++;
-      out.documents += b.documentCount;
+      out.documents += b.documentCount!;
     }
     return out;
   }
 
-  /** The config files of a tree that the selection wants, read by blob id. */
-  private async wantedFiles(treeOid: string): Promise<SourceFile[]> {
+  /** The config files of a tree that the selection (the run's, unless given) wants, read by blob id. */
+  async wantedFiles(treeOid: string, selection: Selection = this.ctx.selection): Promise<SourceFile[]> {
     const files: SourceFile[] = [];
     const visit = async (oid: string, prefix: string) => {
       for (const e of await this.entries(oid)) {
         const rel = prefix ? `${prefix}/${e.path}` : e.path;
-        if (e.type === 'tree' && this.ctx.selection.wantDir(rel)) await visit(e.oid, rel);
-        else if (e.type === 'blob' && e.mode !== SYMLINK_MODE && this.ctx.selection.wanted(rel)) files.push({ path: rel, oid: e.oid, read: readerFor(this.ctx.repo, e.oid, this.ctx.cache) });
+        if (e.type === 'tree' && selection.wantDir(rel)) await visit(e.oid, rel);
+        else if (e.type === 'blob' && e.mode !== SYMLINK_MODE && selection.wanted(rel)) files.push({ path: rel, oid: e.oid, read: readerFor(this.ctx.repo, e.oid, this.ctx.cache) });
       }
     };
     await visit(treeOid, '');
     return files;
+  }
+
+  /**
+   * The config files that differ between two trees. Subtrees with the same id are skipped, so the
+   * cost follows the size of the change, not of the tree.
+   */
+  async diffTrees(from: string | null, to: string | null, selection: Selection, prefix = ''): Promise<TreeChange[]> {
+    if (from === to) return [];
+    const changes: TreeChange[] = [];
+    const side = async (oid: string | null) => new Map((oid ? await this.entries(oid) : []).map((e) => [e.path, e]));
+    const [a, b] = await Promise.all([side(from), side(to)]);
+    const isFile = (e: TreeEntry | undefined, rel: string) => e?.type === 'blob' && e.mode !== SYMLINK_MODE && selection.wanted(rel);
+    const isDir = (e: TreeEntry | undefined, rel: string) => e?.type === 'tree' && selection.wantDir(rel);
+    for (const name of new Set([...a.keys(), ...b.keys()])) {
+      const x = a.get(name);
+      const y = b.get(name);
+      if (x && y && x.oid === y.oid && x.mode === y.mode) continue;
+      const rel = prefix ? `${prefix}/${name}` : name;
+      if (isDir(x, rel) || isDir(y, rel)) changes.push(...(await this.diffTrees(isDir(x, rel) ? x!.oid : null, isDir(y, rel) ? y!.oid : null, selection, rel)));
+      const fx = isFile(x, rel) ? x!.oid : null;
+      const fy = isFile(y, rel) ? y!.oid : null;
+      if (fx !== fy) changes.push({ path: rel, from: fx, to: fy });
+    }
+    return changes;
   }
 
   /** The blob id of a path in a tree, or null. */
@@ -94,8 +130,8 @@ export class HistoryEvaluator {
    * Checks the start commit's files on two threads before the walk (the walk itself then
    * mostly hits the cache). Worth it for large trees; results carry no documents.
    */
-  async prefill(treeOid: string): Promise<void> {
-    const files = await this.wantedFiles(treeOid);
+  async prefill(treeOid: string, selection: Selection = this.ctx.selection): Promise<void> {
+    const files = (await this.wantedFiles(treeOid, selection)).filter((f) => !this.blobs.has(`${f.oid}\u0000${f.path}`));
     if (!worthASecondThread(files.length)) return;
     const { checkInWorker } = await import('../parallel/run-worker.js');
     const half = Math.ceil(files.length / 2);
@@ -139,7 +175,17 @@ export class HistoryEvaluator {
     return result;
   }
 
-  private async blob(oid: string, filePath: string): Promise<BlobResult> {
+  /**
+   * Takes the findings a check already has for one version of a file (the same rules, policy and
+   * path give the same findings), so the walk does not parse it again.
+   */
+  seed(oid: string, filePath: string, findings: Finding[]): void {
+    const key = `${oid}\u0000${filePath}`;
+    if (!this.blobs.has(key)) this.blobs.set(key, { findings, documentCount: null });
+  }
+
+  /** What one version of one file says (cached per blob and path). */
+  async blob(oid: string, filePath: string): Promise<BlobResult> {
     return this.blobs.get(`${oid}\u0000${filePath}`) ?? this.evaluateBlob(oid, filePath);
   }
 

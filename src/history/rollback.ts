@@ -2,115 +2,141 @@ import type { CheckOptions, RunContext } from '../check.js';
 import { driftKey } from '../drift/identity.js';
 import { diffResources } from '../drift/diff.js';
 import { lastAppliedOf, normalizeDesired, type DriftResult } from '../drift/run.js';
-import type { CommitRef, Culprit, Finding, LiveMatch, RollbackSuggestion } from '../report/types.js';
+import type { CommitRef, Culprit, Finding, Introduced, LiveMatch, ResourceId, RollbackSuggestion } from '../report/types.js';
 import { resolveRevision } from '../source/git.js';
+import type { Selection } from '../source/select.js';
 import { firstParentHistory, type HistoryCommit } from './commits.js';
 import { HistoryEvaluator } from './evaluator.js';
+import { ResourceLocator } from './resources.js';
+import { FindingTracer, type TraceResult } from './trace.js';
 
 export const DEFAULT_MAX_COMMITS = 200;
 
-/** What identifies "the same finding" across commits: lines move, pointers and resources do not. */
-function findingKey(f: Finding): string {
-  const r = f.resource;
-  return [f.ruleId, f.file, r ? `${r.group}/${r.kind}/${r.namespace ?? ''}/${r.name ?? ''}` : '', f.pointer].join('\u0000');
-}
-
 const ref = (c: HistoryCommit): CommitRef => ({ sha: c.sha, subject: c.subject, author: c.author, date: c.date });
 const short = (sha: string) => sha.slice(0, 7);
+/** A resource as written in git (no namespace defaulting): what "the same resource" means between two commits. */
+const identityKey = (id: ResourceId) => `${id.group}/${id.kind}/${id.namespace ?? ''}/${id.name ?? ''}`;
 
-export interface RollbackOptions {
+export interface HistoryWalkOptions {
   /** Where the walk starts: HEAD, or a revision. */
   start: string;
   maxCommits: number;
+  /** Find the last good commit and the commits to blame, and suggest the git commands. */
+  rollback: boolean;
   /** With a drift result: find the commit each drifted resource's live version equals. */
   drift?: DriftResult;
+  /** Findings of the checked state to give their introducing commit (`check --blame`, `scan`). */
+  blame?: readonly Finding[];
+  /** The files that count when following findings and resources: the config's globs, not the command line's paths. */
+  traceSelection: Selection;
   /** The run's options (rules, config, waivers), so another thread can check with the same settings. */
   checkOptions?: CheckOptions;
+  /** What the check of the run already found, per file, and the blob each file had: not checked again. */
+  checked?: { blobs: Map<string, string>; findings: readonly Finding[] };
+}
+
+export interface HistoryWalkResult {
+  suggestion?: RollbackSuggestion;
+  /** The start commit's findings (with `rollback`). */
+  head?: { findings: Finding[]; files: number; documents: number };
+  /** For each finding of `blame`, in order: its introducing commit (undefined when it cannot have one). */
+  introduced: (Introduced | undefined)[];
 }
 
 /**
- * Walks first-parent history from `start` and suggests how to get back to a state that passes
- * the gate: the newest passing commit, the commits that introduced each failing finding, and the
- * git commands. Reads git objects only; changes nothing.
+ * Walks first-parent history from `start`, reading git objects only, and stops as soon as it has
+ * every answer asked for: the newest commit that passes the gate and the commits that introduced
+ * each failing finding (rollback), the introducing commit of each finding (blame), and the commit
+ * live state equals (drift). Findings and resources are followed by identity, not by file.
  */
-export async function suggestRollback(
-  ctx: RunContext,
-  options: RollbackOptions,
-): Promise<{ suggestion: RollbackSuggestion; head: { findings: Finding[]; files: number; documents: number } }> {
+export async function walkHistory(ctx: RunContext, options: HistoryWalkOptions): Promise<HistoryWalkResult> {
   const startSha = await resolveRevision(ctx.repo, options.start, ctx.cache);
   const evaluator = new HistoryEvaluator(ctx, options.checkOptions);
   const stop: { reason: 'root' | 'limit' | 'shallow' | null } = { reason: null };
   const commits: HistoryCommit[] = [];
-  const keysAt: Set<string>[] = [];
+  const gatingCount: number[] = [];
   let headGating: Finding[] = [];
   let lastGood: HistoryCommit | null = null;
+  const blamed = options.blame ?? [];
+  let tracer: FindingTracer | null = null;
 
   // Drifted resources still looking for the commit that live equals.
+  const drift = options.drift;
   const pending = new Map<string, DriftResult['items'][number]>();
-  for (const item of options.drift?.items ?? []) {
-    if (item.status === 'modified' && item.file) pending.set(driftKey(item.resource, options.drift!.defaultNamespace), item);
-  }
+  for (const item of drift?.items ?? []) if (item.status === 'modified' && item.file) pending.set(driftKey(item.resource, drift!.defaultNamespace), item);
+  const located = drift ? new ResourceLocator(evaluator, options.traceSelection, (id) => driftKey(id, drift.defaultNamespace), pending.keys()) : null;
   const matches = new Map<string, { sha: string; behind: number }>();
 
   let answered = false;
   for await (const commit of firstParentHistory(ctx.repo, startSha, options.maxCommits, ctx.cache, stop)) {
     const i = commits.length;
     commits.push(commit);
-    // The start commit is checked in full; on a large tree, two threads share that work.
-    if (i === 0 && !options.drift) await evaluator.prefill(commit.tree);
-    const gating = await evaluator.gatingFindings(commit.tree);
-    if (i === 0) headGating = gating;
-    keysAt.push(new Set(gating.map(findingKey)));
-    if (!lastGood && gating.length === 0) lastGood = commit;
-    for (const [key, item] of pending) {
-      if (await liveEquals(evaluator, commit, item.file!, key, options.drift!)) {
+    if (i === 0) {
+      if (options.checked) seedFromCheck(evaluator, options.checked);
+      // The start commit is read in full; on a large tree, two threads share that work.
+      if (!drift) await evaluator.prefill(commit.tree, options.rollback ? ctx.selection : options.traceSelection);
+      if (options.rollback) headGating = await evaluator.gatingFindings(commit.tree);
+      tracer = new FindingTracer(evaluator, options.traceSelection, [...headGating, ...blamed]);
+      await tracer.start(commit.tree);
+      await located?.start(commit.tree, new Map([...pending].map(([k, item]) => [k, item.file!])));
+    } else {
+      const changes = await evaluator.diffTrees(commits[i - 1]!.tree, commit.tree, options.traceSelection);
+      await tracer!.step(changes, i);
+      await located?.step(changes);
+    }
+    if (options.rollback) {
+      const gating = i === 0 ? headGating : await evaluator.gatingFindings(commit.tree);
+      gatingCount.push(gating.length);
+      if (!lastGood && gating.length === 0) lastGood = commit;
+    }
+    for (const key of [...pending.keys()]) {
+      if (await liveEquals(evaluator, commit, located!.filesOf(key), key, drift!)) {
         matches.set(key, { sha: commit.sha, behind: i });
         pending.delete(key);
       }
     }
-    // A passing commit settles every culprit; stop once live is placed too.
-    if (lastGood && pending.size === 0) {
+    if ((!options.rollback || lastGood) && pending.size === 0 && tracer!.open === 0) {
       answered = true;
       break;
     }
   }
+  const traced = tracer!.results();
+  const stoppedAt = answered ? 'answer' : (stop.reason ?? 'root');
+  const introduced = blamed.map((_, n) => introducedBy(traced[headGating.length + n]!, commits, stoppedAt));
+  if (!options.rollback) return { introduced };
+
   const head = commits[0]!;
   const headState = await evaluator.allFindings(head.tree);
 
-  // For each failing finding at the start: the oldest commit of the unbroken run that still has it.
-  const byCulprit = new Map<number, { rules: Set<string>; files: Set<string> }>();
+  // For each failing finding at the start: the oldest commit of the unbroken run that has it.
+  const byCulprit = new Map<number, { rules: Set<string>; files: Set<string>; changed: Set<string> }>();
   const unattributed: string[] = [];
-  for (const f of headGating) {
-    const k = findingKey(f);
-    let j = 0;
-    while (j + 1 < commits.length && keysAt[j + 1]!.has(k)) j++;
-    const reachedEnd = j === commits.length - 1;
-    if (reachedEnd && stop.reason !== 'root') {
+  for (const [n, f] of headGating.entries()) {
+    const t = traced[n];
+    if (!t || (t.open && stoppedAt !== 'root')) {
       unattributed.push(`${f.ruleId} ${f.file}:${f.line}`);
       continue;
     }
-    const entry = byCulprit.get(j) ?? { rules: new Set(), files: new Set() };
+    const entry = byCulprit.get(t.at) ?? { rules: new Set(), files: new Set(), changed: new Set() };
     entry.rules.add(f.ruleId);
-    entry.files.add(f.file);
-    byCulprit.set(j, entry);
+    entry.files.add(t.path);
+    // Reverting the culprit alone may conflict where the file has changed since (a pure rename has not).
+    if ((await evaluator.blobAt(commits[t.at]!.tree, t.path)) !== (await evaluator.blobAt(head.tree, f.file))) entry.changed.add(t.path);
+    byCulprit.set(t.at, entry);
   }
   const culprits: Culprit[] = [...byCulprit.entries()]
     .sort((a, b) => a[0] - b[0])
-    .map(([j, e]) => ({ ...ref(commits[j]!), ruleIds: [...e.rules].sort(), files: [...e.files].sort(), changedSince: [] as string[] }));
+    .map(([j, e]) => ({ ...ref(commits[j]!), ruleIds: [...e.rules].sort(), files: [...e.files].sort(), changedSince: [...e.changed].sort() }));
 
-  const liveMatches: LiveMatch[] = [...(options.drift?.items ?? [])]
+  const liveMatches: LiveMatch[] = [...(drift?.items ?? [])]
     .filter((d) => d.status === 'modified' && d.file)
     .map((d) => {
-      const m = matches.get(driftKey(d.resource, options.drift!.defaultNamespace));
-      return { resource: d.resource, sha: m?.sha ?? null, behind: m?.behind ?? null, passesGate: m ? keysAt[m.behind]!.size === 0 : null };
+      const m = matches.get(driftKey(d.resource, drift!.defaultNamespace));
+      return { resource: d.resource, sha: m?.sha ?? null, behind: m?.behind ?? null, passesGate: m ? gatingCount[m.behind] === 0 : null };
     });
 
   const headPasses = headGating.length === 0;
-  for (const c of culprits) {
-    const at = commits.find((x) => x.sha === c.sha)!;
-    for (const f of c.files) if ((await evaluator.blobAt(at.tree, f)) !== (await evaluator.blobAt(head.tree, f))) c.changedSince.push(f);
-  }
-  const commands = headPasses ? [] : await buildCommands(evaluator, head, lastGood, culprits, headGating, commits);
+  const commands = headPasses ? [] : await buildCommands(evaluator, options.traceSelection, head, lastGood, culprits, headGating, commits);
   return {
     suggestion: {
       head: ref(head),
@@ -121,26 +147,54 @@ export async function suggestRollback(
       liveMatches,
       commands,
       searched: commits.length,
-      stoppedAt: answered ? 'answer' : (stop.reason ?? 'root'),
+      stoppedAt,
     },
     head: headState,
+    introduced,
   };
 }
 
-async function liveEquals(evaluator: HistoryEvaluator, commit: HistoryCommit, file: string, key: string, drift: DriftResult): Promise<boolean> {
+/** Hands the check's findings to the evaluator for each file whose blob the check read. */
+function seedFromCheck(evaluator: HistoryEvaluator, checked: NonNullable<HistoryWalkOptions['checked']>): void {
+  const byFile = new Map<string, Finding[]>();
+  for (const f of checked.findings) (byFile.get(f.file) ?? byFile.set(f.file, []).get(f.file)!).push(f);
+  for (const [file, oid] of checked.blobs) evaluator.seed(oid, file, byFile.get(file) ?? []);
+}
+
+/** The introducing commit of a traced finding, or why it is not known. */
+function introducedBy(t: TraceResult | null, commits: HistoryCommit[], stoppedAt: RollbackSuggestion['stoppedAt']): Introduced {
+  if (!t) return { sha: null, reason: 'not-committed', atOrBefore: null };
+  // Present back to the oldest commit read: that is the first commit, or the history goes further than the walk.
+  if (t.open && stoppedAt !== 'root') return { sha: null, reason: stoppedAt === 'shallow' ? 'shallow' : 'max-commits', atOrBefore: ref(commits[t.at]!) };
+  return ref(commits[t.at]!);
+}
+
+/** The rollback suggestion from `start` (the `rollback` command). */
+export async function suggestRollback(
+  ctx: RunContext,
+  options: Omit<HistoryWalkOptions, 'rollback' | 'blame'>,
+): Promise<{ suggestion: RollbackSuggestion; head: { findings: Finding[]; files: number; documents: number } }> {
+  const result = await walkHistory(ctx, { ...options, rollback: true });
+  return { suggestion: result.suggestion!, head: result.head! };
+}
+
+async function liveEquals(evaluator: HistoryEvaluator, commit: HistoryCommit, files: string[], key: string, drift: DriftResult): Promise<boolean> {
   const live = drift.live.get(key);
   if (!live) return false;
-  const oid = await evaluator.blobAt(commit.tree, file);
-  if (!oid) return false;
-  for (const doc of await evaluator.documentsOf(oid, file)) {
-    if (!doc.id || driftKey(doc.id, drift.defaultNamespace) !== key) continue;
-    return diffResources(normalizeDesired(doc.data), live.data, lastAppliedOf(live.data)).changes.length === 0;
+  for (const file of files) {
+    const oid = await evaluator.blobAt(commit.tree, file);
+    if (!oid) continue;
+    for (const doc of await evaluator.documentsOf(oid, file)) {
+      if (!doc.id || driftKey(doc.id, drift.defaultNamespace) !== key) continue;
+      return diffResources(normalizeDesired(doc.data), live.data, lastAppliedOf(live.data)).changes.length === 0;
+    }
   }
   return false;
 }
 
 async function buildCommands(
   evaluator: HistoryEvaluator,
+  selection: Selection,
   head: HistoryCommit,
   lastGood: HistoryCommit | null,
   culprits: Culprit[],
@@ -173,12 +227,39 @@ async function buildCommands(
     // git revert of a range stops at merge commits; restoring the whole tree does not.
     if (range.some((c) => c.merge)) commands.push(`git restore --source ${short(lastGood.sha)} --staged --worktree -- . && ${message}`);
     else commands.push(`git revert --no-commit ${short(lastGood.sha)}..${short(head.sha)} && ${message}`);
-    const files = [...new Set(headGating.map((f) => f.file))].sort();
-    const existing: string[] = [];
-    const added: string[] = [];
-    for (const f of files) ((await evaluator.blobAt(lastGood.tree, f)) ? existing : added).push(f);
-    if (existing.length) commands.push(`git restore --source ${short(lastGood.sha)} -- ${existing.join(' ')}`);
-    if (added.length) commands.push(`git rm -- ${added.join(' ')}`);
+    commands.push(...(await restoreCommands(evaluator, selection, lastGood, headGating)));
   }
   return commands;
+}
+
+/**
+ * Puts back only the failing files: restored where the file existed at the last good commit; where
+ * its resources lived in one other file then (a rename or a move since), that file's content is put
+ * back under today's name; removed where its resources did not exist then.
+ */
+async function restoreCommands(evaluator: HistoryEvaluator, selection: Selection, lastGood: HistoryCommit, headGating: Finding[]): Promise<string[]> {
+  const good = short(lastGood.sha);
+  const existing: string[] = [];
+  const absent: string[] = [];
+  for (const f of [...new Set(headGating.map((g) => g.file))].sort()) ((await evaluator.blobAt(lastGood.tree, f)) ? existing : absent).push(f);
+  // Only a file whose every failing finding names its resource can be looked for by identity.
+  const resourcesOf = (file: string) => {
+    const inFile = headGating.filter((g) => g.file === file);
+    return inFile.every((g) => g.resource?.name) ? [...new Set(inFile.map((g) => identityKey(g.resource!)))] : [];
+  };
+  const locator = new ResourceLocator(evaluator, selection, identityKey, absent.flatMap(resourcesOf));
+  if (locator.files.size > 0) await locator.start(lastGood.tree);
+  const moved: string[] = [];
+  const added: string[] = [];
+  for (const f of absent) {
+    const then = new Set(resourcesOf(f).flatMap((k) => locator.filesOf(k)));
+    if (then.size === 0) added.push(f);
+    else if (then.size === 1) moved.push(`git show ${good}:${[...then][0]} > ${f}`);
+    // Spread over several files then: no one-file command; the full rollback above still applies.
+  }
+  const out: string[] = [];
+  if (existing.length) out.push(`git restore --source ${good} -- ${existing.join(' ')}`);
+  out.push(...moved);
+  if (added.length) out.push(`git rm -- ${added.join(' ')}`);
+  return out;
 }

@@ -1,10 +1,13 @@
-import { assembleReport, compareFindings, createRunContext, runCheckPipeline, type CheckOptions, type RunContext } from '../check.js';
+import { assembleReport, buildReport, compareFindings, createRunContext, runCheckPipeline, type CheckOptions, type RunContext } from '../check.js';
 import { computeDrift, withDrift, type DriftResult } from '../drift/run.js';
 import { UsageError } from '../errors.js';
+import { WAIVER_RULE } from '../policy/evaluate.js';
 import { isAtOrAbove } from '../report/exit-code.js';
-import type { Report } from '../report/types.js';
-import { resolveHead } from '../source/git.js';
-import { DEFAULT_MAX_COMMITS, suggestRollback } from './rollback.js';
+import type { Finding, Report } from '../report/types.js';
+import { readCommitSnapshot, readIndexSnapshot, resolveHead } from '../source/git.js';
+import { blobOid, readWorktree } from '../source/worktree.js';
+import { createSelection, type Selection } from '../source/select.js';
+import { DEFAULT_MAX_COMMITS, suggestRollback, walkHistory } from './rollback.js';
 
 export interface HistoryOptions extends CheckOptions {
   /** A live snapshot: also say which commit each drifted resource's live version equals. */
@@ -27,6 +30,88 @@ function startOf(options: HistoryOptions): string {
 
 const maxCommitsOf = (ctx: RunContext, options: HistoryOptions) => options.maxCommits ?? ctx.config.config.rollback?.maxCommits ?? DEFAULT_MAX_COMMITS;
 
+/**
+ * The files history follows findings and resources through: the config's include/exclude, not the
+ * command line's paths, so a resource moved in from a folder outside them is still the same resource.
+ */
+function traceSelectionOf(ctx: RunContext): Selection {
+  const { include, exclude } = ctx.config.config;
+  const globs = createSelection({ include, exclude });
+  // A file named on the command line is checked even where the globs would skip it: follow it too.
+  return {
+    wanted: (rel) => globs.wanted(rel) || ctx.selection.wanted(rel),
+    wantDir: (rel) => globs.wantDir(rel) || ctx.selection.wantDir(rel),
+    unmatched: () => [],
+  };
+}
+
+/**
+ * The blob of each file the check read, so the walk can take the check's findings for them instead
+ * of parsing them again. The same listing as the check's; none with --changed-since (not every file was read).
+ */
+async function checkedBlobs(ctx: RunContext, options: HistoryOptions): Promise<Map<string, string> | null> {
+  if (options.changedSince) return null;
+  const spec = options.source ?? { mode: 'worktree' };
+  const { wanted, wantDir } = ctx.selection;
+  const snapshot =
+    spec.mode === 'worktree'
+      ? await readWorktree(ctx.repo, wanted, wantDir)
+      : spec.mode === 'index'
+        ? await readIndexSnapshot(ctx.repo, wanted, ctx.cache)
+        : await readCommitSnapshot(ctx.repo, spec.ref, wanted, wantDir, ctx.cache);
+  const blobs = new Map<string, string>();
+  for (const f of snapshot.files) {
+    try {
+      blobs.set(f.path, f.oid ?? blobOid(await f.read()));
+    } catch {
+      // Unreadable now: the walk reads the committed version itself.
+    }
+  }
+  return blobs;
+}
+
+/** Findings that come from one file's content, so a commit can have introduced them (not the checks of the config's own waivers). */
+const attributable = (findings: readonly Finding[]) => findings.filter((f) => f.ruleId !== WAIVER_RULE.id);
+
+/**
+ * Gives each finding the commit that introduced it (first-parent: the first commit from which it is
+ * present without a break up to the checked one). A finding of the working tree or the index that
+ * HEAD does not have is `not-committed`. Also computes the rollback suggestion when asked, in the same walk.
+ */
+async function blameAndSuggest(ctx: RunContext, options: HistoryOptions, findings: readonly Finding[], rollback: { drift?: DriftResult } | null): Promise<Report['rollback']> {
+  const blamed = attributable(findings);
+  if (blamed.length === 0 && rollback === null) return undefined;
+  const start = options.source?.mode === 'commit' ? options.source.ref : 'HEAD';
+  if (options.source?.mode !== 'commit' && !(await resolveHead(ctx.repo, ctx.cache))) {
+    for (const f of blamed) f.introduced = { sha: null, reason: 'not-committed', atOrBefore: null };
+    return undefined;
+  }
+  const blobs = await checkedBlobs(ctx, options);
+  const result = await walkHistory(ctx, {
+    start,
+    checked: blobs ? { blobs, findings: blamed } : undefined,
+    maxCommits: maxCommitsOf(ctx, options),
+    rollback: rollback !== null,
+    drift: rollback?.drift,
+    blame: blamed,
+    traceSelection: traceSelectionOf(ctx),
+    checkOptions: workerOptions(options),
+  });
+  blamed.forEach((f, n) => {
+    const introduced = result.introduced[n];
+    if (introduced) f.introduced = introduced;
+  });
+  return result.suggestion;
+}
+
+/** `aiops-guard check --blame` as a library call: the check's report, each finding with its introducing commit. */
+export async function runCheckWithBlame(options: HistoryOptions): Promise<Report> {
+  const ctx = await createRunContext(options);
+  const report = buildReport(await runCheckPipeline(options, ctx));
+  await blameAndSuggest(ctx, options, report.findings, null);
+  return report;
+}
+
 /** Drift of the commit the walk starts from, when a snapshot is given. */
 async function driftAt(ctx: RunContext, options: HistoryOptions, start: string): Promise<DriftResult | undefined> {
   if (!options.live) return undefined;
@@ -39,7 +124,7 @@ export async function runRollback(options: HistoryOptions): Promise<Report> {
   const start = startOf(options);
   const ctx = await createRunContext(options);
   const drift = await driftAt(ctx, options, start);
-  const { suggestion, head } = await suggestRollback(ctx, { start, maxCommits: maxCommitsOf(ctx, options), drift, checkOptions: workerOptions(options) });
+  const { suggestion, head } = await suggestRollback(ctx, { start, maxCommits: maxCommitsOf(ctx, options), drift, checkOptions: workerOptions(options), traceSelection: traceSelectionOf(ctx) });
   // The findings that fail the gate at the start commit: what the rollback is about.
   const gating = head.findings.filter((f) => !f.suppressed && isAtOrAbove(f.severity, ctx.failOn));
   const findings = [...gating, ...(drift?.findings.filter((f) => f.ruleId === 'duplicate-resource') ?? [])].sort(compareFindings);
@@ -70,12 +155,11 @@ export async function runScan(options: HistoryOptions): Promise<Report> {
     documents: result.documentCount,
   });
   if (drift) report = withDrift(report, drift, ctx.failOn, ctx.rules);
-  if (report.summary.exitCode === 0) return report;
-  if (options.source?.mode !== 'commit' && !(await resolveHead(ctx.repo, ctx.cache))) {
-    report.errors.push({ code: 'no-history', file: null, line: null, message: 'no commit yet: nothing to roll back to' });
-    return report;
-  }
-  const start = options.source?.mode === 'commit' ? options.source.ref : 'HEAD';
-  report.rollback = (await suggestRollback(ctx, { start, maxCommits: maxCommitsOf(ctx, options), drift, checkOptions: workerOptions(options) })).suggestion;
+  const failing = report.summary.exitCode !== 0;
+  const noHistory = options.source?.mode !== 'commit' && !(await resolveHead(ctx.repo, ctx.cache));
+  // One walk: the introducing commit of every finding and, when the scan fails, the rollback suggestion.
+  const suggestion = await blameAndSuggest(ctx, options, result.findings, failing && !noHistory ? { drift } : null);
+  if (failing && noHistory) report.errors.push({ code: 'no-history', file: null, line: null, message: 'no commit yet: nothing to roll back to' });
+  if (suggestion) report.rollback = suggestion;
   return report;
 }

@@ -2,12 +2,29 @@ import { createHash } from 'node:crypto';
 import { formatResource } from '../parse/identity.js';
 import type { DriftItem, Finding } from './types.js';
 
-/** Stable across runs and line moves: rule, file, resource and JSON pointer, not the line. */
-export function findingFingerprint(f: Finding): string {
-  const resource = f.resource ? formatResource(f.resource) : '';
-  return createHash('sha256').update([f.ruleId, f.file, resource, f.pointer].join('\u0000')).digest('hex').slice(0, 32);
+/** A kubectl List item's prefix in a finding's pointer: where the resource sits in its file, not what it is. */
+const LIST_ITEM = /^\/items\/\d+(?=\/|$)/;
+
+/**
+ * What makes a finding the same finding across runs, files and commits: rule + resource identity +
+ * JSON pointer within the resource. A resource that is renamed, moved into another file or into a
+ * kubectl List keeps its fingerprint; lines never count. Only a finding without a resource identity
+ * (no kind/name: compose files, parse errors) is tied to its file and document index instead.
+ *
+ * The baseline stores it, history compares commits with it, SARIF's partialFingerprints carry it.
+ */
+export function findingKey(f: Pick<Finding, 'ruleId' | 'file' | 'pointer' | 'documentIndex' | 'resource'>): string {
+  const r = f.resource;
+  // Findings carry the file's pointer; for a List item that starts with /items/N (a non-List
+  // resource with a top-level `items` field is not a Kubernetes shape, so this prefix is the List's).
+  if (r && r.name !== null) return [f.ruleId, `${r.group}/${r.kind}/${r.namespace ?? ''}/${r.name}`, f.pointer.replace(LIST_ITEM, '')].join('\u0000');
+  return [f.ruleId, '', f.pointer, f.file, String(f.documentIndex)].join('\u0000');
 }
 
+/** The fingerprint of a finding: a short hash of `findingKey`. */
+export function findingFingerprint(f: Pick<Finding, 'ruleId' | 'file' | 'pointer' | 'documentIndex' | 'resource'>): string {
+  return createHash('sha256').update(findingKey(f)).digest('hex').slice(0, 32);
+}
 export function driftFingerprint(d: DriftItem): string {
   return createHash('sha256').update(['drift', d.status, formatResource(d.resource)].join('\u0000')).digest('hex').slice(0, 32);
 }

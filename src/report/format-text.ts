@@ -1,5 +1,6 @@
 import { EXIT } from './exit-code.js';
 import { formatResource } from '../parse/identity.js';
+import { introducedLines } from './introduced.js';
 import { SEVERITIES, type CommitRef, type DriftItem, type Report, type RollbackSuggestion, type Severity } from './types.js';
 
 /** Colours for text output; the CLI passes chalk's, tests and pipes get plain text. */
@@ -48,6 +49,7 @@ export function formatText(report: Report, options: FormatOptions = {}): string 
   for (const f of shown) {
     lines.push(`${p.bold(`${f.file}:${f.line}:${f.column}`)}  ${paintSeverity(p, f.severity)} ${f.message}  ${p.dim(f.ruleId)}`);
     lines.push(`    ${p.dim('fix:')} ${f.remediation}`);
+    lines.push(...introducedLines(f, p.dim));
   }
   if (details && report.drift?.length) lines.push(...(lines.length ? [''] : []), ...formatDrift(report.drift, p));
   if (details && report.rollback) lines.push(...formatRollback(report.rollback, p));
@@ -119,7 +121,7 @@ const commitLine = (c: CommitRef) => `${short(c.sha)} ${c.subject} (${c.author},
 const COMMAND_LABELS: [RegExp, string][] = [
   [/^git revert --no-edit/, 'revert only the commits to blame (newest first):'],
   [/^git (revert --no-commit|restore --source \S+ --staged --worktree)/, 'or roll everything back to the last good commit:'],
-  [/^git (restore --source \S+ --|rm)/, 'or put back only the failing files:'],
+  [/^git (restore --source \S+ --|rm|show)/, 'or put back only the failing files:'],
 ];
 
 function formatRollback(r: RollbackSuggestion, p: Palette): string[] {

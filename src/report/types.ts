@@ -41,7 +41,23 @@ export interface Finding {
   resource: ResourceId | null;
   remediation: string;
   suppressed: Suppression | null;
+  /** With `check --blame` and `scan`: the commit that introduced the finding (absent for the tool's own config checks). */
+  introduced?: Introduced;
 }
+
+/**
+ * The introducing commit is not known: the finding is only in the working tree or the index
+ * (`not-committed`), or it is older than a shallow clone's boundary (`shallow`) or than the commits
+ * searched (`max-commits`); then `atOrBefore` is the oldest commit searched, which already has it.
+ */
+export interface IntroducedUnknown {
+  sha: null;
+  reason: 'not-committed' | 'shallow' | 'max-commits';
+  atOrBefore: CommitRef | null;
+}
+
+/** The first commit of first-parent history where a finding appears and stays up to the checked commit. */
+export type Introduced = CommitRef | IntroducedUnknown;
 
 /** Something the tool passed over, and why. Never a silent pass: parse failures are findings. */
 export interface ReportError {

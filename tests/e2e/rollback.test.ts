@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from '@jest/globals';
 import { buildRepoFromSnapshots } from '../../src/demo/build-repo.js';
@@ -186,5 +188,143 @@ describe('rollback --live and scan', () => {
     expect(ok.code).toBe(0);
     const driftOnly = runCli(['scan', '--live', '-', '-f', 'json'], { cwd: clean, input: '{"items": []}' });
     expect([driftOnly.code, json(driftOnly.stdout).drift!.map((d) => d.status)]).toEqual([2, ['missing']]);
+  });
+});
+
+describe('history follows resources, not paths', () => {
+  const SCALED_PRIVILEGED = PRIVILEGED_DEPLOYMENT.replace('spec:\n  template:', 'spec:\n  replicas: 3\n  template:');
+  const run = (dir: string, ...args: string[]) => git(dir, ...args);
+
+  test('a rename (git mv), a move into archive/ and a move with an unrelated edit are never culprits; the suggested commands work', () => {
+    const dir = makeRepo({ 'apps/web.yaml': HARDENED_DEPLOYMENT }, 'add web');
+    const good = short(run(dir, 'rev-parse', 'HEAD').trim());
+    const bad = short(commit(dir, { 'apps/web.yaml': PRIVILEGED_DEPLOYMENT }, 'run web privileged'));
+    run(dir, 'mv', 'apps/web.yaml', 'apps/web-deployment.yaml');
+    run(dir, 'commit', '-q', '-m', 'rename web');
+    mkdirSync(path.join(dir, 'archive'));
+    run(dir, 'mv', 'apps/web-deployment.yaml', 'archive/web.yaml');
+    run(dir, 'commit', '-q', '-m', 'archive web');
+    mkdirSync(path.join(dir, 'deploy'));
+    run(dir, 'mv', 'archive/web.yaml', 'deploy/web.yaml');
+    writeFileSync(path.join(dir, 'deploy/web.yaml'), SCALED_PRIVILEGED);
+    run(dir, 'add', '-A');
+    run(dir, 'commit', '-q', '-m', 'move web to deploy, 3 replicas');
+    const head = short(run(dir, 'rev-parse', 'HEAD').trim());
+    const r = runCli(['rollback'], { cwd: dir });
+    expect(r.stdout.replace(/\(Test, \d{4}-\d{2}-\d{2}\)/g, '(Test, DATE)')).toBe(
+      [
+        'deploy/web.yaml:25:25  critical Container "web" runs privileged  k8s-privileged-container',
+        '    fix: Remove securityContext.privileged or set it to false; grant only the capabilities the workload needs.',
+        '',
+        `rollback: ${head} move web to deploy, 3 replicas (Test, DATE) fails the gate`,
+        `  last good: ${good} add web (Test, DATE)`,
+        '  introduced by:',
+        `    ${bad} run web privileged (Test, DATE)`,
+        '      k8s-privileged-container in apps/web.yaml',
+        '      later commits changed apps/web.yaml: reverting it alone may conflict',
+        '  revert only the commits to blame (newest first):',
+        `    git revert --no-edit ${bad}`,
+        '  or roll everything back to the last good commit:',
+        `    git revert --no-commit ${good}..${head} && git commit -m "Roll back to ${good}: k8s-privileged-container"`,
+        '  or put back only the failing files:',
+        `    git show ${good}:apps/web.yaml > deploy/web.yaml`,
+        '  (searched 5 commits of first-parent history)',
+        '',
+        '✖ 1 finding (1 critical) in 1 file, 1 document, 67 rules · exit 1 (policy findings; fails at high and above)',
+        '',
+      ].join('\n'),
+    );
+    // git follows the rename when reverting: the culprit's revert applies to deploy/web.yaml and keeps the move and the edit.
+    run(dir, 'revert', '--no-edit', bad);
+    expect(readFileSync(path.join(dir, 'deploy/web.yaml'), 'utf8')).toBe(HARDENED_DEPLOYMENT.replace('spec:\n  template:', 'spec:\n  replicas: 3\n  template:'));
+    expect(runCli(['check'], { cwd: dir }).code).toBe(0);
+    run(dir, 'reset', '-q', '--hard', 'HEAD~1');
+    execFileSync('sh', ['-c', `git show ${good}:apps/web.yaml > deploy/web.yaml`], { cwd: dir });
+    expect(runCli(['check'], { cwd: dir }).code).toBe(0);
+  });
+
+  test('a resource moved into a kubectl List in another file (its pointer gains /items/N) is the same finding', () => {
+    const dir = makeRepo({ 'apps/web.yaml': HARDENED_DEPLOYMENT, 'apps/svc.yaml': SERVICE }, 'add web and svc');
+    const bad = commit(dir, { 'apps/web.yaml': PRIVILEGED_DEPLOYMENT }, 'run web privileged');
+    const indent = (doc: string) => doc.trimEnd().split('\n').map((l, i) => (i === 0 ? `  - ${l}` : `    ${l}`)).join('\n');
+    run(dir, 'rm', '-q', 'apps/web.yaml', 'apps/svc.yaml');
+    commit(dir, { 'apps/all.yaml': `apiVersion: v1\nkind: List\nitems:\n${indent(SERVICE)}\n${indent(PRIVILEGED_DEPLOYMENT)}\n` }, 'one List for web and svc');
+    const report = json(runCli(['rollback', '-f', 'json'], { cwd: dir }).stdout);
+    expect(report.findings.map((f) => [f.file, f.pointer])).toEqual([['apps/all.yaml', '/items/1/spec/template/spec/containers/0/securityContext/privileged']]);
+    expect(report.rollback!.culprits.map((c) => [c.sha, c.subject, c.files])).toEqual([[bad, 'run web privileged', ['apps/web.yaml']]]);
+    expect(report.rollback!.commands[0]).toBe(`git revert --no-edit ${short(bad)}`);
+  });
+
+  test('a file without resource identity (compose) followed through a pure rename; a copy is not a rename', () => {
+    const COMPOSE = 'services:\n  web:\n    image: nginx:1.27\n';
+    const dir = makeRepo({ 'docker-compose.yml': COMPOSE }, 'add compose');
+    const bad = commit(dir, { 'docker-compose.yml': COMPOSE + '    privileged: true\n' }, 'compose web privileged');
+    mkdirSync(path.join(dir, 'deploy'));
+    run(dir, 'mv', 'docker-compose.yml', 'deploy/docker-compose.yml');
+    run(dir, 'commit', '-q', '-m', 'move compose to deploy');
+    const rb = json(runCli(['rollback', '-f', 'json'], { cwd: dir }).stdout).rollback!;
+    expect(rb.culprits.map((c) => [c.sha, c.ruleIds, c.files])).toEqual([[bad, ['compose-privileged'], ['docker-compose.yml']]]);
+    // A copy next to the original is a new file: its finding is new in that commit.
+    const copy = commit(dir, { 'staging/docker-compose.yml': COMPOSE + '    privileged: true\n' }, 'copy compose to staging');
+    const rb2 = json(runCli(['rollback', '-f', 'json'], { cwd: dir }).stdout).rollback!;
+    expect(rb2.culprits.map((c) => [c.sha, c.files])).toEqual([
+      [copy, ['staging/docker-compose.yml']],
+      [bad, ['docker-compose.yml']],
+    ]);
+  });
+
+  test('live attribution finds the commit live runs although the resource lived in another file then', () => {
+    const V1 = HARDENED_DEPLOYMENT.replace('spec:\n  template:', 'spec:\n  replicas: 2\n  template:');
+    const dir = makeRepo({ 'apps/web.yaml': V1 }, 'add web');
+    const deployed = run(dir, 'rev-parse', 'HEAD').trim();
+    mkdirSync(path.join(dir, 'clusters/prod'), { recursive: true });
+    run(dir, 'mv', 'apps/web.yaml', 'clusters/prod/web.yaml');
+    commit(dir, { 'clusters/prod/web.yaml': V1.replace('replicas: 2', 'replicas: 4') }, 'move web under clusters/prod, scale to 4');
+    commit(dir, { 'README.md': '# ops\n' }, 'docs');
+    // As `kubectl get deploy -o json` prints it: server-set metadata and status, namespace filled.
+    const desired = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: {
+        name: 'web',
+        namespace: 'web',
+        uid: '6f1c2b8e-3d4a-4b5c-9e8f-0a1b2c3d4e5f',
+        resourceVersion: '48213',
+        generation: 3,
+        creationTimestamp: '2026-11-20T10:00:00Z',
+        annotations: { 'deployment.kubernetes.io/revision': '3' },
+        managedFields: [{ manager: 'kubectl-client-side-apply', operation: 'Update', apiVersion: 'apps/v1', time: '2026-11-20T10:00:00Z', fieldsType: 'FieldsV1', fieldsV1: {} }],
+      },
+      spec: {
+        replicas: 2,
+        template: {
+          spec: {
+            serviceAccountName: 'web',
+            automountServiceAccountToken: false,
+            securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+            containers: [
+              {
+                name: 'web',
+                image: `nginx:1.27@sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08`,
+                resources: { requests: { cpu: '100m', memory: '64Mi' }, limits: { cpu: '500m', memory: '128Mi' } },
+                livenessProbe: { httpGet: { path: '/healthz', port: 8080 } },
+                readinessProbe: { httpGet: { path: '/ready', port: 8080 } },
+                securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+                terminationMessagePath: '/dev/termination-log',
+                imagePullPolicy: 'IfNotPresent',
+              },
+            ],
+            restartPolicy: 'Always',
+            dnsPolicy: 'ClusterFirst',
+          },
+        },
+      },
+      status: { replicas: 2, readyReplicas: 2, observedGeneration: 3 },
+    };
+    const live = path.join(tempDir(), 'live.json');
+    writeFileSync(live, JSON.stringify({ apiVersion: 'v1', kind: 'List', metadata: { resourceVersion: '' }, items: [desired] }, null, 2));
+    const report = json(runCli(['rollback', '--live', live, '-f', 'json'], { cwd: dir }).stdout);
+    expect(report.drift!.map((d) => [d.status, d.file, d.changes.map((c) => c.pointer)])).toEqual([['modified', 'clusters/prod/web.yaml', ['/spec/replicas']]]);
+    expect(report.rollback!.liveMatches).toEqual([{ resource: { group: 'apps', kind: 'Deployment', namespace: 'web', name: 'web' }, sha: deployed, behind: 2, passesGate: true }]);
   });
 });
