@@ -84,7 +84,7 @@ describe('diff: only what git sets, the way Kubernetes reads it', () => {
     const l2 = deploy({ name: 'c', env: [{ name: 'A', value: '1' }, { name: 'DEBUG', value: '1' }] });
     const applied2 = deploy({ name: 'c', env: [{ name: 'A', value: '1' }, { name: 'DEBUG', value: '1' }] });
     expect(diffObjects(d2, l2, applied2)).toEqual([
-      { pointer: '/spec/template/spec/containers/0/env', desired: undefined, live: { name: 'DEBUG', value: '1' }, note: 'removed-in-git' },
+      { pointer: '/spec/template/spec/containers/0/env/[name=DEBUG]', desired: undefined, live: { name: 'DEBUG', value: '1' }, note: 'removed-in-git' },
     ]);
   });
 });
@@ -101,14 +101,15 @@ describe('live-only fields', () => {
       },
       status: { replicas: 1 },
     };
-    expect(diffResources(desired, defaults, undefined)).toEqual({ changes: [], liveOnly: [] });
+    expect(diffResources(desired, defaults, undefined)).toEqual({ changes: [], liveOnly: [], injected: [] });
     const edited = structuredClone(defaults);
     Object.assign(edited.spec.template.spec.containers[0]!.securityContext, { privileged: true });
     (edited.spec as { type: string }).type = 'LoadBalancer';
     edited.spec.template.spec.containers.push({ name: 'debug', image: 'busybox' } as never);
     expect(diffResources(desired, edited, undefined)).toEqual({
       changes: [],
-      liveOnly: ['/spec/template/spec/containers/0/securityContext/privileged', '/spec/template/spec/containers/-', '/spec/type'],
+      liveOnly: ['/spec/template/spec/containers/0/securityContext/privileged', '/spec/template/spec/containers/[name=debug]', '/spec/type'],
+      injected: [],
     });
   });
 });
