@@ -128,13 +128,17 @@ function isServerOwned(pointer: string): boolean {
   return SERVER_METADATA_KEYS.includes(key) || SERVER_METADATA_PREFIXES.some((p) => key.startsWith(p));
 }
 
+/** Tolerations the DefaultTolerationSeconds admission plugin (and the DaemonSet controller) add. */
+const DEFAULT_TOLERATIONS = /^node\.kubernetes\.io\/(not-ready|unreachable|disk-pressure|memory-pressure|pid-pressure|unschedulable|network-unavailable)$/;
+
 /** Fields the API server or its controllers fill in, with values that change nothing about security. */
 const SERVER_DEFAULTS: { test: RegExp; value?: (v: unknown) => boolean }[] = [
   { test: /^\/metadata\/(finalizers|ownerReferences)(\/|$)/ },
   { test: /^\/spec\/(strategy|updateStrategy|revisionHistoryLimit|progressDeadlineSeconds|podManagementPolicy|persistentVolumeClaimRetentionPolicy|replicas|minReadySeconds)$/ },
   { test: /^\/spec\/(clusterIP|clusterIPs|sessionAffinity|ipFamilies|ipFamilyPolicy|internalTrafficPolicy)$/ },
   { test: /^\/spec\/type$/, value: (v) => v === 'ClusterIP' },
-  { test: /\/(dnsPolicy|restartPolicy|schedulerName|terminationGracePeriodSeconds|enableServiceLinks|priority|preemptionPolicy)$/ },
+  { test: /\/(dnsPolicy|restartPolicy|schedulerName|terminationGracePeriodSeconds|enableServiceLinks|priority|preemptionPolicy|nodeName)$/ },
+  { test: /\/tolerations$/, value: (v) => Array.isArray(v) && v.every((t) => isRecord(t) && typeof t.key === 'string' && DEFAULT_TOLERATIONS.test(t.key)) },
   { test: /\/(serviceAccount|serviceAccountName)$/, value: (v) => v === 'default' },
   { test: /\/(terminationMessagePath|terminationMessagePolicy|imagePullPolicy|defaultMode|protocol|targetPort|volumeMode)$/ },
 ];
@@ -165,7 +169,24 @@ export function diffObjects(desired: unknown, live: unknown, lastApplied: unknow
 export function diffResources(desired: unknown, live: unknown, lastApplied: unknown, options: DiffOptions = {}): DiffResult {
   const ctx: Walk = { res: { changes: [], liveOnly: [], injected: [] }, strict: options.strict ?? false, injected: options.injected ?? new Set(INJECTED_CONTAINERS) };
   walk(desired, live, lastApplied, '', '', ctx);
+  dropInjectedVolumes(live, ctx);
   return ctx.res;
+}
+
+/** Volumes that only injected containers mount came with them (istio-envoy, linkerd-identity-token): not hand edits. */
+function dropInjectedVolumes(live: unknown, ctx: Walk): void {
+  const injectedOnly = (pointer: string): boolean => {
+    const m = /^(.*)\/volumes\/\[name=([^\]]+)\]$/.exec(pointer);
+    if (!m) return false;
+    const pod = getAtDriftPointer(live, m[1]!);
+    if (!isRecord(pod)) return false;
+    const users = ['containers', 'initContainers', 'ephemeralContainers']
+      .flatMap((f) => (Array.isArray(pod[f]) ? (pod[f] as unknown[]) : []))
+      .filter((c) => isRecord(c) && Array.isArray(c.volumeMounts) && c.volumeMounts.some((vm) => isRecord(vm) && vm.name === m[2]));
+    return users.length > 0 && users.every((c) => isRecord(c) && ctx.injected.has(String(c.name)));
+  };
+  ctx.res.liveOnly = ctx.res.liveOnly.filter((p) => !injectedOnly(p));
+  ctx.res.changes = ctx.res.changes.filter((c) => c.note !== 'live-only' || !injectedOnly(c.pointer));
 }
 
 interface Walk {
@@ -175,14 +196,41 @@ interface Walk {
 }
 
 /** A field only live has: not drift (apply leaves it alone); listed, and in strict mode reported leaf by leaf. */
-function addLiveOnly(pointer: string, value: unknown, ctx: Walk): void {
+function addLiveOnly(pointer: string, value: unknown, field: string, ctx: Walk): void {
   if (isServerSet(pointer, value)) return;
   if (isRecord(value)) {
-    for (const k of Object.keys(value)) addLiveOnly(joinPointer(pointer, k), value[k], ctx);
+    for (const k of Object.keys(value)) addLiveOnly(joinPointer(pointer, k), value[k], k, ctx);
+    return;
+  }
+  const key = Array.isArray(value) ? listKey(field, value) : null;
+  if (key) {
+    for (const item of value as unknown[]) addLiveOnlyItem(pointer, item, key, field, ctx);
     return;
   }
   ctx.res.liveOnly.push(pointer);
   if (ctx.strict) ctx.res.changes.push({ pointer, desired: undefined, live: value, note: 'live-only' });
+}
+
+/** Items admission adds to every pod: the service account token volume and its mount. */
+function isAdmissionItem(field: string, item: unknown): boolean {
+  if (!isRecord(item)) return false;
+  if (field === 'volumes') return typeof item.name === 'string' && item.name.startsWith('kube-api-access-');
+  if (field === 'volumeMounts') return item.mountPath === '/var/run/secrets/kubernetes.io/serviceaccount';
+  return false;
+}
+
+/** An item of a keyed list that only live has: an injected container, an admission default, or a hand edit. */
+function addLiveOnlyItem(pointer: string, item: unknown, key: ListKey, field: string, ctx: Walk): void {
+  const segment = key.segment(item);
+  if (segment === null || isAdmissionItem(field, item)) return;
+  const at = joinPointer(pointer, segment);
+  if ((field === 'containers' || field === 'initContainers') && isRecord(item) && ctx.injected.has(String(item.name))) {
+    ctx.res.injected.push(at);
+    return;
+  }
+  // An item only live has (a container or env var added by hand): apply leaves it, strict mode reports it.
+  ctx.res.liveOnly.push(at);
+  if (ctx.strict) ctx.res.changes.push({ pointer: at, desired: undefined, live: item, note: 'live-only' });
 }
 
 /**
@@ -252,7 +300,7 @@ function walk(desired: unknown, live: unknown, applied: unknown, pointer: string
       const at = joinPointer(pointer, key);
       if (isServerOwned(at)) continue;
       if (isRecord(applied) && applied[key] !== undefined && applied[key] !== null) addRemoved(applied[key], live[key], at, key, ctx);
-      else addLiveOnly(at, live[key], ctx);
+      else addLiveOnly(at, live[key], key, ctx);
     }
     return;
   }
@@ -300,17 +348,10 @@ function walkKeyedList(desired: unknown[], live: unknown[], applied: unknown[], 
     if (!liveByKey.has(k)) out.push({ pointer: at, desired: item, live: undefined });
     else walk(item, liveByKey.get(k), appliedByKey.get(k), at, '', ctx);
   });
-  const containers = field === 'containers' || field === 'initContainers';
   for (const [k, item] of liveByKey) {
     if (desiredKeys.has(k)) continue;
-    const at = joinPointer(pointer, key.segment(item)!);
-    if (appliedByKey.has(k)) out.push({ pointer: at, desired: undefined, live: item, note: 'removed-in-git' });
-    else if (containers && isRecord(item) && ctx.injected.has(String(item.name))) ctx.res.injected.push(at);
-    else {
-      // An item only live has (a container or env var added by hand): apply leaves it, strict mode reports it.
-      ctx.res.liveOnly.push(at);
-      if (ctx.strict) out.push({ pointer: at, desired: undefined, live: item, note: 'live-only' });
-    }
+    if (appliedByKey.has(k)) out.push({ pointer: joinPointer(pointer, key.segment(item)!), desired: undefined, live: item, note: 'removed-in-git' });
+    else addLiveOnlyItem(pointer, item, key, field, ctx);
   }
 }
 
