@@ -246,7 +246,7 @@ function addRemoved(applied: unknown, live: unknown, pointer: string, field: str
     }
     if (Object.keys(applied).length === 0) return;
     // Live holds nothing but what was applied: the map as a whole was removed from git.
-    if (Object.keys(live).every((k) => k in applied || isServerOwned(joinPointer(pointer, k)))) {
+    if (Object.keys(live).every((k) => k in applied)) {
       ctx.res.changes.push({ pointer, desired: undefined, live, note: 'removed-in-git' });
       return;
     }
