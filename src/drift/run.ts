@@ -411,7 +411,7 @@ function compareResource(doc: ConfigDocument, id: ResourceId, obj: LiveObject, c
       secretPointers.some((p) => pointersOverlap(p, c.pointer)) ||
       containsSecret(c.desired, ctx.secrets.values) ||
       containsSecret(c.live, ctx.secrets.values);
-    const at = doc.locate(c.pointer);
+    const at = doc.locate(gitPointer(doc.data, c.pointer, isSecret));
     const out: DriftChange = { pointer: c.pointer, line: at.line, column: at.column };
     if (c.desired !== undefined) out.desired = secret ? ctx.mask(c.desired) : c.desired;
     if (c.live !== undefined) out.live = secret ? ctx.mask(c.live) : c.live;
@@ -419,6 +419,14 @@ function compareResource(doc: ConfigDocument, id: ResourceId, obj: LiveObject, c
     return out;
   });
   return { status: 'modified', resource: id, file: doc.file, line: doc.start.line, changes: shown, securityRelevant: newInLive.length > 0, liveFindings: newInLive };
+}
+
+/** Where a change is in the git file: a Secret's data may be written there as stringData. */
+function gitPointer(data: unknown, pointer: string, isSecret: boolean): string {
+  const m = isSecret ? /^\/data\/([^/]+)$/.exec(pointer) : null;
+  if (!m || !isRecord(data) || !isRecord(data.stringData)) return pointer;
+  const key = parsePointer(pointer)[1]!;
+  return key in data.stringData ? `/stringData/${m[1]}` : pointer;
 }
 
 /** Drift pointers of every value a built-in (or user) secrets rule flags on either side, waived or not. */
