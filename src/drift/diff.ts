@@ -118,6 +118,8 @@ const SERVER_METADATA_PREFIXES = ['pv.kubernetes.io/', 'volume.kubernetes.io/', 
 
 /** Fields the API server owns: never compared, whatever git says (`creationTimestamp: null` has no opinion). */
 function isServerOwned(pointer: string): boolean {
+  // Most pointers are under /spec and name no metadata: answer those without a regular expression.
+  if (!pointer.includes('metadata') && !pointer.startsWith('/status') && pointer !== '/apiVersion' && pointer !== '/kind') return false;
   if (/^\/(status|apiVersion|kind)(\/|$)/.test(pointer)) return true;
   if (/^\/metadata\/(namespace|uid|resourceVersion|generation|creationTimestamp|deletionTimestamp|deletionGracePeriodSeconds|managedFields|selfLink|generateName)(\/|$)/.test(pointer)) return true;
   // A pod template carries creationTimestamp: null in every object kubectl writes.
