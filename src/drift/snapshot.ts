@@ -128,7 +128,8 @@ function parseYamlSnapshot(name: string, text: string): unknown[] {
   return parsed.documents.map((d) => d.data);
 }
 
-const isListShaped = (v: Record<string, unknown>) => (typeof v.kind === 'string' && v.kind.endsWith('List')) || (v.kind === undefined && v.apiVersion === undefined && 'items' in v);
+/** A kubectl List (`kind: List`, `DeploymentList`, ...) or a bare `{items: [...]}`. */
+const isListShaped = (v: Record<string, unknown>) => (typeof v.kind === 'string' && v.kind.endsWith('List')) || (v.kind === undefined && 'items' in v);
 
 function collect(name: string, values: unknown[], out: LiveObject[], errors: ReportError[]): number {
   let seen = 0;
