@@ -196,9 +196,10 @@ describe('drift against objects as kubectl apply and the API server leave them',
 
   test('a Secret and its last-applied annotation never show their values', () => {
     const dir = shapedRepo();
-    for (const format of ['text', 'json', 'sarif', 'junit', 'github', 'gitlab']) {
-      const r = runCli(['drift', '--live', SHAPED_LIVE, '--strict', '-f', format], { cwd: dir });
-      for (const leak of ['Pl4nted-Db-Passw0rd!', 'UGw0bnRlZC1EYi1QYXNzdzByZCE=', 'N3w-Db-Passw0rd-2026', Buffer.from('N3w-Db-Passw0rd-2026').toString('base64'), 'last-applied-configuration']) {
+    for (const [format, strict] of ['text', 'json', 'sarif', 'junit', 'github', 'gitlab'].flatMap((f) => [[f, []], [f, ['--strict']]] as const)) {
+      const r = runCli(['drift', '--live', SHAPED_LIVE, ...strict, '-f', format], { cwd: dir });
+      expect({ format, strict, code: r.code }).toEqual({ format, strict, code: 2 });
+      for (const leak of ['Pl4nted-Db-Passw0rd!', 'UGw0bnRlZC1EYi1QYXNzdzByZCE=', 'N3w-Db-Passw0rd-2026', Buffer.from('N3w-Db-Passw0rd-2026').toString('base64'), 'Pl4nted-Api-Keys-Token-4242', Buffer.from('Pl4nted-Api-Keys-Token-4242').toString('base64'), 'last-applied-configuration']) {
         expect({ format, leaked: r.stdout.includes(leak) || r.stderr.includes(leak) ? leak : null }).toEqual({ format, leaked: null });
       }
     }
@@ -317,7 +318,7 @@ describe('drift against objects as kubectl apply and the API server leave them',
     expect(gate(['--fail-on-drift', 'security'])).toBe(2);
     expect(gate(['--fail-on-drift', 'never'])).toBe(0);
     // Only the Secret (not security-relevant) drifts among the objects of namespace shop.
-    const noSecurity = runCli(['drift', '--live', SHAPED_LIVE, 'db-secret.yaml', 'hpa.yaml', '--fail-on-drift', 'security', '-f', 'json'], { cwd: dir });
+    const noSecurity = runCli(['drift', '--live', SHAPED_LIVE, 'db-secret.yaml', 'api-keys.yaml', 'hpa.yaml', '--fail-on-drift', 'security', '-f', 'json'], { cwd: dir });
     expect([noSecurity.code, json(noSecurity.stdout).summary.drifted]).toEqual([0, 1]);
     writeFiles(dir, { '.aiopsrc.json': JSON.stringify({ drift: { failOn: 'never' } }) });
     expect(gate([])).toBe(0);
