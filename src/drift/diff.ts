@@ -83,8 +83,6 @@ function scalarsEqual(desired: unknown, live: unknown, pointer: string): boolean
 const SERVER_METADATA_KEYS = [
   'kubectl.kubernetes.io/last-applied-configuration',
   'kubectl.kubernetes.io/restartedAt',
-  'kubectl.kubernetes.io/default-container',
-  'kubectl.kubernetes.io/default-logs-container',
   'deployment.kubernetes.io/revision',
   'deployment.kubernetes.io/desired-replicas',
   'deployment.kubernetes.io/max-replicas',
@@ -101,18 +99,27 @@ const SERVER_METADATA_KEYS = [
   'batch.kubernetes.io/job-name',
   'argocd.argoproj.io/tracking-id',
   'sidecar.istio.io/status',
-  'security.istio.io/tlsMode',
-  'service.istio.io/canonical-name',
-  'service.istio.io/canonical-revision',
-  'istio.io/rev',
   'linkerd.io/created-by',
   'linkerd.io/proxy-version',
   'linkerd.io/trust-root-sha256',
   'linkerd.io/identity-mode',
+  'vault.hashicorp.com/agent-inject-status',
+];
+/** Metadata sidecar injectors add that users may also write in git: compared when git sets it, never a live-only hand edit. */
+const INJECTED_METADATA_KEYS = [
+  'istio.io/rev',
+  'security.istio.io/tlsMode',
+  'service.istio.io/canonical-name',
+  'service.istio.io/canonical-revision',
+  'prometheus.io/scrape',
+  'prometheus.io/port',
+  'prometheus.io/path',
+  'kubectl.kubernetes.io/default-container',
+  'kubectl.kubernetes.io/default-logs-container',
   'linkerd.io/control-plane-ns',
   'linkerd.io/proxy-deployment',
   'linkerd.io/workload-ns',
-  'vault.hashicorp.com/agent-inject-status',
+  'viz.linkerd.io/tap-enabled',
 ];
 const SERVER_METADATA_PREFIXES = ['pv.kubernetes.io/', 'volume.kubernetes.io/', 'volume.beta.kubernetes.io/', 'autoscaling.alpha.kubernetes.io/'];
 
@@ -124,9 +131,8 @@ function isServerOwned(pointer: string): boolean {
   if (/^\/metadata\/(namespace|uid|resourceVersion|generation|creationTimestamp|deletionTimestamp|deletionGracePeriodSeconds|managedFields|selfLink|generateName)(\/|$)/.test(pointer)) return true;
   // A pod template carries creationTimestamp: null in every object kubectl writes.
   if (/\/template\/metadata\/creationTimestamp$/.test(pointer)) return true;
-  const meta = /(?:^|\/)metadata\/(?:annotations|labels)\/([^/]+)$/.exec(pointer);
-  if (!meta) return false;
-  const key = meta[1]!.replace(/~1/g, '/').replace(/~0/g, '~');
+  const key = metadataKeyOf(pointer);
+  if (key === null) return false;
   return SERVER_METADATA_KEYS.includes(key) || SERVER_METADATA_PREFIXES.some((p) => key.startsWith(p));
 }
 
@@ -145,8 +151,15 @@ const SERVER_DEFAULTS: { test: RegExp; value?: (v: unknown) => boolean }[] = [
   { test: /\/(terminationMessagePath|terminationMessagePolicy|imagePullPolicy|defaultMode|protocol|targetPort|volumeMode)$/ },
 ];
 
+function metadataKeyOf(pointer: string): string | null {
+  const meta = /(?:^|\/)metadata\/(?:annotations|labels)\/([^/]+)$/.exec(pointer);
+  return meta ? meta[1]!.replace(/~1/g, '/').replace(/~0/g, '~') : null;
+}
+
 function isServerSet(pointer: string, value: unknown): boolean {
   if (isUnset(value) || isServerOwned(pointer)) return true;
+  const key = pointer.includes('metadata') ? metadataKeyOf(pointer) : null;
+  if (key !== null && INJECTED_METADATA_KEYS.includes(key)) return true;
   return SERVER_DEFAULTS.some((s) => s.test.test(pointer) && (!s.value || s.value(value)));
 }
 
@@ -246,13 +259,17 @@ function addRemoved(applied: unknown, live: unknown, pointer: string, field: str
       if (Object.keys(applied).length > 0) ctx.res.changes.push({ pointer, desired: undefined, live, note: 'removed-in-git' });
       return;
     }
-    if (Object.keys(applied).length === 0) return;
     // Live holds nothing but what was applied: the map as a whole was removed from git.
-    if (Object.keys(live).every((k) => k in applied)) {
+    if (Object.keys(applied).length > 0 && Object.keys(live).every((k) => k in applied)) {
       ctx.res.changes.push({ pointer, desired: undefined, live, note: 'removed-in-git' });
       return;
     }
-    for (const k of Object.keys(applied)) if (k in live) addRemoved(applied[k], live[k], joinPointer(pointer, k), k, ctx);
+    for (const k of Object.keys(live)) {
+      const at = joinPointer(pointer, k);
+      if (isServerOwned(at)) continue;
+      if (applied[k] !== undefined && applied[k] !== null) addRemoved(applied[k], live[k], at, k, ctx);
+      else addLiveOnly(at, live[k], k, ctx);
+    }
     return;
   }
   if (Array.isArray(applied) && Array.isArray(live)) {
@@ -265,6 +282,7 @@ function addRemoved(applied: unknown, live: unknown, pointer: string, field: str
     for (const item of live) {
       const k = key.keyOf(item);
       if (k !== null && appliedKeys.has(k)) ctx.res.changes.push({ pointer: joinPointer(pointer, key.segment(item)!), desired: undefined, live: item, note: 'removed-in-git' });
+      else addLiveOnlyItem(pointer, item, key, field, ctx);
     }
     return;
   }

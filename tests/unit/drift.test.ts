@@ -276,6 +276,12 @@ describe('live-only items of keyed lists', () => {
       { pointer: '/spec/containers/0/env/[name=DEBUG]', desired: undefined, live: { name: 'DEBUG', value: '1' }, note: 'live-only' },
       { pointer: '/spec/containers/0/stdin', desired: undefined, live: true, note: 'live-only' },
     ]);
+    // kubectl annotate after kubectl apply: last-applied says "annotations": {}, which removes nothing and hides nothing.
+    const applied = { apiVersion: 'v1', kind: 'Pod', metadata: { annotations: {}, name: 'p', namespace: 'ml' }, spec: { containers: [app] } };
+    const annotated = { ...pod([app]), metadata: { name: 'p', namespace: 'ml', annotations: { owner: 'alice', [LAST_APPLIED]: applyJson(applied) } } };
+    expect((diffResources as (d: unknown, l: unknown, a: unknown, o: object) => { changes: unknown[] })(pod([app]), annotated, applied, { strict: true }).changes).toEqual([
+      { pointer: '/metadata/annotations/owner', desired: undefined, live: 'alice', note: 'live-only' },
+    ]);
   });
 });
 
