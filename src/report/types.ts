@@ -79,6 +79,11 @@ export interface ReportSummary {
   failOn: FailOn;
   /** With drift: which drift fails the run. */
   failOnDrift?: DriftFailOn;
+  /**
+   * With drift: desired files that could not be parsed, so their resources were not compared
+   * (drift is incomplete, never "in sync", while this is above 0).
+   */
+  desiredUnparsed?: number;
   exitCode: number;
 }
 

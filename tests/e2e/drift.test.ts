@@ -362,6 +362,8 @@ describe('drift against objects as kubectl apply and the API server leave them',
   test('never "in sync" when a desired file failed to parse', () => {
     const dir = makeRepo({ 'cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\n  namespace: app\n', 'broken.yaml': 'kind: [\n' });
     const live = JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'app', namespace: 'app' } });
+    const data = json(runCli(['drift', '--live', '-', '-f', 'json'], { cwd: dir, input: live }).stdout);
+    expect([data.drift, data.summary.desiredUnparsed]).toEqual([[], 1]);
     const r = runCli(['drift', '--live', '-'], { cwd: dir, input: live });
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('broken.yaml');
