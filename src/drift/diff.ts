@@ -158,8 +158,6 @@ function metadataKeyOf(pointer: string): string | null {
 
 function isServerSet(pointer: string, value: unknown): boolean {
   if (isUnset(value) || isServerOwned(pointer)) return true;
-  const key = pointer.includes('metadata') ? metadataKeyOf(pointer) : null;
-  if (key !== null && INJECTED_METADATA_KEYS.includes(key)) return true;
   return SERVER_DEFAULTS.some((s) => s.test.test(pointer) && (!s.value || s.value(value)));
 }
 
@@ -213,6 +211,8 @@ interface Walk {
 /** A field only live has: not drift (apply leaves it alone); listed, and in strict mode reported leaf by leaf. */
 function addLiveOnly(pointer: string, value: unknown, field: string, ctx: Walk): void {
   if (isServerSet(pointer, value)) return;
+  const metadataKey = pointer.includes('metadata') ? metadataKeyOf(pointer) : null;
+  if (metadataKey !== null && INJECTED_METADATA_KEYS.includes(metadataKey)) return;
   if (isRecord(value)) {
     for (const k of Object.keys(value)) addLiveOnly(joinPointer(pointer, k), value[k], k, ctx);
     return;
