@@ -14,6 +14,7 @@ import type { DriftChange, DriftFailOn, DriftItem, FailOn, Finding, Report, Repo
 import { loadBuiltinRules } from '../rules/load.js';
 import { diffResources, getAtDriftPointer, injectedContainerOf, INJECTED_CONTAINERS, toDesiredPointer, type Change } from './diff.js';
 import { driftKey, isClusterScoped, learnScopes, resolvedId, type LearnedScopes } from './identity.js';
+import { createDriftLocator, type PointerLocator } from './locate.js';
 import { createMasker } from './mask.js';
 import { loadSnapshot, type LiveObject } from './snapshot.js';
 
@@ -311,6 +312,7 @@ export async function computeDrift(result: CheckResult, options: DriftInputs): P
   const secrets = await prepareSecretSense(result, desired.values(), live.values());
   const categories = new Map(result.rules.map((r) => [r.id, r.category]));
   const mask = createMasker();
+  const locatorFor = createDriftLocator(result.repo.dir, result.source.mode === 'worktree');
   const items: DriftItem[] = [];
   for (const [key, doc] of desired) {
     const id = resolvedId(doc.id!, defaultNamespace, scopes);
@@ -319,7 +321,7 @@ export async function computeDrift(result: CheckResult, options: DriftInputs): P
       items.push({ status: 'missing', resource: id, file: doc.file, line: doc.start.line, changes: [], securityRelevant: false, liveFindings: [] });
       continue;
     }
-    const item = compareResource(doc, id, obj, { ignores, strict, injected, defaultNamespace, scopes, result, secrets, categories, mask });
+    const item = compareResource(doc, id, obj, { ignores, strict, injected, defaultNamespace, scopes, result, secrets, categories, mask, locatorFor });
     if (item) items.push(item);
   }
 
@@ -353,6 +355,7 @@ interface CompareContext {
   secrets: SecretSense;
   categories: ReadonlyMap<string, string>;
   mask: (value: unknown) => string;
+  locatorFor: (doc: ConfigDocument) => PointerLocator;
 }
 
 /** One desired document against its live object: the modified item, or null when they agree. */
@@ -367,7 +370,9 @@ function compareResource(doc: ConfigDocument, id: ResourceId, obj: LiveObject, c
   if (changes.length === 0 && liveOnly.length === 0) return null;
 
   // Live is checked with the same rules; findings git does not have make the drift security-relevant.
-  // Positions point into the git file; they are looked up (which may re-parse it) only for those.
+  // Positions point into the git file; they are looked up (which parses it again) only for drifted documents.
+  let locator: PointerLocator | null = null;
+  const locate = (pointer: string) => (locator ??= ctx.locatorFor(doc))(pointer);
   const base = doc.basePointer.length;
   const atStart = () => doc.start;
   const liveData = withoutApplyRecords(obj.data);
@@ -384,8 +389,7 @@ function compareResource(doc: ConfigDocument, id: ResourceId, obj: LiveObject, c
       if (isIgnored(ignores, id, pointer)) continue;
       // An injected sidecar counts only for what makes live less secure, not for image or probe hygiene.
       if (injectedContainerOf(pointer, ctx.injected) && NOT_LESS_SECURE_IN_SIDECARS.has(ctx.categories.get(f.ruleId) ?? '')) continue;
-      const at = doc.locate(pointer);
-      newInLive.push({ ...f, ...at, pointer: doc.basePointer + pointer });
+      newInLive.push({ ...f, ...locate(pointer), pointer: doc.basePointer + pointer });
     }
   }
   // A live-only field is not drift, unless it is what made live less secure: then the field itself is the change.
@@ -412,7 +416,7 @@ function compareResource(doc: ConfigDocument, id: ResourceId, obj: LiveObject, c
       secretPointers.some((p) => pointersOverlap(p, c.pointer)) ||
       containsSecret(c.desired, ctx.secrets.values) ||
       containsSecret(c.live, ctx.secrets.values);
-    const at = doc.locate(gitPointer(doc.data, c.pointer, isSecret));
+    const at = locate(gitPointer(doc.data, c.pointer, isSecret));
     const out: DriftChange = { pointer: c.pointer, line: at.line, column: at.column };
     if (c.desired !== undefined) out.desired = secret ? ctx.mask(c.desired) : c.desired;
     if (c.live !== undefined) out.live = secret ? ctx.mask(c.live) : c.live;

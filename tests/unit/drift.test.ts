@@ -4,9 +4,11 @@ import { Readable } from 'node:stream';
 import { afterAll, describe, expect, test } from '@jest/globals';
 import { diffObjects, diffResources } from '../../src/drift/diff.js';
 import { driftKey } from '../../src/drift/identity.js';
+import { createDriftLocator } from '../../src/drift/locate.js';
 import { createMasker } from '../../src/drift/mask.js';
 import { parseQuantity, quantitiesEqual } from '../../src/drift/quantity.js';
 import { loadSnapshot } from '../../src/drift/snapshot.js';
+import { parseConfigText } from '../../src/parse/documents.js';
 import { cleanup, tempDir } from '../helpers/repo.js';
 
 afterAll(cleanup);
@@ -327,5 +329,45 @@ describe('snapshot formats and limits', () => {
     writeFileSync(big, '');
     truncateSync(big, 300 * 1024 * 1024);
     await expect(loadSnapshot('big.json', dir)).rejects.toMatchObject({ exitCode: 65, message: 'big.json: live snapshot is 300 MB, over the 256 MB limit' });
+  });
+});
+
+describe('positions of changed fields', () => {
+  test('a document of a multi-document file is located on its own, at the same lines and columns as a parse of the whole file', () => {
+    const dir = tempDir();
+    const text = [
+      'apiVersion: v1',
+      'kind: ConfigMap',
+      'metadata: {name: a, namespace: x}',
+      'data:',
+      '  k: v',
+      '---',
+      '# the second one',
+      'apiVersion: apps/v1',
+      'kind: Deployment',
+      'metadata:',
+      '  name: web',
+      'spec:',
+      '  template:',
+      '    spec:',
+      '      containers:',
+      '        - name: web',
+      '          image: "web:1"',
+      '          env: [{name: A, value: "1"}]',
+      '--- {apiVersion: v1, kind: Service, metadata: {name: s}, spec: {ports: [{port: 80}]}}',
+      '',
+    ].join('\n');
+    writeFileSync(path.join(dir, 'multi.yaml'), text);
+    const parsed = parseConfigText('multi.yaml', text);
+    const locatorFor = createDriftLocator(dir, true);
+    const pointers = ['', '/data/k', '/spec/template/spec/containers/0/image', '/spec/template/spec/containers/0/env/0/value', '/spec/template/spec/containers/[name=istio-proxy]/image', '/spec/ports/0/port', '/metadata/name'];
+    for (const doc of parsed.documents) {
+      const locate = locatorFor(doc);
+      for (const p of pointers) expect({ doc: doc.index, p, at: locate(p) }).toEqual({ doc: doc.index, p, at: doc.locate(p) });
+    }
+    // A file changed since it was read: the document's own locate answers.
+    const docs = parseConfigText('multi.yaml', text).documents;
+    writeFileSync(path.join(dir, 'multi.yaml'), text.replace('"web:1"', '"web:2"'));
+    expect(createDriftLocator(dir, true)(docs[1]!)('/spec/template/spec/containers/0/image')).toEqual(docs[1]!.locate('/spec/template/spec/containers/0/image'));
   });
 });
