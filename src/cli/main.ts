@@ -3,6 +3,7 @@ import { GuardError } from '../errors.js';
 import { EXIT } from '../report/exit-code.js';
 import { SEVERITIES } from '../report/types.js';
 import { TOOL_VERSION } from '../version.js';
+import type { DriftFlags } from './commands/drift.js';
 import type { RulesFlags } from './commands/rules.js';
 
 /** Options shared by the commands that read configs from the repository. */
@@ -87,10 +88,15 @@ function buildProgram(): Command {
       .command('drift')
       .description('report drift between desired state (git) and a live snapshot')
       .requiredOption('--live <snapshot>', 'kubectl get ... -o json|yaml output: a file, a folder of them, or - for stdin')
+      .option('--strict', 'also report every field only live has (hand edits), not only those that make live less secure')
+      .addOption(new Option('--fail-on-drift <which>', 'which drift fails the run: any, security (only security-relevant), never (default: any)').choices(['any', 'security', 'never']))
       .argument('[paths...]', 'limit the desired state to these files or folders'),
   )
-    .addHelpText('after', '\nExit codes: 0 in sync, 2 drift, 1/3 when a desired file cannot be parsed, 65 bad snapshot, 66 snapshot not found.')
-    .action(async (paths: string[], flags: SourceFlags & { live: string }) => {
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 in sync (or drift that --fail-on-drift lets pass), 2 drift, 1/3 when a desired file cannot be parsed,\n65 bad snapshot, 66 snapshot not found, 78 config error.',
+    )
+    .action(async (paths: string[], flags: DriftFlags) => {
       const { runDriftCommand } = await import('./commands/drift.js');
       process.exitCode = await runDriftCommand(paths, flags);
     });

@@ -1,5 +1,5 @@
 import type { ConfigWaiver } from '../policy/waivers.js';
-import type { FailOn, Severity } from '../report/types.js';
+import type { DriftFailOn, FailOn, Severity } from '../report/types.js';
 
 /** The shape of .aiopsrc.json (schemas/aiopsrc.schema.json). */
 export interface GuardConfig {
@@ -19,7 +19,25 @@ export interface GuardConfig {
   drift?: {
     defaultNamespace?: string;
     namespaces?: string[];
-    ignoreDifferences?: { kind?: string; name?: string; namespace?: string; pointers: string[] }[];
+    /** Ours (`pointers`, globs) or Argo CD's shape verbatim (`group`, `kind`, `name`, `namespace`, `jsonPointers`). */
+    ignoreDifferences?: {
+      group?: string;
+      kind?: string;
+      name?: string;
+      namespace?: string;
+      pointers?: string[];
+      jsonPointers?: string[];
+      /** Argo CD's; not supported: a config error. */
+      jqPathExpressions?: string[];
+      /** Argo CD's; not supported: a config error. */
+      managedFieldsManagers?: string[];
+    }[];
+    /** Report every live-only field (hand edits), not only those that make live less secure. */
+    strict?: boolean;
+    /** More names of containers that admission webhooks inject (besides istio-proxy, linkerd-proxy, vault-agent, ...). */
+    injected?: string[];
+    /** Which drift fails the run (default any). */
+    failOn?: DriftFailOn;
   };
   rollback?: { maxCommits?: number };
 }

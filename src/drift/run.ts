@@ -1,14 +1,20 @@
+import { realpathSync } from 'node:fs';
+import path from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import picomatch from 'picomatch';
 import { buildReport, compareFindings, referencedRules, runCheckPipeline, type CheckOptions, type CheckResult } from '../check.js';
+import { ConfigError, DataError } from '../errors.js';
 import type { Rule } from '../rules/types.js';
 import type { ConfigDocument } from '../parse/documents.js';
 import { formatResource, isRecord } from '../parse/identity.js';
-import { getAtPointer, parsePointer, pointersOverlap } from '../parse/pointer.js';
-import { evaluateDocument } from '../policy/evaluate.js';
+import { parsePointer, pointersOverlap } from '../parse/pointer.js';
+import { evaluateDocument, prepareRules, type PolicyOptions, type PreparedRules } from '../policy/evaluate.js';
 import { decideExitCode } from '../report/exit-code.js';
-import type { DriftChange, DriftItem, FailOn, Finding, Report, ReportError, ResourceId } from '../report/types.js';
-import { diffResources, type Change } from './diff.js';
-import { driftKey, isClusterScoped, resolvedId } from './identity.js';
+import type { DriftChange, DriftFailOn, DriftItem, FailOn, Finding, Report, ReportError, ResourceId } from '../report/types.js';
+import { loadBuiltinRules } from '../rules/load.js';
+import { diffResources, getAtDriftPointer, injectedContainerOf, INJECTED_CONTAINERS, toDesiredPointer, type Change } from './diff.js';
+import { driftKey, isClusterScoped, learnScopes, resolvedId, type LearnedScopes } from './identity.js';
+import { createDriftLocator, type PointerLocator } from './locate.js';
 import { createMasker } from './mask.js';
 import { loadSnapshot, type LiveObject } from './snapshot.js';
 
@@ -16,13 +22,24 @@ export interface DriftOptions extends CheckOptions {
   /** Snapshot file, folder, or "-" for standard input. */
   live: string;
   stdin?: NodeJS.ReadableStream;
+  /** Report every live-only field, not only those that made live less secure (default: config drift.strict). */
+  strict?: boolean;
+  /** Which drift fails the run (default: config drift.failOn, else "any"). */
+  failOnDrift?: DriftFailOn;
 }
+
+/** What computeDrift needs besides the desired documents. */
+export type DriftInputs = Pick<DriftOptions, 'live' | 'cwd' | 'stdin' | 'strict' | 'failOnDrift'>;
 
 const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 /** Kinds that exist in a namespace without anyone committing them. */
 const NEVER_UNMANAGED = new Set(['Event', 'Endpoints', 'EndpointSlice', 'Lease', 'ControllerRevision', 'PodMetrics']);
 /** Not deployed resources: kustomize and similar build inputs. */
 const BUILD_INPUTS = new Set(['Kustomization', 'Component']);
+/** Findings in an injected sidecar that are hygiene, not security (its vendor pins its image and sizes it). */
+const NOT_LESS_SECURE_IN_SIDECARS = new Set(['images', 'resources', 'reliability']);
+/** Values shorter than this are too common to mask wherever they appear ("true", "80"). */
+const MIN_SECRET_VALUE = 6;
 
 /** A Secret's stringData is what its data will be, base64-encoded: compare them as one. */
 function normalizeSecret(data: unknown): unknown {
@@ -33,12 +50,24 @@ function normalizeSecret(data: unknown): unknown {
   return { ...rest, data: merged };
 }
 
-/** What the API server keeps of a manifest: a Secret's stringData as data; no namespace on cluster-scoped kinds. */
-export function normalizeDesired(data: unknown): unknown {
+const groupOfData = (data: Record<string, unknown>) => (typeof data.apiVersion === 'string' && data.apiVersion.includes('/') ? data.apiVersion.split('/')[0]! : '');
+
+/**
+ * What the API server keeps of a manifest: a Secret's stringData as data; no namespace on
+ * cluster-scoped kinds; the default namespace on namespaced ones that have none (what
+ * `kubectl apply` fills in), so rules see the object as it will run.
+ */
+export function normalizeDesired(data: unknown, defaultNamespace?: string, scopes?: LearnedScopes): unknown {
   const out = normalizeSecret(data);
-  if (!isRecord(out) || typeof out.kind !== 'string' || !isClusterScoped(out.kind) || !isRecord(out.metadata) || !('namespace' in out.metadata)) return out;
-  const { namespace: _ns, ...metadata } = out.metadata;
-  return { ...out, metadata };
+  if (!isRecord(out) || typeof out.kind !== 'string') return out;
+  const metadata = isRecord(out.metadata) ? out.metadata : {};
+  if (isClusterScoped(out.kind, groupOfData(out), scopes)) {
+    if (!('namespace' in metadata)) return out;
+    const { namespace: _ns, ...rest } = metadata;
+    return { ...out, metadata: rest };
+  }
+  if (defaultNamespace === undefined || typeof metadata.namespace === 'string') return out;
+  return { ...out, metadata: { ...metadata, namespace: defaultNamespace } };
 }
 
 export function lastAppliedOf(live: Record<string, unknown>): unknown {
@@ -49,6 +78,17 @@ export function lastAppliedOf(live: Record<string, unknown>): unknown {
   } catch {
     return undefined;
   }
+}
+
+/** The live object as rules see it: without the records of how it was applied (last-applied JSON, managedFields). */
+function withoutApplyRecords(live: Record<string, unknown>): Record<string, unknown> {
+  if (!isRecord(live.metadata)) return live;
+  const { managedFields: _m, ...metadata } = live.metadata;
+  if (isRecord(metadata.annotations) && LAST_APPLIED in metadata.annotations) {
+    const { [LAST_APPLIED]: _a, ...annotations } = metadata.annotations;
+    metadata.annotations = annotations;
+  }
+  return { ...live, metadata };
 }
 
 /** Objects the cluster makes by itself: owned by a controller, or well-known defaults. */
@@ -62,34 +102,54 @@ function isAutoCreated(obj: LiveObject): boolean {
 }
 
 interface IgnoreRule {
+  group: (s: string) => boolean;
   kind: (s: string) => boolean;
   name: (s: string) => boolean;
   namespace: (s: string) => boolean;
   pointers: string[][];
 }
 
+/**
+ * `drift.ignoreDifferences`: ours (`pointers`, globs) or Argo CD's, pasted from an Application
+ * (`group`, `kind`, `name`, `namespace`, `jsonPointers`). Argo's jq and managed-fields forms
+ * cannot be honoured here, so they are a config error rather than a silent no-op.
+ */
 function compileIgnores(result: CheckResult): IgnoreRule[] {
-  const glob = (g?: string) => (g ? picomatch(g) : () => true);
-  return (result.config.config.drift?.ignoreDifferences ?? []).map((e) => ({
-    kind: glob(e.kind),
-    name: glob(e.name),
-    namespace: glob(e.namespace),
-    pointers: e.pointers.map(parsePointer),
-  }));
+  const glob = (g?: string) => (g === undefined || g === '*' ? () => true : picomatch(g));
+  const { config, filepath, locate } = result.config;
+  const where = (pointer: string) => {
+    const at = locate(pointer);
+    return `${filepath ?? '.aiopsrc.json'}:${at.line}:${at.column}`;
+  };
+  return (config.drift?.ignoreDifferences ?? []).map((e, i) => {
+    for (const key of ['jqPathExpressions', 'managedFieldsManagers'] as const) {
+      if (e[key] === undefined) continue;
+      throw new ConfigError(
+        `${where(`/drift/ignoreDifferences/${i}/${key}`)}: drift.ignoreDifferences[${i}].${key} is not supported (aiops-guard compares a snapshot, not Argo CD's managed fields or jq paths)`,
+        'use "jsonPointers" (or "pointers"), e.g. "/spec/replicas"; a * in a pointer matches one segment',
+      );
+    }
+    const pointers = [...(e.pointers ?? []), ...(e.jsonPointers ?? [])];
+    if (pointers.length === 0) {
+      throw new ConfigError(`${where(`/drift/ignoreDifferences/${i}`)}: drift.ignoreDifferences[${i}] has no "jsonPointers" (or "pointers"), so it ignores nothing`, 'add the fields to ignore, e.g. "jsonPointers": ["/spec/replicas"]');
+    }
+    return { group: e.group === undefined ? () => true : (g: string) => g === e.group, kind: glob(e.kind), name: glob(e.name), namespace: glob(e.namespace), pointers: pointers.map(parsePointer) };
+  });
 }
 
-/** A change is ignored when its pointer is at or under an ignored pointer (`*` matches one segment). */
+/** A change is ignored when its pointer is at or under an ignored pointer (`*` matches one segment, a keyed `[name=x]` one too). */
 function isIgnored(ignores: readonly IgnoreRule[], id: ResourceId, pointer: string): boolean {
+  if (ignores.length === 0) return false;
   const segs = parsePointer(pointer);
   return ignores.some(
     (r) =>
+      r.group(id.group) &&
       r.kind(id.kind) &&
       r.name(id.name ?? '') &&
       r.namespace(id.namespace ?? '') &&
       r.pointers.some((p) => p.length <= segs.length && p.every((s, i) => s === '*' || s === segs[i])),
   );
 }
-
 
 /** What a drift computation found, before it is put in a report. */
 export interface DriftResult {
@@ -99,15 +159,33 @@ export interface DriftResult {
   /** Live objects by drift identity, for matching them against history. */
   live: Map<string, LiveObject>;
   defaultNamespace: string;
+  /** Kinds' scopes as the snapshot shows them; pass to driftKey with defaultNamespace. */
+  scopes: LearnedScopes;
   source: string;
+  /** Which drift fails the run. */
+  failOnDrift: DriftFailOn;
+  /** Files and documents of the snapshot itself, found inside the repository and not read as desired state. */
+  excluded: { files: number; documents: number };
 }
 
 /** `drift` as a library call: desired state from git against a live snapshot. */
 export async function runDrift(options: DriftOptions): Promise<Report> {
   const result = await runCheckPipeline({ ...options, keepDocuments: true, skipPolicy: true });
   const drift = await computeDrift(result, options);
-  const report = buildReport({ ...result, findings: drift.findings, errors: drift.errors });
+  const report = buildReport({
+    ...result,
+    fileCount: result.fileCount - drift.excluded.files,
+    documentCount: result.documentCount - drift.excluded.documents,
+    findings: drift.findings,
+    errors: drift.errors,
+  });
   return withDrift(report, drift, result.failOn, result.rules);
+}
+
+/** How many drifted resources fail the run under the drift gate. */
+export function gatingDrift(items: readonly DriftItem[], failOnDrift: DriftFailOn): number {
+  if (failOnDrift === 'never') return 0;
+  return failOnDrift === 'security' ? items.filter((d) => d.securityRelevant).length : items.length;
 }
 
 /** Adds a drift result to a report and decides its exit code. */
@@ -116,95 +194,141 @@ export function withDrift(report: Report, drift: DriftResult, failOn: FailOn, ru
   report.rules = referencedRules(rules, [...report.findings, ...drift.items.flatMap((d) => d.liveFindings)]);
   report.drift = drift.items;
   report.summary.drifted = drift.items.length;
-  report.summary.exitCode = decideExitCode(report.findings, failOn, drift.items.length);
+  report.summary.failOnDrift = drift.failOnDrift;
+  report.summary.desiredUnparsed = new Set(report.findings.filter((f) => f.ruleId === 'parse-error').map((f) => f.file)).size;
+  report.summary.exitCode = decideExitCode(report.findings, failOn, gatingDrift(drift.items, drift.failOnDrift));
   return report;
 }
 
+/** The snapshot's path relative to the repository root, when it lies inside it ("" when it does not). */
+function snapshotInRepo(repoDir: string, cwd: string, live: string): string {
+  if (live === '-') return '';
+  const real = (p: string) => {
+    try {
+      return realpathSync(p);
+    } catch {
+      return p;
+    }
+  };
+  const rel = path.relative(real(repoDir), real(path.resolve(cwd, live)));
+  if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) return '';
+  return rel.split(path.sep).join('/');
+}
+
+/** Everything that says a value is secret, whichever rules the run has: masking follows the field, not --only/--skip. */
+interface SecretSense {
+  rules: PreparedRules;
+  policy: PolicyOptions;
+  /** Values of Secrets on either side (as stored, base64, and decoded): masked wherever they appear. */
+  values: Set<string>;
+}
+
+function addSecretValues(values: Set<string>, data: unknown): void {
+  if (!isRecord(data) || data.kind !== 'Secret') return;
+  for (const field of ['data', 'stringData'] as const) {
+    const map = data[field];
+    if (!isRecord(map)) continue;
+    for (const v of Object.values(map)) {
+      if (typeof v !== 'string') continue;
+      const other = field === 'data' ? Buffer.from(v, 'base64').toString('utf8') : Buffer.from(v, 'utf8').toString('base64');
+      for (const s of [v, other]) if (s.length >= MIN_SECRET_VALUE && !s.includes('\uFFFD')) values.add(s);
+    }
+  }
+}
+
+async function prepareSecretSense(result: CheckResult, docs: Iterable<ConfigDocument>, live: Iterable<LiveObject>): Promise<SecretSense> {
+  const builtin = (await loadBuiltinRules()).filter((r) => r.category === 'secrets');
+  const ids = new Set(builtin.map((r) => r.id));
+  const rules = [...builtin, ...result.rules.filter((r) => r.category === 'secrets' && !ids.has(r.id))];
+  const values = new Set<string>();
+  for (const d of docs) addSecretValues(values, d.data);
+  for (const o of live) addSecretValues(values, o.data);
+  // Waivers do not unmask: a waived secret is still a secret.
+  return { rules: prepareRules(rules), policy: { inlineWaivers: false, waivers: [], knownRuleIds: new Set() }, values };
+}
+
+function containsSecret(value: unknown, values: ReadonlySet<string>): boolean {
+  if (value === undefined || values.size === 0) return false;
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  for (const v of values) if (text.includes(v)) return true;
+  return false;
+}
+
+function sortByPointer(changes: Change[]): Change[] {
+  return changes.sort((a, b) => (a.pointer < b.pointer ? -1 : a.pointer > b.pointer ? 1 : 0));
+}
+
 /** Compares the desired documents of a check (run with keepDocuments) with a live snapshot. */
-export async function computeDrift(result: CheckResult, options: Pick<DriftOptions, 'live' | 'cwd' | 'stdin'>): Promise<DriftResult> {
+export async function computeDrift(result: CheckResult, options: DriftInputs): Promise<DriftResult> {
   const snapshot = await loadSnapshot(options.live, options.cwd, options.stdin);
-  const defaultNamespace = result.config.config.drift?.defaultNamespace ?? 'default';
-  const errors: ReportError[] = [...result.errors, ...snapshot.errors];
-  const findings: Finding[] = [...result.findings];
+  const driftConfig = result.config.config.drift ?? {};
+  const defaultNamespace = driftConfig.defaultNamespace ?? 'default';
+  const failOnDrift = options.failOnDrift ?? driftConfig.failOn ?? 'any';
+  const strict = options.strict ?? driftConfig.strict ?? false;
+  const injected = new Set([...INJECTED_CONTAINERS, ...(driftConfig.injected ?? [])]);
+  const ignores = compileIgnores(result);
+  const scopes = learnScopes(snapshot.objects.map((o) => o.id));
+
+  // The snapshot is live state, never desired state, even when it was saved inside the repository.
+  const liveRel = snapshotInRepo(result.repo.dir, options.cwd, options.live);
+  const isSnapshotFile = (file: string | null) => liveRel !== '' && file !== null && (file === liveRel || file.startsWith(`${liveRel}/`));
+  const documents = result.documents.filter((d) => !isSnapshotFile(d.file));
+  const excludedFiles = new Set(result.documents.filter((d) => isSnapshotFile(d.file)).map((d) => d.file));
+  for (const f of result.findings) if (isSnapshotFile(f.file)) excludedFiles.add(f.file);
+  const excluded = { files: excludedFiles.size, documents: result.documents.length - documents.length };
+  const errors: ReportError[] = [...result.errors.filter((e) => !isSnapshotFile(e.file)), ...snapshot.errors];
+  const findings: Finding[] = result.findings.filter((f) => !isSnapshotFile(f.file));
 
   // Desired objects by identity; a second declaration of one identity is an error, never merged.
   const desired = new Map<string, ConfigDocument>();
-  for (const doc of result.documents) {
+  for (const doc of documents) {
     if (!doc.id || BUILD_INPUTS.has(doc.id.kind)) continue;
     if (!doc.id.name) {
       errors.push({ code: 'resource-without-name', file: doc.file, line: doc.start.line, message: `${doc.id.kind} without metadata.name; not compared with live` });
       continue;
     }
-    const key = driftKey(doc.id, defaultNamespace);
+    const key = driftKey(doc.id, defaultNamespace, scopes);
     const first = desired.get(key);
     if (first) {
-      findings.push(duplicateFinding(doc, first, defaultNamespace));
+      findings.push(duplicateFinding(doc, first, defaultNamespace, scopes));
       continue;
     }
     desired.set(key, doc);
   }
+  // Live objects by identity: the same object twice (overlapping files) is one; two different ones are not a snapshot.
   const live = new Map<string, LiveObject>();
   for (const obj of snapshot.objects) {
-    const key = driftKey(obj.id, defaultNamespace);
-    if (live.has(key)) errors.push({ code: 'snapshot-duplicate', file: snapshot.source, line: null, message: `${formatResource(obj.id)} is in the snapshot twice (${obj.origin}); the first is used` });
-    else live.set(key, obj);
+    const key = driftKey(obj.id, defaultNamespace, scopes);
+    const first = live.get(key);
+    if (!first) live.set(key, obj);
+    else if (!isDeepStrictEqual(first.data, obj.data)) {
+      throw new DataError(
+        `the snapshot has two different objects for ${formatResource(resolvedId(obj.id, defaultNamespace, scopes))}: ${first.origin} and ${obj.origin}`,
+        'take the snapshot once (kubectl get ... -A -o json), or keep one of the files that list the object',
+      );
+    }
   }
 
-  const ignores = compileIgnores(result);
-  const secretRules = new Set(result.rules.filter((r) => r.category === 'secrets').map((r) => r.id));
+  const secrets = await prepareSecretSense(result, desired.values(), live.values());
+  const categories = new Map(result.rules.map((r) => [r.id, r.category]));
   const mask = createMasker();
+  const locatorFor = createDriftLocator(result.repo.dir, result.source.mode === 'worktree');
   const items: DriftItem[] = [];
   for (const [key, doc] of desired) {
-    const id = resolvedId(doc.id!, defaultNamespace);
+    const id = resolvedId(doc.id!, defaultNamespace, scopes);
     const obj = live.get(key);
-    const at = doc.start;
     if (!obj) {
-      items.push({ status: 'missing', resource: id, file: doc.file, line: at.line, changes: [], securityRelevant: false, liveFindings: [] });
+      items.push({ status: 'missing', resource: id, file: doc.file, line: doc.start.line, changes: [], securityRelevant: false, liveFindings: [] });
       continue;
     }
-    const want = normalizeDesired(doc.data);
-    const diff = diffResources(want, obj.data, lastAppliedOf(obj.data));
-    let changes: Change[] = diff.changes.filter((c) => !isIgnored(ignores, id, c.pointer));
-    // Nothing differs but server defaults: live cannot have findings git has not. Skip the rules.
-    if (changes.length === 0 && diff.liveOnly.length === 0) continue;
-    // Live is checked with the same rules; findings git does not have make the drift security-relevant.
-    // Positions point into the git file; they are looked up (which may re-parse it) only for those.
-    const atStart = () => doc.start;
-    const liveDoc: ConfigDocument = { ...doc, data: obj.data, id: obj.id, locate: atStart };
-    const liveAll = evaluateDocument(liveDoc, result.prepared, result.policy).filter((f) => !f.suppressed);
-    let newInLive: Finding[] = [];
-    let secretPointers: string[] = [];
-    if (liveAll.length > 0 || changes.length > 0) {
-      const desiredAll = evaluateDocument({ ...doc, locate: atStart }, result.prepared, result.policy);
-      const gitRules = new Set(desiredAll.filter((f) => !f.suppressed).map((f) => f.ruleId));
-      newInLive = liveAll.filter((f) => !gitRules.has(f.ruleId)).map((f) => ({ ...f, ...doc.locate(f.pointer.slice(doc.basePointer.length)) }));
-      secretPointers = [...desiredAll, ...liveAll].filter((f) => secretRules.has(f.ruleId)).map((f) => f.pointer.slice(doc.basePointer.length));
-      // A live-only field is not drift, unless it is what made live less secure.
-      for (const f of newInLive) {
-        const pointer = f.pointer.slice(doc.basePointer.length);
-        if (!changes.some((c) => pointersOverlap(c.pointer, pointer)) && !isIgnored(ignores, id, pointer)) {
-          changes.push({ pointer, desired: getAtPointer(want, pointer), live: getAtPointer(obj.data, pointer) });
-        }
-      }
-    }
-    if (changes.length === 0) continue;
-    changes = changes.sort((a, b) => (a.pointer < b.pointer ? -1 : a.pointer > b.pointer ? 1 : 0));
-    const isSecret = id.kind === 'Secret' && id.group === '';
-    const shown = changes.map((c): DriftChange => {
-      const secret = (isSecret && /^\/(data|stringData)(\/|$)/.test(c.pointer)) || secretPointers.some((p) => pointersOverlap(p, c.pointer));
-      const out: DriftChange = { pointer: c.pointer };
-      if (c.desired !== undefined) out.desired = secret ? mask(c.desired) : c.desired;
-      if (c.live !== undefined) out.live = secret ? mask(c.live) : c.live;
-      if (c.note) out.note = c.note;
-      return out;
-    });
-    items.push({ status: 'modified', resource: id, file: doc.file, line: at.line, changes: shown, securityRelevant: newInLive.length > 0, liveFindings: newInLive });
+    const item = compareResource(doc, id, obj, { ignores, strict, injected, defaultNamespace, scopes, result, secrets, categories, mask, locatorFor });
+    if (item) items.push(item);
   }
 
   // Live objects git does not declare, in the namespaces the repository manages.
-  const scope = new Set(result.config.config.drift?.namespaces ?? namespacesOf(desired, defaultNamespace));
+  const scope = new Set(driftConfig.namespaces ?? namespacesOf(desired, defaultNamespace, scopes));
   for (const [key, obj] of live) {
-    if (desired.has(key) || isClusterScoped(obj.id.kind) || !obj.id.namespace || !scope.has(obj.id.namespace) || isAutoCreated(obj)) continue;
+    if (desired.has(key) || isClusterScoped(obj.id.kind, obj.id.group, scopes) || !obj.id.namespace || !scope.has(obj.id.namespace) || isAutoCreated(obj)) continue;
     items.push({ status: 'unmanaged', resource: obj.id, file: null, line: null, changes: [], securityRelevant: false, liveFindings: [] });
   }
 
@@ -218,27 +342,124 @@ export async function computeDrift(result: CheckResult, options: Pick<DriftOptio
       formatResource(a.resource).localeCompare(formatResource(b.resource)),
   );
   findings.sort(compareFindings);
-  return { items, findings, errors, live, defaultNamespace, source: snapshot.source };
+  return { items, findings, errors, live, defaultNamespace, scopes, source: snapshot.source, failOnDrift, excluded };
 }
 
-function namespacesOf(desired: Map<string, ConfigDocument>, defaultNamespace: string): string[] {
+interface CompareContext {
+  ignores: readonly IgnoreRule[];
+  strict: boolean;
+  injected: ReadonlySet<string>;
+  defaultNamespace: string;
+  scopes: LearnedScopes;
+  result: CheckResult;
+  secrets: SecretSense;
+  categories: ReadonlyMap<string, string>;
+  mask: (value: unknown) => string;
+  locatorFor: (doc: ConfigDocument) => PointerLocator;
+}
+
+/** One desired document against its live object: the modified item, or null when they agree. */
+function compareResource(doc: ConfigDocument, id: ResourceId, obj: LiveObject, ctx: CompareContext): DriftItem | null {
+  const { ignores, result } = ctx;
+  // The namespace is filled in before anything looks at the object: the rules see what the cluster runs.
+  const want = normalizeDesired(doc.data, ctx.defaultNamespace, ctx.scopes);
+  const diff = diffResources(want, obj.data, lastAppliedOf(obj.data), { strict: ctx.strict, injected: ctx.injected });
+  const changes: Change[] = diff.changes.filter((c) => !isIgnored(ignores, id, c.pointer));
+  const liveOnly = [...diff.liveOnly, ...diff.injected].filter((p) => !isIgnored(ignores, id, p));
+  // Nothing differs but server defaults: live cannot have findings git has not. Skip the rules.
+  if (changes.length === 0 && liveOnly.length === 0) return null;
+
+  // Live is checked with the same rules; findings git does not have make the drift security-relevant.
+  // Positions point into the git file; they are looked up (which parses it again) only for drifted documents.
+  let locator: PointerLocator | null = null;
+  const locate = (pointer: string) => (locator ??= ctx.locatorFor(doc))(pointer);
+  const base = doc.basePointer.length;
+  const atStart = () => doc.start;
+  const liveData = withoutApplyRecords(obj.data);
+  const liveDoc: ConfigDocument = { ...doc, data: liveData, id: obj.id, locate: atStart };
+  const desiredDoc: ConfigDocument = { ...doc, data: want, locate: atStart };
+  const liveAll = evaluateDocument(liveDoc, result.prepared, result.policy).filter((f) => !f.suppressed);
+  const newInLive: Finding[] = [];
+  if (liveAll.length > 0) {
+    const inGit = evaluateDocument(desiredDoc, result.prepared, result.policy).filter((f) => !f.suppressed);
+    for (const f of liveAll) {
+      const pointer = toDesiredPointer(f.pointer.slice(base), want, obj.data);
+      // The same rule at the same place (or one inside the other) in git: not something live made worse.
+      if (inGit.some((g) => g.ruleId === f.ruleId && pointersOverlap(g.pointer.slice(base), pointer))) continue;
+      if (isIgnored(ignores, id, pointer)) continue;
+      // An injected sidecar counts only for what makes live less secure, not for image or probe hygiene.
+      if (injectedContainerOf(pointer, ctx.injected) && NOT_LESS_SECURE_IN_SIDECARS.has(ctx.categories.get(f.ruleId) ?? '')) continue;
+      newInLive.push({ ...f, ...locate(pointer), pointer: doc.basePointer + pointer });
+    }
+  }
+  // A live-only field is not drift, unless it is what made live less secure: then the field itself is the change.
+  const differs = changes.length > 0;
+  for (const f of newInLive) {
+    const pointer = f.pointer.slice(base);
+    if (changes.some((c) => pointersOverlap(c.pointer, pointer))) continue;
+    const culprits = liveOnly.filter((p) => pointersOverlap(p, pointer)).map((p) => (p.length >= pointer.length ? p : pointer));
+    // No live-only field explains it and git's values differ elsewhere (a removed pod securityContext): those changes say why.
+    if (culprits.length === 0 && differs) continue;
+    for (const at of culprits.length ? culprits : [pointer]) {
+      if (changes.some((c) => c.pointer === at)) continue;
+      changes.push({ pointer: at, desired: getAtDriftPointer(want, at), live: getAtDriftPointer(obj.data, at) });
+    }
+  }
+  if (changes.length === 0) return null;
+
+  const secretPointers = secretPointersOf(desiredDoc, liveDoc, want, obj.data, ctx.secrets);
+  const isSecret = id.kind === 'Secret' && id.group === '';
+  const shown = sortByPointer(changes).map((c): DriftChange => {
+    const secret =
+      (isSecret && /^\/(data|stringData)(\/|$)/.test(c.pointer)) ||
+      /\/metadata\/annotations\/kubectl\.kubernetes\.io~1last-applied-configuration$/.test(c.pointer) ||
+      secretPointers.some((p) => pointersOverlap(p, c.pointer)) ||
+      containsSecret(c.desired, ctx.secrets.values) ||
+      containsSecret(c.live, ctx.secrets.values);
+    const at = locate(gitPointer(doc.data, c.pointer, isSecret));
+    const out: DriftChange = { pointer: c.pointer, line: at.line, column: at.column };
+    if (c.desired !== undefined) out.desired = secret ? ctx.mask(c.desired) : c.desired;
+    if (c.live !== undefined) out.live = secret ? ctx.mask(c.live) : c.live;
+    if (c.note) out.note = c.note;
+    return out;
+  });
+  return { status: 'modified', resource: id, file: doc.file, line: doc.start.line, changes: shown, securityRelevant: newInLive.length > 0, liveFindings: newInLive };
+}
+
+/** Where a change is in the git file: a Secret's data may be written there as stringData. */
+function gitPointer(data: unknown, pointer: string, isSecret: boolean): string {
+  const m = isSecret ? /^\/data\/([^/]+)$/.exec(pointer) : null;
+  if (!m || !isRecord(data) || !isRecord(data.stringData)) return pointer;
+  const key = parsePointer(pointer)[1]!;
+  return key in data.stringData ? `/stringData/${m[1]}` : pointer;
+}
+
+/** Drift pointers of every value a built-in (or user) secrets rule flags on either side, waived or not. */
+function secretPointersOf(desiredDoc: ConfigDocument, liveDoc: ConfigDocument, want: unknown, live: unknown, secrets: SecretSense): string[] {
+  const base = desiredDoc.basePointer.length;
+  const inGit = evaluateDocument(desiredDoc, secrets.rules, secrets.policy).map((f) => f.pointer.slice(base));
+  const inLive = evaluateDocument(liveDoc, secrets.rules, secrets.policy).map((f) => toDesiredPointer(f.pointer.slice(base), want, live));
+  return [...inGit, ...inLive];
+}
+
+function namespacesOf(desired: Map<string, ConfigDocument>, defaultNamespace: string, scopes: LearnedScopes): string[] {
   const out = new Set<string>();
   for (const doc of desired.values()) {
     const id = doc.id!;
     if (id.kind === 'Namespace' && id.name) out.add(id.name);
-    else if (!isClusterScoped(id.kind)) out.add(id.namespace ?? defaultNamespace);
+    else if (!isClusterScoped(id.kind, id.group, scopes)) out.add(id.namespace ?? defaultNamespace);
   }
   return [...out];
 }
 
-function duplicateFinding(doc: ConfigDocument, first: ConfigDocument, defaultNamespace: string): Finding {
+function duplicateFinding(doc: ConfigDocument, first: ConfigDocument, defaultNamespace: string, scopes: LearnedScopes): Finding {
   const range = doc.start;
   const where = `${first.file}:${first.start.line}`;
   return {
     ruleId: 'duplicate-resource',
     severity: 'high',
     title: 'A resource is declared twice',
-    message: `${formatResource(resolvedId(doc.id!, defaultNamespace))} is also declared at ${where}; one would overwrite the other when applied`,
+    message: `${formatResource(resolvedId(doc.id!, defaultNamespace, scopes))} is also declared at ${where}; one would overwrite the other when applied`,
     file: doc.file,
     ...range,
     pointer: doc.basePointer,

@@ -19,7 +19,10 @@ export function isAtOrAbove(severity: Severity, failOn: FailOn): boolean {
   return SEVERITIES.indexOf(severity) <= SEVERITIES.indexOf(failOn);
 }
 
-/** The verdict of a run: unsuppressed findings at or above `failOn`, and drift. */
+/**
+ * The verdict of a run: unsuppressed findings at or above `failOn`, and drift. `drifted` counts the
+ * drifted resources that fail the drift gate (`--fail-on-drift`: all, the security-relevant ones, or none).
+ */
 export function decideExitCode(findings: readonly Finding[], failOn: FailOn, drifted: number): number {
   const gated = findings.some((f) => f.suppressed === null && isAtOrAbove(f.severity, failOn));
   if (gated && drifted > 0) return EXIT.findingsAndDrift;

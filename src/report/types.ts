@@ -5,6 +5,8 @@ export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const
 export type Severity = (typeof SEVERITIES)[number];
 /** The threshold of `--fail-on`: a severity, or `never` to report without gating. */
 export type FailOn = Severity | 'never';
+/** The drift gate (`--fail-on-drift`): any drift fails, only security-relevant drift, or none. */
+export type DriftFailOn = 'any' | 'security' | 'never';
 
 /** A Kubernetes-style resource identity. `group` is "" for the core API group. */
 export interface ResourceId {
@@ -91,6 +93,13 @@ export interface ReportSummary {
   suppressed: number;
   drifted: number;
   failOn: FailOn;
+  /** With drift: which drift fails the run. */
+  failOnDrift?: DriftFailOn;
+  /**
+   * With drift: desired files that could not be parsed, so their resources were not compared
+   * (drift is incomplete, never "in sync", while this is above 0).
+   */
+  desiredUnparsed?: number;
   exitCode: number;
 }
 
@@ -101,8 +110,14 @@ export interface DriftChange {
   desired?: unknown;
   /** The live value; absent when live does not have the field. */
   live?: unknown;
-  /** "removed-in-git": applied from git once (last-applied-configuration), removed from git since, still live. */
+  /**
+   * "removed-in-git": applied from git once (last-applied-configuration), removed from git since, still live.
+   * "live-only": a field only live has, reported in strict mode (a hand edit).
+   */
   note?: string;
+  /** Line and column of the changed field in the git file (its nearest existing parent when git does not set it). */
+  line?: number;
+  column?: number;
 }
 
 /** One resource that is not as git says. */

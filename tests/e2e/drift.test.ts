@@ -1,8 +1,11 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from '@jest/globals';
+import { parse } from 'yaml';
 import { buildRepoFromSnapshots } from '../../src/demo/build-repo.js';
 import type { Report } from '../../src/report/types.js';
 import { PACKAGE_ROOT } from '../../src/rules/load.js';
+import { DIGEST, HARDENED_DEPLOYMENT } from '../helpers/manifests.js';
 import { cleanup, git, makeRepo, runCli, tempDir, writeFiles } from '../helpers/repo.js';
 
 afterAll(cleanup);
@@ -149,5 +152,221 @@ describe('drift against a kubectl snapshot', () => {
     const broken = runCli(['drift', '--live', LIVE, '--staged', '-f', 'json'], { cwd: dir });
     expect(json(broken.stdout).findings.map((f) => [f.ruleId, f.file])).toEqual([['parse-error', 'apps/broken.yaml']]);
     expect(broken.code).toBe(3);
+  });
+});
+
+const SHAPED = path.join(PACKAGE_ROOT, 'fixtures', 'kubectl-shaped');
+const SHAPED_LIVE = path.join(SHAPED, 'live.json');
+
+/** A repository holding the desired manifests of fixtures/kubectl-shaped/git. */
+function shapedRepo(extra: Record<string, string> = {}): string {
+  const files: Record<string, string> = {};
+  for (const f of readdirSync(path.join(SHAPED, 'git'))) files[f] = readFileSync(path.join(SHAPED, 'git', f), 'utf8');
+  return makeRepo({ ...files, ...extra });
+}
+
+const summaryOf = (report: Report) => report.drift!.map((d) => `${d.status} ${formatId(d.resource)}${d.securityRelevant ? ' !' : ''}`);
+const formatId = (r: Report['findings'][number]['resource'] & object) => `${r.kind} ${r.namespace ?? '-'}/${r.name}`;
+
+describe('drift against objects as kubectl apply and the API server leave them', () => {
+  test('no false drift: last-applied with annotations {}, server defaults, the default namespace, another apiVersion, a cluster-scoped custom resource, a hardened linkerd-proxy', () => {
+    const dir = shapedRepo();
+    const r = runCli(['drift', '--live', SHAPED_LIVE, '-f', 'json'], { cwd: dir });
+    const report = json(r.stdout);
+    // The only drift: istio-init made the Pod less secure, and the Secret git rotated.
+    expect(summaryOf(report)).toEqual(['modified Pod ml/model-server !', 'modified Secret shop/db']);
+    expect(report.findings).toEqual([]);
+    expect(r.code).toBe(2);
+  });
+
+  test('an injected sidecar that makes live less secure is named, not indexed, and each change has its line and column in git', () => {
+    const dir = shapedRepo();
+    const report = json(runCli(['drift', '--live', SHAPED_LIVE, '-f', 'json'], { cwd: dir }).stdout);
+    const pod = report.drift![0]!;
+    expect(pod.changes).toEqual([
+      { pointer: '/spec/initContainers/[name=istio-init]/securityContext/capabilities/add/0', live: 'NET_ADMIN', line: 7, column: 1 },
+      { pointer: '/spec/initContainers/[name=istio-init]/securityContext/capabilities/add/1', live: 'NET_RAW', line: 7, column: 1 },
+      { pointer: '/spec/initContainers/[name=istio-init]/securityContext/readOnlyRootFilesystem', live: false, line: 7, column: 1 },
+      { pointer: '/spec/initContainers/[name=istio-init]/securityContext/runAsUser', live: 0, line: 7, column: 1 },
+    ]);
+    expect([...new Set(pod.liveFindings.map((f) => f.ruleId))].sort()).toEqual(['k8s-dangerous-capabilities', 'k8s-readonly-root-fs', 'k8s-run-as-root', 'k8s-run-as-user-root']);
+    const secret = report.drift![1]!;
+    expect(secret.changes.map((c) => [c.pointer, c.line, c.column])).toEqual([['/data/password', 9, 13]]);
+  });
+
+  test('a Secret and its last-applied annotation never show their values', () => {
+    const dir = shapedRepo();
+    for (const [format, strict] of ['text', 'json', 'sarif', 'junit', 'github', 'gitlab'].flatMap((f) => [[f, []], [f, ['--strict']]] as const)) {
+      const r = runCli(['drift', '--live', SHAPED_LIVE, ...strict, '-f', format], { cwd: dir });
+      expect({ format, strict, code: r.code }).toEqual({ format, strict, code: 2 });
+      for (const leak of ['Pl4nted-Db-Passw0rd!', 'UGw0bnRlZC1EYi1QYXNzdzByZCE=', 'N3w-Db-Passw0rd-2026', Buffer.from('N3w-Db-Passw0rd-2026').toString('base64'), 'Pl4nted-Api-Keys-Token-4242', Buffer.from('Pl4nted-Api-Keys-Token-4242').toString('base64'), 'last-applied-configuration']) {
+        expect({ format, leaked: r.stdout.includes(leak) || r.stderr.includes(leak) ? leak : null }).toEqual({ format, leaked: null });
+      }
+    }
+  });
+
+  test('--strict (or drift.strict) reports live-only fields such as an env var added by kubectl edit; injected sidecars and admission defaults stay out', () => {
+    const dir = shapedRepo();
+    const strict = json(runCli(['drift', '--live', SHAPED_LIVE, '--strict', '-f', 'json'], { cwd: dir }).stdout);
+    const web = strict.drift!.find((d) => d.resource.name === 'web' && d.resource.kind === 'Deployment')!;
+    expect(web.resource.namespace).toBe('default');
+    expect(web.changes).toEqual([{ pointer: '/spec/template/spec/containers/0/env/[name=DEBUG]', live: { name: 'DEBUG', value: '1' }, note: 'live-only', line: 27, column: 11 }]);
+    expect(strict.drift!.some((d) => d.resource.name === 'tokenizer')).toBe(false);
+    writeFiles(dir, { '.aiopsrc.json': JSON.stringify({ drift: { strict: true } }) });
+    const fromConfig = json(runCli(['drift', '--live', SHAPED_LIVE, '-f', 'json'], { cwd: dir }).stdout);
+    expect(fromConfig.drift!.map((d) => d.resource.name)).toEqual(strict.drift!.map((d) => d.resource.name));
+  });
+
+  test('drift.injected names more sidecars; an unknown hand-added container is live-only', () => {
+    const deploy = (containers: object[]) => ({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'api', namespace: 'app' },
+      spec: { template: { spec: { containers } } },
+    });
+    const hardened = { runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } };
+    const app = { name: 'api', image: 'api:1', securityContext: hardened };
+    const shipper = { name: 'log-shipper', image: 'shipper:2', securityContext: hardened };
+    const dir = makeRepo({ 'api.yaml': JSON.stringify(deploy([app])) });
+    const live = JSON.stringify(deploy([app, shipper]));
+    const strict = json(runCli(['drift', '--live', '-', '--strict', '-f', 'json'], { cwd: dir, input: live }).stdout);
+    expect(strict.drift![0]!.changes.map((c) => c.pointer)).toEqual(['/spec/template/spec/containers/[name=log-shipper]']);
+    writeFiles(dir, { '.aiopsrc.json': JSON.stringify({ drift: { injected: ['log-shipper'] } }) });
+    const named = runCli(['drift', '--live', '-', '--strict', '-f', 'json'], { cwd: dir, input: live });
+    expect([named.code, json(named.stdout).drift]).toEqual([0, []]);
+  });
+
+  test('live less secure points at the field that made it so, not at the container', () => {
+    const git = HARDENED_DEPLOYMENT;
+    const dir = makeRepo({ 'web.yaml': git });
+    const live = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'web', namespace: 'web', uid: 'u-1', resourceVersion: '7', generation: 2, creationTimestamp: '2026-11-20T09:14:03Z' },
+      spec: {
+        template: {
+          spec: {
+            serviceAccountName: 'web',
+            automountServiceAccountToken: false,
+            securityContext: {},
+            containers: [
+              {
+                name: 'web',
+                image: `nginx:1.27@${DIGEST}`,
+                imagePullPolicy: 'IfNotPresent',
+                resources: { requests: { cpu: '100m', memory: '64Mi' }, limits: { cpu: '500m', memory: '128Mi' } },
+                livenessProbe: { httpGet: { path: '/healthz', port: 8080 } },
+                readinessProbe: { httpGet: { path: '/ready', port: 8080 } },
+                securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+              },
+            ],
+          },
+        },
+      },
+    };
+    const report = json(runCli(['drift', '--live', '-', '-f', 'json'], { cwd: dir, input: JSON.stringify(live) }).stdout);
+    const [item] = report.drift!;
+    expect(item!.securityRelevant).toBe(true);
+    expect(item!.changes.map((c) => [c.pointer, c.desired, c.line, c.column])).toEqual([
+      ['/spec/template/spec/securityContext/runAsNonRoot', true, 12, 23],
+      ['/spec/template/spec/securityContext/seccompProfile/type', 'RuntimeDefault', 13, 33],
+    ]);
+  });
+
+  test('the --live file is never read as desired state, even saved inside the repository', () => {
+    const dir = makeRepo({ 'cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\n  namespace: app\ndata:\n  a: "1"\n' });
+    const live = {
+      apiVersion: 'v1',
+      kind: 'List',
+      items: [
+        { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'app', namespace: 'app', uid: 'u1' }, data: { a: '1' } },
+        { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'hand-made', namespace: 'app', uid: 'u2' }, data: { b: '2' } },
+      ],
+    };
+    writeFiles(dir, { 'snapshots/live.json': JSON.stringify(live) });
+    for (const where of ['snapshots/live.json', 'snapshots']) {
+      const r = runCli(['drift', '--live', where, '-f', 'json'], { cwd: dir });
+      const report = json(r.stdout);
+      expect(report.findings).toEqual([]);
+      expect(report.summary.files).toBe(1);
+      expect(summaryOf(report)).toEqual(['unmanaged ConfigMap app/hand-made']);
+    }
+  });
+
+  test('drift.ignoreDifferences takes Argo CD entries verbatim; jqPathExpressions and managedFieldsManagers are config errors', () => {
+    const dir = makeRepo({ 'web.yaml': HARDENED_DEPLOYMENT.replace('spec:\n  template:', 'spec:\n  replicas: 2\n  template:') });
+    const live = (replicas: number) => JSON.stringify({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'web' }, spec: { replicas, template: (parse(HARDENED_DEPLOYMENT) as { spec: { template: unknown } }).spec.template } });
+    const argo = { drift: { ignoreDifferences: [{ group: 'apps', kind: 'Deployment', jsonPointers: ['/spec/replicas'] }] } };
+    writeFiles(dir, { '.aiopsrc.json': JSON.stringify(argo, null, 2) });
+    const ignored = runCli(['drift', '--live', '-', '-f', 'json'], { cwd: dir, input: live(5) });
+    expect([ignored.code, ignored.stderr, json(ignored.stdout).drift]).toEqual([0, '', []]);
+    writeFiles(dir, { '.aiopsrc.json': JSON.stringify({ drift: { ignoreDifferences: [{ group: 'apps', kind: 'Deployment', jqPathExpressions: ['.spec.replicas'] }] } }, null, 2) });
+    const jq = runCli(['drift', '--live', '-'], { cwd: dir, input: live(5) });
+    expect(jq.code).toBe(78);
+    expect(jq.stderr).toMatch(/^aiops-guard: .*\.aiopsrc\.json:\d+:\d+: drift\.ignoreDifferences\[0\]\.jqPathExpressions is not supported/);
+    expect(jq.stderr).toContain('hint: use "jsonPointers"');
+    writeFiles(dir, { '.aiopsrc.json': JSON.stringify({ drift: { ignoreDifferences: [{ kind: 'Deployment', managedFieldsManagers: ['kube-controller-manager'] }] } }) });
+    const mf = runCli(['drift', '--live', '-'], { cwd: dir, input: live(5) });
+    expect([mf.code, mf.stderr.includes('managedFieldsManagers is not supported')]).toEqual([78, true]);
+  });
+
+  test('--fail-on-drift any|security|never, and drift.failOn in config', () => {
+    const dir = shapedRepo();
+    const gate = (args: string[]) => runCli(['drift', '--live', SHAPED_LIVE, ...args, '-f', 'json'], { cwd: dir }).code;
+    expect(gate([])).toBe(2);
+    expect(gate(['--fail-on-drift', 'any'])).toBe(2);
+    expect(gate(['--fail-on-drift', 'security'])).toBe(2);
+    expect(gate(['--fail-on-drift', 'never'])).toBe(0);
+    // Only the Secret (not security-relevant) drifts among the objects of namespace shop.
+    const noSecurity = runCli(['drift', '--live', SHAPED_LIVE, 'db-secret.yaml', 'api-keys.yaml', 'hpa.yaml', '--fail-on-drift', 'security', '-f', 'json'], { cwd: dir });
+    expect([noSecurity.code, json(noSecurity.stdout).summary.drifted]).toEqual([0, 1]);
+    writeFiles(dir, { '.aiopsrc.json': JSON.stringify({ drift: { failOn: 'never' } }) });
+    expect(gate([])).toBe(0);
+    expect(gate(['--fail-on-drift', 'any'])).toBe(2);
+    const bad = runCli(['drift', '--live', SHAPED_LIVE, '--fail-on-drift', 'sometimes'], { cwd: dir });
+    expect(bad.code).toBe(64);
+  });
+
+  test('two different objects of one identity in the snapshot: 65 naming both, never first-wins', () => {
+    const dir = shapedRepo();
+    const cm = (v: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg', namespace: 'shop' }, data: { v } });
+    writeFiles(dir, { '../snap/a.json': JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [cm('1')] }), '../snap/b.json': JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [cm('2')] }) });
+    const r = runCli(['drift', '--live', '../snap'], { cwd: dir });
+    expect(r.stderr).toBe(
+      'aiops-guard: the snapshot has two different objects for ConfigMap shop/cfg: ../snap/a.json#items/0 and ../snap/b.json#items/0\n  hint: take the snapshot once (kubectl get ... -A -o json), or keep one of the files that list the object\n',
+    );
+    expect(r.code).toBe(65);
+    // The same object listed twice (overlapping kubectl get) is one object.
+    writeFiles(dir, { '../snap/b.json': JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [cm('1')] }) });
+    expect(runCli(['drift', '--live', '../snap', '-f', 'json'], { cwd: dir }).code).toBe(2);
+  });
+
+  test('snapshot limits and shapes give 65 with a message, never 70', () => {
+    const dir = shapedRepo();
+    const deep = `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"d","namespace":"shop"},"data":${'{"a":'.repeat(10000)}1${'}'.repeat(10000)}}`;
+    const cases: [string[], string | undefined, RegExp][] = [
+      [['--live', '-'], deep, /^aiops-guard: \(stdin\): live snapshot nests deeper than 200 levels/],
+      [['--live', '/dev/zero'], undefined, /^aiops-guard: live snapshot \/dev\/zero is not a file/],
+      [['--live', '-'], 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: loop, namespace: shop}\ndata: &a {b: *a}\n', /a YAML anchor refers to itself/],
+      [['--live', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [] }), /^aiops-guard: \(stdin\): the snapshot has no objects\n/],
+      [['--live', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: { a: 1 } }), /"items" of a List is not a list/],
+      [['--live', '-'], `${JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', namespace: 'shop' } })}\n---\n${JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'b', namespace: 'shop' } })}\n`, /^$/],
+    ];
+    for (const [args, input, expected] of cases) {
+      const r = runCli(['drift', ...args, '-f', 'json'], { cwd: dir, input });
+      expect({ args, input: input?.slice(0, 40), stderr: r.stderr }).toEqual({ args, input: input?.slice(0, 40), stderr: expect.stringMatching(expected) });
+      expect(r.code).toBe(expected.source === '^$' ? 2 : 65);
+    }
+  });
+
+  test('never "in sync" when a desired file failed to parse', () => {
+    const dir = makeRepo({ 'cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\n  namespace: app\n', 'broken.yaml': 'kind: [\n' });
+    const live = JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'app', namespace: 'app' } });
+    const data = json(runCli(['drift', '--live', '-', '-f', 'json'], { cwd: dir, input: live }).stdout);
+    expect([data.drift, data.summary.desiredUnparsed]).toEqual([[], 1]);
+    const r = runCli(['drift', '--live', '-'], { cwd: dir, input: live });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('broken.yaml');
+    expect(r.stdout).not.toContain('in sync');
   });
 });

@@ -1,12 +1,14 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, describe, expect, test } from '@jest/globals';
 import { diffObjects, diffResources } from '../../src/drift/diff.js';
 import { driftKey } from '../../src/drift/identity.js';
+import { createDriftLocator } from '../../src/drift/locate.js';
 import { createMasker } from '../../src/drift/mask.js';
 import { parseQuantity, quantitiesEqual } from '../../src/drift/quantity.js';
 import { loadSnapshot } from '../../src/drift/snapshot.js';
+import { parseConfigText } from '../../src/parse/documents.js';
 import { cleanup, tempDir } from '../helpers/repo.js';
 
 afterAll(cleanup);
@@ -84,7 +86,7 @@ describe('diff: only what git sets, the way Kubernetes reads it', () => {
     const l2 = deploy({ name: 'c', env: [{ name: 'A', value: '1' }, { name: 'DEBUG', value: '1' }] });
     const applied2 = deploy({ name: 'c', env: [{ name: 'A', value: '1' }, { name: 'DEBUG', value: '1' }] });
     expect(diffObjects(d2, l2, applied2)).toEqual([
-      { pointer: '/spec/template/spec/containers/0/env', desired: undefined, live: { name: 'DEBUG', value: '1' }, note: 'removed-in-git' },
+      { pointer: '/spec/template/spec/containers/0/env/[name=DEBUG]', desired: undefined, live: { name: 'DEBUG', value: '1' }, note: 'removed-in-git' },
     ]);
   });
 });
@@ -101,14 +103,15 @@ describe('live-only fields', () => {
       },
       status: { replicas: 1 },
     };
-    expect(diffResources(desired, defaults, undefined)).toEqual({ changes: [], liveOnly: [] });
+    expect(diffResources(desired, defaults, undefined)).toEqual({ changes: [], liveOnly: [], injected: [] });
     const edited = structuredClone(defaults);
     Object.assign(edited.spec.template.spec.containers[0]!.securityContext, { privileged: true });
     (edited.spec as { type: string }).type = 'LoadBalancer';
     edited.spec.template.spec.containers.push({ name: 'debug', image: 'busybox' } as never);
     expect(diffResources(desired, edited, undefined)).toEqual({
       changes: [],
-      liveOnly: ['/spec/template/spec/containers/0/securityContext/privileged', '/spec/template/spec/containers/-', '/spec/type'],
+      liveOnly: ['/spec/template/spec/containers/0/securityContext/privileged', '/spec/template/spec/containers/[name=debug]', '/spec/type'],
+      injected: [],
     });
   });
 });
@@ -162,5 +165,209 @@ describe('snapshots', () => {
     write('pkg.json', '{"name": "not-a-snapshot", "version": "1.0.0"}');
     await expect(loadSnapshot('pkg.json', dir)).rejects.toMatchObject({ exitCode: 65, message: 'pkg.json: not a live snapshot: it holds no Kubernetes objects (apiVersion, kind, metadata)' });
     await expect(loadSnapshot('nope.json', dir)).rejects.toMatchObject({ exitCode: 66, message: 'live snapshot not found: nope.json' });
+  });
+});
+
+/** The last-applied annotation exactly as `kubectl apply` writes it (annotations emptied of itself, sorted keys, newline). */
+const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+const applyJson = (obj: object) => JSON.stringify(obj) + '\n';
+
+describe('three-way drift as kubectl apply records it', () => {
+  const git = {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'web', labels: { app: 'web' } },
+    spec: { replicas: 2, template: { metadata: { creationTimestamp: null, labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'web:1' }] } } },
+  };
+  const applied = {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { annotations: {}, creationTimestamp: null, labels: { app: 'web' }, name: 'web', namespace: 'default' },
+    spec: { replicas: 2, template: { metadata: { creationTimestamp: null, labels: { app: 'web' } }, spec: { containers: [{ image: 'web:1', name: 'web' }] } } },
+  };
+  const live = {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: {
+      annotations: { 'deployment.kubernetes.io/revision': '3', [LAST_APPLIED]: applyJson(applied) },
+      creationTimestamp: '2026-11-20T09:14:03Z',
+      generation: 3,
+      labels: { app: 'web' },
+      name: 'web',
+      namespace: 'default',
+      resourceVersion: '48213',
+      uid: '7c1f4821-52b1-4f7e-9a0e-2d6b1c0f3e11',
+      managedFields: [{ manager: 'kubectl-client-side-apply', operation: 'Update', apiVersion: 'apps/v1', fieldsType: 'FieldsV1', fieldsV1: {} }],
+    },
+    spec: {
+      progressDeadlineSeconds: 600,
+      replicas: 2,
+      revisionHistoryLimit: 10,
+      strategy: { rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' }, type: 'RollingUpdate' },
+      template: {
+        metadata: { creationTimestamp: null, labels: { app: 'web' } },
+        spec: {
+          containers: [{ image: 'web:1', imagePullPolicy: 'IfNotPresent', name: 'web', resources: {}, terminationMessagePath: '/dev/termination-log', terminationMessagePolicy: 'File' }],
+          dnsPolicy: 'ClusterFirst',
+          restartPolicy: 'Always',
+          schedulerName: 'default-scheduler',
+          securityContext: {},
+          terminationGracePeriodSeconds: 30,
+        },
+      },
+    },
+    status: { observedGeneration: 3, replicas: 2 },
+  };
+
+  test('"annotations": {} in last-applied removes nothing: the server and controller annotations are not drift', () => {
+    expect(diffObjects(git, live, applied)).toEqual([]);
+  });
+
+  test('last-applied is followed into maps: only the keys it states count as removed from git', () => {
+    const appliedWithTier = { ...applied, metadata: { ...applied.metadata, labels: { app: 'web', tier: 'frontend' } } };
+    const gitNoLabels = { ...git, metadata: { name: 'web' } };
+    const liveTier = { ...live, metadata: { ...live.metadata, labels: { app: 'web', tier: 'frontend', 'pod-template-hash': '5d8f7c' } } };
+    expect(diffObjects(gitNoLabels, liveTier, appliedWithTier)).toEqual([
+      { pointer: '/metadata/labels/app', desired: undefined, live: 'web', note: 'removed-in-git' },
+      { pointer: '/metadata/labels/tier', desired: undefined, live: 'frontend', note: 'removed-in-git' },
+    ]);
+  });
+
+  test('server-set fields are never drift, whatever git says: creationTimestamp null or copied, uid, revision annotation', () => {
+    const copied = {
+      ...git,
+      metadata: { ...git.metadata, creationTimestamp: null, uid: 'old-uid', annotations: { 'deployment.kubernetes.io/revision': '1' } },
+      status: { replicas: 1 },
+    };
+    expect(diffObjects(copied, live, applied)).toEqual([]);
+  });
+
+  test('namespace is identity and apiVersion within a group is not drift', () => {
+    expect(diffObjects({ ...git, metadata: { ...git.metadata, namespace: 'shop' } }, live, applied)).toEqual([]);
+    expect(diffObjects({ apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', spec: { maxReplicas: 5 } }, { apiVersion: 'autoscaling/v1', kind: 'HorizontalPodAutoscaler', spec: { maxReplicas: 5, targetCPUUtilizationPercentage: 80 } }, undefined)).toEqual([]);
+  });
+
+  test('a map git sets and live lacks is reported at its fields, not as one opaque parent', () => {
+    const hardened = structuredClone(git) as typeof git & { spec: { template: { spec: { securityContext?: object } } } };
+    hardened.spec.template.spec.securityContext = { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } };
+    expect(diffObjects(hardened, live, applied)).toEqual([
+      { pointer: '/spec/template/spec/securityContext/runAsNonRoot', desired: true, live: undefined },
+      { pointer: '/spec/template/spec/securityContext/seccompProfile/type', desired: 'RuntimeDefault', live: undefined },
+    ]);
+  });
+});
+
+describe('live-only items of keyed lists', () => {
+  const pod = (containers: object[]) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'ml' }, spec: { containers } });
+  const app = { name: 'app', image: 'app:1' };
+  const istio = { name: 'istio-proxy', image: 'docker.io/istio/proxyv2:1.22.3', securityContext: { runAsUser: 1337, runAsNonRoot: true } };
+
+  test('an injected sidecar is not a live-only field; it is named, never indexed', () => {
+    const r = diffResources(pod([app]), pod([app, istio]), undefined);
+    expect(r.changes).toEqual([]);
+    expect(r.liveOnly).toEqual([]);
+    expect((r as { injected?: string[] }).injected).toEqual(['/spec/containers/[name=istio-proxy]']);
+  });
+
+  test('strict mode reports every live-only field, by key; without it they are listed, not drift', () => {
+    const desired = pod([{ ...app, env: [{ name: 'A', value: '1' }] }]);
+    const edited = pod([{ ...app, env: [{ name: 'A', value: '1' }, { name: 'DEBUG', value: '1' }], imagePullPolicy: 'IfNotPresent', stdin: true }]);
+    expect(diffResources(desired, edited, undefined).changes).toEqual([]);
+    const strict = (diffResources as (d: unknown, l: unknown, a: unknown, o: object) => { changes: unknown[] })(desired, edited, undefined, { strict: true });
+    expect(strict.changes).toEqual([
+      { pointer: '/spec/containers/0/env/[name=DEBUG]', desired: undefined, live: { name: 'DEBUG', value: '1' }, note: 'live-only' },
+      { pointer: '/spec/containers/0/stdin', desired: undefined, live: true, note: 'live-only' },
+    ]);
+    // kubectl annotate after kubectl apply: last-applied says "annotations": {}, which removes nothing and hides nothing.
+    const applied = { apiVersion: 'v1', kind: 'Pod', metadata: { annotations: {}, name: 'p', namespace: 'ml' }, spec: { containers: [app] } };
+    const annotated = { ...pod([app]), metadata: { name: 'p', namespace: 'ml', annotations: { owner: 'alice', [LAST_APPLIED]: applyJson(applied) } } };
+    expect((diffResources as (d: unknown, l: unknown, a: unknown, o: object) => { changes: unknown[] })(pod([app]), annotated, applied, { strict: true }).changes).toEqual([
+      { pointer: '/metadata/annotations/owner', desired: undefined, live: 'alice', note: 'live-only' },
+    ]);
+  });
+});
+
+describe('snapshot formats and limits', () => {
+  const dir = tempDir();
+  const cm = (name: string, ns = 'a') => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: ns }, data: { k: 'v' } });
+  const write = (name: string, text: string) => {
+    mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    writeFileSync(path.join(dir, name), text);
+    return name;
+  };
+
+  test('sniffed by content: a .yaml of JSON documents separated by --- is YAML; a .json holding YAML is YAML', async () => {
+    write('docs.yaml', `${JSON.stringify(cm('x'))}\n---\n${JSON.stringify(cm('y'))}\n`);
+    expect((await loadSnapshot('docs.yaml', dir)).objects.map((o) => o.id.name)).toEqual(['x', 'y']);
+    write('yaml.json', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: z\n  namespace: a\n');
+    expect((await loadSnapshot('yaml.json', dir)).objects.map((o) => o.id.name)).toEqual(['z']);
+  });
+
+  test('an empty List or a folder without objects is "the snapshot has no objects" (65), never "everything missing"', async () => {
+    write('empty-list.json', JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [], metadata: { resourceVersion: '' } }));
+    await expect(loadSnapshot('empty-list.json', dir)).rejects.toMatchObject({ exitCode: 65, message: 'empty-list.json: the snapshot has no objects' });
+    mkdirSync(path.join(dir, 'nothing'), { recursive: true });
+    await expect(loadSnapshot('nothing', dir)).rejects.toMatchObject({ exitCode: 65, message: expect.stringMatching(/^nothing: the snapshot has no objects/) });
+  });
+
+  test('a List inside a List is unwrapped; items that is not a list is 65', async () => {
+    write('nested.json', JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [{ apiVersion: 'v1', kind: 'List', items: [cm('inner')] }, cm('outer')] }));
+    expect((await loadSnapshot('nested.json', dir)).objects.map((o) => o.id.name)).toEqual(['inner', 'outer']);
+    write('items-map.json', JSON.stringify({ apiVersion: 'v1', kind: 'List', items: { a: cm('x') } }));
+    await expect(loadSnapshot('items-map.json', dir)).rejects.toMatchObject({ exitCode: 65, message: 'items-map.json: "items" of a List is not a list' });
+  });
+
+  test('limits: 10,000-deep JSON, a self-referencing anchor, a device, an oversized file are 65 with a message', async () => {
+    const deep = `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"d","namespace":"a"},"data":${'{"a":'.repeat(10000)}1${'}'.repeat(10000)}}`;
+    write('deep.json', deep);
+    await expect(loadSnapshot('deep.json', dir)).rejects.toMatchObject({ exitCode: 65, message: 'deep.json: live snapshot nests deeper than 200 levels (or a YAML anchor refers to itself)' });
+    write('anchor.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: loop, namespace: a}\ndata: &a {b: *a}\n');
+    await expect(loadSnapshot('anchor.yaml', dir)).rejects.toMatchObject({ exitCode: 65, message: 'anchor.yaml: live snapshot nests deeper than 200 levels (or a YAML anchor refers to itself)' });
+    await expect(loadSnapshot('/dev/zero', dir)).rejects.toMatchObject({ exitCode: 65, message: 'live snapshot /dev/zero is not a file (a device or special file)' });
+    // A sparse file: 300 MB long, no disk used.
+    const big = path.join(dir, 'big.json');
+    writeFileSync(big, '');
+    truncateSync(big, 300 * 1024 * 1024);
+    await expect(loadSnapshot('big.json', dir)).rejects.toMatchObject({ exitCode: 65, message: 'big.json: live snapshot is 300 MB, over the 256 MB limit' });
+  });
+});
+
+describe('positions of changed fields', () => {
+  test('a document of a multi-document file is located on its own, at the same lines and columns as a parse of the whole file', () => {
+    const dir = tempDir();
+    const text = [
+      'apiVersion: v1',
+      'kind: ConfigMap',
+      'metadata: {name: a, namespace: x}',
+      'data:',
+      '  k: v',
+      '---',
+      '# the second one',
+      'apiVersion: apps/v1',
+      'kind: Deployment',
+      'metadata:',
+      '  name: web',
+      'spec:',
+      '  template:',
+      '    spec:',
+      '      containers:',
+      '        - name: web',
+      '          image: "web:1"',
+      '          env: [{name: A, value: "1"}]',
+      '--- {apiVersion: v1, kind: Service, metadata: {name: s}, spec: {ports: [{port: 80}]}}',
+      '',
+    ].join('\n');
+    writeFileSync(path.join(dir, 'multi.yaml'), text);
+    const parsed = parseConfigText('multi.yaml', text);
+    const locatorFor = createDriftLocator(dir, true);
+    const pointers = ['', '/data/k', '/spec/template/spec/containers/0/image', '/spec/template/spec/containers/0/env/0/value', '/spec/template/spec/containers/[name=istio-proxy]/image', '/spec/ports/0/port', '/metadata/name'];
+    for (const doc of parsed.documents) {
+      const locate = locatorFor(doc);
+      for (const p of pointers) expect({ doc: doc.index, p, at: locate(p) }).toEqual({ doc: doc.index, p, at: doc.locate(p) });
+    }
+    // A file changed since it was read: the document's own locate answers.
+    const docs = parseConfigText('multi.yaml', text).documents;
+    writeFileSync(path.join(dir, 'multi.yaml'), text.replace('"web:1"', '"web:2"'));
+    expect(createDriftLocator(dir, true)(docs[1]!)('/spec/template/spec/containers/0/image')).toEqual(docs[1]!.locate('/spec/template/spec/containers/0/image'));
   });
 });

@@ -1,14 +1,22 @@
 import { runDrift } from '../../drift/run.js';
+import type { DriftFailOn } from '../../report/types.js';
 import type { SourceFlags } from '../main.js';
 import { startProgress } from '../progress.js';
 import { optionsFromFlags, planOutputs, writeReport } from './check.js';
 
-export async function runDriftCommand(paths: string[], flags: SourceFlags & { live: string }): Promise<number> {
+export type DriftFlags = SourceFlags & { live: string; strict?: boolean; failOnDrift?: string };
+
+export async function runDriftCommand(paths: string[], flags: DriftFlags): Promise<number> {
   planOutputs(flags);
   const progress = await startProgress(flags);
   let report;
   try {
-    report = await runDrift({ ...optionsFromFlags(paths, flags, progress), live: flags.live });
+    report = await runDrift({
+      ...optionsFromFlags(paths, flags, progress),
+      live: flags.live,
+      strict: flags.strict,
+      failOnDrift: flags.failOnDrift as DriftFailOn | undefined,
+    });
   } finally {
     progress.stop();
   }

@@ -1,0 +1,202 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, test } from '@jest/globals';
+import { PACKAGE_ROOT } from '../../src/rules/load.js';
+import { cleanup, commit, makeRepo, runCli, tempDir, writeFiles } from '../helpers/repo.js';
+
+afterAll(cleanup);
+
+/**
+ * Secret values planted in git, in the live snapshot, and inside the live objects'
+ * last-applied-configuration. None may appear in any output of any command, in any format,
+ * whichever rules run: masking follows the field, not the rules chosen with --only/--skip.
+ */
+const HF_GIT = 'hf_PlantedGitTokenAbCdEfGhIjKlMnOpQrStUv';
+const HF_LIVE = 'hf_PlantedLiveTokenZyXwVuTsRqPoNmLkJiHg';
+const SK_GIT = 'sk-' + 'PlantedGitOpenAiKey0123456789abcdefghijklmnopqrstuv'.slice(0, 48);
+const SK_LIVE = 'sk-' + 'PlantedLiveOpenAiKey987654321ZYXWVUTSRQPONMLKJIHGF'.slice(0, 48);
+const PLAIN = {
+  envPasswordGit: 'Pl4nted-Env-Passw0rd-7781',
+  envPasswordLive: 'Pl4nted-Env-Passw0rd-LIVE-9902',
+  legacyToken: 'Pl4nted-Legacy-Token-3141',
+  stringData: 'Pl4nted-StringData-Secret-99',
+  data: 'Pl4nted-Data-Secret-1234',
+  liveSecret: 'Pl4nted-Live-Secret-0042',
+  configMapGit: 'Pl4nted-ConfigMap-ApiKey-55',
+  configMapLive: 'Pl4nted-Live-ConfigMap-Key-77',
+  hfGit: HF_GIT,
+  hfLive: HF_LIVE,
+  skGit: SK_GIT,
+  skLive: SK_LIVE,
+};
+const b64 = (s: string) => Buffer.from(s).toString('base64');
+const PLANTED = [...Object.values(PLAIN), ...Object.values(PLAIN).map(b64)];
+
+const deployment = (env: { name: string; value: string }[], privileged: boolean) => `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+  namespace: app
+spec:
+  replicas: 1
+  selector:
+    matchLabels: { app: api }
+  template:
+    metadata:
+      labels: { app: api }
+    spec:
+      containers:
+        - name: api
+          image: ghcr.io/example/api:1.0.0
+          securityContext:
+            privileged: ${privileged}
+          env:
+${env.map((e) => `            - name: ${e.name}\n              value: "${e.value}"`).join('\n')}
+`;
+
+const GIT_ENV = [
+  { name: 'HF_TOKEN', value: HF_GIT },
+  { name: 'OPENAI_API_KEY', value: SK_GIT },
+  { name: 'DB_PASSWORD', value: PLAIN.envPasswordGit },
+];
+
+const SECRET = `apiVersion: v1
+kind: Secret
+metadata:
+  name: db
+  namespace: app
+type: Opaque
+stringData:
+  password: ${PLAIN.stringData}
+data:
+  token: ${b64(PLAIN.data)}
+`;
+
+const CONFIG_MAP = `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: api-config
+  namespace: app
+data:
+  LOG_LEVEL: info
+  API_KEY: ${PLAIN.configMapGit}
+`;
+
+/** The snapshot: values changed live, and last-applied JSON (as kubectl apply writes it) holding older values. */
+function liveSnapshot(): string {
+  const applyJson = (o: object) => JSON.stringify(o) + '\n';
+  const container = (env: { name: string; value: string }[]) => ({ env, image: 'ghcr.io/example/api:1.0.0', name: 'api', securityContext: { privileged: true } });
+  const appliedDeploy = {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { annotations: {}, name: 'api', namespace: 'app' },
+    spec: { replicas: 1, selector: { matchLabels: { app: 'api' } }, template: { metadata: { labels: { app: 'api' } }, spec: { containers: [container([...GIT_ENV, { name: 'LEGACY_TOKEN', value: PLAIN.legacyToken }])] } } },
+  };
+  const liveEnv = [
+    { name: 'HF_TOKEN', value: HF_LIVE },
+    { name: 'OPENAI_API_KEY', value: SK_LIVE },
+    { name: 'DB_PASSWORD', value: PLAIN.envPasswordLive },
+    { name: 'LEGACY_TOKEN', value: PLAIN.legacyToken },
+  ];
+  const appliedSecret = { apiVersion: 'v1', data: { password: b64(PLAIN.liveSecret), token: b64(PLAIN.data) }, kind: 'Secret', metadata: { annotations: {}, name: 'db', namespace: 'app' }, type: 'Opaque' };
+  const appliedConfig = { apiVersion: 'v1', data: { API_KEY: PLAIN.configMapLive, LOG_LEVEL: 'info' }, kind: 'ConfigMap', metadata: { annotations: {}, name: 'api-config', namespace: 'app' } };
+  const meta = (name: string, applied: object, extra: object = {}) => ({
+    annotations: { 'kubectl.kubernetes.io/last-applied-configuration': applyJson(applied), ...extra },
+    creationTimestamp: '2026-11-20T09:14:03Z',
+    name,
+    namespace: 'app',
+    resourceVersion: '48213',
+    uid: `uid-${name}`,
+  });
+  return JSON.stringify(
+    {
+      apiVersion: 'v1',
+      kind: 'List',
+      metadata: { resourceVersion: '' },
+      items: [
+        {
+          apiVersion: 'apps/v1',
+          kind: 'Deployment',
+          metadata: meta('api', appliedDeploy, { 'deployment.kubernetes.io/revision': '4' }),
+          spec: { ...appliedDeploy.spec, replicas: 3, template: { ...appliedDeploy.spec.template, spec: { containers: [{ ...container(liveEnv), imagePullPolicy: 'IfNotPresent' }], dnsPolicy: 'ClusterFirst' } } },
+          status: { replicas: 3 },
+        },
+        { apiVersion: 'v1', data: appliedSecret.data, kind: 'Secret', metadata: meta('db', appliedSecret), type: 'Opaque' },
+        { apiVersion: 'v1', data: appliedConfig.data, kind: 'ConfigMap', metadata: meta('api-config', appliedConfig) },
+        { apiVersion: 'v1', data: { password: b64(PLAIN.liveSecret) }, kind: 'Secret', metadata: meta('hand-made', { kind: 'Secret', apiVersion: 'v1', metadata: { name: 'hand-made', namespace: 'app' }, data: { password: b64(PLAIN.liveSecret) } }), type: 'Opaque' },
+      ],
+    },
+    null,
+    4,
+  );
+}
+
+const SECRET_RULES = readdirSync(path.join(PACKAGE_ROOT, 'rules', 'secrets')).map((f) => f.replace(/\.ya?ml$/, ''));
+const FILE_FORMATS = ['json', 'sarif', 'junit', 'github', 'gitlab'];
+
+function plantedRepo(): { dir: string; live: string } {
+  const dir = makeRepo({ 'app/deploy.yaml': deployment([{ name: 'LOG_LEVEL', value: 'info' }], false) }, 'api without credentials');
+  commit(dir, { 'app/deploy.yaml': deployment(GIT_ENV, true), 'app/secret.yaml': SECRET, 'app/config.yaml': CONFIG_MAP }, 'api: credentials and privileged');
+  const out = tempDir();
+  writeFiles(out, { 'live.json': liveSnapshot() });
+  return { dir, live: path.join(out, 'live.json') };
+}
+
+function leaksIn(text: string): string[] {
+  return PLANTED.filter((s) => text.includes(s));
+}
+
+const VARIANTS: [string, string[], object | null][] = [
+  ['all rules', [], null],
+  ['--only a non-secrets rule', ['--only', 'k8s-privileged-container'], null],
+  ['--skip every secrets rule', ['--skip', SECRET_RULES.join(',')], null],
+  ['only/skip in the config', [], { skip: SECRET_RULES }],
+];
+
+describe('planted secrets never reach any output', () => {
+  const { dir, live } = plantedRepo();
+  const outDir = tempDir();
+
+  test('the secrets rules are the ones the variants skip', () => {
+    expect(SECRET_RULES).toEqual(expect.arrayContaining(['secrets-env-literal', 'secrets-huggingface-token', 'secrets-openai-api-key', 'secrets-k8s-secret-committed', 'secrets-configmap-credential']));
+  });
+
+  for (const [variant, flags, config] of VARIANTS) {
+    for (const command of ['check', 'drift', 'rollback', 'scan']) {
+      test(`${command}, ${variant}: text on stdout and ${FILE_FORMATS.join(', ')} files`, () => {
+        if (config) writeFiles(dir, { '.aiopsrc.json': JSON.stringify(config) });
+        const files = FILE_FORMATS.map((f) => path.join(outDir, `${command}-${variant.replace(/\W+/g, '-')}.${f}`));
+        const args = [command, ...(command === 'check' ? [] : ['--live', live]), ...flags, '-f', 'text', ...FILE_FORMATS.flatMap((f) => ['-f', f]), ...files.flatMap((f) => ['-o', f])];
+        const r = runCli(args, { cwd: dir });
+        writeFiles(dir, { '.aiopsrc.json': '{}' });
+        // The run did its work: it gated (findings or drift), it did not fail on input.
+        expect({ code: r.code, stderr: r.stderr }).toEqual({ code: expect.any(Number), stderr: '' });
+        expect([1, 2, 3]).toContain(r.code);
+        expect({ where: 'stdout', leaks: leaksIn(r.stdout) }).toEqual({ where: 'stdout', leaks: [] });
+        expect({ where: 'stderr', leaks: leaksIn(r.stderr) }).toEqual({ where: 'stderr', leaks: [] });
+        for (const f of files) {
+          expect(existsSync(f)).toBe(true);
+          expect({ where: path.basename(f), leaks: leaksIn(readFileSync(f, 'utf8')) }).toEqual({ where: path.basename(f), leaks: [] });
+        }
+      });
+    }
+  }
+
+  test('drift still shows that secret values changed, as masks: equal values equal masks, never the value', () => {
+    const r = runCli(['drift', '--live', live, '--skip', SECRET_RULES.join(','), '-f', 'json'], { cwd: dir });
+    const report = JSON.parse(r.stdout) as { drift: { resource: { name: string }; changes: { pointer: string; desired?: unknown; live?: unknown }[] }[] };
+    const api = report.drift.find((d) => d.resource.name === 'api')!;
+    const env = api.changes.filter((c) => c.pointer.includes('/env/'));
+    expect(env.map((c) => c.pointer)).toEqual([
+      '/spec/template/spec/containers/0/env/0/value',
+      '/spec/template/spec/containers/0/env/1/value',
+      '/spec/template/spec/containers/0/env/2/value',
+      '/spec/template/spec/containers/0/env/[name=LEGACY_TOKEN]',
+    ]);
+    for (const c of env) {
+      for (const v of [c.desired, c.live].filter((x) => x !== undefined)) expect(v).toMatch(/^<secret [0-9a-f]{8}>$/);
+    }
+    const cm = report.drift.find((d) => d.resource.name === 'api-config')!;
+    expect(cm.changes.map((c) => [c.pointer, typeof c.desired === 'string' && c.desired.startsWith('<secret '), typeof c.live === 'string' && c.live.startsWith('<secret ')])).toEqual([['/data/API_KEY', true, true]]);
+  });
+});
