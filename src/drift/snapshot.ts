@@ -116,7 +116,7 @@ function parseSnapshotText(name: string, text: string): unknown[] {
 function parseYamlSnapshot(name: string, text: string): unknown[] {
   let parsed;
   try {
-    parsed = parseConfigText(name, text);
+    parsed = parseConfigText(name, text, undefined, { jsonStream: false });
   } catch (err) {
     const msg = err instanceof RangeError ? 'nested too deeply' : err instanceof Error ? err.message : String(err);
     throw new DataError(`${name}: live snapshot cannot be read as YAML: ${msg}`, 'save the output of "kubectl get ... -o yaml" (or -o json) whole');

@@ -85,6 +85,8 @@ export interface ParseContext {
   chartTemplate?: boolean;
   /** Keep the data as YAML → JSON gives it (nulls, values of any type): the differential corpus compares that. */
   asWritten?: boolean;
+  /** false: a text that starts with `{` is YAML like any other, not kubectl's JSON stream (for live snapshots). */
+  jsonStream?: boolean;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -98,10 +100,11 @@ class FileLocator {
   constructor(
     private readonly text: string,
     private trees: YamlTrees | null,
+    private readonly jsonStream = true,
   ) {}
 
   locate(index: number, pointer: string): SourceRange {
-    const trees = (this.trees ??= parseYaml(this.text));
+    const trees = (this.trees ??= parseYaml(this.text, { jsonStream: this.jsonStream }));
     return locateNode(trees.docs[index]!, trees.lineCounter, pointer);
   }
 
@@ -145,9 +148,9 @@ export function parseConfigText(file: string, text: string, limits: ParseLimits 
   }
   const template = findTemplate(file, text, context);
   if (template) return { file, documents: [], failure: template, release() {} };
-  const trees = parseYaml(text);
+  const trees = parseYaml(text, { jsonStream: context.jsonStream });
   const { docs: yamlDocs, lineCounter } = trees;
-  const locator = new FileLocator(text, trees);
+  const locator = new FileLocator(text, trees, context.jsonStream !== false);
   const documents: ConfigDocument[] = [];
   let failure: ParseFailure | null = null;
   for (let index = 0; index < yamlDocs.length; index++) {

@@ -232,12 +232,13 @@ export interface YamlTrees {
 }
 
 /** Parses a file's text the way the API server's YAML reader would (see the corpus in fixtures/yaml-corpus). */
-export function parseYaml(text: string): YamlTrees {
+export function parseYaml(text: string, options: { jsonStream?: boolean } = {}): YamlTrees {
   let lineCounter = new LineCounter();
   let source = text;
   let docs = parseAll(text, lineCounter);
   // kubectl decodes a stream that starts with `{` as JSON (apimachinery's YAMLOrJSONDecoder).
-  const json = JSON_START.test(text);
+  // Off for input that is not a manifest kubectl reads (a live snapshot: JSON documents between `---` are YAML).
+  const json = options.jsonStream !== false && JSON_START.test(text);
   if (docs.some((d) => d.errors.some((e) => e.code !== 'BAD_DQ_ESCAPE'))) {
     const again = json ? parseJsonStream(text) : parseLenient(text);
     if (again) ({ docs, lineCounter, source } = again);

@@ -347,7 +347,7 @@ describe('drift against objects as kubectl apply and the API server leave them',
     const cases: [string[], string | undefined, RegExp][] = [
       [['--live', '-'], deep, /^aiops-guard: \(stdin\): live snapshot nests deeper than 200 levels/],
       [['--live', '/dev/zero'], undefined, /^aiops-guard: live snapshot \/dev\/zero is not a file/],
-      [['--live', '-'], 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: loop, namespace: shop}\ndata: &a {b: *a}\n', /a YAML anchor refers to itself/],
+      [['--live', '-'], 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: loop, namespace: shop}\ndata: &a {b: *a}\n', /an anchor contains an alias of itself/],
       [['--live', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [] }), /^aiops-guard: \(stdin\): the snapshot has no objects\n/],
       [['--live', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: { a: 1 } }), /"items" of a List is not a list/],
       [['--live', '-'], `${JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', namespace: 'shop' } })}\n---\n${JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'b', namespace: 'shop' } })}\n`, /^$/],

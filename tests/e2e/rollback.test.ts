@@ -186,7 +186,7 @@ describe('rollback --live and scan', () => {
     const ok = runCli(['scan', '-f', 'json'], { cwd: clean });
     expect(json(ok.stdout).rollback).toBeUndefined();
     expect(ok.code).toBe(0);
-    const driftOnly = runCli(['scan', '--live', '-', '-f', 'json'], { cwd: clean, input: '{"items": []}' });
+    const driftOnly = runCli(['scan', '--live', '-', '-f', 'json'], { cwd: clean, input: '{"items":[{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"other","namespace":"elsewhere"}}]}' });
     expect([driftOnly.code, json(driftOnly.stdout).drift!.map((d) => d.status)]).toEqual([2, ['missing']]);
   });
 });
