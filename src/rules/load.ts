@@ -28,6 +28,7 @@ export async function findRuleFiles(paths: readonly string[]): Promise<string[]>
       out.push(p);
       continue;
     }
+    if (!info.isDirectory()) throw new ConfigError(`rules path is neither a file nor a folder: ${p}`, 'give a rule file or a folder of rule files');
     const entries = await readdir(p, { recursive: true, withFileTypes: true });
     for (const e of entries) {
       if (!e.isFile() || !RULE_EXTENSIONS.has(path.extname(e.name))) continue;
