@@ -90,15 +90,29 @@ export function packOf(file: string): string {
   return path.basename(path.dirname(file));
 }
 
-/** Loads and compiles rule files at run time (user rules, `rules test`, the build step). */
+/**
+ * Loads and compiles rule files at run time (user rules, `rules test`, the build step). User packs get
+ * the linear-time regular-expression engine; the shipped packs keep V8's (their patterns are reviewed,
+ * and some use look-ahead), as the precompiled build does.
+ */
 export async function loadRuleFiles(paths: readonly string[]): Promise<Rule[]> {
   const files = await findRuleFiles(paths);
   if (files.length === 0) return [];
   const { createRuleAjv } = await import('./ajv.js');
-  const ajv = createRuleAjv();
-  await addRuleMetaSchema(ajv);
+  const ajvs = new Map<boolean, Ajv2020>();
+  const ajvFor = async (linear: boolean) => {
+    let ajv = ajvs.get(linear);
+    if (!ajv) {
+      ajv = createRuleAjv({ linearRegExp: linear });
+      await addRuleMetaSchema(ajv);
+      ajvs.set(linear, ajv);
+    }
+    return ajv;
+  };
+  const builtinRoot = BUILTIN_RULES_DIR + path.sep;
   const rules: Rule[] = [];
   for (const file of files) {
+    const ajv = await ajvFor(!path.resolve(file).startsWith(builtinRoot));
     const spec = await readRuleSpec(file, ajv);
     rules.push({ ...spec, pack: packOf(file), source: file, validate: compileRuleSchema(spec, file, ajv) });
   }
