@@ -22,6 +22,7 @@ export interface SourceFlags {
   inlineWaivers: boolean;
   config?: string;
   allowJsConfig?: boolean;
+  trustedConfig?: string;
   color: boolean;
   quiet?: boolean;
   progress: boolean;
@@ -43,6 +44,7 @@ function addSourceOptions(cmd: Command): Command {
     .option('--no-inline-waivers', 'ignore aiops-guard.io/ignore.<rule> annotations')
     .option('--config <file>', 'config file (default: .aiopsrc* or package.json#aiops at the repository root)')
     .option('--allow-js-config', 'allow a JS/TS config (it runs code from the repository)')
+    .option('--trusted-config <rev>', 'read .aiopsrc*, user rule packs and the baseline from this commit (e.g. the target branch), not the tree under review (env AIOPS_GUARD_TRUSTED_CONFIG)')
     .option('--no-color', 'no colours')
     .option('-q, --quiet', 'print nothing when clean; no summary line')
     .option('--no-progress', 'no spinner')
@@ -62,6 +64,11 @@ function buildProgram(): Command {
     .exitOverride()
     .showSuggestionAfterError()
     .showHelpAfterError('(run with --help for usage)');
+  // --trusted-config reaches the config loader as the variable CI can also set (config/load.ts reads it).
+  program.hook('preAction', (_program, action) => {
+    const rev = (action.opts() as { trustedConfig?: unknown }).trustedConfig;
+    if (typeof rev === 'string') process.env.AIOPS_GUARD_TRUSTED_CONFIG = rev;
+  });
 
   addSourceOptions(program.command('check').description('validate configs against the rules').argument('[paths...]', 'limit the scan to these files or folders'))
     .addHelpText('after', '\nExit codes: 0 clean, 1 findings at or above --fail-on, 64 usage, 66 not found, 78 config error.')
