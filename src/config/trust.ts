@@ -3,14 +3,14 @@
  * git objects, never from the tree under review, so a pull request cannot switch its own gate off.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, realpath } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { ConfigError } from '../errors.js';
 import { findRepo } from '../source/find-repo.js';
 import { findTreeEntry, listFilesUnder, readBlobBytes, resolveRevision, SYMLINK_MODE, type GitCache } from '../source/git.js';
 import type { Repo } from '../source/types.js';
-import { loadConfigFrom, trustedRevision, type ConfigSource } from './load.js';
+import { isInside, loadConfigFrom, trustedRevision, type ConfigSource } from './load.js';
 import type { LoadedConfig } from './types.js';
 
 /** The baseline file's place in the repository. */
@@ -100,9 +100,13 @@ export async function readPolicyFile(repo: Repo, rel: string, options: { trusted
     const text = await commitSource(repo, commit, rev, cache).read(rel);
     return text === null ? null : { text, origin: `${rev}:${rel}` };
   }
+  const abs = path.join(repo.dir, rel);
+  let real: string;
   try {
-    return { text: await readFile(path.join(repo.dir, rel), 'utf8'), origin: path.join(repo.dir, rel) };
+    real = await realpath(abs);
   } catch {
     return null;
   }
+  if (!isInside(await realpath(repo.dir), real)) throw new ConfigError(`${abs} leads outside the repository (${real}); not read`, 'commit the file itself, not a symlink to it');
+  return { text: await readFile(real, 'utf8'), origin: abs };
 }

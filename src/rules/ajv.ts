@@ -23,7 +23,19 @@ export function createRuleAjv(options: { standalone?: boolean; linearRegExp?: bo
     code: options.linearRegExp ? { ...code, regExp: linearRegExp } : code,
   });
   addFormats.default(ajv);
+  // ajv-formats checks `format: regex` by compiling the value with V8: a value from the repository under
+  // review could exhaust V8's regexp compiler (a fatal abort, not an exception). RE2 parses it safely.
+  if (options.linearRegExp) ajv.addFormat('regex', (s: string) => isLinearRegExp(s));
   return ajv;
+}
+
+function isLinearRegExp(s: string): boolean {
+  try {
+    linearRegExp(s, 'u');
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**

@@ -190,3 +190,13 @@ describe('--trusted-config: the policy comes from a reviewed commit', () => {
     expect((await readPolicyFile(repo, '.aiops-guard-baseline.json', { trustedRev: null }))?.origin).toBe(path.join(dir, '.aiops-guard-baseline.json'));
   });
 });
+
+test('a baseline symlinked out of the repository is refused', async () => {
+  const { symlinkSync, writeFileSync } = await import('node:fs');
+  const { tempDir } = await import('../helpers/repo.js');
+  const outside = path.join(tempDir(), 'b.json');
+  writeFileSync(outside, '[]');
+  const dir = makeRepo({ 'README.md': 'x\n' });
+  symlinkSync(outside, path.join(dir, '.aiops-guard-baseline.json'));
+  await expect(readPolicyFile(findRepo(dir), '.aiops-guard-baseline.json', { trustedRev: null })).rejects.toThrow('leads outside the repository');
+});

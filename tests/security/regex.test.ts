@@ -73,3 +73,9 @@ describe('linearRegExp (Ajv regExp engine)', () => {
     expect([ci({ 'x-a': 1 }), ci({ 'x-a': 'no' }), ci({ 'y-a': 'fine' })]).toEqual([true, false, true]);
   });
 });
+
+test('format: regex in a user rule checks values with RE2, never compiling them with V8', async () => {
+  const { createRuleAjv } = await import('../../src/rules/ajv.js');
+  const validate = createRuleAjv({ linearRegExp: true }).compile({ type: 'string', format: 'regex' });
+  expect([validate('^a+$'), validate('(unclosed'), validate('(?=look)'), validate('a{2,3}')]).toEqual([true, false, false, true]);
+});
