@@ -144,3 +144,22 @@ describe('config syntax errors name file:line:col and the reason', () => {
     expect(r.stderr).toContain('has unknown key "trustedConfig"');
   });
 });
+
+describe('a TypeScript config (with --allow-js-config) is never compiled beside the repository', () => {
+  test('nothing is written in the repository while it loads', async () => {
+    const { watch } = await import('node:fs');
+    const { runCliAsync } = await import('./helpers.js');
+    const dir = makeRepo({ 'apps/web.yaml': HARDENED_DEPLOYMENT, '.aiopsrc.ts': 'export default { failOn: "critical" };\n' });
+    const created: string[] = [];
+    const watcher = watch(dir, (_event, name) => {
+      if (name && name !== '.git') created.push(String(name));
+    });
+    const r = await runCliAsync(['check', '--allow-js-config', '-f', 'json'], { cwd: dir });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    watcher.close();
+    expect(created).toEqual([]);
+    // With a "typescript" package that has the compiler API the config loads; without one, the message says so.
+    if (r.code === 78) expect(r.stderr).toContain('.aiopsrc.ts: a TypeScript config needs the "typescript" package');
+    else expect((JSON.parse(r.stdout) as { summary: { failOn: string } }).summary.failOn).toBe('critical');
+  });
+});
