@@ -208,14 +208,22 @@ export function parseDataText(file: string, text: string, ext: string): unknown 
     }
   }
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false, lineCounter, version: '1.2' });
+  let doc;
+  try {
+    doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false, lineCounter, version: '1.2' });
+  } catch (err) {
+    // The YAML parser recurses per nesting level: thousands of levels overflow the stack.
+    if (err instanceof RangeError) throw new ConfigError(`${file}: invalid YAML: nested too deeply to read`, 'a config needs a few levels of nesting; fix the file');
+    throw err;
+  }
   const error = doc.errors[0];
   if (error) {
     const at = lineCounter.linePos(Math.min(error.pos[0], Math.max(0, text.trimEnd().length - 1)));
-    throw new ConfigError(`${file}:${at.line}:${at.col}: invalid YAML: ${error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`, 'fix the syntax of the config file');
+    const reason = /call stack/i.test(error.message) ? 'nested too deeply to read' : error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+    throw new ConfigError(`${file}:${at.line}:${at.col}: invalid YAML: ${reason}`, 'fix the syntax of the config file');
   }
   try {
-    return doc.toJS({ maxAliasCount: 100 }) as unknown;
+    return JSON.parse(JSON.stringify(doc.toJS({ maxAliasCount: 100 }))) as unknown;
   } catch (err) {
     throw new ConfigError(`${file}: invalid YAML: ${err instanceof Error ? err.message : String(err)}`, 'fix the syntax of the config file');
   }

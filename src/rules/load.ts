@@ -45,13 +45,27 @@ export async function findRuleFiles(paths: readonly string[]): Promise<string[]>
 export async function readRuleSpec(file: string, ajv: Ajv2020): Promise<RuleSpec> {
   const text = await readFile(file, 'utf8');
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false, lineCounter });
+  let doc;
+  try {
+    doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false, lineCounter });
+  } catch (err) {
+    // The YAML parser recurses per nesting level: thousands of levels overflow the stack.
+    if (err instanceof RangeError) throw new ConfigError(`${file}: invalid rule file: nested too deeply to read`, 'fix the YAML of the rule');
+    throw err;
+  }
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
     const line = lineCounter.linePos(e.pos[0]).line;
-    throw new ConfigError(`${file}:${line}: invalid rule file: ${e.message.split('\n')[0]}`, 'fix the YAML syntax');
+    const reason = /call stack/i.test(e.message) ? 'nested too deeply to read' : e.message.split('\n')[0];
+    throw new ConfigError(`${file}:${line}: invalid rule file: ${reason}`, 'fix the YAML syntax');
   }
-  const spec = doc.toJS() as unknown;
+  let spec: unknown;
+  try {
+    // Through JSON: a self-referencing alias (a cycle) cannot become a rule.
+    spec = JSON.parse(JSON.stringify(doc.toJS({ maxAliasCount: 100 })));
+  } catch (err) {
+    throw new ConfigError(`${file}: invalid rule file: ${err instanceof Error ? err.message : String(err)}`, 'remove self-referencing or repeated aliases (*name) from the rule');
+  }
   const validateMeta = ajv.getSchema('rule-meta')!;
   if (!validateMeta(spec)) {
     const err = validateMeta.errors![0]!;

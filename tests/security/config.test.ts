@@ -163,3 +163,20 @@ describe('a TypeScript config (with --allow-js-config) is never compiled beside 
     else expect((JSON.parse(r.stdout) as { summary: { failOn: string } }).summary.failOn).toBe('critical');
   });
 });
+
+describe('hostile config and rule files are config errors, not crashes', () => {
+  const deep = (n: number) => Array.from({ length: n }, (_, i) => `${' '.repeat(i)}a:\n`).join('');
+  test.each([
+    ['.aiopsrc.yaml nested 5,000 levels', { '.aiopsrc.yaml': deep(5000) }, 'nested too deeply'],
+    ['.aiopsrc.yaml with a self-referencing alias', { '.aiopsrc.yaml': 'waivers: &w\n  - *w\n' }, '.aiopsrc.yaml'],
+    ['.aiopsrc.json nested 100,000 levels', { '.aiopsrc.json': '['.repeat(100000) + ']'.repeat(100000) }, 'invalid config'],
+    ['a rule file nested 5,000 levels', { '.aiopsrc.json': '{"rules": ["policy"]}', 'policy/acme-x.yaml': deep(5000) }, 'nested too deeply'],
+    ['a rule file with a self-referencing alias', { '.aiopsrc.json': '{"rules": ["policy"]}', 'policy/acme-x.yaml': 'id: acme-x\nschema: &s\n  allOf: [*s]\n' }, 'policy/acme-x.yaml'],
+  ])('%s', (_name, files, expected) => {
+    const dir = makeRepo({ 'apps/web.yaml': HARDENED_DEPLOYMENT, ...files });
+    const r = runCliLimited(['check'], { cwd: dir });
+    expect(r.code).toBe(78);
+    expect(r.stderr).toContain(expected);
+    expect(r.stderr).not.toContain('internal error');
+  });
+});
