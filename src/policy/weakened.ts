@@ -37,8 +37,9 @@ export interface Weakening {
   what: string;
 }
 
-/** Files are checked by these globs when the config names none (source/select.ts). */
+/** Files are checked by these globs when the config names none, and these are always left out (source/select.ts). */
 const DEFAULT_INCLUDE = ['**/*.yaml', '**/*.yml', '**/*.json'];
+const DEFAULT_EXCLUDE = ['**/node_modules/**', '**/package-lock.json', '**/tsconfig*.json', '**/jsconfig*.json', '**/.vscode/**', '**/.devcontainer/**'];
 const RULE_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
 
 /** How little a gate fails on: info 0 (fails on everything) … critical 4, never 5. Higher is weaker. */
@@ -102,7 +103,7 @@ export function comparePolicies(base: PolicyState, current: PolicyState, builtin
     if (old.expires && (!w.expires || w.expires > old.expires)) at(`/waivers/${i}`, `the waiver for ${describeWaiver(w)} is extended from ${old.expires} to ${w.expires ?? 'never expiring'}`);
   });
 
-  const baseExclude = new Set(b.exclude ?? []);
+  const baseExclude = new Set([...DEFAULT_EXCLUDE, ...(b.exclude ?? [])]);
   (c.exclude ?? []).forEach((g, i) => {
     if (!baseExclude.has(g)) at(`/exclude/${i}`, `files matching "${g}" are excluded`);
   });

@@ -8,8 +8,8 @@ import { runCliLimited } from './helpers.js';
 afterAll(cleanup);
 
 /** A script that leaves a marker file behind when it runs. */
-const evil = (marker: string) => `require('node:fs').writeFileSync(${JSON.stringify(marker)}, 'ran');\nmodule.exports = { failOn: 'never' };\n`;
-const evilEsm = (marker: string) => `import { writeFileSync } from 'node:fs';\nwriteFileSync(${JSON.stringify(marker)}, 'ran');\nexport default { failOn: 'never' };\n`;
+const evil = (marker: string) => `require('node:fs').writeFileSync(${JSON.stringify(marker)}, 'ran');\nmodule.exports = { failOn: 'low' };\n`;
+const evilEsm = (marker: string) => `import { writeFileSync } from 'node:fs';\nwriteFileSync(${JSON.stringify(marker)}, 'ran');\nexport default { failOn: 'low' };\n`;
 
 describe('no code runs from a data config', () => {
   const cases: [string, (imp: string) => Record<string, string>][] = [
@@ -73,7 +73,7 @@ describe('no code runs from a data config', () => {
     expect(existsSync(marker)).toBe(false);
     const allowed = runCliLimited(['check', '--allow-js-config', '-f', 'json'], { cwd: dir });
     expect(existsSync(marker)).toBe(true);
-    expect((JSON.parse(allowed.stdout) as { summary: { failOn: string } }).summary.failOn).toBe('never');
+    expect((JSON.parse(allowed.stdout) as { summary: { failOn: string } }).summary.failOn).toBe('low');
   });
 });
 

@@ -200,3 +200,7 @@ test('a baseline symlinked out of the repository is refused', async () => {
   symlinkSync(outside, path.join(dir, '.aiops-guard-baseline.json'));
   await expect(readPolicyFile(findRepo(dir), '.aiops-guard-baseline.json', { trustedRev: null })).rejects.toThrow('leads outside the repository');
 });
+
+test('excluding what is excluded anyway is not a weakening', () => {
+  expect(comparePolicies(state({}), state({ exclude: ['**/node_modules/**'] }), BUILTIN)).toEqual([]);
+});
