@@ -120,7 +120,8 @@ async function peelToCommit(repo: Repo, oid: string, rev: string, cache: GitCach
   throw new NotFoundError(`revision "${rev}" does not name a commit`);
 }
 
-async function readCommitInfo(repo: Repo, oid: string, cache: GitCache): Promise<CommitInfo> {
+/** A commit's metadata; a missing commit is exit 65 (66 past a shallow boundary), never a crash. */
+export async function readCommitInfo(repo: Repo, oid: string, cache: GitCache): Promise<CommitInfo> {
   let commit;
   try {
     ({ commit } = await git.readCommit({ fs, gitdir: repo.gitdir, oid, cache }));
@@ -221,10 +222,8 @@ async function readCommitTree(
   const skipped: SkippedEntry[] = [];
   const links: { rel: string; oid: string }[] = [];
   const { commit: c } = await readGitObject(() => git.readCommit({ fs, gitdir: repo.gitdir, oid: commit, cache }), () => `commit ${commit}`);
-  const readTreeAt = (treeOid: string, rel: string) =>
-    readGitObject(() => git.readTree({ fs, gitdir: repo.gitdir, oid: treeOid, cache }), () => `folder "${rel || '.'}" (tree ${treeOid}) of commit ${commit.slice(0, 7)}`);
   const walkTree = async (treeOid: string, prefix: string): Promise<void> => {
-    const { tree } = await readTreeAt(treeOid, prefix);
+    const tree = await readTreeEntries(repo, treeOid, prefix, cache);
     const subtrees: Promise<void>[] = [];
     for (const e of tree) {
       const rel = prefix ? `${prefix}/${e.path}` : e.path;
@@ -242,21 +241,8 @@ async function readCommitTree(
   };
   await walkTree(c.tree, '');
   if (options.followLinks !== false) {
-    const lookup = async (rel: string): Promise<TreeEntryInfo | null> => {
-      let treeOid = c.tree;
-      const parts = rel.split('/');
-      for (const [i, part] of parts.entries()) {
-        const { tree } = await readTreeAt(treeOid, parts.slice(0, i).join('/'));
-        const e = tree.find((t) => t.path === part);
-        if (!e) return null;
-        if (i === parts.length - 1) return { oid: e.oid, mode: parseInt(e.mode, 8), type: e.type };
-        if (e.type !== 'tree') return null;
-        treeOid = e.oid;
-      }
-      return null;
-    };
     for (const link of links) {
-      const r = await followSymlink(repo, link.rel, link.oid, lookup, cache);
+      const r = await followTreeSymlink(repo, c.tree, link.rel, link.oid, cache);
       if ('oid' in r) files.push({ path: link.rel, oid: r.oid, read: readerFor(repo, r.oid, cache) });
       else skipped.push(r);
     }
@@ -367,9 +353,7 @@ export async function findTreeEntry(repo: Repo, commit: string, rel: string, cac
   let treeOid = c.tree;
   const parts = rel.split('/');
   for (const [i, part] of parts.entries()) {
-    const current = treeOid;
-    const { tree } = await readGitObject(() => git.readTree({ fs, gitdir: repo.gitdir, oid: current, cache }), () => `folder "${parts.slice(0, i).join('/') || '.'}" of commit ${commit.slice(0, 7)}`);
-    const e = tree.find((t) => t.path === part);
+    const e = (await readTreeEntries(repo, treeOid, parts.slice(0, i).join('/'), cache)).find((t) => t.path === part);
     if (!e) return null;
     if (i === parts.length - 1) return { oid: e.oid, mode: parseInt(e.mode, 8), type: e.type };
     if (e.type !== 'tree') return null;
@@ -391,3 +375,29 @@ export async function readBlobBytes(repo: Repo, oid: string, cache: GitCache): P
 }
 
 export { SYMLINK_MODE };
+
+/** A tree's entries; a missing tree is exit 65 naming the folder, never a crash (for history walks too). */
+export async function readTreeEntries(repo: Repo, treeOid: string, folder: string, cache: GitCache): Promise<{ path: string; oid: string; mode: string; type: string }[]> {
+  const { tree } = await readGitObject(() => git.readTree({ fs, gitdir: repo.gitdir, oid: treeOid, cache }), () => `folder "${folder || '.'}" (tree ${treeOid})`);
+  return tree;
+}
+
+/**
+ * Follows a symlink of a commit's tree the way `check --ref` does (a target inside the repository is
+ * read in the link's place; outside, missing or looping is an error entry), so history walks agree with it.
+ */
+export async function followTreeSymlink(repo: Repo, rootTree: string, linkRel: string, linkOid: string, cache: GitCache): Promise<{ oid: string } | SkippedEntry> {
+  const lookup = async (rel: string): Promise<TreeEntryInfo | null> => {
+    let treeOid = rootTree;
+    const parts = rel.split('/');
+    for (const [i, part] of parts.entries()) {
+      const e = (await readTreeEntries(repo, treeOid, parts.slice(0, i).join('/'), cache)).find((t) => t.path === part);
+      if (!e) return null;
+      if (i === parts.length - 1) return { oid: e.oid, mode: parseInt(e.mode, 8), type: e.type };
+      if (e.type !== 'tree') return null;
+      treeOid = e.oid;
+    }
+    return null;
+  };
+  return followSymlink(repo, linkRel, linkOid, lookup, cache);
+}

@@ -174,3 +174,39 @@ describe('reading the index without a git library', () => {
     });
   }
 });
+
+describe('git reading helpers shared with history walks', () => {
+  test('readCommitInfo and readTreeEntries: a missing object is a DataError (65) naming it', async () => {
+    const { readCommitInfo, readTreeEntries } = await import('../../src/source/git.js');
+    const { findRepo } = await import('../../src/source/find-repo.js');
+    const dir = makeRepo({ 'apps/web.yaml': HARDENED_DEPLOYMENT });
+    commit(dir, { 'apps/web.yaml': PRIVILEGED_DEPLOYMENT }, 'second');
+    const parent = git(dir, 'rev-parse', 'HEAD~1').trim();
+    const tree = git(dir, 'rev-parse', 'HEAD:apps').trim();
+    rmSync(objectFile(dir, parent));
+    rmSync(objectFile(dir, tree));
+    const repo = findRepo(dir);
+    await expect(readCommitInfo(repo, parent, {})).rejects.toMatchObject({ exitCode: 65, message: `git object of commit ${parent}: it is missing from the repository` });
+    await expect(readTreeEntries(repo, tree, 'apps', {})).rejects.toMatchObject({ exitCode: 65, message: `git object of folder "apps" (tree ${tree}): it is missing from the repository` });
+  });
+
+  test('followTreeSymlink: inside is read, outside and loops are error entries', async () => {
+    const { followTreeSymlink } = await import('../../src/source/git.js');
+    const { findRepo } = await import('../../src/source/find-repo.js');
+    const dir = makeRepo({ 'base/web.txt': PRIVILEGED_DEPLOYMENT });
+    symlinkSync('../base/web.txt', path.join(dir, 'in.yaml'));
+    symlinkSync('/etc/passwd', path.join(dir, 'out.yaml'));
+    symlinkSync('loop2.yaml', path.join(dir, 'loop1.yaml'));
+    symlinkSync('loop1.yaml', path.join(dir, 'loop2.yaml'));
+    git(dir, 'add', '-A');
+    git(dir, 'commit', '-q', '-m', 'links');
+    const repo = findRepo(dir);
+    const root = git(dir, 'rev-parse', 'HEAD^{tree}').trim();
+    const oid = (p: string) => git(dir, 'rev-parse', `HEAD:${p}`).trim();
+    // in.yaml sits at the root, so "../base" leaves the repository; a link in a folder would stay inside.
+    expect(await followTreeSymlink(repo, root, 'in.yaml', oid('in.yaml'), {})).toMatchObject({ code: 'symlink-outside-repo' });
+    expect(await followTreeSymlink(repo, root, 'apps/in.yaml', oid('in.yaml'), {})).toEqual({ oid: oid('base/web.txt') });
+    expect(await followTreeSymlink(repo, root, 'out.yaml', oid('out.yaml'), {})).toMatchObject({ code: 'symlink-outside-repo', path: 'out.yaml' });
+    expect(await followTreeSymlink(repo, root, 'loop1.yaml', oid('loop1.yaml'), {})).toMatchObject({ code: 'symlink-loop' });
+  });
+});
