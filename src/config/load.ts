@@ -199,13 +199,21 @@ const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v ===
 export function parseDataText(file: string, text: string, ext: string): unknown {
   if (text.trim() === '') return undefined;
   if (ext === '.json') {
+    let data: unknown;
     try {
-      return JSON.parse(text) as unknown;
+      data = JSON.parse(text) as unknown;
     } catch {
       const err = findJsonError(text);
       const at = lineColumn(text, err.offset);
       throw new ConfigError(`${file}:${at.line}:${at.column}: invalid JSON: ${err.reason}`, 'fix the syntax of the config file');
     }
+    // JSON.parse keeps the last of two equal keys: a reviewer reads the first. Say so instead.
+    const duplicate = findDuplicateKey(text);
+    if (duplicate) {
+      const at = lineColumn(text, duplicate.offset);
+      throw new ConfigError(`${file}:${at.line}:${at.column}: duplicate key "${duplicate.key}": only the last one would count`, 'remove one of them');
+    }
+    return data;
   }
   const lineCounter = new LineCounter();
   let doc;
@@ -227,6 +235,37 @@ export function parseDataText(file: string, text: string, ext: string): unknown 
   } catch (err) {
     throw new ConfigError(`${file}: invalid YAML: ${err instanceof Error ? err.message : String(err)}`, 'fix the syntax of the config file');
   }
+}
+
+/** The first key that appears twice in one JSON object (the text is valid JSON). */
+function findDuplicateKey(text: string): { key: string; offset: number } | null {
+  const stack: (Set<string> | null)[] = [];
+  let expectKey = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '"') {
+      let j = i + 1;
+      while (text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      const keys = stack[stack.length - 1];
+      if (expectKey && keys) {
+        const key = JSON.parse(text.slice(i, j + 1)) as string;
+        if (keys.has(key)) return { key, offset: i };
+        keys.add(key);
+        expectKey = false;
+      }
+      i = j;
+    } else if (c === '{') {
+      stack.push(new Set());
+      expectKey = true;
+    } else if (c === '[') {
+      stack.push(null);
+    } else if (c === '}' || c === ']') {
+      stack.pop();
+    } else if (c === ',') {
+      expectKey = stack[stack.length - 1] instanceof Set;
+    }
+  }
+  return null;
 }
 
 function lineColumn(text: string, offset: number): { line: number; column: number } {

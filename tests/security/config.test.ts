@@ -180,3 +180,12 @@ describe('hostile config and rule files are config errors, not crashes', () => {
     expect(r.stderr).not.toContain('internal error');
   });
 });
+
+test('a key twice in .aiopsrc.json is a config error at the second one (JSON.parse would keep it silently)', () => {
+  const dir = makeRepo({ 'apps/web.yaml': HARDENED_DEPLOYMENT, '.aiopsrc.json': '{\n  "failOn": "high",\n  "waivers": [{"rule": "a,b", "reason": "x"}],\n  "failOn": "never"\n}\n' });
+  const r = runCliLimited(['check'], { cwd: dir });
+  expect(r.code).toBe(78);
+  expect(r.stderr).toContain('.aiopsrc.json:4:3: duplicate key "failOn": only the last one would count');
+  const ok = makeRepo({ 'apps/web.yaml': HARDENED_DEPLOYMENT, '.aiopsrc.json': '{"waivers": [{"rule": "x", "reason": "r"}, {"rule": "y", "reason": "r"}], "drift": {"namespaces": ["a", "b"]}}' });
+  expect(runCliLimited(['check'], { cwd: ok }).code).toBe(0);
+});
