@@ -198,6 +198,20 @@ async function followSymlink(
   return { code: 'symlink-loop', path: linkRel, message: `symlink chain longer than ${MAX_SYMLINK_HOPS} links (a loop?); not read` };
 }
 
+/**
+ * A symlink without an extension may be a folder of configs (`deploy -> /srv/manifests`): one that leaves
+ * the repository is reported, since what it holds would be deployed unchecked. Inside, the target is checked where it is.
+ */
+function mayBeFolderLink(rel: string, wantDir: (rel: string) => boolean): boolean {
+  return path.posix.extname(rel) === '' && wantDir(rel);
+}
+
+async function folderLinkOutside(repo: Repo, rel: string, oid: string, cache: GitCache): Promise<SkippedEntry | null> {
+  const raw = new TextDecoder().decode(await readerFor(repo, oid, cache)());
+  if (symlinkTarget(rel, raw) !== null) return null;
+  return { code: 'symlink-outside-repo', path: rel, message: `symlink points outside the repository (${raw}); what it holds was not checked` };
+}
+
 const submoduleSkipped = (rel: string): SkippedEntry => ({
   code: 'submodule-not-checked',
   path: rel,
@@ -221,6 +235,7 @@ async function readCommitTree(
   const files: SourceFile[] = [];
   const skipped: SkippedEntry[] = [];
   const links: { rel: string; oid: string }[] = [];
+  const folderLinks: { rel: string; oid: string }[] = [];
   const { commit: c } = await readGitObject(() => git.readCommit({ fs, gitdir: repo.gitdir, oid: commit, cache }), () => `commit ${commit}`);
   const walkTree = async (treeOid: string, prefix: string): Promise<void> => {
     const tree = await readTreeEntries(repo, treeOid, prefix, cache);
@@ -235,6 +250,8 @@ async function readCommitTree(
       } else if (e.type === 'blob' && wanted(rel)) {
         if (mode === SYMLINK_MODE) links.push({ rel, oid: e.oid });
         else files.push({ path: rel, oid: e.oid, read: readerFor(repo, e.oid, cache) });
+      } else if (mode === SYMLINK_MODE && mayBeFolderLink(rel, wantDir)) {
+        folderLinks.push({ rel, oid: e.oid });
       }
     }
     await Promise.all(subtrees);
@@ -245,6 +262,10 @@ async function readCommitTree(
       const r = await followTreeSymlink(repo, c.tree, link.rel, link.oid, cache);
       if ('oid' in r) files.push({ path: link.rel, oid: r.oid, read: readerFor(repo, r.oid, cache) });
       else skipped.push(r);
+    }
+    for (const link of folderLinks) {
+      const outside = await folderLinkOutside(repo, link.rel, link.oid, cache);
+      if (outside) skipped.push(outside);
     }
   }
   files.sort(byPath);
@@ -298,7 +319,13 @@ export async function readIndexSnapshot(repo: Repo, wanted: (rel: string) => boo
       if (wantFolder(e.filepath)) skipped.push(submoduleSkipped(e.filepath));
       continue;
     }
-    if (!wanted(e.filepath)) continue;
+    if (!wanted(e.filepath)) {
+      if (e.mode === SYMLINK_MODE && mayBeFolderLink(e.filepath, wantFolder)) {
+        const outside = await folderLinkOutside(repo, e.filepath, e.oid, cache);
+        if (outside) skipped.push(outside);
+      }
+      continue;
+    }
     if (e.mode === SYMLINK_MODE) {
       const r = await followSymlink(repo, e.filepath, e.oid, lookup, cache);
       if ('oid' in r) files.push({ path: e.filepath, oid: r.oid, read: readerFor(repo, r.oid, cache) });

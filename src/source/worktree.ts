@@ -141,7 +141,17 @@ export async function readWorktree(repo: Repo, wanted: (rel: string) => boolean,
       } else if (e.isFile()) {
         if (wanted(rel) && !hidden(here, rel, false)) addFile(rel, path.join(repo.dir, rel));
       } else if (e.isSymbolicLink()) {
-        if (!wanted(rel) || hidden(here, rel, false)) continue;
+        if (!wanted(rel)) {
+          // A folder link out of the repository: what it holds would be deployed unchecked (as in git modes).
+          if (path.posix.extname(rel) === '' && wantDir(rel) && !hidden(here, rel, false)) {
+            const target = await realpath(path.join(repo.dir, rel)).catch(() => null);
+            if (target && target !== root && !target.startsWith(root + path.sep)) {
+              skipped.push({ code: 'symlink-outside-repo', path: rel, message: `symlink points outside the repository (${target}); what it holds was not checked` });
+            }
+          }
+          continue;
+        }
+        if (hidden(here, rel, false)) continue;
         const abs = path.join(repo.dir, rel);
         let target: string;
         try {

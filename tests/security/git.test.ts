@@ -109,6 +109,20 @@ describe('fail closed: a pull request cannot hide a file', () => {
       expect(rep.findings).toEqual([]);
     });
 
+    test(`${name}: a folder symlink out of the repository is an error entry; other links are not`, () => {
+      const outside = tempDir();
+      writeFiles(outside, { 'web.yaml': PRIVILEGED_DEPLOYMENT });
+      const dir = makeRepo({ 'apps/web.yaml': HARDENED_DEPLOYMENT });
+      symlinkSync(outside, path.join(dir, 'deploy'));
+      symlinkSync('apps', path.join(dir, 'inner'));
+      symlinkSync('/etc/hostname', path.join(dir, 'NOTES.md'));
+      git(dir, 'add', '-A');
+      git(dir, 'commit', '-q', '-m', 'links');
+      const rep = report(runCliLimited(['check', ...flags, '-f', 'json'], { cwd: dir }).stdout);
+      expect(rep.errors.map((e) => [e.code, e.file])).toEqual([['symlink-outside-repo', 'deploy']]);
+      expect(rep.errors[0]!.message).toContain('what it holds was not checked');
+    });
+
     test(`${name}: a submodule is an error entry, not a silent skip and not a walk into it`, () => {
       const sub = makeRepo({ 'evil.yaml': PRIVILEGED_DEPLOYMENT });
       const dir = makeRepo({ 'apps/web.yaml': HARDENED_DEPLOYMENT });
