@@ -5,9 +5,12 @@
  * It fails on any thrown internal error, any input over the time limit, and any crash of the process
  * (a V8 abort or out-of-memory), and saves each failing input.
  *
- *   npm run fuzz -- --seed 7 --runs 3000 [--timeout-ms 5000] [--out dir]
+ * Every 25th input (--cli-every) also runs through the built command line on a temp repository: its exit
+ * code must be one a user can get for that input (never 70), with no stack trace and a JSON report.
+ *
+ *   npm run fuzz -- --seed 7 --runs 3000 [--timeout-ms 5000] [--cli-every 25] [--out dir]
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { execFileSync, fork, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -31,7 +34,7 @@ interface FuzzInput {
 type Outcome = { id: number; ok: true } | { id: number; ok: false; error: string };
 
 interface Failure {
-  kind: 'error' | 'hang' | 'crash';
+  kind: 'error' | 'hang' | 'crash' | 'cli';
   input: FuzzInput;
   detail: string;
   saved: string;
@@ -281,10 +284,58 @@ interface Args {
   runs: number;
   timeoutMs: number;
   out: string | null;
+  /** Every Nth input also goes through the built command line on a temp repository (0: never). */
+  cliEvery: number;
+}
+
+// ---------------------------------------------------------------- the command line, end to end
+
+const BIN = path.join(ROOT, 'bin', 'aiops-guard.js');
+/** Exit codes a run may end with, per target: anything else (70, a signal, a time-out) is a failure. */
+const EXPECTED_EXITS: Record<Target, number[]> = { manifest: [0, 1], config: [0, 1, 78], snapshot: [0, 1, 2, 3, 65] };
+const STACK_LINE = /\n\s+at .+[(:]\d+/;
+
+function createCliRepo(): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'aiops-guard-fuzz-repo-'));
+  execFileSync('git', ['init', '-q'], { cwd: dir });
+  return dir;
+}
+
+/** Runs the CLI on the input as a pull request would bring it; returns what went wrong, or null. */
+function runCliCase(repo: string, input: FuzzInput, timeoutMs: number): string | null {
+  rmSync(path.join(repo, 'apps'), { recursive: true, force: true });
+  for (const f of ['.aiopsrc.json', '.aiopsrc.yaml', 'live.json', 'live.yaml']) rmSync(path.join(repo, f), { force: true });
+  mkdirSync(path.join(repo, 'apps'));
+  let args: string[];
+  if (input.target === 'manifest') {
+    writeFileSync(path.join(repo, 'apps', input.name), input.bytes);
+    args = ['check', '-f', 'json'];
+  } else if (input.target === 'config') {
+    writeFileSync(path.join(repo, input.name), input.bytes);
+    writeFileSync(path.join(repo, 'apps', 'cm.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n');
+    args = ['check', '-f', 'json'];
+  } else {
+    writeFileSync(path.join(repo, 'live.json'), input.bytes);
+    writeFileSync(path.join(repo, 'apps', 'cm.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n');
+    args = ['drift', '--live', 'live.json', '-f', 'json'];
+  }
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: repo, encoding: 'utf8', timeout: timeoutMs, killSignal: 'SIGKILL', env: { ...process.env, NO_COLOR: '1', CI: 'true' } });
+  const firstLines = (r.stderr ?? '').trim().split('\n').slice(0, 3).join(' | ');
+  if (r.error || r.signal) return `aiops-guard ${args[0]} did not finish within ${timeoutMs} ms (${r.signal ?? r.error?.message})`;
+  if (!EXPECTED_EXITS[input.target].includes(r.status ?? -1)) return `aiops-guard ${args.join(' ')} exited ${r.status}: ${firstLines}`;
+  if (STACK_LINE.test(r.stderr ?? '')) return `aiops-guard ${args.join(' ')} printed a stack trace: ${firstLines}`;
+  if ((r.status ?? 0) < 64) {
+    try {
+      JSON.parse(r.stdout);
+    } catch {
+      return `aiops-guard ${args.join(' ')} exited ${r.status} without a JSON report`;
+    }
+  }
+  return null;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { seed: 1, runs: 1000, timeoutMs: 5000, out: null };
+  const args: Args = { seed: 1, runs: 1000, timeoutMs: 5000, out: null, cliEvery: 25 };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
     const value = argv[i + 1];
@@ -297,10 +348,11 @@ function parseArgs(argv: string[]): Args {
     if (flag === '--seed') args.seed = num();
     else if (flag === '--runs') args.runs = num();
     else if (flag === '--timeout-ms') args.timeoutMs = num();
+    else if (flag === '--cli-every') args.cliEvery = num();
     else if (flag === '--out') {
       args.out = value ?? null;
       i++;
-    } else throw new Error(`unknown option ${flag} (use --seed N --runs N [--timeout-ms N] [--out dir])`);
+    } else throw new Error(`unknown option ${flag} (use --seed N --runs N [--timeout-ms N] [--cli-every N] [--out dir])`);
   }
   return args;
 }
@@ -383,24 +435,34 @@ async function main(): Promise<void> {
   const worker = new WorkerHandle();
   await worker.start();
   const started = Date.now();
+  const cliRepo = args.cliEvery > 0 ? createCliRepo() : null;
+  let cliRuns = 0;
+  const fail = (kind: Failure['kind'], input: FuzzInput, detail: string) => {
+    mkdirSync(outDir, { recursive: true });
+    const saved = path.join(outDir, `${String(input.id).padStart(5, '0')}-${kind}-${input.name}`);
+    writeFileSync(saved, input.bytes);
+    failures.push({ kind, input, detail, saved });
+  };
   for (let id = 1; id <= args.runs; id++) {
     const input = makeInput(id, random, corpus);
     if (!worker.alive) await worker.start();
     const r = await worker.run(input, args.timeoutMs);
-    if (r.kind === 'ok') continue;
-    mkdirSync(outDir, { recursive: true });
-    const saved = path.join(outDir, `${String(id).padStart(5, '0')}-${r.kind}-${input.name}`);
-    writeFileSync(saved, input.bytes);
-    failures.push({ kind: r.kind, input, detail: r.detail, saved });
+    if (r.kind !== 'ok') fail(r.kind, input, r.detail);
+    if (cliRepo && id % args.cliEvery === 0) {
+      cliRuns++;
+      const problem = runCliCase(cliRepo, input, args.timeoutMs * 2);
+      if (problem) fail('cli', input, problem);
+    }
   }
   worker.stop();
+  if (cliRepo) rmSync(cliRepo, { recursive: true, force: true });
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   const count = (k: Failure['kind']) => failures.filter((f) => f.kind === k).length;
   for (const f of failures) {
     process.stdout.write(`${f.kind}: #${f.input.id} [${f.input.target}] ${f.input.shape}\n  ${f.detail.split('\n').slice(0, 4).join('\n  ')}\n  input saved: ${f.saved}\n`);
   }
   process.stdout.write(
-    `fuzz: seed ${args.seed}, ${args.runs} inputs from ${corpus.length} fixtures, ${failures.length} failures (${count('error')} errors, ${count('hang')} hangs, ${count('crash')} crashes) in ${seconds} s\n`,
+    `fuzz: seed ${args.seed}, ${args.runs} inputs from ${corpus.length} fixtures (${cliRuns} also through the command line), ${failures.length} failures (${count('error')} errors, ${count('hang')} hangs, ${count('crash')} crashes, ${count('cli')} command-line failures) in ${seconds} s\n`,
   );
   process.exitCode = failures.length ? 1 : 0;
 }
