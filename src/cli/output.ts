@@ -21,7 +21,7 @@ export async function choosePalette(opts: { color?: boolean }, stream: NodeJS.Wr
 }
 
 /** An output file (-o) that cannot be written: exit 73, with the path and the reason. */
-export class OutputError extends GuardError {
+class OutputError extends GuardError {
   constructor(file: string, reason: string, hint = 'give -o a plain file path in a folder you can write to') {
     super(`cannot write ${file}: ${reason}`, 73, hint);
   }
@@ -34,7 +34,7 @@ const errorCode = (err: unknown) => (err as NodeJS.ErrnoException | null)?.code;
  * `aiops-guard.sarif -> ~/.bashrc`. Inside the current folder every path component is checked (and
  * missing folders are created); the report goes to a fresh temp file beside the target, then is renamed over it.
  */
-export async function writeOutputFile(file: string, text: string, cwd = process.cwd()): Promise<void> {
+async function writeOutputFile(file: string, text: string, cwd = process.cwd()): Promise<void> {
   const target = path.resolve(cwd, file);
   const dir = path.dirname(target);
   const rel = path.relative(cwd, dir);

@@ -15,7 +15,7 @@ const DATA_EXTENSIONS = new Set(['.json', '.yaml', '.yml', '']);
 /** `$import` chains deeper than this are a mistake, not a policy. */
 const MAX_IMPORT_DEPTH = 10;
 /** The environment variable CI sets instead of `--trusted-config`. */
-export const TRUSTED_CONFIG_ENV = 'AIOPS_GUARD_TRUSTED_CONFIG';
+const TRUSTED_CONFIG_ENV = 'AIOPS_GUARD_TRUSTED_CONFIG';
 
 export interface ConfigOptions {
   /** Folder searched for the config (the repository root). */
@@ -282,7 +282,7 @@ function lineColumn(text: string, offset: number): { line: number; column: numbe
  * The first JSON syntax error in `text`: its offset and a reason a person can act on
  * (V8's messages leave out the place, or the reason, depending on the mistake). No recursion: depth is free.
  */
-export function findJsonError(text: string): { offset: number; reason: string } {
+function findJsonError(text: string): { offset: number; reason: string } {
   let i = 0;
   const stack: ('{' | '[')[] = [];
   const ws = () => {
@@ -440,7 +440,7 @@ async function assertInside(rootDir: string, abs: string, file: string, shown: s
  * Checks the config's `rules` paths: each must be a file or folder inside the repository (no absolute
  * paths, no `..` out, no symlink out). Returns the config with those paths made absolute and real.
  */
-export async function resolveRulePaths(loaded: LoadedConfig, repoDir: string): Promise<LoadedConfig> {
+async function resolveRulePaths(loaded: LoadedConfig, repoDir: string): Promise<LoadedConfig> {
   const rules = loaded.config.rules;
   if (!rules?.length) return loaded;
   const root = await realpath(repoDir);

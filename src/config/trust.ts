@@ -19,7 +19,7 @@ export const BASELINE_FILE = '.aiops-guard-baseline.json';
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
 /** A commit's tree as a config source: files are read from git objects; a symlink is not followed. */
-export function commitSource(repo: Repo, commit: string, label: string, cache: GitCache): ConfigSource {
+function commitSource(repo: Repo, commit: string, label: string, cache: GitCache): ConfigSource {
   return {
     display: (rel) => `${label}:${rel}`,
     async read(rel) {

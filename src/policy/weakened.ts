@@ -16,7 +16,7 @@ import { findMergeBase, listFilesUnder, readBlobBytes, resolveHead, resolveRevis
 import type { Repo } from '../source/types.js';
 import { blobOid } from '../source/worktree.js';
 
-export const POLICY_WEAKENED_RULE = { id: 'policy-weakened', title: 'The change weakens the policy it is checked with', severity: 'high' as Severity };
+const POLICY_WEAKENED_RULE = { id: 'policy-weakened', title: 'The change weakens the policy it is checked with', severity: 'high' as Severity };
 
 /** What decides a verdict, on one side of the comparison. */
 export interface PolicyState {
@@ -149,7 +149,7 @@ function addedBaselineEntries(base: string | null, current: string | null): numb
 }
 
 /** Turns weakenings into findings at the lines that weakened the policy. */
-export function weakeningFindings(weakenings: readonly Weakening[], current: PolicyState): Finding[] {
+function weakeningFindings(weakenings: readonly Weakening[], current: PolicyState): Finding[] {
   return weakenings.map((w) => {
     const pos = w.pointer && w.file === current.file ? current.locate(w.pointer) : { line: 1, column: 1 };
     return {

@@ -43,7 +43,7 @@ function isLinearRegExp(s: string): boolean {
  * linear in the input, so a pack's `^(a+)+$` cannot hang a check on a long value. A pattern RE2 cannot
  * run (look-around, back-references) throws, and the rule loader reports it as a rule error.
  */
-export function linearRegExp(pattern: string, flags: string): { test(s: string): boolean; toString(): string } {
+function linearRegExp(pattern: string, flags: string): { test(s: string): boolean; toString(): string } {
   let re: RE2JS;
   try {
     re = RE2JS.compile(RE2JS.translateRegExp(pattern), flags.includes('i') ? RE2JS.CASE_INSENSITIVE : 0);
