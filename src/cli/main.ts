@@ -26,6 +26,7 @@ export interface SourceFlags {
   /** false with --no-cache. */
   cache?: boolean;
   cacheDir?: string;
+  trustedConfig?: string;
   color: boolean;
   quiet?: boolean;
   progress: boolean;
@@ -49,6 +50,7 @@ function addSourceOptions(cmd: Command): Command {
     .option('--allow-js-config', 'allow a JS/TS config (it runs code from the repository)')
     .option('--no-cache', 'do not use or update the result cache (results by file content, kept between runs)')
     .option('--cache-dir <dir>', 'folder of the result cache (default: node_modules/.cache/aiops-guard, else $XDG_CACHE_HOME/aiops-guard)')
+    .option('--trusted-config <rev>', 'read .aiopsrc*, user rule packs and the baseline from this commit (e.g. the target branch), not the tree under review (env AIOPS_GUARD_TRUSTED_CONFIG)')
     .option('--no-color', 'no colours')
     .option('-q, --quiet', 'print nothing when clean; no summary line')
     .option('--no-progress', 'no spinner')
@@ -68,6 +70,11 @@ function buildProgram(): Command {
     .exitOverride()
     .showSuggestionAfterError()
     .showHelpAfterError('(run with --help for usage)');
+  // --trusted-config reaches the config loader as the variable CI can also set (config/load.ts reads it).
+  program.hook('preAction', (_program, action) => {
+    const rev = (action.opts() as { trustedConfig?: unknown }).trustedConfig;
+    if (typeof rev === 'string') process.env.AIOPS_GUARD_TRUSTED_CONFIG = rev;
+  });
 
   addSourceOptions(
     program

@@ -1,4 +1,7 @@
-import { writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { lstat, mkdir, open, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { GuardError } from '../errors.js';
 import type { Palette } from '../report/format-text.js';
 import { PLAIN } from '../report/format-text.js';
 
@@ -17,10 +20,102 @@ export async function choosePalette(opts: { color?: boolean }, stream: NodeJS.Wr
   return { red: c.red, yellow: c.yellow, blue: c.cyan, green: c.green, dim: c.dim, bold: c.bold };
 }
 
+/** An output file (-o) that cannot be written: exit 73, with the path and the reason. */
+class OutputError extends GuardError {
+  constructor(file: string, reason: string, hint = 'give -o a plain file path in a folder you can write to') {
+    super(`cannot write ${file}: ${reason}`, 73, hint);
+  }
+}
+
+const errorCode = (err: unknown) => (err as NodeJS.ErrnoException | null)?.code;
+
+/**
+ * Writes a report file without ever following a symlink: a repository under review can commit
+ * `aiops-guard.sarif -> ~/.bashrc`. Inside the current folder every path component is checked (and
+ * missing folders are created); the report goes to a fresh temp file beside the target, then is renamed over it.
+ */
+async function writeOutputFile(file: string, text: string, cwd = process.cwd()): Promise<void> {
+  const target = path.resolve(cwd, file);
+  const dir = path.dirname(target);
+  const rel = path.relative(cwd, dir);
+  const underCwd = rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+  if (underCwd) {
+    // Folders between the current folder and the file: none may be a symlink; missing ones are made.
+    let at = cwd;
+    for (const part of rel ? rel.split(path.sep) : []) {
+      at = path.join(at, part);
+      let info;
+      try {
+        info = await lstat(at);
+      } catch (err) {
+        if (errorCode(err) !== 'ENOENT') throw new OutputError(target, `${at}: ${describeFsError(err)}`);
+        try {
+          await mkdir(at);
+        } catch (mkErr) {
+          throw new OutputError(target, `cannot create folder ${at}: ${describeFsError(mkErr)}`);
+        }
+        continue;
+      }
+      if (info.isSymbolicLink()) throw new OutputError(target, `${at} is a symlink; a report is never written through one`, 'write the report to a real folder, e.g. -o ./aiops-guard-report/out.sarif, or outside the repository');
+      if (!info.isDirectory()) throw new OutputError(target, `${at} is not a folder`);
+    }
+  } else {
+    try {
+      if (!(await lstat(dir)).isDirectory()) throw new OutputError(target, `${dir} is not a folder`);
+    } catch (err) {
+      if (err instanceof OutputError) throw err;
+      throw new OutputError(target, errorCode(err) === 'ENOENT' ? `folder ${dir} does not exist` : `${dir}: ${describeFsError(err)}`, 'create the folder first, or write the report inside the current folder');
+    }
+  }
+  await refuseLinkOrFolder(target);
+  const tmp = path.join(dir, `.${path.basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    // O_EXCL: the temp name is new; an existing file or symlink of that name makes this fail, never followed.
+    const handle = await open(tmp, 'wx', 0o644);
+    try {
+      await handle.writeFile(text);
+    } finally {
+      await handle.close();
+    }
+    await refuseLinkOrFolder(target);
+    // rename() replaces a symlink itself, never what it points to.
+    await rename(tmp, target);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    if (err instanceof OutputError) throw err;
+    throw new OutputError(target, describeFsError(err));
+  }
+}
+
+async function refuseLinkOrFolder(target: string): Promise<void> {
+  let info;
+  try {
+    info = await lstat(target);
+  } catch {
+    return;
+  }
+  if (info.isSymbolicLink()) throw new OutputError(target, 'it is a symlink; a report is never written through one', 'remove the symlink, or give -o another path');
+  if (info.isDirectory()) throw new OutputError(target, 'it is a folder', 'give -o a file path, e.g. -o out/report.sarif');
+}
+
+function describeFsError(err: unknown): string {
+  const code = errorCode(err);
+  const reasons: Record<string, string> = {
+    EACCES: 'permission denied',
+    EPERM: 'operation not permitted',
+    EROFS: 'read-only file system',
+    ENOSPC: 'no space left on the device',
+    ENOENT: 'no such file or folder',
+    ENOTDIR: 'a part of the path is not a folder',
+    EISDIR: 'it is a folder',
+  };
+  return (code && reasons[code]) ?? (err instanceof Error ? err.message : String(err));
+}
+
 /** Writes a report to a file (-o) or stdout. */
 export async function emit(text: string, outputFile?: string): Promise<void> {
   if (outputFile) {
-    await writeFile(outputFile, text);
+    await writeOutputFile(outputFile, text);
     return;
   }
   await new Promise<void>((resolve) => {

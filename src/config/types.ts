@@ -49,4 +49,6 @@ export interface LoadedConfig {
   filepath: string | null;
   /** Line and column of a pointer into the config (1,1 when unknown). */
   locate(pointer: string): { line: number; column: number };
+  /** Set when the policy was read from a trusted revision's git objects (`--trusted-config`), not the checked tree. */
+  trusted?: { rev: string; commit: string };
 }

@@ -146,9 +146,18 @@ export function parseConfigText(file: string, text: string, limits: ParseLimits 
   if (starts > limits.maxDocuments) {
     return failed(file, `file has ${starts} documents, over the limit of ${limits.maxDocuments}; split it, or exclude it if it is not deployed`);
   }
+  const deep = findDeepNesting(text);
+  if (deep) return failed(file, `the YAML nests deeper than ${MAX_DEPTH} levels here; no manifest does, and reading it would exhaust the stack`, deep.line, deep.column);
   const template = findTemplate(file, text, context);
   if (template) return { file, documents: [], failure: template, release() {} };
-  const trees = parseYaml(text, { jsonStream: context.jsonStream });
+  let trees: YamlTrees;
+  try {
+    trees = parseYaml(text, { jsonStream: context.jsonStream });
+  } catch (err) {
+    // A last guard: whatever the pre-check missed, a stack overflow in the reader is a parse error, never a crash.
+    if (err instanceof RangeError) return failed(file, `the YAML cannot be read: ${err.message}`);
+    throw err;
+  }
   const { docs: yamlDocs, lineCounter } = trees;
   const locator = new FileLocator(text, trees, context.jsonStream !== false);
   const documents: ConfigDocument[] = [];
@@ -194,6 +203,47 @@ export function parseConfigText(file: string, text: string, limits: ParseLimits 
     add('', data);
   }
   return { file, documents, failure, release: () => locator.release() };
+}
+
+/** Deeper than any manifest: flow brackets, indentation and `- - -` runs beyond it are refused before parsing. */
+const MAX_DEPTH = 1000;
+
+/** Where the text first nests deeper than MAX_DEPTH (a cheap scan; quotes are skipped), or null. */
+function findDeepNesting(text: string): { line: number; column: number } | null {
+  let depth = 0;
+  let quote = '';
+  let lineStart = 0;
+  let atLineStart = true;
+  let run = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10) {
+      lineStart = i + 1;
+      atLineStart = true;
+      run = 0;
+      continue;
+    }
+    if (atLineStart) {
+      // Indentation, and the `- ` / `? ` / `: ` indicators that open a nested collection on one line.
+      if (c === 32 || ((c === 45 || c === 63 || c === 58) && text.charCodeAt(i + 1) === 32)) {
+        if (++run > MAX_DEPTH) return positionOf(text, i);
+        continue;
+      }
+      atLineStart = false;
+    }
+    if (quote) {
+      if (String.fromCharCode(c) === quote && !(quote === '"' && text.charCodeAt(i - 1) === 92)) quote = '';
+      continue;
+    }
+    if (c === 34 || c === 39) quote = String.fromCharCode(c);
+    else if (c === 35 && (i === lineStart || text.charCodeAt(i - 1) === 32)) {
+      const nl = text.indexOf('\n', i);
+      i = (nl === -1 ? text.length : nl) - 1;
+    } else if (c === 91 || c === 123) {
+      if (++depth > MAX_DEPTH) return positionOf(text, i);
+    } else if ((c === 93 || c === 125) && depth > 0) depth--;
+  }
+  return null;
 }
 
 function isUnder(pointer: string, base: string): boolean {

@@ -553,14 +553,18 @@ function scanQuoted(src: string, start: number): { value: string; end: number } 
  * on that, its under-indented continuation lines are indented (only spaces are added at line
  * starts, so line numbers stay) and it is parsed again; positions are mapped back.
  */
+const MAX_LENIENT_FIXES = 100;
+
 function parseLenient(text: string): Reparsed | null {
   const lines = text.split('\n');
   const pads = new Map<number, number>();
   let source = text;
   // Constructs are fixed in file order: the syntax after the first broken one is not trustworthy.
-  for (let after = -1; ; ) {
+  // Each fix scans the text again, so their number is bounded: past it, the file is a parse error.
+  for (let after = -1, fixes = 0; ; fixes++) {
     const broken = findBrokenConstruct(source, after);
     if (!broken) break;
+    if (fixes === MAX_LENIENT_FIXES) return null;
     const starts = lineStarts(source);
     const first = lineIndexAt(starts, broken.start);
     const last = lineIndexAt(starts, broken.end - 1);

@@ -1,5 +1,6 @@
-import { Ajv2020 } from 'ajv/dist/2020.js';
+import { Ajv2020, type CodeOptions } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
+import { RE2JS } from 're2js';
 
 const addFormats = addFormatsModule as unknown as { default: (ajv: Ajv2020) => void };
 
@@ -8,7 +9,8 @@ const addFormats = addFormatsModule as unknown as { default: (ajv: Ajv2020) => v
  * build-time standalone code, so a built-in rule behaves the same either way.
  * Unknown keywords are errors (a typo like `propertes` must not pass silently).
  */
-export function createRuleAjv(options: { standalone?: boolean } = {}): Ajv2020 {
+export function createRuleAjv(options: { standalone?: boolean; linearRegExp?: boolean } = {}): Ajv2020 {
+  const code: CodeOptions = options.standalone ? { source: true, esm: true } : {};
   const ajv = new Ajv2020({
     strict: true,
     strictTypes: false,
@@ -18,11 +20,42 @@ export function createRuleAjv(options: { standalone?: boolean } = {}): Ajv2020 {
     // Every failing place, not just the first: a ConfigMap with three credentials gives three findings.
     allErrors: true,
     logger: false,
-    code: options.standalone ? { source: true, esm: true } : {},
+    code: options.linearRegExp ? { ...code, regExp: linearRegExp } : code,
   });
   addFormats.default(ajv);
+  // ajv-formats checks `format: regex` by compiling the value with V8: a value from the repository under
+  // review could exhaust V8's regexp compiler (a fatal abort, not an exception). RE2 parses it safely.
+  if (options.linearRegExp) ajv.addFormat('regex', (s: string) => isLinearRegExp(s));
   return ajv;
 }
+
+function isLinearRegExp(s: string): boolean {
+  try {
+    linearRegExp(s, 'u');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Ajv's regular-expression engine for rules from user packs: RE2 (re2js, pure JavaScript) runs in time
+ * linear in the input, so a pack's `^(a+)+$` cannot hang a check on a long value. A pattern RE2 cannot
+ * run (look-around, back-references) throws, and the rule loader reports it as a rule error.
+ */
+function linearRegExp(pattern: string, flags: string): { test(s: string): boolean; toString(): string } {
+  let re: RE2JS;
+  try {
+    re = RE2JS.compile(RE2JS.translateRegExp(pattern), flags.includes('i') ? RE2JS.CASE_INSENSITIVE : 0);
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    throw new Error(`pattern ${JSON.stringify(pattern)} cannot run on the linear-time (RE2) engine: ${why}; rewrite it without look-around or back-references`);
+  }
+  // Ajv keys its cache of compiled patterns by toString(): it must name the pattern.
+  return { test: (s: string) => re.test(s), toString: () => `/${pattern}/${flags}` };
+}
+/** Ajv prints this in standalone code; run-time compiled rules never print it. */
+linearRegExp.code = 'linearRegExp';
 
 /** Ajv's standalone ESM output still calls require() for runtime helpers. */
 export const standalonePrelude = (): string =>

@@ -29,6 +29,7 @@ export async function findRuleFiles(paths: readonly string[]): Promise<string[]>
       out.push(p);
       continue;
     }
+    if (!info.isDirectory()) throw new ConfigError(`rules path is neither a file nor a folder: ${p}`, 'give a rule file or a folder of rule files');
     const entries = await readdir(p, { recursive: true, withFileTypes: true });
     for (const e of entries) {
       if (!e.isFile() || !RULE_EXTENSIONS.has(path.extname(e.name))) continue;
@@ -45,13 +46,27 @@ export async function findRuleFiles(paths: readonly string[]): Promise<string[]>
 export async function readRuleSpec(file: string, ajv: Ajv2020): Promise<RuleSpec> {
   const text = await readFile(file, 'utf8');
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false, lineCounter });
+  let doc;
+  try {
+    doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false, lineCounter });
+  } catch (err) {
+    // The YAML parser recurses per nesting level: thousands of levels overflow the stack.
+    if (err instanceof RangeError) throw new ConfigError(`${file}: invalid rule file: nested too deeply to read`, 'fix the YAML of the rule');
+    throw err;
+  }
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
     const line = lineCounter.linePos(e.pos[0]).line;
-    throw new ConfigError(`${file}:${line}: invalid rule file: ${e.message.split('\n')[0]}`, 'fix the YAML syntax');
+    const reason = /call stack/i.test(e.message) ? 'nested too deeply to read' : e.message.split('\n')[0];
+    throw new ConfigError(`${file}:${line}: invalid rule file: ${reason}`, 'fix the YAML syntax');
   }
-  const spec = doc.toJS() as unknown;
+  let spec: unknown;
+  try {
+    // Through JSON: a self-referencing alias (a cycle) cannot become a rule.
+    spec = JSON.parse(JSON.stringify(doc.toJS({ maxAliasCount: 100 })));
+  } catch (err) {
+    throw new ConfigError(`${file}: invalid rule file: ${err instanceof Error ? err.message : String(err)}`, 'remove self-referencing or repeated aliases (*name) from the rule');
+  }
   const validateMeta = ajv.getSchema('rule-meta')!;
   if (!validateMeta(spec)) {
     const err = validateMeta.errors![0]!;
@@ -90,15 +105,29 @@ export function packOf(file: string): string {
   return path.basename(path.dirname(file));
 }
 
-/** Loads and compiles rule files at run time (user rules, `rules test`, the build step). */
+/**
+ * Loads and compiles rule files at run time (user rules, `rules test`, the build step). User packs get
+ * the linear-time regular-expression engine; the shipped packs keep V8's (their patterns are reviewed,
+ * and some use look-ahead), as the precompiled build does.
+ */
 export async function loadRuleFiles(paths: readonly string[]): Promise<Rule[]> {
   const files = await findRuleFiles(paths);
   if (files.length === 0) return [];
   const { createRuleAjv } = await import('./ajv.js');
-  const ajv = createRuleAjv();
-  await addRuleMetaSchema(ajv);
+  const ajvs = new Map<boolean, Ajv2020>();
+  const ajvFor = async (linear: boolean) => {
+    let ajv = ajvs.get(linear);
+    if (!ajv) {
+      ajv = createRuleAjv({ linearRegExp: linear });
+      await addRuleMetaSchema(ajv);
+      ajvs.set(linear, ajv);
+    }
+    return ajv;
+  };
+  const builtinRoot = BUILTIN_RULES_DIR + path.sep;
   const rules: Rule[] = [];
   for (const file of files) {
+    const ajv = await ajvFor(!path.resolve(file).startsWith(builtinRoot));
     const spec = await readRuleSpec(file, ajv);
     rules.push({ ...spec, pack: packOf(file), source: file, validate: compileRuleSchema(spec, file, ajv) });
   }

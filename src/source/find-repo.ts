@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { NotFoundError } from '../errors.js';
 import type { Repo } from './types.js';
@@ -22,7 +22,7 @@ export function findRepo(start: string): Repo {
     if (info?.isDirectory()) return { dir, gitdir: dotgit };
     if (info?.isFile()) {
       const m = /^gitdir:\s*(.+)$/m.exec(readFileSync(dotgit, 'utf8'));
-      if (m) return { dir, gitdir: path.resolve(dir, m[1]!.trim()) };
+      if (m) return linkedRepo(dir, path.resolve(dir, m[1]!.trim()));
     }
     const parent = path.dirname(dir);
     if (parent === dir) {
@@ -33,4 +33,15 @@ export function findRepo(start: string): Repo {
     }
     dir = parent;
   }
+}
+
+/**
+ * A `.git` file points at a git dir. A linked worktree's (`git worktree add`) holds only its HEAD and index,
+ * and names the shared repository in `commondir`: objects, refs, config and hooks are read there.
+ */
+function linkedRepo(dir: string, gitdir: string): Repo {
+  const commondirFile = path.join(gitdir, 'commondir');
+  if (!existsSync(commondirFile)) return { dir, gitdir };
+  const common = path.resolve(gitdir, readFileSync(commondirFile, 'utf8').trim());
+  return { dir, gitdir: common, worktreeGitdir: gitdir };
 }

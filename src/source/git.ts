@@ -1,6 +1,8 @@
 import fs from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import git from 'isomorphic-git';
-import { NotFoundError } from '../errors.js';
+import { DataError, GuardError, NotFoundError } from '../errors.js';
 import type { Repo, SkippedEntry, Snapshot, SourceFile } from './types.js';
 
 /** isomorphic-git's object cache: one per run, shared by every call (packfile indexes load once). */
@@ -26,7 +28,7 @@ export async function resolveRevision(repo: Repo, rev: string, cache: GitCache):
   const suffix = m[2] ?? '';
   let oid: string | null = null;
   try {
-    oid = await git.resolveRef({ fs, gitdir: repo.gitdir, ref: base });
+    oid = await resolveRefName(repo, base);
   } catch {
     if (/^[0-9a-f]{4,40}$/i.test(base)) {
       try {
@@ -51,6 +53,7 @@ export async function resolveRevision(repo: Repo, rev: string, cache: GitCache):
         const c = await readCommitInfo(repo, oid, cache);
         const parent = c.parents[0];
         if (!parent) throw new NotFoundError(`revision "${rev}" goes past the first commit`, 'use a smaller ~N');
+        if ((await readShallowBoundary(repo)).has(oid)) throw pastShallowBoundary(rev, oid);
         oid = parent;
       }
     }
@@ -58,9 +61,55 @@ export async function resolveRevision(repo: Repo, rev: string, cache: GitCache):
   return oid;
 }
 
+function pastShallowBoundary(rev: string, oid: string): NotFoundError {
+  return new NotFoundError(
+    `revision "${rev}" goes past the shallow clone boundary at ${oid.slice(0, 7)}: the older commits were not fetched`,
+    'fetch more history (git fetch --deepen=<n>, or --unshallow; actions/checkout: fetch-depth: 0), or give a newer revision',
+  );
+}
+
+/** The commits where a shallow clone's history is cut (`.git/shallow`). */
+async function readShallowBoundary(repo: Repo): Promise<Set<string>> {
+  try {
+    return new Set((await readFile(path.join(repo.gitdir, 'shallow'), 'utf8')).split('\n').filter(Boolean));
+  } catch {
+    return new Set();
+  }
+}
+
+/**
+ * Resolves a ref name. In a linked worktree HEAD is the worktree's own (its git dir), while branches,
+ * tags and objects are shared (the common dir).
+ */
+async function resolveRefName(repo: Repo, ref: string): Promise<string> {
+  if (repo.worktreeGitdir && ref === 'HEAD') {
+    const head = (await readFile(path.join(repo.worktreeGitdir, 'HEAD'), 'utf8')).trim();
+    const m = /^ref:\s*(.+)$/.exec(head);
+    return m ? git.resolveRef({ fs, gitdir: repo.gitdir, ref: m[1]! }) : head;
+  }
+  return git.resolveRef({ fs, gitdir: repo.gitdir, ref });
+}
+
+const isGitNotFound = (err: unknown) => err instanceof Error && (err as { code?: string }).code === 'NotFoundError';
+
+/** Runs a git object read; an object that is missing or damaged is bad input data (65), named, never a crash. */
+async function readGitObject<T>(read: () => Promise<T>, what: () => string): Promise<T> {
+  try {
+    return await read();
+  } catch (err) {
+    if (err instanceof GuardError) throw err;
+    const reason = isGitNotFound(err) ? 'it is missing from the repository' : `it cannot be read (${err instanceof Error ? err.message.split('\n')[0] : String(err)})`;
+    throw new DataError(
+      `git object of ${what()}: ${reason}`,
+      'the clone is incomplete or damaged (shallow or partial clone, pruned objects): run "git fsck", or fetch the missing history (git fetch --unshallow)',
+    );
+  }
+}
+
 async function peelToCommit(repo: Repo, oid: string, rev: string, cache: GitCache): Promise<string> {
   for (let i = 0; i < 10; i++) {
-    const obj = await git.readObject({ fs, gitdir: repo.gitdir, oid, cache, format: 'parsed' });
+    const current = oid;
+    const obj = await readGitObject(() => git.readObject({ fs, gitdir: repo.gitdir, oid: current, cache, format: 'parsed' }), () => `revision "${rev}" (${current})`);
     if (obj.type === 'commit') return oid;
     if (obj.type === 'tag') {
       oid = (obj.object as { object: string }).object;
@@ -71,8 +120,15 @@ async function peelToCommit(repo: Repo, oid: string, rev: string, cache: GitCach
   throw new NotFoundError(`revision "${rev}" does not name a commit`);
 }
 
-async function readCommitInfo(repo: Repo, oid: string, cache: GitCache): Promise<CommitInfo> {
-  const { commit } = await git.readCommit({ fs, gitdir: repo.gitdir, oid, cache });
+/** A commit's metadata; a missing commit is exit 65 (66 past a shallow boundary), never a crash. */
+export async function readCommitInfo(repo: Repo, oid: string, cache: GitCache): Promise<CommitInfo> {
+  let commit;
+  try {
+    ({ commit } = await git.readCommit({ fs, gitdir: repo.gitdir, oid, cache }));
+  } catch (err) {
+    if (isGitNotFound(err) && (await readShallowBoundary(repo)).size > 0) throw pastShallowBoundary(oid, oid);
+    return readGitObject(() => Promise.reject(err), () => `commit ${oid}`);
+  }
   const date = new Date(commit.author.timestamp * 1000).toISOString();
   return {
     sha: oid,
@@ -86,8 +142,83 @@ async function readCommitInfo(repo: Repo, oid: string, cache: GitCache): Promise
 
 /** Reads a blob by id (never by path: that resolves the tree again for every file). */
 export function readerFor(repo: Repo, oid: string, cache: GitCache): () => Promise<Uint8Array> {
-  return async () => (await git.readBlob({ fs, gitdir: repo.gitdir, oid, cache })).blob;
+  return async () => {
+    try {
+      return (await git.readBlob({ fs, gitdir: repo.gitdir, oid, cache })).blob;
+    } catch (err) {
+      // Reported as the file's parse error: a file that cannot be read is never counted as clean.
+      throw new Error(isGitNotFound(err) ? `git blob ${oid} is missing from the repository (incomplete or damaged clone)` : `git blob ${oid}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  };
 }
+
+interface TreeEntryInfo {
+  oid: string;
+  mode: number;
+  type: string;
+}
+
+/** Looks up a symlink's target from where the link is; null when it would leave the repository (or enter .git). */
+function symlinkTarget(linkRel: string, target: string): string | null {
+  if (target === '' || target.startsWith('/') || /^[a-zA-Z]:[\\/]/.test(target) || target.includes('\0')) return null;
+  const resolved = path.posix.normalize(path.posix.join(path.posix.dirname(linkRel), target));
+  if (resolved === '..' || resolved.startsWith('../') || resolved === '.' || resolved === '.git' || resolved.startsWith('.git/')) return null;
+  return resolved;
+}
+
+const MAX_SYMLINK_HOPS = 8;
+
+/**
+ * Follows a symlink stored in git (its blob holds the target path) inside the same snapshot, as the
+ * working tree would: a target inside the repository is read in the link's place; one outside is an error entry.
+ */
+async function followSymlink(
+  repo: Repo,
+  linkRel: string,
+  linkOid: string,
+  lookup: (rel: string) => Promise<TreeEntryInfo | null>,
+  cache: GitCache,
+): Promise<{ oid: string } | SkippedEntry> {
+  let rel = linkRel;
+  let oid = linkOid;
+  for (let hop = 0; hop < MAX_SYMLINK_HOPS; hop++) {
+    const raw = new TextDecoder().decode(await readerFor(repo, oid, cache)());
+    const target = symlinkTarget(rel, raw);
+    if (target === null) return { code: 'symlink-outside-repo', path: linkRel, message: `symlink points outside the repository (${raw}); not read` };
+    const entry = await lookup(target);
+    if (!entry) return { code: 'broken-symlink', path: linkRel, message: `symlink points to nothing in this snapshot (${raw}); not read` };
+    if (entry.mode === SYMLINK_MODE) {
+      rel = target;
+      oid = entry.oid;
+      continue;
+    }
+    if (entry.type !== 'blob') return { code: 'broken-symlink', path: linkRel, message: `symlink points to a folder or submodule (${raw}); not read` };
+    return { oid: entry.oid };
+  }
+  return { code: 'symlink-loop', path: linkRel, message: `symlink chain longer than ${MAX_SYMLINK_HOPS} links (a loop?); not read` };
+}
+
+/**
+ * A symlink without an extension may be a folder of configs (`deploy -> /srv/manifests`): one that leaves
+ * the repository is reported, since what it holds would be deployed unchecked. Inside, the target is checked where it is.
+ */
+function mayBeFolderLink(rel: string, wantDir: (rel: string) => boolean): boolean {
+  return path.posix.extname(rel) === '' && wantDir(rel);
+}
+
+async function folderLinkOutside(repo: Repo, rel: string, oid: string, cache: GitCache): Promise<SkippedEntry | null> {
+  const raw = new TextDecoder().decode(await readerFor(repo, oid, cache)());
+  if (symlinkTarget(rel, raw) !== null) return null;
+  return { code: 'symlink-outside-repo', path: rel, message: `symlink points outside the repository (${raw}); what it holds was not checked` };
+}
+
+const submoduleSkipped = (rel: string): SkippedEntry => ({
+  code: 'submodule-not-checked',
+  path: rel,
+  message: 'a git submodule: its files live in another repository and were not checked; check that repository too',
+});
+
+const byPath = (a: { path: string }, b: { path: string }) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
 
 /**
  * The files of a commit's tree that `wanted` accepts, read straight from git objects.
@@ -99,27 +230,46 @@ async function readCommitTree(
   wanted: (rel: string) => boolean,
   wantDir: (rel: string) => boolean,
   cache: GitCache,
+  options: { followLinks?: boolean } = {},
 ): Promise<{ files: SourceFile[]; skipped: SkippedEntry[] }> {
   const files: SourceFile[] = [];
   const skipped: SkippedEntry[] = [];
-  const { commit: c } = await git.readCommit({ fs, gitdir: repo.gitdir, oid: commit, cache });
+  const links: { rel: string; oid: string }[] = [];
+  const folderLinks: { rel: string; oid: string }[] = [];
+  const { commit: c } = await readGitObject(() => git.readCommit({ fs, gitdir: repo.gitdir, oid: commit, cache }), () => `commit ${commit}`);
   const walkTree = async (treeOid: string, prefix: string): Promise<void> => {
-    const { tree } = await git.readTree({ fs, gitdir: repo.gitdir, oid: treeOid, cache });
+    const tree = await readTreeEntries(repo, treeOid, prefix, cache);
     const subtrees: Promise<void>[] = [];
     for (const e of tree) {
       const rel = prefix ? `${prefix}/${e.path}` : e.path;
       const mode = parseInt(e.mode, 8);
       if (e.type === 'tree') {
         if (wantDir(rel)) subtrees.push(walkTree(e.oid, rel));
+      } else if (e.type === 'commit' || mode === SUBMODULE_MODE) {
+        if (wantDir(rel)) skipped.push(submoduleSkipped(rel));
       } else if (e.type === 'blob' && wanted(rel)) {
-        if (mode === SYMLINK_MODE) skipped.push({ code: 'symlink-skipped', path: rel, message: 'a symlink in git is not followed when reading a commit or the index' });
+        if (mode === SYMLINK_MODE) links.push({ rel, oid: e.oid });
         else files.push({ path: rel, oid: e.oid, read: readerFor(repo, e.oid, cache) });
+      } else if (mode === SYMLINK_MODE && mayBeFolderLink(rel, wantDir)) {
+        folderLinks.push({ rel, oid: e.oid });
       }
     }
     await Promise.all(subtrees);
   };
   await walkTree(c.tree, '');
-  files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  if (options.followLinks !== false) {
+    for (const link of links) {
+      const r = await followTreeSymlink(repo, c.tree, link.rel, link.oid, cache);
+      if ('oid' in r) files.push({ path: link.rel, oid: r.oid, read: readerFor(repo, r.oid, cache) });
+      else skipped.push(r);
+    }
+    for (const link of folderLinks) {
+      const outside = await folderLinkOutside(repo, link.rel, link.oid, cache);
+      if (outside) skipped.push(outside);
+    }
+  }
+  files.sort(byPath);
+  skipped.sort(byPath);
   return { files, skipped };
 }
 
@@ -135,34 +285,61 @@ export async function readCommitSnapshot(
   return { mode: 'commit', ref, commit, files, skipped };
 }
 
-/** The staged files (the index) that `wanted` accepts: exactly what `git commit` would record. */
-export async function readIndexSnapshot(repo: Repo, wanted: (rel: string) => boolean, cache: GitCache): Promise<Snapshot> {
+/**
+ * The staged files (the index) that `wanted` accepts: exactly what `git commit` would record.
+ * Symlinks are followed within the index; submodules under a wanted folder are error entries.
+ */
+export async function readIndexSnapshot(repo: Repo, wanted: (rel: string) => boolean, cache: GitCache, wantDir?: (rel: string) => boolean): Promise<Snapshot> {
   const files: SourceFile[] = [];
   const skipped: SkippedEntry[] = [];
+  // Without the folder filter, a submodule counts when a config file inside it would be wanted.
+  const wantFolder = wantDir ?? ((rel: string) => wanted(`${rel}/.submodule.yaml`));
   const entries = await git.walk({
     fs,
     dir: repo.dir,
-    gitdir: repo.gitdir,
+    gitdir: repo.worktreeGitdir ?? repo.gitdir,
     cache,
     trees: [git.STAGE()],
     map: async (filepath, [entry]) => {
       if (!entry || filepath === '.') return true;
-      if ((await entry.type()) === 'tree') return true;
-      if (!wanted(filepath)) return null;
-      return { filepath, oid: await entry.oid(), mode: await entry.mode() };
+      const mode = await entry.mode();
+      if (mode !== SUBMODULE_MODE && (await entry.type()) === 'tree') return true;
+      return { filepath, oid: await entry.oid(), mode };
     },
   });
-  for (const e of flatten(entries)) {
-    if (e.mode === SYMLINK_MODE) skipped.push({ code: 'symlink-skipped', path: e.filepath, message: 'a symlink in git is not followed when reading a commit or the index' });
-    else if (e.mode !== SUBMODULE_MODE) files.push({ path: e.filepath, oid: e.oid, read: readerFor(repo, e.oid, cache) });
+  const all = new Map(flatten(entries).map((e) => [e.filepath, e]));
+  const lookup = async (rel: string): Promise<TreeEntryInfo | null> => {
+    const e = all.get(rel);
+    if (e) return { oid: e.oid, mode: e.mode, type: e.mode === SUBMODULE_MODE ? 'commit' : 'blob' };
+    for (const p of all.keys()) if (p.startsWith(rel + '/')) return { oid: '', mode: 0o040000, type: 'tree' };
+    return null;
+  };
+  for (const e of all.values()) {
+    if (e.mode === SUBMODULE_MODE) {
+      if (wantFolder(e.filepath)) skipped.push(submoduleSkipped(e.filepath));
+      continue;
+    }
+    if (!wanted(e.filepath)) {
+      if (e.mode === SYMLINK_MODE && mayBeFolderLink(e.filepath, wantFolder)) {
+        const outside = await folderLinkOutside(repo, e.filepath, e.oid, cache);
+        if (outside) skipped.push(outside);
+      }
+      continue;
+    }
+    if (e.mode === SYMLINK_MODE) {
+      const r = await followSymlink(repo, e.filepath, e.oid, lookup, cache);
+      if ('oid' in r) files.push({ path: e.filepath, oid: r.oid, read: readerFor(repo, r.oid, cache) });
+      else skipped.push(r);
+    } else files.push({ path: e.filepath, oid: e.oid, read: readerFor(repo, e.oid, cache) });
   }
   let head: string | null = null;
   try {
-    head = await git.resolveRef({ fs, gitdir: repo.gitdir, ref: 'HEAD' });
+    head = await resolveRefName(repo, 'HEAD');
   } catch {
     head = null; // no commit yet: the index alone is the source
   }
-  files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  files.sort(byPath);
+  skipped.sort(byPath);
   return { mode: 'index', ref: 'HEAD', commit: head, files, skipped };
 }
 
@@ -179,12 +356,12 @@ function flatten(value: unknown): IndexEntry[] {
 
 /** path → blob id of a commit's tree (no content read), for --changed-since. */
 export async function listTreeOids(repo: Repo, commit: string, cache: GitCache): Promise<Map<string, string>> {
-  const { files } = await readCommitTree(repo, commit, () => true, () => true, cache);
+  const { files } = await readCommitTree(repo, commit, () => true, () => true, cache, { followLinks: false });
   return new Map(files.map((f) => [f.path, f.oid!]));
 }
 
 export async function findMergeBase(repo: Repo, a: string, b: string, cache: GitCache): Promise<string | null> {
-  const bases = await git.findMergeBase({ fs, gitdir: repo.gitdir, oids: [a, b], cache });
+  const bases = await readGitObject(() => git.findMergeBase({ fs, gitdir: repo.gitdir, oids: [a, b], cache }), () => `the history between ${a.slice(0, 7)} and ${b.slice(0, 7)}`);
   return (bases as string[])[0] ?? null;
 }
 
@@ -194,4 +371,60 @@ export async function resolveHead(repo: Repo, cache: GitCache): Promise<string |
   } catch {
     return null;
   }
+}
+
+/** The entry at a path of a commit's tree (file, symlink, folder or submodule); null when absent. */
+export async function findTreeEntry(repo: Repo, commit: string, rel: string, cache: GitCache): Promise<TreeEntryInfo | null> {
+  const { commit: c } = await readGitObject(() => git.readCommit({ fs, gitdir: repo.gitdir, oid: commit, cache }), () => `commit ${commit}`);
+  if (rel === '' || rel === '.') return { oid: c.tree, mode: 0o040000, type: 'tree' };
+  let treeOid = c.tree;
+  const parts = rel.split('/');
+  for (const [i, part] of parts.entries()) {
+    const e = (await readTreeEntries(repo, treeOid, parts.slice(0, i).join('/'), cache)).find((t) => t.path === part);
+    if (!e) return null;
+    if (i === parts.length - 1) return { oid: e.oid, mode: parseInt(e.mode, 8), type: e.type };
+    if (e.type !== 'tree') return null;
+    treeOid = e.oid;
+  }
+  return null;
+}
+
+/** The plain files (no symlinks, no submodules) at or under a path of a commit, with their blob ids. */
+export async function listFilesUnder(repo: Repo, commit: string, rel: string, cache: GitCache): Promise<{ path: string; oid: string }[]> {
+  const under = (p: string) => rel === '' || p === rel || p.startsWith(rel + '/');
+  const { files } = await readCommitTree(repo, commit, under, (d) => under(d) || rel.startsWith(d + '/'), cache, { followLinks: false });
+  return files.map((f) => ({ path: f.path, oid: f.oid! }));
+}
+
+/** A blob's bytes, by id. */
+export async function readBlobBytes(repo: Repo, oid: string, cache: GitCache): Promise<Uint8Array> {
+  return readerFor(repo, oid, cache)();
+}
+
+export { SYMLINK_MODE };
+
+/** A tree's entries; a missing tree is exit 65 naming the folder, never a crash (for history walks too). */
+export async function readTreeEntries(repo: Repo, treeOid: string, folder: string, cache: GitCache): Promise<{ path: string; oid: string; mode: string; type: string }[]> {
+  const { tree } = await readGitObject(() => git.readTree({ fs, gitdir: repo.gitdir, oid: treeOid, cache }), () => `folder "${folder || '.'}" (tree ${treeOid})`);
+  return tree;
+}
+
+/**
+ * Follows a symlink of a commit's tree the way `check --ref` does (a target inside the repository is
+ * read in the link's place; outside, missing or looping is an error entry), so history walks agree with it.
+ */
+export async function followTreeSymlink(repo: Repo, rootTree: string, linkRel: string, linkOid: string, cache: GitCache): Promise<{ oid: string } | SkippedEntry> {
+  const lookup = async (rel: string): Promise<TreeEntryInfo | null> => {
+    let treeOid = rootTree;
+    const parts = rel.split('/');
+    for (const [i, part] of parts.entries()) {
+      const e = (await readTreeEntries(repo, treeOid, parts.slice(0, i).join('/'), cache)).find((t) => t.path === part);
+      if (!e) return null;
+      if (i === parts.length - 1) return { oid: e.oid, mode: parseInt(e.mode, 8), type: e.type };
+      if (e.type !== 'tree') return null;
+      treeOid = e.oid;
+    }
+    return null;
+  };
+  return followSymlink(repo, linkRel, linkOid, lookup, cache);
 }

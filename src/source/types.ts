@@ -29,5 +29,19 @@ export interface Snapshot {
 /** The repository being checked: its work tree and its git directory. */
 export interface Repo {
   dir: string;
+  /** Where objects, refs, config, hooks and `shallow` live: the common dir of a linked worktree. */
   gitdir: string;
+  /** A linked worktree's own git dir (`.git/worktrees/<name>`): its HEAD and index. Absent otherwise. */
+  worktreeGitdir?: string;
+}
+
+/**
+ * Error codes of entries that were passed over: the files behind them were not checked, so a run that
+ * has one is not clean (see `countsAsNotChecked`).
+ */
+const NOT_CHECKED_CODES: ReadonlySet<string> = new Set(['symlink-outside-repo', 'broken-symlink', 'submodule-not-checked', 'symlink-loop']);
+
+/** True when an `errors` entry stands for files that were not checked (the exit code must not be clean). */
+export function countsAsNotChecked(code: string): boolean {
+  return NOT_CHECKED_CODES.has(code);
 }

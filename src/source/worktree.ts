@@ -5,6 +5,68 @@ import path from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 import type { Repo, SkippedEntry, Snapshot, SourceFile } from './types.js';
 
+/** Paths git tracks (the index), and every folder above one: an ignore rule does not hide them. */
+interface Tracked {
+  files: Set<string>;
+  dirs: Set<string>;
+}
+
+/**
+ * Reads the paths of a git index (versions 2-4) without loading a git library: a tracked file is
+ * deployed whatever a .gitignore says, so the walk must know them.
+ */
+export function readIndexPaths(index: Buffer): string[] {
+  if (index.length < 12 || index.toString('latin1', 0, 4) !== 'DIRC') return [];
+  const version = index.readUInt32BE(4);
+  const count = index.readUInt32BE(8);
+  const paths: string[] = [];
+  let at = 12;
+  let previous = Buffer.alloc(0);
+  for (let n = 0; n < count && at + 62 <= index.length; n++) {
+    const start = at;
+    const flags = index.readUInt16BE(at + 60);
+    at += 62;
+    if (version >= 3 && flags & 0x4000) at += 2;
+    if (version === 4) {
+      // Prefix compression: drop N bytes of the previous path, then a NUL-terminated suffix; no padding.
+      let byte = index[at++]!;
+      let strip = byte & 0x7f;
+      while (byte & 0x80) {
+        byte = index[at++]!;
+        strip = ((strip + 1) << 7) | (byte & 0x7f);
+      }
+      const end = index.indexOf(0, at);
+      if (end === -1) break;
+      previous = Buffer.concat([previous.subarray(0, Math.max(0, previous.length - strip)), index.subarray(at, end)]);
+      paths.push(previous.toString('utf8'));
+      at = end + 1;
+    } else {
+      const end = index.indexOf(0, at);
+      if (end === -1) break;
+      paths.push(index.toString('utf8', at, end));
+      // Entries are padded with 1-8 NULs to a multiple of 8 bytes.
+      at = start + Math.ceil((end - start + 1) / 8) * 8;
+    }
+  }
+  return paths;
+}
+
+function loadTracked(repo: Repo): Tracked {
+  const files = new Set<string>();
+  const dirs = new Set<string>();
+  let index: Buffer;
+  try {
+    index = readFileSync(path.join(repo.worktreeGitdir ?? repo.gitdir, 'index'));
+  } catch {
+    return { files, dirs };
+  }
+  for (const p of readIndexPaths(index)) {
+    files.add(p);
+    for (let i = p.indexOf('/'); i !== -1; i = p.indexOf('/', i + 1)) dirs.add(p.slice(0, i));
+  }
+  return { files, dirs };
+}
+
 /** The git blob id of some content, as `git hash-object` computes it. */
 export function blobOid(content: Uint8Array): string {
   return createHash('sha1').update(`blob ${content.length}\0`).update(content).digest('hex');
@@ -47,6 +109,15 @@ export async function readWorktree(repo: Repo, wanted: (rel: string) => boolean,
   const exclude = await readIgnoreFile(path.join(repo.gitdir, 'info', 'exclude'));
   if (exclude) rootLevels.push({ base: '', ig: exclude });
 
+  // Read only when an ignore rule matters: most walks never need it.
+  let tracked: Tracked | null = null;
+  const isTracked = (rel: string, isDir: boolean) => {
+    tracked ??= loadTracked(repo);
+    return isDir ? tracked.dirs.has(rel) : tracked.files.has(rel);
+  };
+  /** Ignored and untracked: git would not deploy it. A tracked path is checked whatever .gitignore says. */
+  const hidden = (levels: IgnoreLevel[], rel: string, isDir: boolean) => isIgnored(levels, rel, isDir) && !isTracked(rel, isDir);
+
   // Synchronous reads: parsing is CPU-bound and sequential, and readFileSync is cheaper than fs/promises.
   const addFile = (rel: string, abs: string) => files.push({ path: rel, oid: null, abs, read: async () => readFileSync(abs) });
 
@@ -55,17 +126,32 @@ export async function readWorktree(repo: Repo, wanted: (rel: string) => boolean,
     const own = await readIgnoreFile(path.join(absDir, '.gitignore'));
     const here = own ? [...levels, { base: relDir, ig: own }] : levels;
     const entries = await readdir(absDir, { withFileTypes: true });
+    // A nested repository (a submodule) is another repository: say so, do not walk it.
+    if (relDir && entries.some((e) => e.name === '.git')) {
+      skipped.push({ code: 'submodule-not-checked', path: relDir, message: 'a git submodule (or nested repository): its files live in another repository and were not checked; check that repository too' });
+      return;
+    }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const subdirs: string[] = [];
     for (const e of entries) {
       if (e.name === '.git') continue;
       const rel = relDir ? `${relDir}/${e.name}` : e.name;
       if (e.isDirectory()) {
-        if (!isIgnored(here, rel, true) && wantDir(rel)) subdirs.push(rel);
+        if (wantDir(rel) && !hidden(here, rel, true)) subdirs.push(rel);
       } else if (e.isFile()) {
-        if (wanted(rel) && !isIgnored(here, rel, false)) addFile(rel, path.join(repo.dir, rel));
+        if (wanted(rel) && !hidden(here, rel, false)) addFile(rel, path.join(repo.dir, rel));
       } else if (e.isSymbolicLink()) {
-        if (!wanted(rel) || isIgnored(here, rel, false)) continue;
+        if (!wanted(rel)) {
+          // A folder link out of the repository: what it holds would be deployed unchecked (as in git modes).
+          if (path.posix.extname(rel) === '' && wantDir(rel) && !hidden(here, rel, false)) {
+            const target = await realpath(path.join(repo.dir, rel)).catch(() => null);
+            if (target && target !== root && !target.startsWith(root + path.sep)) {
+              skipped.push({ code: 'symlink-outside-repo', path: rel, message: `symlink points outside the repository (${target}); what it holds was not checked` });
+            }
+          }
+          continue;
+        }
+        if (hidden(here, rel, false)) continue;
         const abs = path.join(repo.dir, rel);
         let target: string;
         try {
@@ -74,7 +160,8 @@ export async function readWorktree(repo: Repo, wanted: (rel: string) => boolean,
           skipped.push({ code: 'broken-symlink', path: rel, message: 'symlink points to nothing; skipped' });
           continue;
         }
-        if (target !== root && !target.startsWith(root + path.sep)) {
+        const gitDir = path.join(root, '.git');
+        if ((target !== root && !target.startsWith(root + path.sep)) || target === gitDir || target.startsWith(gitDir + path.sep)) {
           skipped.push({ code: 'symlink-outside-repo', path: rel, message: `symlink points outside the repository (${target}); not read` });
           continue;
         }
