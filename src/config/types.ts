@@ -19,6 +19,8 @@ export interface GuardConfig {
     ignoreDifferences?: { kind?: string; name?: string; namespace?: string; pointers: string[] }[];
   };
   rollback?: { maxCommits?: number };
+  /** The baseline file, relative to the repository root (default .aiops-guard-baseline.json). */
+  baseline?: string;
 }
 
 /** A loaded config: the data, where it came from, and a way to point at lines in it. */
