@@ -161,7 +161,7 @@ export function formatText(report: Report, options: FormatOptions = {}): string 
       const what = show === gate ? 'below the gate' : `below ${show}`;
       blocks.push(p.dim(`+ ${count(below.length)} ${what}: ${countsPerRule(below)} (--show all to list)`));
     }
-    if (accepted.length) blocks.push(p.dim(`= ${count(accepted.length)} unchanged since the baseline, not failing: ${countsPerRule(accepted)} (--show all to list)`));
+    if (accepted.length) blocks.push(p.dim(`= ${count(accepted.length)} already there (baseline or --new-since), not failing: ${countsPerRule(accepted)} (--show all to list)`));
     if (baseline?.absent) blocks.push(p.dim(`- ${count(baseline.absent)} in the baseline no longer found: fixed (aiops-guard baseline --prune drops them)`));
     if (blocks.length) lines.push(...(lines.length ? [''] : []), ...blocks);
   }
@@ -179,7 +179,7 @@ export function formatText(report: Report, options: FormatOptions = {}): string 
   const total = SEVERITIES.reduce((n, sev) => n + s.findings[sev], 0);
   const scope = `${plural(s.files, 'file')}, ${plural(s.documents, 'document')}, ${plural(s.rules, 'rule')}`;
   const suppressed = s.suppressed ? `, ${s.suppressed} waived` : '';
-  const accepted = baseline && total > 0 ? `, ${baseline.new} new, ${baseline.unchanged} unchanged since the baseline` : '';
+  const accepted = baseline && total > 0 ? `, ${baseline.new} new, ${baseline.unchanged} already there` : '';
   const gateText = gate === 'never' ? 'never fails on findings' : `fails at ${gate} and above`;
   const verdict = `exit ${s.exitCode} (${EXIT_MEANING[s.exitCode] ?? 'error'}; ${gateText})`;
   if (report.drift && total === 0) {

@@ -53,7 +53,7 @@ export async function runBaselineCommand(flags: BaselineFlags): Promise<number> 
   const dropped = flags.prune ? before.length - entries.length : 0;
   const kept = entries.length - added;
   const rel = path.relative(cwd, file) || file;
-  const parts = [`${added} added`, `${kept} kept`, ...(flags.prune ? [`${dropped} pruned (fixed)`] : [])];
+  const parts = [`${added} added`, `${kept} kept`, ...(flags.prune ? [`${dropped} pruned as fixed`] : [])];
   const stale = flags.prune ? 0 : before.filter((e) => !now.has(e.fingerprint)).length;
   process.stdout.write(
     `wrote ${rel}: ${plural(entries.length, 'finding')} accepted (${parts.join(', ')})\n` +
