@@ -1,6 +1,6 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ConfigError } from '../errors.js';
+import { ConfigError, GuardError } from '../errors.js';
 import { formatResource } from '../parse/identity.js';
 import { findingFingerprint } from '../report/fingerprint.js';
 import type { Finding } from '../report/types.js';
@@ -52,8 +52,15 @@ export function serializeBaseline(b: Baseline): string {
   return `{\n  "$comment": ${JSON.stringify(comment)},\n  "version": 1,\n  "findings": [${lines.length ? '\n' + lines.join(',\n') + '\n  ' : ''}]\n}\n`;
 }
 
+/** Writes the baseline, creating its folder; a place that cannot be written exits 73 (cannot create output) with the reason. */
 export async function writeBaseline(file: string, b: Baseline): Promise<void> {
-  await writeFile(file, serializeBaseline(b));
+  try {
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, serializeBaseline(b));
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new GuardError(`cannot write the baseline ${file}: ${reason}`, 73, 'give a --baseline path in a folder you can write to');
+  }
 }
 
 /** Reads a baseline file; a broken one is a configuration error naming the file and the fix. */
