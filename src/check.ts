@@ -74,7 +74,12 @@ export async function setupRules(repo: Repo, loaded: LoadedConfig, options: Pick
   const all = mergeRules([await loadBuiltinRules(), await loadRuleFiles(extra)]);
   const ids = all.map((r) => r.id);
   const isGlob = (s: string) => /[*?[\]{}!]/.test(s);
-  const matcher = (pattern: string): ((id: string) => boolean) => (isGlob(pattern) ? picomatch(pattern) : (id) => id === pattern);
+  const matcher = (pattern: string): ((id: string) => boolean) => {
+    if (!isGlob(pattern)) return (id) => id === pattern;
+    const glob = picomatch(pattern);
+    // One argument only: picomatch's second one asks for a result object, which is always truthy.
+    return (id) => glob(id);
+  };
   /** Edit distance, for "did you mean": a typo is one or two keystrokes away. */
   const distance = (a: string, b: string): number => {
     let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
@@ -89,7 +94,7 @@ export async function setupRules(repo: Repo, loaded: LoadedConfig, options: Pick
     let best: string | null = null;
     let bestDistance = Math.max(2, Math.floor(id.length / 4)) + 1;
     for (const known of ids) {
-      const d = known.endsWith(`-${id}`) ? 1 : distance(id, known);
+      const d = known.startsWith(id) || known.endsWith(`-${id}`) ? 1 : distance(id, known);
       if (d < bestDistance || (d === bestDistance && best !== null && known < best)) [best, bestDistance] = [known, d];
     }
     return best;
