@@ -264,7 +264,7 @@ function formatRollback(r: RollbackSuggestion, p: Palette): string[] {
       lines.push(`      ${c.ruleIds.join(', ')} ${p.dim('in')} ${c.files.join(', ')}`);
       if (c.changedSince.length) lines.push(`      ${p.yellow(`later commits changed ${c.changedSince.join(', ')}: reverting it alone may conflict`)}`);
     }
-    if (r.unattributed.length) lines.push(`  ${p.yellow(`older than the ${r.searched} commits searched: ${r.unattributed.join('; ')}`)}`);
+    if (r.unattributed.length) lines.push(`  ${p.yellow(`older than the ${plural(r.searched, 'commit')} searched: ${r.unattributed.join('; ')}`)}`);
   }
   if (r.liveMatches.length) lines.push('  live:');
   for (const m of r.liveMatches) {
