@@ -4,19 +4,19 @@ import type { Finding, Report, ReportSummary } from '../report/types.js';
 import type { BaselineEntry } from './file.js';
 
 /** A finding's state against the baseline (and --new-since): accepted before, or new. */
-export type BaselineMark = 'unchanged' | 'new';
+type BaselineMark = 'unchanged' | 'new';
 
 /** `summary.baseline`: findings accepted before, new ones, and baseline entries no longer found (fixed). */
-export interface BaselineCounts {
+interface BaselineCounts {
   unchanged: number;
   new: number;
   absent: number;
 }
 
-export type MarkedFinding = Finding & { baseline?: BaselineMark };
+type MarkedFinding = Finding & { baseline?: BaselineMark };
 export type BaselinedReport = Omit<Report, 'findings' | 'summary'> & { findings: MarkedFinding[]; summary: ReportSummary & { baseline?: BaselineCounts } };
 
-export interface Accepted {
+interface Accepted {
   /** Fingerprints of the findings that do not fail the gate: the baseline file's, and those at the --new-since merge-base. */
   fingerprints: ReadonlySet<string>;
   /** The baseline file's entries, to count the fixed ones; null without a file. */

@@ -17,13 +17,13 @@ export interface BaselineEntry {
   file: string;
 }
 
-export interface Baseline {
+interface Baseline {
   version: 1;
   findings: BaselineEntry[];
 }
 
 /** The entry of a finding, as the baseline stores it. */
-export function toBaselineEntry(f: Finding): BaselineEntry {
+function toBaselineEntry(f: Finding): BaselineEntry {
   return { fingerprint: findingFingerprint(f), rule: f.ruleId, resource: f.resource ? formatResource(f.resource) : null, pointer: f.pointer, file: f.file };
 }
 
@@ -46,7 +46,7 @@ export function sortEntries(entries: BaselineEntry[]): BaselineEntry[] {
  * One entry per line, sorted by fingerprint, keys in a fixed order: adding or fixing
  * a finding is a one-line diff, and two runs on the same repository write the same bytes.
  */
-export function serializeBaseline(b: Baseline): string {
+function serializeBaseline(b: Baseline): string {
   const lines = b.findings.map((e) => '    ' + JSON.stringify({ fingerprint: e.fingerprint, rule: e.rule, resource: e.resource, pointer: e.pointer, file: e.file }));
   const comment = 'Findings accepted by `aiops-guard baseline`: they are reported, but do not fail the gate. Only "fingerprint" is compared (rule + resource + JSON pointer); rule, resource, pointer and file are for review. Re-run `aiops-guard baseline --prune` to drop fixed ones.';
   return `{\n  "$comment": ${JSON.stringify(comment)},\n  "version": 1,\n  "findings": [${lines.length ? '\n' + lines.join(',\n') + '\n  ' : ''}]\n}\n`;

@@ -12,9 +12,9 @@ import { applyBaseline, type BaselinedReport } from './apply.js';
 import { BASELINE_FILE, readBaseline, type BaselineEntry } from './file.js';
 
 /** Where the baseline comes from: the default file when present, a named file, or none (`--no-baseline`). */
-export type BaselineChoice = true | string | false;
+type BaselineChoice = true | string | false;
 
-export interface GateOptions {
+interface GateOptions {
   /** The options of the run being gated (repository, config, rules, source). */
   check: CheckOptions;
   baseline: BaselineChoice;
@@ -24,7 +24,7 @@ export interface GateOptions {
   wholeRepo: boolean;
 }
 
-export interface ResolvedBaseline {
+interface ResolvedBaseline {
   /** Absolute path of the baseline file, and whether it came from the default location. */
   file: string | null;
   origin: 'flag' | 'config' | 'default' | 'none';
@@ -42,7 +42,7 @@ export async function resolveBaselineFile(check: Pick<CheckOptions, 'cwd' | 'rep
 }
 
 /** The baseline a run compares with; a file named by flag or config must exist, the default one may not. */
-export async function loadBaselineEntries(resolved: ResolvedBaseline, configFile: string | null): Promise<BaselineEntry[] | null> {
+async function loadBaselineEntries(resolved: ResolvedBaseline, configFile: string | null): Promise<BaselineEntry[] | null> {
   if (!resolved.file) return null;
   if (!existsSync(resolved.file)) {
     if (resolved.origin === 'default') return null;
@@ -57,7 +57,7 @@ export async function loadBaselineEntries(resolved: ResolvedBaseline, configFile
  * the working tree and the index). The merge-base is checked whole, with the same config and rules,
  * so a finding that moved to another file is still old.
  */
-export async function fingerprintsAtMergeBase(check: CheckOptions, rev: string): Promise<{ mergeBase: string | null; fingerprints: Set<string> }> {
+async function fingerprintsAtMergeBase(check: CheckOptions, rev: string): Promise<{ mergeBase: string | null; fingerprints: Set<string> }> {
   const git = await import('../source/git.js');
   const repo = findRepo(check.repoDir ? path.resolve(check.cwd, check.repoDir) : check.cwd);
   const cache: GitCache = {};

@@ -14,7 +14,7 @@ const set = (v: string | undefined) => v !== undefined && v !== '';
  * zero columns or rows (`docker run -t`, `script` without a size) cannot hold a line, and a
  * spinner there redraws forever.
  */
-export function canSpin(stream: Pick<NodeJS.WriteStream, 'isTTY' | 'columns' | 'rows'>, env: NodeJS.ProcessEnv = process.env): boolean {
+function canSpin(stream: Pick<NodeJS.WriteStream, 'isTTY' | 'columns' | 'rows'>, env: NodeJS.ProcessEnv = process.env): boolean {
   if (!stream.isTTY || (set(env.CI) && env.CI !== 'false' && env.CI !== '0')) return false;
   if (env.TERM === 'dumb') return false;
   return (stream.columns ?? 0) > 0 && (stream.rows ?? 0) > 0;

@@ -195,7 +195,7 @@ export function formatText(report: Report, options: FormatOptions = {}): string 
 }
 
 /** Shortens a value by cutting its start, so its end (an image's tag, a path's file) stays visible. */
-export function shortenValue(s: string, max: number): string {
+function shortenValue(s: string, max: number): string {
   return s.length > max ? `…${s.slice(s.length - (max - 1))}` : s;
 }
 

@@ -5,6 +5,13 @@ import { UsageError } from '../errors.js';
 
 const EXISTING = ['.aiopsrc', '.aiopsrc.json', '.aiopsrc.yaml', '.aiopsrc.yml', '.aiopsrc.js', '.aiopsrc.cjs', '.aiopsrc.mjs', '.aiopsrc.ts'];
 
+/**
+ * `$schema` of a new config: relative to the config, where `npm i -D aiops-guard` puts the schema,
+ * so it resolves in every clone and in CI after install. Never a path of this machine (a global
+ * install or an npx cache), which means nothing anywhere else.
+ */
+const SCHEMA_REFERENCE = './node_modules/aiops-guard/schemas/aiopsrc.schema.json';
+
 /** The starter config: every key, its default, and a note on what it does. */
 function starterConfig(schema: string): string {
   const config = {
@@ -48,10 +55,3 @@ export async function writeStarterConfig(dir: string): Promise<string> {
   await writeFile(file, starterConfig(SCHEMA_REFERENCE), { flag: 'wx' });
   return file;
 }
-
-/**
- * `$schema` of a new config: relative to the config, where `npm i -D aiops-guard` puts the schema,
- * so it resolves in every clone and in CI after install. Never a path of this machine (a global
- * install or an npx cache), which means nothing anywhere else.
- */
-export const SCHEMA_REFERENCE = './node_modules/aiops-guard/schemas/aiopsrc.schema.json';
