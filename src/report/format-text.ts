@@ -65,8 +65,10 @@ function countsPerRule(findings: readonly Finding[]): string {
     .join(', ');
 }
 
-function findingLines(f: Finding, p: Palette): string[] {
-  return [`${p.bold(`${f.file}:${f.line}:${f.column}`)}  ${paintSeverity(p, f.severity)} ${f.message}  ${p.dim(f.ruleId)}`, `    ${p.dim('fix:')} ${f.remediation}`];
+function findingLines(f: Baselined, p: Palette): string[] {
+  // Listed with --show all: say which ones do not fail because they were there before.
+  const old = f.baseline === 'unchanged' ? p.dim('  (already there)') : '';
+  return [`${p.bold(`${f.file}:${f.line}:${f.column}`)}  ${paintSeverity(p, f.severity)} ${f.message}  ${p.dim(f.ruleId)}${old}`, `    ${p.dim('fix:')} ${f.remediation}`];
 }
 
 /** Findings listed in full: by file (a blank line between files), by rule (the fix once), or by resource. */
@@ -99,7 +101,7 @@ function formatFindings(findings: readonly Finding[], groupBy: GroupBy, p: Palet
     if (groupBy === 'rule') {
       const first = list[0]!;
       lines.push(`${p.bold(key)}  ${paintSeverity(p, first.severity).trimEnd()}  ${p.dim(`(${list.length})`)}`);
-      for (const f of list) lines.push(`  ${p.bold(`${f.file}:${f.line}:${f.column}`)}  ${f.message}`);
+      for (const f of list as Baselined[]) lines.push(`  ${p.bold(`${f.file}:${f.line}:${f.column}`)}  ${f.message}${f.baseline === 'unchanged' ? p.dim('  (already there)') : ''}`);
       lines.push(`    ${p.dim('fix:')} ${first.remediation}`);
     } else {
       lines.push(p.bold(key));

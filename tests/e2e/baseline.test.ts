@@ -62,6 +62,8 @@ describe('aiops-guard baseline', () => {
         '\n' +
         '⚠ 1 finding (1 critical) in 2 files, 2 documents, 67 rules, 0 new, 1 already there · exit 0 (clean; fails at high and above)\n',
     );
+    // Listed with --show all, a baseline finding says why it does not fail.
+    expect(runCli(['check', '--show', 'all'], { cwd: dir }).stdout.split('\n')[0]).toBe('apps/web.yaml:24:25  critical Container "web" runs privileged  k8s-privileged-container  (already there)');
     writeFiles(dir, { 'apps/api.yaml': PRIVILEGED_API });
     const added = json(dir);
     expect(added.code).toBe(1);
