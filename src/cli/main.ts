@@ -56,7 +56,7 @@ function addSourceOptions(cmd: Command, which: { staged?: boolean; changedSince?
     .option('--config <file>', 'config file (default: .aiopsrc* or package.json#aiops at the repository root)')
     .option('--allow-js-config', 'allow a JS/TS config (it runs code from the repository)')
     .option('--no-color', 'no colours')
-    .option('-q, --quiet', 'print nothing when clean; no summary line')
+    .option('-q, --quiet', 'print nothing when the run passes; otherwise only what fails it')
     .option('--no-progress', 'no spinner')
     .option('--debug', 'show stack traces of internal errors');
 }
