@@ -1,5 +1,13 @@
 #!/usr/bin/env node
 // Shim: runs the built CLI (npm run build writes dist/).
+// A reader that goes away (`aiops-guard check | head -2`) is not an error: stop writing and end
+// with the verdict already set in process.exitCode, without a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err) => {
+    if (err && err.code === 'EPIPE') process.exit();
+    throw err;
+  });
+}
 const args = process.argv.slice(2);
 if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
   // Answer without loading the CLI: start-up is most of the cost of --version.

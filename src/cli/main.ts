@@ -1,8 +1,10 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { GuardError } from '../errors.js';
 import { EXIT } from '../report/exit-code.js';
+import { GROUP_BY } from '../report/format-text.js';
 import { SEVERITIES } from '../report/types.js';
 import { TOOL_VERSION } from '../version.js';
+import type { BaselineFlags } from './commands/baseline.js';
 import type { DriftFlags } from './commands/drift.js';
 import type { RulesFlags } from './commands/rules.js';
 
@@ -31,17 +33,27 @@ export interface SourceFlags {
   quiet?: boolean;
   progress: boolean;
   debug?: boolean;
+  /** check and scan: the baseline file (true: the default one when present; false: --no-baseline). */
+  baseline?: boolean | string;
+  newSince?: string;
+  show?: string;
+  groupBy?: string;
+  verbose?: boolean;
+  /** The path arguments, for the gate to know whether the run covered the whole repository. */
+  paths?: string[];
 }
 
-function addSourceOptions(cmd: Command): Command {
-  return cmd
+function addSourceOptions(cmd: Command, which: { staged?: boolean; changedSince?: boolean } = {}): Command {
+  cmd
     .option('-C, --repo <dir>', 'repository to check (default: the git root above the current folder)')
-    .option('--ref <rev>', 'check the configs of a commit, branch or tag (read from git objects)')
-    .option('--staged', 'check exactly what is staged (the index), as the pre-commit hook does')
-    .option('--changed-since <rev>', 'only files that differ from the merge-base with <rev>')
+    .option('--ref <rev>', 'check the configs of a commit, branch or tag (read from git objects)');
+  // rollback walks committed history: the index and --changed-since mean nothing to it, so it does not offer them.
+  if (which.staged !== false) cmd.option('--staged', 'check exactly what is staged (the index), as the pre-commit hook does');
+  if (which.changedSince !== false) cmd.option('--changed-since <rev>', 'only files that differ from the merge-base with <rev>');
+  return cmd
     .option('-r, --rules <path...>', 'extra rule files or folders')
-    .option('--only <ids>', 'run only these rule ids (comma-separated)')
-    .option('--skip <ids>', 'skip these rule ids (comma-separated)')
+    .option('--only <ids>', 'run only these rule ids or globs (comma-separated, e.g. k8s-*)')
+    .option('--skip <ids>', 'skip these rule ids or globs (comma-separated)')
     .option('-f, --format <format>', 'text | json | sarif | junit | github | gitlab (repeatable, paired with -o)', collect)
     .option('-o, --output <file>', 'write the report to a file (repeatable: -f text -f sarif -o out.sarif); the terminal gets a summary', collect)
     .addOption(new Option('--fail-on <severity>', 'lowest severity that fails the run (default: high)').choices([...SEVERITIES, 'never']))
@@ -52,9 +64,20 @@ function addSourceOptions(cmd: Command): Command {
     .option('--cache-dir <dir>', 'folder of the result cache (default: node_modules/.cache/aiops-guard, else $XDG_CACHE_HOME/aiops-guard)')
     .option('--trusted-config <rev>', 'read .aiopsrc*, user rule packs and the baseline from this commit (e.g. the target branch), not the tree under review (env AIOPS_GUARD_TRUSTED_CONFIG)')
     .option('--no-color', 'no colours')
-    .option('-q, --quiet', 'print nothing when clean; no summary line')
+    .option('-q, --quiet', 'print nothing when the run passes; otherwise only what fails it')
     .option('--no-progress', 'no spinner')
     .option('--debug', 'show stack traces of internal errors');
+}
+
+/** check and scan: the baseline, --new-since, and how the text report reads. */
+function addGateOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--baseline <file>', 'accepted findings: they are reported but do not fail').default(true, `${'.aiops-guard-baseline.json'} when present`))
+    .option('--no-baseline', 'ignore the baseline file: every finding counts')
+    .option('--new-since <rev>', 'only findings that do not exist at the merge-base of <rev> and the checked commit fail')
+    .addOption(new Option('--show <severity>', 'list findings in full from this severity (default: the gate); all lists every one').choices([...SEVERITIES, 'all']))
+    .addOption(new Option('--group-by <key>', 'group listed findings (text)').choices([...GROUP_BY]).default('file'))
+    .option('--verbose', 'say which config file, rule packs and baseline the run uses (on stderr)');
 }
 
 function parsePositiveInt(value: string): number {
@@ -76,18 +99,20 @@ function buildProgram(): Command {
     if (typeof rev === 'string') process.env.AIOPS_GUARD_TRUSTED_CONFIG = rev;
   });
 
-  addSourceOptions(
-    program
-      .command('check')
-      .description('validate configs against the rules')
-      .option('--blame', 'give each finding the commit that introduced it (reads first-parent history, as rollback does)')
-      .option('--max-commits <n>', 'with --blame: how many first-parent commits to look back (default 200)', parsePositiveInt)
-      .argument('[paths...]', 'limit the scan to these files or folders'),
+  addGateOptions(
+    addSourceOptions(
+      program
+        .command('check')
+        .description('validate configs against the rules')
+        .option('--blame', 'give each finding the commit that introduced it (reads first-parent history, as rollback does)')
+        .option('--max-commits <n>', 'with --blame: how many first-parent commits to look back (default 200)', parsePositiveInt)
+        .argument('[paths...]', 'limit the scan to these files or folders'),
+    ),
   )
-    .addHelpText('after', '\nExit codes: 0 clean, 1 findings at or above --fail-on, 64 usage, 66 not found, 78 config error.')
+    .addHelpText('after', '\nExit codes: 0 clean, 1 findings at or above --fail-on (baseline ones excepted), 64 usage, 66 not found, 78 config error.')
     .action(async (paths: string[], flags: SourceFlags & { blame?: boolean; maxCommits?: number }) => {
       const { runCheckCommand } = await import('./commands/check.js');
-      process.exitCode = await runCheckCommand(paths, flags);
+      process.exitCode = await runCheckCommand(paths, { ...flags, paths });
     });
 
   addSourceOptions(
@@ -114,6 +139,7 @@ function buildProgram(): Command {
       .description('suggest the commit to roll back to, the commits to blame, and the git commands')
       .option('--live <snapshot>', 'also say which commit each drifted resource runs')
       .option('--max-commits <n>', 'how many first-parent commits to look back (default 200)', parsePositiveInt),
+    { staged: false, changedSince: false },
   )
     .addHelpText('after', '\nReads history from git objects and prints; it changes nothing. Exit 0 when the start commit passes the gate.')
     .action(async (flags: SourceFlags & { live?: string; maxCommits?: number }) => {
@@ -121,18 +147,37 @@ function buildProgram(): Command {
       process.exitCode = await runRollbackCommand(flags);
     });
 
-  addSourceOptions(
+  addGateOptions(addSourceOptions(
     program
       .command('scan')
       .description('check + drift + rollback suggestion in one run (the CI step)')
       .option('--live <snapshot>', 'live snapshot to compare with (kubectl get ... -o json|yaml, a folder, or -)')
       .option('--max-commits <n>', 'how many first-parent commits to look back (default 200)', parsePositiveInt)
       .argument('[paths...]', 'limit the scan to these files or folders'),
-  )
+  ))
     .addHelpText('after', '\nExit codes: 0 clean, 1 findings, 2 drift, 3 both; 64/65/66/78 as for check and drift.')
     .action(async (paths: string[], flags: SourceFlags & { live?: string; maxCommits?: number }) => {
       const { runScanCommand } = await import('./commands/history.js');
-      process.exitCode = await runScanCommand(paths, flags);
+      process.exitCode = await runScanCommand(paths, { ...flags, paths });
+    });
+
+  program
+    .command('baseline')
+    .description('accept the current findings: write them to .aiops-guard-baseline.json so only new ones fail')
+    .option('-C, --repo <dir>', 'repository (default: the git root above the current folder)')
+    .option('--ref <rev>', 'take the findings of a commit, branch or tag instead of the working tree')
+    .option('--baseline <file>', 'the file to write (default: config "baseline", or .aiops-guard-baseline.json at the repository root)')
+    .option('--prune', 'only drop the entries that are no longer found (fixed); add nothing')
+    .option('-r, --rules <path...>', 'extra rule files or folders')
+    .option('--no-inline-waivers', 'ignore aiops-guard.io/ignore.<rule> annotations')
+    .option('--config <file>', 'config file (default: .aiopsrc* or package.json#aiops at the repository root)')
+    .option('--allow-js-config', 'allow a JS/TS config (it runs code from the repository)')
+    .option('--no-progress', 'no spinner')
+    .option('--debug', 'show stack traces of internal errors')
+    .addHelpText('after', '\nKeeps the entries already in the file (use --prune to drop fixed ones); exit 0 when written.')
+    .action(async (flags: BaselineFlags) => {
+      const { runBaselineCommand } = await import('./commands/baseline.js');
+      process.exitCode = await runBaselineCommand(flags);
     });
 
   const rules = program.command('rules').description('list, show and test rules');

@@ -40,6 +40,8 @@ export interface GuardConfig {
     failOn?: DriftFailOn;
   };
   rollback?: { maxCommits?: number };
+  /** The baseline file, relative to the repository root (default .aiops-guard-baseline.json). */
+  baseline?: string;
 }
 
 /** A loaded config: the data, where it came from, and a way to point at lines in it. */

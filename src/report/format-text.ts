@@ -1,7 +1,7 @@
 import { EXIT } from './exit-code.js';
 import { formatResource } from '../parse/identity.js';
 import { introducedLines } from './introduced.js';
-import { SEVERITIES, type CommitRef, type DriftItem, type Report, type RollbackSuggestion, type Severity } from './types.js';
+import { SEVERITIES, type CommitRef, type DriftItem, type Finding, type Report, type RollbackSuggestion, type Severity } from './types.js';
 
 /** Colours for text output; the CLI passes chalk's, tests and pipes get plain text. */
 export interface Palette {
@@ -18,11 +18,20 @@ export const PLAIN: Palette = { red: plain, yellow: plain, blue: plain, green: p
 
 export interface FormatOptions {
   palette?: Palette;
-  /** Print the closing summary line (default true; --quiet turns it off). */
+  /** Print the closing summary line (default true). */
   summary?: boolean;
   /** Print findings, drift and the rollback suggestion (default true; false prints the summary alone). */
   details?: boolean;
+  /** `-q`: nothing when the run passes; otherwise only what fails it (no summary, no table). */
+  quiet?: boolean;
+  /** The lowest severity listed in full (default: the gate); `all` lists every finding, baseline ones too. */
+  show?: Severity | 'all';
+  /** How listed findings are grouped (default: file). */
+  groupBy?: GroupBy;
 }
+
+export const GROUP_BY = ['file', 'rule', 'resource'] as const;
+export type GroupBy = (typeof GROUP_BY)[number];
 
 const EXIT_MEANING: Record<number, string> = {
   0: 'clean',
@@ -39,33 +48,143 @@ function paintSeverity(p: Palette, s: Severity): string {
 }
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+const count = (n: number) => n.toLocaleString('en-US');
 
-/** The human report: one `file:line:col` line per finding, its fix, then a summary. */
+/** What a finding may carry once compared with a baseline (src/baseline). */
+type Baselined = Finding & { baseline?: 'unchanged' | 'new' };
+type BaselineCounts = { unchanged: number; new: number; absent: number };
+
+const atOrAbove = (s: Severity, threshold: Severity) => SEVERITIES.indexOf(s) <= SEVERITIES.indexOf(threshold);
+
+/** "133 k8s-run-as-root, 20 k8s-missing-requests": counts per rule, most frequent first. */
+function countsPerRule(findings: readonly Finding[]): string {
+  const by = new Map<string, number>();
+  for (const f of findings) by.set(f.ruleId, (by.get(f.ruleId) ?? 0) + 1);
+  return [...by]
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    .map(([id, n]) => `${count(n)} ${id}`)
+    .join(', ');
+}
+
+function findingLines(f: Baselined, p: Palette): string[] {
+  // Listed with --show all: say which ones do not fail because they were there before.
+  const old = f.baseline === 'unchanged' ? p.dim('  (already there)') : '';
+  return [`${p.bold(`${f.file}:${f.line}:${f.column}`)}  ${paintSeverity(p, f.severity)} ${f.message}  ${p.dim(f.ruleId)}${old}`, `    ${p.dim('fix:')} ${f.remediation}`, ...introducedLines(f, p.dim)];
+}
+
+/** Findings listed in full: by file (a blank line between files), by rule (the fix once), or by resource. */
+function formatFindings(findings: readonly Finding[], groupBy: GroupBy, p: Palette): string[] {
+  const lines: string[] = [];
+  if (groupBy === 'file') {
+    let file: string | null = null;
+    for (const f of findings) {
+      if (file !== null && f.file !== file) lines.push('');
+      file = f.file;
+      lines.push(...findingLines(f, p));
+    }
+    return lines;
+  }
+  const groups = new Map<string, Finding[]>();
+  for (const f of findings) {
+    const key = groupBy === 'rule' ? f.ruleId : f.resource ? formatResource(f.resource) : `(no resource) ${f.file}`;
+    groups.set(key, [...(groups.get(key) ?? []), f]);
+  }
+  const keys = [...groups.keys()];
+  if (groupBy === 'rule') {
+    const rank = (k: string) => SEVERITIES.indexOf(groups.get(k)![0]!.severity);
+    keys.sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : 1));
+  } else {
+    keys.sort();
+  }
+  for (const key of keys) {
+    const list = groups.get(key)!;
+    if (lines.length) lines.push('');
+    if (groupBy === 'rule') {
+      const first = list[0]!;
+      lines.push(`${p.bold(key)}  ${paintSeverity(p, first.severity).trimEnd()}  ${p.dim(`(${list.length})`)}`);
+      for (const f of list as Baselined[]) lines.push(`  ${p.bold(`${f.file}:${f.line}:${f.column}`)}  ${f.message}${f.baseline === 'unchanged' ? p.dim('  (already there)') : ''}`);
+      lines.push(`    ${p.dim('fix:')} ${first.remediation}`);
+    } else {
+      lines.push(p.bold(key));
+      for (const f of list) lines.push(...findingLines(f, p).map((l) => `  ${l}`));
+    }
+  }
+  return lines;
+}
+
+/** The per-rule table: rule, severity, findings that count, waived ones. */
+function formatRuleTable(findings: readonly Finding[], p: Palette): string[] {
+  const rows = new Map<string, { severity: Severity; count: number; waived: number }>();
+  for (const f of findings) {
+    const row = rows.get(f.ruleId) ?? { severity: f.severity, count: 0, waived: 0 };
+    if (f.suppressed) row.waived++;
+    else row.count++;
+    rows.set(f.ruleId, row);
+  }
+  const ids = [...rows.keys()].sort((a, b) => SEVERITIES.indexOf(rows.get(a)!.severity) - SEVERITIES.indexOf(rows.get(b)!.severity) || (a < b ? -1 : 1));
+  const w = Math.max(4, ...ids.map((id) => id.length));
+  const out = [p.bold(`${'rule'.padEnd(w)}  ${'severity'.padEnd(8)}  ${'count'.padStart(6)}  ${'waived'.padStart(6)}`)];
+  for (const id of ids) {
+    const r = rows.get(id)!;
+    out.push(`${id.padEnd(w)}  ${paintSeverity(p, r.severity)}  ${count(r.count).padStart(6)}  ${count(r.waived).padStart(6)}`);
+  }
+  return out;
+}
+
+/**
+ * The human report, one screen: findings at or above the gate (or --show) in full, grouped;
+ * the rest as counts per rule; drift, rollback, a per-rule table and the verdict.
+ */
 export function formatText(report: Report, options: FormatOptions = {}): string {
   const p = options.palette ?? PLAIN;
+  const s = report.summary;
+  const findings = report.findings as readonly Baselined[];
+  const baseline = (s as typeof s & { baseline?: BaselineCounts }).baseline;
+  const gate = s.failOn;
+  const show = options.show ?? (gate === 'never' ? 'all' : gate);
+  const failingFindings = findings.filter((f) => !f.suppressed && f.baseline !== 'unchanged' && gate !== 'never' && atOrAbove(f.severity, gate));
+
+  if (options.quiet) {
+    if (s.exitCode === EXIT.clean) return '';
+    const lines = formatFindings(failingFindings, options.groupBy ?? 'file', p);
+    if ((s.exitCode === EXIT.drift || s.exitCode === EXIT.findingsAndDrift) && report.drift?.length) lines.push(...(lines.length ? [''] : []), ...formatDrift(report.drift, p));
+    return lines.length ? lines.join('\n') + '\n' : '';
+  }
+
   const lines: string[] = [];
   const details = options.details !== false;
-  const shown = details ? report.findings.filter((f) => !f.suppressed) : [];
-  for (const f of shown) {
-    lines.push(`${p.bold(`${f.file}:${f.line}:${f.column}`)}  ${paintSeverity(p, f.severity)} ${f.message}  ${p.dim(f.ruleId)}`);
-    lines.push(`    ${p.dim('fix:')} ${f.remediation}`);
-    lines.push(...introducedLines(f, p.dim));
+  if (details) {
+    const counting = findings.filter((f) => !f.suppressed);
+    const accepted = show === 'all' ? [] : counting.filter((f) => f.baseline === 'unchanged');
+    const listed = counting.filter((f) => show === 'all' || (f.baseline !== 'unchanged' && atOrAbove(f.severity, show)));
+    const below = show === 'all' ? [] : counting.filter((f) => f.baseline !== 'unchanged' && !atOrAbove(f.severity, show));
+    lines.push(...formatFindings(listed, options.groupBy ?? 'file', p));
+    const blocks: string[] = [];
+    if (below.length) {
+      const what = show === gate ? 'below the gate' : `below ${show}`;
+      blocks.push(p.dim(`+ ${count(below.length)} ${what}: ${countsPerRule(below)} (--show all to list)`));
+    }
+    if (accepted.length) blocks.push(p.dim(`= ${count(accepted.length)} already there (baseline or --new-since), not failing: ${countsPerRule(accepted)} (--show all to list)`));
+    if (baseline?.absent) blocks.push(p.dim(`- ${count(baseline.absent)} in the baseline no longer found: fixed (aiops-guard baseline --prune drops them)`));
+    if (blocks.length) lines.push(...(lines.length ? [''] : []), ...blocks);
   }
   if (details && report.drift?.length) lines.push(...(lines.length ? [''] : []), ...formatDrift(report.drift, p));
   if (details && report.rollback) lines.push(...formatRollback(report.rollback, p));
   for (const e of details ? report.errors : []) {
     lines.push(`${p.yellow('skipped')} ${e.file ?? ''}${e.line ? `:${e.line}` : ''}  ${e.message} ${p.dim(`(${e.code})`)}`);
   }
+  // The table tells more than the summary line only when more than one rule is involved.
+  if (details && new Set(findings.map((f) => f.ruleId)).size > 1) lines.push('', ...formatRuleTable(findings, p));
   if (options.summary === false) return lines.length ? lines.join('\n') + '\n' : '';
   if (lines.length) lines.push('');
-  const s = report.summary;
   if (report.drift) lines.push(driftSummary(report, p));
   const counts = SEVERITIES.filter((sev) => s.findings[sev] > 0).map((sev) => `${s.findings[sev]} ${sev}`);
   const total = SEVERITIES.reduce((n, sev) => n + s.findings[sev], 0);
   const scope = `${plural(s.files, 'file')}, ${plural(s.documents, 'document')}, ${plural(s.rules, 'rule')}`;
   const suppressed = s.suppressed ? `, ${s.suppressed} waived` : '';
-  const gate = s.failOn === 'never' ? 'never fails on findings' : `fails at ${s.failOn} and above`;
-  const verdict = `exit ${s.exitCode} (${EXIT_MEANING[s.exitCode] ?? 'error'}; ${gate})`;
+  const accepted = baseline && total > 0 ? `, ${baseline.new} new, ${baseline.unchanged} already there` : '';
+  const gateText = gate === 'never' ? 'never fails on findings' : `fails at ${gate} and above`;
+  const verdict = `exit ${s.exitCode} (${EXIT_MEANING[s.exitCode] ?? 'error'}; ${gateText})`;
   if (report.drift && total === 0) {
     lines[lines.length - 1] += ` · ${verdict}`;
   } else if (total === 0) {
@@ -73,16 +192,21 @@ export function formatText(report: Report, options: FormatOptions = {}): string 
   } else {
     const failing = s.exitCode === EXIT.findings || s.exitCode === EXIT.findingsAndDrift;
     const mark = failing ? p.red('✖') : p.yellow('⚠');
-    lines.push(`${mark} ${plural(total, 'finding')} (${counts.join(', ')}) in ${scope}${suppressed} · ${verdict}`);
+    lines.push(`${mark} ${plural(total, 'finding')} (${counts.join(', ')}) in ${scope}${suppressed}${accepted} · ${verdict}`);
   }
   return lines.join('\n') + '\n';
+}
+
+/** Shortens a value by cutting its start, so its end (an image's tag, a path's file) stays visible. */
+function shortenValue(s: string, max: number): string {
+  return s.length > max ? `…${s.slice(s.length - (max - 1))}` : s;
 }
 
 /** A value as shown in a drift line: JSON, cut short; (unset) when absent. */
 function showDriftValue(v: unknown): string {
   if (v === undefined) return '(unset)';
   const s = typeof v === 'string' && v.startsWith('<secret ') ? v : JSON.stringify(v);
-  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+  return shortenValue(s, 60);
 }
 
 const STATUS_TEXT = { modified: 'modified', missing: 'missing ', unmanaged: 'unmanaged' } as const;
@@ -108,7 +232,12 @@ function formatDrift(items: readonly DriftItem[], p: Palette): string[] {
 
 function driftSummary(report: Report, p: Palette): string {
   const items = report.drift ?? [];
-  if (items.length === 0) return `${p.green('✔')} in sync with ${report.source.live ?? 'live'}`;
+  if (items.length === 0) {
+    // Nothing drifted among what could be read: with desired files unread, that is not "in sync".
+    const unread = report.summary.desiredUnparsed ?? 0;
+    if (unread > 0) return `${p.yellow('⚠')} not compared: ${unread} desired ${unread === 1 ? 'file' : 'files'} could not be parsed (fix the parse errors above); the rest matches ${report.source.live ?? 'live'}`;
+    return `${p.green('✔')} in sync with ${report.source.live ?? 'live'}`;
+  }
   const by = (st: DriftItem['status']) => items.filter((d) => d.status === st).length;
   const parts = (['modified', 'missing', 'unmanaged'] as const).filter((st) => by(st) > 0).map((st) => `${by(st)} ${st}`);
   const sec = items.filter((d) => d.securityRelevant).length;
@@ -143,7 +272,7 @@ function formatRollback(r: RollbackSuggestion, p: Palette): string[] {
       lines.push(`      ${c.ruleIds.join(', ')} ${p.dim('in')} ${c.files.join(', ')}`);
       if (c.changedSince.length) lines.push(`      ${p.yellow(`later commits changed ${c.changedSince.join(', ')}: reverting it alone may conflict`)}`);
     }
-    if (r.unattributed.length) lines.push(`  ${p.yellow(`older than the ${r.searched} commits searched: ${r.unattributed.join('; ')}`)}`);
+    if (r.unattributed.length) lines.push(`  ${p.yellow(`older than the ${plural(r.searched, 'commit')} searched: ${r.unattributed.join('; ')}`)}`);
   }
   if (r.liveMatches.length) lines.push('  live:');
   for (const m of r.liveMatches) {

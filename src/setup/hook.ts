@@ -21,9 +21,9 @@ function hookScript(command: string[], chained: boolean): string {
     '#!/bin/sh',
     BEGIN,
     '# Installed by `aiops-guard hook install`; `aiops-guard hook uninstall` removes it.',
-    '# It checks exactly what is staged; a finding at or above --fail-on stops the commit.',
+    '# It checks exactly what is staged; a new finding (not at HEAD, not in the baseline) at or above --fail-on stops the commit.',
     ...(chained ? [`"$(dirname "$0")/${CHAINED}" "$@" || exit $?`] : []),
-    `exec ${command.map(quote).join(' ')} check --staged --no-progress`,
+    `exec ${command.map(quote).join(' ')} check --staged --new-since HEAD --no-progress`,
     '',
   ].join('\n');
 }

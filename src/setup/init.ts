@@ -2,9 +2,15 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
-import { PACKAGE_ROOT } from '../rules/load.js';
 
 const EXISTING = ['.aiopsrc', '.aiopsrc.json', '.aiopsrc.yaml', '.aiopsrc.yml', '.aiopsrc.js', '.aiopsrc.cjs', '.aiopsrc.mjs', '.aiopsrc.ts'];
+
+/**
+ * `$schema` of a new config: relative to the config, where `npm i -D aiops-guard` puts the schema,
+ * so it resolves in every clone and in CI after install. Never a path of this machine (a global
+ * install or an npx cache), which means nothing anywhere else.
+ */
+const SCHEMA_REFERENCE = './node_modules/aiops-guard/schemas/aiopsrc.schema.json';
 
 /** The starter config: every key, its default, and a note on what it does. */
 function starterConfig(schema: string): string {
@@ -45,9 +51,7 @@ function starterConfig(schema: string): string {
 export async function writeStarterConfig(dir: string): Promise<string> {
   const found = EXISTING.map((f) => path.join(dir, f)).find((f) => existsSync(f));
   if (found) throw new UsageError(`${found} already exists; it was left as it is`, 'edit it, or remove it first to start over');
-  const local = path.join(dir, 'node_modules', 'aiops-guard', 'schemas', 'aiopsrc.schema.json');
-  const schema = existsSync(local) ? './node_modules/aiops-guard/schemas/aiopsrc.schema.json' : path.join(PACKAGE_ROOT, 'schemas', 'aiopsrc.schema.json');
   const file = path.join(dir, '.aiopsrc.json');
-  await writeFile(file, starterConfig(schema), { flag: 'wx' });
+  await writeFile(file, starterConfig(SCHEMA_REFERENCE), { flag: 'wx' });
   return file;
 }

@@ -12,6 +12,18 @@ const DEFAULT_EXCLUDE = [
   '**/jsconfig*.json',
   '**/.vscode/**',
   '**/.devcontainer/**',
+  // The tool's own files: its config and baseline are not manifests.
+  '**/.aiopsrc',
+  '**/.aiopsrc.json',
+  '**/.aiopsrc.yaml',
+  '**/.aiopsrc.yml',
+  '**/.aiops-guard-baseline.json',
+  // Rule cases of a user pack (`<pack>/cases/<rule-id>/pass*` and `fail*`, see `rules test`):
+  // deliberately bad manifests that test the rules, not configs of the repository.
+  '**/cases/*/pass*',
+  '**/cases/*/fail*',
+  '**/cases/*/pass*/**',
+  '**/cases/*/fail*/**',
 ];
 
 export interface Selection {

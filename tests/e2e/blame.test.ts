@@ -76,9 +76,14 @@ describe('check --blame: the commit that introduced each finding', () => {
         'apps/db.yaml:15:11  high     Volume "data" mounts the host path /var/lib/db  k8s-hostpath-volume',
         '    fix: Use a persistentVolumeClaim, configMap, secret, emptyDir or a CSI volume instead of hostPath.',
         `    since ${short(hostPath.sha)} (Alice, 5 days ago)`,
+        '',
         'archive/web.yaml:24:25  critical Container "web" runs privileged  k8s-privileged-container',
         FIX.privileged,
         `    since ${short(privileged.sha)} (Bob, 3 days ago)`,
+        '',
+        'rule                      severity   count  waived',
+        'k8s-privileged-container  critical       1       0',
+        'k8s-hostpath-volume       high           1       0',
         '',
         '✖ 2 findings (1 critical, 1 high) in 3 files, 3 documents, 67 rules · exit 1 (policy findings; fails at high and above)',
         '',
@@ -98,7 +103,7 @@ describe('check --blame: the commit that introduced each finding', () => {
       ['k8s-service-exposed', 'apps/svc.yaml', { sha: null, reason: 'not-committed', atOrBefore: null }],
       ['k8s-privileged-container', 'archive/web.yaml', { ...privileged, date: at(privileged.date) }],
     ]);
-    const text = runCli(['check', '--blame', 'apps/svc.yaml'], { cwd: dir }).stdout;
+    const text = runCli(['check', '--blame', '--show', 'all', 'apps/svc.yaml'], { cwd: dir }).stdout;
     expect(text.split('\n')[2]).toBe('    not committed yet');
     // Without --blame: no introduced field, and no history is read.
     expect(json(runCli(['check', '-f', 'json'], { cwd: dir }).stdout).findings.map((f: Finding) => 'introduced' in f)).toEqual([false, false, false]);
@@ -228,7 +233,7 @@ describe('ages as git words them', () => {
     const { dir, privileged } = teamRepo();
     const epoch = String(Math.round((new Date(privileged.date).getTime() + 2 * 3600e3) / 1000));
     const lines = runCli(['check', '--blame'], { cwd: dir, env: { SOURCE_DATE_EPOCH: epoch } }).stdout.split('\n');
-    expect(lines[5]).toBe(`    since ${short(privileged.sha)} (Bob, 2 hours ago)`);
+    expect(lines[6]).toBe(`    since ${short(privileged.sha)} (Bob, 2 hours ago)`);
   });
 });
 

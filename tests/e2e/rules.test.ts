@@ -33,7 +33,7 @@ describe('rules list and show', () => {
     expect(lines.at(-1)).toBe(`${ruleFiles().length} rules in 4 packs; details: aiops-guard rules show <id>`);
   });
 
-  test('show prints description, fix, references, match and schema; an unknown id exits 66 with suggestions', () => {
+  test('show prints description, fix, references, match and schema; an unknown id exits 64 (usage, as the README says) with suggestions', () => {
     const r = runCli(['rules', 'show', 'k8s-ingress-no-tls'], { cwd: tempDir() });
     expect(r.code).toBe(0);
     const out = r.stdout.split('\n');
@@ -44,7 +44,7 @@ describe('rules list and show', () => {
     expect(r.stdout).toContain('Schema:\nrequired:\n  - spec\n');
     const missing = runCli(['rules', 'show', 'ingress-tls'], { cwd: tempDir() });
     expect(missing.stderr).toBe('aiops-guard: no rule "ingress-tls"\n  hint: see the ids with: aiops-guard rules list\n');
-    expect(missing.code).toBe(66);
+    expect(missing.code).toBe(64);
   });
 });
 

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from '@jest/globals';
 import { validateConfig } from '../../src/config/load.js';
+import { PACKAGE_ROOT } from '../../src/rules/load.js';
 import { cleanup, git, makeRepo, runCli, writeFiles } from '../helpers/repo.js';
 import { HARDENED_DEPLOYMENT, PRIVILEGED_DEPLOYMENT } from '../helpers/manifests.js';
 
@@ -67,8 +68,9 @@ describe('init', () => {
     const file = path.join(dir, '.aiopsrc.json');
     expect(r.stdout).toBe(`wrote ${file}\nCheck it with: aiops-guard check\n`);
     const config = JSON.parse(readFileSync(file, 'utf8')) as { $schema: string; $comment: string[] };
-    expect(config.$schema).toMatch(/schemas\/aiopsrc\.schema\.json$/);
-    expect(existsSync(config.$schema)).toBe(true);
+    // Relative to the config, where installing the package puts it: never a path of this machine.
+    expect(config.$schema).toBe('./node_modules/aiops-guard/schemas/aiopsrc.schema.json');
+    expect(existsSync(path.join(PACKAGE_ROOT, 'schemas', 'aiopsrc.schema.json'))).toBe(true);
     expect(config.$comment[0]).toMatch(/^aiops-guard configuration/);
     expect(await validateConfig(config)).toBeNull();
     expect(runCli(['check'], { cwd: dir }).code).toBe(0);

@@ -186,6 +186,6 @@ test('a key twice in .aiopsrc.json is a config error at the second one (JSON.par
   const r = runCliLimited(['check'], { cwd: dir });
   expect(r.code).toBe(78);
   expect(r.stderr).toContain('.aiopsrc.json:4:3: duplicate key "failOn": only the last one would count');
-  const ok = makeRepo({ 'apps/web.yaml': HARDENED_DEPLOYMENT, '.aiopsrc.json': '{"waivers": [{"rule": "x", "reason": "r"}, {"rule": "y", "reason": "r"}], "drift": {"namespaces": ["a", "b"]}}' });
+  const ok = makeRepo({ 'apps/web.yaml': HARDENED_DEPLOYMENT, '.aiopsrc.json': '{"waivers": [{"rule": "k8s-image-latest", "reason": "r"}, {"rule": "k8s-host-port", "reason": "r"}], "drift": {"namespaces": ["a", "b"]}}' });
   expect(runCliLimited(['check'], { cwd: ok }).code).toBe(0);
 });

@@ -1,11 +1,15 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { BaselineEntry } from '../../baseline/file.js';
 import { runCheck, type CheckOptions, type SourceSpec } from '../../check.js';
 import { UsageError } from '../../errors.js';
+import { formatText, type FormatOptions, type GroupBy } from '../../report/format-text.js';
 import { FORMATS, isFormatName, type FormatName } from '../../report/formats.js';
-import { formatText } from '../../report/format-text.js';
-import type { FailOn, Report } from '../../report/types.js';
+import type { FailOn, Report, Severity } from '../../report/types.js';
+import { PACKAGE_ROOT } from '../../rules/load.js';
 import type { SourceFlags } from '../main.js';
 import { choosePalette, emit } from '../output.js';
-import { startProgress, type ProgressUi } from '../progress.js';
+import { NO_PROGRESS, startProgress, type ProgressUi } from '../progress.js';
 
 const splitIds = (s?: string) => (s ? s.split(',').map((x) => x.trim()).filter(Boolean) : undefined);
 
@@ -35,19 +39,66 @@ export function planOutputs(flags: Pick<SourceFlags, 'format' | 'output'>): { fo
   return formats.map((format, i) => (i < toStdout ? { format } : { format, file: files[i - toStdout]! }));
 }
 
+type ReportFlags = Pick<SourceFlags, 'format' | 'output' | 'color' | 'quiet'> & Partial<SourceFlags>;
+
+/**
+ * check and scan: compares the report with the baseline and --new-since (the exit code is
+ * decided again over the new findings), and says where config, packs and baseline came from.
+ */
+async function gate(report: Report, flags: ReportFlags): Promise<{ report: Report; absent: BaselineEntry[] }> {
+  if (flags.baseline === undefined && !flags.newSince) return { report, absent: [] };
+  const options = optionsFromFlags(flags.paths ?? [], flags as SourceFlags, NO_PROGRESS);
+  const { gateReport } = await import('../../baseline/gate.js');
+  const wholeRepo = !flags.paths?.length && !flags.changedSince && !flags.only && !flags.skip;
+  const gated = await gateReport(report, { check: options, baseline: flags.baseline ?? true, newSince: flags.newSince, wholeRepo });
+  if (flags.verbose) await describeDiscovery(options, gated.baselineFile, flags);
+  return { report: gated.report, absent: gated.absent };
+}
+
+/** --verbose: which config file, which rule packs (precompiled or not), which baseline. */
+async function describeDiscovery(options: CheckOptions, baselineFile: string | null, flags: ReportFlags): Promise<void> {
+  const { findRepo } = await import('../../source/find-repo.js');
+  const { loadConfig } = await import('../../config/load.js');
+  const { setupRules } = await import('../../check.js');
+  const repo = findRepo(options.repoDir ? path.resolve(options.cwd, options.repoDir) : options.cwd);
+  const loaded = await loadConfig({ searchFrom: repo.dir, file: options.configFile, allowJs: options.allowJsConfig });
+  const { rules } = await setupRules(repo, loaded, options);
+  const packs = new Map<string, number>();
+  for (const r of rules) packs.set(r.pack, (packs.get(r.pack) ?? 0) + 1);
+  const precompiled = existsSync(path.join(PACKAGE_ROOT, 'dist', 'generated', 'builtin-rules.js'));
+  const lines = [
+    `repository: ${repo.dir}`,
+    `config: ${loaded.filepath ?? 'none (defaults; aiops-guard init writes one)'}`,
+    `rules: ${rules.length} in ${[...packs].map(([p, n]) => `${p} (${n})`).join(', ')}; built-in rules ${precompiled ? 'precompiled (dist/generated/builtin-rules.js)' : 'compiled at run time (dist/generated is missing)'}`,
+    `baseline: ${flags.baseline === false ? 'off (--no-baseline)' : (baselineFile ?? 'none')}${flags.newSince ? `; --new-since ${flags.newSince}` : ''}`,
+  ];
+  process.stderr.write(lines.map((l) => `aiops-guard: ${l}\n`).join(''));
+}
+
 /** Formats and writes a report (to the terminal and to files); returns its exit code. */
-export async function writeReport(report: Report, flags: Pick<SourceFlags, 'format' | 'output' | 'color' | 'quiet'>): Promise<number> {
+export async function writeReport(given: Report, flags: ReportFlags): Promise<number> {
   const plan = planOutputs(flags);
+  const { report, absent } = await gate(given, flags);
+  const code = report.summary.exitCode;
+  // Set before writing: when the reader goes away (| head), the process still ends with the verdict.
+  process.exitCode = code;
   const palette = await choosePalette(flags);
-  for (const out of plan.filter((o) => o.file)) await emit(FORMATS[out.format](report, {}), out.file);
+  const text: FormatOptions = { palette, quiet: flags.quiet, show: flags.show as Severity | 'all' | undefined, groupBy: flags.groupBy as GroupBy | undefined };
+  const render = async (format: FormatName, options: FormatOptions) => {
+    const out = FORMATS[format](report, options);
+    if (format !== 'sarif' || !('baseline' in report.summary)) return out;
+    const { addBaselineStates } = await import('../../baseline/sarif.js');
+    return addBaselineStates(out, report, absent);
+  };
+  for (const out of plan.filter((o) => o.file)) await emit(await render(out.format, {}), out.file);
   const terminal = plan.find((o) => !o.file);
   if (terminal) {
-    await emit(FORMATS[terminal.format](report, { palette, summary: !flags.quiet }));
+    await emit(await render(terminal.format, text));
   } else if (!flags.quiet) {
     const summary = formatText(report, { palette, details: false });
     await emit(summary.trimEnd().split('\n').filter(Boolean).join(' · ') + ` · report: ${plan.map((o) => o.file).join(', ')}\n`);
   }
-  return report.summary.exitCode;
+  return code;
 }
 
 /** The check options the shared flags ask for. */

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { stringify } from 'yaml';
-import { NotFoundError, UsageError } from '../../errors.js';
+import { UsageError } from '../../errors.js';
 import type { Palette } from '../../report/format-text.js';
 import { SEVERITIES } from '../../report/types.js';
 import { loadCatalog, testRules, type CatalogOptions, type RuleTestRun } from '../../rules/catalog.js';
@@ -25,6 +25,8 @@ const catalogOptions = (flags: RulesFlags): CatalogOptions => ({
   allowJsConfig: flags.allowJsConfig,
 });
 
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
 const bySeverityThenId = (a: Rule, b: Rule) => SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity) || (a.id < b.id ? -1 : 1);
 
 /** The `rules list` table: one rule a line, most severe first. */
@@ -34,7 +36,7 @@ function formatRuleList(rules: readonly Rule[], p: Palette): string {
   const lines = [p.bold(`${'id'.padEnd(idWidth)}  ${'severity'.padEnd(8)}  ${'pack'.padEnd(10)}  title`)];
   for (const r of sorted) lines.push(`${r.id.padEnd(idWidth)}  ${r.severity.padEnd(8)}  ${r.pack.padEnd(10)}  ${r.title}`);
   const packs = new Set(rules.map((r) => r.pack));
-  lines.push('', p.dim(`${rules.length} rules in ${packs.size} packs; details: aiops-guard rules show <id>`));
+  lines.push('', p.dim(`${plural(rules.length, 'rule')} in ${plural(packs.size, 'pack')}; details: aiops-guard rules show <id>`));
   return lines.join('\n') + '\n';
 }
 
@@ -79,7 +81,7 @@ function formatRuleTest(run: RuleTestRun, p: Palette, base: string): string {
   }
   for (const id of run.untested) lines.push(`${p.yellow('⚠')} ${id}  has no cases (add cases/${id}/pass*.yaml and fail*.yaml)`);
   const failed = run.results.filter((r) => !r.ok).length;
-  lines.push('', `${run.rules} rules, ${run.results.length} cases`, `${run.results.length - failed} passed, ${failed} failed`);
+  lines.push('', `${plural(run.rules, 'rule')}, ${plural(run.results.length, 'case')}`, `${run.results.length - failed} passed, ${failed} failed`);
   return lines.join('\n') + '\n';
 }
 
@@ -100,7 +102,8 @@ export async function runRulesShow(id: string, flags: RulesFlags): Promise<numbe
   const rule = rules.find((r) => r.id === id);
   if (!rule) {
     const near = rules.filter((r) => r.id.includes(id) || id.includes(r.id.split('-').slice(1).join('-'))).map((r) => r.id);
-    throw new NotFoundError(`no rule "${id}"`, near.length ? `did you mean: ${near.slice(0, 5).join(', ')}?` : 'see the ids with: aiops-guard rules list');
+    // An unknown rule id is a usage error (64), as everywhere else (README, exit codes).
+    throw new UsageError(`no rule "${id}"`, near.length ? `did you mean: ${near.slice(0, 5).join(', ')}?` : 'see the ids with: aiops-guard rules list');
   }
   if (flags.format === 'json') await emit(JSON.stringify({ ...rule, validate: undefined }, null, 2) + '\n');
   else await emit(formatRuleShow(rule, await choosePalette(flags)));

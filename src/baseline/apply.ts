@@ -1,0 +1,56 @@
+import { decideExitCode, EXIT } from '../report/exit-code.js';
+import { findingFingerprint } from '../report/fingerprint.js';
+import type { Finding, Report, ReportSummary } from '../report/types.js';
+import type { BaselineEntry } from './file.js';
+
+/** A finding's state against the baseline (and --new-since): accepted before, or new. */
+type BaselineMark = 'unchanged' | 'new';
+
+/** `summary.baseline`: findings accepted before, new ones, and baseline entries no longer found (fixed). */
+interface BaselineCounts {
+  unchanged: number;
+  new: number;
+  absent: number;
+}
+
+type MarkedFinding = Finding & { baseline?: BaselineMark };
+export type BaselinedReport = Omit<Report, 'findings' | 'summary'> & { findings: MarkedFinding[]; summary: ReportSummary & { baseline?: BaselineCounts } };
+
+interface Accepted {
+  /** Fingerprints of the findings that do not fail the gate: the baseline file's, and those at the --new-since merge-base. */
+  fingerprints: ReadonlySet<string>;
+  /** The baseline file's entries, to count the fixed ones; null without a file. */
+  entries: readonly BaselineEntry[] | null;
+  /** Only a run over the whole repository and every rule can say an entry is fixed. */
+  countAbsent: boolean;
+}
+
+/**
+ * Marks each finding `unchanged` (accepted) or `new`, counts them in `summary.baseline`, and
+ * re-decides the exit code over the new findings only. Returns the entries no longer found.
+ */
+export function applyBaseline(report: Report, accepted: Accepted): { report: BaselinedReport; absent: BaselineEntry[] } {
+  const out = report as BaselinedReport;
+  const seen = new Set<string>();
+  const counts: BaselineCounts = { unchanged: 0, new: 0, absent: 0 };
+  for (const f of out.findings) {
+    const fp = findingFingerprint(f);
+    seen.add(fp);
+    f.baseline = accepted.fingerprints.has(fp) ? 'unchanged' : 'new';
+    if (!f.suppressed) counts[f.baseline]++;
+  }
+  const absent = accepted.countAbsent && accepted.entries ? accepted.entries.filter((e) => !seen.has(e.fingerprint)) : [];
+  counts.absent = absent.length;
+  out.summary.baseline = counts;
+  const code = out.summary.exitCode;
+  if (code === EXIT.clean || code === EXIT.findings || code === EXIT.drift || code === EXIT.findingsAndDrift) {
+    // The drift half of the verdict stays as decided; the findings half is decided again over the new findings.
+    const drifted = code === EXIT.drift || code === EXIT.findingsAndDrift ? 1 : 0;
+    out.summary.exitCode = decideExitCode(
+      out.findings.filter((f) => f.baseline === 'new'),
+      out.summary.failOn,
+      drifted,
+    );
+  }
+  return { report: out, absent };
+}

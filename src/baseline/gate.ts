@@ -1,0 +1,87 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { runCheck, type CheckOptions } from '../check.js';
+import { loadConfig } from '../config/load.js';
+import { NotFoundError } from '../errors.js';
+import { findingFingerprint } from '../report/fingerprint.js';
+import type { Report } from '../report/types.js';
+import { findRepo } from '../source/find-repo.js';
+import type { GitCache } from '../source/git.js';
+import type { Repo } from '../source/types.js';
+import { applyBaseline, type BaselinedReport } from './apply.js';
+import { BASELINE_FILE, readBaseline, type BaselineEntry } from './file.js';
+
+/** Where the baseline comes from: the default file when present, a named file, or none (`--no-baseline`). */
+type BaselineChoice = true | string | false;
+
+interface GateOptions {
+  /** The options of the run being gated (repository, config, rules, source). */
+  check: CheckOptions;
+  baseline: BaselineChoice;
+  /** Accept the findings that exist at the merge-base of this revision and the checked commit. */
+  newSince?: string;
+  /** The run covered the whole repository with every rule, so an entry not found is fixed. */
+  wholeRepo: boolean;
+}
+
+interface ResolvedBaseline {
+  /** Absolute path of the baseline file, and whether it came from the default location. */
+  file: string | null;
+  origin: 'flag' | 'config' | 'default' | 'none';
+}
+
+/** Which baseline file a run reads: --baseline (relative to cwd), config `baseline` (relative to the repository), or the default. */
+export async function resolveBaselineFile(check: Pick<CheckOptions, 'cwd' | 'repoDir' | 'configFile' | 'allowJsConfig'>, choice: BaselineChoice): Promise<ResolvedBaseline & { repo: Repo; configFile: string | null }> {
+  const repo = findRepo(check.repoDir ? path.resolve(check.cwd, check.repoDir) : check.cwd);
+  const loaded = await loadConfig({ searchFrom: repo.dir, file: check.configFile, allowJs: check.allowJsConfig });
+  const configFile = loaded.filepath;
+  if (choice === false) return { file: null, origin: 'none', repo, configFile };
+  if (typeof choice === 'string') return { file: path.resolve(check.cwd, choice), origin: 'flag', repo, configFile };
+  if (loaded.config.baseline) return { file: path.resolve(repo.dir, loaded.config.baseline), origin: 'config', repo, configFile };
+  return { file: path.join(repo.dir, BASELINE_FILE), origin: 'default', repo, configFile };
+}
+
+/** The baseline a run compares with; a file named by flag or config must exist, the default one may not. */
+async function loadBaselineEntries(resolved: ResolvedBaseline, configFile: string | null): Promise<BaselineEntry[] | null> {
+  if (!resolved.file) return null;
+  if (!existsSync(resolved.file)) {
+    if (resolved.origin === 'default') return null;
+    const where = resolved.origin === 'flag' ? '--baseline' : `"baseline" of ${configFile}`;
+    throw new NotFoundError(`baseline file not found: ${resolved.file} (from ${where})`, 'write it with: aiops-guard baseline, or fix the path');
+  }
+  return (await readBaseline(resolved.file)).findings;
+}
+
+/**
+ * The fingerprints of the findings at the merge-base of `rev` and the checked commit (HEAD for
+ * the working tree and the index). The merge-base is checked whole, with the same config and rules,
+ * so a finding that moved to another file is still old.
+ */
+async function fingerprintsAtMergeBase(check: CheckOptions, rev: string): Promise<{ mergeBase: string | null; fingerprints: Set<string> }> {
+  const git = await import('../source/git.js');
+  const repo = findRepo(check.repoDir ? path.resolve(check.cwd, check.repoDir) : check.cwd);
+  const cache: GitCache = {};
+  const source = check.source ?? { mode: 'worktree' };
+  const ours = source.mode === 'commit' ? await git.resolveRevision(repo, source.ref, cache) : await git.resolveHead(repo, cache);
+  if (!ours) {
+    // No commit yet (the hook on the first commit): nothing is old.
+    if (rev === 'HEAD') return { mergeBase: null, fingerprints: new Set() };
+    throw new NotFoundError('--new-since needs a commit to compare from, and this repository has none yet', 'commit once, or drop --new-since');
+  }
+  const other = await git.resolveRevision(repo, rev, cache);
+  const mergeBase = await git.findMergeBase(repo, ours, other, cache);
+  if (!mergeBase) throw new NotFoundError(`no common ancestor between ${rev} and ${source.mode === 'commit' ? source.ref : 'HEAD'}`, 'give a revision that shares history with the checked one');
+  const base = await runCheck({ ...check, paths: [], changedSince: undefined, source: { mode: 'commit', ref: mergeBase }, onProgress: undefined });
+  return { mergeBase, fingerprints: new Set(base.findings.map(findingFingerprint)) };
+}
+
+/** Compares a report with the baseline and --new-since; the report is returned as is when neither applies. */
+export async function gateReport(report: Report, options: GateOptions): Promise<{ report: BaselinedReport; absent: BaselineEntry[]; baselineFile: string | null; mergeBase: string | null }> {
+  const resolved = await resolveBaselineFile(options.check, options.baseline);
+  const entries = await loadBaselineEntries(resolved, resolved.configFile);
+  const since = options.newSince ? await fingerprintsAtMergeBase(options.check, options.newSince) : null;
+  if (!entries && !since) return { report: report as BaselinedReport, absent: [], baselineFile: null, mergeBase: null };
+  const fingerprints = new Set([...(entries ?? []).map((e) => e.fingerprint), ...(since?.fingerprints ?? [])]);
+  const { report: out, absent } = applyBaseline(report, { fingerprints, entries, countAbsent: options.wholeRepo });
+  return { report: out, absent, baselineFile: entries ? resolved.file : null, mergeBase: since?.mergeBase ?? null };
+}

@@ -1,0 +1,64 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { createBaseline, readBaseline, sortEntries, writeBaseline, type BaselineEntry } from '../../baseline/file.js';
+import { resolveBaselineFile } from '../../baseline/gate.js';
+import { runCheck } from '../../check.js';
+import { startProgress } from '../progress.js';
+
+export interface BaselineFlags {
+  repo?: string;
+  ref?: string;
+  baseline?: string;
+  prune?: boolean;
+  rules?: string[];
+  inlineWaivers: boolean;
+  config?: string;
+  allowJsConfig?: boolean;
+  progress: boolean;
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/**
+ * `aiops-guard baseline`: accepts the current findings of the whole repository. Entries already
+ * in the file stay (a finding fixed and brought back stays accepted until `--prune`); with
+ * `--prune`, entries no longer found are dropped and nothing is added.
+ */
+export async function runBaselineCommand(flags: BaselineFlags): Promise<number> {
+  const cwd = process.cwd();
+  const check = { cwd, repoDir: flags.repo, configFile: flags.config, allowJsConfig: flags.allowJsConfig };
+  const resolved = await resolveBaselineFile(check, flags.baseline ?? true);
+  const file = resolved.file!;
+  const progress = await startProgress(flags);
+  const report = await runCheck({
+    ...check,
+    rules: flags.rules,
+    source: flags.ref ? { mode: 'commit', ref: flags.ref } : { mode: 'worktree' },
+    inlineWaivers: flags.inlineWaivers === false ? false : undefined,
+    onProgress: (p) => progress.update(p),
+  }).finally(() => progress.stop());
+  const current = createBaseline(report.findings).findings;
+  const before = existsSync(file) ? (await readBaseline(file)).findings : [];
+  const now = new Map(current.map((e) => [e.fingerprint, e]));
+  const was = new Set(before.map((e) => e.fingerprint));
+  let entries: BaselineEntry[];
+  if (flags.prune) {
+    // Keep what is still found, with its review fields brought up to date (a moved file, a renamed resource).
+    entries = before.filter((e) => now.has(e.fingerprint)).map((e) => now.get(e.fingerprint)!);
+  } else {
+    entries = [...current, ...before.filter((e) => !now.has(e.fingerprint))];
+  }
+  await writeBaseline(file, { version: 1, findings: sortEntries(entries) });
+  const added = flags.prune ? 0 : current.filter((e) => !was.has(e.fingerprint)).length;
+  const dropped = flags.prune ? before.length - entries.length : 0;
+  const kept = entries.length - added;
+  const rel = path.relative(cwd, file) || file;
+  const parts = [`${added} added`, `${kept} kept`, ...(flags.prune ? [`${dropped} pruned as fixed`] : [])];
+  const stale = flags.prune ? 0 : before.filter((e) => !now.has(e.fingerprint)).length;
+  process.stdout.write(
+    `wrote ${rel}: ${plural(entries.length, 'finding')} accepted (${parts.join(', ')})\n` +
+      (stale ? `${stale} of them no longer found (fixed): aiops-guard baseline --prune drops them\n` : '') +
+      'Commit it; check, scan and the pre-commit hook now fail only on new findings.\n',
+  );
+  return 0;
+}
