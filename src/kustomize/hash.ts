@@ -7,15 +7,18 @@ import type { Resource } from './resource.js';
  * {kind, name, data[, binaryData]} or {kind, type, name, data[, stringData]}, keys sorted and
  * HTML characters escaped as Go's encoding/json does, then the first ten hex digits with
  * 0,1,3,a,e changed to g,h,k,m,t (no vowels, no look-alike digits).
+ *
+ * `name` is always "": kustomize looks the name up as one key named "metadata/name", which no
+ * object has (checked against kubectl's output in fixtures/kustomize). The hash is therefore
+ * the same before and after a name prefix.
  */
 export function contentHash(res: Resource): string {
   const d = res.data;
-  const meta = isMap(d.metadata) ? d.metadata : {};
   const field = (v: unknown): unknown => (v === undefined || v === null ? '' : v);
   const m: Record<string, unknown> =
     d.kind === 'Secret'
-      ? { kind: 'Secret', type: field(d.type), name: field(meta.name), data: field(d.data) }
-      : { kind: 'ConfigMap', name: field(meta.name), data: field(d.data) };
+      ? { kind: 'Secret', type: field(d.type), name: '', data: field(d.data) }
+      : { kind: 'ConfigMap', name: '', data: field(d.data) };
   if (d.kind === 'Secret' && isMap(d.stringData)) m.stringData = d.stringData;
   if (d.kind !== 'Secret' && isMap(d.binaryData)) m.binaryData = d.binaryData;
   const hex = createHash('sha256').update(encodeGoJson(m), 'utf8').digest('hex');
