@@ -120,7 +120,7 @@ export async function generate(entry: GeneratorEntry, ctx: GeneratorContext): Pr
     const binaryProv = provConst({}, at('')) as Record<string, Prov>;
     for (const { key, value, origin } of pairs) {
       if (entry.kind === 'Secret') {
-        text[key] = Buffer.from(value).toString('base64');
+        text[key] = encodeBase64(value);
         textProv[key] = provConst(text[key], origin);
         continue;
       }
@@ -154,6 +154,19 @@ export async function generate(entry: GeneratorEntry, ctx: GeneratorContext): Pr
     ids: [{ namespace: typeof meta.namespace === 'string' ? meta.namespace : '', name }],
     hashSuffix: noHash ? null : nameOrigin,
   };
+}
+
+/**
+ * Base64 as kustomize writes Secret data (kyaml's encodeBase64): from 70 encoded characters on,
+ * broken into lines of 70, each ending in a newline.
+ */
+function encodeBase64(bytes: Uint8Array): string {
+  const LINE = 70;
+  const encoded = Buffer.from(bytes).toString('base64');
+  if (Math.floor(encoded.length / LINE) + 1 <= 1) return encoded;
+  let out = '';
+  for (let i = 0; i < encoded.length; i += LINE) out += `${encoded.slice(i, i + LINE)}\n`;
+  return out;
 }
 
 function list(value: unknown, where: string): string[] {
