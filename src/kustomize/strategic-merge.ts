@@ -74,13 +74,9 @@ export function applyStrategicMerge(res: Resource, patch: Record<string, unknown
   const directive = patch[DIRECTIVE];
   if (directive === 'delete') return false;
   const body = withoutIdentity(patch);
-  if (directive === 'replace') {
-    // The patch becomes the object; only its identity stays the resource's.
-    for (const k of Object.keys(res.data)) if (k !== 'apiVersion' && k !== 'kind' && k !== 'metadata') removeKey(res.data, res.prov, k);
-    const meta = res.data.metadata;
-    const metaProv = provChild(res.prov, 'metadata');
-    if (isMap(meta) && metaProv) for (const k of Object.keys(meta)) if (k !== 'name' && k !== 'namespace') removeKey(meta, metaProv, k);
-  }
+  // kustomize (v5.5) leaves the object as it was for a top-level `$patch: replace`
+  // (fixtures/kustomize/smp-more-kinds); so does this renderer.
+  if (directive === 'replace') return true;
   mergeMap(res.data, res.prov, body, patchProv, ROOTS[kindOf(res)] ?? DEFAULT_ROOT);
   return true;
 }
@@ -164,9 +160,10 @@ function mergeList(cur: unknown[], curProv: Prov, patch: unknown[], patchProv: P
   const curItems: [unknown, Prov][] = cur.map((v, i) => [v, provChild(curProv, i)!]);
 
   if (info?.union) {
-    const kept = [...curItems];
-    for (const item of patchItems) if (!cur.includes(item[0])) kept.push(item);
-    return out(kept);
+    // A list of scalars with patchStrategy merge: the patch's values first, the others after, as for merge keys.
+    const fromPatch = patchItems.filter(([d], i) => patch.indexOf(d) === i);
+    const serverOnly = curItems.filter(([d]) => !patch.includes(d));
+    return out(interleave(fromPatch, serverOnly, ([d]) => cur.indexOf(d)));
   }
   const key = info?.key;
   if (!key || !patch.every(isMap)) return out(patchItems);
