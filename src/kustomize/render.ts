@@ -174,7 +174,9 @@ class Renderer {
     for (const field of UNSUPPORTED_FIELDS) if (field in data) throw new RenderError(`not rendered: ${field} is not supported`);
     for (const field of Object.keys(data)) if (!SUPPORTED_FIELDS.has(field)) throw new RenderError(`${file}: unknown field "${field}"`);
     const doc: SourceDoc = { file, role: 'kustomization', locate: (p) => (first ? first.locate(p) : wholeRange()) };
-    return { dir, file, text, data, doc };
+    const kust = { dir, file, text, data, doc };
+    checkTypes(kust);
+    return kust;
   }
 
   /** kustomize's accumulateTarget: resources, generators, components, then this kustomization's transformers. */
@@ -466,6 +468,44 @@ function blockShift(kust: Kustomization, pointer: string): { lines: number; colu
     return { lines: at.line, columns: text.length - text.trimStart().length };
   }
   return null;
+}
+
+/**
+ * kustomize decodes a kustomization into typed Go fields and refuses a wrong type (a label
+ * value written as a number, a replica count as a string); so does this renderer.
+ */
+function checkTypes(kust: Kustomization): void {
+  const { data } = kust;
+  const fail = (pointer: string, what: string): never => {
+    const at = kust.doc.locate(pointer);
+    throw new RenderError(`${kust.file}:${at.line}:${at.column}: ${pointer.slice(1).replace(/\//g, '.')} must be ${what}; kustomize refuses this kustomization`);
+  };
+  const str = (value: unknown, pointer: string) => {
+    if (value !== undefined && value !== null && typeof value !== 'string') fail(pointer, 'a string (quote it)');
+  };
+  const strMap = (value: unknown, pointer: string) => {
+    if (value === undefined || value === null) return;
+    if (!isMap(value)) return fail(pointer, 'a map');
+    for (const [k, v] of Object.entries(value)) str(v, `${pointer}/${escape(k)}`);
+  };
+  const items = (value: unknown): [number, Record<string, unknown>][] =>
+    Array.isArray(value) ? value.flatMap((v, i): [number, Record<string, unknown>][] => (isMap(v) ? [[i, v]] : [])) : [];
+  for (const field of ['namespace', 'namePrefix', 'nameSuffix']) str(data[field], `/${field}`);
+  strMap(data.commonLabels, '/commonLabels');
+  strMap(data.commonAnnotations, '/commonAnnotations');
+  for (const [i, l] of items(data.labels)) strMap(l.pairs, `/labels/${i}/pairs`);
+  if (isMap(data.generatorOptions)) for (const f of ['labels', 'annotations']) strMap(data.generatorOptions[f], `/generatorOptions/${f}`);
+  for (const gen of ['configMapGenerator', 'secretGenerator']) {
+    for (const [i, g] of items(data[gen])) {
+      for (const f of ['name', 'namespace', 'type']) str(g[f], `/${gen}/${i}/${f}`);
+      if (isMap(g.options)) for (const f of ['labels', 'annotations']) strMap(g.options[f], `/${gen}/${i}/options/${f}`);
+    }
+  }
+  for (const [i, image] of items(data.images)) for (const f of ['name', 'newName', 'newTag', 'digest']) str(image[f], `/images/${i}/${f}`);
+  for (const [i, r] of items(data.replicas)) {
+    str(r.name, `/replicas/${i}/name`);
+    if (r.count !== undefined && !Number.isInteger(r.count)) fail(`/replicas/${i}/count`, 'a whole number');
+  }
 }
 
 function isRemote(entry: string): boolean {

@@ -155,6 +155,21 @@ describe('errors: the target is not rendered, and the message says why', () => {
       'not rendered: k/a.env:2: "HOME" takes its value from the environment, which is not supported',
     ],
     [
+      'a label value that is not a string (kustomize refuses it too)',
+      { 'k/kustomization.yaml': 'resources: [d.yaml]\ncommonLabels:\n  version: 1.10\n', 'k/d.yaml': deployment },
+      'k/kustomization.yaml:3:12: commonLabels.version must be a string (quote it); kustomize refuses this kustomization',
+    ],
+    [
+      'an image tag that YAML reads as a number',
+      { 'k/kustomization.yaml': 'resources: [d.yaml]\nimages:\n  - name: nginx\n    newTag: 1.20\n', 'k/d.yaml': deployment },
+      'k/kustomization.yaml:4:13: images.0.newTag must be a string (quote it); kustomize refuses this kustomization',
+    ],
+    [
+      'a replica count written as a string',
+      { 'k/kustomization.yaml': 'resources: [d.yaml]\nreplicas:\n  - name: web\n    count: "3"\n', 'k/d.yaml': deployment },
+      'k/kustomization.yaml:4:12: replicas.0.count must be a whole number; kustomize refuses this kustomization',
+    ],
+    [
       'a missing kustomization',
       { 'k/d.yaml': deployment },
       'k: no kustomization.yaml in the directory',
