@@ -185,7 +185,9 @@ class Renderer {
     const entries = [...strings(data.bases, kust, 'bases'), ...strings(data.resources, kust, 'resources')];
     for (const entry of entries) {
       this.current = kust.file;
-      for (const res of await this.loadResource(kust, entry, stack)) addResource(into, res, kust.file);
+      const loaded = await this.loadResource(kust, entry, stack);
+      const known = new Set(into.map(idKey));
+      for (const res of loaded) addResource(into, known, res, kust.file);
     }
     this.current = kust.file;
     await this.runGenerators(kust, into);
@@ -229,6 +231,8 @@ class Renderer {
   private parseResources(file: string, bytes: Uint8Array): Resource[] {
     const parsed = parseConfigFile(file, bytes);
     if (parsed.failure) throw new RenderError(`${file}:${parsed.failure.line}:${parsed.failure.column}: ${parsed.failure.message}`);
+    // Positions are needed only for the few values a finding points at: drop the syntax trees now, locate re-parses on demand.
+    parsed.release();
     return parsed.documents.map((d) => makeResource(d.data, provFromSource(d.data, sourceOf(d, 'resource'), ''), `${file}:${d.start.line}`));
   }
 
@@ -332,6 +336,7 @@ class Renderer {
     if (fileText) {
       const parsed = parseConfigFile(fileText.file, fileText.bytes);
       if (parsed.failure) throw new RenderError(`${fileText.file}:${parsed.failure.line}:${parsed.failure.column}: ${parsed.failure.message}`);
+      parsed.release();
       return parsed.documents.map((d) => ({ data: d.data, prov: provFromSource(d.data, sourceOf(d, 'patch'), ''), where: fileText!.file }));
     }
     const inner = parseConfigText(kust.file, source);
@@ -398,12 +403,17 @@ class Renderer {
   }
 }
 
-/** Adds a resource, refusing a second object with the same id, as kustomize does. */
-function addResource(into: Resource[], res: Resource, file: string): void {
-  const id = currentId(res);
-  const clash = into.find((r) => kindOf(r) === kindOf(res) && groupOfResource(r) === groupOfResource(res) && currentId(r).name === id.name && currentId(r).namespace === id.namespace);
-  if (clash) throw new RenderError(`${file}: ${kindOf(res)} "${id.name}" is included twice (kustomize refuses an already registered id)`);
+/** Adds a resource, refusing a second object with the same id (`known` holds the ids in `into`), as kustomize does. */
+function addResource(into: Resource[], known: Set<string>, res: Resource, file: string): void {
+  const key = idKey(res);
+  if (known.has(key)) throw new RenderError(`${file}: ${kindOf(res)} "${currentId(res).name}" is included twice (kustomize refuses an already registered id)`);
+  known.add(key);
   into.push(res);
+}
+
+function idKey(res: Resource): string {
+  const id = currentId(res);
+  return `${groupOfResource(res)}|${kindOf(res)}|${id.namespace}|${id.name}`;
 }
 
 /** A generated object joins the others by its behavior: create (new), merge or replace (an existing one). */

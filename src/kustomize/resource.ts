@@ -1,5 +1,5 @@
 import { groupOf } from '../parse/identity.js';
-import { isMap, provChild, provConst, setOrigin, type Origin, type Prov } from './provenance.js';
+import { isMap, provChild, provConst, type Origin, type Prov } from './provenance.js';
 
 /** One (namespace, name) a resource has had; "" is no namespace. */
 export interface NameRecord {
@@ -23,7 +23,7 @@ export function kindOf(res: Resource): string {
   return typeof res.data.kind === 'string' ? res.data.kind : '';
 }
 
-export function apiVersionOf(res: Resource): string {
+function apiVersionOf(res: Resource): string {
   return typeof res.data.apiVersion === 'string' ? res.data.apiVersion : '';
 }
 
@@ -40,7 +40,7 @@ export function currentId(res: Resource): NameRecord {
   return res.ids[res.ids.length - 1]!;
 }
 
-export function metadataOf(res: Resource): Record<string, unknown> {
+function metadataOf(res: Resource): Record<string, unknown> {
   return isMap(res.data.metadata) ? res.data.metadata : {};
 }
 
@@ -87,12 +87,6 @@ export function setNamespace(res: Resource, namespace: string, origin: Origin): 
   const [meta, metaProv] = ensureMap(res.data, res.prov, 'metadata', origin);
   setValue(meta, metaProv, 'namespace', namespace, origin);
   res.ids.push({ namespace, name: currentId(res).name });
-}
-
-/** Re-points the origin of the value at `key` (a value rewritten in place). */
-export function retag(holderProv: Prov, key: string, origin: Origin): void {
-  const p = provChild(holderProv, key);
-  if (p) setOrigin(p, origin);
 }
 
 /** Kinds Kubernetes serves without a namespace: the namespace transformer leaves them alone. */

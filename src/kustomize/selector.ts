@@ -58,7 +58,7 @@ export function selectResources(resources: readonly Resource[], sel: Selector): 
 type Requirement = (m: Record<string, unknown>) => boolean;
 
 /** Kubernetes label selector syntax: `a=b`, `a==b`, `a!=b`, `a in (x,y)`, `a notin (x)`, `a`, `!a`, comma-joined. */
-export function parseLabelSelector(text: string): Requirement {
+function parseLabelSelector(text: string): Requirement {
   const reqs: Requirement[] = [];
   for (const part of splitTopLevel(text)) {
     const s = part.trim();
