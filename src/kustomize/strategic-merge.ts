@@ -54,6 +54,7 @@ const ROOTS: Record<string, Schema> = {
   ReplicationController: WORKLOAD_ROOT,
   CronJob: { metadata: { type: 'Meta' }, spec: { type: 'CronJobSpec' } },
   Service: { metadata: { type: 'Meta' }, spec: { type: 'ServiceSpec' } },
+  ServiceAccount: { metadata: { type: 'Meta' }, secrets: { key: 'name' } },
 };
 const DEFAULT_ROOT: Schema = { metadata: { type: 'Meta' } };
 
