@@ -113,8 +113,9 @@ const SA_KINDS = ['Pod', 'StatefulSet', 'Deployment', 'ReplicationController', '
 /** A kind that other objects refer to by name, and the fields that refer to it. */
 export interface NameReference {
   kind: string;
-  /** The referenced object's group, when the kind alone is ambiguous. */
+  /** The referenced object's group and version, where kustomize's table names them (it matches them exactly). */
   group?: string;
+  version?: string;
   fields: FieldSpec[];
 }
 
@@ -125,7 +126,7 @@ export const NAME_REFERENCES: NameReference[] = [
   })),
   {
     kind: 'ConfigMap',
-    group: '',
+    version: 'v1',
     fields: [
       ...inPodSpecs(ALL_POD_KINDS, [
         'volumes/configMap/name',
@@ -143,7 +144,7 @@ export const NAME_REFERENCES: NameReference[] = [
   },
   {
     kind: 'Secret',
-    group: '',
+    version: 'v1',
     fields: [
       ...inPodSpecs(ALL_POD_KINDS, [
         'volumes/secret/secretName',
@@ -171,7 +172,7 @@ export const NAME_REFERENCES: NameReference[] = [
   },
   {
     kind: 'Service',
-    group: '',
+    version: 'v1',
     fields: [
       fs('spec/serviceName', 'StatefulSet', 'apps'),
       fs('spec/rules/http/paths/backend/serviceName', 'Ingress'),
@@ -192,23 +193,26 @@ export const NAME_REFERENCES: NameReference[] = [
   },
   {
     kind: 'ServiceAccount',
-    group: '',
+    version: 'v1',
     fields: [
       fs('subjects', 'RoleBinding', 'rbac.authorization.k8s.io'),
       fs('subjects', 'ClusterRoleBinding', 'rbac.authorization.k8s.io'),
       ...inPodSpecs(SA_KINDS, ['serviceAccountName']),
     ],
   },
-  { kind: 'PersistentVolumeClaim', group: '', fields: inPodSpecs(SA_KINDS, ['volumes/persistentVolumeClaim/claimName']) },
-  { kind: 'PersistentVolume', group: '', fields: [fs('spec/volumeName', 'PersistentVolumeClaim'), fs('rules/resourceNames', 'ClusterRole')] },
+  { kind: 'PersistentVolumeClaim', version: 'v1', fields: inPodSpecs(SA_KINDS, ['volumes/persistentVolumeClaim/claimName']) },
+  { kind: 'PersistentVolume', version: 'v1', fields: [fs('spec/volumeName', 'PersistentVolumeClaim'), fs('rules/resourceNames', 'ClusterRole')] },
   {
     kind: 'StorageClass',
+    group: 'storage.k8s.io',
+    version: 'v1',
     fields: [
       fs('spec/storageClassName', 'PersistentVolume'),
       fs('spec/storageClassName', 'PersistentVolumeClaim'),
       fs('spec/volumeClaimTemplates/spec/storageClassName', 'StatefulSet'),
     ],
   },
-  { kind: 'PriorityClass', fields: inPodSpecs(SA_KINDS, ['priorityClassName']) },
-  { kind: 'IngressClass', fields: [fs('spec/ingressClassName', 'Ingress')] },
+  { kind: 'PriorityClass', group: 'scheduling.k8s.io', version: 'v1', fields: inPodSpecs(SA_KINDS, ['priorityClassName']) },
+  // kustomize's table names the group "networking.k8s.io/v1", which no object has: IngressClass references are never updated.
+  { kind: 'IngressClass', group: 'networking.k8s.io/v1', version: 'v1', fields: [fs('spec/ingressClassName', 'Ingress')] },
 ];

@@ -1,6 +1,6 @@
 import { NAME_REFERENCES, type NameReference } from './field-specs.js';
 import { cloneProv, isMap, originAt, provChild, type Prov } from './provenance.js';
-import { currentId, groupOfResource, isClusterScoped, kindOf, RenderError, setValue, type Resource } from './resource.js';
+import { currentId, groupOfResource, isClusterScoped, kindOf, RenderError, setValue, versionOf, type Resource } from './resource.js';
 import { specApplies, visitField } from './walk.js';
 
 /**
@@ -10,7 +10,9 @@ import { specApplies, visitField } from './walk.js';
  */
 export function fixNameReferences(resources: Resource[]): void {
   for (const ref of NAME_REFERENCES) {
-    const candidates = resources.filter((r) => kindOf(r) === ref.kind && (ref.group === undefined || groupOfResource(r) === ref.group));
+    const candidates = resources.filter(
+      (r) => kindOf(r) === ref.kind && (ref.group === undefined || groupOfResource(r) === ref.group) && (ref.version === undefined || versionOf(r) === ref.version),
+    );
     if (!candidates.some((c) => c.ids.length > 1)) continue;
     for (const referrer of resources) {
       for (const spec of ref.fields) {
@@ -78,9 +80,9 @@ function findReferral(ref: NameReference, candidates: Resource[], referrer: Reso
   let found = candidates.filter((c) => c.ids.some((id) => id.name === name));
   if (namespace !== undefined) {
     found = found.filter((c) => c.ids.some((id) => id.namespace === namespace));
-  } else if (!isClusterScoped(kindOf(referrer)) && !isClusterScoped(ref.kind)) {
+  } else if (!isClusterScoped(referrer)) {
     const ns = effective(currentId(referrer).namespace);
-    found = found.filter((c) => effective(currentId(c).namespace) === ns);
+    found = found.filter((c) => isClusterScoped(c) || effective(currentId(c).namespace) === ns);
   }
   if (found.length > 1) {
     const names = found.map((c) => currentId(c).name).join(', ');

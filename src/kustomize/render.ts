@@ -1,4 +1,4 @@
-import { parseConfigFile, parseConfigText, type ConfigDocument, type SourceRange } from '../parse/documents.js';
+import { parseConfigText, type SourceRange } from '../parse/documents.js';
 import { identifyResource } from '../parse/identity.js';
 import type { ResourceId } from '../report/types.js';
 import { COMMON_LABELS, METADATA_LABELS, TEMPLATE_LABELS, type FieldSpec } from './field-specs.js';
@@ -11,6 +11,7 @@ import { escape, isMap, locateOrigin, originAt, provChild, provConst, provFromSo
 import { currentId, groupOfResource, kindOf, makeResource, RenderError, setName, versionOf, type Resource } from './resource.js';
 import { readSelector, selectResources, type Selector } from './selector.js';
 import { sortLegacy } from './sort.js';
+import { readKustomizeYaml } from './yaml.js';
 import { applyStrategicMerge } from './strategic-merge.js';
 import { addAnnotations, addNameAffix, addPairs, imageRulePointer, readImageRule, setImages, setNamespaces, setReplicas } from './transformers.js';
 
@@ -229,11 +230,9 @@ class Renderer {
   }
 
   private parseResources(file: string, bytes: Uint8Array): Resource[] {
-    const parsed = parseConfigFile(file, bytes);
-    if (parsed.failure) throw new RenderError(`${file}:${parsed.failure.line}:${parsed.failure.column}: ${parsed.failure.message}`);
-    // Positions are needed only for the few values a finding points at: drop the syntax trees now, locate re-parses on demand.
-    parsed.release();
-    return parsed.documents.map((d) => makeResource(d.data, provFromSource(d.data, sourceOf(d, 'resource'), ''), `${file}:${d.start.line}`));
+    return readKustomizeYaml(file, decodeText(file, bytes)).map((d) =>
+      makeResource(d.data, provFromSource(d.data, { file, role: 'resource', locate: d.locate }, ''), `${file}:${d.locate('').line}`),
+    );
   }
 
   private async runGenerators(kust: Kustomization, into: Resource[]): Promise<void> {
@@ -334,10 +333,12 @@ class Renderer {
       fileText = { file, bytes };
     }
     if (fileText) {
-      const parsed = parseConfigFile(fileText.file, fileText.bytes);
-      if (parsed.failure) throw new RenderError(`${fileText.file}:${parsed.failure.line}:${parsed.failure.column}: ${parsed.failure.message}`);
-      parsed.release();
-      return parsed.documents.map((d) => ({ data: d.data, prov: provFromSource(d.data, sourceOf(d, 'patch'), ''), where: fileText!.file }));
+      const { file } = fileText;
+      return readKustomizeYaml(file, decodeText(file, fileText.bytes)).map((d) => ({
+        data: d.data,
+        prov: provFromSource(d.data, { file, role: 'patch', locate: d.locate }, ''),
+        where: file,
+      }));
     }
     const inner = parseConfigText(kust.file, source);
     const shift = blockShift(kust, pointer);
@@ -345,7 +346,8 @@ class Renderer {
       const line = shift ? inner.failure.line + shift.lines : kust.doc.locate(pointer).line;
       throw new RenderError(`${kust.file}:${line}: the patch at ${pointer} cannot be read: ${inner.failure.message}`);
     }
-    return inner.documents.map((d) => {
+    inner.release();
+    return readKustomizeYaml(kust.file, source).map((d) => {
       const doc: SourceDoc = {
         file: kust.file,
         role: 'patch',
@@ -355,7 +357,7 @@ class Renderer {
           return { line: r.line + shift.lines, column: r.column + shift.columns, endLine: r.endLine + shift.lines, endColumn: r.endColumn + shift.columns };
         },
       };
-      return { data: d.data, prov: provFromSource(d.data, doc, d.basePointer), where: `${kust.file} ${pointer}` };
+      return { data: d.data, prov: provFromSource(d.data, doc, ''), where: `${kust.file} ${pointer}` };
     });
   }
 
@@ -462,8 +464,14 @@ function mergeMissing(to: Resource, from: Resource, fieldPath: string[]): void {
   }
 }
 
-function sourceOf(d: ConfigDocument, role: 'resource' | 'patch'): SourceDoc {
-  return { file: d.file, role, locate: d.locate };
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function decodeText(file: string, bytes: Uint8Array): string {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    throw new RenderError(`${file}: not valid UTF-8; save it as UTF-8`);
+  }
 }
 
 /** Where the text of a block scalar (`patch: |-`) starts in the kustomization, so patch lines map to file lines. */

@@ -89,40 +89,42 @@ export function setNamespace(res: Resource, namespace: string, origin: Origin): 
   res.ids.push({ namespace, name: currentId(res).name });
 }
 
-/** Kinds Kubernetes serves without a namespace: the namespace transformer leaves them alone. */
-const CLUSTER_SCOPED = new Set([
-  'APIService',
-  'CertificateSigningRequest',
-  'ClusterIssuer',
-  'ClusterRole',
-  'ClusterRoleBinding',
-  'ComponentStatus',
-  'CSIDriver',
-  'CSINode',
-  'CustomResourceDefinition',
-  'FlowSchema',
-  'IngressClass',
-  'MutatingWebhookConfiguration',
-  'Namespace',
-  'Node',
-  'PersistentVolume',
-  'PodSecurityPolicy',
-  'PriorityClass',
-  'PriorityLevelConfiguration',
-  'RuntimeClass',
-  'SelfSubjectAccessReview',
-  'SelfSubjectRulesReview',
-  'StorageClass',
-  'SubjectAccessReview',
-  'TokenReview',
-  'ValidatingAdmissionPolicy',
-  'ValidatingAdmissionPolicyBinding',
-  'ValidatingWebhookConfiguration',
-  'VolumeAttachment',
-]);
+/**
+ * Objects without a namespace, as kustomize knows them: from its built-in OpenAPI schema
+ * (Kubernetes 1.21), so by group, kind and version. Anything else, custom resources included,
+ * is namespaced to kustomize and gets `namespace:` (checked against kubectl in
+ * fixtures/kustomize/namespace-cluster-scoped).
+ */
+const CLUSTER_SCOPED: Record<string, string[]> = {
+  '/Namespace': ['v1'],
+  '/Node': ['v1'],
+  '/PersistentVolume': ['v1'],
+  '/ComponentStatus': ['v1'],
+  'rbac.authorization.k8s.io/ClusterRole': ['v1', 'v1beta1', 'v1alpha1'],
+  'rbac.authorization.k8s.io/ClusterRoleBinding': ['v1', 'v1beta1', 'v1alpha1'],
+  'storage.k8s.io/StorageClass': ['v1', 'v1beta1'],
+  'storage.k8s.io/CSIDriver': ['v1', 'v1beta1'],
+  'storage.k8s.io/CSINode': ['v1', 'v1beta1'],
+  'storage.k8s.io/VolumeAttachment': ['v1', 'v1beta1', 'v1alpha1'],
+  'apiextensions.k8s.io/CustomResourceDefinition': ['v1', 'v1beta1'],
+  'apiregistration.k8s.io/APIService': ['v1', 'v1beta1'],
+  'admissionregistration.k8s.io/MutatingWebhookConfiguration': ['v1', 'v1beta1'],
+  'admissionregistration.k8s.io/ValidatingWebhookConfiguration': ['v1', 'v1beta1'],
+  'scheduling.k8s.io/PriorityClass': ['v1', 'v1beta1', 'v1alpha1'],
+  'node.k8s.io/RuntimeClass': ['v1', 'v1beta1', 'v1alpha1'],
+  'networking.k8s.io/IngressClass': ['v1', 'v1beta1'],
+  'policy/PodSecurityPolicy': ['v1beta1'],
+  'certificates.k8s.io/CertificateSigningRequest': ['v1', 'v1beta1'],
+  'flowcontrol.apiserver.k8s.io/FlowSchema': ['v1beta1', 'v1alpha1'],
+  'flowcontrol.apiserver.k8s.io/PriorityLevelConfiguration': ['v1beta1', 'v1alpha1'],
+  'authentication.k8s.io/TokenReview': ['v1', 'v1beta1'],
+  'authorization.k8s.io/SelfSubjectAccessReview': ['v1', 'v1beta1'],
+  'authorization.k8s.io/SelfSubjectRulesReview': ['v1', 'v1beta1'],
+  'authorization.k8s.io/SubjectAccessReview': ['v1', 'v1beta1'],
+};
 
-export function isClusterScoped(kind: string): boolean {
-  return CLUSTER_SCOPED.has(kind);
+export function isClusterScoped(res: Resource): boolean {
+  return CLUSTER_SCOPED[`${groupOfResource(res)}/${kindOf(res)}`]?.includes(versionOf(res)) ?? false;
 }
 
 /** Builds a resource from a parsed object, checking it has what kustomize requires. */

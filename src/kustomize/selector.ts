@@ -46,7 +46,7 @@ export function selectResources(resources: readonly Resource[], sel: Selector): 
     const cur = currentId(res);
     if (name && !name(first.name) && !name(cur.name)) return false;
     if (ns) {
-      const effective = (n: string) => (n === '' && !isClusterScoped(kindOf(res)) ? 'default' : n);
+      const effective = (n: string) => (n === '' && !isClusterScoped(res) ? 'default' : n);
       if (!ns(effective(first.namespace)) && !ns(effective(cur.namespace))) return false;
     }
     if (labels && !labels(labelsOf(res))) return false;

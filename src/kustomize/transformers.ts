@@ -12,7 +12,7 @@ export function setNamespaces(resources: Resource[], namespace: string, origin: 
   for (const res of resources) {
     const kind = kindOf(res);
     if (kind === 'Namespace') setName(res, namespace, origin);
-    else if (!isClusterScoped(kind)) setNamespace(res, namespace, origin);
+    else if (!isClusterScoped(res)) setNamespace(res, namespace, origin);
     for (const spec of extra) {
       if (!specApplies(spec, res)) continue;
       visitField(res, spec, origin, (holder, holderProv, key) => {
