@@ -10,7 +10,6 @@ export interface GeneratorEntry {
   args: Record<string, unknown>;
   /** Pointer to the entry in the kustomization (`/configMapGenerator/0`). */
   pointer: string;
-  behavior: 'create' | 'merge' | 'replace';
 }
 
 /** The kustomization a generator runs in. */

@@ -11,9 +11,9 @@ import { escape, isMap, locateOrigin, originAt, provChild, provConst, provFromSo
 import { currentId, groupOfResource, kindOf, makeResource, RenderError, setName, versionOf, type Resource } from './resource.js';
 import { readSelector, selectResources, type Selector } from './selector.js';
 import { sortLegacy } from './sort.js';
-import { readKustomizeYaml } from './yaml.js';
 import { applyStrategicMerge } from './strategic-merge.js';
 import { addAnnotations, addNameAffix, addPairs, imageRulePointer, readImageRule, setImages, setNamespaces, setReplicas } from './transformers.js';
+import { readKustomizeYaml } from './yaml.js';
 
 /** One object of a rendered kustomization. */
 export interface RenderedObject {
@@ -252,7 +252,7 @@ class Renderer {
         if (behavior !== 'create' && behavior !== 'merge' && behavior !== 'replace') {
           throw new RenderError(`${kust.file}: ${field}[${i}].behavior must be create, merge or replace`);
         }
-        const entry: GeneratorEntry = { kind, args, pointer: `/${field}/${i}`, behavior };
+        const entry: GeneratorEntry = { kind, args, pointer: `/${field}/${i}` };
         const made = await generate(entry, ctx);
         absorb(into, made, behavior, `${kust.file}: ${field}[${i}]`);
       }

@@ -84,13 +84,13 @@ export function applyStrategicMerge(res: Resource, patch: Record<string, unknown
 
 /** The patch without apiVersion, kind, metadata.name and metadata.namespace. */
 function withoutIdentity(patch: Record<string, unknown>): Record<string, unknown> {
-  const { apiVersion: _a, kind: _k, ...rest } = patch;
-  void _a;
-  void _k;
+  const rest = { ...patch };
+  delete rest.apiVersion;
+  delete rest.kind;
   if (isMap(rest.metadata)) {
-    const { name: _n, namespace: _ns, ...meta } = rest.metadata;
-    void _n;
-    void _ns;
+    const meta = { ...rest.metadata };
+    delete meta.name;
+    delete meta.namespace;
     rest.metadata = meta;
   }
   return rest;

@@ -63,6 +63,15 @@ describe('provenance: every rendered value points at the line that set it', () =
     expect(at(d, '/spec/template/spec/containers/0/ports/0/containerPort')).toBe('overlays-of-overlays/base/deployment.yaml:28:30 resource');
   });
 
+  test('legacy patchesStrategicMerge: a patch file and an inline block; a multi-document patch file', async () => {
+    const d = await renderOne('legacy-patches-sm', 'Deployment');
+    expect(at(d, '/spec/template/spec/containers/0/image')).toBe('legacy-patches-sm/kustomization.yaml:16:22 patch');
+    expect(at(d, '/spec/template/spec/containers/0/resources/limits/memory')).toBe('legacy-patches-sm/patch-replicas.yaml:13:23 patch');
+    expect(at(d, '/spec/replicas')).toBe('legacy-patches-sm/patch-replicas.yaml:6:13 patch');
+    const pod = await renderOne('smp-more-kinds', 'Pod');
+    expect(at(pod, '/spec/containers/0/securityContext/allowPrivilegeEscalation')).toBe('smp-more-kinds/patch.yaml:42:35 patch');
+  });
+
   test('images: the kustomization field that set the image', async () => {
     const result = await renderKustomization('images', await corpus);
     const d = result.objects.find((o) => o.data.kind === 'Deployment')!;
