@@ -5,6 +5,7 @@ import { describe, expect, test } from '@jest/globals';
 import { parseConfigText } from '../../src/parse/documents.js';
 import { filesFromSnapshot } from '../../src/kustomize/files.js';
 import { renderKustomization, type KustomizeRender } from '../../src/kustomize/render.js';
+import { findLeafKustomizations } from '../../src/kustomize/targets.js';
 import { readWorktree } from '../../src/source/worktree.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -14,7 +15,8 @@ const rendered = cases.filter((c) => existsSync(path.join(CORPUS, c, 'expected.y
 const unsupported = cases.filter((c) => existsSync(path.join(CORPUS, c, 'expected-error.txt')));
 
 /** The corpus read the way the checker reads a repository: a snapshot of the work tree. */
-const files = readWorktree({ dir: CORPUS, gitdir: path.join(CORPUS, '.no-git') }, () => true, () => true).then(filesFromSnapshot);
+const snapshot = readWorktree({ dir: CORPUS, gitdir: path.join(CORPUS, '.no-git') }, () => true, () => true);
+const files = snapshot.then(filesFromSnapshot);
 
 async function render(name: string): Promise<KustomizeRender> {
   return renderKustomization(name, await files);
@@ -36,6 +38,11 @@ describe('the golden corpus (rendered once by kubectl kustomize v5.5)', () => {
   test('has at least 25 rendered cases and the unsupported ones', () => {
     expect(rendered.length).toBeGreaterThanOrEqual(25);
     expect(unsupported.length).toBeGreaterThanOrEqual(5);
+  });
+
+  test('the leaf kustomizations of the corpus are its cases: bases, overlays in between and components are not', async () => {
+    const leaves = await findLeafKustomizations((await snapshot).files.map((f) => f.path), await files);
+    expect(leaves).toEqual(cases);
   });
 
   test.each(rendered)('%s renders equal to kustomize, in kustomize order', async (name) => {
