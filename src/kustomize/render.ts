@@ -238,6 +238,9 @@ class Renderer {
   private async runGenerators(kust: Kustomization, into: Resource[]): Promise<void> {
     const { data } = kust;
     const globalOptions = isMap(data.generatorOptions) ? data.generatorOptions : null;
+    for (const key of Object.keys(globalOptions ?? {})) {
+      if (!['labels', 'annotations', 'disableNameSuffixHash', 'immutable'].includes(key)) throw new RenderError(`${kust.file}: generatorOptions: unknown field "${key}"`);
+    }
     const ctx = { dir: kust.dir, kustFile: kust.file, kustDoc: kust.doc, globalOptions, files: this.files, onRead: (f: string) => this.inputs.add(f) };
     for (const [field, kind] of [
       ['configMapGenerator', 'ConfigMap'],

@@ -179,6 +179,16 @@ describe('errors: the target is not rendered, and the message says why', () => {
       'k/kustomization.yaml:4:12: replicas.0.count must be a whole number; kustomize refuses this kustomization',
     ],
     [
+      'a field kustomize does not know (a typo is not silently skipped)',
+      { 'k/kustomization.yaml': 'resources: [d.yaml]\nnamesPrefix: x-\n', 'k/d.yaml': deployment },
+      'k/kustomization.yaml: unknown field "namesPrefix"',
+    ],
+    [
+      'an unknown generator option',
+      { 'k/kustomization.yaml': 'generatorOptions:\n  disableHash: true\nconfigMapGenerator:\n  - name: x\n    literals: [a=b]\n' },
+      'k/kustomization.yaml: generatorOptions: unknown field "disableHash"',
+    ],
+    [
       'a missing kustomization',
       { 'k/d.yaml': deployment },
       'k: no kustomization.yaml in the directory',
