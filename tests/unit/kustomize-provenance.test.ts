@@ -106,6 +106,21 @@ describe('provenance: every rendered value points at the line that set it', () =
   });
 });
 
+describe('provenance of rewritten references', () => {
+  test('a reference rewritten to a new name points where that name was set', async () => {
+    const d = await renderOne('configmap-generator', 'Deployment');
+    // The hashed name comes from the generator entry's name.
+    expect((d.data.spec as { template: { spec: { volumes: { configMap?: { name: string } }[] } } }).template.spec.volumes[0]!.configMap!.name).toBe('web-config-t9c4c685m7');
+    expect(at(d, '/spec/template/spec/volumes/0/configMap/name')).toBe('configmap-generator/kustomization.yaml:5:11 kustomization');
+    expect(at(d, '/spec/template/spec/containers/0/env/0/valueFrom/configMapKeyRef/name')).toBe('configmap-generator/kustomization.yaml:5:11 kustomization');
+    // A prefix and a suffix: the last transformer to change the name (nameSuffix, line 2).
+    const binding = await renderOne('name-prefix-suffix-refs', 'RoleBinding');
+    expect(binding.data.subjects).toEqual([{ kind: 'ServiceAccount', name: 'shop-web-sa-v2' }]);
+    expect(at(binding, '/subjects/0/name')).toBe('name-prefix-suffix-refs/kustomization.yaml:2:13 kustomization');
+    expect(at(binding, '/subjects/0/kind')).toBe('name-prefix-suffix-refs/others.yaml:42:11 resource');
+  });
+});
+
 describe('reading', () => {
   test('a commit is rendered from git objects, not from the work tree', async () => {
     const dir = tempDir();
