@@ -29,7 +29,7 @@ export interface RenderedObject {
 }
 
 export interface KustomizeError {
-  /** The file the error is about, when one is known. */
+  /** The kustomization being read when the error happened (the message names the exact file and line). */
   file: string | null;
   message: string;
   /** A kustomize feature this renderer does not implement (the target is not checked). */
@@ -231,7 +231,7 @@ class Renderer {
 
   private parseResources(file: string, bytes: Uint8Array): Resource[] {
     return readKustomizeYaml(file, decodeText(file, bytes)).map((d) =>
-      makeResource(d.data, provFromSource(d.data, { file, role: 'resource', locate: d.locate }, ''), `${file}:${d.locate('').line}`),
+      makeResource(d.data, provFromSource(d.data, { file, role: 'resource', locate: d.locate }, ''), () => `${file}:${d.locate('').line}`),
     );
   }
 

@@ -127,13 +127,13 @@ export function isClusterScoped(res: Resource): boolean {
   return CLUSTER_SCOPED[`${groupOfResource(res)}/${kindOf(res)}`]?.includes(versionOf(res)) ?? false;
 }
 
-/** Builds a resource from a parsed object, checking it has what kustomize requires. */
-export function makeResource(data: unknown, prov: Prov, where: string): Resource {
-  if (!isMap(data)) throw new RenderError(`${where}: a resource must be a map, not ${Array.isArray(data) ? 'a list' : typeof data}`);
+/** Builds a resource from a parsed object, checking it has what kustomize requires (`where` names it in errors). */
+export function makeResource(data: unknown, prov: Prov, where: () => string): Resource {
+  if (!isMap(data)) throw new RenderError(`${where()}: a resource must be a map, not ${Array.isArray(data) ? 'a list' : typeof data}`);
   const meta = isMap(data.metadata) ? data.metadata : {};
-  if (typeof data.kind !== 'string' || data.kind === '') throw new RenderError(`${where}: a resource has no kind`);
+  if (typeof data.kind !== 'string' || data.kind === '') throw new RenderError(`${where()}: a resource has no kind`);
   const name = typeof meta.name === 'string' ? meta.name : '';
-  if (name === '') throw new RenderError(`${where}: ${data.kind} has no metadata.name`);
+  if (name === '') throw new RenderError(`${where()}: ${data.kind} has no metadata.name`);
   const namespace = typeof meta.namespace === 'string' ? meta.namespace : '';
   return { data, prov, ids: [{ namespace, name }], hashSuffix: null };
 }

@@ -1,5 +1,5 @@
 import { parseAllDocuments, type ScalarTag, type Tags } from 'yaml';
-import { parseConfigText, type SourceRange } from '../parse/documents.js';
+import { parseConfigText, type ParsedFile, type SourceRange } from '../parse/documents.js';
 import { RenderError } from './resource.js';
 
 /**
@@ -65,18 +65,25 @@ const MAX_ALIASES = 100;
 
 /**
  * Reads a resource or patch file; a List is unwrapped into its items. Syntax errors are render
- * errors. Positions come from the checker's own parser (`parseConfigText`): the documents and
- * their nodes are the same, only some scalars are typed differently.
+ * errors. Positions come from the checker's own parser (`parseConfigText`), run only when a
+ * position is first asked for: the documents and their nodes are the same, only some scalars
+ * are typed differently.
  */
 export function readKustomizeYaml(file: string, text: string): KustomizeDoc[] {
-  const positions = parseConfigText(file, text);
-  if (positions.failure) throw new RenderError(`${file}:${positions.failure.line}:${positions.failure.column}: ${positions.failure.message}`);
-  // Only the few values a finding points at need a position: drop the trees, locate re-parses then.
-  positions.release();
   const docs = parseAllDocuments(text, { version: '1.1', uniqueKeys: true, prettyErrors: false, customTags: kustomizeTags });
-  const read: Omit<KustomizeDoc, 'locate'>[] = [];
+  let positions: ParsedFile | null = null;
+  const locateIn = (n: number, pointer: string): SourceRange => {
+    positions ??= parseConfigText(file, text);
+    // Both readers skip empty documents and unwrap Lists alike, so the n-th document is the n-th.
+    return positions.documents[n]?.locate(pointer) ?? { line: 1, column: 1, endLine: 1, endColumn: 1 };
+  };
+  const read: KustomizeDoc[] = [];
   for (const [index, doc] of (Array.isArray(docs) ? docs : []).entries()) {
-    if (doc.errors[0]) throw new RenderError(`${file}: document ${index + 1}: ${doc.errors[0].message.split('\n')[0]}`);
+    const error = doc.errors[0];
+    if (error) {
+      const at = lineAt(text, error.pos[0]);
+      throw new RenderError(`${file}:${at.line}:${at.column}: ${error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`);
+    }
     if (doc.contents === null) continue;
     let data: unknown;
     try {
@@ -87,12 +94,20 @@ export function readKustomizeYaml(file: string, text: string): KustomizeDoc[] {
     if (data === null || data === undefined) continue;
     const record = data as { kind?: unknown; items?: unknown };
     if (typeof record === 'object' && typeof record.kind === 'string' && record.kind.endsWith('List') && Array.isArray(record.items)) {
-      record.items.forEach((item, i) => read.push({ data: item, basePointer: `/items/${i}` }));
-    } else {
-      read.push({ data, basePointer: '' });
+      for (const [i, item] of record.items.entries()) {
+        const n = read.length;
+        read.push({ data: item, basePointer: `/items/${i}`, locate: (p) => locateIn(n, p) });
+      }
+      continue;
     }
+    const n = read.length;
+    read.push({ data, basePointer: '', locate: (p) => locateIn(n, p) });
   }
-  // Both readers skip empty documents and unwrap Lists alike, so the n-th document is the n-th.
-  if (read.length !== positions.documents.length) throw new Error(`${file}: ${read.length} documents read but ${positions.documents.length} placed`);
-  return read.map((d, i) => ({ ...d, locate: positions.documents[i]!.locate }));
+  return read;
+}
+
+function lineAt(text: string, offset: number): { line: number; column: number } {
+  const before = text.slice(0, offset);
+  const line = before.split('\n').length;
+  return { line, column: offset - before.lastIndexOf('\n') };
 }

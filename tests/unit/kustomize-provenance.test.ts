@@ -204,6 +204,11 @@ describe('errors: the target is not rendered, and the message says why', () => {
       'k/kustomization.yaml: generatorOptions: unknown field "disableHash"',
     ],
     [
+      'a resource file with a duplicate key',
+      { 'k/kustomization.yaml': 'resources: [d.yaml]\n', 'k/d.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  name: y\n' },
+      'k/d.yaml:5:3: Map keys must be unique',
+    ],
+    [
       'a missing kustomization',
       { 'k/d.yaml': deployment },
       'k: no kustomization.yaml in the directory',
