@@ -1,10 +1,10 @@
-import { cpSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, test } from '@jest/globals';
 import { filesFromSnapshot, type KustomizeFiles } from '../../src/kustomize/files.js';
 import { renderKustomization, type RenderedObject } from '../../src/kustomize/render.js';
-import { readCommitSnapshot } from '../../src/source/git.js';
+import { readCommitSnapshot, readIndexSnapshot } from '../../src/source/git.js';
 import { readWorktree } from '../../src/source/worktree.js';
 import { cleanup, git, tempDir } from '../helpers/repo.js';
 
@@ -122,7 +122,7 @@ describe('provenance of rewritten references', () => {
 });
 
 describe('reading', () => {
-  test('a commit is rendered from git objects, not from the work tree', async () => {
+  test('a commit and the index are rendered from git objects, not from the work tree', async () => {
     const dir = tempDir();
     cpSync(path.join(CORPUS, 'overlays-of-overlays'), dir, { recursive: true });
     git(dir, 'init', '-q', '-b', 'main');
@@ -130,12 +130,17 @@ describe('reading', () => {
     git(dir, 'commit', '-q', '-m', 'overlays');
     // An uncommitted edit: the work tree now says 9 replicas, the commit 6.
     const kust = path.join(dir, 'kustomization.yaml');
-    writeFileSync(kust, (await import('node:fs')).readFileSync(kust, 'utf8').replace('count: 6', 'count: 9'));
+    writeFileSync(kust, readFileSync(kust, 'utf8').replace('count: 6', 'count: 9'));
     const repo = { dir, gitdir: path.join(dir, '.git') };
     const committed = filesFromSnapshot(await readCommitSnapshot(repo, 'HEAD', () => true, () => true, {}));
     const worktree = filesFromSnapshot(await readWorktree(repo, () => true, () => true));
     expect((await renderOne('', 'Deployment', committed)).data.spec).toMatchObject({ replicas: 6 });
     expect((await renderOne('', 'Deployment', worktree)).data.spec).toMatchObject({ replicas: 9 });
+    // Staged: 9; then the work tree moves on to 12. The index renders what is staged.
+    git(dir, 'add', 'kustomization.yaml');
+    writeFileSync(kust, readFileSync(kust, 'utf8').replace('count: 9', 'count: 12'));
+    const staged = filesFromSnapshot(await readIndexSnapshot(repo, () => true, {}));
+    expect((await renderOne('', 'Deployment', staged)).data.spec).toMatchObject({ replicas: 9 });
   });
 });
 
