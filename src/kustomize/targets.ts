@@ -1,0 +1,40 @@
+import path from 'node:path';
+import { parseConfigText } from '../parse/documents.js';
+import { resolveIn, type KustomizeFiles } from './files.js';
+import { isMap } from './provenance.js';
+
+const KUSTOMIZATION_NAMES = new Set(['kustomization.yaml', 'kustomization.yml', 'Kustomization']);
+
+/**
+ * The kustomizations to render in a snapshot: every directory with a kustomization file that no
+ * other kustomization includes (through resources, bases or components) and that is not a
+ * Component. A kustomization that cannot be read is still a target, so its render reports why.
+ */
+export async function findLeafKustomizations(paths: readonly string[], files: KustomizeFiles): Promise<string[]> {
+  const dirs = new Map<string, string>();
+  for (const p of paths) {
+    if (!KUSTOMIZATION_NAMES.has(path.posix.basename(p))) continue;
+    const dir = path.posix.dirname(p) === '.' ? '' : path.posix.dirname(p);
+    if (!dirs.has(dir)) dirs.set(dir, p);
+  }
+  const included = new Set<string>();
+  const components = new Set<string>();
+  for (const [dir, file] of dirs) {
+    const bytes = await files.read(file);
+    if (bytes === null) continue;
+    const parsed = parseConfigText(file, new TextDecoder().decode(bytes));
+    const data = parsed.documents[0]?.data;
+    if (!isMap(data)) continue;
+    if (data.kind === 'Component') components.add(dir);
+    for (const field of ['resources', 'bases', 'components']) {
+      const entries = data[field];
+      if (!Array.isArray(entries)) continue;
+      for (const entry of entries) {
+        if (typeof entry !== 'string') continue;
+        const target = resolveIn(dir, entry);
+        if (target !== null && dirs.has(target)) included.add(target);
+      }
+    }
+  }
+  return [...dirs.keys()].filter((d) => !included.has(d) && !components.has(d)).sort();
+}
