@@ -9,6 +9,7 @@ import { applyConfigWaivers, evaluateDocument, prepareRules, WAIVER_RULE, type P
 import { defaultCacheDir } from './cache/result-cache.js';
 import { openFileResultCache, type FileResult, type FileResultCache } from './check/file-results.js';
 import { compileWaivers, type CompiledWaiver } from './policy/waivers.js';
+import { checkPolicyWeakening } from './policy/weakened.js';
 import { decideExitCode } from './report/exit-code.js';
 import { SEVERITIES, type FailOn, type Finding, type Report, type ReportError, type ReportSource, type RuleInfo, type Severity } from './report/types.js';
 import { loadBuiltinRules, loadRuleFiles, mergeRules } from './rules/load.js';
@@ -152,7 +153,7 @@ export async function setupRules(repo: Repo, loaded: LoadedConfig, options: Pick
 async function readSnapshot(repo: Repo, spec: SourceSpec, wanted: (r: string) => boolean, wantDir: (r: string) => boolean, cache: GitCache): Promise<Snapshot> {
   if (spec.mode === 'worktree') return readWorktree(repo, wanted, wantDir);
   const git = await import('./source/git.js');
-  if (spec.mode === 'index') return git.readIndexSnapshot(repo, wanted, cache);
+  if (spec.mode === 'index') return git.readIndexSnapshot(repo, wanted, cache, wantDir);
   return git.readCommitSnapshot(repo, spec.ref, wanted, wantDir, cache);
 }
 
@@ -333,6 +334,8 @@ function openResults(repo: Repo, fromConfig: boolean | string | undefined, fromO
 /** Runs `check`: reads the chosen snapshot, parses it, evaluates the rules. */
 export async function runCheckPipeline(options: CheckOptions, given?: RunContext): Promise<CheckResult> {
   const ctx = given ?? (await createRunContext(options));
+  // Before the gate is read from ctx: a gate the checked change lowered is not honoured.
+  const weakened = options.skipPolicy ? [] : await checkPolicyWeakening(ctx, options);
   const { repo, selection, cache, prepared, policy, waivers, rules, failOn } = ctx;
   const loaded = ctx.config;
   const spec = options.source ?? { mode: 'worktree' };
@@ -379,6 +382,7 @@ export async function runCheckPipeline(options: CheckOptions, given?: RunContext
   const total = snapshot.files.length;
   options.onProgress?.({ phase: 'checking', done: fileCount, total });
   if (!options.skipPolicy) findings.push(...invalidConfigWaivers(waivers, loaded, repo));
+  findings.push(...weakened);
   findings.sort(compareFindings);
   // One order whichever thread or cache each file's result came from.
   errors.sort((a, b) => ((a.file ?? '') < (b.file ?? '') ? -1 : (a.file ?? '') > (b.file ?? '') ? 1 : 0));
@@ -499,7 +503,7 @@ export function assembleReport(parts: ReportParts): Report {
       suppressed: findings.filter((f) => f.suppressed).length,
       drifted: 0,
       failOn,
-      exitCode: decideExitCode(findings, failOn, 0),
+      exitCode: decideExitCode(findings, failOn, 0, parts.errors),
     },
     findings,
     errors: parts.errors,

@@ -50,6 +50,7 @@ export function applyBaseline(report: Report, accepted: Accepted): { report: Bas
       out.findings.filter((f) => f.baseline === 'new'),
       out.summary.failOn,
       drifted,
+      out.errors,
     );
   }
   return { report: out, absent };

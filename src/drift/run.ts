@@ -196,7 +196,7 @@ export function withDrift(report: Report, drift: DriftResult, failOn: FailOn, ru
   report.summary.drifted = drift.items.length;
   report.summary.failOnDrift = drift.failOnDrift;
   report.summary.desiredUnparsed = new Set(report.findings.filter((f) => f.ruleId === 'parse-error').map((f) => f.file)).size;
-  report.summary.exitCode = decideExitCode(report.findings, failOn, gatingDrift(drift.items, drift.failOnDrift));
+  report.summary.exitCode = decideExitCode(report.findings, failOn, gatingDrift(drift.items, drift.failOnDrift), report.errors);
   return report;
 }
 

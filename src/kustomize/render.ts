@@ -165,7 +165,7 @@ class Renderer {
     if (file === null || bytes === null) throw new RenderError(`${dir || '.'}: no kustomization.yaml in the directory`);
     this.current = file;
     const text = new TextDecoder().decode(bytes);
-    const parsed = parseConfigText(file, text);
+    const parsed = parseConfigText(file, text, undefined, { asWritten: true });
     if (parsed.failure) throw new RenderError(`${file}:${parsed.failure.line}:${parsed.failure.column}: ${parsed.failure.message}`);
     const first = parsed.documents[0];
     const data = first?.data ?? {};
@@ -343,7 +343,7 @@ class Renderer {
         where: file,
       }));
     }
-    const inner = parseConfigText(kust.file, source);
+    const inner = parseConfigText(kust.file, source, undefined, { asWritten: true });
     const shift = blockShift(kust, pointer);
     if (inner.failure) {
       const line = shift ? inner.failure.line + shift.lines : kust.doc.locate(pointer).line;

@@ -22,7 +22,7 @@ export async function findLeafKustomizations(paths: readonly string[], files: Ku
   for (const [dir, file] of dirs) {
     const bytes = await files.read(file);
     if (bytes === null) continue;
-    const parsed = parseConfigText(file, new TextDecoder().decode(bytes));
+    const parsed = parseConfigText(file, new TextDecoder().decode(bytes), undefined, { asWritten: true });
     const data = parsed.documents[0]?.data;
     if (!isMap(data)) continue;
     if (data.kind === 'Component') components.add(dir);

@@ -73,7 +73,7 @@ export function readKustomizeYaml(file: string, text: string): KustomizeDoc[] {
   const docs = parseAllDocuments(text, { version: '1.1', uniqueKeys: true, prettyErrors: false, customTags: kustomizeTags });
   let positions: ParsedFile | null = null;
   const locateIn = (n: number, pointer: string): SourceRange => {
-    positions ??= parseConfigText(file, text);
+    positions ??= parseConfigText(file, text, undefined, { asWritten: true });
     // Both readers skip empty documents and unwrap Lists alike, so the n-th document is the n-th.
     return positions.documents[n]?.locate(pointer) ?? { line: 1, column: 1, endLine: 1, endColumn: 1 };
   };

@@ -1,4 +1,5 @@
-import { SEVERITIES, type FailOn, type Finding, type Severity } from './types.js';
+import { countsAsNotChecked } from '../source/types.js';
+import { SEVERITIES, type FailOn, type Finding, type ReportError, type Severity } from './types.js';
 
 /** Exit codes of DESIGN.md. This file is the one place that maps outcomes to them. */
 export const EXIT = {
@@ -10,6 +11,7 @@ export const EXIT = {
   data: 65,
   notFound: 66,
   internal: 70,
+  output: 73,
   config: 78,
 } as const;
 
@@ -20,11 +22,14 @@ export function isAtOrAbove(severity: Severity, failOn: FailOn): boolean {
 }
 
 /**
- * The verdict of a run: unsuppressed findings at or above `failOn`, and drift. `drifted` counts the
- * drifted resources that fail the drift gate (`--fail-on-drift`: all, the security-relevant ones, or none).
+ * The verdict of a run: unsuppressed findings at or above `failOn`, files that could not be checked,
+ * and drift. `drifted` counts the drifted resources that fail the drift gate (`--fail-on-drift`: all,
+ * the security-relevant ones, or none).
  */
-export function decideExitCode(findings: readonly Finding[], failOn: FailOn, drifted: number): number {
-  const gated = findings.some((f) => f.suppressed === null && isAtOrAbove(f.severity, failOn));
+export function decideExitCode(findings: readonly Finding[], failOn: FailOn, drifted: number, errors: readonly ReportError[]): number {
+  // A symlink out of the repository, a submodule, a template outside a chart: passed over, not checked, so never clean.
+  const notChecked = failOn !== 'never' && errors.some((e) => countsAsNotChecked(e.code));
+  const gated = notChecked || findings.some((f) => f.suppressed === null && isAtOrAbove(f.severity, failOn));
   if (gated && drifted > 0) return EXIT.findingsAndDrift;
   if (gated) return EXIT.findings;
   if (drifted > 0) return EXIT.drift;

@@ -19,6 +19,8 @@ function starterConfig(schema: string): string {
     $comment: [
       'aiops-guard configuration. Every key is optional; the values below are the defaults.',
       'Editors that read $schema complete and check this file. README: Configuration.',
+      'A waiver in "waivers" needs a reason; past its expiry it waives nothing and is reported. Example:',
+      '{"rule": "k8s-hostpath-volume", "resource": "DaemonSet/monitoring/*", "reason": "node exporters read /proc and /sys", "expires": "2099-12-31"}',
     ],
     failOn: 'high',
     include: ['**/*.yaml', '**/*.yml', '**/*.json'],
@@ -28,15 +30,8 @@ function starterConfig(schema: string): string {
     skip: [],
     severity: {},
     inlineWaivers: true,
-    waivers: [
-      {
-        $comment: 'Example: remove or adapt. A waiver needs a reason; past its expiry it waives nothing and is reported.',
-        rule: 'k8s-hostpath-volume',
-        resource: 'DaemonSet/monitoring/*',
-        reason: 'node exporters read /proc and /sys on the node',
-        expires: '2099-12-31',
-      },
-    ],
+    // Empty: a starter config must not waive anything by itself (an added waiver is a policy-weakened finding).
+    waivers: [],
     drift: {
       $comment: 'Namespaces for "unmanaged" default to those your manifests use; ignoreDifferences skips fields others manage (an HPA owns /spec/replicas).',
       defaultNamespace: 'default',

@@ -11,6 +11,12 @@ import { HARDENED_DEPLOYMENT, PRIVILEGED_DEPLOYMENT, SERVICE, UNTAGGED_DEPLOYMEN
 
 afterAll(cleanup);
 
+/** The baseline is committed, as the command says: an uncommitted one is a change to the policy (policy-weakened). */
+function commitBaseline(dir: string): void {
+  git(dir, 'add', '-A');
+  git(dir, 'commit', '-q', '-m', 'accept the current findings');
+}
+
 const BASELINE = '.aiops-guard-baseline.json';
 /** A second workload with its own identity, privileged: one critical finding. */
 const PRIVILEGED_API = PRIVILEGED_DEPLOYMENT.replace('name: web\n  namespace: web', 'name: api\n  namespace: web').replace('- name: web', '- name: api');
@@ -52,6 +58,7 @@ describe('aiops-guard baseline', () => {
     const dir = makeRepo({ 'apps/web.yaml': PRIVILEGED_DEPLOYMENT, 'apps/svc.yaml': SERVICE });
     expect(runCli(['check'], { cwd: dir }).code).toBe(1);
     runCli(['baseline'], { cwd: dir });
+    commitBaseline(dir);
     const accepted = json(dir);
     expect(accepted.code).toBe(0);
     expect(accepted.report.summary.baseline).toEqual({ unchanged: 1, new: 0, absent: 0 });
@@ -80,6 +87,7 @@ describe('aiops-guard baseline', () => {
   test('a fingerprint survives moved lines and reformatting: the same finding stays unchanged', () => {
     const dir = makeRepo({ 'apps/web.yaml': PRIVILEGED_DEPLOYMENT });
     runCli(['baseline'], { cwd: dir });
+    commitBaseline(dir);
     writeFiles(dir, { 'apps/web.yaml': `# moved down by a comment\n\n${PRIVILEGED_DEPLOYMENT.replace('privileged: yes', 'privileged:   true')}` });
     const r = json(dir);
     expect(r.report.findings.map((f) => f.baseline)).toEqual(['unchanged']);
@@ -89,6 +97,7 @@ describe('aiops-guard baseline', () => {
   test('a fixed finding is counted absent; baseline --prune drops it and adds nothing', () => {
     const dir = makeRepo({ 'apps/web.yaml': PRIVILEGED_DEPLOYMENT, 'apps/api.yaml': PRIVILEGED_API });
     runCli(['baseline'], { cwd: dir });
+    commitBaseline(dir);
     writeFiles(dir, { 'apps/web.yaml': HARDENED_DEPLOYMENT, 'apps/img.yaml': UNTAGGED_DEPLOYMENT.replace('name: web\n  namespace: web', 'name: img\n  namespace: web') });
     const r = json(dir);
     expect(r.report.summary.baseline).toEqual({ unchanged: 1, new: 1, absent: 1 });
@@ -105,6 +114,7 @@ describe('aiops-guard baseline', () => {
   test('SARIF: baselineState unchanged / new / absent, and the log still validates against the SARIF 2.1.0 schema', () => {
     const dir = makeRepo({ 'apps/web.yaml': PRIVILEGED_DEPLOYMENT, 'apps/api.yaml': PRIVILEGED_API });
     runCli(['baseline'], { cwd: dir });
+    commitBaseline(dir);
     writeFiles(dir, { 'apps/api.yaml': HARDENED_DEPLOYMENT.replace('name: web\n  namespace: web', 'name: api\n  namespace: web'), 'apps/img.yaml': UNTAGGED_DEPLOYMENT.replace('name: web\n  namespace: web', 'name: img\n  namespace: web') });
     const out = path.join(dir, 'out.sarif');
     const r = runCli(['check', '--fail-on', 'medium', '-f', 'sarif', '-o', out], { cwd: dir });
@@ -155,6 +165,7 @@ describe('aiops-guard baseline', () => {
     const dir = makeRepo({ 'apps/web.yaml': PRIVILEGED_DEPLOYMENT });
     expect(runCli(['scan'], { cwd: dir }).code).toBe(1);
     runCli(['baseline'], { cwd: dir });
+    commitBaseline(dir);
     const r = runCli(['scan', '-f', 'json'], { cwd: dir });
     expect((JSON.parse(r.stdout) as Json).summary.baseline).toEqual({ unchanged: 1, new: 0, absent: 0 });
     expect(r.code).toBe(0);

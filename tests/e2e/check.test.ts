@@ -82,7 +82,8 @@ describe('check on the working tree', () => {
     const r = runCli(['check', '-f', 'json'], { cwd: dir });
     expect(json(r.stdout).summary.files).toBe(1); // apps/web.yaml (.aiopsrc.json is the tool's own file, not a manifest)
     expect(r.code).toBe(0);
-    writeFiles(dir, { '.aiopsrc.json': JSON.stringify({ include: ['vendor/**/*.yaml'] }) });
+    // Committed: an uncommitted change that narrows include is itself a policy-weakened finding.
+    commit(dir, { '.aiopsrc.json': JSON.stringify({ include: ['vendor/**/*.yaml'] }) }, 'include vendor only');
     const only = runCli(['check', '-f', 'json'], { cwd: dir });
     expect(json(only.stdout).findings.map((f) => f.file)).toEqual(['vendor/web.yaml']);
   });
@@ -259,7 +260,8 @@ describe('gate and rule selection', () => {
     expect(runCli(['check'], { cwd: dir }).code).toBe(1);
     expect(runCli(['check', '--skip', 'k8s-image-latest'], { cwd: dir }).code).toBe(0);
     expect(runCli(['check', '--only', 'k8s-privileged-container'], { cwd: dir }).code).toBe(0);
-    writeFiles(dir, { '.aiopsrc.yaml': 'severity:\n  k8s-image-latest: critical\n' });
+    // Committed: the gate goes back from medium to high, which uncommitted would be a policy-weakened finding.
+    commit(dir, { '.aiopsrc.yaml': 'severity:\n  k8s-image-latest: critical\n' }, 'severity override');
     const r = runCli(['check', '-f', 'json'], { cwd: dir });
     expect(json(r.stdout).findings.map((f) => [f.ruleId, f.severity])).toEqual([['k8s-image-latest', 'critical']]);
     expect(r.code).toBe(1);

@@ -24,7 +24,7 @@ async function render(name: string): Promise<KustomizeRender> {
 
 function expectedObjects(name: string): unknown[] {
   const text = readFileSync(path.join(CORPUS, name, 'expected.yaml'), 'utf8');
-  const parsed = parseConfigText('expected.yaml', text);
+  const parsed = parseConfigText('expected.yaml', text, undefined, { asWritten: true });
   expect(parsed.failure).toBeNull();
   return parsed.documents.map((d) => d.data);
 }

@@ -13,12 +13,16 @@ describe('exit codes', () => {
     expect(isAtOrAbove('critical', 'high')).toBe(true);
     expect(isAtOrAbove('medium', 'high')).toBe(false);
     expect(isAtOrAbove('critical', 'never')).toBe(false);
-    expect(decideExitCode([], 'high', 0)).toBe(0);
-    expect(decideExitCode([finding('high')], 'high', 0)).toBe(1);
-    expect(decideExitCode([finding('low')], 'high', 0)).toBe(0);
-    expect(decideExitCode([finding('critical', { kind: 'annotation', reason: 'r' })], 'high', 0)).toBe(0);
-    expect(decideExitCode([], 'high', 3)).toBe(2);
-    expect(decideExitCode([finding('critical')], 'high', 1)).toBe(3);
+    expect(decideExitCode([], 'high', 0, [])).toBe(0);
+    expect(decideExitCode([finding('high')], 'high', 0, [])).toBe(1);
+    expect(decideExitCode([finding('low')], 'high', 0, [])).toBe(0);
+    expect(decideExitCode([finding('critical', { kind: 'annotation', reason: 'r' })], 'high', 0, [])).toBe(0);
+    expect(decideExitCode([], 'high', 3, [])).toBe(2);
+    expect(decideExitCode([finding('critical')], 'high', 1, [])).toBe(3);
+    // Files passed over (a symlink out of the repository, a template outside a chart) are never clean; a Helm chart template is listed only.
+    expect(decideExitCode([], 'high', 0, [{ code: 'template', file: 'a.yaml', line: 1, message: 'm' }])).toBe(1);
+    expect(decideExitCode([], 'never', 0, [{ code: 'symlink-outside-repo', file: 'a.yaml', line: null, message: 'm' }])).toBe(0);
+    expect(decideExitCode([], 'high', 0, [{ code: 'helm-template', file: 'a.yaml', line: null, message: 'm' }])).toBe(0);
   });
 });
 
