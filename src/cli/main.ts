@@ -138,6 +138,8 @@ function buildProgram(): Command {
       .command('rollback')
       .description('suggest the commit to roll back to, the commits to blame, and the git commands')
       .option('--live <snapshot>', 'also say which commit each drifted resource runs')
+      .option('--strict', 'with --live: also report every field only live has (hand edits)')
+      .addOption(new Option('--fail-on-drift <which>', 'with --live: which drift fails the run: any, security, never (default: any)').choices(['any', 'security', 'never']))
       .option('--max-commits <n>', 'how many first-parent commits to look back (default 200)', parsePositiveInt),
     { staged: false, changedSince: false },
   )
@@ -152,6 +154,8 @@ function buildProgram(): Command {
       .command('scan')
       .description('check + drift + rollback suggestion in one run (the CI step)')
       .option('--live <snapshot>', 'live snapshot to compare with (kubectl get ... -o json|yaml, a folder, or -)')
+      .option('--strict', 'with --live: also report every field only live has (hand edits)')
+      .addOption(new Option('--fail-on-drift <which>', 'with --live: which drift fails the run: any, security, never (default: any)').choices(['any', 'security', 'never']))
       .option('--max-commits <n>', 'how many first-parent commits to look back (default 200)', parsePositiveInt)
       .argument('[paths...]', 'limit the scan to these files or folders'),
   ))

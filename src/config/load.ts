@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { positionOf } from '../parse/position.js';
 import { lstat, mkdtemp, readFile, realpath, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -204,13 +205,13 @@ export function parseDataText(file: string, text: string, ext: string): unknown 
       data = JSON.parse(text) as unknown;
     } catch {
       const err = findJsonError(text);
-      const at = lineColumn(text, err.offset);
+      const at = positionOf(text, err.offset);
       throw new ConfigError(`${file}:${at.line}:${at.column}: invalid JSON: ${err.reason}`, 'fix the syntax of the config file');
     }
     // JSON.parse keeps the last of two equal keys: a reviewer reads the first. Say so instead.
     const duplicate = findDuplicateKey(text);
     if (duplicate) {
-      const at = lineColumn(text, duplicate.offset);
+      const at = positionOf(text, duplicate.offset);
       throw new ConfigError(`${file}:${at.line}:${at.column}: duplicate key "${duplicate.key}": only the last one would count`, 'remove one of them');
     }
     return data;
@@ -268,15 +269,6 @@ function findDuplicateKey(text: string): { key: string; offset: number } | null 
   return null;
 }
 
-function lineColumn(text: string, offset: number): { line: number; column: number } {
-  let line = 1;
-  let start = 0;
-  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) {
-    line++;
-    start = i + 1;
-  }
-  return { line, column: offset - start + 1 };
-}
 
 /**
  * The first JSON syntax error in `text`: its offset and a reason a person can act on

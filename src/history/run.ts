@@ -3,7 +3,7 @@ import { computeDrift, withDrift, type DriftResult } from '../drift/run.js';
 import { UsageError } from '../errors.js';
 import { WAIVER_RULE } from '../policy/evaluate.js';
 import { isAtOrAbove } from '../report/exit-code.js';
-import type { Finding, Report } from '../report/types.js';
+import type { DriftFailOn, Finding, Report } from '../report/types.js';
 import { readCommitSnapshot, readIndexSnapshot, resolveHead } from '../source/git.js';
 import { blobOid, readWorktree } from '../source/worktree.js';
 import { createSelection, type Selection } from '../source/select.js';
@@ -15,11 +15,14 @@ export interface HistoryOptions extends CheckOptions {
   stdin?: NodeJS.ReadableStream;
   /** How far back to look (default: config rollback.maxCommits, else 200). */
   maxCommits?: number;
+  /** As for drift: report every live-only field, and which drift fails the run. */
+  strict?: boolean;
+  failOnDrift?: DriftFailOn;
 }
 
 /** The options a worker thread needs to set up the same rules and policy (plain data only). */
 function workerOptions(options: HistoryOptions): CheckOptions {
-  const { onProgress: _p, stdin: _s, source: _src, paths: _paths, changedSince: _cs, live: _l, ...rest } = options;
+  const { onProgress: _p, stdin: _s, source: _src, paths: _paths, changedSince: _cs, live: _l, strict: _st, failOnDrift: _fd, ...rest } = options;
   return rest;
 }
 
@@ -116,7 +119,7 @@ export async function runCheckWithBlame(options: HistoryOptions): Promise<Report
 async function driftAt(ctx: RunContext, options: HistoryOptions, start: string): Promise<DriftResult | undefined> {
   if (!options.live) return undefined;
   const desired = await runCheckPipeline({ ...options, source: { mode: 'commit', ref: start }, keepDocuments: true, skipPolicy: true }, ctx);
-  return computeDrift(desired, { live: options.live, cwd: options.cwd, stdin: options.stdin });
+  return computeDrift(desired, { live: options.live, cwd: options.cwd, stdin: options.stdin, strict: options.strict, failOnDrift: options.failOnDrift });
 }
 
 /** `aiops-guard rollback` as a library call. */
@@ -146,7 +149,7 @@ export async function runRollback(options: HistoryOptions): Promise<Report> {
 export async function runScan(options: HistoryOptions): Promise<Report> {
   const ctx = await createRunContext(options);
   const result = await runCheckPipeline({ ...options, keepDocuments: Boolean(options.live) }, ctx);
-  const drift = options.live ? await computeDrift(result, { live: options.live, cwd: options.cwd, stdin: options.stdin }) : undefined;
+  const drift = options.live ? await computeDrift(result, { live: options.live, cwd: options.cwd, stdin: options.stdin, strict: options.strict, failOnDrift: options.failOnDrift }) : undefined;
   let report = assembleReport({
     ...result,
     findings: drift?.findings ?? result.findings,

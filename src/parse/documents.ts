@@ -136,6 +136,9 @@ export function parseConfigFile(file: string, bytes: Uint8Array, limits: ParseLi
 const DOCUMENT_START = /^---/gm;
 
 export function parseConfigText(file: string, text: string, limits: ParseLimits = DEFAULT_LIMITS, context: ParseContext = {}): ParsedFile {
+  // go-yaml reads a lone CR as a line break (old Mac line ends); the YAML library would read one long line.
+  // Same length, so every offset and column stays the file's own.
+  if (text.includes('\r')) text = text.replace(/\r(?!\n)/g, '\n');
   // The API server rejects control characters; a NUL is also the mark of UTF-16 saved without a byte-order mark.
   const nul = text.indexOf('\0');
   if (nul !== -1) {

@@ -248,7 +248,7 @@ export function parseYaml(text: string, options: { jsonStream?: boolean } = {}):
   docs = docs.filter((d, i) => i === 0 || d.directives.docStart === true);
   const report = (offset: number, code: ErrorCode, message: string) => {
     if (docs.length === 0) docs.push(new Document(null) as unknown as Document.Parsed);
-    const doc = docs.find((d) => offset < d.range[2]) ?? docs[docs.length - 1]!;
+    const doc = docs.find((d) => d.range !== undefined && offset < d.range[2]) ?? docs[docs.length - 1]!;
     doc.errors.push(new YAMLParseError([offset, offset + 1], code, message));
   };
   if (json) jsonValueStarts(text, report); // when it fails, the text was not re-parsed: offsets agree

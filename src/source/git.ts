@@ -377,7 +377,12 @@ export async function resolveHead(repo: Repo, cache: GitCache): Promise<string |
 export async function findTreeEntry(repo: Repo, commit: string, rel: string, cache: GitCache): Promise<TreeEntryInfo | null> {
   const { commit: c } = await readGitObject(() => git.readCommit({ fs, gitdir: repo.gitdir, oid: commit, cache }), () => `commit ${commit}`);
   if (rel === '' || rel === '.') return { oid: c.tree, mode: 0o040000, type: 'tree' };
-  let treeOid = c.tree;
+  return lookupInTree(repo, c.tree, rel, cache);
+}
+
+/** The entry at a path under a root tree, folder by folder; null when absent or when a folder on the way is not one. */
+async function lookupInTree(repo: Repo, rootTree: string, rel: string, cache: GitCache): Promise<TreeEntryInfo | null> {
+  let treeOid = rootTree;
   const parts = rel.split('/');
   for (const [i, part] of parts.entries()) {
     const e = (await readTreeEntries(repo, treeOid, parts.slice(0, i).join('/'), cache)).find((t) => t.path === part);
@@ -414,17 +419,5 @@ export async function readTreeEntries(repo: Repo, treeOid: string, folder: strin
  * read in the link's place; outside, missing or looping is an error entry), so history walks agree with it.
  */
 export async function followTreeSymlink(repo: Repo, rootTree: string, linkRel: string, linkOid: string, cache: GitCache): Promise<{ oid: string } | SkippedEntry> {
-  const lookup = async (rel: string): Promise<TreeEntryInfo | null> => {
-    let treeOid = rootTree;
-    const parts = rel.split('/');
-    for (const [i, part] of parts.entries()) {
-      const e = (await readTreeEntries(repo, treeOid, parts.slice(0, i).join('/'), cache)).find((t) => t.path === part);
-      if (!e) return null;
-      if (i === parts.length - 1) return { oid: e.oid, mode: parseInt(e.mode, 8), type: e.type };
-      if (e.type !== 'tree') return null;
-      treeOid = e.oid;
-    }
-    return null;
-  };
-  return followSymlink(repo, linkRel, linkOid, lookup, cache);
+  return followSymlink(repo, linkRel, linkOid, (rel) => lookupInTree(repo, rootTree, rel, cache), cache);
 }

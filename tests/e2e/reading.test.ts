@@ -161,6 +161,14 @@ describe('input that must not hang or crash the reader', () => {
     });
   });
 
+  test('a file whose lines end in CR only is read as go-yaml reads it, not as one comment line, and never crashes (found by the fuzz loop)', () => {
+    const lf = 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  restartPolicy: Never\n  containers:\n    - name: p\n      image: p:1\n';
+    const parsed = parseConfigText('cr.yaml', `# pods that run to completion\n${lf}`.replace(/\n/g, '\r'));
+    expect(parsed.failure).toBeNull();
+    expect(parsed.documents.map((d) => d.data)).toEqual(parseConfigText('lf.yaml', lf).documents.map((d) => d.data));
+    expect(parsed.documents[0]!.locate('/spec/containers/0/image')).toMatchObject({ line: 10, column: 14 });
+  });
+
   test('a file with more documents than the limit is one parse error, found before parsing', () => {
     const parsed = parseConfigText('many.yaml', '---\na: 1\n'.repeat(10_001));
     expect(parsed.failure?.message).toBe('file has 10001 documents, over the limit of 10000; split it, or exclude it if it is not deployed');

@@ -188,6 +188,10 @@ describe('rollback --live and scan', () => {
     expect(ok.code).toBe(0);
     const driftOnly = runCli(['scan', '--live', '-', '-f', 'json'], { cwd: clean, input: '{"items":[{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"other","namespace":"elsewhere"}}]}' });
     expect([driftOnly.code, json(driftOnly.stdout).drift!.map((d) => d.status)]).toEqual([2, ['missing']]);
+    // The drift gate and strict mode work in scan as in drift.
+    const snapshot = '{"items":[{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"other","namespace":"elsewhere"}}]}';
+    expect(runCli(['scan', '--live', '-', '--fail-on-drift', 'never', '-f', 'json'], { cwd: clean, input: snapshot }).code).toBe(0);
+    expect(runCli(['scan', '--live', '-', '--fail-on-drift', 'security', '--strict', '-f', 'json'], { cwd: clean, input: snapshot }).code).toBe(0);
   });
 });
 

@@ -1,16 +1,19 @@
 import { runRollback, runScan } from '../../history/run.js';
+import type { DriftFailOn } from '../../report/types.js';
 import type { SourceFlags } from '../main.js';
 import { startProgress } from '../progress.js';
 import { optionsFromFlags, planOutputs, writeReport } from './check.js';
 
-type HistoryFlags = SourceFlags & { live?: string; maxCommits?: number };
+type HistoryFlags = SourceFlags & { live?: string; maxCommits?: number; strict?: boolean; failOnDrift?: string };
+
+const driftFlags = (flags: HistoryFlags) => ({ strict: flags.strict, failOnDrift: flags.failOnDrift as DriftFailOn | undefined });
 
 export async function runRollbackCommand(flags: HistoryFlags): Promise<number> {
   planOutputs(flags);
   const progress = await startProgress(flags);
   let report;
   try {
-    report = await runRollback({ ...optionsFromFlags([], flags, progress), live: flags.live, maxCommits: flags.maxCommits });
+    report = await runRollback({ ...optionsFromFlags([], flags, progress), live: flags.live, maxCommits: flags.maxCommits, ...driftFlags(flags) });
   } finally {
     progress.stop();
   }
@@ -22,7 +25,7 @@ export async function runScanCommand(paths: string[], flags: HistoryFlags): Prom
   const progress = await startProgress(flags);
   let report;
   try {
-    report = await runScan({ ...optionsFromFlags(paths, flags, progress), live: flags.live, maxCommits: flags.maxCommits });
+    report = await runScan({ ...optionsFromFlags(paths, flags, progress), live: flags.live, maxCommits: flags.maxCommits, ...driftFlags(flags) });
   } finally {
     progress.stop();
   }
