@@ -176,9 +176,11 @@ const COMMON: Record<string, FieldType> = { apiVersion: str, kind: str, metadata
 
 /** The type of a whole object of this group and kind, when the API server's types are known here. */
 export function typeOfKind(group: string, kind: string): FieldType | null {
-  const own = KINDS[`${group}/${kind}`];
-  return own ? fields({ ...COMMON, ...own }) : null;
+  return WHOLE_KINDS.get(`${group}/${kind}`) ?? null;
 }
+
+/** Built once: every document of a known kind is checked against the same type. */
+const WHOLE_KINDS = new Map(Object.entries(KINDS).map(([k, own]) => [k, fields({ ...COMMON, ...own })]));
 
 /** Any other object with apiVersion and kind still has ObjectMeta. */
 export const UNKNOWN_KIND: FieldType = fields(COMMON);

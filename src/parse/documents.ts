@@ -211,8 +211,23 @@ export function parseConfigText(file: string, text: string, limits: ParseLimits 
 /** Deeper than any manifest: flow brackets, indentation and `- - -` runs beyond it are refused before parsing. */
 const MAX_DEPTH = 1000;
 
-/** Where the text first nests deeper than MAX_DEPTH (a cheap scan; quotes are skipped), or null. */
+/** A line that starts with more indentation or `- ` indicators than MAX_DEPTH allows. */
+const DEEP_LINE_START = new RegExp(`^[ ?:-]{${MAX_DEPTH + 1}}`, 'm');
+
+/** Counts a character with the engine's own search (a hot path: every file passes here). */
+function countChar(text: string, c: string): number {
+  let n = 0;
+  for (let i = text.indexOf(c); i !== -1; i = text.indexOf(c, i + 1)) n++;
+  return n;
+}
+
+/**
+ * Where the text first nests deeper than MAX_DEPTH (quotes are skipped), or null. Nesting that deep
+ * needs more than MAX_DEPTH brackets or a line that starts that deep; most files have neither, and
+ * skip the character-by-character scan.
+ */
 function findDeepNesting(text: string): { line: number; column: number } | null {
+  if (countChar(text, '[') + countChar(text, '{') <= MAX_DEPTH && !DEEP_LINE_START.test(text)) return null;
   let depth = 0;
   let quote = '';
   let lineStart = 0;
