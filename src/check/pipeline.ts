@@ -11,6 +11,7 @@ import type { FileResult } from './file-results.js';
 import { checkFiles, probeCache, type FileResults } from './files.js';
 import { buildReport, compareFindings } from './report.js';
 import { filterChangedSince, findChartRoots, readSnapshot } from './snapshot.js';
+import { evaluateTargets, keepChangedTargets, targetsForRun } from './targets.js';
 import type { CheckOptions, CheckResult, RunContext } from './types.js';
 import { checkOnThreads, threadsFor } from './worker.js';
 
@@ -61,9 +62,13 @@ export async function runCheckPipeline(options: CheckOptions, given?: RunContext
   }
   const source: ReportSource = { repo: repo.dir, mode: snapshot.mode, ref: snapshot.ref, commit: snapshot.commit };
   options = { ...options, chartRoots: findChartRoots(snapshot.files) };
+  // Rendered targets replace the files they are made of: a patch is checked as part of the object it changes.
+  const targets = await targetsForRun(ctx, options, spec);
+  if (targets) snapshot.files = targets.set.plain ? snapshot.files.filter((f) => !targets.set.owned(f.path)) : [];
   if (options.changedSince) {
     const { mergeBase } = await filterChangedSince(repo, snapshot, options.changedSince, cache);
     source.changedSince = { rev: options.changedSince, mergeBase };
+    if (targets) await keepChangedTargets(targets.set, targets.all, await (await import('../source/git.js')).listTreeOids(repo, mergeBase, cache));
   }
 
   // Only what the cache does not have is worth another thread.
@@ -87,6 +92,14 @@ export async function runCheckPipeline(options: CheckOptions, given?: RunContext
       results.documentCount += other.documentCount;
       Object.assign(results.documentsPerFile, other.documentsPerFile);
     }
+  }
+  if (targets) {
+    const rendered = evaluateTargets(targets.set, ctx, options);
+    results.findings.push(...rendered.findings);
+    results.documents.push(...rendered.documents);
+    results.errors.push(...targets.set.errors);
+    results.fileCount += rendered.fileCount;
+    results.documentCount += rendered.documentCount;
   }
   const { findings, errors, fileCount, documentCount, documents } = results;
   const total = snapshot.files.length;

@@ -6,7 +6,8 @@ import type { CheckResult } from './types.js';
 
 export function compareFindings(a: Finding, b: Finding): number {
   if (a.file !== b.file) return a.file < b.file ? -1 : 1;
-  return a.line - b.line || a.column - b.column || (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0);
+  const t = (f: Finding) => f.target ?? '';
+  return a.line - b.line || a.column - b.column || (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0) || (t(a) < t(b) ? -1 : t(a) > t(b) ? 1 : 0);
 }
 
 function countBySeverity(findings: readonly Finding[]): Record<Severity, number> {

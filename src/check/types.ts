@@ -49,6 +49,8 @@ export interface CheckOptions {
   cache?: boolean | string;
   /** At most this many threads (default: one per core). */
   jobs?: number;
+  /** --target: check (or compare, or walk) only these rendered targets, not the plain manifests. */
+  target?: string[];
   /** Set by the pipeline: folders that hold a Chart.yaml, so their templates/ are known as Helm's. */
   chartRoots?: string[];
 }

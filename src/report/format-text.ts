@@ -69,7 +69,9 @@ function countsPerRule(findings: readonly Finding[]): string {
 function findingLines(f: Baselined, p: Palette): string[] {
   // Listed with --show all: say which ones do not fail because they were there before.
   const old = f.baseline === 'unchanged' ? p.dim('  (already there)') : '';
-  return [`${p.bold(`${f.file}:${f.line}:${f.column}`)}  ${paintSeverity(p, f.severity)} ${f.message}  ${p.dim(f.ruleId)}${old}`, `    ${p.dim('fix:')} ${f.remediation}`, ...introducedLines(f, p.dim)];
+  // A rendered target's finding: the file is a base, patch or kustomization; the target says which overlay.
+  const target = f.target ? p.dim(`  target ${f.target}`) : '';
+  return [`${p.bold(`${f.file}:${f.line}:${f.column}`)}  ${paintSeverity(p, f.severity)} ${f.message}  ${p.dim(f.ruleId)}${target}${old}`, `    ${p.dim('fix:')} ${f.remediation}`, ...introducedLines(f, p.dim)];
 }
 
 /** Findings listed in full: by file (a blank line between files), by rule (the fix once), or by resource. */
