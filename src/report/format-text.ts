@@ -223,10 +223,13 @@ function formatDrift(items: readonly DriftItem[], p: Palette): string[] {
     if (d.status === 'missing') tail = p.dim('in git, not live');
     if (d.status === 'unmanaged') tail = p.dim('live, not in git');
     if (d.securityRelevant) tail = p.red(`live is less secure than git: ${[...new Set(d.liveFindings.map((f) => f.ruleId))].join(', ')}`);
-    lines.push(`${mark} ${where}  ${p.yellow(STATUS_TEXT[d.status])}  ${what}${tail ? `  ${tail}` : ''}`);
+    const target = d.target !== undefined ? p.dim(`  target ${d.target || '.'}`) : '';
+    lines.push(`${mark} ${where}  ${p.yellow(STATUS_TEXT[d.status])}  ${what}${tail ? `  ${tail}` : ''}${target}`);
     for (const c of d.changes) {
       const note = c.note === 'removed-in-git' ? p.dim('  (removed in git, still live)') : '';
-      lines.push(`    ${c.pointer}  ${p.dim('git')} ${p.green(showDriftValue(c.desired))} ${p.dim('→ live')} ${p.red(showDriftValue(c.live))}${note}`);
+      // In a rendered target the value may come from a patch or the kustomization: say where.
+      const setIn = c.file ? p.dim(`  (set in ${c.file}:${c.line})`) : '';
+      lines.push(`    ${c.pointer}  ${p.dim('git')} ${p.green(showDriftValue(c.desired))} ${p.dim('→ live')} ${p.red(showDriftValue(c.live))}${note}${setIn}`);
     }
   }
   return lines;
