@@ -198,11 +198,13 @@ async function errorPlace(e: KustomizeError, files: KustomizeFiles): Promise<{ f
     const doc = parseConfigText(e.file, text, undefined, { asWritten: true }).documents[0];
     if (doc && typeof doc.data === 'object' && doc.data !== null && field in doc.data) return { file: e.file, line: doc.locate(`/${field}`).line };
   }
-  // An entry named in the message ("resource "x" does not exist"): the line that lists it.
-  const quoted = /"([^"]+)"/.exec(e.message)?.[1];
-  if (quoted) {
-    const lines = text.split('\n');
-    const n = lines.findIndex((l) => l.includes(quoted));
+  // An entry named in the message (resource "x" does not exist; patch file dir/x.yaml does not exist): the line that lists it.
+  const dir = path.posix.dirname(e.file);
+  const names = [...e.message.matchAll(/"([^"]+)"|([\w./-]+\.(?:ya?ml|json|env|properties))/g)].map((m) => m[1] ?? m[2]!).filter((n) => n !== e.file);
+  const lines = text.split('\n');
+  for (const name of names) {
+    const relative = name.startsWith(dir + '/') ? name.slice(dir.length + 1) : name;
+    const n = lines.findIndex((l) => !l.trimStart().startsWith('#') && (l.includes(name) || l.includes(relative)));
     if (n >= 0) return { file: e.file, line: n + 1 };
   }
   return { file: e.file, line: null };

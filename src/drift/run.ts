@@ -36,8 +36,9 @@ export type DriftInputs = Pick<DriftOptions, 'live' | 'cwd' | 'stdin' | 'strict'
 const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 /** Kinds that exist in a namespace without anyone committing them. */
 const NEVER_UNMANAGED = new Set(['Event', 'Endpoints', 'EndpointSlice', 'Lease', 'ControllerRevision', 'PodMetrics']);
-/** Not deployed resources: kustomize and similar build inputs. */
+/** Not deployed resources: kustomize's own files (with `kustomize: off`); a Flux Kustomization (kustomize.toolkit.fluxcd.io) is deployed. */
 const BUILD_INPUTS = new Set(['Kustomization', 'Component']);
+const isBuildInput = (id: ResourceId) => BUILD_INPUTS.has(id.kind) && (id.group === '' || id.group === 'kustomize.config.k8s.io');
 /** Findings in an injected sidecar that are hygiene, not security (its vendor pins its image and sizes it). */
 const NOT_LESS_SECURE_IN_SIDECARS = new Set(['images', 'resources', 'reliability']);
 /** Values shorter than this are too common to mask wherever they appear ("true", "80"). */
@@ -284,7 +285,7 @@ export async function computeDrift(result: CheckResult, options: DriftInputs): P
   // Desired objects by identity; a second declaration of one identity is an error, never merged.
   const desired = new Map<string, ConfigDocument>();
   for (const doc of documents) {
-    if (!doc.id || BUILD_INPUTS.has(doc.id.kind)) continue;
+    if (!doc.id || isBuildInput(doc.id)) continue;
     if (!doc.id.name) {
       errors.push({ code: 'resource-without-name', file: doc.file, line: doc.start.line, message: `${doc.id.kind} without metadata.name; not compared with live` });
       continue;

@@ -1,0 +1,359 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, test } from '@jest/globals';
+import { findingFingerprint } from '../../src/report/fingerprint.js';
+import type { Finding, Report } from '../../src/report/types.js';
+import { GITOPS_FILES, PRIVILEGED_PATCH } from '../helpers/gitops-layout.js';
+import { DIGEST } from '../helpers/manifests.js';
+import { cleanup, git, makeRepo, runCli, tempDir, writeFiles } from '../helpers/repo.js';
+
+afterAll(cleanup);
+
+const json = (stdout: string) => JSON.parse(stdout) as Report;
+const brief = (f: Finding) => `${f.ruleId} ${f.file}:${f.line}:${f.column} ${f.target ?? '-'}`;
+/** Without the result cache, so each test sees a fresh evaluation (one test checks the cache itself). */
+const check = (dir: string, ...args: string[]) => runCli(['check', '--no-cache', '-f', 'json', ...args], { cwd: dir });
+
+const PRIVILEGED_IN_PROD = 'k8s-privileged-container apps/overlays/prod/privileged.yaml:11:25 apps/overlays/prod';
+const LATEST_IN_STAGING = 'k8s-image-latest apps/overlays/staging/kustomization.yaml:8:13 apps/overlays/staging';
+
+describe('check renders kustomize targets (a Flux / Argo CD layout)', () => {
+  test('a prod patch that sets privileged: true is reported at the patch line, in target apps/overlays/prod; bases and patches are not linted on their own', () => {
+    const dir = makeRepo(GITOPS_FILES);
+    const r = check(dir);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(1);
+    const report = json(r.stdout);
+    expect(report.findings.map(brief)).toEqual([PRIVILEGED_IN_PROD, LATEST_IN_STAGING]);
+    const privileged = report.findings[0]!;
+    expect(privileged.resource).toEqual({ group: 'apps', kind: 'Deployment', namespace: 'prod', name: 'prod-podinfo' });
+    expect(privileged.pointer).toBe('/spec/template/spec/containers/0/securityContext/privileged');
+    // apps/*: 6 files read by the two overlays; infrastructure: 2; clusters/production: 2 plain files.
+    expect(report.summary.files).toBe(10);
+    // staging: Service + Deployment; prod: the same two; infrastructure: Namespace + HelmRelease; clusters: two Flux Kustomizations.
+    expect(report.summary.documents).toBe(8);
+    expect(report.errors).toEqual([]);
+  });
+
+  test('the text report names the target beside the rule', () => {
+    const dir = makeRepo(GITOPS_FILES);
+    const r = runCli(['check', '--no-cache'], { cwd: dir });
+    expect(r.stdout.split('\n')[0]).toBe('apps/overlays/prod/privileged.yaml:11:25  critical Container "podinfo" runs privileged  k8s-privileged-container  target apps/overlays/prod');
+    expect(r.code).toBe(1);
+  });
+
+  test('values set by kustomization fields point at that field (replicas here; the image tag in the first test)', () => {
+    const dir = makeRepo({ ...GITOPS_FILES, '.aiopsrc.json': JSON.stringify({ rules: ['policy'] }) });
+    writeFiles(dir, {
+      // A rule of the repository's own: more than 2 replicas (the prod overlay sets 3 at its line 11).
+      'policy/test-max-replicas.yaml': `id: test-max-replicas
+title: At most 2 replicas
+severity: high
+category: reliability
+description: Test rule.
+remediation: Lower the replicas.
+match: { kinds: [Deployment] }
+message: "$resource has too many replicas"
+schema:
+  properties:
+    spec:
+      properties:
+        replicas: { maximum: 2 }
+`,
+    });
+    git(dir, 'add', '-A');
+    git(dir, 'commit', '-q', '-m', 'rule');
+    const r = check(dir, '--only', 'test-max-replicas');
+    const report = json(r.stdout);
+    expect(report.findings.map(brief)).toEqual(['test-max-replicas apps/overlays/prod/kustomization.yaml:11:12 apps/overlays/prod']);
+  });
+
+  test('kustomize: off checks the files as plain manifests, as before', () => {
+    const dir = makeRepo({ ...GITOPS_FILES, '.aiopsrc.json': JSON.stringify({ kustomize: 'off' }) });
+    const report = json(check(dir).stdout);
+    // The patch fragment is linted on its own (and the overlay's tag never seen).
+    expect(report.findings.filter((f) => f.severity === 'critical').map(brief)).toEqual(['k8s-privileged-container apps/overlays/prod/privileged.yaml:11:25 -']);
+    expect(report.findings.some((f) => f.target)).toBe(false);
+  });
+
+  test('an unsupported feature makes the target not rendered: listed under errors with its line, exit 1 even with no finding', () => {
+    const dir = makeRepo({
+      ...GITOPS_FILES,
+      'apps/overlays/prod/privileged.yaml': PRIVILEGED_PATCH.replace('privileged: true', 'privileged: false'),
+      'apps/overlays/staging/kustomization.yaml': GITOPS_FILES['apps/overlays/staging/kustomization.yaml']!.replace('newTag: latest', 'newTag: "6.7.1"') + 'helmCharts:\n  - name: redis\n    repo: https://charts.bitnami.com/bitnami\n',
+    });
+    const r = check(dir);
+    const report = json(r.stdout);
+    expect(report.findings).toEqual([]);
+    expect(report.errors).toEqual([
+      {
+        code: 'not-rendered',
+        file: 'apps/overlays/staging/kustomization.yaml',
+        line: 9,
+        message: 'not rendered: helmCharts is not supported (target apps/overlays/staging is not checked)',
+      },
+    ]);
+    expect(report.summary.exitCode).toBe(1);
+    expect(r.code).toBe(1);
+    const text = runCli(['check', '--no-cache'], { cwd: dir });
+    expect(text.stdout).toContain('apps/overlays/staging/kustomization.yaml:9  not rendered: helmCharts is not supported (target apps/overlays/staging is not checked)');
+    expect(text.code).toBe(1);
+  });
+
+  test('a render error (a missing patch file) names the kustomization line and gates', () => {
+    const dir = makeRepo({ ...GITOPS_FILES, 'apps/overlays/prod/kustomization.yaml': GITOPS_FILES['apps/overlays/prod/kustomization.yaml']!.replace('privileged.yaml', 'missing.yaml') });
+    const report = json(check(dir).stdout);
+    expect(report.errors.map((e) => [e.code, e.file, e.line])).toEqual([['not-rendered', 'apps/overlays/prod/kustomization.yaml', 8]]);
+    expect(report.errors[0]!.message).toMatch(/^not rendered: .*missing\.yaml.* \(target apps\/overlays\/prod is not checked\)$/);
+    // The other overlay is still checked; prod is never half-checked.
+    expect(report.findings.map(brief)).toEqual([LATEST_IN_STAGING]);
+    expect(report.summary.exitCode).toBe(1);
+  });
+
+  test('--ref and --staged render from git objects, not the working tree', () => {
+    const clean = { ...GITOPS_FILES, 'apps/overlays/prod/privileged.yaml': PRIVILEGED_PATCH.replace('privileged: true', 'privileged: false') };
+    const dir = makeRepo(clean);
+    // HEAD: clean. Index: privileged. Working tree: privileged again removed, and the base changed too.
+    writeFiles(dir, { 'apps/overlays/prod/privileged.yaml': PRIVILEGED_PATCH });
+    git(dir, 'add', '-A');
+    writeFiles(dir, { 'apps/overlays/prod/privileged.yaml': clean['apps/overlays/prod/privileged.yaml']!, 'apps/overlays/staging/kustomization.yaml': GITOPS_FILES['apps/overlays/staging/kustomization.yaml']!.replace('newTag: latest', 'newTag: "6.7.1"') });
+    expect(json(check(dir, '--ref', 'HEAD').stdout).findings.map(brief)).toEqual([LATEST_IN_STAGING]);
+    expect(json(check(dir, '--staged').stdout).findings.map(brief)).toEqual([PRIVILEGED_IN_PROD, LATEST_IN_STAGING]);
+    // The working tree's staging tag has no digest any more (kustomize drops it with a new tag): low, not gating.
+    expect(json(check(dir).stdout).findings.map(brief)).toEqual(['k8s-image-not-pinned apps/overlays/staging/kustomization.yaml:8:13 apps/overlays/staging']);
+    const staged = json(check(dir, '--staged').stdout);
+    expect(staged.source.mode).toBe('index');
+  });
+
+  test('--target limits the check to one target; an unknown target is exit 66 with the list of targets', () => {
+    const dir = makeRepo(GITOPS_FILES);
+    const report = json(check(dir, '--target', 'apps/overlays/staging/').stdout);
+    expect(report.findings.map(brief)).toEqual([LATEST_IN_STAGING]);
+    // Only the staging overlay's files: plain manifests are left out.
+    expect(report.summary.files).toBe(4);
+    const bad = check(dir, '--target', 'apps/overlays/qa');
+    expect(bad.code).toBe(66);
+    expect(bad.stdout).toBe('');
+    expect(bad.stderr).toBe(
+      'aiops-guard: no target "apps/overlays/qa": it is neither a kustomization folder nor a render entry\'s path\n' +
+        '  hint: the targets are: apps/overlays/prod, apps/overlays/staging, infrastructure/controllers\n',
+    );
+  });
+
+  test('a path argument checks the targets that read a file under it', () => {
+    const dir = makeRepo(GITOPS_FILES);
+    expect(json(check(dir, 'apps/overlays/prod/privileged.yaml').stdout).findings.map(brief)).toEqual([PRIVILEGED_IN_PROD]);
+    // The base is read by both overlays.
+    expect(json(check(dir, 'apps/base').stdout).findings.map(brief)).toEqual([PRIVILEGED_IN_PROD, LATEST_IN_STAGING]);
+  });
+
+  test('config targets: only the named overlays render; a name that is no kustomization is a config error (exit 78) at its line', () => {
+    const dir = makeRepo({ ...GITOPS_FILES, '.aiopsrc.json': JSON.stringify({ targets: ['apps/overlays/staging'] }, null, 2) });
+    expect(json(check(dir).stdout).findings.map(brief)).toEqual([LATEST_IN_STAGING]);
+    writeFileSync(path.join(dir, '.aiopsrc.json'), JSON.stringify({ targets: ['apps/overlays/qa'] }, null, 2));
+    const r = check(dir);
+    expect(r.code).toBe(78);
+    expect(r.stderr).toContain(`${path.join(dir, '.aiopsrc.json')}:3:5: targets[0] "apps/overlays/qa" has no kustomization.yaml and is no render entry's path`);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  test('a file in a kustomization folder that no kustomization lists is listed (not deployed, not checked)', () => {
+    const dir = makeRepo({ ...GITOPS_FILES, 'apps/overlays/prod/old-patch.yaml': PRIVILEGED_PATCH });
+    const report = json(check(dir).stdout);
+    expect(report.errors.map((e) => [e.code, e.file])).toEqual([['not-in-kustomization', 'apps/overlays/prod/old-patch.yaml']]);
+    expect(report.findings.map(brief)).toEqual([PRIVILEGED_IN_PROD, LATEST_IN_STAGING]);
+  });
+
+  test('a secret from a secretGenerator is masked like any other secret, and inline waivers work on rendered objects', () => {
+    const files = {
+      ...GITOPS_FILES,
+      'apps/overlays/prod/kustomization.yaml':
+        GITOPS_FILES['apps/overlays/prod/kustomization.yaml']! + 'secretGenerator:\n  - name: db\n    literals:\n      - password=hunter2-very-secret-value\n',
+      'apps/overlays/prod/privileged.yaml': PRIVILEGED_PATCH.replace('  name: podinfo\n', '  name: podinfo\n  annotations:\n    aiops-guard.io/ignore.k8s-privileged-container: "needs raw sockets (ticket OPS-1)"\n'),
+    };
+    const dir = makeRepo(files);
+    const r = check(dir, '--show', 'all');
+    expect(r.stdout).not.toContain('hunter2');
+    expect(r.stdout).not.toContain(Buffer.from('hunter2-very-secret-value').toString('base64'));
+    const report = json(r.stdout);
+    const privileged = report.findings.find((f) => f.ruleId === 'k8s-privileged-container')!;
+    expect(privileged.suppressed).toEqual({ kind: 'annotation', reason: 'needs raw sockets (ticket OPS-1)' });
+    expect(brief(privileged)).toBe('k8s-privileged-container apps/overlays/prod/privileged.yaml:13:25 apps/overlays/prod');
+    const secret = report.findings.find((f) => f.ruleId === 'secrets-k8s-secret-committed');
+    expect(secret && brief(secret)).toBe('secrets-k8s-secret-committed apps/overlays/prod/kustomization.yaml:13:5 apps/overlays/prod');
+  });
+});
+
+describe('targets in fingerprints, baselines and the result cache', () => {
+  test('the target is part of a finding fingerprint; a plain finding keeps the fingerprint it always had', () => {
+    const f: Finding = {
+      ruleId: 'k8s-privileged-container', severity: 'critical', title: 't', message: 'm', file: 'apps/base/d.yaml', line: 1, column: 1, endLine: 1, endColumn: 1,
+      pointer: '/spec', documentIndex: 0, resource: { group: 'apps', kind: 'Deployment', namespace: 'web', name: 'web' }, remediation: 'r', suppressed: null,
+    };
+    // The value of a plain finding's fingerprint before targets existed (a baseline written then still matches).
+    expect(findingFingerprint(f)).toBe('2904b17e0f5ab58975b76ac16d1ba16a');
+    expect(findingFingerprint({ ...f, target: 'overlays/prod' })).not.toBe(findingFingerprint({ ...f, target: 'overlays/staging' }));
+    expect(findingFingerprint({ ...f, target: null })).toBe(findingFingerprint(f));
+  });
+
+  test('a baseline accepts rendered findings per target; moving the patch file keeps them accepted', () => {
+    const dir = makeRepo(GITOPS_FILES);
+    expect(runCli(['baseline'], { cwd: dir }).code).toBe(0);
+    git(dir, 'add', '-A');
+    git(dir, 'commit', '-q', '-m', 'baseline');
+    expect(check(dir).code).toBe(0);
+    git(dir, 'mv', 'apps/overlays/prod/privileged.yaml', 'apps/overlays/prod/security.yaml');
+    writeFiles(dir, { 'apps/overlays/prod/kustomization.yaml': GITOPS_FILES['apps/overlays/prod/kustomization.yaml']!.replace('privileged.yaml', 'security.yaml') });
+    const moved = json(check(dir).stdout);
+    expect(moved.summary.exitCode).toBe(0);
+    expect(moved.findings.map((f) => [brief(f), (f as Finding & { baseline?: string }).baseline])).toEqual([
+      ['k8s-privileged-container apps/overlays/prod/security.yaml:11:25 apps/overlays/prod', 'unchanged'],
+      [LATEST_IN_STAGING, 'unchanged'],
+    ]);
+  });
+
+  test('the result cache never changes a report with targets: a changed base reaches every target that reads it', () => {
+    const dir = makeRepo(GITOPS_FILES);
+    const cacheDir = tempDir();
+    const cached = (...args: string[]) => runCli(['check', '-f', 'json', '--cache-dir', cacheDir, ...args], { cwd: dir });
+    const first = cached();
+    const again = cached();
+    expect(again.stdout).toBe(first.stdout);
+    expect(json(again.stdout).findings.map(brief)).toEqual([PRIVILEGED_IN_PROD, LATEST_IN_STAGING]);
+    // The base now runs as root in both overlays: both rendered targets must see it, cache or not.
+    writeFiles(dir, { 'apps/base/podinfo/deployment.yaml': GITOPS_FILES['apps/base/podinfo/deployment.yaml']!.replace('runAsNonRoot: true', 'runAsNonRoot: false') });
+    const changed = cached('--show', 'all');
+    expect(changed.stdout).toBe(check(dir, '--show', 'all').stdout);
+    expect(json(changed.stdout).findings.filter((f) => f.ruleId === 'k8s-run-as-root').map(brief)).toEqual([
+      'k8s-run-as-root apps/base/podinfo/deployment.yaml:21:11 apps/overlays/prod',
+      'k8s-run-as-root apps/base/podinfo/deployment.yaml:21:11 apps/overlays/staging',
+    ]);
+  });
+});
+
+/** The prod overlay as `kubectl get deploy,svc -n prod -o json` shows it after `kubectl apply -k apps/overlays/prod`. */
+const LIVE_PROD = {
+  apiVersion: 'v1',
+  kind: 'List',
+  items: [
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'prod-podinfo', namespace: 'prod', uid: 'a1', resourceVersion: '1001', creationTimestamp: '2026-11-01T10:00:00Z' },
+      spec: {
+        clusterIP: '10.96.12.34',
+        clusterIPs: ['10.96.12.34'],
+        internalTrafficPolicy: 'Cluster',
+        ipFamilies: ['IPv4'],
+        ipFamilyPolicy: 'SingleStack',
+        ports: [{ port: 80, protocol: 'TCP', targetPort: 9898 }],
+        selector: { app: 'podinfo' },
+        sessionAffinity: 'None',
+        type: 'ClusterIP',
+      },
+      status: { loadBalancer: {} },
+    },
+    {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: {
+        name: 'prod-podinfo',
+        namespace: 'prod',
+        uid: 'a2',
+        resourceVersion: '1002',
+        generation: 1,
+        creationTimestamp: '2026-11-01T10:00:00Z',
+        annotations: { 'deployment.kubernetes.io/revision': '1' },
+      },
+      spec: {
+        progressDeadlineSeconds: 600,
+        replicas: 3,
+        revisionHistoryLimit: 10,
+        selector: { matchLabels: { app: 'podinfo' } },
+        strategy: { rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' }, type: 'RollingUpdate' },
+        template: {
+          metadata: { creationTimestamp: null, labels: { app: 'podinfo' } },
+          spec: {
+            automountServiceAccountToken: false,
+            containers: [
+              {
+                image: `ghcr.io/stefanprodan/podinfo:6.7.0@${DIGEST}`,
+                imagePullPolicy: 'IfNotPresent',
+                livenessProbe: { failureThreshold: 3, httpGet: { path: '/healthz', port: 9898, scheme: 'HTTP' }, periodSeconds: 10, successThreshold: 1, timeoutSeconds: 1 },
+                name: 'podinfo',
+                ports: [{ containerPort: 9898, protocol: 'TCP' }],
+                readinessProbe: { failureThreshold: 3, httpGet: { path: '/readyz', port: 9898, scheme: 'HTTP' }, periodSeconds: 10, successThreshold: 1, timeoutSeconds: 1 },
+                resources: { limits: { cpu: '500m', memory: '128Mi' }, requests: { cpu: '100m', memory: '64Mi' } },
+                securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, privileged: true, readOnlyRootFilesystem: true },
+                terminationMessagePath: '/dev/termination-log',
+                terminationMessagePolicy: 'File',
+              },
+            ],
+            dnsPolicy: 'ClusterFirst',
+            restartPolicy: 'Always',
+            schedulerName: 'default-scheduler',
+            securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+            serviceAccount: 'podinfo',
+            serviceAccountName: 'podinfo',
+            terminationGracePeriodSeconds: 30,
+          },
+        },
+      },
+      status: { availableReplicas: 3, observedGeneration: 1, readyReplicas: 3, replicas: 3, updatedReplicas: 3 },
+    },
+  ],
+};
+
+describe('drift against the rendered target', () => {
+  test('live objects with the rendered name and namespace (prefix, namespace, replicas applied) show no false drift', () => {
+    const dir = makeRepo(GITOPS_FILES);
+    const live = path.join(tempDir(), 'live.json');
+    writeFileSync(live, JSON.stringify(LIVE_PROD, null, 2));
+    const r = runCli(['drift', '--no-cache', '--live', live, '--target', 'apps/overlays/prod', '-f', 'json'], { cwd: dir });
+    const report = json(r.stdout);
+    expect(report.drift).toEqual([]);
+    // The check part still reports the overlay's privileged container; no drift.
+    expect(report.summary.drifted).toBe(0);
+  });
+
+  test('a changed replica count is drift at the line of the kustomization that sets it', () => {
+    const dir = makeRepo(GITOPS_FILES);
+    const live = path.join(tempDir(), 'live.json');
+    const changed = structuredClone(LIVE_PROD);
+    (changed.items[1]!.spec as { replicas: number }).replicas = 5;
+    writeFileSync(live, JSON.stringify(changed));
+    const r = runCli(['drift', '--no-cache', '--live', live, '--target', 'apps/overlays/prod', '-f', 'json'], { cwd: dir });
+    expect(r.code).toBe(2);
+    const report = json(r.stdout);
+    expect(report.drift).toEqual([
+      {
+        status: 'modified',
+        resource: { group: 'apps', kind: 'Deployment', namespace: 'prod', name: 'prod-podinfo' },
+        file: 'apps/base/podinfo/deployment.yaml',
+        line: 1,
+        target: 'apps/overlays/prod',
+        changes: [{ pointer: '/spec/replicas', desired: 3, live: 5, line: 11, column: 12, file: 'apps/overlays/prod/kustomization.yaml' }],
+        securityRelevant: false,
+        liveFindings: [],
+      },
+    ]);
+  });
+
+  test('without --target every target is desired state: the staging objects are missing from a prod snapshot', () => {
+    const dir = makeRepo(GITOPS_FILES);
+    const live = path.join(tempDir(), 'live.json');
+    writeFileSync(live, JSON.stringify(LIVE_PROD));
+    const report = json(runCli(['drift', '--no-cache', '--live', live, '-f', 'json'], { cwd: dir }).stdout);
+    expect(report.drift!.map((d) => `${d.status} ${d.resource.namespace}/${d.resource.name} ${d.target}`)).toEqual([
+      'missing staging/podinfo apps/overlays/staging',
+      'missing staging/podinfo apps/overlays/staging',
+      'missing null/ingress-nginx infrastructure/controllers',
+      'missing ingress-nginx/ingress-nginx infrastructure/controllers',
+      // Flux Kustomization objects are deployed objects, not kustomize's build files.
+      'missing flux-system/apps undefined',
+      'missing flux-system/infra-controllers undefined',
+    ]);
+  });
+});
+
+
