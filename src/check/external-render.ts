@@ -5,7 +5,7 @@ import type { KustomizeFiles } from '../kustomize/files.js';
 import { parseConfigText, type ConfigDocument } from '../parse/documents.js';
 import type { ReportError } from '../report/types.js';
 import type { Snapshot } from '../source/types.js';
-import type { RenderedTarget, TargetSettings } from './targets.js';
+import type { RenderedTarget, TargetSettings } from './types.js';
 
 /** A render entry of the config, its path normalised, with its index in `render` (for errors). */
 export interface ExternalRender extends RenderEntry {

@@ -6,28 +6,16 @@ import type { KustomizeError, KustomizeRender } from '../kustomize/render.js';
 import { parseConfigText, type ConfigDocument, type ReadProblem, type SourceRange } from '../parse/documents.js';
 import { normalizeDocument } from '../parse/normalize.js';
 import { applyConfigWaivers, evaluateDocument, type PolicyOptions } from '../policy/evaluate.js';
-import type { Finding, ReportError, SourceMode } from '../report/types.js';
+import type { Finding, ReportError } from '../report/types.js';
 import type { GitCache } from '../source/git.js';
 import { createSelection, toRepoPaths } from '../source/select.js';
 import type { Repo, Snapshot, SourceFile } from '../source/types.js';
 import { blobOid } from '../source/worktree.js';
-import { checkRenderEntry, renderExternal } from './external-render.js';
+import { checkRenderEntry, renderExternal, type ExternalRender } from './external-render.js';
 import { readSnapshot } from './snapshot.js';
-import type { CheckOptions, RunContext, SourceSpec } from './types.js';
+import type { CheckOptions, RenderedTarget, RunContext, SourceSpec, TargetSettings } from './types.js';
 
 const KUSTOMIZATION_NAMES = new Set(['kustomization.yaml', 'kustomization.yml', 'Kustomization']);
-
-/** One rendered target: its objects as documents, and every file it read. */
-export interface RenderedTarget {
-  /** The kustomization folder or render entry path, relative to the repository root ("" for the root). */
-  target: string;
-  /** The objects, as the rules see them: `locate` names the file and line that set each value. */
-  documents: ConfigDocument[];
-  /** The files the render read (kustomizations, resources, patches, generator inputs; for an external renderer, the files under its path). */
-  inputs: string[];
-  /** For an external renderer: the command whose output this is. */
-  command?: string;
-}
 
 /** The targets of one snapshot of the repository. */
 export interface TargetSet {
@@ -41,17 +29,6 @@ export interface TargetSet {
   names: string[];
   /** Whether plain manifests (outside every target) are checked too: not with --target. */
   plain: boolean;
-}
-
-/** What decides the targets of a run, besides the snapshot. */
-export interface TargetSettings {
-  repo: Repo;
-  config: LoadedConfig;
-  /** --target: only these. */
-  only?: readonly string[];
-  /** Path arguments, relative to the repository root: targets that read a file under one are in scope. */
-  paths: readonly string[];
-  mode: SourceMode;
 }
 
 /** A target path as written ("./apps/prod/", "apps/prod") in the form the renderer uses. */
@@ -80,15 +57,28 @@ function kustomizationDirs(paths: readonly string[]): Map<string, string> {
   return dirs;
 }
 
+/** Which targets a snapshot has and which of them a run renders, before anything is rendered. */
+export interface TargetPlan {
+  /** Kustomization folders, each with its kustomization file. */
+  kustDirs: Map<string, string>;
+  entries: ExternalRender[];
+  /** Every target there is (for --target's hint). */
+  names: string[];
+  /** The targets to render: all of them, config `targets`, or --target. */
+  chosen: string[];
+  /** Config `targets`, when set. */
+  configured: string[] | null;
+  /** Files that are part of a target (under a kustomization folder or a render path). */
+  owned(file: string): boolean;
+}
+
 /**
- * Finds and renders the targets of a snapshot. `all` lists every file of the snapshot (see
- * `readAllFiles`): a kustomization is rendered from it alone, whatever the source is. Null when the
- * repository has no targets (or `kustomize: off` and no render entries): every file is plain.
+ * Finds the targets of a snapshot from its paths (every file, not only configs) and the config.
+ * Null when there are none (or `kustomize: off` and no render entries): every file is plain.
  */
-export async function collectTargets(all: Pick<Snapshot, 'files'>, settings: TargetSettings): Promise<TargetSet | null> {
+export async function planTargets(paths: readonly string[], files: KustomizeFiles, settings: Pick<TargetSettings, 'config' | 'only'>, history = false): Promise<TargetPlan | null> {
   const { config } = settings.config;
   const kustomize = config.kustomize !== 'off';
-  const paths = all.files.map((f) => f.path);
   const kustDirs = kustomize ? kustomizationDirs(paths) : new Map<string, string>();
   const entries = (config.render ?? []).map((e, i) => ({ ...e, path: normalizeTarget(e.path), index: i }));
   for (const e of entries) checkRenderEntry(e, settings);
@@ -96,45 +86,56 @@ export async function collectTargets(all: Pick<Snapshot, 'files'>, settings: Tar
     if (settings.only?.length) throw noSuchTarget(settings.only[0]!, []);
     return null;
   }
-  const files = filesFromSnapshot(all);
   const { findLeafKustomizations } = await import('../kustomize/targets.js');
   const leaves = kustomize ? await findLeafKustomizations(paths, files) : [];
   const external = new Set(entries.map((e) => e.path));
   // A render entry decides its folder: a kustomization inside it is what the command reads, not a target of its own.
   const kustLeaves = leaves.filter((l) => ![...external].some((e) => isUnder(l, e)));
   const configured = config.targets?.map(normalizeTarget) ?? null;
-  if (configured) checkConfiguredTargets(configured, kustDirs, external, settings.config);
-  const names = [...new Set([...(configured ?? kustLeaves), ...external])].sort();
+  // An older commit may not have a target the config names today: it has none there, not a config error.
+  if (configured && !history) checkConfiguredTargets(configured, kustDirs, external, settings.config);
+  const names = [...new Set([...(configured?.filter((t) => kustDirs.has(t) || external.has(t)) ?? kustLeaves), ...external])].sort();
   const owners = [...kustDirs.keys(), ...external];
-  const owned = (file: string) => owners.some((d) => isUnder(file, d));
-
   let chosen = names;
   if (settings.only?.length) {
     const only = settings.only.map(normalizeTarget);
-    for (const t of only) if (!names.includes(t) && !kustDirs.has(t)) throw noSuchTarget(t, names);
-    chosen = [...new Set(only)].sort();
+    if (!history) for (const t of only) if (!names.includes(t) && !kustDirs.has(t)) throw noSuchTarget(t, names);
+    chosen = [...new Set(only)].filter((t) => names.includes(t) || kustDirs.has(t)).sort();
   }
+  return { kustDirs, entries, names, chosen, configured, owned: (file) => owners.some((d) => isUnder(file, d)) };
+}
+
+/** Renders one kustomization: its objects as documents, or the errors that stop it (never a partial render). */
+export async function renderKustomizeTarget(target: string, files: KustomizeFiles): Promise<{ rendered: RenderedTarget } | { errors: ReportError[] }> {
+  const { renderKustomization } = await import('../kustomize/render.js');
+  const render = await renderKustomization(target, files);
+  if (render.errors.length > 0) return { errors: await renderErrors(render, files) };
+  return { rendered: { target: render.target, documents: documentsOfRender(render), inputs: render.inputs } };
+}
+
+/**
+ * Finds and renders the targets of a snapshot. `all` lists every file of the snapshot (see
+ * `readAllFiles`): a kustomization is rendered from it alone, whatever the source is. Null when the
+ * repository has no targets.
+ */
+export async function collectTargets(all: Pick<Snapshot, 'files'>, settings: TargetSettings): Promise<TargetSet | null> {
+  const files = filesFromSnapshot(all);
+  const plan = await planTargets(all.files.map((f) => f.path), files, settings);
+  if (!plan) return null;
   const rendered: RenderedTarget[] = [];
   const errors: ReportError[] = [];
-  const { renderKustomization } = await import('../kustomize/render.js');
-  for (const target of chosen) {
-    const entry = entries.find((e) => e.path === target);
-    if (entry) {
-      const out = await renderExternal(entry, settings, files, all);
-      if ('error' in out) errors.push(out.error);
-      else rendered.push(out.rendered);
-      continue;
-    }
-    const render = await renderKustomization(target, files);
-    if (render.errors.length > 0) errors.push(...(await renderErrors(render, files)));
-    else rendered.push({ target: render.target, documents: documentsOfRender(render), inputs: render.inputs });
+  for (const target of plan.chosen) {
+    const entry = plan.entries.find((e) => e.path === target);
+    const out = entry ? await renderExternal(entry, settings, files, all) : await renderKustomizeTarget(target, files);
+    if ('rendered' in out) rendered.push(out.rendered);
+    else errors.push(...('error' in out ? [out.error] : out.errors));
   }
   const inScope = (t: { target: string; inputs?: readonly string[] }) =>
     settings.paths.length === 0 || settings.paths.some((p) => p === '.' || isUnder(t.target, p) || isUnder(p, t.target) || (t.inputs ?? []).some((i) => isUnder(i, p)));
   const kept = rendered.filter(inScope);
   const keptErrors = errors.filter((e) => settings.paths.length === 0 || e.file === null || settings.paths.some((p) => p === '.' || isUnder(e.file!, p) || isUnder(p, path.posix.dirname(e.file!))));
-  if (!configured && !settings.only?.length && settings.paths.length === 0) keptErrors.push(...notDeployed(all.files, kustDirs, rendered, errors, entries.map((e) => e.path)));
-  return { rendered: kept, errors: keptErrors, owned, names, plain: !settings.only?.length };
+  if (!plan.configured && !settings.only?.length && settings.paths.length === 0) keptErrors.push(...notDeployed(all.files, plan.kustDirs, rendered, errors, plan.entries.map((e) => e.path)));
+  return { rendered: kept, errors: keptErrors, owned: plan.owned, names: plan.names, plain: !settings.only?.length };
 }
 
 function noSuchTarget(target: string, names: readonly string[]): NotFoundError {

@@ -5,7 +5,7 @@ import { findingFingerprint } from '../../src/report/fingerprint.js';
 import type { Finding, Report } from '../../src/report/types.js';
 import { GITOPS_FILES, PRIVILEGED_PATCH } from '../helpers/gitops-layout.js';
 import { DIGEST } from '../helpers/manifests.js';
-import { cleanup, git, makeRepo, runCli, tempDir, writeFiles } from '../helpers/repo.js';
+import { cleanup, commit, git, makeRepo, runCli, tempDir, writeFiles } from '../helpers/repo.js';
 
 afterAll(cleanup);
 
@@ -347,13 +347,74 @@ describe('drift against the rendered target', () => {
     expect(report.drift!.map((d) => `${d.status} ${d.resource.namespace}/${d.resource.name} ${d.target}`)).toEqual([
       'missing staging/podinfo apps/overlays/staging',
       'missing staging/podinfo apps/overlays/staging',
-      'missing null/ingress-nginx infrastructure/controllers',
-      'missing ingress-nginx/ingress-nginx infrastructure/controllers',
       // Flux Kustomization objects are deployed objects, not kustomize's build files.
       'missing flux-system/apps undefined',
       'missing flux-system/infra-controllers undefined',
+      'missing null/ingress-nginx infrastructure/controllers',
+      'missing ingress-nginx/ingress-nginx infrastructure/controllers',
     ]);
   });
 });
 
 
+
+/** initial (privileged prod) → c1 clean → c2 privileged in prod → c3 the patch file renamed. */
+function historyRepo(): { dir: string; shas: string[] } {
+  const clean = PRIVILEGED_PATCH.replace('privileged: true', 'privileged: false');
+  const dir = makeRepo({ ...GITOPS_FILES, 'apps/overlays/prod/privileged.yaml': clean });
+  const c1 = commit(dir, { 'apps/overlays/staging/kustomization.yaml': GITOPS_FILES['apps/overlays/staging/kustomization.yaml']!.replace('newTag: latest', 'newTag: "6.7.1"') }, 'c1 staging pinned');
+  const c2 = commit(dir, { 'apps/overlays/prod/privileged.yaml': PRIVILEGED_PATCH }, 'c2 privileged in prod');
+  git(dir, 'mv', 'apps/overlays/prod/privileged.yaml', 'apps/overlays/prod/security.yaml');
+  const c3 = commit(dir, { 'apps/overlays/prod/kustomization.yaml': GITOPS_FILES['apps/overlays/prod/kustomization.yaml']!.replace('privileged.yaml', 'security.yaml') }, 'c3 rename the patch');
+  return { dir, shas: [c1, c2, c3] };
+}
+
+describe('history over rendered targets', () => {
+  test('rollback: the commit that changed the overlay is to blame, renaming the patch is not a change, the restore puts back the target\'s files', () => {
+    const { dir, shas } = historyRepo();
+    const [c1, c2] = shas.map((s) => s.slice(0, 7));
+    const r = runCli(['rollback', '--no-cache', '-f', 'json'], { cwd: dir });
+    expect(r.code).toBe(1);
+    const report = json(r.stdout);
+    expect(report.findings.map(brief)).toEqual(['k8s-privileged-container apps/overlays/prod/security.yaml:11:25 apps/overlays/prod']);
+    const rb = report.rollback!;
+    expect(rb.lastGood?.subject).toBe('c1 staging pinned');
+    expect(rb.culprits.map((c) => [c.subject, c.ruleIds, c.files])).toEqual([['c2 privileged in prod', ['k8s-privileged-container'], ['apps/overlays/prod (rendered)']]]);
+    expect(rb.commands).toEqual([
+      `git revert --no-edit ${c2}`,
+      `git revert --no-commit ${c1}..${shas[2]!.slice(0, 7)} && git commit -m "Roll back to ${c1}: k8s-privileged-container"`,
+      `git restore --source ${c1} -- apps/overlays/prod/kustomization.yaml apps/overlays/prod/privileged.yaml`,
+      'git rm -- apps/overlays/prod/security.yaml',
+    ]);
+  });
+
+  test('check --blame and scan give a rendered finding the commit that introduced it, across the rename', () => {
+    const { dir, shas } = historyRepo();
+    const blamed = json(runCli(['check', '--blame', '--no-cache', '-f', 'json'], { cwd: dir }).stdout);
+    expect(blamed.findings.map((f) => [brief(f), f.introduced && 'sha' in f.introduced ? f.introduced.sha : null])).toEqual([
+      ['k8s-privileged-container apps/overlays/prod/security.yaml:11:25 apps/overlays/prod', shas[1]],
+      ['k8s-image-not-pinned apps/overlays/staging/kustomization.yaml:8:13 apps/overlays/staging', shas[0]],
+    ]);
+    const scan = json(runCli(['scan', '--no-cache', '-f', 'json'], { cwd: dir }).stdout);
+    expect(scan.findings.find((f) => f.ruleId === 'k8s-privileged-container')?.introduced).toMatchObject({ sha: shas[1], subject: 'c2 privileged in prod' });
+    expect(scan.rollback?.lastGood?.sha).toBe(shas[0]);
+  });
+
+  test('rollback --target: a target without failing findings passes; --live says which commit live runs', () => {
+    const { dir, shas } = historyRepo();
+    const staging = runCli(['rollback', '--no-cache', '--target', 'apps/overlays/staging', '-f', 'json'], { cwd: dir });
+    expect(staging.code).toBe(0);
+    expect(json(staging.stdout).rollback?.headPasses).toBe(true);
+    const live = path.join(tempDir(), 'live.json');
+    writeFileSync(live, JSON.stringify(LIVE_PROD));
+    const prod = json(runCli(['rollback', '--no-cache', '--target', 'apps/overlays/prod', '--live', live, '-f', 'json'], { cwd: dir }).stdout);
+    expect(prod.drift).toEqual([]);
+    // Live still runs the rendered prod of c1 (not privileged): the deploy lags two commits behind.
+    writeFileSync(live, JSON.stringify(LIVE_PROD).replace('"privileged":true', '"privileged":false'));
+    const lagging = json(runCli(['rollback', '--no-cache', '--target', 'apps/overlays/prod', '--live', live, '-f', 'json'], { cwd: dir }).stdout);
+    expect(lagging.drift!.map((d) => [d.resource.name, d.target, d.changes.map((c) => `${c.pointer} ${c.file}:${c.line}`)])).toEqual([
+      ['prod-podinfo', 'apps/overlays/prod', ['/spec/template/spec/containers/0/securityContext/privileged apps/overlays/prod/security.yaml:11']],
+    ]);
+    expect(lagging.rollback!.liveMatches).toEqual([{ resource: { group: 'apps', kind: 'Deployment', namespace: 'prod', name: 'prod-podinfo' }, sha: shas[0], behind: 2, passesGate: true }]);
+  });
+});
