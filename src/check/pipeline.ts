@@ -110,7 +110,8 @@ export async function runCheckPipeline(options: CheckOptions, given?: RunContext
   // One order whichever thread or cache each file's result came from.
   errors.sort((a, b) => ((a.file ?? '') < (b.file ?? '') ? -1 : (a.file ?? '') > (b.file ?? '') ? 1 : 0));
   errors.unshift(...snapshot.skipped.map((s) => ({ code: s.code, file: s.path, line: null, message: s.message })));
-  return { repo, source, fileCount, documentCount, documents, findings, errors, rules, failOn, config: loaded, prepared, policy };
+  const rendered = targets?.set.rendered.map((t) => ({ path: t.target, renderer: t.command ? ('command' as const) : ('kustomize' as const), ...(t.command ? { command: t.command } : {}), files: t.inputs.length, documents: t.documents.length }));
+  return { repo, source, fileCount, documentCount, documents, findings, errors, rules, failOn, config: loaded, prepared, policy, ...(rendered?.length ? { targets: rendered } : {}) };
 }
 
 /** `aiops-guard check` as a library call: the Report of one run. */

@@ -1,5 +1,5 @@
 import { decideExitCode } from '../report/exit-code.js';
-import { SEVERITIES, type FailOn, type Finding, type Report, type ReportError, type ReportSource, type RuleInfo, type Severity } from '../report/types.js';
+import { SEVERITIES, type FailOn, type Finding, type Report, type ReportError, type ReportSource, type RuleInfo, type Severity, type TargetInfo } from '../report/types.js';
 import type { Rule } from '../rules/types.js';
 import { TOOL_VERSION } from '../version.js';
 import type { CheckResult } from './types.js';
@@ -25,6 +25,7 @@ export interface ReportParts {
   documents: number;
   rules: readonly Rule[];
   failOn: FailOn;
+  targets?: TargetInfo[];
 }
 
 /** Puts the versioned JSON report together; the exit code is decided from findings (and drift, added later). */
@@ -47,6 +48,7 @@ export function assembleReport(parts: ReportParts): Report {
     findings,
     errors: parts.errors,
     rules: referencedRules(parts.rules, findings),
+    ...(parts.targets?.length ? { targets: parts.targets } : {}),
   };
 }
 

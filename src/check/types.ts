@@ -2,7 +2,7 @@ import type { LoadedConfig } from '../config/types.js';
 import type { ConfigDocument, ParseLimits } from '../parse/documents.js';
 import type { PolicyOptions, PreparedRules } from '../policy/evaluate.js';
 import type { CompiledWaiver } from '../policy/waivers.js';
-import type { FailOn, Finding, ReportError, ReportSource, SourceMode } from '../report/types.js';
+import type { FailOn, Finding, ReportError, ReportSource, SourceMode, TargetInfo } from '../report/types.js';
 import type { Rule } from '../rules/types.js';
 import type { GitCache } from '../source/git.js';
 import type { Selection } from '../source/select.js';
@@ -71,6 +71,8 @@ export interface CheckResult {
   /** The run's prepared rules and policy settings, to evaluate more documents the same way. */
   prepared: PreparedRules;
   policy: PolicyOptions;
+  /** The rendered targets checked (absent when the repository has none). */
+  targets?: TargetInfo[];
 }
 /** What every command that reads configs sets up once: repository, config, rules, policy, file selection. */
 export interface RunContext {

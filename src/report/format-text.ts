@@ -175,6 +175,10 @@ export function formatText(report: Report, options: FormatOptions = {}): string 
   for (const e of details ? report.errors : []) {
     lines.push(`${p.yellow('skipped')} ${e.file ?? ''}${e.line ? `:${e.line}` : ''}  ${e.message} ${p.dim(`(${e.code})`)}`);
   }
+  // A finding in `<path>/(rendered)` is at a line of a command's output: say which command.
+  for (const t of details ? (report.targets ?? []) : []) {
+    if (t.command && findings.some((f) => f.target === t.path)) lines.push(p.dim(`${t.path ? `${t.path}/` : ''}(rendered) is the output of: ${t.command}`));
+  }
   // The table tells more than the summary line only when more than one rule is involved.
   if (details && new Set(findings.map((f) => f.ruleId)).size > 1) lines.push('', ...formatRuleTable(findings, p));
   if (options.summary === false) return lines.length ? lines.join('\n') + '\n' : '';

@@ -206,4 +206,19 @@ export interface Report {
   /** The rules the findings (and drift) refer to, for SARIF and the other formats. */
   rules: RuleInfo[];
   errors: ReportError[];
+  /** The rendered targets the run checked (present when there were any). */
+  targets?: TargetInfo[];
+}
+
+/** A rendered target of the run: a kustomization, or an external renderer's output (findings in it name the file `<path>/(rendered)`). */
+export interface TargetInfo {
+  /** The kustomization folder or render entry path ("" for the repository root). */
+  path: string;
+  renderer: 'kustomize' | 'command';
+  /** For `command`: the command line whose standard output was checked. */
+  command?: string;
+  /** The files the render read. */
+  files: number;
+  /** Rendered objects. */
+  documents: number;
 }

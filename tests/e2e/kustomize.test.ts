@@ -1,7 +1,8 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from '@jest/globals';
 import { findingFingerprint } from '../../src/report/fingerprint.js';
+import { PACKAGE_ROOT } from '../../src/rules/load.js';
 import type { Finding, Report } from '../../src/report/types.js';
 import { GITOPS_FILES, PRIVILEGED_PATCH } from '../helpers/gitops-layout.js';
 import { DIGEST } from '../helpers/manifests.js';
@@ -416,5 +417,146 @@ describe('history over rendered targets', () => {
       ['prod-podinfo', 'apps/overlays/prod', ['/spec/template/spec/containers/0/securityContext/privileged apps/overlays/prod/security.yaml:11']],
     ]);
     expect(lagging.rollback!.liveMatches).toEqual([{ resource: { group: 'apps', kind: 'Deployment', namespace: 'prod', name: 'prod-podinfo' }, sha: shas[0], behind: 2, passesGate: true }]);
+  });
+});
+
+/** A renderer every machine with Node has: prints a chart's "rendered" manifests, as `helm template` would. */
+const RENDER_SCRIPT = `const name = process.argv[2];
+process.stdout.write([
+  '---',
+  '# Source: web/templates/deployment.yaml',
+  'apiVersion: apps/v1',
+  'kind: Deployment',
+  'metadata:',
+  '  name: ' + name,
+  '  annotations:',
+  '    note: "{{ not a template once rendered }}"',
+  'spec:',
+  '  template:',
+  '    spec:',
+  '      containers:',
+  '        - name: web',
+  '          image: nginx:1.27',
+  '          securityContext:',
+  '            privileged: true',
+  '',
+].join('\\n'));
+`;
+
+const CHART = {
+  'charts/web/Chart.yaml': 'apiVersion: v2\nname: web\nversion: 0.1.0\n',
+  'charts/web/values.yaml': 'replicas: 1\n',
+  'charts/web/templates/deployment.yaml': 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\n',
+  'tools/render.mjs': RENDER_SCRIPT,
+};
+
+const renderConfig = (entries: object[], extra: object = {}) => JSON.stringify({ render: entries, ...extra }, null, 2);
+
+describe('external renderers (config render)', () => {
+  test('the command\'s output is the target\'s desired state; findings point at its lines, the chart\'s files are not checked on their own', () => {
+    const dir = makeRepo({ ...CHART, '.aiopsrc.json': renderConfig([{ path: 'charts/web', command: 'node tools/render.mjs "web prod"' }]) });
+    const report = json(runCli(['check', '--no-cache', '-f', 'json', '--target', 'charts/web'], { cwd: dir }).stdout);
+    expect(report.findings.filter((f) => f.severity === 'critical').map(brief)).toEqual(['k8s-privileged-container charts/web/(rendered):16:25 charts/web']);
+    // The argument with a space reached the command as one argument.
+    expect(report.findings[0]!.resource).toEqual({ group: 'apps', kind: 'Deployment', namespace: null, name: 'web prod' });
+    expect(report.errors).toEqual([]);
+    expect(report.targets).toEqual([{ path: 'charts/web', renderer: 'command', command: 'node tools/render.mjs "web prod"', files: 3, documents: 1 }]);
+    const text = runCli(['check', '--no-cache', '--target', 'charts/web'], { cwd: dir });
+    expect(text.stdout).toContain('charts/web/(rendered):16:25  critical Container "web" runs privileged  k8s-privileged-container  target charts/web\n');
+    expect(text.stdout).toContain('charts/web/(rendered) is the output of: node tools/render.mjs "web prod"\n');
+    expect(text.code).toBe(1);
+  });
+
+  test('a chart without a render entry stays skipped with today\'s message', () => {
+    const dir = makeRepo({ ...CHART });
+    const report = json(runCli(['check', '--no-cache', '-f', 'json'], { cwd: dir }).stdout);
+    expect(report.errors.map((e) => [e.code, e.file])).toEqual([['helm-template', 'charts/web/templates/deployment.yaml']]);
+  });
+
+  test('with --ref or --staged the command does not run unless allowExternal is set: the target is not rendered', () => {
+    const dir = makeRepo({ ...CHART, '.aiopsrc.json': renderConfig([{ path: 'charts/web', command: 'node tools/render.mjs web' }]) });
+    const staged = runCli(['check', '--no-cache', '-f', 'json', '--staged'], { cwd: dir });
+    expect(staged.code).toBe(1);
+    expect(json(staged.stdout).errors).toEqual([
+      {
+        code: 'not-rendered',
+        file: '.aiopsrc.json',
+        line: 5,
+        message: 'not rendered: its render command "node tools/render.mjs web" would read the working tree, not the index (--staged); set "allowExternal": true in the config to run it anyway (target charts/web is not checked)',
+      },
+    ]);
+    writeFileSync(path.join(dir, '.aiopsrc.json'), renderConfig([{ path: 'charts/web', command: 'node tools/render.mjs web' }], { allowExternal: true }));
+    const allowed = json(runCli(['check', '--no-cache', '-f', 'json', '--ref', 'HEAD'], { cwd: dir }).stdout);
+    expect(allowed.errors).toEqual([]);
+    expect(allowed.findings.filter((f) => f.severity === 'critical').map(brief)).toEqual(['k8s-privileged-container charts/web/(rendered):16:25 charts/web']);
+  });
+
+  test('a failing, missing or slow command is an error for its target (exit 1), never a stack trace', () => {
+    const dir = makeRepo({
+      ...CHART,
+      'tools/fail.mjs': 'process.stderr.write("Error: values.yaml: bad indentation\\n"); process.exit(3);\n',
+      'tools/slow.mjs': 'setTimeout(() => {}, 20000);\n',
+      'other/a/x.txt': 'a\n',
+      'other/b/x.txt': 'b\n',
+      'other/c/x.txt': 'c\n',
+      '.aiopsrc.json': renderConfig([
+        { path: 'charts/web', command: 'node tools/fail.mjs' },
+        { path: 'other/a', command: 'no-such-renderer-aiops template' },
+        { path: 'other/b', command: 'node tools/slow.mjs', timeout: 0.5 },
+        { path: 'other/c', command: 'node -e "process.stdout.write(\'a: [\')"' },
+      ]),
+    });
+    const r = runCli(['check', '--no-cache', '-f', 'json'], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('');
+    expect(json(r.stdout).errors.map((e) => e.message)).toEqual([
+      'not rendered: "node tools/fail.mjs": the command failed (exit 3): Error: values.yaml: bad indentation (target charts/web is not checked)',
+      'not rendered: "no-such-renderer-aiops template": command "no-such-renderer-aiops" was not found (target other/a is not checked)',
+      'not rendered: "node tools/slow.mjs": the command did not finish within 0.5 s and was stopped (target other/b is not checked)',
+      expect.stringMatching(/^not rendered: the output of "node -e .*" cannot be read at line 1: .* \(target other\/c is not checked\)$/),
+    ]);
+  });
+
+  test('a render entry that cannot work as written is a config error (exit 78) at its line', () => {
+    const dir = makeRepo({ ...CHART, '.aiopsrc.json': renderConfig([{ path: 'charts/web', command: 'helm template "web charts/web' }]) });
+    const r = runCli(['check', '--no-cache'], { cwd: dir });
+    expect(r.code).toBe(78);
+    expect(r.stderr).toBe(
+      `aiops-guard: ${path.join(dir, '.aiopsrc.json')}:5:18: render[0].command has a quote that is not closed\n` +
+        '  hint: close the quote; the command is split into arguments as a shell would, but no shell runs it\n',
+    );
+    writeFileSync(path.join(dir, '.aiopsrc.json'), renderConfig([{ path: '../elsewhere', command: 'helm template web' }]));
+    const outside = runCli(['check', '--no-cache'], { cwd: dir });
+    expect(outside.code).toBe(78);
+    expect(outside.stderr).toContain('render[0].path "../elsewhere" is outside the repository');
+    writeFileSync(path.join(dir, '.aiopsrc.json'), renderConfig([{ path: 'charts/web' }]));
+    const missing = runCli(['check', '--no-cache'], { cwd: dir });
+    expect(missing.code).toBe(78);
+    expect(missing.stderr).toContain('command');
+  });
+
+  // kubectl is on these machines; a test may run it only through a user's render entry, as here. Where it
+  // is not installed, the same entry must be reported as not rendered: never a silent pass.
+  test('kubectl kustomize as the command gives the same findings as the native renderer, at lines of its output', () => {
+    const dir = makeRepo({ ...GITOPS_FILES, '.aiopsrc.json': renderConfig([{ path: 'apps/overlays/prod', command: 'kubectl kustomize apps/overlays/prod' }]) });
+    const viaCommand = runCli(['check', '--no-cache', '-f', 'json', '--target', 'apps/overlays/prod', '--show', 'all'], { cwd: dir });
+    const onPath = (process.env.PATH ?? '').split(path.delimiter).some((d) => d !== '' && existsSync(path.join(d, 'kubectl')));
+    if (!onPath) {
+      expect(viaCommand.code).toBe(1);
+      expect(json(viaCommand.stdout).errors.map((e) => e.message)).toEqual(['not rendered: "kubectl kustomize apps/overlays/prod": command "kubectl" was not found (target apps/overlays/prod is not checked)']);
+      return;
+    }
+    const external = json(viaCommand.stdout);
+    expect(external.errors).toEqual([]);
+    writeFileSync(path.join(dir, '.aiopsrc.json'), '{}');
+    const native = json(check(dir, '--target', 'apps/overlays/prod', '--show', 'all').stdout);
+    const key = (f: Finding) => `${f.ruleId} ${f.pointer} ${f.resource?.namespace}/${f.resource?.name}`;
+    expect(external.findings.map(key).sort()).toEqual(native.findings.map(key).sort());
+    expect(external.findings.every((f) => f.file === 'apps/overlays/prod/(rendered)' && f.target === 'apps/overlays/prod')).toBe(true);
+    const privileged = external.findings.find((f) => f.ruleId === 'k8s-privileged-container')!;
+    // The same overlay rendered once with kubectl v1.32.4 (kustomize v5.5.0) and committed: the finding is at its privileged line.
+    const golden = readFileSync(path.join(PACKAGE_ROOT, 'fixtures/kustomize-wire/gitops-prod.kubectl.yaml'), 'utf8');
+    expect(golden.split('\n')[privileged.line - 1]).toBe('          privileged: true');
+    expect(privileged.line).toBe(54);
   });
 });
