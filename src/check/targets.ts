@@ -212,19 +212,21 @@ async function errorPlace(e: KustomizeError, files: KustomizeFiles): Promise<{ f
 }
 
 /** A rendered object as a document: positions from its provenance, read problems as for a file. */
-export function renderedDocument(target: string, index: number, data: Record<string, unknown>, id: ConfigDocument['id'], where: (pointer: string) => SourceRange & { file: string }): ConfigDocument {
+function renderedDocument(target: string, index: number, file: string, data: Record<string, unknown>, id: ConfigDocument['id'], where: (pointer: string) => SourceRange & { file: string }): ConfigDocument {
   const locate = (pointer: string) => {
     const { file, line, column, endLine, endColumn } = where(pointer);
     return { file, line, column, endLine, endColumn };
   };
   // The same checks the reader makes of a file: what the API server would reject (a patch can set a wrong type too).
   const problems: ReadProblem[] = normalizeDocument(data, id).map((p) => ({ ruleId: 'invalid-field-type' as const, ...p }));
-  const start = locate('');
-  return { file: start.file, index, basePointer: '', data, id, start, locate, target, ...(problems.length ? { problems } : {}) };
+  const doc: Omit<ConfigDocument, 'start'> = { file, index, basePointer: '', data, id, locate, target, ...(problems.length ? { problems } : {}) };
+  // Positions cost a second parse of the source file: found only when something is reported (as a file's are after `release`).
+  let start: SourceRange | null = null;
+  return Object.defineProperty(doc, 'start', { enumerable: true, get: () => (start ??= locate('')) }) as ConfigDocument;
 }
 
 function documentsOfRender(render: KustomizeRender): ConfigDocument[] {
-  return render.objects.map((o, i) => renderedDocument(render.target, i, o.data, o.id, (p) => o.locate(p)));
+  return render.objects.map((o, i) => renderedDocument(render.target, i, o.file, o.data, o.id, (p) => o.locate(p)));
 }
 
 /** The targets of a check run (null when there are none): renders from every file of the run's snapshot, whatever its source. */
