@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { LoadedConfig } from '../config/types.js';
 import { ConfigError, NotFoundError } from '../errors.js';
 import { filesFromSnapshot, type KustomizeFiles } from '../kustomize/files.js';
+import { RenderError } from '../kustomize/resource.js';
 import type { KustomizeError, KustomizeRender } from '../kustomize/render.js';
 import { parseConfigText, type ConfigDocument, type ReadProblem, type SourceRange } from '../parse/documents.js';
 import { normalizeDocument } from '../parse/normalize.js';
@@ -46,6 +47,21 @@ export async function readAllFiles(repo: Repo, spec: SourceSpec, cache: GitCache
   return readSnapshot(repo, spec, every.wanted, every.wantDir, cache);
 }
 
+/** The snapshot as the renderer reads it; a file that cannot be read stops its target's render with the reason, never a crash. */
+export function readableFiles(all: Pick<Snapshot, 'files'>): KustomizeFiles {
+  const files = filesFromSnapshot(all);
+  return {
+    isDirectory: files.isDirectory,
+    read: async (file) => {
+      try {
+        return await files.read(file);
+      } catch (err) {
+        throw new RenderError(`${file}: cannot be read: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    },
+  };
+}
+
 /** Kustomization folders of a list of paths. */
 function kustomizationDirs(paths: readonly string[]): Map<string, string> {
   const dirs = new Map<string, string>();
@@ -87,7 +103,8 @@ export async function planTargets(paths: readonly string[], files: KustomizeFile
     return null;
   }
   const { findLeafKustomizations } = await import('../kustomize/targets.js');
-  const leaves = kustomize ? await findLeafKustomizations(paths, files) : [];
+  // A kustomization that cannot be read is still a target: its render says why.
+  const leaves = kustomize ? await findLeafKustomizations(paths, { isDirectory: files.isDirectory, read: (f) => files.read(f).catch(() => null) }) : [];
   const external = new Set(entries.map((e) => e.path));
   // A render entry decides its folder: a kustomization inside it is what the command reads, not a target of its own.
   const kustLeaves = leaves.filter((l) => ![...external].some((e) => isUnder(l, e)));
@@ -119,7 +136,7 @@ export async function renderKustomizeTarget(target: string, files: KustomizeFile
  * repository has no targets.
  */
 export async function collectTargets(all: Pick<Snapshot, 'files'>, settings: TargetSettings): Promise<TargetSet | null> {
-  const files = filesFromSnapshot(all);
+  const files = readableFiles(all);
   const plan = await planTargets(all.files.map((f) => f.path), files, settings);
   if (!plan) return null;
   const rendered: RenderedTarget[] = [];

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import { filesFromSnapshot } from '../kustomize/files.js';
+import fs from 'node:fs';
+import git from 'isomorphic-git';
 import { evaluateDocument } from '../policy/evaluate.js';
 import { isAtOrAbove } from '../report/exit-code.js';
 import type { Finding } from '../report/types.js';
 import type { CheckOptions, RunContext } from '../check/types.js';
-import { planTargets, renderKustomizeTarget, type TargetPlan } from '../check/targets.js';
+import { planTargets, readableFiles, renderKustomizeTarget, type TargetPlan } from '../check/targets.js';
 import { createSelection, type Selection } from '../source/select.js';
 import type { SourceFile } from '../source/types.js';
 import { HistoryEvaluator, type BlobResult, type TreeChange } from './evaluator.js';
@@ -31,6 +32,7 @@ export function targetPathOf(target: string): string {
 }
 
 const EVERY_FILE = createSelection({ include: ['**'] });
+const KUSTOMIZATION_NAMES = new Set(['kustomization.yaml', 'kustomization.yml', 'Kustomization']);
 
 /**
  * The history evaluator for repositories with kustomizations: each commit's files that are part of a
@@ -44,6 +46,8 @@ export class TargetHistoryEvaluator extends HistoryEvaluator {
   private readonly results = new Map<string, TargetResult>();
   /** For each target, the inputs (and their blob ids) of each version rendered: a tree with the same ones has the same result. */
   private readonly versions = new Map<string, { inputs: string[]; oids: string; key: string }[]>();
+  /** Whether a tree (by id) holds a kustomization anywhere: an unchanged subtree is not looked at again. */
+  private readonly holdsKustomization = new Map<string, Promise<boolean>>();
 
   constructor(
     private readonly run: RunContext,
@@ -120,9 +124,26 @@ export class TargetHistoryEvaluator extends HistoryEvaluator {
     return t;
   }
 
+  private hasKustomization(treeOid: string): Promise<boolean> {
+    let known = this.holdsKustomization.get(treeOid);
+    if (!known) {
+      known = (async () => {
+        const { tree } = await git.readTree({ fs, gitdir: this.run.repo.gitdir, oid: treeOid, cache: this.run.cache });
+        if (tree.some((e) => e.type === 'blob' && KUSTOMIZATION_NAMES.has(e.path))) return true;
+        for (const e of tree) if (e.type === 'tree' && (await this.hasKustomization(e.oid))) return true;
+        return false;
+      })();
+      this.holdsKustomization.set(treeOid, known);
+    }
+    return known;
+  }
+
   private async computeTargets(treeOid: string): Promise<TreeTargets> {
+    // Most commits of most repositories: no kustomization, no render entry, nothing to list in full.
+    const { kustomize, render } = this.run.config.config;
+    if (!render?.length && (kustomize === 'off' || !(await this.hasKustomization(treeOid)))) return { plan: null, keys: new Map() };
     const all = await super.wantedFiles(treeOid, EVERY_FILE);
-    const files = filesFromSnapshot({ files: all });
+    const files = readableFiles({ files: all });
     const plan = await planTargets(
       all.map((f) => f.path),
       files,

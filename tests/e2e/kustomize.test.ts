@@ -141,6 +141,17 @@ schema:
     );
   });
 
+  test('--changed-since checks the targets one of whose files changed', () => {
+    const dir = makeRepo(GITOPS_FILES);
+    git(dir, 'checkout', '-q', '-b', 'topic');
+    commit(dir, { 'apps/overlays/prod/privileged.yaml': `# needs raw sockets\n${PRIVILEGED_PATCH}` }, 'comment the prod patch');
+    const prodOnly = json(check(dir, '--changed-since', 'main').stdout);
+    expect(prodOnly.findings.map(brief)).toEqual(['k8s-privileged-container apps/overlays/prod/privileged.yaml:12:25 apps/overlays/prod']);
+    // A base change reaches both overlays.
+    commit(dir, { 'apps/base/podinfo/service.yaml': GITOPS_FILES['apps/base/podinfo/service.yaml']!.replace('port: 80', 'port: 8080') }, 'service port');
+    expect(json(check(dir, '--changed-since', 'main').stdout).findings.map(brief)).toEqual(['k8s-privileged-container apps/overlays/prod/privileged.yaml:12:25 apps/overlays/prod', LATEST_IN_STAGING]);
+  });
+
   test('a path argument checks the targets that read a file under it', () => {
     const dir = makeRepo(GITOPS_FILES);
     expect(json(check(dir, 'apps/overlays/prod/privileged.yaml').stdout).findings.map(brief)).toEqual([PRIVILEGED_IN_PROD]);
