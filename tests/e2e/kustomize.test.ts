@@ -211,6 +211,12 @@ describe('targets in fingerprints, baselines and the result cache', () => {
   test('a baseline accepts rendered findings per target; moving the patch file keeps them accepted', () => {
     const dir = makeRepo(GITOPS_FILES);
     expect(runCli(['baseline'], { cwd: dir }).code).toBe(0);
+    // The reviewer of the baseline's diff sees which overlay each accepted finding is in.
+    const written = JSON.parse(readFileSync(path.join(dir, '.aiops-guard-baseline.json'), 'utf8')) as { findings: { rule: string; file: string; target?: string }[] };
+    expect(written.findings.map((e) => `${e.rule} ${e.file} ${e.target}`).sort()).toEqual([
+      'k8s-image-latest apps/overlays/staging/kustomization.yaml apps/overlays/staging',
+      'k8s-privileged-container apps/overlays/prod/privileged.yaml apps/overlays/prod',
+    ]);
     git(dir, 'add', '-A');
     git(dir, 'commit', '-q', '-m', 'baseline');
     expect(check(dir).code).toBe(0);
