@@ -5,6 +5,7 @@ import { evaluateDocument } from '../policy/evaluate.js';
 import { isAtOrAbove } from '../report/exit-code.js';
 import type { Finding } from '../report/types.js';
 import type { CheckOptions, RunContext } from '../check/types.js';
+import { renderedFileOf } from '../check/external-render.js';
 import { planTargets, readableFiles, renderKustomizeTarget, type TargetPlan } from '../check/targets.js';
 import { createSelection, type Selection } from '../source/select.js';
 import type { SourceFile } from '../source/types.js';
@@ -25,11 +26,11 @@ interface TreeTargets {
 /**
  * The path a rendered target has in the history walk, beside the tree's files: findings and
  * resources are followed through it as through a file, and its "blob id" changes only when one of
- * the files the render read changes. Never a real file name (git paths do not end so).
+ * the files the render read changes. The same name as an external renderer's output
+ * (`<target>/(rendered)`): what the target renders to.
  */
-export function targetPathOf(target: string): string {
-  return `${target || '.'} (rendered)`;
-}
+export const targetPathOf = renderedFileOf;
+const isTargetPath = (p: string) => p === '(rendered)' || p.endsWith('/(rendered)');
 
 const EVERY_FILE = createSelection({ include: ['**'] });
 const KUSTOMIZATION_NAMES = new Set(['kustomization.yaml', 'kustomization.yml', 'Kustomization']);
@@ -75,7 +76,7 @@ export class TargetHistoryEvaluator extends HistoryEvaluator {
   }
 
   override async blobAt(treeOid: string, filePath: string): Promise<string | null> {
-    if (filePath.endsWith(' (rendered)')) return (await this.targetsOf(treeOid)).keys.get(filePath) ?? null;
+    if (isTargetPath(filePath)) return (await this.targetsOf(treeOid)).keys.get(filePath) ?? null;
     return super.blobAt(treeOid, filePath);
   }
 

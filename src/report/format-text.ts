@@ -104,7 +104,7 @@ function formatFindings(findings: readonly Finding[], groupBy: GroupBy, p: Palet
     if (groupBy === 'rule') {
       const first = list[0]!;
       lines.push(`${p.bold(key)}  ${paintSeverity(p, first.severity).trimEnd()}  ${p.dim(`(${list.length})`)}`);
-      for (const f of list as Baselined[]) lines.push(`  ${p.bold(`${f.file}:${f.line}:${f.column}`)}  ${f.message}${f.baseline === 'unchanged' ? p.dim('  (already there)') : ''}`);
+      for (const f of list as Baselined[]) lines.push(`  ${p.bold(`${f.file}:${f.line}:${f.column}`)}  ${f.message}${f.target ? p.dim(`  target ${f.target}`) : ''}${f.baseline === 'unchanged' ? p.dim('  (already there)') : ''}`);
       lines.push(`    ${p.dim('fix:')} ${first.remediation}`);
     } else {
       lines.push(p.bold(key));

@@ -397,7 +397,7 @@ describe('history over rendered targets', () => {
     expect(report.findings.map(brief)).toEqual(['k8s-privileged-container apps/overlays/prod/security.yaml:11:25 apps/overlays/prod']);
     const rb = report.rollback!;
     expect(rb.lastGood?.subject).toBe('c1 staging pinned');
-    expect(rb.culprits.map((c) => [c.subject, c.ruleIds, c.files])).toEqual([['c2 privileged in prod', ['k8s-privileged-container'], ['apps/overlays/prod (rendered)']]]);
+    expect(rb.culprits.map((c) => [c.subject, c.ruleIds, c.files])).toEqual([['c2 privileged in prod', ['k8s-privileged-container'], ['apps/overlays/prod/(rendered)']]]);
     expect(rb.commands).toEqual([
       `git revert --no-edit ${c2}`,
       `git revert --no-commit ${c1}..${shas[2]!.slice(0, 7)} && git commit -m "Roll back to ${c1}: k8s-privileged-container"`,
@@ -482,6 +482,9 @@ describe('external renderers (config render)', () => {
     expect(text.stdout).toContain('charts/web/(rendered):16:25  critical Container "web" runs privileged  k8s-privileged-container  target charts/web\n');
     expect(text.stdout).toContain('charts/web/(rendered) is the output of: node tools/render.mjs "web prod"\n');
     expect(text.code).toBe(1);
+    // Made from the working tree, not from a commit: --blame gives it no introducing commit.
+    const blamed = json(runCli(['check', '--blame', '--no-cache', '-f', 'json', '--target', 'charts/web'], { cwd: dir }).stdout);
+    expect(blamed.findings.filter((f) => f.severity === 'critical').map((f) => [brief(f), f.introduced])).toEqual([['k8s-privileged-container charts/web/(rendered):16:25 charts/web', undefined]]);
   });
 
   test('a chart without a render entry stays skipped with today\'s message', () => {
