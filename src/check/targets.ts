@@ -84,6 +84,8 @@ export interface TargetPlan {
   chosen: string[];
   /** Config `targets`, when set. */
   configured: string[] | null;
+  /** The leaf kustomizations (whether rendered or not). */
+  leaves: string[];
   /** Files that are part of a target (under a kustomization folder or a render path). */
   owned(file: string): boolean;
 }
@@ -119,7 +121,7 @@ export async function planTargets(paths: readonly string[], files: KustomizeFile
     if (!history) for (const t of only) if (!names.includes(t) && !kustDirs.has(t)) throw noSuchTarget(t, names);
     chosen = [...new Set(only)].filter((t) => names.includes(t) || kustDirs.has(t)).sort();
   }
-  return { kustDirs, entries, names, chosen, configured, owned: (file) => owners.some((d) => isUnder(file, d)) };
+  return { kustDirs, entries, names, chosen, configured, leaves: kustLeaves, owned: (file) => owners.some((d) => isUnder(file, d)) };
 }
 
 /** Renders one kustomization: its objects as documents, or the errors that stop it (never a partial render). */
@@ -152,6 +154,13 @@ export async function collectTargets(all: Pick<Snapshot, 'files'>, settings: Tar
   const kept = rendered.filter(inScope);
   const keptErrors = errors.filter((e) => settings.paths.length === 0 || e.file === null || settings.paths.some((p) => p === '.' || isUnder(e.file!, p) || isUnder(p, path.posix.dirname(e.file!))));
   if (!plan.configured && !settings.only?.length && settings.paths.length === 0) keptErrors.push(...notDeployed(all.files, plan.kustDirs, rendered, errors, plan.entries.map((e) => e.path)));
+  // Config `targets` leaves the other kustomizations out: say so once for each, so nothing is passed over unsaid.
+  if (plan.configured && !settings.only?.length) {
+    for (const leaf of plan.leaves) {
+      if (plan.chosen.includes(leaf)) continue;
+      keptErrors.push({ code: 'target-not-configured', file: plan.kustDirs.get(leaf) ?? null, line: null, message: `kustomization ${display(leaf)} is not in the config's "targets": not rendered, and its files are not checked` });
+    }
+  }
   return { rendered: kept, errors: keptErrors, owned: plan.owned, names: plan.names, plain: !settings.only?.length };
 }
 
@@ -199,7 +208,9 @@ async function renderErrors(render: KustomizeRender, files: KustomizeFiles): Pro
   const out: ReportError[] = [];
   for (const e of render.errors) {
     const where = await errorPlace(e, files);
-    out.push({ code: 'not-rendered', file: where.file, line: where.line, message: `not rendered: ${e.message.replace(/^not rendered: /, '')} (target ${display(render.target)} is not checked)` });
+    // What the renderer does not do, kustomize itself can: a render entry checks its output instead.
+    const fix = e.unsupported ? `; to check it, add a "render" entry that runs kustomize on ${display(render.target)} (README: External renderers)` : '';
+    out.push({ code: 'not-rendered', file: where.file, line: where.line, message: `not rendered: ${e.message.replace(/^not rendered: /, '')} (target ${display(render.target)} is not checked${fix})` });
   }
   return out;
 }

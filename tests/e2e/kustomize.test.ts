@@ -91,13 +91,13 @@ schema:
         code: 'not-rendered',
         file: 'apps/overlays/staging/kustomization.yaml',
         line: 9,
-        message: 'not rendered: helmCharts is not supported (target apps/overlays/staging is not checked)',
+        message: 'not rendered: helmCharts is not supported (target apps/overlays/staging is not checked; to check it, add a "render" entry that runs kustomize on apps/overlays/staging (README: External renderers))',
       },
     ]);
     expect(report.summary.exitCode).toBe(1);
     expect(r.code).toBe(1);
     const text = runCli(['check', '--no-cache'], { cwd: dir });
-    expect(text.stdout).toContain('apps/overlays/staging/kustomization.yaml:9  not rendered: helmCharts is not supported (target apps/overlays/staging is not checked)');
+    expect(text.stdout).toContain('apps/overlays/staging/kustomization.yaml:9  not rendered: helmCharts is not supported (target apps/overlays/staging is not checked; to check it');
     expect(text.code).toBe(1);
   });
 
@@ -161,7 +161,14 @@ schema:
 
   test('config targets: only the named overlays render; a name that is no kustomization is a config error (exit 78) at its line', () => {
     const dir = makeRepo({ ...GITOPS_FILES, '.aiopsrc.json': JSON.stringify({ targets: ['apps/overlays/staging'] }, null, 2) });
-    expect(json(check(dir).stdout).findings.map(brief)).toEqual([LATEST_IN_STAGING]);
+    const report = json(check(dir).stdout);
+    expect(report.findings.map(brief)).toEqual([LATEST_IN_STAGING]);
+    // The others are named, not passed over in silence (and do not fail the run: the config chose).
+    expect(report.errors).toEqual([
+      { code: 'target-not-configured', file: 'apps/overlays/prod/kustomization.yaml', line: null, message: 'kustomization apps/overlays/prod is not in the config\'s "targets": not rendered, and its files are not checked' },
+      { code: 'target-not-configured', file: 'infrastructure/controllers/kustomization.yaml', line: null, message: 'kustomization infrastructure/controllers is not in the config\'s "targets": not rendered, and its files are not checked' },
+    ]);
+    expect(report.summary.exitCode).toBe(0);
     writeFileSync(path.join(dir, '.aiopsrc.json'), JSON.stringify({ targets: ['apps/overlays/qa'] }, null, 2));
     const r = check(dir);
     expect(r.code).toBe(78);
