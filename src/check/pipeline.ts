@@ -11,7 +11,7 @@ import type { FileResult } from './file-results.js';
 import { checkFiles, probeCache, type FileResults } from './files.js';
 import { buildReport, compareFindings } from './report.js';
 import { filterChangedSince, findChartRoots, readSnapshot } from './snapshot.js';
-import { evaluateTargets, keepChangedTargets, targetsForRun } from './targets.js';
+import { evaluateTargets, isKustomizationFile, keepChangedTargets, targetsForRun } from './targets.js';
 import type { CheckOptions, CheckResult, RunContext } from './types.js';
 import { checkOnThreads, threadsFor } from './worker.js';
 
@@ -54,7 +54,10 @@ export async function runCheckPipeline(options: CheckOptions, given?: RunContext
   const { repo, selection, cache, prepared, policy, waivers, rules, failOn } = ctx;
   const loaded = ctx.config;
   const spec = options.source ?? { mode: 'worktree' };
-  const snapshot = await readSnapshot(repo, spec, selection.wanted, selection.wantDir, cache);
+  // Kustomization files are listed even when the globs would not take them (`Kustomization` has no extension): they decide the targets.
+  const kustomize = ctx.config.config.kustomize !== 'off';
+  const wanted = kustomize ? (rel: string) => selection.wanted(rel) || isKustomizationFile(rel) : selection.wanted;
+  const snapshot = await readSnapshot(repo, spec, wanted, selection.wantDir, cache);
   const missing = selection.unmatched();
   if (missing.length > 0) {
     const where = spec.mode === 'worktree' ? 'the working tree' : spec.mode === 'index' ? 'the index (staged files)' : `commit ${spec.ref}`;
@@ -63,8 +66,9 @@ export async function runCheckPipeline(options: CheckOptions, given?: RunContext
   const source: ReportSource = { repo: repo.dir, mode: snapshot.mode, ref: snapshot.ref, commit: snapshot.commit };
   options = { ...options, chartRoots: findChartRoots(snapshot.files) };
   // Rendered targets replace the files they are made of: a patch is checked as part of the object it changes.
-  const targets = await targetsForRun(ctx, options, spec);
+  const targets = await targetsForRun(ctx, options, spec, snapshot);
   if (targets) snapshot.files = targets.set.plain ? snapshot.files.filter((f) => !targets.set.owned(f.path)) : [];
+  else if (kustomize) snapshot.files = snapshot.files.filter((f) => selection.wanted(f.path));
   if (options.changedSince) {
     const { mergeBase } = await filterChangedSince(repo, snapshot, options.changedSince, cache);
     source.changedSince = { rev: options.changedSince, mergeBase };

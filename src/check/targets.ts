@@ -62,6 +62,11 @@ export function readableFiles(all: Pick<Snapshot, 'files'>): KustomizeFiles {
   };
 }
 
+/** A file kustomize reads as a kustomization (the listing of a run includes the extensionless `Kustomization` for this). */
+export function isKustomizationFile(file: string): boolean {
+  return KUSTOMIZATION_NAMES.has(path.posix.basename(file));
+}
+
 /** Kustomization folders of a list of paths. */
 function kustomizationDirs(paths: readonly string[]): Map<string, string> {
   const dirs = new Map<string, string>();
@@ -109,7 +114,9 @@ export async function planTargets(paths: readonly string[], files: KustomizeFile
   const leaves = kustomize ? await findLeafKustomizations(paths, { isDirectory: files.isDirectory, read: (f) => files.read(f).catch(() => null) }) : [];
   const external = new Set(entries.map((e) => e.path));
   // A render entry decides its folder: a kustomization inside it is what the command reads, not a target of its own.
-  const kustLeaves = leaves.filter((l) => ![...external].some((e) => isUnder(l, e)));
+  // Folders the config excludes are not checked, rendered or not.
+  const excluded = createSelection({ exclude: config.exclude });
+  const kustLeaves = leaves.filter((l) => ![...external].some((e) => isUnder(l, e)) && (l === '' || excluded.wantDir(l)));
   const configured = config.targets?.map(normalizeTarget) ?? null;
   // An older commit may not have a target the config names today: it has none there, not a config error.
   if (configured && !history) checkConfiguredTargets(configured, kustDirs, external, settings.config);
@@ -258,15 +265,20 @@ function documentsOfRender(render: KustomizeRender): ConfigDocument[] {
 }
 
 /** The targets of a check run (null when there are none): renders from every file of the run's snapshot, whatever its source. */
-export async function targetsForRun(ctx: RunContext, options: CheckOptions, spec: SourceSpec): Promise<{ set: TargetSet; all: Snapshot } | null> {
+export async function targetsForRun(ctx: RunContext, options: CheckOptions, spec: SourceSpec, checked: Pick<Snapshot, 'files'>): Promise<{ set: TargetSet; all: Snapshot } | null> {
   const { config } = ctx.config;
   if (config.kustomize === 'off' && !config.render?.length) {
     if (options.target?.length) throw noSuchTarget(options.target[0]!, []);
     return null;
   }
-  const all = await readAllFiles(ctx.repo, spec, ctx.cache);
   const base = options.repoDir ? path.resolve(options.cwd, options.repoDir) : options.cwd;
   const paths = toRepoPaths(ctx.repo.dir, base, options.paths ?? []);
+  // The run's own listing (the whole repository, kustomization files included) shows whether there is anything to render;
+  // only then, or when the listing was limited to path arguments, is every file listed.
+  const whole = paths.length === 0 || paths.includes('.');
+  const nothing = whole && !config.render?.length && !config.targets?.length && !options.target?.length && !checked.files.some((f) => isKustomizationFile(f.path));
+  if (nothing) return null;
+  const all = await readAllFiles(ctx.repo, spec, ctx.cache);
   const set = await collectTargets(all, { repo: ctx.repo, config: ctx.config, only: options.target, paths, mode: all.mode });
   return set ? { set, all } : null;
 }

@@ -176,6 +176,16 @@ schema:
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
+  test('a kustomization named Kustomization (no extension) is found; a folder the config excludes is not rendered', () => {
+    const files: Record<string, string> = { ...GITOPS_FILES, 'apps/overlays/prod/Kustomization': GITOPS_FILES['apps/overlays/prod/kustomization.yaml']! };
+    delete files['apps/overlays/prod/kustomization.yaml'];
+    const dir = makeRepo(files);
+    expect(json(check(dir).stdout).findings.map(brief)).toEqual([PRIVILEGED_IN_PROD, LATEST_IN_STAGING]);
+    // Committed: an uncommitted exclude would be reported as a weakened policy.
+    commit(dir, { '.aiopsrc.json': JSON.stringify({ exclude: ['apps/overlays/staging/**'] }) }, 'exclude staging');
+    expect(json(check(dir).stdout).findings.map(brief)).toEqual([PRIVILEGED_IN_PROD]);
+  });
+
   test('a file in a kustomization folder that no kustomization lists is listed (not deployed, not checked)', () => {
     const dir = makeRepo({ ...GITOPS_FILES, 'apps/overlays/prod/old-patch.yaml': PRIVILEGED_PATCH });
     const report = json(check(dir).stdout);
