@@ -43,6 +43,21 @@ describe('check renders kustomize targets (a Flux / Argo CD layout)', () => {
     expect(r.code).toBe(1);
   });
 
+  test('every output format names the target', () => {
+    const dir = makeRepo(GITOPS_FILES);
+    const sarif = JSON.parse(runCli(['check', '--no-cache', '-f', 'sarif'], { cwd: dir }).stdout) as { runs: { results: { ruleId: string; properties: Record<string, unknown>; locations: { physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number } } }[] }[] }[] };
+    const result = sarif.runs[0]!.results.find((r) => r.ruleId === 'k8s-privileged-container')!;
+    expect(result.properties.target).toBe('apps/overlays/prod');
+    expect(result.locations[0]!.physicalLocation.artifactLocation.uri).toBe('apps/overlays/prod/privileged.yaml');
+    expect(result.locations[0]!.physicalLocation.region.startLine).toBe(11);
+    expect(runCli(['check', '--no-cache', '-f', 'github'], { cwd: dir }).stdout.split('\n')[0]).toBe(
+      '::error file=apps/overlays/prod/privileged.yaml,line=11,col=25,endLine=11,endColumn=29,title=k8s-privileged-container (critical) in apps/overlays/prod::Container "podinfo" runs privileged. Fix: Remove securityContext.privileged or set it to false; grant only the capabilities the workload needs.',
+    );
+    expect(runCli(['check', '--no-cache', '-f', 'junit'], { cwd: dir }).stdout).toContain('name="apps/overlays/prod/privileged.yaml:11:25 (target apps/overlays/prod)"');
+    const gitlab = JSON.parse(runCli(['check', '--no-cache', '-f', 'gitlab'], { cwd: dir }).stdout) as { description: string }[];
+    expect(gitlab[0]!.description).toBe('Container "podinfo" runs privileged (k8s-privileged-container, target apps/overlays/prod)');
+  });
+
   test('values set by kustomization fields point at that field (replicas here; the image tag in the first test)', () => {
     const dir = makeRepo({ ...GITOPS_FILES, '.aiopsrc.json': JSON.stringify({ rules: ['policy'] }) });
     writeFiles(dir, {
