@@ -3,6 +3,7 @@ import type { RenderEntry } from '../config/types.js';
 import { ConfigError } from '../errors.js';
 import type { KustomizeFiles } from '../kustomize/files.js';
 import { parseConfigText, type ConfigDocument } from '../parse/documents.js';
+import { maskSecretShapes } from '../policy/secret-shapes.js';
 import type { ReportError } from '../report/types.js';
 import type { Snapshot } from '../source/types.js';
 import type { RenderedTarget, TargetSettings } from './types.js';
@@ -88,7 +89,7 @@ function run(argv: string[], cwd: string, timeoutMs: number): Promise<{ stdout: 
     execFile(argv[0]!, argv.slice(1), { cwd, timeout: timeoutMs, maxBuffer: MAX_OUTPUT_BYTES, encoding: 'utf8', windowsHide: true }, (err, stdout, stderr) => {
       if (!err) return resolve({ stdout });
       const e = err as NodeJS.ErrnoException & { killed?: boolean; signal?: string | null; code?: number | string };
-      const said = stderr.trim().split('\n').slice(0, 3).join(' ').slice(0, 300);
+      const said = maskSecretShapes(stderr.trim().split('\n').slice(0, 3).join(' ').slice(0, 300));
       if (e.code === 'ENOENT') return resolve({ failure: `command "${argv[0]}" was not found` });
       if (e.killed && e.signal) return resolve({ failure: `the command did not finish within ${timeoutMs / 1000} s and was stopped` });
       if (e.code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER') return resolve({ failure: `the command printed more than ${MAX_OUTPUT_BYTES / 1024 / 1024} MB` });
@@ -106,19 +107,21 @@ export async function renderExternal(entry: ExternalRender, settings: TargetSett
   const at = settings.config.locate(`/render/${entry.index}/command`);
   const configFile = settings.config.filepath ? settings.config.filepath.slice(settings.repo.dir.length + 1) : '.aiopsrc.json';
   const fail = (why: string) => ({ error: { code: 'not-rendered', file: configFile, line: at.line, message: `not rendered: ${why} (target ${entry.path || '.'} is not checked)` } });
+  // The command line and its error output may hold a credential (--password=…): masked like any secret in a message.
+  const shown = maskSecretShapes(entry.command);
   if (settings.mode !== 'worktree' && !settings.config.config.allowExternal) {
     const source = settings.mode === 'index' ? 'the index (--staged)' : 'the commit (--ref)';
-    return fail(`its render command "${entry.command}" would read the working tree, not ${source}; set "allowExternal": true in the config to run it anyway`);
+    return fail(`its render command "${shown}" would read the working tree, not ${source}; set "allowExternal": true in the config to run it anyway`);
   }
   if (entry.path !== '' && !files.isDirectory(entry.path)) return fail(`folder ${entry.path} does not exist`);
   const timeout = (entry.timeout ?? DEFAULT_TIMEOUT_SECONDS) * 1000;
   const out = await run(argv, settings.repo.dir, timeout);
-  if ('failure' in out) return fail(`"${entry.command}": ${out.failure}`);
+  if ('failure' in out) return fail(`"${shown}": ${out.failure}`);
   const file = renderedFileOf(entry.path);
   const parsed = parseConfigText(file, out.stdout, undefined, { rendered: true });
   parsed.release();
-  if (parsed.failure) return fail(`the output of "${entry.command}" cannot be read at line ${parsed.failure.line}: ${parsed.failure.message}`);
+  if (parsed.failure) return fail(`the output of "${shown}" cannot be read at line ${parsed.failure.line}: ${parsed.failure.message}`);
   const documents: ConfigDocument[] = parsed.documents.map((d) => ({ ...d, target: entry.path }));
   const inputs = all.files.map((f) => f.path).filter((p) => entry.path === '' || p.startsWith(entry.path + '/'));
-  return { rendered: { target: entry.path, documents, inputs, command: entry.command } };
+  return { rendered: { target: entry.path, documents, inputs, command: shown } };
 }

@@ -548,6 +548,8 @@ describe('external renderers (config render)', () => {
       ...CHART,
       'tools/fail.mjs': 'process.stderr.write("Error: values.yaml: bad indentation\\n"); process.exit(3);\n',
       'tools/slow.mjs': 'setTimeout(() => {}, 20000);\n',
+      'tools/leaky.mjs': 'process.stderr.write("login failed for " + process.argv[2] + "\\n"); process.exit(1);\n',
+      'other/d/x.txt': 'd\n',
       'other/a/x.txt': 'a\n',
       'other/b/x.txt': 'b\n',
       'other/c/x.txt': 'c\n',
@@ -556,6 +558,7 @@ describe('external renderers (config render)', () => {
         { path: 'other/a', command: 'no-such-renderer-aiops template' },
         { path: 'other/b', command: 'node tools/slow.mjs', timeout: 0.5 },
         { path: 'other/c', command: 'node -e "process.stdout.write(\'a: [\')"' },
+        { path: 'other/d', command: 'node tools/leaky.mjs --password=hunter2-secret' },
       ]),
     });
     const r = runCli(['check', '--no-cache', '-f', 'json'], { cwd: dir });
@@ -566,7 +569,10 @@ describe('external renderers (config render)', () => {
       'not rendered: "no-such-renderer-aiops template": command "no-such-renderer-aiops" was not found (target other/a is not checked)',
       'not rendered: "node tools/slow.mjs": the command did not finish within 0.5 s and was stopped (target other/b is not checked)',
       expect.stringMatching(/^not rendered: the output of "node -e .*" cannot be read at line 1: .* \(target other\/c is not checked\)$/),
+      // A credential on the command line or in its error output is never printed.
+      'not rendered: "node tools/leaky.mjs --pas…[23 chars masked]": the command failed (exit 1): login failed for --pas…[23 chars masked] (target other/d is not checked)',
     ]);
+    expect(r.stdout).not.toContain('hunter2');
   });
 
   test('a render entry that cannot work as written is a config error (exit 78) at its line', () => {
