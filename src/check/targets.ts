@@ -171,7 +171,8 @@ export async function collectTargets(all: Pick<Snapshot, 'files'>, settings: Tar
   return { rendered: kept, errors: keptErrors, owned: plan.owned, names: plan.names, plain: !settings.only?.length };
 }
 
-function noSuchTarget(target: string, names: readonly string[]): NotFoundError {
+/** --target named something that is no target: exit 66, with the targets there are. */
+export function noSuchTarget(target: string, names: readonly string[]): NotFoundError {
   return new NotFoundError(
     `no target "${display(target)}": it is neither a kustomization folder nor a render entry's path`,
     names.length ? `the targets are: ${names.map(display).join(', ')}` : 'this repository has no kustomization and no render entry in .aiopsrc',

@@ -9,6 +9,7 @@ import { firstParentHistory, type HistoryCommit } from './commits.js';
 import { HistoryEvaluator } from './evaluator.js';
 import { ResourceLocator } from './resources.js';
 import { TargetHistoryEvaluator, targetPathOf } from './targets.js';
+import { noSuchTarget } from '../check/targets.js';
 import { FindingTracer, type TraceResult } from './trace.js';
 
 export const DEFAULT_MAX_COMMITS = 200;
@@ -75,6 +76,8 @@ export async function walkHistory(ctx: RunContext, options: HistoryWalkOptions):
     const i = commits.length;
     commits.push(commit);
     if (i === 0) {
+      if (evaluator instanceof TargetHistoryEvaluator) await evaluator.checkTargetsExist(commit.tree);
+      else if (options.checkOptions?.target?.length) throw noSuchTarget(options.checkOptions.target[0]!, []);
       if (options.checked) seedFromCheck(evaluator, options.checked);
       // The start commit is read in full; on a large tree, every core shares that work.
       if (!drift) await evaluator.prefill(commit.tree, options.rollback ? ctx.selection : options.traceSelection);

@@ -6,7 +6,7 @@ import { isAtOrAbove } from '../report/exit-code.js';
 import type { Finding } from '../report/types.js';
 import type { CheckOptions, RunContext } from '../check/types.js';
 import { renderedFileOf } from '../check/external-render.js';
-import { planTargets, readableFiles, renderKustomizeTarget, type TargetPlan } from '../check/targets.js';
+import { normalizeTarget, noSuchTarget, planTargets, readableFiles, renderKustomizeTarget, type TargetPlan } from '../check/targets.js';
 import { createSelection, type Selection } from '../source/select.js';
 import type { SourceFile } from '../source/types.js';
 import { HistoryEvaluator, type BlobResult, type TreeChange } from './evaluator.js';
@@ -110,6 +110,17 @@ export class TargetHistoryEvaluator extends HistoryEvaluator {
       if (x !== y) out.push({ path: p, from: x, to: y });
     }
     return out;
+  }
+
+  /** --target names targets of the commit the walk starts from (an unknown one is an error, as for check). */
+  async checkTargetsExist(treeOid: string): Promise<void> {
+    const wanted = this.runOptions.target ?? [];
+    if (wanted.length === 0) return;
+    const { plan } = await this.targetsOf(treeOid);
+    for (const t of wanted.map(normalizeTarget)) {
+      if (plan && (plan.names.includes(t) || plan.kustDirs.has(t))) continue;
+      throw noSuchTarget(t, plan?.names ?? []);
+    }
   }
 
   /** The files a target read in a commit (none when the commit does not have it or it did not render). */

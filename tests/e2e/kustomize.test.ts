@@ -452,6 +452,9 @@ describe('history over rendered targets', () => {
 
   test('rollback --target: a target without failing findings passes; --live says which commit live runs', () => {
     const { dir, shas } = historyRepo();
+    const unknown = runCli(['rollback', '--no-cache', '--target', 'apps/overlays/qa'], { cwd: dir });
+    expect(unknown.code).toBe(66);
+    expect(unknown.stderr).toContain('hint: the targets are: apps/overlays/prod, apps/overlays/staging, infrastructure/controllers');
     const staging = runCli(['rollback', '--no-cache', '--target', 'apps/overlays/staging', '-f', 'json'], { cwd: dir });
     expect(staging.code).toBe(0);
     expect(json(staging.stdout).rollback?.headPasses).toBe(true);
