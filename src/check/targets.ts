@@ -3,6 +3,7 @@ import type { LoadedConfig } from '../config/types.js';
 import { ConfigError, NotFoundError } from '../errors.js';
 import { filesFromSnapshot, type KustomizeFiles } from '../kustomize/files.js';
 import { RenderError } from '../kustomize/resource.js';
+import { findLeafKustomizations, KUSTOMIZATION_NAMES } from '../kustomize/targets.js';
 import type { KustomizeError, KustomizeRender } from '../kustomize/render.js';
 import { parseConfigText, type ConfigDocument, type ReadProblem, type SourceRange } from '../parse/documents.js';
 import { normalizeDocument } from '../parse/normalize.js';
@@ -16,7 +17,6 @@ import { checkRenderEntry, renderExternal, type ExternalRender } from './externa
 import { readSnapshot } from './snapshot.js';
 import type { CheckOptions, RenderedTarget, RunContext, SourceSpec, TargetSettings } from './types.js';
 
-const KUSTOMIZATION_NAMES = new Set(['kustomization.yaml', 'kustomization.yml', 'Kustomization']);
 
 /** The targets of one snapshot of the repository. */
 export interface TargetSet {
@@ -109,7 +109,6 @@ export async function planTargets(paths: readonly string[], files: KustomizeFile
     if (settings.only?.length) throw noSuchTarget(settings.only[0]!, []);
     return null;
   }
-  const { findLeafKustomizations } = await import('../kustomize/targets.js');
   // A kustomization that cannot be read is still a target: its render says why.
   const leaves = kustomize ? await findLeafKustomizations(paths, { isDirectory: files.isDirectory, read: (f) => files.read(f).catch(() => null) }) : [];
   const external = new Set(entries.map((e) => e.path));

@@ -6,7 +6,7 @@ import { isAtOrAbove } from '../report/exit-code.js';
 import type { Finding } from '../report/types.js';
 import type { CheckOptions, RunContext } from '../check/types.js';
 import { renderedFileOf } from '../check/external-render.js';
-import { normalizeTarget, noSuchTarget, planTargets, readableFiles, renderKustomizeTarget, type TargetPlan } from '../check/targets.js';
+import { isKustomizationFile, normalizeTarget, noSuchTarget, planTargets, readableFiles, renderKustomizeTarget, type TargetPlan } from '../check/targets.js';
 import { createSelection, type Selection } from '../source/select.js';
 import type { SourceFile } from '../source/types.js';
 import { HistoryEvaluator, type BlobResult, type TreeChange } from './evaluator.js';
@@ -33,7 +33,6 @@ export const targetPathOf = renderedFileOf;
 const isTargetPath = (p: string) => p === '(rendered)' || p.endsWith('/(rendered)');
 
 const EVERY_FILE = createSelection({ include: ['**'] });
-const KUSTOMIZATION_NAMES = new Set(['kustomization.yaml', 'kustomization.yml', 'Kustomization']);
 
 /**
  * The history evaluator for repositories with kustomizations: each commit's files that are part of a
@@ -141,7 +140,7 @@ export class TargetHistoryEvaluator extends HistoryEvaluator {
     if (!known) {
       known = (async () => {
         const { tree } = await git.readTree({ fs, gitdir: this.run.repo.gitdir, oid: treeOid, cache: this.run.cache });
-        if (tree.some((e) => e.type === 'blob' && KUSTOMIZATION_NAMES.has(e.path))) return true;
+        if (tree.some((e) => e.type === 'blob' && isKustomizationFile(e.path))) return true;
         for (const e of tree) if (e.type === 'tree' && (await this.hasKustomization(e.oid))) return true;
         return false;
       })();
