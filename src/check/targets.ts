@@ -42,7 +42,7 @@ const isUnder = (file: string, dir: string) => dir === '' || file === dir || fil
 const display = (target: string) => target || '.';
 
 /** Reads every file of the snapshot (not only configs): kustomize reads generator inputs of any name. */
-export async function readAllFiles(repo: Repo, spec: SourceSpec, cache: GitCache): Promise<Snapshot> {
+async function readAllFiles(repo: Repo, spec: SourceSpec, cache: GitCache): Promise<Snapshot> {
   const every = createSelection({ include: ['**'] });
   return readSnapshot(repo, spec, every.wanted, every.wantDir, cache);
 }
@@ -143,7 +143,7 @@ export async function renderKustomizeTarget(target: string, files: KustomizeFile
  * `readAllFiles`): a kustomization is rendered from it alone, whatever the source is. Null when the
  * repository has no targets.
  */
-export async function collectTargets(all: Pick<Snapshot, 'files'>, settings: TargetSettings): Promise<TargetSet | null> {
+async function collectTargets(all: Pick<Snapshot, 'files'>, settings: TargetSettings): Promise<TargetSet | null> {
   const files = readableFiles(all);
   const plan = await planTargets(all.files.map((f) => f.path), files, settings);
   if (!plan) return null;
