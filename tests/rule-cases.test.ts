@@ -127,7 +127,8 @@ describe('built-in patterns', () => {
     const units = ['sk-', 'sk-proj-', 'sk-ant-api03-', 'T3BlbkFJ', 'hf_', 'ghp_', 'github_pat_', 'AKIA', 'AKIAIOSFODNN7EXAMPL', 'xoxb-',
       'https://hooks.slack.com/services/T', '-----BEGIN ', '-----BEGIN RSA ', '@sha256:', ':', '/', ' ', '\n', 'a', '_', 'a-',
       '--trust-remote-code ', '--trust-remote-code=', 'PASSWORD_', 'password', 'Password', 'DB_PASSWORD=', 'api-', 'ApiKey', 'TOKEN_TTL_',
-      '$(', '${', '/run/', 'nvidia.com/mig-', 'cap_', 'SYS_', 'vllm', 'models/'];
+      '$(', '${', '/run/', 'nvidia.com/mig-', 'cap_', 'SYS_', 'vllm', 'models/',
+      'AIza', 'AccountKey=', 'sk_live_', 'glpat-', 'npm_', 'SG.', 'dapi', '--NotebookApp.token=', '--host ', '0.0.0.0', 'refs/heads/', '>=1.', 'http://'];
     const size = 200_000;
     const slow: string[] = [];
     let runs = 0;
