@@ -4,7 +4,8 @@
  *   const report = await runCheck({ cwd: '/path/to/repo', source: { mode: 'index' } });
  *   if (report.summary.exitCode !== 0) console.log(formatText(report));
  */
-export { runCheck, type CheckOptions, type SourceSpec, type Progress } from './check.js';
+export { runCheck } from './check/pipeline.js';
+export type { CheckOptions, SourceSpec, Progress } from './check/types.js';
 export { runDrift, type DriftOptions } from './drift/run.js';
 export { runRollback, runScan, type HistoryOptions } from './history/run.js';
 export { formatText, type Palette } from './report/format-text.js';

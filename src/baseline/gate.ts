@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { runCheck, type CheckOptions } from '../check.js';
-import { loadConfig } from '../config/load.js';
+import { runCheck } from '../check/pipeline.js';
+import type { CheckOptions } from '../check/types.js';
+import { loadConfig } from '../config/discover.js';
 import { NotFoundError } from '../errors.js';
 import { findingFingerprint } from '../report/fingerprint.js';
 import type { Report } from '../report/types.js';

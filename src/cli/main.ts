@@ -4,43 +4,16 @@ import { EXIT } from '../report/exit-code.js';
 import { GROUP_BY } from '../report/format-text.js';
 import { SEVERITIES } from '../report/types.js';
 import { TOOL_VERSION } from '../version.js';
-import type { BaselineFlags } from './commands/baseline.js';
-import type { DriftFlags } from './commands/drift.js';
-import type { RulesFlags } from './commands/rules.js';
+import type { BaselineFlags, DriftFlags, RulesFlags, SourceFlags } from './flags.js';
 
 /** Options shared by the commands that read configs from the repository. */
 const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
 
-export interface SourceFlags {
-  repo?: string;
-  ref?: string;
-  staged?: boolean;
-  changedSince?: string;
-  rules?: string[];
-  only?: string;
-  skip?: string;
-  format: string[];
-  output?: string[];
-  failOn?: string;
-  inlineWaivers: boolean;
-  config?: string;
-  allowJsConfig?: boolean;
-  /** false with --no-cache. */
-  cache?: boolean;
-  cacheDir?: string;
-  trustedConfig?: string;
-  color: boolean;
-  quiet?: boolean;
-  progress: boolean;
-  debug?: boolean;
-  /** check and scan: the baseline file (true: the default one when present; false: --no-baseline). */
-  baseline?: boolean | string;
-  newSince?: string;
-  show?: string;
-  groupBy?: string;
-  verbose?: boolean;
-  /** The path arguments, for the gate to know whether the run covered the whole repository. */
-  paths?: string[];
+
+function parsePositiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('give a whole number of 1 or more');
+  return n;
 }
 
 function addSourceOptions(cmd: Command, which: { staged?: boolean; changedSince?: boolean } = {}): Command {
@@ -62,6 +35,7 @@ function addSourceOptions(cmd: Command, which: { staged?: boolean; changedSince?
     .option('--allow-js-config', 'allow a JS/TS config (it runs code from the repository)')
     .option('--no-cache', 'do not use or update the result cache (results by file content, kept between runs)')
     .option('--cache-dir <dir>', 'folder of the result cache (default: node_modules/.cache/aiops-guard, else $XDG_CACHE_HOME/aiops-guard)')
+    .option('-j, --jobs <n>', 'use at most <n> threads (default: one per core)', parsePositiveInt)
     .option('--trusted-config <rev>', 'read .aiopsrc*, user rule packs and the baseline from this commit (e.g. the target branch), not the tree under review (env AIOPS_GUARD_TRUSTED_CONFIG)')
     .option('--no-color', 'no colours')
     .option('-q, --quiet', 'print nothing when the run passes; otherwise only what fails it')
@@ -80,11 +54,6 @@ function addGateOptions(cmd: Command): Command {
     .option('--verbose', 'say which config file, rule packs and baseline the run uses (on stderr)');
 }
 
-function parsePositiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('give a whole number of 1 or more');
-  return n;
-}
 
 function buildProgram(): Command {
   const program = new Command('aiops-guard')

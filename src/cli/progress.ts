@@ -1,4 +1,4 @@
-import type { Progress } from '../check.js';
+import type { Progress } from '../check/types.js';
 
 export interface ProgressUi {
   update(p: Progress): void;

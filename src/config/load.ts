@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { LineCounter, parseDocument } from 'yaml';
-import { ConfigError, NotFoundError, UsageError } from '../errors.js';
+import { ConfigError, NotFoundError } from '../errors.js';
 import { parseConfigText } from '../parse/documents.js';
 import type { GuardConfig, LoadedConfig } from './types.js';
 
@@ -52,14 +52,8 @@ export function trustedRevision(options: Pick<ConfigOptions, 'trustedRev'>): str
   return rev?.trim() ? rev.trim() : null;
 }
 
-/** Finds, loads and validates .aiopsrc (module name `aiops`, cosmiconfig's places), reading data files only. */
-export async function loadConfig(options: ConfigOptions): Promise<LoadedConfig> {
-  const trusted = trustedRevision(options);
-  if (trusted) {
-    if (options.file) throw new UsageError('--config and --trusted-config name two different configs; give one', 'in CI on pull requests, use --trusted-config <target branch> alone');
-    const { loadTrustedConfig } = await import('./trust.js');
-    return loadTrustedConfig(options.searchFrom, trusted);
-  }
+/** Loads the config from the work tree (or `--config`); config/discover.ts chooses between this and a trusted commit. */
+export async function loadWorktreeConfig(options: ConfigOptions): Promise<LoadedConfig> {
   if (options.file) return resolveRulePaths(await loadExplicitConfig(options.file, Boolean(options.allowJs), options.searchFrom), options.searchFrom);
   // Most repositories have no config: do not read anything more for nothing.
   if (![...DATA_PLACES, ...JS_PLACES].some((p) => existsSync(path.join(options.searchFrom, p)))) return EMPTY;

@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import git from 'isomorphic-git';
-import { parseErrorFinding, worthASecondThread, type CheckOptions, type RunContext } from '../check.js';
+import { parseErrorFinding } from '../check/files.js';
+import type { CheckOptions, RunContext } from '../check/types.js';
+import { checkOnThreads, threadsFor } from '../check/worker.js';
 import { readerFor } from '../source/git.js';
 import type { Selection } from '../source/select.js';
 import type { SourceFile } from '../source/types.js';
@@ -127,25 +129,22 @@ export class HistoryEvaluator {
   }
 
   /**
-   * Checks the start commit's files on two threads before the walk (the walk itself then
+   * Checks the start commit's files on every core before the walk (the walk itself then
    * mostly hits the cache). Worth it for large trees; results carry no documents.
    */
   async prefill(treeOid: string, selection: Selection = this.ctx.selection): Promise<void> {
     const files = (await this.wantedFiles(treeOid, selection)).filter((f) => !this.blobs.has(`${f.oid}\u0000${f.path}`));
-    if (!worthASecondThread(files.length)) return;
-    const { checkInWorker } = await import('../parallel/run-worker.js');
-    const half = Math.ceil(files.length / 2);
-    const [, theirs] = await Promise.all([
-      (async () => {
-        for (const f of files.slice(0, half)) await this.blob(f.oid!, f.path);
-      })(),
-      checkInWorker(this.ctx.repo, files.slice(half), this.options),
-    ]);
-    const byFile = new Map<string, Finding[]>();
-    for (const f of theirs.findings) (byFile.get(f.file) ?? byFile.set(f.file, []).get(f.file)!).push(f);
-    for (const f of files.slice(half)) {
-      this.blobs.set(`${f.oid}\u0000${f.path}`, { findings: byFile.get(f.path) ?? [], documentCount: theirs.documentsPerFile[f.path] ?? 0 });
-    }
+    if (threadsFor(files.length, this.options.jobs) === 1) return;
+    const { here: _done, workers, shares } = await checkOnThreads(this.ctx.repo, files, this.options, async (share) => {
+      for (const f of share) await this.blob(f.oid!, f.path);
+    });
+    workers.forEach((theirs, i) => {
+      const byFile = new Map<string, Finding[]>();
+      for (const f of theirs.findings) (byFile.get(f.file) ?? byFile.set(f.file, []).get(f.file)!).push(f);
+      for (const f of shares[i + 1]!) {
+        this.blobs.set(`${f.oid}\u0000${f.path}`, { findings: byFile.get(f.path) ?? [], documentCount: theirs.documentsPerFile[f.path] ?? 0 });
+      }
+    });
   }
 
   private async entries(oid: string) {

@@ -1,4 +1,4 @@
-import type { CheckOptions, RunContext } from '../check.js';
+import type { CheckOptions, RunContext } from '../check/types.js';
 import { driftKey } from '../drift/identity.js';
 import { diffResources } from '../drift/diff.js';
 import { lastAppliedOf, normalizeDesired, type DriftResult } from '../drift/run.js';
@@ -73,7 +73,7 @@ export async function walkHistory(ctx: RunContext, options: HistoryWalkOptions):
     commits.push(commit);
     if (i === 0) {
       if (options.checked) seedFromCheck(evaluator, options.checked);
-      // The start commit is read in full; on a large tree, two threads share that work.
+      // The start commit is read in full; on a large tree, every core shares that work.
       if (!drift) await evaluator.prefill(commit.tree, options.rollback ? ctx.selection : options.traceSelection);
       if (options.rollback) headGating = await evaluator.gatingFindings(commit.tree);
       tracer = new FindingTracer(evaluator, options.traceSelection, [...headGating, ...blamed]);

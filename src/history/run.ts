@@ -1,4 +1,7 @@
-import { assembleReport, buildReport, compareFindings, createRunContext, runCheckPipeline, type CheckOptions, type RunContext } from '../check.js';
+import { createRunContext } from '../check/context.js';
+import { runCheckPipeline } from '../check/pipeline.js';
+import { assembleReport, buildReport, compareFindings } from '../check/report.js';
+import type { CheckOptions, RunContext } from '../check/types.js';
 import { computeDrift, withDrift, type DriftResult } from '../drift/run.js';
 import { UsageError } from '../errors.js';
 import { WAIVER_RULE } from '../policy/evaluate.js';

@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { CheckOptions, RunContext } from '../check.js';
+import type { CheckOptions, RunContext } from '../check/types.js';
 import { BASELINE_FILE, loadConfigAtCommit } from '../config/trust.js';
 import type { GuardConfig, LoadedConfig } from '../config/types.js';
 import type { ConfigWaiver } from './waivers.js';

@@ -1,8 +1,8 @@
 import type { RuleSpec } from '../rules/types.js';
 
-/** Severities, most severe first. */
-export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const;
-export type Severity = (typeof SEVERITIES)[number];
+import type { Severity } from './severity.js';
+
+export { SEVERITIES, type Severity } from './severity.js';
 /** The threshold of `--fail-on`: a severity, or `never` to report without gating. */
 export type FailOn = Severity | 'never';
 /** The drift gate (`--fail-on-drift`): any drift fails, only security-relevant drift, or none. */

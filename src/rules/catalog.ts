@@ -1,6 +1,6 @@
 import path from 'node:path';
-import { setupRules } from '../check.js';
-import { loadConfig } from '../config/load.js';
+import { setupRules } from '../check/rules-setup.js';
+import { loadConfig } from '../config/discover.js';
 import type { LoadedConfig } from '../config/types.js';
 import { NotFoundError } from '../errors.js';
 import { findRepo } from '../source/find-repo.js';

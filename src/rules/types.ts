@@ -1,4 +1,4 @@
-import type { Severity } from '../report/types.js';
+import type { Severity } from '../report/severity.js';
 
 /** A rule as written in its data file (see schemas/rule.schema.json). */
 export interface RuleSpec {

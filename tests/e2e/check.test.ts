@@ -446,7 +446,7 @@ describe('user rules', () => {
 });
 
 describe('large repositories', () => {
-  test('checking on two threads gives exactly the report of one thread (work tree and --ref)', () => {
+  test('checking on every core gives exactly the report of one thread (work tree and --ref); --jobs 1 keeps one thread', () => {
     const files: Record<string, string> = {};
     for (let i = 0; i < 30; i++) files[`apps/app-${i}.yaml`] = (i % 7 === 3 ? PRIVILEGED_DEPLOYMENT : HARDENED_DEPLOYMENT).replace(/name: web/g, `name: app-${i}`);
     files['apps/broken.yaml'] = 'kind: [\n';
@@ -457,6 +457,8 @@ describe('large repositories', () => {
       expect(json(two.stdout).findings.length).toBe(4 + 1); // apps 3, 10, 17, 24 and the broken file
       expect(two.stdout).toBe(one.stdout);
       expect(two.code).toBe(1);
+      const capped = runCli([...args, '--jobs', '1', '--no-cache'], { cwd: dir, env: { AIOPS_GUARD_PARALLEL_MIN_FILES: '2' } });
+      expect(capped.stdout).toBe(one.stdout);
     }
   });
 });

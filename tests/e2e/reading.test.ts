@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, test } from '@jest/globals';
-import { runCheck } from '../../src/check.js';
+import { runCheck } from '../../src/check/pipeline.js';
 import { parseConfigText } from '../../src/parse/documents.js';
 import type { Report } from '../../src/report/types.js';
 import { cleanup, makeRepo, runCli } from '../helpers/repo.js';

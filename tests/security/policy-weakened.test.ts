@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { afterAll, describe, expect, test } from '@jest/globals';
-import { createRunContext } from '../../src/check.js';
+import { createRunContext } from '../../src/check/context.js';
 import type { GuardConfig } from '../../src/config/types.js';
 import { readPolicyFile } from '../../src/config/trust.js';
 import { checkPolicyWeakening, comparePolicies, type PolicyState } from '../../src/policy/weakened.js';

@@ -2,20 +2,10 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createBaseline, readBaseline, sortEntries, writeBaseline, type BaselineEntry } from '../../baseline/file.js';
 import { resolveBaselineFile } from '../../baseline/gate.js';
-import { runCheck } from '../../check.js';
+import { runCheck } from '../../check/pipeline.js';
 import { startProgress } from '../progress.js';
+import type { BaselineFlags } from '../flags.js';
 
-export interface BaselineFlags {
-  repo?: string;
-  ref?: string;
-  baseline?: string;
-  prune?: boolean;
-  rules?: string[];
-  inlineWaivers: boolean;
-  config?: string;
-  allowJsConfig?: boolean;
-  progress: boolean;
-}
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 

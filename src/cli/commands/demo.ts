@@ -6,7 +6,7 @@ import { buildRepoFromSnapshots } from '../../demo/build-repo.js';
 import { PACKAGE_ROOT } from '../../rules/load.js';
 import { choosePalette } from '../output.js';
 import { startProgress } from '../progress.js';
-import { writeReport } from './check.js';
+import { writeReport } from '../report-output.js';
 
 const DEMO_SNAPSHOTS = path.join(PACKAGE_ROOT, 'fixtures', 'demo');
 /** What the example cluster runs: commit 2, deployed, plus changes made by hand. */

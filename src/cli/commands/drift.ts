@@ -1,10 +1,9 @@
 import { runDrift } from '../../drift/run.js';
 import type { DriftFailOn } from '../../report/types.js';
-import type { SourceFlags } from '../main.js';
+import type { DriftFlags } from '../flags.js';
 import { startProgress } from '../progress.js';
-import { optionsFromFlags, planOutputs, writeReport } from './check.js';
+import { optionsFromFlags, planOutputs, writeReport } from '../report-output.js';
 
-export type DriftFlags = SourceFlags & { live: string; strict?: boolean; failOnDrift?: string };
 
 export async function runDriftCommand(paths: string[], flags: DriftFlags): Promise<number> {
   planOutputs(flags);

@@ -1,8 +1,8 @@
 import { runRollback, runScan } from '../../history/run.js';
 import type { DriftFailOn } from '../../report/types.js';
-import type { SourceFlags } from '../main.js';
+import type { SourceFlags } from '../flags.js';
 import { startProgress } from '../progress.js';
-import { optionsFromFlags, planOutputs, writeReport } from './check.js';
+import { optionsFromFlags, planOutputs, writeReport } from '../report-output.js';
 
 type HistoryFlags = SourceFlags & { live?: string; maxCommits?: number; strict?: boolean; failOnDrift?: string };
 

@@ -7,15 +7,8 @@ import { loadCatalog, testRules, type CatalogOptions, type RuleTestRun } from '.
 import { WORKLOAD_KINDS } from '../../rules/targets.js';
 import type { Rule } from '../../rules/types.js';
 import { choosePalette, emit } from '../output.js';
+import type { RulesFlags } from '../flags.js';
 
-export interface RulesFlags {
-  repo?: string;
-  rules?: string[];
-  config?: string;
-  allowJsConfig?: boolean;
-  format: string;
-  color: boolean;
-}
 
 const catalogOptions = (flags: RulesFlags): CatalogOptions => ({
   cwd: process.cwd(),

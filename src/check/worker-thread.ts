@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
-import { checkFiles, createRunContext } from '../check.js';
+import { createRunContext } from './context.js';
+import { checkFiles } from './files.js';
 import { readerFor } from '../source/git.js';
 import type { SourceFile } from '../source/types.js';
-import type { WorkerInput } from './run-worker.js';
+import type { WorkerInput } from './worker.js';
 
 const input = workerData as WorkerInput;
 try {

@@ -1,0 +1,131 @@
+import { parseConfigFile, type ConfigDocument, type ParsedFile } from '../parse/documents.js';
+import { applyConfigWaivers, evaluateDocument, type PolicyOptions } from '../policy/evaluate.js';
+import type { Finding, ReportError } from '../report/types.js';
+import type { SourceFile } from '../source/types.js';
+import { blobOid } from '../source/worktree.js';
+import type { FileResult, FileResultCache } from './file-results.js';
+import { isChartTemplate } from './snapshot.js';
+import type { CheckOptions, RunContext } from './types.js';
+
+/** Reads files in order, with a few reads in flight ahead of the one being parsed. */
+async function* readAhead(files: readonly SourceFile[], window = 8): AsyncGenerator<{ file: SourceFile; bytes: Uint8Array | Error }> {
+  const pending: Promise<Uint8Array | Error>[] = [];
+  const start = (i: number) => files[i]!.read().catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
+  for (let i = 0; i < Math.min(window, files.length); i++) pending.push(start(i));
+  for (let i = 0; i < files.length; i++) {
+    const bytes = await pending[i]!;
+    if (i + window < files.length) pending.push(start(i + window));
+    delete pending[i];
+    yield { file: files[i]!, bytes };
+  }
+}
+
+/** A template is listed as not checked: `helm-template` for a chart's templates, `template` for any other. */
+export function templateError(p: ParsedFile): ReportError {
+  const f = p.failure!;
+  return f.template === 'chart'
+    ? { code: 'helm-template', file: p.file, line: null, message: f.message }
+    : { code: 'template', file: p.file, line: f.line, message: f.message };
+}
+
+export function parseErrorFinding(p: ParsedFile): Finding {
+  const f = p.failure!;
+  return {
+    ruleId: 'parse-error',
+    severity: 'critical',
+    title: 'File cannot be parsed',
+    message: f.message,
+    file: p.file,
+    line: f.line,
+    column: f.column,
+    endLine: f.line,
+    endColumn: f.column,
+    pointer: '',
+    documentIndex: 0,
+    resource: null,
+    remediation: 'Fix the file so it parses as YAML 1.1 or JSON; a file that cannot be read is never counted as clean.',
+    suppressed: null,
+  };
+}
+
+/** What checking a list of files found. */
+export interface FileResults {
+  findings: Finding[];
+  errors: ReportError[];
+  fileCount: number;
+  documentCount: number;
+  /** Documents per file path, for callers that cache results per file. */
+  documentsPerFile: Record<string, number>;
+  /** Filled only with `keepDocuments`. */
+  documents: ConfigDocument[];
+}
+
+/** Files whose results the cache already has, and the others (each with its blob id, and its bytes when they had to be read for it). */
+export interface Probe {
+  hits: Map<string, FileResult>;
+  misses: SourceFile[];
+}
+
+/** Looks files up in the result cache: a file from git has its blob id; a work-tree file is read and hashed as git would. */
+export async function probeCache(files: readonly SourceFile[], cache: FileResultCache, chartRoots: readonly string[] | undefined): Promise<Probe> {
+  const probe: Probe = { hits: new Map(), misses: [] };
+  const known = files.filter((f) => f.oid);
+  for (const f of known) {
+    const cached = cache.get(f.path, f.oid!, isChartTemplate(f.path, chartRoots));
+    if (cached) probe.hits.set(f.path, cached);
+    else probe.misses.push(f);
+  }
+  for await (const { file: f, bytes } of readAhead(files.filter((x) => !x.oid))) {
+    if (bytes instanceof Error) {
+      probe.misses.push(f);
+      continue;
+    }
+    const oid = blobOid(bytes);
+    const cached = cache.get(f.path, oid, isChartTemplate(f.path, chartRoots));
+    if (cached) probe.hits.set(f.path, cached);
+    else probe.misses.push({ ...f, oid, read: async () => bytes });
+  }
+  return probe;
+}
+
+/** Reads, parses and evaluates files one at a time: positions are found while a file's syntax tree is held. */
+export async function checkFiles(files: SourceFile[], ctx: RunContext, options: CheckOptions, probed?: Probe): Promise<FileResults> {
+  const out: FileResults = { findings: [], errors: [], fileCount: 0, documentCount: 0, documentsPerFile: {}, documents: [] };
+  // Results by content need no documents kept and every rule run: a plain check.
+  const cache = options.keepDocuments || options.skipPolicy ? null : await ctx.results;
+  const { hits, misses } = probed ?? (cache ? await probeCache(files, cache, options.chartRoots) : { hits: new Map<string, FileResult>(), misses: files });
+  const results = new Map(hits);
+  // Config waivers are applied after evaluation (and after the cache), the same for every file.
+  const policy: PolicyOptions = { ...ctx.policy, waivers: [] };
+  for await (const { file: source, bytes } of readAhead(misses)) {
+    const file = source.path;
+    if (bytes instanceof Error) {
+      results.set(file, { findings: [parseErrorFinding({ file, documents: [], failure: { message: `cannot read file: ${bytes.message}`, line: 1, column: 1 }, release() {} })], errors: [], documents: 0 });
+      continue;
+    }
+    const chart = isChartTemplate(file, options.chartRoots);
+    const parsed = parseConfigFile(file, bytes, ctx.limits, { chartTemplate: chart });
+    const result: FileResult = { findings: [], errors: [], documents: parsed.documents.length };
+    if (parsed.failure?.template) result.errors.push(templateError(parsed));
+    else if (parsed.failure) result.findings.push(parseErrorFinding(parsed));
+    if (!options.skipPolicy) for (const doc of parsed.documents) result.findings.push(...evaluateDocument(doc, ctx.prepared, policy));
+    if (options.keepDocuments) out.documents.push(...parsed.documents);
+    parsed.release();
+    cache?.set(file, source.oid ?? blobOid(bytes), chart, result);
+    results.set(file, result);
+    if (results.size % 100 === 0) options.onProgress?.({ phase: 'reading', done: results.size, total: files.length });
+  }
+  // In the order given, whichever way each result came.
+  for (const { path: file } of files) {
+    const result = results.get(file);
+    if (!result) continue;
+    applyConfigWaivers(result.findings, ctx.waivers);
+    out.fileCount++;
+    out.findings.push(...result.findings);
+    out.errors.push(...result.errors);
+    out.documentCount += result.documents;
+    out.documentsPerFile[file] = result.documents;
+  }
+  cache?.prune();
+  return out;
+}

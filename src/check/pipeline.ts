@@ -1,0 +1,106 @@
+import path from 'node:path';
+import type { LoadedConfig } from '../config/types.js';
+import { NotFoundError } from '../errors.js';
+import { WAIVER_RULE } from '../policy/evaluate.js';
+import type { CompiledWaiver } from '../policy/waivers.js';
+import { checkPolicyWeakening } from '../policy/weakened.js';
+import type { Finding, Report, ReportSource } from '../report/types.js';
+import type { Repo } from '../source/types.js';
+import { createRunContext } from './context.js';
+import type { FileResult } from './file-results.js';
+import { checkFiles, probeCache, type FileResults } from './files.js';
+import { buildReport, compareFindings } from './report.js';
+import { filterChangedSince, findChartRoots, readSnapshot } from './snapshot.js';
+import type { CheckOptions, CheckResult, RunContext } from './types.js';
+import { checkOnThreads, threadsFor } from './worker.js';
+
+/** Config waivers that waive nothing: no reason, or past their expiry date. */
+function invalidConfigWaivers(waivers: readonly CompiledWaiver[], loaded: LoadedConfig, repo: Repo): Finding[] {
+  const file = loaded.filepath ? path.relative(repo.dir, loaded.filepath).split(path.sep).join('/') : '.aiopsrc.json';
+  const out: Finding[] = [];
+  for (const w of waivers) {
+    const problems: string[] = [];
+    if (!w.waiver.reason?.trim()) problems.push('has no reason');
+    if (w.expired) problems.push(`expired on ${w.waiver.expires}`);
+    if (problems.length === 0) continue;
+    const pointer = `/waivers/${w.index}`;
+    const at = loaded.locate(pointer);
+    out.push({
+      ruleId: WAIVER_RULE.id,
+      severity: WAIVER_RULE.severity,
+      title: WAIVER_RULE.title,
+      message: `Waiver for "${w.waiver.rule}" ${problems.join(' and ')}, so it waives nothing`,
+      file,
+      line: at.line,
+      column: at.column,
+      endLine: at.line,
+      endColumn: at.column,
+      pointer,
+      documentIndex: 0,
+      resource: null,
+      remediation: 'Give every waiver a "reason"; renew or remove an expired waiver once the finding is fixed or re-reviewed.',
+      suppressed: null,
+    });
+  }
+  return out;
+}
+
+/** Runs `check`: reads the chosen snapshot, parses it, evaluates the rules. */
+export async function runCheckPipeline(options: CheckOptions, given?: RunContext): Promise<CheckResult> {
+  const ctx = given ?? (await createRunContext(options));
+  // Before the gate is read from ctx: a gate the checked change lowered is not honoured.
+  const weakened = options.skipPolicy ? [] : await checkPolicyWeakening(ctx, options);
+  const { repo, selection, cache, prepared, policy, waivers, rules, failOn } = ctx;
+  const loaded = ctx.config;
+  const spec = options.source ?? { mode: 'worktree' };
+  const snapshot = await readSnapshot(repo, spec, selection.wanted, selection.wantDir, cache);
+  const missing = selection.unmatched();
+  if (missing.length > 0) {
+    const where = spec.mode === 'worktree' ? 'the working tree' : spec.mode === 'index' ? 'the index (staged files)' : `commit ${spec.ref}`;
+    throw new NotFoundError(`path not found in ${where}: ${missing.join(', ')}`, 'check the paths given on the command line');
+  }
+  const source: ReportSource = { repo: repo.dir, mode: snapshot.mode, ref: snapshot.ref, commit: snapshot.commit };
+  options = { ...options, chartRoots: findChartRoots(snapshot.files) };
+  if (options.changedSince) {
+    const { mergeBase } = await filterChangedSince(repo, snapshot, options.changedSince, cache);
+    source.changedSince = { rev: options.changedSince, mergeBase };
+  }
+
+  // Only what the cache does not have is worth another thread.
+  const resultCache = options.keepDocuments || options.skipPolicy ? null : await ctx.results;
+  const probe = resultCache ? await probeCache(snapshot.files, resultCache, options.chartRoots) : { hits: new Map<string, FileResult>(), misses: snapshot.files };
+  let results: FileResults;
+  if (options.keepDocuments || threadsFor(probe.misses.length, options.jobs) === 1) {
+    results = await checkFiles(snapshot.files, ctx, options, probe);
+  } else {
+    // Parsing is the floor: the files the cache lacks are shared among the threads; this one also hands back the cached results.
+    const { here, workers } = await checkOnThreads(repo, probe.misses, options, (share) => {
+      const mine = new Set(share.map((f) => f.path));
+      const elsewhere = new Set(probe.misses.filter((f) => !mine.has(f.path)).map((f) => f.path));
+      return checkFiles(snapshot.files.filter((f) => !elsewhere.has(f.path)), ctx, options, { hits: probe.hits, misses: share });
+    });
+    results = here;
+    for (const other of workers) {
+      results.findings.push(...other.findings);
+      results.errors.push(...other.errors);
+      results.fileCount += other.fileCount;
+      results.documentCount += other.documentCount;
+      Object.assign(results.documentsPerFile, other.documentsPerFile);
+    }
+  }
+  const { findings, errors, fileCount, documentCount, documents } = results;
+  const total = snapshot.files.length;
+  options.onProgress?.({ phase: 'checking', done: fileCount, total });
+  if (!options.skipPolicy) findings.push(...invalidConfigWaivers(waivers, loaded, repo));
+  findings.push(...weakened);
+  findings.sort(compareFindings);
+  // One order whichever thread or cache each file's result came from.
+  errors.sort((a, b) => ((a.file ?? '') < (b.file ?? '') ? -1 : (a.file ?? '') > (b.file ?? '') ? 1 : 0));
+  errors.unshift(...snapshot.skipped.map((s) => ({ code: s.code, file: s.path, line: null, message: s.message })));
+  return { repo, source, fileCount, documentCount, documents, findings, errors, rules, failOn, config: loaded, prepared, policy };
+}
+
+/** `aiops-guard check` as a library call: the Report of one run. */
+export async function runCheck(options: CheckOptions): Promise<Report> {
+  return buildReport(await runCheckPipeline(options));
+}

@@ -1,0 +1,71 @@
+import { decideExitCode } from '../report/exit-code.js';
+import { SEVERITIES, type FailOn, type Finding, type Report, type ReportError, type ReportSource, type RuleInfo, type Severity } from '../report/types.js';
+import type { Rule } from '../rules/types.js';
+import { TOOL_VERSION } from '../version.js';
+import type { CheckResult } from './types.js';
+
+export function compareFindings(a: Finding, b: Finding): number {
+  if (a.file !== b.file) return a.file < b.file ? -1 : 1;
+  return a.line - b.line || a.column - b.column || (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0);
+}
+
+function countBySeverity(findings: readonly Finding[]): Record<Severity, number> {
+  const counts = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
+  for (const f of findings) if (!f.suppressed) counts[f.severity]++;
+  return counts;
+}
+
+/** The parts every report is made of. */
+export interface ReportParts {
+  source: ReportSource;
+  findings: Finding[];
+  errors: ReportError[];
+  files: number;
+  documents: number;
+  rules: readonly Rule[];
+  failOn: FailOn;
+}
+
+/** Puts the versioned JSON report together; the exit code is decided from findings (and drift, added later). */
+export function assembleReport(parts: ReportParts): Report {
+  const { findings, failOn } = parts;
+  return {
+    version: 1,
+    tool: { name: 'aiops-guard', version: TOOL_VERSION },
+    source: parts.source,
+    summary: {
+      files: parts.files,
+      documents: parts.documents,
+      rules: parts.rules.length,
+      findings: countBySeverity(findings),
+      suppressed: findings.filter((f) => f.suppressed).length,
+      drifted: 0,
+      failOn,
+      exitCode: decideExitCode(findings, failOn, 0, parts.errors),
+    },
+    findings,
+    errors: parts.errors,
+    rules: referencedRules(parts.rules, findings),
+  };
+}
+
+/** Rules the findings name, with the tool's own checks (parse errors, waivers, drift) described too. */
+export function referencedRules(rules: readonly Rule[], findings: readonly Finding[]): RuleInfo[] {
+  const ids = new Set(findings.map((f) => f.ruleId));
+  const out: RuleInfo[] = [];
+  for (const r of rules) {
+    if (!ids.has(r.id)) continue;
+    out.push({ id: r.id, title: r.title, severity: r.severity, category: r.category, description: r.description, remediation: r.remediation, references: r.references ?? [] });
+    ids.delete(r.id);
+  }
+  for (const id of ids) {
+    const f = findings.find((x) => x.ruleId === id)!;
+    out.push({ id, title: f.title, severity: f.severity, category: 'aiops-guard', description: f.title, remediation: f.remediation, references: [] });
+  }
+  return out.sort((a, b) => (a.id < b.id ? -1 : 1));
+}
+
+/** Shapes a check result into the versioned JSON report. */
+export function buildReport(result: CheckResult): Report {
+  return assembleReport({ ...result, files: result.fileCount, documents: result.documentCount });
+}

@@ -1,0 +1,85 @@
+import path from 'node:path';
+import picomatch from 'picomatch';
+import type { LoadedConfig } from '../config/types.js';
+import { ConfigError, UsageError } from '../errors.js';
+import { loadBuiltinRules, loadRuleFiles, mergeRules } from '../rules/load.js';
+import type { Rule } from '../rules/types.js';
+import type { Repo } from '../source/types.js';
+import type { CheckOptions } from './types.js';
+
+export interface RuleSetup {
+  rules: Rule[];
+  all: Rule[];
+}
+
+/**
+ * Built-in rules, plus the config's and the command line's, filtered by only/skip. Every rule id the
+ * config or the flags name (waivers, severity, only, skip) must name a rule: a typo would otherwise
+ * silently waive, re-rate or run nothing. only/skip take the same globs as waivers (`k8s-*`).
+ */
+export async function setupRules(repo: Repo, loaded: LoadedConfig, options: Pick<CheckOptions, 'cwd' | 'rules' | 'only' | 'skip'>): Promise<RuleSetup> {
+  const extra = [
+    ...(loaded.config.rules ?? []).map((p) => path.resolve(repo.dir, p)),
+    ...(options.rules ?? []).map((p) => path.resolve(options.cwd, p)),
+  ];
+  const all = mergeRules([await loadBuiltinRules(), await loadRuleFiles(extra)]);
+  const ids = all.map((r) => r.id);
+  const isGlob = (s: string) => /[*?[\]{}!]/.test(s);
+  const matcher = (pattern: string): ((id: string) => boolean) => {
+    if (!isGlob(pattern)) return (id) => id === pattern;
+    const glob = picomatch(pattern);
+    // One argument only: picomatch's second one asks for a result object, which is always truthy.
+    return (id) => glob(id);
+  };
+  /** Edit distance, for "did you mean": a typo is one or two keystrokes away. */
+  const distance = (a: string, b: string): number => {
+    let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+      const row = [i];
+      for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = row;
+    }
+    return prev[b.length]!;
+  };
+  const suggest = (id: string): string | null => {
+    let best: string | null = null;
+    let bestDistance = Math.max(2, Math.floor(id.length / 4)) + 1;
+    for (const known of ids) {
+      const d = known.startsWith(id) || known.endsWith(`-${id}`) ? 1 : distance(id, known);
+      if (d < bestDistance || (d === bestDistance && best !== null && known < best)) [best, bestDistance] = [known, d];
+    }
+    return best;
+  };
+  const fail = (id: string, where: string, from: 'flag' | 'config'): never => {
+    const near = suggest(id);
+    const msg = `unknown rule id "${id}" in ${where}`;
+    const hint = near ? `did you mean "${near}"? (see the ids with: aiops-guard rules list)` : 'see the ids with: aiops-guard rules list';
+    throw from === 'flag' ? new UsageError(msg, hint) : new ConfigError(msg, hint);
+  };
+  const configName = loaded.filepath ?? 'the config';
+  const resolveList = (list: string[] | undefined, where: string, from: 'flag' | 'config'): ((id: string) => boolean) | null => {
+    if (!list?.length) return null;
+    const tests = list.map((pattern) => {
+      const test = matcher(pattern);
+      if (!ids.some(test)) fail(pattern, where, from);
+      return test;
+    });
+    return (id) => tests.some((t) => t(id));
+  };
+  const flagOnly = resolveList(options.only, '--only', 'flag');
+  const flagSkip = resolveList(options.skip, '--skip', 'flag');
+  const configOnly = resolveList(loaded.config.only, `"only" of ${configName}`, 'config');
+  const configSkip = resolveList(loaded.config.skip, `"skip" of ${configName}`, 'config');
+  for (const id of Object.keys(loaded.config.severity ?? {})) {
+    if (!ids.includes(id)) fail(id, `"severity" of ${configName}`, 'config');
+  }
+  (loaded.config.waivers ?? []).forEach((w, i) => {
+    if (!ids.some(matcher(w.rule))) {
+      const at = loaded.locate(`/waivers/${i}/rule`);
+      fail(w.rule, `waivers[${i}].rule of ${configName}${loaded.filepath ? `:${at.line}:${at.column}` : ''}`, 'config');
+    }
+  });
+  const only = flagOnly ?? configOnly;
+  const rules = all.filter((r) => (!only || only(r.id)) && !flagSkip?.(r.id) && !configSkip?.(r.id));
+  return { rules, all };
+}

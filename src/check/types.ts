@@ -1,0 +1,88 @@
+import type { LoadedConfig } from '../config/types.js';
+import type { ConfigDocument, ParseLimits } from '../parse/documents.js';
+import type { PolicyOptions, PreparedRules } from '../policy/evaluate.js';
+import type { CompiledWaiver } from '../policy/waivers.js';
+import type { FailOn, Finding, ReportError, ReportSource } from '../report/types.js';
+import type { Rule } from '../rules/types.js';
+import type { GitCache } from '../source/git.js';
+import type { Selection } from '../source/select.js';
+import type { Repo } from '../source/types.js';
+import type { FileResultCache } from './file-results.js';
+
+/** Which snapshot of the repository to read configs from. */
+export type SourceSpec = { mode: 'worktree' } | { mode: 'index' } | { mode: 'commit'; ref: string };
+
+export interface Progress {
+  phase: 'reading' | 'checking';
+  done: number;
+  total: number;
+}
+
+/** Options of a check run; every field is optional but `cwd`. */
+export interface CheckOptions {
+  /** Folder the command runs in; path arguments are relative to it. */
+  cwd: string;
+  /** `-C`: a folder inside the repository (default: cwd). */
+  repoDir?: string;
+  /** Limit the scan to these files or folders. */
+  paths?: string[];
+  source?: SourceSpec;
+  /** Only files that differ from the merge-base with this revision. */
+  changedSince?: string;
+  /** Extra rule files or folders (relative to cwd). */
+  rules?: string[];
+  only?: string[];
+  skip?: string[];
+  failOn?: FailOn;
+  /** false ignores `aiops-guard.io/ignore.*` annotations. */
+  inlineWaivers?: boolean;
+  configFile?: string;
+  allowJsConfig?: boolean;
+  /** Today, for waiver expiry (tests fix it). */
+  now?: Date;
+  onProgress?: (p: Progress) => void;
+  /** Keep every document's data in the result (drift needs it; a plain check does not, and saves the memory). */
+  keepDocuments?: boolean;
+  /** Parse only, do not evaluate the rules (drift evaluates just the resources it needs). */
+  skipPolicy?: boolean;
+  /** false: no result cache; a string: its folder (default: config `cache`, else node_modules/.cache or the user's cache folder). */
+  cache?: boolean | string;
+  /** At most this many threads (default: one per core). */
+  jobs?: number;
+  /** Set by the pipeline: folders that hold a Chart.yaml, so their templates/ are known as Helm's. */
+  chartRoots?: string[];
+}
+
+/** Everything a check produced, before it is shaped into a Report. */
+export interface CheckResult {
+  repo: Repo;
+  source: ReportSource;
+  fileCount: number;
+  documentCount: number;
+  /** Filled only with `keepDocuments`. */
+  documents: ConfigDocument[];
+  findings: Finding[];
+  errors: ReportError[];
+  rules: Rule[];
+  failOn: FailOn;
+  config: LoadedConfig;
+  /** The run's prepared rules and policy settings, to evaluate more documents the same way. */
+  prepared: PreparedRules;
+  policy: PolicyOptions;
+}
+/** What every command that reads configs sets up once: repository, config, rules, policy, file selection. */
+export interface RunContext {
+  repo: Repo;
+  config: LoadedConfig;
+  rules: Rule[];
+  prepared: PreparedRules;
+  policy: PolicyOptions;
+  waivers: CompiledWaiver[];
+  selection: Selection;
+  limits: ParseLimits;
+  failOn: FailOn;
+  /** isomorphic-git's object cache, shared by every git read of the run. */
+  cache: GitCache;
+  /** Results by file content kept between runs (null with --no-cache, or when this build has no identity). */
+  results: Promise<FileResultCache | null>;
+}
