@@ -220,7 +220,11 @@ rules:
       'compose-env-literal-secret: Service "vpn" sets VPN_PASSWORD to a literal value "VP…" (27 chars)',
       'compose-host-namespaces: Service "vpn" sets network_mode: host',
       'compose-image-latest: Service "vpn" uses the mutable image wireguard:latest',
+      'compose-no-new-privileges: Service "db" does not set no-new-privileges',
+      'compose-no-new-privileges: Service "vpn" does not set no-new-privileges',
       'compose-privileged: Service "vpn" runs privileged',
+      'compose-read-only: Service "db" has a writable root file system',
+      'compose-read-only: Service "vpn" has a writable root file system',
     ]);
     const token = 'hf_' + 'x'.repeat(34);
     const vllm = `apiVersion: v1
