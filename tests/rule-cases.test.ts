@@ -241,6 +241,27 @@ spec:
   });
 });
 
+describe('rules that overlap', () => {
+  test('a dangerous capability is reported once, as dangerous; any other added capability by k8s-capabilities-added', async () => {
+    const rules = (await loadBuiltinRules()).filter((r) => ['k8s-dangerous-capabilities', 'k8s-capabilities-added'].includes(r.id));
+    const pod = `apiVersion: v1
+kind: Pod
+metadata: { name: p }
+spec:
+  containers:
+    - name: c
+      image: c:1.0
+      securityContext:
+        capabilities:
+          add: [SYS_ADMIN, CHOWN, NET_BIND_SERVICE]
+`;
+    expect(evaluate(rules, 'pod.yaml', pod).map((f) => [f.ruleId, f.line, f.column, f.message])).toEqual([
+      ['k8s-capabilities-added', 10, 28, 'Container "c" adds the capability CHOWN'],
+      ['k8s-dangerous-capabilities', 10, 17, 'Container "c" adds the capability SYS_ADMIN'],
+    ]);
+  });
+});
+
 describe('pod-spec carriers', () => {
   test('every pod spec of a document, each container with its own pod spec as $pod', () => {
     const ray = {
