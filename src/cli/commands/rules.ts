@@ -108,7 +108,7 @@ export async function runRulesList(flags: RulesFlags): Promise<number> {
     return 0;
   }
   if (flags.format === 'json') {
-    const rows = rules.map((r) => ({ id: r.id, title: r.title, severity: r.severity, category: r.category, pack: r.pack }));
+    const rows = rules.map((r) => ({ id: r.id, title: r.title, severity: r.severity, category: r.category, pack: r.pack, ...(r.pss ? { pss: r.pss } : {}) }));
     await emit(JSON.stringify(rows, null, 2) + '\n');
   } else {
     await emit(formatRuleList(rules, await choosePalette(flags)));
