@@ -19,8 +19,17 @@ test('findings on chart-style manifests are exactly the reviewed ones', () => {
   const r = runCli(['check', '-f', 'json', '--fail-on', 'info'], { cwd: repo });
   const report = JSON.parse(r.stdout) as Report;
   expect(report.findings.map((f) => `${f.file}:${f.line}:${f.column} ${f.ruleId}`)).toEqual([
+    // No service sets no-new-privileges or a read-only root: low findings on each of the four.
+    'docker-compose.yml:3:3 compose-no-new-privileges',
+    'docker-compose.yml:3:3 compose-read-only',
+    'docker-compose.yml:16:3 compose-no-new-privileges',
+    'docker-compose.yml:16:3 compose-read-only',
+    'docker-compose.yml:25:3 compose-no-new-privileges',
+    'docker-compose.yml:25:3 compose-read-only',
     // Published on all interfaces: anyone on the network reaches the vector store.
     'docker-compose.yml:28:9 compose-database-port-exposed',
+    'docker-compose.yml:31:3 compose-no-new-privileges',
+    'docker-compose.yml:31:3 compose-read-only',
     'docker-compose.yml:35:26 compose-env-literal-secret',
     // The controller needs to read TLS secrets and to be a LoadBalancer: true findings to waive with a reason.
     'ingress-nginx.yaml:15:5 k8s-rbac-secrets-access',
@@ -38,6 +47,8 @@ test('findings on chart-style manifests are exactly the reviewed ones', () => {
     'kserve-predictor.yaml:13:5 k8s-readonly-root-fs',
     'kserve-predictor.yaml:13:5 k8s-run-as-root',
     'kserve-predictor.yaml:13:5 k8s-seccomp-profile',
+    // hf:// without :<commit>: each new pod downloads whatever the hub's main branch holds then.
+    'kserve-predictor.yaml:19:19 ai-hf-storage-uri-unpinned',
     'prometheus-node-exporter.yaml:28:11 k8s-missing-cpu-limit',
     'prometheus-node-exporter.yaml:28:11 k8s-missing-memory-limit',
     'prometheus-node-exporter.yaml:28:11 k8s-missing-requests',

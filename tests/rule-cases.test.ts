@@ -127,7 +127,8 @@ describe('built-in patterns', () => {
     const units = ['sk-', 'sk-proj-', 'sk-ant-api03-', 'T3BlbkFJ', 'hf_', 'ghp_', 'github_pat_', 'AKIA', 'AKIAIOSFODNN7EXAMPL', 'xoxb-',
       'https://hooks.slack.com/services/T', '-----BEGIN ', '-----BEGIN RSA ', '@sha256:', ':', '/', ' ', '\n', 'a', '_', 'a-',
       '--trust-remote-code ', '--trust-remote-code=', 'PASSWORD_', 'password', 'Password', 'DB_PASSWORD=', 'api-', 'ApiKey', 'TOKEN_TTL_',
-      '$(', '${', '/run/', 'nvidia.com/mig-', 'cap_', 'SYS_', 'vllm', 'models/'];
+      '$(', '${', '/run/', 'nvidia.com/mig-', 'cap_', 'SYS_', 'vllm', 'models/',
+      'AIza', 'AccountKey=', 'sk_live_', 'glpat-', 'npm_', 'SG.', 'dapi', '--NotebookApp.token=', '--host ', '0.0.0.0', 'refs/heads/', '>=1.', 'http://'];
     const size = 200_000;
     const slow: string[] = [];
     let runs = 0;
@@ -219,7 +220,11 @@ rules:
       'compose-env-literal-secret: Service "vpn" sets VPN_PASSWORD to a literal value "VP…" (27 chars)',
       'compose-host-namespaces: Service "vpn" sets network_mode: host',
       'compose-image-latest: Service "vpn" uses the mutable image wireguard:latest',
+      'compose-no-new-privileges: Service "db" does not set no-new-privileges',
+      'compose-no-new-privileges: Service "vpn" does not set no-new-privileges',
       'compose-privileged: Service "vpn" runs privileged',
+      'compose-read-only: Service "db" has a writable root file system',
+      'compose-read-only: Service "vpn" has a writable root file system',
     ]);
     const token = 'hf_' + 'x'.repeat(34);
     const vllm = `apiVersion: v1
@@ -233,6 +238,27 @@ spec:
 `;
     const found = evaluate(only('ai-trust-remote-code'), 'vllm.yaml', vllm);
     expect(found.map((f) => [f.line, f.column, f.message])).toEqual([[8, 14, 'Container "vllm" runs model code from the hub (trust-remote-code is on)']]);
+  });
+});
+
+describe('rules that overlap', () => {
+  test('a dangerous capability is reported once, as dangerous; any other added capability by k8s-capabilities-added', async () => {
+    const rules = (await loadBuiltinRules()).filter((r) => ['k8s-dangerous-capabilities', 'k8s-capabilities-added'].includes(r.id));
+    const pod = `apiVersion: v1
+kind: Pod
+metadata: { name: p }
+spec:
+  containers:
+    - name: c
+      image: c:1.0
+      securityContext:
+        capabilities:
+          add: [SYS_ADMIN, CHOWN, NET_BIND_SERVICE]
+`;
+    expect(evaluate(rules, 'pod.yaml', pod).map((f) => [f.ruleId, f.line, f.column, f.message])).toEqual([
+      ['k8s-capabilities-added', 10, 28, 'Container "c" adds the capability CHOWN'],
+      ['k8s-dangerous-capabilities', 10, 17, 'Container "c" adds the capability SYS_ADMIN'],
+    ]);
   });
 });
 

@@ -36,7 +36,8 @@ export async function createRunContext(options: CheckOptions): Promise<RunContex
     waivers,
     selection,
     limits,
-    failOn: options.failOn ?? config.failOn ?? 'high',
+    // Under a Pod Security Standards profile every control violation fails: admission would reject the pod.
+    failOn: options.failOn ?? config.failOn ?? ((options.profile ?? config.profile) ? 'low' : 'high'),
     cache: {},
     results: openResults(repo, config.cache, options.cache, rules, policy, limits),
   };

@@ -3,6 +3,7 @@ import picomatch from 'picomatch';
 import type { LoadedConfig } from '../config/types.js';
 import { ConfigError, UsageError } from '../errors.js';
 import { loadBuiltinRules, loadRuleFiles, mergeRules } from '../rules/load.js';
+import { selectRules } from '../rules/profiles.js';
 import type { Rule } from '../rules/types.js';
 import type { Repo } from '../source/types.js';
 import type { CheckOptions } from './types.js';
@@ -17,7 +18,7 @@ export interface RuleSetup {
  * config or the flags name (waivers, severity, only, skip) must name a rule: a typo would otherwise
  * silently waive, re-rate or run nothing. only/skip take the same globs as waivers (`k8s-*`).
  */
-export async function setupRules(repo: Repo, loaded: LoadedConfig, options: Pick<CheckOptions, 'cwd' | 'rules' | 'only' | 'skip'>): Promise<RuleSetup> {
+export async function setupRules(repo: Repo, loaded: LoadedConfig, options: Pick<CheckOptions, 'cwd' | 'rules' | 'only' | 'skip' | 'profile'>): Promise<RuleSetup> {
   const extra = [
     ...(loaded.config.rules ?? []).map((p) => path.resolve(repo.dir, p)),
     ...(options.rules ?? []).map((p) => path.resolve(options.cwd, p)),
@@ -80,6 +81,8 @@ export async function setupRules(repo: Repo, loaded: LoadedConfig, options: Pick
     }
   });
   const only = flagOnly ?? configOnly;
-  const rules = all.filter((r) => (!only || only(r.id)) && !flagSkip?.(r.id) && !configSkip?.(r.id));
+  const profile = options.profile ?? loaded.config.profile;
+  const named = (flagOnly ? options.only : loaded.config.only) ?? [];
+  const rules = selectRules(all, profile, named).filter((r) => (!only || only(r.id)) && !flagSkip?.(r.id) && !configSkip?.(r.id));
   return { rules, all };
 }

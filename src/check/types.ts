@@ -3,6 +3,7 @@ import type { ConfigDocument, ParseLimits } from '../parse/documents.js';
 import type { PolicyOptions, PreparedRules } from '../policy/evaluate.js';
 import type { CompiledWaiver } from '../policy/waivers.js';
 import type { FailOn, Finding, ReportError, ReportSource, SourceMode, TargetInfo } from '../report/types.js';
+import type { Profile } from '../rules/profiles.js';
 import type { Rule } from '../rules/types.js';
 import type { GitCache } from '../source/git.js';
 import type { Selection } from '../source/select.js';
@@ -33,6 +34,8 @@ export interface CheckOptions {
   rules?: string[];
   only?: string[];
   skip?: string[];
+  /** --profile: only the rules of a Pod Security Standards level (overrides config `profile`). */
+  profile?: Profile;
   failOn?: FailOn;
   /** false ignores `aiops-guard.io/ignore.*` annotations. */
   inlineWaivers?: boolean;

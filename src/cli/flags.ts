@@ -9,6 +9,7 @@ export interface SourceFlags {
   rules?: string[];
   only?: string;
   skip?: string;
+  profile?: string;
   format: string[];
   output?: string[];
   failOn?: string;
@@ -53,6 +54,8 @@ export interface BaselineFlags {
 
 export interface RulesFlags {
   repo?: string;
+  /** rules list --profile: the controls of that level and their rules. */
+  profile?: string;
   rules?: string[];
   config?: string;
   allowJsConfig?: boolean;

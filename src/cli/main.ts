@@ -3,6 +3,7 @@ import { GuardError } from '../errors.js';
 import { EXIT } from '../report/exit-code.js';
 import { GROUP_BY } from '../report/format-text.js';
 import { SEVERITIES } from '../report/types.js';
+import { PROFILES } from '../rules/profiles.js';
 import { TOOL_VERSION } from '../version.js';
 import type { BaselineFlags, DriftFlags, RulesFlags, SourceFlags } from './flags.js';
 
@@ -28,6 +29,7 @@ function addSourceOptions(cmd: Command, which: { staged?: boolean; changedSince?
     .option('-r, --rules <path...>', 'extra rule files or folders')
     .option('--only <ids>', 'run only these rule ids or globs (comma-separated, e.g. k8s-*)')
     .option('--skip <ids>', 'skip these rule ids or globs (comma-separated)')
+    .addOption(new Option('--profile <level>', 'run exactly the rules of a Pod Security Standards level (restricted includes baseline)').choices([...PROFILES]))
     .option('-f, --format <format>', 'text | json | sarif | junit | github | gitlab (repeatable, paired with -o)', collect)
     .option('-o, --output <file>', 'write the report to a file (repeatable: -f text -f sarif -o out.sarif); the terminal gets a summary', collect)
     .addOption(new Option('--fail-on <severity>', 'lowest severity that fails the run (default: high)').choices([...SEVERITIES, 'never']))
@@ -166,7 +168,9 @@ function buildProgram(): Command {
       .option('-f, --format <format>', 'text | json', 'text')
       .option('--no-color', 'no colours')
       .option('--debug', 'show stack traces of internal errors');
-  ruleOptions(rules.command('list').description('list every rule: id, severity, pack, title')).action(async (flags: RulesFlags) => {
+  ruleOptions(rules.command('list').description('list every rule: id, severity, pack, title'))
+    .addOption(new Option('--profile <level>', 'list the controls of a Pod Security Standards level and the rule that checks each').choices([...PROFILES]))
+    .action(async (flags: RulesFlags) => {
     const { runRulesList } = await import('./commands/rules.js');
     process.exitCode = await runRulesList(flags);
   });

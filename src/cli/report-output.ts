@@ -7,6 +7,7 @@ import { formatText, type FormatOptions, type GroupBy } from '../report/format-t
 import { FORMATS, isFormatName, type FormatName } from '../report/formats.js';
 import type { FailOn, Report, Severity } from '../report/types.js';
 import { PACKAGE_ROOT } from '../rules/load.js';
+import type { Profile } from '../rules/profiles.js';
 import type { SourceFlags } from './flags.js';
 import { choosePalette, emit } from './output.js';
 import { NO_PROGRESS, type ProgressUi } from './progress.js';
@@ -49,7 +50,7 @@ async function gate(report: Report, flags: ReportFlags): Promise<{ report: Repor
   if (flags.baseline === undefined && !flags.newSince) return { report, absent: [] };
   const options = optionsFromFlags(flags.paths ?? [], flags as SourceFlags, NO_PROGRESS);
   const { gateReport } = await import('../baseline/gate.js');
-  const wholeRepo = !flags.paths?.length && !flags.changedSince && !flags.only && !flags.skip;
+  const wholeRepo = !flags.paths?.length && !flags.changedSince && !flags.only && !flags.skip && !flags.profile;
   const gated = await gateReport(report, { check: options, baseline: flags.baseline ?? true, newSince: flags.newSince, wholeRepo });
   if (flags.verbose) await describeDiscovery(options, gated.baselineFile, flags);
   return { report: gated.report, absent: gated.absent };
@@ -112,6 +113,7 @@ export function optionsFromFlags(paths: string[], flags: SourceFlags, progress: 
     rules: flags.rules,
     only: splitIds(flags.only),
     skip: splitIds(flags.skip),
+    profile: flags.profile as Profile | undefined,
     failOn: flags.failOn as FailOn | undefined,
     inlineWaivers: flags.inlineWaivers === false ? false : undefined,
     configFile: flags.config,

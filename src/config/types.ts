@@ -1,11 +1,14 @@
 import type { ConfigWaiver } from '../policy/waivers.js';
 import type { DriftFailOn, FailOn, Severity } from '../report/types.js';
+import type { Profile } from '../rules/profiles.js';
 
 /** The shape of .aiopsrc.json (schemas/aiopsrc.schema.json). */
 export interface GuardConfig {
   rules?: string[];
   only?: string[];
   skip?: string[];
+  /** A Pod Security Standards level: the run uses exactly its rules. */
+  profile?: Profile;
   severity?: Record<string, Severity>;
   failOn?: FailOn;
   include?: string[];

@@ -4,7 +4,7 @@
  * Every quantifier is bounded, so a 200 KB value of repeated prefixes is scanned in linear time.
  */
 const SHAPES: RegExp[] = [
-  // Provider tokens: Hugging Face, OpenAI / Anthropic, GitHub, Slack, AWS, Google, Stripe.
+  // Provider tokens: Hugging Face, OpenAI / Anthropic, GitHub, Slack, AWS, Google, Stripe, GitLab, npm, SendGrid, Databricks.
   /\bhf_[A-Za-z0-9]{20,80}/g,
   /\bsk-(?:ant-|proj-)?[A-Za-z0-9_-]{20,200}/g,
   /\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{30,80}/g,
@@ -13,6 +13,10 @@ const SHAPES: RegExp[] = [
   /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/g,
   /\bAIza[0-9A-Za-z_-]{35}/g,
   /\b[sr]k_live_[0-9A-Za-z]{16,120}/g,
+  /\bglpat-[0-9A-Za-z_-]{20,80}/g,
+  /\bnpm_[A-Za-z0-9]{36,80}/g,
+  /\bSG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}/g,
+  /\bdapi[0-9a-f]{32}(?:-[0-9]{1,4})?/g,
   // A JSON Web Token: three base64url parts.
   /\beyJ[A-Za-z0-9_-]{8,2000}\.[A-Za-z0-9_-]{8,4000}\.[A-Za-z0-9_-]{8,2000}/g,
   // Azure storage connection strings and similar key=value credentials.

@@ -12,6 +12,7 @@ import type { GuardConfig, LoadedConfig } from '../config/types.js';
 import type { ConfigWaiver } from './waivers.js';
 import { SEVERITIES, type FailOn, type Finding, type Severity } from '../report/types.js';
 import { CASES_DIR } from '../rules/load.js';
+import { profileBreadth } from '../rules/profiles.js';
 import { findMergeBase, listFilesUnder, readBlobBytes, resolveHead, resolveRevision, type GitCache } from '../source/git.js';
 import type { Repo } from '../source/types.js';
 import { blobOid } from '../source/worktree.js';
@@ -67,6 +68,8 @@ export function comparePolicies(base: PolicyState, current: PolicyState, builtin
   const at = (pointer: string, what: string) => out.push({ file: configFile, pointer: current.file ? pointer : '', what });
 
   if (gateRank(c.failOn) > gateRank(b.failOn)) at('/failOn', `the gate is lowered from "${b.failOn ?? 'high'}" to "${c.failOn ?? 'high'}"`);
+  // A profile runs only the Pod Security Standards rules of its level: every other rule stops running.
+  if (profileBreadth(c.profile) < profileBreadth(b.profile)) at('/profile', `the run is narrowed to the rules of the ${c.profile} profile (was: ${b.profile ?? 'every rule'})`);
 
   const baseIds = new Set([...builtinSeverity.keys(), ...base.packRules.keys()]);
   const currentIds = new Set([...builtinSeverity.keys(), ...current.packRules.keys()]);

@@ -4,8 +4,14 @@ import type { Rule } from './types.js';
 export function formatRulesTable(rules: readonly Rule[]): string {
   const rows = [...rules]
     .sort((a, b) => (a.pack === b.pack ? (a.id < b.id ? -1 : 1) : a.pack < b.pack ? -1 : 1))
-    .map((r) => `| \`${r.id}\` | ${r.pack} | ${r.severity} | ${r.title.replace(/\|/g, '\\|')} |`);
-  return ['| id | pack | severity | what it catches |', '| --- | --- | --- | --- |', ...rows].join('\n');
+    .map((r) => `| \`${r.id}\` | ${r.pack} | ${r.severity} | ${pssCell(r)} | ${r.title.replace(/\|/g, '\\|')} |`);
+  return ['| id | pack | severity | PSS | what it catches |', '| --- | --- | --- | --- | --- |', ...rows].join('\n');
+}
+
+/** The Pod Security Standards control a rule checks, as the table shows it ("baseline: Host Ports"). */
+function pssCell(rule: Rule): string {
+  if (!rule.pss) return '';
+  return `${rule.pss.level}: ${rule.pss.control.replace(/\|/g, '\\|')}${rule.pss.profileOnly ? ' (profile only)' : ''}`;
 }
 
 const TABLE_START = '<!-- rules-table:start -->';

@@ -13,8 +13,17 @@ export interface RuleSpec {
   target?: string;
   /** Rule ids whose findings at the same place this rule's finding makes redundant. */
   supersedes?: string[];
+  /** The Pod Security Standards control the rule checks; `profileOnly` rules run only under a PSS profile. */
+  pss?: PssControl;
   schema: object | boolean;
   message: string;
+}
+
+/** A level of the Kubernetes Pod Security Standards and one of its controls ("Host Namespaces"). */
+export interface PssControl {
+  level: 'baseline' | 'restricted';
+  control: string;
+  profileOnly?: boolean;
 }
 
 /** What a compiled validator reports about its first failure. */

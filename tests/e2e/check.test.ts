@@ -15,7 +15,7 @@ describe('check on the working tree', () => {
     const dir = makeRepo({ 'apps/web.yaml': HARDENED_DEPLOYMENT, 'apps/svc.yaml': SERVICE, 'README.md': '# not a config\n' });
     const r = runCli(['check'], { cwd: dir });
     expect(r.stderr).toBe('');
-    expect(r.stdout).toBe('✔ no findings in 2 files, 2 documents, 67 rules · exit 0 (clean; fails at high and above)\n');
+    expect(r.stdout).toBe('✔ no findings in 2 files, 2 documents, 133 rules · exit 0 (clean; fails at high and above)\n');
     expect(r.code).toBe(0);
   });
 
@@ -26,7 +26,7 @@ describe('check on the working tree', () => {
       'apps/web.yaml:24:25  critical Container "web" runs privileged  k8s-privileged-container\n' +
         `    fix: ${PRIVILEGED_FIX}\n` +
         '\n' +
-        '✖ 1 finding (1 critical) in 2 files, 2 documents, 67 rules · exit 1 (policy findings; fails at high and above)\n',
+        '✖ 1 finding (1 critical) in 2 files, 2 documents, 133 rules · exit 1 (policy findings; fails at high and above)\n',
     );
     expect(r.code).toBe(1);
   });
@@ -42,7 +42,7 @@ describe('check on the working tree', () => {
     expect(report.summary).toEqual({
       files: 1,
       documents: 1,
-      rules: 67,
+      rules: 133,
       findings: { critical: 1, high: 0, medium: 0, low: 0, info: 0 },
       suppressed: 0,
       drifted: 0,
@@ -91,7 +91,7 @@ describe('check on the working tree', () => {
   test('path arguments limit the scan; a missing path exits 66', () => {
     const dir = makeRepo({ 'apps/web.yaml': HARDENED_DEPLOYMENT, 'debug/web.yaml': PRIVILEGED_DEPLOYMENT, 'x/svc.yaml': SERVICE });
     const apps = runCli(['check', 'apps', 'x/svc.yaml'], { cwd: dir });
-    expect(apps.stdout).toBe('✔ no findings in 2 files, 2 documents, 67 rules · exit 0 (clean; fails at high and above)\n');
+    expect(apps.stdout).toBe('✔ no findings in 2 files, 2 documents, 133 rules · exit 0 (clean; fails at high and above)\n');
     expect(apps.code).toBe(0);
     expect(runCli(['check', 'debug'], { cwd: dir }).code).toBe(1);
     const missing = runCli(['check', 'nope'], { cwd: dir });
@@ -251,7 +251,7 @@ describe('gate and rule selection', () => {
     expect(runCli(['check'], { cwd: dir }).code).toBe(0);
     expect(runCli(['check', '--fail-on', 'medium'], { cwd: dir }).code).toBe(1);
     const never = runCli(['check', '--fail-on', 'never'], { cwd: dir });
-    expect(never.stdout.split('\n').at(-2)).toBe('⚠ 1 finding (1 medium) in 1 file, 1 document, 67 rules · exit 0 (clean; never fails on findings)');
+    expect(never.stdout.split('\n').at(-2)).toBe('⚠ 1 finding (1 medium) in 1 file, 1 document, 133 rules · exit 0 (clean; never fails on findings)');
     expect(never.code).toBe(0);
   });
 
@@ -286,7 +286,7 @@ describe('waivers', () => {
     expect(report.summary.findings.critical).toBe(0);
     expect(r.code).toBe(0);
     const text = runCli(['check'], { cwd: dir });
-    expect(text.stdout).toBe('✔ no findings in 1 file, 1 document, 67 rules, 1 waived · exit 0 (clean; fails at high and above)\n');
+    expect(text.stdout).toBe('✔ no findings in 1 file, 1 document, 133 rules, 1 waived · exit 0 (clean; fails at high and above)\n');
     expect(runCli(['check', '--no-inline-waivers'], { cwd: dir }).code).toBe(1);
   });
 
@@ -396,7 +396,7 @@ describe('output', () => {
     const dir = makeRepo({ 'web.yaml': PRIVILEGED_DEPLOYMENT, 'package.json': JSON.stringify({ name: 'x', aiops: { failOn: 'critical' } }) });
     const out = path.join(tempDir(), 'report.json');
     const r = runCli(['check', '-f', 'json', '-o', out], { cwd: dir });
-    expect(r.stdout).toBe(`✖ 1 finding (1 critical) in 2 files, 2 documents, 67 rules · exit 1 (policy findings; fails at critical and above) · report: ${out}\n`);
+    expect(r.stdout).toBe(`✖ 1 finding (1 critical) in 2 files, 2 documents, 133 rules · exit 1 (policy findings; fails at critical and above) · report: ${out}\n`);
     expect(json(readFileSync(out, 'utf8')).summary.failOn).toBe('critical');
     expect(r.code).toBe(1);
     const clean = makeRepo({ 'svc.yaml': SERVICE });
@@ -436,7 +436,7 @@ describe('user rules', () => {
     const dir = makeRepo({ 'apps/web.yaml': HARDENED_DEPLOYMENT, 'other/web.yaml': HARDENED_DEPLOYMENT, 'apps/svc.yaml': SERVICE });
     const r = runCli(['check', '--rules', rules, '-f', 'json', '--fail-on', 'low'], { cwd: dir });
     const report = json(r.stdout);
-    expect(report.summary.rules).toBe(69);
+    expect(report.summary.rules).toBe(135);
     expect(report.findings.map((f) => [f.file, f.line, f.column, f.ruleId, f.message])).toEqual([
       ['apps/svc.yaml', 8, 7, 'service-port-names', 'Port 80 of web has no name'],
       ['apps/web.yaml', 3, 1, 'team-owner-label', 'apps/Deployment web/web has no owner label'],

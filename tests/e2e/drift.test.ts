@@ -187,9 +187,11 @@ describe('drift against objects as kubectl apply and the API server leave them',
       { pointer: '/spec/initContainers/[name=istio-init]/securityContext/capabilities/add/0', live: 'NET_ADMIN', line: 7, column: 1 },
       { pointer: '/spec/initContainers/[name=istio-init]/securityContext/capabilities/add/1', live: 'NET_RAW', line: 7, column: 1 },
       { pointer: '/spec/initContainers/[name=istio-init]/securityContext/readOnlyRootFilesystem', live: false, line: 7, column: 1 },
+      // runAsGroup 0: the root group (k8s-root-group) is less secure too.
+      { pointer: '/spec/initContainers/[name=istio-init]/securityContext/runAsGroup', live: 0, line: 7, column: 1 },
       { pointer: '/spec/initContainers/[name=istio-init]/securityContext/runAsUser', live: 0, line: 7, column: 1 },
     ]);
-    expect([...new Set(pod.liveFindings.map((f) => f.ruleId))].sort()).toEqual(['k8s-dangerous-capabilities', 'k8s-readonly-root-fs', 'k8s-run-as-root', 'k8s-run-as-user-root']);
+    expect([...new Set(pod.liveFindings.map((f) => f.ruleId))].sort()).toEqual(['k8s-dangerous-capabilities', 'k8s-readonly-root-fs', 'k8s-root-group', 'k8s-run-as-root', 'k8s-run-as-user-root']);
     const secret = report.drift![1]!;
     expect(secret.changes.map((c) => [c.pointer, c.line, c.column])).toEqual([['/data/password', 9, 13]]);
   });

@@ -50,6 +50,8 @@ describe('comparePolicies: what got weaker', () => {
     ['include narrowed', {}, { include: ['nothing/*.yaml'] }, ['.aiopsrc.json#/include: "include" no longer covers "**/*.yaml", "**/*.yml", "**/*.json"']],
     ['inline waivers turned on', { inlineWaivers: false }, {}, ['.aiopsrc.json#/inlineWaivers: inline waiver annotations are turned on']],
     ['a severity lowered', {}, { severity: { 'k8s-privileged-container': 'low' } }, ['.aiopsrc.json#/severity/k8s-privileged-container: the severity of "k8s-privileged-container" is lowered from critical to low']],
+    ['a profile narrows the run to the PSS rules', {}, { profile: 'pss-restricted' }, ['.aiopsrc.json#/profile: the run is narrowed to the rules of the pss-restricted profile (was: every rule)']],
+    ['restricted lowered to baseline', { profile: 'pss-restricted' }, { profile: 'pss-baseline' }, ['.aiopsrc.json#/profile: the run is narrowed to the rules of the pss-baseline profile (was: pss-restricted)']],
     ['a raised severity put back down', { severity: { 'k8s-image-latest': 'critical' } }, {}, ['.aiopsrc.json#/severity: the severity of "k8s-image-latest" is lowered from critical to medium']],
   ])('%s', (_name, base, current, expected) => {
     expect(whats(state(base), state(current))).toEqual(expected);
@@ -63,6 +65,8 @@ describe('comparePolicies: what got weaker', () => {
     ['exclude narrowed', { exclude: ['**'] }, {}],
     ['include widened', { include: ['apps/*.yaml'] }, { include: ['apps/*.yaml', 'more/*.yaml'] }],
     ['inline waivers turned off', {}, { inlineWaivers: false }],
+    ['baseline raised to restricted', { profile: 'pss-baseline' }, { profile: 'pss-restricted' }],
+    ['profile removed (every rule runs again)', { profile: 'pss-restricted' }, {}],
     ['severity raised', {}, { severity: { 'k8s-image-latest': 'high' } }],
     ['nothing changed', { failOn: 'medium', waivers: [{ rule: 'k8s-run-as-root', reason: 'r' }] }, { failOn: 'medium', waivers: [{ rule: 'k8s-run-as-root', reason: 'r' }] }],
   ])('strengthening or no change is not a finding: %s', (_name, base, current) => {

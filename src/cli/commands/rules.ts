@@ -4,6 +4,7 @@ import { UsageError } from '../../errors.js';
 import type { Palette } from '../../report/format-text.js';
 import { SEVERITIES } from '../../report/types.js';
 import { loadCatalog, testRules, type CatalogOptions, type RuleTestRun } from '../../rules/catalog.js';
+import { profileControls, type Profile, type ProfileControl } from '../../rules/profiles.js';
 import { WORKLOAD_KINDS } from '../../rules/targets.js';
 import type { Rule } from '../../rules/types.js';
 import { choosePalette, emit } from '../output.js';
@@ -33,6 +34,19 @@ function formatRuleList(rules: readonly Rule[], p: Palette): string {
   return lines.join('\n') + '\n';
 }
 
+/** `rules list --profile`: each control of the level, in the standard's order, and the rule that checks it. */
+function formatProfile(controls: readonly ProfileControl[], profile: Profile, p: Palette): string {
+  const rows = controls.map((c) => ({ level: c.level, control: c.control, rule: c.rules.map((r) => r.id).join(', ') || '(no rule)', severity: c.rules.map((r) => r.severity).join(', ') }));
+  const w = (key: 'level' | 'control' | 'rule') => Math.max(key.length, ...rows.map((r) => r[key].length));
+  const line = (r: { level: string; control: string; rule: string; severity: string }) =>
+    `${r.level.padEnd(w('level'))}  ${r.control.padEnd(w('control'))}  ${r.rule.padEnd(w('rule'))}  ${r.severity}`.trimEnd();
+  const lines = [p.bold(line({ level: 'level', control: 'control', rule: 'rule', severity: 'severity' })), ...rows.map(line)];
+  const missing = rows.filter((r) => r.rule === '(no rule)').length;
+  const what = profile === 'pss-restricted' ? 'restricted level (every baseline control and the restricted ones)' : 'baseline level';
+  lines.push('', p.dim(`Pod Security Standards, ${what}: ${plural(rows.length, 'control')}${missing ? `, ${missing} without a rule` : ''}; run them with: aiops-guard check --profile ${profile}`));
+  return lines.join('\n') + '\n';
+}
+
 /** The `rules show` page: everything a reviewer needs about one rule. */
 function formatRuleShow(rule: Rule, p: Palette): string {
   const out = [
@@ -47,6 +61,7 @@ function formatRuleShow(rule: Rule, p: Palette): string {
   out.push('', `${p.bold('Applies to:')} ${describeMatch(rule)}`);
   out.push(`${p.bold('Target:')} ${rule.target ?? 'document'}`);
   if (rule.supersedes?.length) out.push(`${p.bold('Supersedes:')} ${rule.supersedes.join(', ')}`);
+  if (rule.pss) out.push(`${p.bold('Pod Security Standards:')} ${rule.pss.level} · ${rule.pss.control}${rule.pss.profileOnly ? ' (runs only under --profile, or when named with --only)' : ''}`);
   out.push(`${p.bold('Message:')} ${rule.message}`);
   out.push(`${p.bold('Source:')} ${rule.source}`);
   out.push('', p.bold('Schema:'), stringify(rule.schema, { lineWidth: 0 }).trimEnd());
@@ -81,8 +96,19 @@ function formatRuleTest(run: RuleTestRun, p: Palette, base: string): string {
 export async function runRulesList(flags: RulesFlags): Promise<number> {
   if (flags.format !== 'text' && flags.format !== 'json') throw new UsageError(`unknown format "${flags.format}" for rules list`, 'use text or json');
   const rules = await loadCatalog(catalogOptions(flags));
+  if (flags.profile) {
+    const profile = flags.profile as Profile;
+    const controls = profileControls(rules, profile);
+    if (flags.format === 'json') {
+      const rows = controls.map((c) => ({ level: c.level, control: c.control, rules: c.rules.map((r) => r.id) }));
+      await emit(JSON.stringify(rows, null, 2) + '\n');
+    } else {
+      await emit(formatProfile(controls, profile, await choosePalette(flags)));
+    }
+    return 0;
+  }
   if (flags.format === 'json') {
-    const rows = rules.map((r) => ({ id: r.id, title: r.title, severity: r.severity, category: r.category, pack: r.pack }));
+    const rows = rules.map((r) => ({ id: r.id, title: r.title, severity: r.severity, category: r.category, pack: r.pack, ...(r.pss ? { pss: r.pss } : {}) }));
     await emit(JSON.stringify(rows, null, 2) + '\n');
   } else {
     await emit(formatRuleList(rules, await choosePalette(flags)));
