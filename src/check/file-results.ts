@@ -2,6 +2,7 @@ import { hashKey, ResultCache } from '../cache/result-cache.js';
 import type { ParseLimits } from '../parse/documents.js';
 import type { PolicyOptions } from '../policy/evaluate.js';
 import { SEVERITIES, type Finding, type ReportError, type Severity } from '../report/types.js';
+import type { Projection } from '../relations/types.js';
 import type { Rule } from '../rules/types.js';
 
 /** What one file contributed to a check: cached per content, before config waivers are applied. */
@@ -9,7 +10,12 @@ export interface FileResult {
   findings: Finding[];
   errors: ReportError[];
   documents: number;
+  /** What relation rules need of the file's objects (absent when none). */
+  projections?: Projection[];
 }
+
+/** The shape of a cached result: a change to it keys a fresh set of entries. */
+const RESULT_FORMAT = 2;
 
 function isFileResult(v: unknown): v is FileResult {
   if (typeof v !== 'object' || v === null) return false;
@@ -18,6 +24,7 @@ function isFileResult(v: unknown): v is FileResult {
     Array.isArray(r.findings) &&
     Array.isArray(r.errors) &&
     Number.isInteger(r.documents) &&
+    (r.projections === undefined || (Array.isArray(r.projections) && r.projections.every((p) => typeof p?.file === 'string' && typeof p.data === 'object' && typeof p.at === 'object'))) &&
     r.findings.every((f) => typeof f?.ruleId === 'string' && SEVERITIES.includes(f.severity as Severity) && typeof f.file === 'string' && Number.isInteger(f.line))
   );
 }
@@ -32,7 +39,7 @@ export interface FileResultCache {
 /** What a run's results depend on besides each file: a change to any part keys a fresh set of entries. */
 export function runKeyOf(build: string, rules: readonly Rule[], policy: PolicyOptions, limits: ParseLimits): string {
   const ruleDefs = rules.map(({ validate: _v, source: _s, ...spec }) => spec);
-  return hashKey(build, ruleDefs, policy.severity ?? {}, policy.inlineWaivers, [...policy.knownRuleIds].sort(), limits);
+  return hashKey(build, RESULT_FORMAT, ruleDefs, policy.severity ?? {}, policy.inlineWaivers, [...policy.knownRuleIds].sort(), limits);
 }
 
 /**

@@ -1,0 +1,120 @@
+import { isRecord } from '../parse/identity.js';
+import { WORKLOAD_KINDS } from '../rules/targets.js';
+import type { RelationJoin } from '../rules/types.js';
+import { selectorMatches, serviceSelectorMatches, type Labels } from './selectors.js';
+import type { PodUnit, TargetIndex, TargetObject } from './target-index.js';
+
+/** A place a relation rule looks at: an object, a pod spec of it, or a part (`/subjects/0`). */
+export interface Unit {
+  object: TargetObject;
+  /** Relative to the object's data. */
+  pointer: string;
+  value: unknown;
+  /** Set for a pod spec (or a part of one). */
+  pod?: PodUnit;
+}
+
+/** Kinds whose selector picks pods, and how each reads it. */
+const SELECTS: Record<string, (data: Record<string, unknown>, labels: Labels) => boolean> = {
+  // podSelector is a required struct: absent reads as {}, which selects every pod of the namespace.
+  NetworkPolicy: (d, l) => selectorMatches(isRecord(d.spec) ? (d.spec.podSelector ?? {}) : {}, l),
+  Service: (d, l) => isRecord(d.spec) && serviceSelectorMatches(d.spec.selector, l),
+  PodDisruptionBudget: (d, l) => isRecord(d.spec) && d.spec.selector !== undefined && selectorMatches(d.spec.selector, l),
+};
+const SELECTOR_KINDS = Object.keys(SELECTS);
+
+export function objectUnit(object: TargetObject): Unit {
+  return { object, pointer: '', value: object.data };
+}
+
+export function podUnit(pod: PodUnit): Unit {
+  return { object: pod.object, pointer: pod.pointer, value: { ...pod.spec, $kind: pod.object.kind, $labels: pod.labels }, pod };
+}
+
+/** The pod specs a unit stands for: its own, or every one of its object. */
+function podsFor(unit: Unit, index: TargetIndex): PodUnit[] {
+  return unit.pod ? [unit.pod] : index.podsOf(unit.object);
+}
+
+/** The objects (or pod specs) one join reaches from one unit. */
+export function followJoin(join: RelationJoin, unit: Unit, index: TargetIndex): Unit[] {
+  const o = unit.object;
+  const spec = isRecord(o.data.spec) ? o.data.spec : {};
+  switch (join) {
+    case 'roleRef': {
+      const ref = o.data.roleRef;
+      if (!isRecord(ref) || typeof ref.kind !== 'string' || typeof ref.name !== 'string') return [];
+      return index.find(ref.kind, ref.kind === 'ClusterRole' ? null : o.namespace, ref.name).map(objectUnit);
+    }
+    case 'serviceAccount':
+      return podsFor(unit, index).flatMap((p) => index.find('ServiceAccount', o.namespace, serviceAccountOf(p.spec)).map(objectUnit));
+    case 'scaleTargetRef': {
+      const ref = spec.scaleTargetRef;
+      if (!isRecord(ref) || typeof ref.kind !== 'string' || typeof ref.name !== 'string') return [];
+      return index.find(ref.kind, o.namespace, ref.name).map(objectUnit);
+    }
+    case 'backend':
+      return backendServices(o.data).flatMap((name) => index.find('Service', o.namespace, name)).map(objectUnit);
+    case 'selector': {
+      // A pod carrier (by kind and group: Knative's Service is one, the core Service is not) is the selected side.
+      const pods = podsFor(unit, index);
+      if (pods.length > 0) {
+        return index.inNamespace(SELECTOR_KINDS, o.namespace).filter((s) => pods.some((p) => SELECTS[s.kind]!(s.data, p.labels))).map(objectUnit);
+      }
+      const selects = SELECTS[o.kind];
+      if (!selects) return [];
+      return index
+        .inNamespace(WORKLOAD_KINDS, o.namespace)
+        .flatMap((w) => index.podsOf(w))
+        .filter((p) => selects(o.data, p.labels))
+        .map(podUnit);
+    }
+  }
+}
+
+/** What a join looked for, for messages (`{{$ref}}`): the role, the service account, the Services. */
+export function describeJoin(join: RelationJoin, unit: Unit): string {
+  const o = unit.object;
+  const ns = o.namespace ? `${o.namespace}/` : '';
+  const spec = isRecord(o.data.spec) ? o.data.spec : {};
+  switch (join) {
+    case 'roleRef': {
+      const ref = isRecord(o.data.roleRef) ? o.data.roleRef : {};
+      return `${String(ref.kind ?? 'role')} ${ref.kind === 'ClusterRole' ? '' : ns}${String(ref.name ?? '')}`;
+    }
+    case 'serviceAccount':
+      return unit.pod ? `ServiceAccount ${ns}${serviceAccountOf(unit.pod.spec)}` : 'ServiceAccount';
+    case 'scaleTargetRef': {
+      const ref = isRecord(spec.scaleTargetRef) ? spec.scaleTargetRef : {};
+      return `${String(ref.kind ?? '')} ${ns}${String(ref.name ?? '')}`;
+    }
+    case 'backend':
+      return backendServices(o.data).map((n) => `Service ${ns}${n}`).join(', ');
+    case 'selector':
+      return 'a selector';
+  }
+}
+
+/** The pod's ServiceAccount as the API server defaults it: serviceAccountName, the deprecated serviceAccount, else `default`. */
+export function serviceAccountOf(spec: Record<string, unknown>): string {
+  const name = spec.serviceAccountName ?? spec.serviceAccount;
+  return typeof name === 'string' && name ? name : 'default';
+}
+
+/** The Services an Ingress sends traffic to (networking.k8s.io/v1, and the old extensions form). */
+function backendServices(data: Record<string, unknown>): string[] {
+  const out = new Set<string>();
+  const add = (b: unknown) => {
+    if (!isRecord(b)) return;
+    if (isRecord(b.service) && typeof b.service.name === 'string') out.add(b.service.name);
+    if (typeof b.serviceName === 'string') out.add(b.serviceName);
+  };
+  const spec = isRecord(data.spec) ? data.spec : {};
+  add(spec.defaultBackend);
+  add(spec.backend);
+  for (const rule of Array.isArray(spec.rules) ? spec.rules : []) {
+    const paths = isRecord(rule) && isRecord(rule.http) && Array.isArray(rule.http.paths) ? rule.http.paths : [];
+    for (const p of paths) if (isRecord(p)) add(p.backend);
+  }
+  return [...out];
+}
