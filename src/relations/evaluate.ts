@@ -1,4 +1,5 @@
 import picomatch from 'picomatch';
+import { isClusterScoped } from '../drift/identity.js';
 import type { SourceRange } from '../parse/documents.js';
 import { parsePointer, pointersOverlap } from '../parse/pointer.js';
 import { lookupPath, renderMessage } from '../policy/message.js';
@@ -139,12 +140,19 @@ export function evaluateRelations(objects: readonly Projection[], rules: readonl
     }
     for (const [ns, first] of perNamespace) findings.push(namespaceFinding(rule, ns, first, index, options));
   }
-  // A relation rule that supersedes others settles their findings at the same place, per-document ones too.
+  // A relation rule that supersedes others settles their findings at the same place, per-document ones too;
+  // the place of a namespace finding is the whole namespace.
+  const inNamespace: { ruleIds: readonly string[]; namespace: string }[] = [];
   for (const f of findings) {
-    const superseded = relations.find((r) => r.id === f.ruleId)?.supersedes;
-    if (superseded?.length) drops.push({ ruleIds: superseded, file: f.file, documentIndex: f.documentIndex, pointer: f.pointer });
+    const rule = relations.find((r) => r.id === f.ruleId)!;
+    if (!rule.supersedes?.length) continue;
+    if (rule.relation!.per === 'namespace') inNamespace.push({ ruleIds: rule.supersedes, namespace: f.resource!.name! });
+    else drops.push({ ruleIds: rule.supersedes, file: f.file, documentIndex: f.documentIndex, pointer: f.pointer });
   }
-  const dropped = (f: Finding) => drops.some((d) => d.ruleIds.includes(f.ruleId) && d.file === f.file && d.documentIndex === f.documentIndex && pointersOverlap(f.pointer, d.pointer));
+  const namespaceOf = (f: Finding) => (f.resource && !isClusterScoped(f.resource.kind, f.resource.group) ? (f.resource.namespace ?? 'default') : null);
+  const dropped = (f: Finding) =>
+    drops.some((d) => d.ruleIds.includes(f.ruleId) && d.file === f.file && d.documentIndex === f.documentIndex && pointersOverlap(f.pointer, d.pointer)) ||
+    inNamespace.some((n) => n.ruleIds.includes(f.ruleId) && namespaceOf(f) === n.namespace);
   return { findings: findings.filter((f) => !dropped(f)), drops: dropped };
 }
 

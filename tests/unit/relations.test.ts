@@ -278,3 +278,17 @@ spec:
     expect(b.map(findingFingerprint)).toEqual(a.map(findingFingerprint));
   });
 });
+
+describe('a namespace finding and the per-workload one', () => {
+  test('no default-deny in a namespace is said once there, not once per workload; skipping it gives the per-workload findings', () => {
+    const pod = (name: string) => `apiVersion: v1\nkind: Pod\nmetadata: { name: ${name}, namespace: apps }\nspec:\n  containers: [{ name: a, image: app:1.0 }]\n`;
+    const files = { 'a.yaml': pod('a'), 'b.yaml': pod('b') };
+    const both = only('rel-netpol-no-default-deny', 'rel-netpol-unselected-workload');
+    expect(evaluateRelations(project(files, both), both, NO_WAIVERS).findings.map((f) => f.ruleId)).toEqual(['rel-netpol-no-default-deny']);
+    const perWorkload = only('rel-netpol-unselected-workload');
+    expect(evaluateRelations(project(files, perWorkload), perWorkload, NO_WAIVERS).findings.map((f) => `${f.ruleId} ${f.file}`)).toEqual([
+      'rel-netpol-unselected-workload a.yaml',
+      'rel-netpol-unselected-workload b.yaml',
+    ]);
+  });
+});
