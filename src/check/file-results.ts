@@ -2,7 +2,6 @@ import { hashKey, ResultCache } from '../cache/result-cache.js';
 import type { ParseLimits } from '../parse/documents.js';
 import type { PolicyOptions } from '../policy/evaluate.js';
 import { SEVERITIES, type Finding, type ReportError, type Severity } from '../report/types.js';
-import type { Projection } from '../relations/types.js';
 import type { Rule } from '../rules/types.js';
 
 /** What one file contributed to a check: cached per content, before config waivers are applied. */
@@ -10,8 +9,8 @@ export interface FileResult {
   findings: Finding[];
   errors: ReportError[];
   documents: number;
-  /** What relation rules need of the file's objects (absent when none). */
-  projections?: Projection[];
+  /** What relation rules need of the file's objects, packed (see packProjections); absent when none. */
+  projections?: string;
 }
 
 /** The shape of a cached result: a change to it keys a fresh set of entries. */
@@ -24,7 +23,7 @@ function isFileResult(v: unknown): v is FileResult {
     Array.isArray(r.findings) &&
     Array.isArray(r.errors) &&
     Number.isInteger(r.documents) &&
-    (r.projections === undefined || (Array.isArray(r.projections) && r.projections.every((p) => typeof p?.file === 'string' && typeof p.data === 'object' && typeof p.at === 'object'))) &&
+    (r.projections === undefined || typeof r.projections === 'string') &&
     r.findings.every((f) => typeof f?.ruleId === 'string' && SEVERITIES.includes(f.severity as Severity) && typeof f.file === 'string' && Number.isInteger(f.line))
   );
 }

@@ -1,7 +1,6 @@
 import { parseConfigFile, type ConfigDocument, type ParsedFile } from '../parse/documents.js';
 import { applyConfigWaivers, evaluateDocument, type PolicyOptions } from '../policy/evaluate.js';
-import { planProjection, projectDocument } from '../relations/project.js';
-import type { Projection } from '../relations/types.js';
+import { packProjections, planProjection, projectDocument } from '../relations/project.js';
 import type { Finding, ReportError } from '../report/types.js';
 import type { SourceFile } from '../source/types.js';
 import { blobOid } from '../source/worktree.js';
@@ -60,8 +59,8 @@ export interface FileResults {
   documentsPerFile: Record<string, number>;
   /** Filled only with `keepDocuments`. */
   documents: ConfigDocument[];
-  /** What relation rules need of every object, for the relation phase after all files. */
-  projections: Projection[];
+  /** What relation rules need of every object, packed per file, for the relation phase after all files. */
+  projections: string[];
 }
 
 /** Files whose results the cache already has, and the others (each with its blob id, and its bytes when they had to be read for it). */
@@ -116,7 +115,7 @@ export async function checkFiles(files: SourceFile[], ctx: RunContext, options: 
     if (!options.skipPolicy) for (const doc of parsed.documents) result.findings.push(...evaluateDocument(doc, ctx.prepared, policy));
     // Positions are found now, while the syntax tree is held.
     const projections = plan ? parsed.documents.map((doc) => projectDocument(doc, plan)).filter((p) => p !== null) : [];
-    if (projections.length) result.projections = projections;
+    if (projections.length) result.projections = packProjections(projections);
     if (options.keepDocuments) out.documents.push(...parsed.documents);
     parsed.release();
     cache?.set(file, source.oid ?? blobOid(bytes), chart, result);
@@ -133,7 +132,7 @@ export async function checkFiles(files: SourceFile[], ctx: RunContext, options: 
     out.errors.push(...result.errors);
     out.documentCount += result.documents;
     out.documentsPerFile[file] = result.documents;
-    if (result.projections) out.projections.push(...result.projections);
+    if (result.projections) out.projections.push(result.projections);
   }
   cache?.prune();
   return out;

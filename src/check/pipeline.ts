@@ -6,6 +6,7 @@ import type { CompiledWaiver } from '../policy/waivers.js';
 import { checkPolicyWeakening } from '../policy/weakened.js';
 import type { Finding, Report, ReportSource } from '../report/types.js';
 import { evaluateRelations, mergeRelationFindings } from '../relations/evaluate.js';
+import { unpackProjections } from '../relations/project.js';
 import type { Repo } from '../source/types.js';
 import { createRunContext } from './context.js';
 import type { FileResult } from './file-results.js';
@@ -92,7 +93,7 @@ export async function runCheckPipeline(options: CheckOptions, given?: RunContext
   }
   const { errors, fileCount, documentCount, documents } = results;
   // Relations over every file's objects (the repository's plain manifests are one target), after the cache.
-  const findings = options.skipPolicy ? results.findings : mergeRelationFindings(results.findings, evaluateRelations(results.projections, rules, { ...policy, waivers }));
+  const findings = options.skipPolicy ? results.findings : mergeRelationFindings(results.findings, evaluateRelations(unpackProjections(results.projections), rules, { ...policy, waivers }));
   const total = snapshot.files.length;
   options.onProgress?.({ phase: 'checking', done: fileCount, total });
   if (!options.skipPolicy) findings.push(...invalidConfigWaivers(waivers, loaded, repo));

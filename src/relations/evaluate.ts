@@ -60,8 +60,18 @@ function inScope(c: Condition, object: TargetObject): boolean {
   return c.kinds.has(object.kind) && (!c.namespaces || (object.namespace !== null && c.namespaces(object.namespace)));
 }
 
-/** The units of a condition's target in one object: the object, its pod specs, or the parts a pattern names. */
+const unitMemo = new WeakMap<TargetObject, Map<string, Unit[]>>();
+
+/** The units of a condition's target in one object: the object, its pod specs, or the parts a pattern names (the same for every rule that asks). */
 function unitsOf(c: Condition, object: TargetObject, index: TargetIndex): Unit[] {
+  let byTarget = unitMemo.get(object);
+  if (!byTarget) unitMemo.set(object, (byTarget = new Map()));
+  let units = byTarget.get(c.target);
+  if (!units) byTarget.set(c.target, (units = expandUnits(c, object, index)));
+  return units;
+}
+
+function expandUnits(c: Condition, object: TargetObject, index: TargetIndex): Unit[] {
   const base = c.target.split('/')[0];
   if (base === 'podSpec') {
     const pods = index.podsOf(object);
@@ -84,6 +94,7 @@ function meets(c: Condition, unit: Unit, index: TargetIndex): boolean {
 const unitKey = (u: Unit) => `${u.object.display}\u0000${u.pointer}`;
 
 function follow(joins: readonly RelationJoin[], start: Unit, index: TargetIndex): Unit[] {
+  if (joins.length === 1) return followJoin(joins[0]!, start, index);
   let current = [start];
   for (const j of joins) {
     const next = new Map<string, Unit>();
@@ -111,12 +122,13 @@ export function evaluateRelations(objects: readonly Projection[], rules: readonl
     const to = toConditions(r).map((t, i) => prepareCondition(t, rule.where?.to[i] ?? null));
     const joins = joinPath(r);
     const perNamespace = new Map<string, { unit: Unit; missing: string[]; related: string[]; ref: string }>();
-    for (const object of index.objects) {
+    for (const object of index.ofKinds(from.kinds)) {
       if (!inScope(from, object)) continue;
       for (const unit of unitsOf(from, object, index)) {
         if (from.where && !from.where(unit.value)) continue;
         const related = follow(joins, unit, index);
-        const ref = describeJoin(joins[0]!, unit);
+        // Named only for the message of a finding: most units give none.
+        const ref = (): string => describeJoin(joins[0]!, unit);
         if (r.require === 'exists') {
           const missing = to.filter((c) => !related.some((u) => meets(c, u, index))).map((c) => c.name);
           if (r.satisfies) {
@@ -124,17 +136,17 @@ export function evaluateRelations(objects: readonly Projection[], rules: readonl
             continue;
           }
           if (missing.length === 0) continue;
-          const names = related.map((u) => u.object.display);
+          const names = [...new Set(related.map((u) => u.object.display))].sort();
           if (r.per === 'namespace') {
             const ns = object.namespace ?? '';
-            if (!perNamespace.has(ns)) perNamespace.set(ns, { unit, missing, related: names, ref });
+            if (!perNamespace.has(ns)) perNamespace.set(ns, { unit, missing, related: names, ref: ref() });
             continue;
           }
-          findings.push(makeFinding(rule, unit, { missing, related: names, ref }, options));
+          findings.push(makeFinding(rule, unit, { missing, related: names, ref: ref() }, options));
         } else {
           const hits = related.filter((u) => meets(to[0]!, u, index));
           if (hits.length === 0) continue;
-          findings.push(makeFinding(rule, unit, { missing: [], related: [...new Set(hits.map((u) => u.object.display))], ref }, options));
+          findings.push(makeFinding(rule, unit, { missing: [], related: [...new Set(hits.map((u) => u.object.display))].sort(), ref: ref() }, options));
         }
       }
     }
@@ -150,9 +162,15 @@ export function evaluateRelations(objects: readonly Projection[], rules: readonl
     else drops.push({ ruleIds: rule.supersedes, file: f.file, documentIndex: f.documentIndex, pointer: f.pointer });
   }
   const namespaceOf = (f: Finding) => (f.resource && !isClusterScoped(f.resource.kind, f.resource.group) ? (f.resource.namespace ?? 'default') : null);
+  const dropsByFile = new Map<string, Drop[]>();
+  for (const d of drops) {
+    const list = dropsByFile.get(d.file);
+    if (list) list.push(d);
+    else dropsByFile.set(d.file, [d]);
+  }
   const dropped = (f: Finding) =>
-    drops.some((d) => d.ruleIds.includes(f.ruleId) && d.file === f.file && d.documentIndex === f.documentIndex && pointersOverlap(f.pointer, d.pointer)) ||
-    inNamespace.some((n) => n.ruleIds.includes(f.ruleId) && namespaceOf(f) === n.namespace);
+    (dropsByFile.get(f.file)?.some((d) => d.ruleIds.includes(f.ruleId) && d.documentIndex === f.documentIndex && pointersOverlap(f.pointer, d.pointer)) ?? false) ||
+    (inNamespace.length > 0 && inNamespace.some((n) => n.ruleIds.includes(f.ruleId) && namespaceOf(f) === n.namespace));
   return { findings: findings.filter((f) => !dropped(f)), drops: dropped };
 }
 

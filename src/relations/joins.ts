@@ -1,6 +1,7 @@
 import { isRecord } from '../parse/identity.js';
 import { WORKLOAD_KINDS } from '../rules/targets.js';
 import type { RelationJoin } from '../rules/types.js';
+import { podValue } from './project.js';
 import { selectorMatches, serviceSelectorMatches, type Labels } from './selectors.js';
 import type { PodUnit, TargetIndex, TargetObject } from './target-index.js';
 
@@ -23,12 +24,67 @@ const SELECTS: Record<string, (data: Record<string, unknown>, labels: Labels) =>
 };
 const SELECTOR_KINDS = Object.keys(SELECTS);
 
+const objectUnits = new WeakMap<TargetObject, Unit>();
+
 export function objectUnit(object: TargetObject): Unit {
-  return { object, pointer: '', value: object.data };
+  let unit = objectUnits.get(object);
+  if (!unit) objectUnits.set(object, (unit = { object, pointer: '', value: object.data }));
+  return unit;
 }
 
+const podUnits = new WeakMap<PodUnit, Unit>();
+
+/** A pod spec as a unit: what a `where` sees is the pod spec with `$kind` (the workload's) and `$labels` (the pod's). */
 export function podUnit(pod: PodUnit): Unit {
-  return { object: pod.object, pointer: pod.pointer, value: { ...pod.spec, $kind: pod.object.kind, $labels: pod.labels }, pod };
+  let unit = podUnits.get(pod);
+  if (!unit) podUnits.set(pod, (unit = { object: pod.object, pointer: pod.pointer, value: podValue(pod.spec, pod.object.kind, pod.labels), pod }));
+  return unit;
+}
+
+/** The selectors that pick a pod: the same for every rule that asks. */
+const selectedBy = new WeakMap<PodUnit, Unit[]>();
+
+/**
+ * The selectors of a namespace, keyed by one label pair each must see (a Service's first selector
+ * pair, a label selector's first matchLabels pair), so a pod is tested only against those that can
+ * select it and the ones that need no particular label (empty selectors, matchExpressions only).
+ */
+interface SelectorTable {
+  candidates(labels: Labels): TargetObject[];
+}
+
+const selectorTables = new WeakMap<TargetIndex, Map<string, SelectorTable>>();
+
+function selectorsIn(index: TargetIndex, namespace: string | null): SelectorTable {
+  let tables = selectorTables.get(index);
+  if (!tables) selectorTables.set(index, (tables = new Map()));
+  const k = namespace ?? '';
+  let table = tables.get(k);
+  if (table) return table;
+  const keyed = new Map<string, TargetObject[]>();
+  const unkeyed: TargetObject[] = [];
+  for (const s of index.inNamespace(SELECTOR_KINDS, namespace)) {
+    const spec = isRecord(s.data.spec) ? s.data.spec : {};
+    const selector = s.kind === 'Service' ? spec.selector : s.kind === 'NetworkPolicy' ? spec.podSelector : spec.selector;
+    const pairs = s.kind === 'Service' ? selector : isRecord(selector) ? selector.matchLabels : undefined;
+    const first = isRecord(pairs) ? Object.entries(pairs)[0] : undefined;
+    if (!first) unkeyed.push(s);
+    else {
+      const key = `${first[0]}=${String(first[1])}`;
+      const list = keyed.get(key);
+      if (list) list.push(s);
+      else keyed.set(key, [s]);
+    }
+  }
+  table = {
+    candidates(labels) {
+      const out = [...unkeyed];
+      for (const [lk, lv] of Object.entries(labels)) out.push(...(keyed.get(`${lk}=${lv}`) ?? []));
+      return out;
+    },
+  };
+  tables.set(k, table);
+  return table;
 }
 
 /** The pod specs a unit stands for: its own, or every one of its object. */
@@ -59,13 +115,19 @@ export function followJoin(join: RelationJoin, unit: Unit, index: TargetIndex): 
       // A pod carrier (by kind and group: Knative's Service is one, the core Service is not) is the selected side.
       const pods = podsFor(unit, index);
       if (pods.length > 0) {
-        return index.inNamespace(SELECTOR_KINDS, o.namespace).filter((s) => pods.some((p) => SELECTS[s.kind]!(s.data, p.labels))).map(objectUnit);
+        const selectors = selectorsIn(index, o.namespace);
+        const out = new Set<Unit>();
+        for (const p of pods) {
+          let found = selectedBy.get(p);
+          if (!found) selectedBy.set(p, (found = selectors.candidates(p.labels).filter((s) => SELECTS[s.kind]!(s.data, p.labels)).map(objectUnit)));
+          for (const u of found) out.add(u);
+        }
+        return [...out];
       }
       const selects = SELECTS[o.kind];
       if (!selects) return [];
       return index
-        .inNamespace(WORKLOAD_KINDS, o.namespace)
-        .flatMap((w) => index.podsOf(w))
+        .podsInNamespace(WORKLOAD_KINDS, o.namespace)
         .filter((p) => selects(o.data, p.labels))
         .map(podUnit);
     }

@@ -4,8 +4,9 @@ import { getAtPointer, parsePointer } from '../parse/pointer.js';
 import { ANNOTATION_PREFIX } from '../policy/waivers.js';
 import { joinPath, toConditions } from '../rules/relation-spec.js';
 import { expandTargets, WORKLOAD_KINDS } from '../rules/targets.js';
-import type { RelationSelect, Rule } from '../rules/types.js';
+import type { RelationSelect, Rule, Validate } from '../rules/types.js';
 import { addPath, addSchemaReads, newFieldTree, pruneValue, type FieldTree } from './schema-reads.js';
+import { labelsOf } from './selectors.js';
 import type { Projection } from './types.js';
 
 /** What to keep of each document for a run's relation rules. */
@@ -16,25 +17,26 @@ export interface ProjectionPlan {
   object: FieldTree;
   /** Fields kept from each pod spec (with the pod template's labels). */
   pod: FieldTree;
-  /** Where findings can point: per kind, the rules' unit targets and `at` pointers. */
-  reports: { kinds: ReadonlySet<string>; target: string; at: string }[];
+  /** Where findings can point: per kind, the rules' unit targets and `at` pointers (only for units their `from.where` admits). */
+  reports: { kinds: ReadonlySet<string>; target: string; at: string; where: Validate | null }[];
   /** Relation rule ids, for inline waivers. */
   ruleIds: ReadonlySet<string>;
 }
 
 /** The fields the built-in joins read, from the root of any projected object. */
 const OBJECT_FIELDS = [
-  'apiVersion', 'kind', 'metadata/name', 'metadata/namespace', 'metadata/labels', 'metadata/annotations',
+  // Labels and annotations only where a rule's where reads them (a pod's labels are always kept with its spec).
+  'apiVersion', 'kind', 'metadata/name', 'metadata/namespace',
   'rules', 'aggregationRule', 'roleRef', 'subjects', 'automountServiceAccountToken',
   'spec/podSelector', 'spec/policyTypes', 'spec/ingress', 'spec/egress',
-  'spec/type', 'spec/selector', 'spec/ports',
+  'spec/type', 'spec/selector',
   'spec/rules', 'spec/tls', 'spec/defaultBackend', 'spec/backend', 'spec/ingressClassName',
   'spec/scaleTargetRef',
 ];
 /** The fields the built-in joins and rules read from each pod spec. */
 const POD_FIELDS = [
   'serviceAccountName', 'serviceAccount', 'automountServiceAccountToken', 'hostNetwork',
-  ...['containers', 'initContainers'].flatMap((list) => ['name', 'image', 'command', 'args', 'ports', 'env/*/name'].map((f) => `${list}/*/${f}`)),
+  ...['containers', 'initContainers'].flatMap((list) => ['name', 'image', 'command', 'args'].map((f) => `${list}/*/${f}`)),
 ];
 /** Annotations that only make a projection bigger. */
 const DROPPED_ANNOTATIONS = ['kubectl.kubernetes.io/last-applied-configuration'];
@@ -84,10 +86,10 @@ export function planProjection(rules: readonly Rule[]): ProjectionPlan | null {
     for (const j of joinPath(r)) for (const k of JOIN_KINDS[j]) kinds.add(k);
     addSelectReads({ object, pod }, r.from);
     for (const t of toConditions(r)) addSelectReads({ object, pod }, t);
-    if (!r.satisfies) reports.push({ kinds: new Set(expandKinds(r.from.kinds)), target: r.from.target ?? 'document', at: r.at ?? '' });
+    if (!r.satisfies) reports.push({ kinds: new Set(expandKinds(r.from.kinds)), target: r.from.target ?? 'document', at: r.at ?? '', where: rule.where?.from ?? null });
     if (r.per === 'namespace') {
       kinds.add('Namespace');
-      reports.push({ kinds: new Set(['Namespace']), target: 'document', at: '/metadata/name' });
+      reports.push({ kinds: new Set(['Namespace']), target: 'document', at: '/metadata/name', where: null });
     }
   }
   return { kinds, object, pod, reports, ruleIds: new Set(relations.map((r) => r.id)) };
@@ -137,24 +139,57 @@ export function projectDocument(doc: ConfigDocument, plan: ProjectionPlan): Proj
     for (const a of DROPPED_ANNOTATIONS) delete kept[a];
     meta.annotations = kept;
   }
-  for (const place of expandTargets(doc.data, 'podSpec')) {
+  const units = new Map<string, { pointer: string; value: unknown }[]>();
+  const unitsOf = (target: string) => {
+    let list = units.get(target);
+    if (!list) units.set(target, (list = expandTargets(doc.data, target)));
+    return list;
+  };
+  for (const place of unitsOf('podSpec')) {
     setAt(data, doc.data, parsePointer(place.pointer), pruneValue(place.value, plan.pod));
     const labelsAt = podLabelsPointer(place.pointer);
     const labels = getAtPointer(doc.data, labelsAt);
     if (labels !== undefined) setAt(data, doc.data, parsePointer(labelsAt), labels);
   }
   const at: Record<string, Projection['at'][string]> = {};
-  const locate = (pointer: string): void => {
-    if (!(pointer in at)) at[pointer] = compactRange(doc.locate(pointer));
+  const pods = new Map<unknown, Record<string, unknown>>();
+  // A pod spec is judged as the relation phase sees it, with $kind and $labels.
+  const asPod = (unit: { pointer: string; value: unknown }) => {
+    let v = pods.get(unit.value);
+    if (!v) pods.set(unit.value, (v = podValue(unit.value, id.kind, getAtPointer(doc.data, podLabelsPointer(unit.pointer)))));
+    return v;
   };
   for (const report of plan.reports) {
     if (!report.kinds.has(id.kind)) continue;
-    for (const unit of expandTargets(doc.data, report.target)) locate(unit.pointer + report.at);
+    for (const unit of unitsOf(report.target)) {
+      // A unit the rule's from.where turns away is never reported at: no position to find.
+      if (report.where && !report.where(report.target === 'podSpec' ? asPod(unit) : unit.value)) continue;
+      const pointer = unit.pointer + report.at;
+      if (!(pointer in at)) at[pointer] = compactRange(doc.locate(pointer));
+    }
   }
   const projection: Projection = { file: doc.file, documentIndex: doc.index, basePointer: doc.basePointer, id, data, at };
   const waivers = inlineWaivers(doc.data, plan.ruleIds);
   if (waivers) projection.waivers = waivers;
   return projection;
+}
+
+/**
+ * A file's projections as one string. Thousands of small objects kept until the relation phase made
+ * every young-generation collection copy them (GC took twice as long on the 10,000-document bench);
+ * one string per file costs a stringify now and a parse then. The cache and the threads carry it as is.
+ */
+export function packProjections(projections: readonly Projection[]): string {
+  return JSON.stringify(projections);
+}
+
+export function unpackProjections(packed: readonly string[]): Projection[] {
+  return packed.flatMap((s) => JSON.parse(s) as Projection[]);
+}
+
+/** A pod spec as `where` sees it: with the workload's kind and the pod's labels. */
+export function podValue(spec: unknown, kind: string, labels: unknown): Record<string, unknown> {
+  return { ...(spec as Record<string, unknown>), $kind: kind, $labels: labelsOf(labels) };
 }
 
 function compactRange(r: SourceRange): SourceRange {

@@ -37,6 +37,9 @@ export class TargetIndex {
   private readonly byKindNamespace = new Map<string, TargetObject[]>();
   private readonly pods = new Map<TargetObject, PodUnit[]>();
   private readonly defaults = new Map<string, TargetObject>();
+  private readonly byKind = new Map<string, TargetObject[]>();
+  private readonly inNamespaceMemo = new Map<string, TargetObject[]>();
+  private readonly podsInNamespaceMemo = new Map<string, PodUnit[]>();
 
   constructor(projections: readonly Projection[]) {
     // One order, whichever thread or cache each projection came from.
@@ -48,6 +51,7 @@ export class TargetIndex {
     for (const o of this.objects) {
       push(this.byName, key(o.kind, o.namespace, o.name), o);
       push(this.byKindNamespace, `${o.kind}\u0000${o.namespace ?? ''}`, o);
+      push(this.byKind, o.kind, o);
     }
   }
 
@@ -59,9 +63,29 @@ export class TargetIndex {
     return d ? [d] : [];
   }
 
-  /** Objects of these kinds in a namespace. */
+  /** Objects of these kinds, in the target's order. */
+  ofKinds(kinds: ReadonlySet<string>): TargetObject[] {
+    if (kinds.size === 1) return this.byKind.get([...kinds][0]!) ?? [];
+    const k = [...kinds].sort().join(',');
+    let found = this.inNamespaceMemo.get(`*${k}`);
+    if (!found) this.inNamespaceMemo.set(`*${k}`, (found = this.objects.filter((o) => kinds.has(o.kind))));
+    return found;
+  }
+
+  /** Objects of these kinds in a namespace (the joins ask with a few fixed lists: each answer is kept). */
   inNamespace(kinds: readonly string[], namespace: string | null): TargetObject[] {
-    return kinds.flatMap((k) => this.byKindNamespace.get(`${k}\u0000${namespace ?? ''}`) ?? []);
+    const k = `${kinds.join(',')}\u0000${namespace ?? ''}`;
+    let found = this.inNamespaceMemo.get(k);
+    if (!found) this.inNamespaceMemo.set(k, (found = kinds.flatMap((kind) => this.byKindNamespace.get(`${kind}\u0000${namespace ?? ''}`) ?? [])));
+    return found;
+  }
+
+  /** Every pod spec of the workloads of a namespace. */
+  podsInNamespace(workloadKinds: readonly string[], namespace: string | null): PodUnit[] {
+    const k = namespace ?? '';
+    let pods = this.podsInNamespaceMemo.get(k);
+    if (!pods) this.podsInNamespaceMemo.set(k, (pods = this.inNamespace(workloadKinds, namespace).flatMap((w) => this.podsOf(w))));
+    return pods;
   }
 
   /** The pod specs an object carries, with their labels. */

@@ -118,7 +118,7 @@ spec:
       data: {
         apiVersion: 'apps/v1',
         kind: 'Deployment',
-        metadata: { name: 'web', annotations: { 'aiops-guard.io/ignore.rel-netpol-unselected-workload': 'ingress handled by the mesh (NET-12)' } },
+        metadata: { name: 'web' },
         spec: { template: { metadata: { labels: { app: 'web' } }, spec: { serviceAccountName: 'web', containers: [{ name: 'web', image: 'nginx:1.27.2' }] } } },
       },
       at: {
