@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { LoadedConfig } from '../config/types.js';
 import { NotFoundError } from '../errors.js';
-import { WAIVER_RULE } from '../policy/evaluate.js';
+import { applyConfigWaivers, WAIVER_RULE } from '../policy/evaluate.js';
 import type { CompiledWaiver } from '../policy/waivers.js';
 import { checkPolicyWeakening } from '../policy/weakened.js';
 import type { Finding, Report, ReportSource } from '../report/types.js';
@@ -92,8 +92,14 @@ export async function runCheckPipeline(options: CheckOptions, given?: RunContext
     }
   }
   const { errors, fileCount, documentCount, documents } = results;
-  // Relations over every file's objects (the repository's plain manifests are one target), after the cache.
-  const findings = options.skipPolicy ? results.findings : mergeRelationFindings(results.findings, evaluateRelations(unpackProjections(results.projections), rules, { ...policy, waivers }));
+  // Relations over every file's objects (the repository's plain manifests are one target); config waivers after the cache.
+  let findings = results.findings;
+  if (!options.skipPolicy) {
+    const relate = () => evaluateRelations(unpackProjections(results.projections), rules, { ...policy, waivers: [] });
+    const outcome = resultCache ? resultCache.relations(results.projections, relate) : relate();
+    applyConfigWaivers(outcome.findings, waivers);
+    findings = mergeRelationFindings(findings, outcome);
+  }
   const total = snapshot.files.length;
   options.onProgress?.({ phase: 'checking', done: fileCount, total });
   if (!options.skipPolicy) findings.push(...invalidConfigWaivers(waivers, loaded, repo));

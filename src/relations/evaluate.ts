@@ -23,18 +23,20 @@ export interface RelationOptions {
 }
 
 /** A finding of one document that the relation phase makes redundant: a rule's, on one resource, at or inside a place. */
-interface Drop {
+export interface Drop {
   ruleIds: readonly string[];
   file: string;
   documentIndex: number;
   pointer: string;
 }
 
-/** What the relation phase found in one target, and which per-document findings it settles. */
+/** What the relation phase found in one target, and which per-document findings it settles: plain data, so it can be cached. */
 export interface RelationOutcome {
   findings: Finding[];
-  /** True for a per-document finding a relation makes redundant (`satisfies`, `supersedes`). */
-  drops(f: Finding): boolean;
+  /** Per-document findings a relation makes redundant (`satisfies`, `supersedes`) at or inside a place. */
+  drops: Drop[];
+  /** The same for a namespace finding: everything of its namespace. */
+  namespaceDrops: { ruleIds: readonly string[]; namespace: string }[];
 }
 
 /** One `from` or `to` condition, ready to test units. */
@@ -114,7 +116,7 @@ export function evaluateRelations(objects: readonly Projection[], rules: readonl
   const relations = rules.filter((r) => r.relation);
   const findings: Finding[] = [];
   const drops: Drop[] = [];
-  if (relations.length === 0 || objects.length === 0) return { findings, drops: () => false };
+  if (relations.length === 0 || objects.length === 0) return { findings, drops, namespaceDrops: [] };
   const index = new TargetIndex(objects);
   for (const rule of relations) {
     const r = rule.relation!;
@@ -161,22 +163,30 @@ export function evaluateRelations(objects: readonly Projection[], rules: readonl
     if (rule.relation!.per === 'namespace') inNamespace.push({ ruleIds: rule.supersedes, namespace: f.resource!.name! });
     else drops.push({ ruleIds: rule.supersedes, file: f.file, documentIndex: f.documentIndex, pointer: f.pointer });
   }
+  const outcome = { findings, drops, namespaceDrops: inNamespace };
+  const dropped = droppedBy(outcome);
+  return { ...outcome, findings: findings.filter((f) => !dropped(f)) };
+}
+
+/** A test for the findings an outcome settles. */
+function droppedBy(outcome: RelationOutcome): (f: Finding) => boolean {
   const namespaceOf = (f: Finding) => (f.resource && !isClusterScoped(f.resource.kind, f.resource.group) ? (f.resource.namespace ?? 'default') : null);
-  const dropsByFile = new Map<string, Drop[]>();
-  for (const d of drops) {
-    const list = dropsByFile.get(d.file);
+  const byFile = new Map<string, Drop[]>();
+  for (const d of outcome.drops) {
+    const list = byFile.get(d.file);
     if (list) list.push(d);
-    else dropsByFile.set(d.file, [d]);
+    else byFile.set(d.file, [d]);
   }
-  const dropped = (f: Finding) =>
-    (dropsByFile.get(f.file)?.some((d) => d.ruleIds.includes(f.ruleId) && d.documentIndex === f.documentIndex && pointersOverlap(f.pointer, d.pointer)) ?? false) ||
-    (inNamespace.length > 0 && inNamespace.some((n) => n.ruleIds.includes(f.ruleId) && namespaceOf(f) === n.namespace));
-  return { findings: findings.filter((f) => !dropped(f)), drops: dropped };
+  const { namespaceDrops } = outcome;
+  return (f) =>
+    (byFile.get(f.file)?.some((d) => d.ruleIds.includes(f.ruleId) && d.documentIndex === f.documentIndex && pointersOverlap(f.pointer, d.pointer)) ?? false) ||
+    (namespaceDrops.length > 0 && namespaceDrops.some((n) => n.ruleIds.includes(f.ruleId) && namespaceOf(f) === n.namespace));
 }
 
 /** The per-document findings and a target's relation outcome, as one list: what the relations settle is dropped. */
 export function mergeRelationFindings(perDocument: readonly Finding[], outcome: RelationOutcome): Finding[] {
-  return [...perDocument.filter((f) => !outcome.drops(f)), ...outcome.findings];
+  const dropped = droppedBy(outcome);
+  return [...perDocument.filter((f) => !dropped(f)), ...outcome.findings];
 }
 
 interface Related {

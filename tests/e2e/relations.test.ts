@@ -104,6 +104,11 @@ describe('relations through the CLI', () => {
     // Only the Service changes: the Deployment's file is a cache hit, the exposure is found on the Service.
     writeFiles(dir, { 'apps/service.yaml': SERVICE('LoadBalancer') });
     expect(same('service exposed')).toEqual(['rel-service-exposes-ai-workload apps/service.yaml:5:9 Service apps/llm exposes apps/Deployment apps/llm as LoadBalancer']);
+    // A config waiver is applied after the cache: the warm run (nothing changed but the config) waives it too.
+    writeFiles(dir, { '.aiopsrc.json': JSON.stringify({ waivers: [{ rule: 'rel-service-exposes-ai-workload', reason: 'behind the VPN (NET-3)' }] }) });
+    same('waived');
+    const warm = json(dir, '--cache-dir', cache).report.findings.filter((f) => f.ruleId === 'rel-service-exposes-ai-workload');
+    expect(warm.map((f) => f.suppressed)).toEqual([{ kind: 'config', reason: 'behind the VPN (NET-3)' }]);
     // The pods stop being a model server in their own file: the Service's finding goes.
     writeFiles(dir, { 'apps/serving.yaml': SERVING.replace('vllm/vllm-openai:v0.6.3', 'nginx:1.27.2') });
     expect(same('not a model server')).toEqual([]);
