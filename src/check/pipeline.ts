@@ -95,8 +95,14 @@ export async function runCheckPipeline(options: CheckOptions, given?: RunContext
   // Relations over every file's objects (the repository's plain manifests are one target); config waivers after the cache.
   let findings = results.findings;
   if (!options.skipPolicy) {
-    const relate = () => evaluateRelations(unpackProjections(results.projections), rules, { ...policy, waivers: [] });
-    const outcome = resultCache ? resultCache.relations(results.projections, relate) : relate();
+    // A part of the repository is not a target: what it lacks may be in a file not read. Rules that report a missing object wait for a full check.
+    const base = options.repoDir ? path.resolve(options.cwd, options.repoDir) : options.cwd;
+    const partial = (options.paths ?? []).some((p) => path.resolve(base, p) !== repo.dir) || Boolean(options.changedSince);
+    const absent = partial ? rules.filter((r) => r.relation?.require === 'exists' && !r.relation.satisfies) : [];
+    if (absent.length) errors.push({ code: 'relations-partial', file: null, line: null, message: `${absent.length} relation rules that report a missing object (${absent.map((r) => r.id).join(', ')}) were not run: only part of the repository is checked (paths or --changed-since); run a full check for them` });
+    const relationRules = absent.length ? rules.filter((r) => !absent.includes(r)) : rules;
+    const relate = () => evaluateRelations(unpackProjections(results.projections), relationRules, { ...policy, waivers: [] });
+    const outcome = resultCache && !partial ? resultCache.relations(results.projections, relate) : relate();
     applyConfigWaivers(outcome.findings, waivers);
     findings = mergeRelationFindings(findings, outcome);
   }

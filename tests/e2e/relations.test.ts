@@ -82,6 +82,10 @@ describe('relations through the CLI', () => {
         '✖ 1 finding (1 high) in 4 files, 6 documents, 14 rules · exit 1 (policy findings; fails at high and above)\n',
     );
     expect(r.code).toBe(1);
+    // Only the binding's file: its role is elsewhere, so a missing-role finding would be false. Those rules wait, and the report says so.
+    const part = JSON.parse(runCli(['check', '-f', 'json', '--no-cache', '--only', 'rel-*', 'rbac/binding.yaml'], { cwd: dir }).stdout) as Json & { errors: { code: string; message: string }[] };
+    expect(part.findings).toEqual([]);
+    expect(part.errors.map((e) => [e.code, e.message.split(':')[0]])).toEqual([['relations-partial', '5 relation rules that report a missing object (rel-binding-role-missing, rel-netpol-no-default-deny, rel-netpol-unselected-ai-workload, rel-netpol-unselected-workload, rel-service-account-missing) were not run']]);
   });
 
   test('the cache never changes a relation: a change in one file shows on the other file\'s object on the warm run', () => {
