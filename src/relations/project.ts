@@ -121,8 +121,11 @@ function setAt(out: Record<string, unknown>, source: unknown, segs: readonly str
     if (typeof child !== 'object' || child === null) {
       // A list keeps its length, so the pointers of its items stay the document's.
       child = Array.isArray(next) ? next.map(() => ({})) : {};
-      (o as Record<string | number, unknown>)[key] = child;
+    } else {
+      // A value kept whole is the document's own object: copied before it is written to, never changed in place.
+      child = Array.isArray(child) ? [...(child as unknown[])] : { ...(child as Record<string, unknown>) };
     }
+    (o as Record<string | number, unknown>)[key] = child;
     o = child as Record<string, unknown> | unknown[];
     s = next;
   }
@@ -137,7 +140,8 @@ export function projectDocument(doc: ConfigDocument, plan: ProjectionPlan): Proj
   if (isRecord(meta) && isRecord(meta.annotations)) {
     const kept = { ...meta.annotations };
     for (const a of DROPPED_ANNOTATIONS) delete kept[a];
-    meta.annotations = kept;
+    // metadata may be the document's own object (kept whole): replaced, not changed.
+    data.metadata = { ...meta, annotations: kept };
   }
   const units = new Map<string, { pointer: string; value: unknown }[]>();
   const unitsOf = (target: string) => {

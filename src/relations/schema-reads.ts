@@ -52,7 +52,8 @@ function walk(tree: FieldTree, schema: unknown): void {
     if (key === 'properties' && typeof value === 'object' && value !== null) {
       for (const [name, sub] of Object.entries(value)) walk(childOf(tree, name), sub);
     } else if (key === 'required' && Array.isArray(value)) {
-      for (const name of value) if (typeof name === 'string') childOf(tree, name).whole = true;
+      // Only presence matters: the child is kept (whole unless the schema also names what is inside it).
+      for (const name of value) if (typeof name === 'string') childOf(tree, name);
     } else if (ITEMS.includes(key)) walk(childOf(tree, '*'), value);
     else if (key === 'prefixItems' && Array.isArray(value)) for (const sub of value) walk(childOf(tree, '*'), sub);
     else if (SAME_LEVEL.includes(key) && Array.isArray(value)) for (const sub of value) walk(tree, sub);

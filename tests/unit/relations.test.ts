@@ -129,6 +129,27 @@ spec:
     });
   });
 
+  test('projecting never changes the document (drift and scan read the same documents afterwards)', () => {
+    const text = `apiVersion: apps/v1
+kind: Deployment
+metadata: { name: web, namespace: apps, annotations: { kubectl.kubernetes.io/last-applied-configuration: "{}" } }
+spec:
+  template:
+    metadata: { labels: { app: web } }
+    spec:
+      securityContext: { runAsNonRoot: true }
+      containers: [{ name: web, image: nginx:1.27.2, securityContext: { readOnlyRootFilesystem: true } }]
+`;
+    // A user rule whose where reads spec and metadata whole: the projection then starts from the document's own objects.
+    const whole = { ...only('rel-netpol-unselected-workload')[0]!, id: 'team-whole', relation: { ...only('rel-netpol-unselected-workload')[0]!.relation!, from: { kinds: ['Deployment'], where: { properties: { spec: { minProperties: 1 }, metadata: { const: {} } } } } } };
+    for (const ruleSet of [rules, [whole]]) {
+      const [doc] = parseConfigText('web.yaml', text).documents;
+      const before = JSON.parse(JSON.stringify(doc!.data)) as unknown;
+      expect(projectDocument(doc!, planProjection(ruleSet)!)).not.toBeNull();
+      expect(doc!.data).toEqual(before);
+    }
+  });
+
   test('no relation rule, no projection', () => {
     expect(planProjection(only('k8s-privileged-container'))).toBeNull();
   });
