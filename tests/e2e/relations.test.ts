@@ -145,6 +145,15 @@ describe('relations through the CLI', () => {
     expect(waived.code).toBe(0);
   });
 
+  test('rules show prints a relation rule\'s relation', () => {
+    const r = runCli(['rules', 'show', 'rel-binding-role-missing'], { cwd: tempDir() });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout.slice(r.stdout.indexOf('Relation:'))).toBe(
+      'Relation:\nfrom:\n  kinds:\n    - RoleBinding\n    - ClusterRoleBinding\njoin: roleRef\nto:\n  kinds:\n    - Role\n    - ClusterRole\nrequire: exists\nat: /roleRef/name\n',
+    );
+  });
+
   test('a user pack writes a relation rule as data and tests it with cases of several documents', () => {
     const dir = makeRepo({ 'apps/serving.yaml': SERVING.replace(/namespace: apps/g, 'namespace: ml-serving') });
     writeFiles(dir, {

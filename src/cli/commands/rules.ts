@@ -49,7 +49,8 @@ function formatRuleShow(rule: Rule, p: Palette): string {
   if (rule.supersedes?.length) out.push(`${p.bold('Supersedes:')} ${rule.supersedes.join(', ')}`);
   out.push(`${p.bold('Message:')} ${rule.message}`);
   out.push(`${p.bold('Source:')} ${rule.source}`);
-  out.push('', p.bold('Schema:'), stringify(rule.schema, { lineWidth: 0 }).trimEnd());
+  if (rule.relation) out.push('', p.bold('Relation:'), stringify(rule.relation, { lineWidth: 0 }).trimEnd());
+  else out.push('', p.bold('Schema:'), stringify(rule.schema, { lineWidth: 0 }).trimEnd());
   return out.join('\n') + '\n';
 }
 
