@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: the speed targets, as ratios measured in one run.
  *   check:     aiops-guard check -f json --no-cache   vs the floor (read + parse every document with yaml)   target ≤ 1.5×
+ *   relations: the same check vs the check without relation rules (--skip 'rel-*'): the cost of the cross-document phase   target ≤ 1.1×
  *   warm:      the same check with a warm result cache (nothing changed)   vs the floor            target ≤ 0.1×
  *   hook:      check --staged after staging a change to one file, warm cache   vs the floor        target ≤ 0.1×
  *   js-yaml:   the js-yaml parse of the same files vs the floor (reference: how far the parse is from the fastest)
@@ -106,6 +107,7 @@ async function main(): Promise<void> {
     console.log(`snapshot: ${live.objects} objects, ${live.drifted} drifted in the cluster`);
     const results = [
       compare('check -f json / floor', [BIN, 'check', '-f', 'json', '--no-cache', '-C', dir], [1], [FLOOR, dir], 5, 1.5),
+      compare('relations: check / without rel-*', [BIN, 'check', '-f', 'json', '--no-cache', '-C', dir], [1], [BIN, 'check', '-f', 'json', '--no-cache', '--skip', 'rel-*', '-C', dir], 5, 1.1, [1]),
       compare('check, warm cache / floor', [BIN, 'check', '-f', 'json', '--cache-dir', cacheDir, '-C', dir], [1], [FLOOR, dir], 5, 0.1),
       hookPath(dir, cacheDir),
       reference('js-yaml parse / floor', [FLOOR_JS_YAML, dir], [FLOOR, dir], 3),

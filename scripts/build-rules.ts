@@ -9,6 +9,7 @@ import path from 'node:path';
 import standaloneCodeModule from 'ajv/dist/standalone/index.js';
 import { createRuleAjv, standalonePrelude } from '../src/rules/ajv.js';
 import { addRuleMetaSchema, BUILTIN_RULES_DIR, findRuleFiles, mergeRules, packOf, PACKAGE_ROOT, readRuleSpec } from '../src/rules/load.js';
+import { relationSchemas } from '../src/rules/relation-spec.js';
 import type { Rule } from '../src/rules/types.js';
 import { closeVacuity } from '../src/rules/vacuity.js';
 import type { Ajv2020 } from 'ajv/dist/2020.js';
@@ -16,7 +17,7 @@ import type { Ajv2020 } from 'ajv/dist/2020.js';
 type StandaloneCode = (ajv: Ajv2020, refs: Record<string, string>) => string;
 const standaloneCode = (standaloneCodeModule as unknown as { default: StandaloneCode }).default;
 
-const exportName = (id: string) => 'rule_' + id.replace(/-/g, '_');
+const exportName = (id: string) => 'rule_' + id.replace(/-/g, '_').replace(/\//g, '$');
 
 async function main(): Promise<void> {
   const outDir = path.join(PACKAGE_ROOT, 'dist', 'generated');
@@ -34,14 +35,19 @@ async function main(): Promise<void> {
   // Fails on duplicate ids, like a run-time load would.
   mergeRules([specs.map((s) => ({ ...s, validate: () => true }) as Rule)]);
   // The same vacuity closing as a run-time compile (loadRuleFiles), so both behave alike.
-  for (const s of specs) ajv.addSchema(closeVacuity(s.schema) as object, s.id);
-  const refs = Object.fromEntries(specs.map((s) => [exportName(s.id), s.id]));
+  // A relation rule has no document schema, only the `where` schemas of its relation.
+  const keys: string[] = [];
+  for (const s of specs) {
+    if (s.schema !== undefined) (ajv.addSchema(closeVacuity(s.schema) as object, s.id), keys.push(s.id));
+    for (const w of relationSchemas(s)) (ajv.addSchema(closeVacuity(w.schema) as object, w.key), keys.push(w.key));
+  }
+  const refs = Object.fromEntries(keys.map((k) => [exportName(k), k]));
   const code = specs.length ? standaloneCode(ajv, refs) : '';
   const out =
     standalonePrelude() +
     code +
     `\nexport const RULES = ${JSON.stringify(specs)};\n` +
-    `export const VALIDATORS = {${specs.map((s) => `${JSON.stringify(s.id)}: ${exportName(s.id)}`).join(', ')}};\n`;
+    `export const VALIDATORS = {${keys.map((k) => `${JSON.stringify(k)}: ${exportName(k)}`).join(', ')}};\n`;
   await writeFile(path.join(outDir, 'builtin-rules.js'), out);
 
   const configAjv = createRuleAjv({ standalone: true });

@@ -33,8 +33,12 @@ test('findings on chart-style manifests are exactly the reviewed ones', () => {
     'docker-compose.yml:35:26 compose-env-literal-secret',
     // The controller needs to read TLS secrets and to be a LoadBalancer: true findings to waive with a reason.
     'ingress-nginx.yaml:15:5 k8s-rbac-secrets-access',
+    // ...and the binding is what grants it (relation: the ClusterRole lists secrets cluster-wide).
+    'ingress-nginx.yaml:44:9 rel-binding-grants-secrets',
     'ingress-nginx.yaml:56:9 k8s-service-exposed',
     'ingress-nginx.yaml:78:5 k8s-automount-sa-token',
+    // No NetworkPolicy in any of these namespaces (node-exporter runs on the host network, where policies do not apply).
+    'ingress-nginx.yaml:78:5 rel-netpol-no-default-deny',
     'ingress-nginx.yaml:103:37 k8s-readonly-root-fs',
     'ingress-nginx.yaml:123:11 k8s-missing-cpu-limit',
     'ingress-nginx.yaml:123:11 k8s-missing-memory-limit',
@@ -42,6 +46,8 @@ test('findings on chart-style manifests are exactly the reviewed ones', () => {
     // account, and its model container sets no securityContext (whatever a ServingRuntime adds is not in git).
     'kserve-predictor.yaml:10:3 k8s-automount-sa-token',
     'kserve-predictor.yaml:10:3 k8s-default-service-account',
+    'kserve-predictor.yaml:10:3 rel-netpol-no-default-deny',
+    'kserve-predictor.yaml:10:3 rel-netpol-unselected-ai-workload',
     'kserve-predictor.yaml:13:5 k8s-capabilities-not-dropped',
     'kserve-predictor.yaml:13:5 k8s-privilege-escalation',
     'kserve-predictor.yaml:13:5 k8s-readonly-root-fs',
@@ -49,6 +55,8 @@ test('findings on chart-style manifests are exactly the reviewed ones', () => {
     'kserve-predictor.yaml:13:5 k8s-seccomp-profile',
     // hf:// without :<commit>: each new pod downloads whatever the hub's main branch holds then.
     'kserve-predictor.yaml:19:19 ai-hf-storage-uri-unpinned',
+    // The chart's ServiceAccount is in another file of the chart, not in this repository.
+    'prometheus-node-exporter.yaml:26:27 rel-service-account-missing',
     'prometheus-node-exporter.yaml:28:11 k8s-missing-cpu-limit',
     'prometheus-node-exporter.yaml:28:11 k8s-missing-memory-limit',
     'prometheus-node-exporter.yaml:28:11 k8s-missing-requests',
@@ -62,7 +70,10 @@ test('findings on chart-style manifests are exactly the reviewed ones', () => {
     'prometheus-node-exporter.yaml:62:11 k8s-hostpath-volume',
     'prometheus-node-exporter.yaml:64:11 k8s-hostpath-volume',
     'prometheus-node-exporter.yaml:67:29 k8s-hostpath-sensitive',
-    // A hardened vLLM deployment: only the tag-not-digest note.
+    // A hardened vLLM deployment: no NetworkPolicy selects the model server, its ServiceAccount is not in the repository, and the tag-not-digest note.
+    'vllm.yaml:16:5 rel-netpol-no-default-deny',
+    'vllm.yaml:16:5 rel-netpol-unselected-ai-workload',
+    'vllm.yaml:17:27 rel-service-account-missing',
     'vllm.yaml:26:18 k8s-image-not-pinned',
   ]);
   expect(report.summary.files).toBe(5);

@@ -45,7 +45,7 @@ describe('built-in rules', () => {
     const failures: string[] = [];
     let cases = 0;
     for (const rule of rules) {
-      for (const r of await runRuleCases(rule, CASES, known)) {
+      for (const r of await runRuleCases(rule, CASES, known, rules)) {
         cases++;
         if (!r.ok) failures.push(`${path.relative(CASES, r.file)}: ${r.problem}`);
       }

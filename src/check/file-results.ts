@@ -2,6 +2,7 @@ import { hashKey, ResultCache } from '../cache/result-cache.js';
 import type { ParseLimits } from '../parse/documents.js';
 import type { PolicyOptions } from '../policy/evaluate.js';
 import { SEVERITIES, type Finding, type ReportError, type Severity } from '../report/types.js';
+import type { RelationOutcome } from '../relations/evaluate.js';
 import type { Rule } from '../rules/types.js';
 
 /** What one file contributed to a check: cached per content, before config waivers are applied. */
@@ -9,7 +10,12 @@ export interface FileResult {
   findings: Finding[];
   errors: ReportError[];
   documents: number;
+  /** What relation rules need of the file's objects, packed (see packProjections); absent when none. */
+  projections?: string;
 }
+
+/** The shape of a cached result: a change to it keys a fresh set of entries. */
+const RESULT_FORMAT = 2;
 
 function isFileResult(v: unknown): v is FileResult {
   if (typeof v !== 'object' || v === null) return false;
@@ -18,6 +24,7 @@ function isFileResult(v: unknown): v is FileResult {
     Array.isArray(r.findings) &&
     Array.isArray(r.errors) &&
     Number.isInteger(r.documents) &&
+    (r.projections === undefined || typeof r.projections === 'string') &&
     r.findings.every((f) => typeof f?.ruleId === 'string' && SEVERITIES.includes(f.severity as Severity) && typeof f.file === 'string' && Number.isInteger(f.line))
   );
 }
@@ -26,13 +33,24 @@ function isFileResult(v: unknown): v is FileResult {
 export interface FileResultCache {
   get(file: string, oid: string, chartTemplate: boolean): FileResult | null;
   set(file: string, oid: string, chartTemplate: boolean, result: FileResult): void;
+  /**
+   * A target's relation outcome by all of its files' projections (before config waivers): when no
+   * projection changed, the phase is not run again. `compute` runs on a miss.
+   */
+  relations(projections: readonly string[], compute: () => RelationOutcome): RelationOutcome;
   prune(): void;
+}
+
+function isRelationOutcome(v: unknown): v is RelationOutcome {
+  if (typeof v !== 'object' || v === null) return false;
+  const r = v as Partial<RelationOutcome>;
+  return Array.isArray(r.findings) && Array.isArray(r.drops) && Array.isArray(r.namespaceDrops) && r.findings.every((f) => typeof f?.ruleId === 'string' && typeof f.file === 'string');
 }
 
 /** What a run's results depend on besides each file: a change to any part keys a fresh set of entries. */
 export function runKeyOf(build: string, rules: readonly Rule[], policy: PolicyOptions, limits: ParseLimits): string {
   const ruleDefs = rules.map(({ validate: _v, source: _s, ...spec }) => spec);
-  return hashKey(build, ruleDefs, policy.severity ?? {}, policy.inlineWaivers, [...policy.knownRuleIds].sort(), limits);
+  return hashKey(build, RESULT_FORMAT, ruleDefs, policy.severity ?? {}, policy.inlineWaivers, [...policy.knownRuleIds].sort(), limits);
 }
 
 /**
@@ -52,9 +70,19 @@ export async function openFileResultCache(dir: string, rules: readonly Rule[], p
   const runKey = runKeyOf(build, rules, policy, limits);
   const cache = new ResultCache<FileResult>(dir, isFileResult);
   const key = (file: string, oid: string, chart: boolean) => hashKey(runKey, file, oid, chart);
+  const targets = new ResultCache<RelationOutcome>(dir, isRelationOutcome);
   return {
     get: (file, oid, chart) => cache.get(key(file, oid, chart)),
     set: (file, oid, chart, result) => cache.set(key(file, oid, chart), result),
+    relations(projections, compute) {
+      // Sorted: the threads hand their files' projections back in no fixed order.
+      const k = hashKey(runKey, 'relations', ...[...projections].sort());
+      const hit = targets.get(k);
+      if (hit) return hit;
+      const outcome = compute();
+      targets.set(k, outcome);
+      return outcome;
+    },
     prune: () => cache.prune(),
   };
 }

@@ -1,5 +1,6 @@
 import { parseConfigFile, type ConfigDocument, type ParsedFile } from '../parse/documents.js';
 import { applyConfigWaivers, evaluateDocument, type PolicyOptions } from '../policy/evaluate.js';
+import { packProjections, planProjection, projectDocument } from '../relations/project.js';
 import type { Finding, ReportError } from '../report/types.js';
 import type { SourceFile } from '../source/types.js';
 import { blobOid } from '../source/worktree.js';
@@ -58,6 +59,8 @@ export interface FileResults {
   documentsPerFile: Record<string, number>;
   /** Filled only with `keepDocuments`. */
   documents: ConfigDocument[];
+  /** What relation rules need of every object, packed per file, for the relation phase after all files. */
+  projections: string[];
 }
 
 /** Files whose results the cache already has, and the others (each with its blob id, and its bytes when they had to be read for it). */
@@ -90,7 +93,8 @@ export async function probeCache(files: readonly SourceFile[], cache: FileResult
 
 /** Reads, parses and evaluates files one at a time: positions are found while a file's syntax tree is held. */
 export async function checkFiles(files: SourceFile[], ctx: RunContext, options: CheckOptions, probed?: Probe): Promise<FileResults> {
-  const out: FileResults = { findings: [], errors: [], fileCount: 0, documentCount: 0, documentsPerFile: {}, documents: [] };
+  const out: FileResults = { findings: [], errors: [], fileCount: 0, documentCount: 0, documentsPerFile: {}, documents: [], projections: [] };
+  const plan = options.skipPolicy ? null : planProjection(ctx.rules);
   // Results by content need no documents kept and every rule run: a plain check.
   const cache = options.keepDocuments || options.skipPolicy ? null : await ctx.results;
   const { hits, misses } = probed ?? (cache ? await probeCache(files, cache, options.chartRoots) : { hits: new Map<string, FileResult>(), misses: files });
@@ -109,6 +113,9 @@ export async function checkFiles(files: SourceFile[], ctx: RunContext, options: 
     if (parsed.failure?.template) result.errors.push(templateError(parsed));
     else if (parsed.failure) result.findings.push(parseErrorFinding(parsed));
     if (!options.skipPolicy) for (const doc of parsed.documents) result.findings.push(...evaluateDocument(doc, ctx.prepared, policy));
+    // Positions are found now, while the syntax tree is held.
+    const projections = plan ? parsed.documents.map((doc) => projectDocument(doc, plan)).filter((p) => p !== null) : [];
+    if (projections.length) result.projections = packProjections(projections);
     if (options.keepDocuments) out.documents.push(...parsed.documents);
     parsed.release();
     cache?.set(file, source.oid ?? blobOid(bytes), chart, result);
@@ -125,6 +132,7 @@ export async function checkFiles(files: SourceFile[], ctx: RunContext, options: 
     out.errors.push(...result.errors);
     out.documentCount += result.documents;
     out.documentsPerFile[file] = result.documents;
+    if (result.projections) out.projections.push(result.projections);
   }
   cache?.prune();
   return out;

@@ -1,10 +1,12 @@
 import path from 'node:path';
 import type { LoadedConfig } from '../config/types.js';
 import { NotFoundError } from '../errors.js';
-import { WAIVER_RULE } from '../policy/evaluate.js';
+import { applyConfigWaivers, WAIVER_RULE } from '../policy/evaluate.js';
 import type { CompiledWaiver } from '../policy/waivers.js';
 import { checkPolicyWeakening } from '../policy/weakened.js';
 import type { Finding, Report, ReportSource } from '../report/types.js';
+import { evaluateRelations, mergeRelationFindings } from '../relations/evaluate.js';
+import { unpackProjections } from '../relations/project.js';
 import type { Repo } from '../source/types.js';
 import { createRunContext } from './context.js';
 import type { FileResult } from './file-results.js';
@@ -95,17 +97,34 @@ export async function runCheckPipeline(options: CheckOptions, given?: RunContext
       results.fileCount += other.fileCount;
       results.documentCount += other.documentCount;
       Object.assign(results.documentsPerFile, other.documentsPerFile);
+      results.projections.push(...other.projections);
     }
   }
-  if (targets) {
-    const rendered = evaluateTargets(targets.set, ctx, options);
-    results.findings.push(...rendered.findings);
-    results.documents.push(...rendered.documents);
-    results.errors.push(...targets.set.errors);
-    results.fileCount += rendered.fileCount;
-    results.documentCount += rendered.documentCount;
+  const { errors, documents } = results;
+  let { fileCount, documentCount } = results;
+  // Relations over every file's objects (the repository's plain manifests are one target); config waivers after the cache.
+  let findings = results.findings;
+  if (!options.skipPolicy) {
+    // A part of the repository is not a target: what it lacks may be in a file not read. Rules that report a missing object wait for a full check.
+    const base = options.repoDir ? path.resolve(options.cwd, options.repoDir) : options.cwd;
+    const partial = (options.paths ?? []).some((p) => path.resolve(base, p) !== repo.dir) || Boolean(options.changedSince);
+    const absent = partial ? rules.filter((r) => r.relation?.require === 'exists' && !r.relation.satisfies) : [];
+    if (absent.length) errors.push({ code: 'relations-partial', file: null, line: null, message: `${absent.length} relation rules that report a missing object (${absent.map((r) => r.id).join(', ')}) were not run: only part of the repository is checked (paths or --changed-since); run a full check for them` });
+    const relationRules = absent.length ? rules.filter((r) => !absent.includes(r)) : rules;
+    const relate = () => evaluateRelations(unpackProjections(results.projections), relationRules, { ...policy, waivers: [] });
+    const outcome = resultCache && !partial ? resultCache.relations(results.projections, relate) : relate();
+    applyConfigWaivers(outcome.findings, waivers);
+    findings = mergeRelationFindings(findings, outcome);
   }
-  const { findings, errors, fileCount, documentCount, documents } = results;
+  if (targets) {
+    // After the plain manifests' relations: each rendered target is judged on its own.
+    const rendered = evaluateTargets(targets.set, ctx, options);
+    findings.push(...rendered.findings);
+    documents.push(...rendered.documents);
+    errors.push(...targets.set.errors);
+    fileCount += rendered.fileCount;
+    documentCount += rendered.documentCount;
+  }
   const total = snapshot.files.length;
   options.onProgress?.({ phase: 'checking', done: fileCount, total });
   if (!options.skipPolicy) findings.push(...invalidConfigWaivers(waivers, loaded, repo));

@@ -8,6 +8,8 @@ import type { KustomizeError, KustomizeRender } from '../kustomize/render.js';
 import { parseConfigText, type ConfigDocument, type ReadProblem, type SourceRange } from '../parse/documents.js';
 import { normalizeDocument } from '../parse/normalize.js';
 import { applyConfigWaivers, evaluateDocument, type PolicyOptions } from '../policy/evaluate.js';
+import { evaluateRelations, mergeRelationFindings } from '../relations/evaluate.js';
+import { planProjection, projectDocument } from '../relations/project.js';
 import type { Finding, ReportError } from '../report/types.js';
 import type { GitCache } from '../source/git.js';
 import { createSelection, toRepoPaths } from '../source/select.js';
@@ -316,7 +318,7 @@ export interface TargetResults {
 
 /**
  * Evaluates every rendered object as a file's document is evaluated (read problems, rules, inline
- * waivers; config waivers after, as for cached files). Not cached: a target's findings depend on
+ * waivers; config waivers after, as for cached files), then the relation rules over each target's objects. Not cached: a target's findings depend on
  * every file it read, and a render is cheap next to evaluation.
  */
 export function evaluateTargets(set: TargetSet, ctx: RunContext, options: CheckOptions): TargetResults {
@@ -326,7 +328,19 @@ export function evaluateTargets(set: TargetSet, ctx: RunContext, options: CheckO
     out.documentCount += t.documents.length;
     if (options.keepDocuments) out.documents.push(...t.documents);
     if (options.skipPolicy) continue;
-    for (const doc of t.documents) out.findings.push(...evaluateDocument(doc, ctx.prepared, policy));
+    // A rendered target is a whole deployable unit: its relations are judged among its own objects.
+    const objectFile = new Map<Finding, string>();
+    const findings: Finding[] = [];
+    for (const doc of t.documents) {
+      for (const f of evaluateDocument(doc, ctx.prepared, policy)) {
+        objectFile.set(f, doc.file);
+        findings.push(f);
+      }
+    }
+    const plan = planProjection(ctx.rules);
+    const projections = plan ? t.documents.map((doc) => projectDocument(doc, plan)).filter((p) => p !== null) : [];
+    const outcome = evaluateRelations(projections, ctx.rules, policy);
+    out.findings.push(...mergeRelationFindings(findings, outcome, (f) => objectFile.get(f) ?? f.file));
   }
   applyConfigWaivers(out.findings, ctx.waivers);
   return out;

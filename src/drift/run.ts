@@ -9,8 +9,9 @@ import { ConfigError, DataError } from '../errors.js';
 import type { Rule } from '../rules/types.js';
 import type { ConfigDocument } from '../parse/documents.js';
 import { formatResource, isRecord } from '../parse/identity.js';
-import { parsePointer, pointersOverlap } from '../parse/pointer.js';
+import { getAtPointer, parsePointer, pointersOverlap } from '../parse/pointer.js';
 import { evaluateDocument, prepareRules, type PolicyOptions, type PreparedRules } from '../policy/evaluate.js';
+import { autoscaledTargets } from '../relations/scaled.js';
 import { decideExitCode } from '../report/exit-code.js';
 import type { DriftChange, DriftFailOn, DriftItem, FailOn, Finding, Report, ReportError, ResourceId } from '../report/types.js';
 import { loadBuiltinRules } from '../rules/load.js';
@@ -312,6 +313,18 @@ export async function computeDrift(result: CheckResult, options: DriftInputs): P
     }
   }
 
+  // Replicas an autoscaler in git owns are not drift; each difference there is said, not hidden.
+  for (const { target, by } of autoscaledTargets(desired.values())) {
+    const doc = desired.get(driftKey(target, defaultNamespace, scopes));
+    const obj = live.get(driftKey(target, defaultNamespace, scopes));
+    if (!doc) continue;
+    const id = resolvedId(doc.id!, defaultNamespace, scopes);
+    ignores.push({ group: (g) => g === id.group, kind: (k) => k === id.kind, name: (n) => n === id.name, namespace: (n) => n === (id.namespace ?? ''), pointers: [['spec', 'replicas']] });
+    const [want, have] = [getAtPointer(doc.data, '/spec/replicas'), obj ? getAtPointer(obj.data, '/spec/replicas') : undefined];
+    if (want === undefined || have === undefined || isDeepStrictEqual(want, have)) continue;
+    const scaler = formatResource(resolvedId(by, defaultNamespace, scopes));
+    errors.push({ code: 'drift-autoscaled-replicas', file: doc.file, line: doc.locate('/spec/replicas').line, message: `${formatResource(id)}: /spec/replicas not compared (git ${JSON.stringify(want)}, live ${JSON.stringify(have)}): ${scaler} scales it` });
+  }
   const secrets = await prepareSecretSense(result, desired.values(), live.values());
   const categories = new Map(result.rules.map((r) => [r.id, r.category]));
   const mask = createMasker();

@@ -75,7 +75,8 @@ function applicableKinds(rule: Rule): Set<string> | null {
 
 /** Precomputes each rule's match predicates once per run. */
 export function prepareRules(rules: readonly Rule[]): PreparedRules {
-  const prepared: PreparedRule[] = rules.map((rule) => ({
+  // Relation rules run after every document, over a target's objects (src/relations/).
+  const prepared: PreparedRule[] = rules.filter((rule) => !rule.relation).map((rule) => ({
     rule,
     kinds: applicableKinds(rule),
     groups: rule.match?.apiGroups ? new Set(rule.match.apiGroups) : null,

@@ -1,7 +1,11 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseConfigText } from '../parse/documents.js';
+import type { Finding } from '../report/types.js';
 import { evaluateDocument, prepareRules } from '../policy/evaluate.js';
+import { evaluateRelations, mergeRelationFindings } from '../relations/evaluate.js';
+import { planProjection, projectDocument } from '../relations/project.js';
+import type { ConfigDocument } from '../parse/documents.js';
 import type { Rule } from './types.js';
 
 /** One pass/fail case of a rule and how it went. */
@@ -44,9 +48,28 @@ export async function findCases(casesDir: string, ruleId: string): Promise<{ fil
   return out.sort((a, b) => (a.file < b.file ? -1 : 1));
 }
 
-/** Runs a rule's cases: a pass case has no finding of the rule; a fail case has exactly the `# expect: L:C` ones (at least one). */
-export async function runRuleCases(rule: Rule, casesDir: string, knownRuleIds: ReadonlySet<string>): Promise<CaseResult[]> {
-  const prepared = prepareRules([rule]);
+/**
+ * The findings a case's documents give for one rule. A relation rule sees all of them as one target
+ * (a case is then several documents); a rule that only `satisfies` others is judged by the findings
+ * of those rules it leaves standing.
+ */
+function caseFindings(rule: Rule, documents: readonly ConfigDocument[], knownRuleIds: ReadonlySet<string>, catalog: readonly Rule[]): Finding[] {
+  const policy = { inlineWaivers: true, waivers: [], knownRuleIds };
+  if (!rule.relation) return documents.flatMap((d) => evaluateDocument(d, prepareRules([rule]), policy)).filter((f) => f.ruleId === rule.id);
+  const satisfied = catalog.filter((r) => rule.relation!.satisfies?.includes(r.id));
+  const prepared = prepareRules(satisfied);
+  const plan = planProjection([rule])!;
+  const perDocument = documents.flatMap((d) => evaluateDocument(d, prepared, policy)).filter((f) => rule.relation!.satisfies?.includes(f.ruleId));
+  const projections = documents.map((d) => projectDocument(d, plan)).filter((p) => p !== null);
+  const all = mergeRelationFindings(perDocument, evaluateRelations(projections, [rule], { inlineWaivers: true, waivers: [] }));
+  return rule.relation.satisfies ? all : all.filter((f) => f.ruleId === rule.id);
+}
+
+/**
+ * Runs a rule's cases: a pass case has no finding of the rule; a fail case has exactly the `# expect: L:C` ones (at least one).
+ * `catalog` holds the rules a relation rule's `satisfies` may name.
+ */
+export async function runRuleCases(rule: Rule, casesDir: string, knownRuleIds: ReadonlySet<string>, catalog: readonly Rule[] = []): Promise<CaseResult[]> {
   const results: CaseResult[] = [];
   for (const c of await findCases(casesDir, rule.id)) {
     const text = await readFile(c.file, 'utf8');
@@ -56,9 +79,8 @@ export async function runRuleCases(rule: Rule, casesDir: string, knownRuleIds: R
       results.push({ ...base, ok: false, problem: `case does not parse: ${parsed.failure.message} (line ${parsed.failure.line})`, found: [] });
       continue;
     }
-    const found = parsed.documents
-      .flatMap((d) => evaluateDocument(d, prepared, { inlineWaivers: true, waivers: [], knownRuleIds }))
-      .filter((f) => f.ruleId === rule.id && !f.suppressed)
+    const found = caseFindings(rule, parsed.documents, knownRuleIds, catalog)
+      .filter((f) => !f.suppressed)
       .map((f) => `${f.line}:${f.column}`);
     const expected = [...text.matchAll(EXPECT)].map((m) => `${m[1]}:${m[2]}`);
     let problem: string | undefined;

@@ -48,11 +48,14 @@ export async function testRules(dir?: string, casesDir?: string): Promise<RuleTe
   const rules = dir ? await loadRuleFiles([dir]) : await loadBuiltinRules();
   if (dir && rules.length === 0) throw new NotFoundError(`no rule files under ${dir}`, 'give the folder that holds your rule files (YAML or JSON)');
   const cases = casesDir ?? (dir ? path.join(dir, CASES_DIR) : path.join(PACKAGE_ROOT, 'fixtures', 'rules'));
-  const known = new Set([...rules.map((r) => r.id), ...(dir ? (await loadBuiltinRules()).map((r) => r.id) : [])]);
+  const builtin = dir ? await loadBuiltinRules() : rules;
+  const known = new Set([...rules.map((r) => r.id), ...builtin.map((r) => r.id)]);
+  // A relation rule's `satisfies` may name the pack's own rules or built-in ones.
+  const catalog = dir ? [...rules, ...builtin] : rules;
   const results: CaseResult[] = [];
   const untested: string[] = [];
   for (const rule of rules) {
-    const r = await runRuleCases(rule, cases, known);
+    const r = await runRuleCases(rule, cases, known, catalog);
     if (r.length === 0) untested.push(rule.id);
     results.push(...r);
   }

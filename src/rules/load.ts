@@ -3,7 +3,8 @@ import path from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, NotFoundError } from '../errors.js';
-import type { Rule, RuleSpec, Validate } from './types.js';
+import { checkRelationSpec, relationSchemas } from './relation-spec.js';
+import type { RelationValidators, Rule, RuleSpec, Validate } from './types.js';
 import { closeVacuity } from './vacuity.js';
 import type { Ajv2020 } from 'ajv/dist/2020.js';
 
@@ -68,6 +69,16 @@ export async function readRuleSpec(file: string, ajv: Ajv2020): Promise<RuleSpec
     throw new ConfigError(`${file}: invalid rule file: ${err instanceof Error ? err.message : String(err)}`, 'remove self-referencing or repeated aliases (*name) from the rule');
   }
   const validateMeta = ajv.getSchema('rule-meta')!;
+  if (typeof spec === 'object' && spec !== null && !Array.isArray(spec)) {
+    // The meta-schema's oneOf would say only "must match exactly one schema in oneOf".
+    const has = (k: string) => k in spec;
+    if (has('schema') === has('relation')) {
+      throw new ConfigError(
+        `${file}: invalid rule: it needs exactly one of "schema" (checks one document) and "relation" (checks objects against each other)${has('schema') ? ', not both' : ''}`,
+        'see schemas/rule.schema.json and the README section "Relation rules"',
+      );
+    }
+  }
   if (!validateMeta(spec)) {
     const err = validateMeta.errors![0]!;
     const where = err.instancePath || '(top level)';
@@ -81,6 +92,7 @@ export async function readRuleSpec(file: string, ajv: Ajv2020): Promise<RuleSpec
   if (rule.id !== base) {
     throw new ConfigError(`${file}: rule id "${rule.id}" must equal the file name "${base}"`, `rename the file to ${rule.id}${path.extname(file)} or change the id`);
   }
+  checkRelationSpec(rule, file);
   return rule;
 }
 
@@ -91,13 +103,23 @@ export async function addRuleMetaSchema(ajv: Ajv2020): Promise<void> {
 }
 
 /** Compiles a rule's schema; an invalid schema is a configuration error naming the file. */
-function compileRuleSchema(spec: RuleSpec, file: string, ajv: Ajv2020): Validate {
+function compileRuleSchema(spec: RuleSpec, file: string, ajv: Ajv2020, schema: object | boolean | undefined = spec.schema, where = 'schema'): Validate {
+  // A relation rule has no document schema: per-document evaluation never runs it (prepareRules).
+  if (schema === undefined) return () => true;
   try {
-    return ajv.compile(closeVacuity(spec.schema)) as Validate;
+    return ajv.compile(closeVacuity(schema)) as Validate;
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);
-    throw new ConfigError(`${file}: invalid schema in rule "${spec.id}": ${msg}`, 'fix the rule\'s "schema" (JSON Schema 2020-12)');
+    throw new ConfigError(`${file}: invalid schema in rule "${spec.id}": ${msg}`, `fix the rule's "${where}" (JSON Schema 2020-12)`);
   }
+}
+
+/** A relation rule's `where` validators, from compiled schemas found by key (`<id>/from`, `<id>/to/<n>`). */
+export function relationValidators(spec: RuleSpec, find: (key: string, schema: object | boolean) => Validate): RelationValidators | undefined {
+  if (!spec.relation) return undefined;
+  const byKey = new Map(relationSchemas(spec).map((s) => [s.key, find(s.key, s.schema)]));
+  const to = Array.isArray(spec.relation.to) ? spec.relation.to : [spec.relation.to];
+  return { from: byKey.get(`${spec.id}/from`) ?? null, to: to.map((_t, i) => byKey.get(`${spec.id}/to/${i}`) ?? null) };
 }
 
 /** The pack of a rule file: the folder it is in. */
@@ -129,7 +151,8 @@ export async function loadRuleFiles(paths: readonly string[]): Promise<Rule[]> {
   for (const file of files) {
     const ajv = await ajvFor(!path.resolve(file).startsWith(builtinRoot));
     const spec = await readRuleSpec(file, ajv);
-    rules.push({ ...spec, pack: packOf(file), source: file, validate: compileRuleSchema(spec, file, ajv) });
+    const where = relationValidators(spec, (key, schema) => compileRuleSchema(spec, file, ajv, schema, `relation ${key.slice(spec.id.length + 1).replace('/', '.')} where`));
+    rules.push({ ...spec, pack: packOf(file), source: file, validate: compileRuleSchema(spec, file, ajv), ...(where ? { where } : {}) });
   }
   return rules;
 }
@@ -144,7 +167,10 @@ export async function loadBuiltinRules(): Promise<Rule[]> {
     // Not built (running from source in development): compile the rule files instead.
     return loadRuleFiles([BUILTIN_RULES_DIR]);
   }
-  return mod.RULES.map((r) => ({ ...r, source: path.join(PACKAGE_ROOT, r.source), validate: mod.VALIDATORS[r.id]! }));
+  return mod.RULES.map((r) => {
+    const where = relationValidators(r, (key) => mod.VALIDATORS[key]!);
+    return { ...r, source: path.join(PACKAGE_ROOT, r.source), validate: mod.VALIDATORS[r.id] ?? (() => true), ...(where ? { where } : {}) };
+  });
 }
 
 /** Merges rule sets; two rules with one id are a configuration error. */

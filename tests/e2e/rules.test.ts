@@ -22,7 +22,7 @@ describe('rules list and show', () => {
       category: 'model-provenance',
       pack: 'ai-serving',
     });
-    expect(new Set(rows.map((x) => x.pack))).toEqual(new Set(['kubernetes', 'secrets', 'ai-serving', 'compose', 'gitops']));
+    expect(new Set(rows.map((x) => x.pack))).toEqual(new Set(['kubernetes', 'secrets', 'ai-serving', 'compose', 'gitops', 'relations']));
   });
 
   test('list as text is a table with a closing count', () => {

@@ -64,7 +64,8 @@ function formatRuleShow(rule: Rule, p: Palette): string {
   if (rule.pss) out.push(`${p.bold('Pod Security Standards:')} ${rule.pss.level} · ${rule.pss.control}${rule.pss.profileOnly ? ' (runs only under --profile, or when named with --only)' : ''}`);
   out.push(`${p.bold('Message:')} ${rule.message}`);
   out.push(`${p.bold('Source:')} ${rule.source}`);
-  out.push('', p.bold('Schema:'), stringify(rule.schema, { lineWidth: 0 }).trimEnd());
+  if (rule.relation) out.push('', p.bold('Relation:'), stringify(rule.relation, { lineWidth: 0 }).trimEnd());
+  else out.push('', p.bold('Schema:'), stringify(rule.schema, { lineWidth: 0 }).trimEnd());
   return out.join('\n') + '\n';
 }
 

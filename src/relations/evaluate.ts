@@ -1,0 +1,296 @@
+import picomatch from 'picomatch';
+import { isClusterScoped } from '../drift/identity.js';
+import type { SourceRange } from '../parse/documents.js';
+import { parsePointer, pointersOverlap } from '../parse/pointer.js';
+import { lookupPath, renderMessage } from '../policy/message.js';
+import { configWaiverFor, type CompiledWaiver } from '../policy/waivers.js';
+import type { Finding, ResourceId, Severity, Suppression } from '../report/types.js';
+import { joinPath, toConditions } from '../rules/relation-spec.js';
+import { expandTargets } from '../rules/targets.js';
+import type { RelationJoin, RelationSelect, Rule, Validate } from '../rules/types.js';
+import { describeJoin, followJoin, objectUnit, podUnit, type Unit } from './joins.js';
+import { expandKinds } from './project.js';
+import { TargetIndex, type TargetObject } from './target-index.js';
+import type { Projection } from './types.js';
+
+export interface RelationOptions {
+  /** Per-rule severity overrides from config. */
+  severity?: Record<string, Severity>;
+  /** Honour `aiops-guard.io/ignore.<rule>` annotations on the object a finding is reported on. */
+  inlineWaivers: boolean;
+  /** Config waivers. */
+  waivers: readonly CompiledWaiver[];
+}
+
+/** A finding of one document that the relation phase makes redundant: a rule's, on one resource, at or inside a place. */
+export interface Drop {
+  ruleIds: readonly string[];
+  file: string;
+  documentIndex: number;
+  pointer: string;
+}
+
+/** What the relation phase found in one target, and which per-document findings it settles: plain data, so it can be cached. */
+export interface RelationOutcome {
+  findings: Finding[];
+  /** Per-document findings a relation makes redundant (`satisfies`, `supersedes`) at or inside a place. */
+  drops: Drop[];
+  /** The same for a namespace finding: everything of its namespace. */
+  namespaceDrops: { ruleIds: readonly string[]; namespace: string }[];
+}
+
+/** One `from` or `to` condition, ready to test units. */
+interface Condition {
+  kinds: ReadonlySet<string>;
+  namespaces: ((ns: string) => boolean) | null;
+  target: string;
+  where: Validate | null;
+  name: string;
+}
+
+function prepareCondition(select: RelationSelect, where: Validate | null): Condition {
+  return {
+    kinds: new Set(expandKinds(select.kinds)),
+    namespaces: select.namespaces ? picomatch(select.namespaces, { dot: true }) : null,
+    target: select.target ?? 'document',
+    where,
+    name: select.name ?? select.kinds.join(' or '),
+  };
+}
+
+function inScope(c: Condition, object: TargetObject): boolean {
+  return c.kinds.has(object.kind) && (!c.namespaces || (object.namespace !== null && c.namespaces(object.namespace)));
+}
+
+const unitMemo = new WeakMap<TargetObject, Map<string, Unit[]>>();
+
+/** The units of a condition's target in one object: the object, its pod specs, or the parts a pattern names (the same for every rule that asks). */
+function unitsOf(c: Condition, object: TargetObject, index: TargetIndex): Unit[] {
+  let byTarget = unitMemo.get(object);
+  if (!byTarget) unitMemo.set(object, (byTarget = new Map()));
+  let units = byTarget.get(c.target);
+  if (!units) byTarget.set(c.target, (units = expandUnits(c, object, index)));
+  return units;
+}
+
+function expandUnits(c: Condition, object: TargetObject, index: TargetIndex): Unit[] {
+  const base = c.target.split('/')[0];
+  if (base === 'podSpec') {
+    const pods = index.podsOf(object);
+    const rest = c.target.slice('podSpec'.length);
+    if (!rest) return pods.map(podUnit);
+    return pods.flatMap((p) => expandTargets(p.spec, rest).map((t) => ({ object, pointer: p.pointer + t.pointer, value: t.value, pod: p })));
+  }
+  const rest = base === 'document' ? c.target.slice('document'.length) : c.target;
+  if (!rest) return [objectUnit(object)];
+  return expandTargets(object.data, rest).map((t) => ({ object, pointer: t.pointer, value: t.value }));
+}
+
+/** Whether a related unit meets a `to` condition: a pod spec target is met by any pod spec of the object. */
+function meets(c: Condition, unit: Unit, index: TargetIndex): boolean {
+  if (!inScope(c, unit.object)) return false;
+  const candidates = c.target === 'podSpec' ? (unit.pod ? [podUnit(unit.pod)] : index.podsOf(unit.object).map(podUnit)) : [objectUnit(unit.object)];
+  return candidates.some((u) => !c.where || c.where(u.value));
+}
+
+const unitKey = (u: Unit) => `${u.object.display}\u0000${u.pointer}`;
+
+function follow(joins: readonly RelationJoin[], start: Unit, index: TargetIndex): Unit[] {
+  if (joins.length === 1) return followJoin(joins[0]!, start, index);
+  let current = [start];
+  for (const j of joins) {
+    const next = new Map<string, Unit>();
+    for (const u of current) for (const r of followJoin(j, u, index)) next.set(unitKey(r), r);
+    current = [...next.values()];
+  }
+  return current;
+}
+
+/**
+ * Evaluates relation rules over the objects of one target (the repository's plain manifests, or a
+ * rendered kustomization): builds the index once, then for each rule each unit of `from` is joined
+ * to its related objects and judged by `require`. Findings point at the unit's object, name the
+ * related objects, and carry the waivers of that object; the input order does not matter.
+ */
+export function evaluateRelations(objects: readonly Projection[], rules: readonly Rule[], options: RelationOptions): RelationOutcome {
+  const relations = rules.filter((r) => r.relation);
+  const findings: Finding[] = [];
+  const drops: Drop[] = [];
+  if (relations.length === 0 || objects.length === 0) return { findings, drops, namespaceDrops: [] };
+  const index = new TargetIndex(objects);
+  for (const rule of relations) {
+    const r = rule.relation!;
+    const from = prepareCondition(r.from, rule.where?.from ?? null);
+    const to = toConditions(r).map((t, i) => prepareCondition(t, rule.where?.to[i] ?? null));
+    const joins = joinPath(r);
+    const perNamespace = new Map<string, { unit: Unit; missing: string[]; related: string[]; ref: string }>();
+    for (const object of index.ofKinds(from.kinds)) {
+      if (!inScope(from, object)) continue;
+      for (const unit of unitsOf(from, object, index)) {
+        if (from.where && !from.where(unit.value)) continue;
+        const related = follow(joins, unit, index);
+        // Named only for the message of a finding: most units give none.
+        const ref = (): string => describeJoin(joins[0]!, unit);
+        if (r.require === 'exists') {
+          const missing = to.filter((c) => !related.some((u) => meets(c, u, index))).map((c) => c.name);
+          if (r.satisfies) {
+            if (missing.length === 0 && object.projection) drops.push({ ruleIds: r.satisfies, file: object.projection.file, documentIndex: object.projection.documentIndex, pointer: object.projection.basePointer + unit.pointer });
+            continue;
+          }
+          if (missing.length === 0) continue;
+          const names = [...new Set(related.map((u) => u.object.display))].sort();
+          if (r.per === 'namespace') {
+            const ns = object.namespace ?? '';
+            if (!perNamespace.has(ns)) perNamespace.set(ns, { unit, missing, related: names, ref: ref() });
+            continue;
+          }
+          findings.push(makeFinding(rule, unit, { missing, related: names, ref: ref() }, options));
+        } else {
+          const hits = related.filter((u) => meets(to[0]!, u, index));
+          if (hits.length === 0) continue;
+          findings.push(makeFinding(rule, unit, { missing: [], related: [...new Set(hits.map((u) => u.object.display))].sort(), ref: ref() }, options));
+        }
+      }
+    }
+    for (const [ns, first] of perNamespace) findings.push(namespaceFinding(rule, ns, first, index, options));
+  }
+  // A relation rule that supersedes others settles their findings at the same place, per-document ones too;
+  // the place of a namespace finding is the whole namespace.
+  const inNamespace: { ruleIds: readonly string[]; namespace: string }[] = [];
+  for (const f of findings) {
+    const rule = relations.find((r) => r.id === f.ruleId)!;
+    if (!rule.supersedes?.length) continue;
+    if (rule.relation!.per === 'namespace') inNamespace.push({ ruleIds: rule.supersedes, namespace: f.resource!.name! });
+    else drops.push({ ruleIds: rule.supersedes, file: objectFile.get(f) ?? f.file, documentIndex: f.documentIndex, pointer: f.pointer });
+  }
+  const outcome = { findings, drops, namespaceDrops: inNamespace };
+  const dropped = droppedBy(outcome, (f) => objectFile.get(f) ?? f.file);
+  return { ...outcome, findings: findings.filter((f) => !dropped(f)) };
+}
+
+/** A test for the findings an outcome settles. */
+function droppedBy(outcome: RelationOutcome, fileOf: (f: Finding) => string): (f: Finding) => boolean {
+  const namespaceOf = (f: Finding) => (f.resource && !isClusterScoped(f.resource.kind, f.resource.group) ? (f.resource.namespace ?? 'default') : null);
+  const byFile = new Map<string, Drop[]>();
+  for (const d of outcome.drops) {
+    const list = byFile.get(d.file);
+    if (list) list.push(d);
+    else byFile.set(d.file, [d]);
+  }
+  const { namespaceDrops } = outcome;
+  return (f) =>
+    (byFile.get(fileOf(f))?.some((d) => d.ruleIds.includes(f.ruleId) && d.documentIndex === f.documentIndex && pointersOverlap(f.pointer, d.pointer)) ?? false) ||
+    (namespaceDrops.length > 0 && namespaceDrops.some((n) => n.ruleIds.includes(f.ruleId) && namespaceOf(f) === n.namespace));
+}
+
+/** The per-document findings and a target's relation outcome, as one list: what the relations settle is dropped. */
+export function mergeRelationFindings(perDocument: readonly Finding[], outcome: RelationOutcome, fileOf: (f: Finding) => string = (f) => f.file): Finding[] {
+  const dropped = droppedBy(outcome, fileOf);
+  return [...perDocument.filter((f) => !dropped(f)), ...outcome.findings];
+}
+
+interface Related {
+  missing: string[];
+  related: string[];
+  ref: string;
+}
+
+/** The range of `pointer`, or of its nearest parent the projection located. */
+/**
+ * The file of the object a relation finding is about. Drops name objects by file and document; a
+ * rendered object's finding may point into a patch instead (placeOf), so the object's file is kept aside.
+ */
+const objectFile = new WeakMap<Finding, string>();
+
+/** Where a finding at `pointer` points: the range's own file when a rendered value was set elsewhere. */
+function placeOf(p: Projection, pointer: string): SourceRange & { file: string } {
+  const { file = p.file, ...range } = rangeOf(p, pointer);
+  return { file, ...range };
+}
+
+/** Keeps the object's file aside for drops, and names the object's target (last, as per-document findings do). */
+function aboutObject(p: Projection, f: Finding): Finding {
+  objectFile.set(f, p.file);
+  if (p.target !== undefined) f.target = p.target;
+  return f;
+}
+
+function rangeOf(p: Projection, pointer: string): SourceRange & { file?: string } {
+  const segs = parsePointer(pointer);
+  for (let n = segs.length; n >= 0; n--) {
+    const at = p.at[n === segs.length ? pointer : '/' + segs.slice(0, n).map((s) => s.replace(/~/g, '~0').replace(/\//g, '~1')).join('/')];
+    if (at) return at;
+  }
+  return { line: 1, column: 1, endLine: 1, endColumn: 1 };
+}
+
+function suppression(rule: Rule, p: Projection | null, file: string, id: ResourceId, options: RelationOptions): Suppression | null {
+  const reason = options.inlineWaivers ? p?.waivers?.[rule.id] : undefined;
+  if (reason) return { kind: 'annotation', reason };
+  return configWaiverFor(options.waivers, rule.id, file, id);
+}
+
+function render(rule: Rule, unit: Unit, rel: Related, resource: string, namespace: string): string {
+  return renderMessage(rule.message, (key) => {
+    switch (key) {
+      case '$resource':
+        return resource;
+      case '$kind':
+        return unit.object.kind;
+      case '$name':
+        return unit.object.name;
+      case '$namespace':
+        return namespace;
+      case '$related':
+        return rel.related.length ? rel.related.join(', ') : 'none';
+      case '$missing':
+        return rel.missing.join(' and ');
+      case '$ref':
+        return rel.ref;
+      default:
+        return lookupPath(unit.value, key);
+    }
+  });
+}
+
+function makeFinding(rule: Rule, unit: Unit, rel: Related, options: RelationOptions): Finding {
+  const p = unit.object.projection!;
+  const pointer = unit.pointer + (rule.relation!.at ?? '');
+  return aboutObject(p, {
+    ruleId: rule.id,
+    severity: options.severity?.[rule.id] ?? rule.severity,
+    title: rule.title,
+    message: render(rule, unit, rel, unit.object.display, unit.object.namespace ?? ''),
+    ...placeOf(p, pointer),
+    pointer: p.basePointer + pointer,
+    documentIndex: p.documentIndex,
+    resource: p.id,
+    remediation: rule.remediation,
+    suppressed: suppression(rule, p, placeOf(p, pointer).file, p.id, options),
+  });
+}
+
+/**
+ * One finding for a namespace: on its Namespace object when the target defines one, else on the
+ * first unit of the namespace in file order. Its resource is the Namespace either way, so the
+ * fingerprint stays when workloads come and go.
+ */
+function namespaceFinding(rule: Rule, ns: string, first: Related & { unit: Unit }, index: TargetIndex, options: RelationOptions): Finding {
+  const nsObject = index.namespaceObject(ns);
+  const resource: ResourceId = { group: '', kind: 'Namespace', namespace: null, name: ns };
+  const p = (nsObject?.projection ?? first.unit.object.projection)!;
+  const pointer = nsObject ? '/metadata/name' : first.unit.pointer + (rule.relation!.at ?? '');
+  const message = render(rule, first.unit, first, `Namespace ${ns}`, ns);
+  return aboutObject(p, {
+    ruleId: rule.id,
+    severity: options.severity?.[rule.id] ?? rule.severity,
+    title: rule.title,
+    message,
+    ...placeOf(p, pointer),
+    pointer: p.basePointer + pointer,
+    documentIndex: p.documentIndex,
+    resource,
+    remediation: rule.remediation,
+    suppressed: suppression(rule, p, placeOf(p, pointer).file, resource, options),
+  });
+}

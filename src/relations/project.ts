@@ -1,0 +1,217 @@
+import type { ConfigDocument, SourceRange } from '../parse/documents.js';
+import { isRecord } from '../parse/identity.js';
+import { getAtPointer, parsePointer } from '../parse/pointer.js';
+import { ANNOTATION_PREFIX } from '../policy/waivers.js';
+import { joinPath, toConditions } from '../rules/relation-spec.js';
+import { expandTargets, WORKLOAD_KINDS } from '../rules/targets.js';
+import type { RelationSelect, Rule, Validate } from '../rules/types.js';
+import { addPath, addSchemaReads, newFieldTree, pruneValue, type FieldTree } from './schema-reads.js';
+import { labelsOf } from './selectors.js';
+import type { Projection } from './types.js';
+
+/** What to keep of each document for a run's relation rules. */
+export interface ProjectionPlan {
+  /** Kinds some relation rule looks at (as `from` or `to`, or through a join). */
+  kinds: ReadonlySet<string>;
+  /** Fields kept from the document root. */
+  object: FieldTree;
+  /** Fields kept from each pod spec (with the pod template's labels). */
+  pod: FieldTree;
+  /** Where findings can point: per kind, the rules' unit targets and `at` pointers (only for units their `from.where` admits). */
+  reports: { kinds: ReadonlySet<string>; target: string; at: string; where: Validate | null }[];
+  /** Relation rule ids, for inline waivers. */
+  ruleIds: ReadonlySet<string>;
+}
+
+/** The fields the built-in joins read, from the root of any projected object. */
+const OBJECT_FIELDS = [
+  // Labels and annotations only where a rule's where reads them (a pod's labels are always kept with its spec).
+  'apiVersion', 'kind', 'metadata/name', 'metadata/namespace',
+  'rules', 'aggregationRule', 'roleRef', 'subjects', 'automountServiceAccountToken',
+  'spec/podSelector', 'spec/policyTypes', 'spec/ingress', 'spec/egress',
+  'spec/type', 'spec/selector',
+  'spec/rules', 'spec/tls', 'spec/defaultBackend', 'spec/backend', 'spec/ingressClassName',
+  'spec/scaleTargetRef',
+];
+/** The fields the built-in joins and rules read from each pod spec. */
+const POD_FIELDS = [
+  'serviceAccountName', 'serviceAccount', 'automountServiceAccountToken', 'hostNetwork',
+  ...['containers', 'initContainers'].flatMap((list) => ['name', 'image', 'command', 'args'].map((f) => `${list}/*/${f}`)),
+];
+/** Annotations that only make a projection bigger. */
+const DROPPED_ANNOTATIONS = ['kubectl.kubernetes.io/last-applied-configuration'];
+
+/** `$workloads` is every kind that carries a pod spec. */
+export function expandKinds(kinds: readonly string[]): string[] {
+  return kinds.flatMap((k) => (k === '$workloads' ? WORKLOAD_KINDS : [k]));
+}
+
+/** Where a pod spec's labels are: its template's metadata, else the object's own (a Pod, a KServe component). */
+export function podLabelsPointer(podPointer: string): string {
+  return podPointer.endsWith('/spec') ? `${podPointer.slice(0, -'/spec'.length)}/metadata/labels` : '/metadata/labels';
+}
+
+function isPodTarget(target: string | undefined): boolean {
+  return (target ?? 'document').split('/')[0] === 'podSpec';
+}
+
+/** The tree of fields `select`'s where schema reads, placed under its target. */
+function addSelectReads(plan: { object: FieldTree; pod: FieldTree }, select: RelationSelect): void {
+  if (select.where === undefined) return;
+  const target = select.target ?? 'document';
+  if (isPodTarget(target)) {
+    const rest = target.slice('podSpec'.length);
+    addSchemaReads(rest ? addPath(plan.pod, parsePointer(rest)) : plan.pod, select.where);
+  } else {
+    const rest = target.startsWith('document') ? target.slice('document'.length) : target;
+    addSchemaReads(rest ? addPath(plan.object, parsePointer(rest)) : plan.object, select.where);
+  }
+}
+
+/** The projection a run's rules need; null when no relation rule runs (then nothing is projected). */
+export function planProjection(rules: readonly Rule[]): ProjectionPlan | null {
+  const relations = rules.filter((r) => r.relation);
+  if (relations.length === 0) return null;
+  const object = newFieldTree();
+  const pod = newFieldTree();
+  for (const f of OBJECT_FIELDS) addPath(object, parsePointer(`/${f}`));
+  for (const f of POD_FIELDS) addPath(pod, parsePointer(`/${f}`));
+  const kinds = new Set<string>();
+  const reports: ProjectionPlan['reports'] = [];
+  for (const rule of relations) {
+    const r = rule.relation!;
+    for (const k of expandKinds(r.from.kinds)) kinds.add(k);
+    for (const t of toConditions(r)) for (const k of expandKinds(t.kinds)) kinds.add(k);
+    // Joins pass through objects no condition names: an Ingress's Services, a pod's ServiceAccount.
+    for (const j of joinPath(r)) for (const k of JOIN_KINDS[j]) kinds.add(k);
+    addSelectReads({ object, pod }, r.from);
+    for (const t of toConditions(r)) addSelectReads({ object, pod }, t);
+    if (!r.satisfies) reports.push({ kinds: new Set(expandKinds(r.from.kinds)), target: r.from.target ?? 'document', at: r.at ?? '', where: rule.where?.from ?? null });
+    if (r.per === 'namespace') {
+      kinds.add('Namespace');
+      reports.push({ kinds: new Set(['Namespace']), target: 'document', at: '/metadata/name', where: null });
+    }
+  }
+  return { kinds, object, pod, reports, ruleIds: new Set(relations.map((r) => r.id)) };
+}
+
+/** Kinds a join reaches besides the rule's own kinds. */
+const JOIN_KINDS: Record<string, readonly string[]> = {
+  selector: [],
+  roleRef: ['Role', 'ClusterRole'],
+  serviceAccount: ['ServiceAccount'],
+  scaleTargetRef: [],
+  backend: ['Service'],
+};
+
+/** Sets `value` at `segs` in `out`, creating the objects and lists on the way as `source` has them. */
+function setAt(out: Record<string, unknown>, source: unknown, segs: readonly string[], value: unknown): void {
+  let o: Record<string, unknown> | unknown[] = out;
+  let s: unknown = source;
+  for (let i = 0; i < segs.length; i++) {
+    const seg = segs[i]!;
+    const last = i === segs.length - 1;
+    const next: unknown = Array.isArray(s) ? s[Number(seg)] : isRecord(s) ? s[seg] : undefined;
+    const key = Array.isArray(o) ? Number(seg) : seg;
+    if (last) {
+      (o as Record<string | number, unknown>)[key] = value;
+      return;
+    }
+    let child = (o as Record<string | number, unknown>)[key];
+    if (typeof child !== 'object' || child === null) {
+      // A list keeps its length, so the pointers of its items stay the document's.
+      child = Array.isArray(next) ? next.map(() => ({})) : {};
+    } else {
+      // A value kept whole is the document's own object: copied before it is written to, never changed in place.
+      child = Array.isArray(child) ? [...(child as unknown[])] : { ...(child as Record<string, unknown>) };
+    }
+    (o as Record<string | number, unknown>)[key] = child;
+    o = child as Record<string, unknown> | unknown[];
+    s = next;
+  }
+}
+
+/** The projection of one document, or null when no relation rule can look at it. */
+export function projectDocument(doc: ConfigDocument, plan: ProjectionPlan): Projection | null {
+  const id = doc.id;
+  if (!id || id.name === null || !plan.kinds.has(id.kind) || !isRecord(doc.data)) return null;
+  const data = pruneValue(doc.data, plan.object) as Record<string, unknown>;
+  const meta = data.metadata;
+  if (isRecord(meta) && isRecord(meta.annotations)) {
+    const kept = { ...meta.annotations };
+    for (const a of DROPPED_ANNOTATIONS) delete kept[a];
+    // metadata may be the document's own object (kept whole): replaced, not changed.
+    data.metadata = { ...meta, annotations: kept };
+  }
+  const units = new Map<string, { pointer: string; value: unknown }[]>();
+  const unitsOf = (target: string) => {
+    let list = units.get(target);
+    if (!list) units.set(target, (list = expandTargets(doc.data, target)));
+    return list;
+  };
+  for (const place of unitsOf('podSpec')) {
+    setAt(data, doc.data, parsePointer(place.pointer), pruneValue(place.value, plan.pod));
+    const labelsAt = podLabelsPointer(place.pointer);
+    const labels = getAtPointer(doc.data, labelsAt);
+    if (labels !== undefined) setAt(data, doc.data, parsePointer(labelsAt), labels);
+  }
+  const at: Record<string, Projection['at'][string]> = {};
+  const pods = new Map<unknown, Record<string, unknown>>();
+  // A pod spec is judged as the relation phase sees it, with $kind and $labels.
+  const asPod = (unit: { pointer: string; value: unknown }) => {
+    let v = pods.get(unit.value);
+    if (!v) pods.set(unit.value, (v = podValue(unit.value, id.kind, getAtPointer(doc.data, podLabelsPointer(unit.pointer)))));
+    return v;
+  };
+  for (const report of plan.reports) {
+    if (!report.kinds.has(id.kind)) continue;
+    for (const unit of unitsOf(report.target)) {
+      // A unit the rule's from.where turns away is never reported at: no position to find.
+      if (report.where && !report.where(report.target === 'podSpec' ? asPod(unit) : unit.value)) continue;
+      const pointer = unit.pointer + report.at;
+      if (!(pointer in at)) at[pointer] = compactRange(doc.locate(pointer));
+    }
+  }
+  const projection: Projection = { file: doc.file, documentIndex: doc.index, basePointer: doc.basePointer, id, data, at, ...(doc.target !== undefined ? { target: doc.target } : {}) };
+  const waivers = inlineWaivers(doc.data, plan.ruleIds);
+  if (waivers) projection.waivers = waivers;
+  return projection;
+}
+
+/**
+ * A file's projections as one string. Thousands of small objects kept until the relation phase made
+ * every young-generation collection copy them (GC took twice as long on the 10,000-document bench);
+ * one string per file costs a stringify now and a parse then. The cache and the threads carry it as is.
+ */
+export function packProjections(projections: readonly Projection[]): string {
+  return JSON.stringify(projections);
+}
+
+export function unpackProjections(packed: readonly string[]): Projection[] {
+  return packed.flatMap((s) => JSON.parse(s) as Projection[]);
+}
+
+/** A pod spec as `where` sees it: with the workload's kind and the pod's labels. */
+export function podValue(spec: unknown, kind: string, labels: unknown): Record<string, unknown> {
+  return { ...(spec as Record<string, unknown>), $kind: kind, $labels: labelsOf(labels) };
+}
+
+function compactRange(r: SourceRange & { file?: string }): SourceRange & { file?: string } {
+  const range = { line: r.line, column: r.column, endLine: r.endLine, endColumn: r.endColumn };
+  return r.file !== undefined ? { ...range, file: r.file } : range;
+}
+
+/** `aiops-guard.io/ignore.<relation rule>` annotations that give a reason. */
+function inlineWaivers(data: Record<string, unknown>, ruleIds: ReadonlySet<string>): Record<string, string> | null {
+  const meta = data.metadata;
+  if (!isRecord(meta) || !isRecord(meta.annotations)) return null;
+  let out: Record<string, string> | null = null;
+  for (const [key, raw] of Object.entries(meta.annotations)) {
+    if (!key.startsWith(ANNOTATION_PREFIX)) continue;
+    const ruleId = key.slice(ANNOTATION_PREFIX.length);
+    const reason = typeof raw === 'string' ? raw.trim() : '';
+    if (ruleIds.has(ruleId) && reason) (out ??= {})[ruleId] = reason;
+  }
+  return out;
+}
+

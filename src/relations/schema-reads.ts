@@ -1,0 +1,80 @@
+/**
+ * Which fields a JSON Schema reads, as a tree of property names (`*`: every item of a list).
+ * A relation rule's `where` is written against whole objects, but the relation phase sees only
+ * their projections: this is how the projection knows what to keep for it.
+ */
+
+export interface FieldTree {
+  /** Keep the whole value here (a leaf, or a keyword that looks at every key). */
+  whole: boolean;
+  children: Map<string, FieldTree>;
+}
+
+export function newFieldTree(): FieldTree {
+  return { whole: false, children: new Map() };
+}
+
+export function childOf(tree: FieldTree, key: string): FieldTree {
+  let c = tree.children.get(key);
+  if (!c) tree.children.set(key, (c = newFieldTree()));
+  return c;
+}
+
+/** Adds a path of property names (`*` for list items); its end is kept whole. */
+export function addPath(tree: FieldTree, path: readonly string[]): FieldTree {
+  let t = tree;
+  for (const seg of path) t = childOf(t, seg);
+  return t;
+}
+
+/** Marks a tree node built from a schema that names no child: the value is kept whole. */
+function closeLeaves(tree: FieldTree): void {
+  if (tree.children.size === 0) tree.whole = true;
+  for (const c of tree.children.values()) closeLeaves(c);
+}
+
+const SAME_LEVEL = ['allOf', 'anyOf', 'oneOf'];
+const SAME_LEVEL_ONE = ['not', 'if', 'then', 'else'];
+const ITEMS = ['items', 'contains', 'unevaluatedItems'];
+/** Keywords that look at keys not named in the schema, or at the value as a whole. */
+const WHOLE = ['patternProperties', 'additionalProperties', 'propertyNames', 'unevaluatedProperties', 'dependentSchemas', 'dependentRequired', 'minProperties', 'maxProperties', 'const', 'enum', '$ref', '$dynamicRef'];
+
+/** Adds what `schema` reads at `tree`'s place. */
+export function addSchemaReads(tree: FieldTree, schema: unknown): void {
+  walk(tree, schema);
+  closeLeaves(tree);
+}
+
+function walk(tree: FieldTree, schema: unknown): void {
+  if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) return;
+  const s = schema as Record<string, unknown>;
+  for (const [key, value] of Object.entries(s)) {
+    if (key === 'properties' && typeof value === 'object' && value !== null) {
+      for (const [name, sub] of Object.entries(value)) walk(childOf(tree, name), sub);
+    } else if (key === 'required' && Array.isArray(value)) {
+      // Only presence matters: the child is kept (whole unless the schema also names what is inside it).
+      for (const name of value) if (typeof name === 'string') childOf(tree, name);
+    } else if (ITEMS.includes(key)) walk(childOf(tree, '*'), value);
+    else if (key === 'prefixItems' && Array.isArray(value)) for (const sub of value) walk(childOf(tree, '*'), sub);
+    else if (SAME_LEVEL.includes(key) && Array.isArray(value)) for (const sub of value) walk(tree, sub);
+    else if (SAME_LEVEL_ONE.includes(key)) walk(tree, value);
+    else if (WHOLE.includes(key)) tree.whole = true;
+  }
+}
+
+/** A copy of `value` with only the fields of `tree`; list items keep their places. */
+export function pruneValue(value: unknown, tree: FieldTree): unknown {
+  if (tree.whole || tree.children.size === 0) return value;
+  if (Array.isArray(value)) {
+    const star = tree.children.get('*');
+    return star ? value.map((v) => pruneValue(v, star)) : value;
+  }
+  if (typeof value !== 'object' || value === null) return value;
+  const rec = value as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const [k, child] of tree.children) {
+    if (k === '*' || !(k in rec) || rec[k] === undefined) continue;
+    out[k] = pruneValue(rec[k], child);
+  }
+  return out;
+}

@@ -1,0 +1,137 @@
+import { isClusterScoped } from '../drift/identity.js';
+import { formatResource } from '../parse/identity.js';
+import { getAtPointer } from '../parse/pointer.js';
+import { expandTargets, WORKLOAD_KINDS } from '../rules/targets.js';
+import { defaultClusterRole } from './default-roles.js';
+import { podLabelsPointer } from './project.js';
+import { labelsOf, type Labels } from './selectors.js';
+import type { Projection } from './types.js';
+
+/** One object of a target: a projection, or a default one every cluster has (a bootstrap ClusterRole, a `default` ServiceAccount). */
+export interface TargetObject {
+  projection: Projection | null;
+  kind: string;
+  name: string;
+  /** The namespace it lives in: its own, `default` for a namespaced object without one, null when cluster-scoped. */
+  namespace: string | null;
+  data: Record<string, unknown>;
+  /** How messages name it. */
+  display: string;
+}
+
+/** A pod spec of a workload, as the relation phase sees it. */
+export interface PodUnit {
+  object: TargetObject;
+  pointer: string;
+  spec: Record<string, unknown>;
+  labels: Labels;
+}
+
+const key = (kind: string, namespace: string | null, name: string) => `${kind}\u0000${namespace ?? ''}\u0000${name}`;
+const WORKLOADS = new Set(WORKLOAD_KINDS);
+
+/** The objects of one target, indexed the ways the joins look them up. */
+export class TargetIndex {
+  readonly objects: TargetObject[];
+  private readonly byName = new Map<string, TargetObject[]>();
+  private readonly byKindNamespace = new Map<string, TargetObject[]>();
+  private readonly pods = new Map<TargetObject, PodUnit[]>();
+  private readonly defaults = new Map<string, TargetObject>();
+  private readonly byKind = new Map<string, TargetObject[]>();
+  private readonly inNamespaceMemo = new Map<string, TargetObject[]>();
+  private readonly podsInNamespaceMemo = new Map<string, PodUnit[]>();
+
+  constructor(projections: readonly Projection[]) {
+    // One order, whichever thread or cache each projection came from.
+    const sorted = [...projections].sort(compareProjections);
+    this.objects = sorted.map((p) => {
+      const namespace = isClusterScoped(p.id.kind, p.id.group) ? null : (p.id.namespace ?? 'default');
+      return { projection: p, kind: p.id.kind, name: p.id.name!, namespace, data: p.data, display: formatResource({ ...p.id, namespace }) };
+    });
+    for (const o of this.objects) {
+      push(this.byName, key(o.kind, o.namespace, o.name), o);
+      push(this.byKindNamespace, `${o.kind}\u0000${o.namespace ?? ''}`, o);
+      push(this.byKind, o.kind, o);
+    }
+  }
+
+  /** Objects of a kind and name; the cluster's defaults stand in for what the target does not define. */
+  find(kind: string, namespace: string | null, name: string): TargetObject[] {
+    const found = this.byName.get(key(kind, namespace, name));
+    if (found) return found;
+    const d = this.defaultObject(kind, namespace, name);
+    return d ? [d] : [];
+  }
+
+  /** Objects of these kinds, in the target's order. */
+  ofKinds(kinds: ReadonlySet<string>): TargetObject[] {
+    if (kinds.size === 1) return this.byKind.get([...kinds][0]!) ?? [];
+    const k = [...kinds].sort().join(',');
+    let found = this.inNamespaceMemo.get(`*${k}`);
+    if (!found) this.inNamespaceMemo.set(`*${k}`, (found = this.objects.filter((o) => kinds.has(o.kind))));
+    return found;
+  }
+
+  /** Objects of these kinds in a namespace (the joins ask with a few fixed lists: each answer is kept). */
+  inNamespace(kinds: readonly string[], namespace: string | null): TargetObject[] {
+    const k = `${kinds.join(',')}\u0000${namespace ?? ''}`;
+    let found = this.inNamespaceMemo.get(k);
+    if (!found) this.inNamespaceMemo.set(k, (found = kinds.flatMap((kind) => this.byKindNamespace.get(`${kind}\u0000${namespace ?? ''}`) ?? [])));
+    return found;
+  }
+
+  /** Every pod spec of the workloads of a namespace. */
+  podsInNamespace(workloadKinds: readonly string[], namespace: string | null): PodUnit[] {
+    const k = namespace ?? '';
+    let pods = this.podsInNamespaceMemo.get(k);
+    if (!pods) this.podsInNamespaceMemo.set(k, (pods = this.inNamespace(workloadKinds, namespace).flatMap((w) => this.podsOf(w))));
+    return pods;
+  }
+
+  /** The pod specs an object carries, with their labels. */
+  podsOf(object: TargetObject): PodUnit[] {
+    let units = this.pods.get(object);
+    if (!units) {
+      units = WORKLOADS.has(object.kind)
+        ? expandTargets(object.data, 'podSpec').map((t) => ({
+            object,
+            pointer: t.pointer,
+            spec: t.value as Record<string, unknown>,
+            labels: labelsOf(getAtPointer(object.data, podLabelsPointer(t.pointer))),
+          }))
+        : [];
+      this.pods.set(object, units);
+    }
+    return units;
+  }
+
+  /** The Namespace object of a namespace, when the target defines it. */
+  namespaceObject(name: string): TargetObject | null {
+    return this.byName.get(key('Namespace', null, name))?.[0] ?? null;
+  }
+
+  private defaultObject(kind: string, namespace: string | null, name: string): TargetObject | null {
+    const k = key(kind, namespace, name);
+    if (this.defaults.has(k)) return this.defaults.get(k)!;
+    let data: Record<string, unknown> | null = null;
+    if (kind === 'ClusterRole') data = defaultClusterRole(name);
+    // The ServiceAccount controller creates `default` in every namespace.
+    else if (kind === 'ServiceAccount' && name === 'default' && namespace) data = { apiVersion: 'v1', kind, metadata: { name, namespace } };
+    const object = data ? { projection: null, kind, name, namespace, data, display: `${kind} ${namespace ? `${namespace}/` : ''}${name} (a Kubernetes default)` } : null;
+    if (object) this.defaults.set(k, object);
+    return object;
+  }
+}
+
+function push<K, V>(map: Map<K, V[]>, k: K, v: V): void {
+  const list = map.get(k);
+  if (list) list.push(v);
+  else map.set(k, [v]);
+}
+
+export function compareProjections(a: Projection, b: Projection): number {
+  if (a.file !== b.file) return a.file < b.file ? -1 : 1;
+  if (a.documentIndex !== b.documentIndex) return a.documentIndex - b.documentIndex;
+  return a.basePointer < b.basePointer ? -1 : a.basePointer > b.basePointer ? 1 : 0;
+}
+

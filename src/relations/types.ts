@@ -1,0 +1,24 @@
+import type { SourceRange } from '../parse/documents.js';
+import type { ResourceId } from '../report/types.js';
+
+/**
+ * What the relation phase knows of one object: its identity, the fields relation rules read,
+ * and the positions of the places a finding can point at. Extracted while the file's syntax tree
+ * is held, kept in the per-file result (and its cache), so the phase never re-reads a file.
+ */
+export interface Projection {
+  file: string;
+  /** Index of the YAML document within the file. */
+  documentIndex: number;
+  /** "" for a whole document; "/items/N" for an item of a kubectl List. */
+  basePointer: string;
+  id: ResourceId;
+  /** The document pruned to the fields relation rules read (apiVersion and kind always). */
+  data: Record<string, unknown>;
+  /** Pointer (relative to `data`) → source range, for every place a relation finding can point at (with its file when a rendered value was set elsewhere: a patch, a kustomization). */
+  at: Record<string, SourceRange & { file?: string }>;
+  /** The rendered target the object belongs to (absent for plain files). */
+  target?: string;
+  /** Inline waivers of relation rules that give a reason: rule id → reason. */
+  waivers?: Record<string, string>;
+}

@@ -1,0 +1,228 @@
+import { afterAll, describe, expect, test } from '@jest/globals';
+import { cleanup, git, makeRepo, runCli, tempDir, writeFiles } from '../helpers/repo.js';
+
+afterAll(cleanup);
+
+const ROLE = (resources: string) => `apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata:
+  name: debugger
+  namespace: apps
+rules:
+  - apiGroups: [""]
+    resources: [${resources}]
+    verbs: [get, create]
+`;
+const BINDING = (annotations = '') => `apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata:
+  name: oncall
+  namespace: apps
+${annotations}subjects:
+  - { kind: Group, name: oncall }
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: Role
+  name: debugger
+`;
+/** A model server, its own ServiceAccount, a default-deny policy and a policy that admits its clients: nothing to say across documents. */
+const SERVING = `apiVersion: v1
+kind: ServiceAccount
+metadata: { name: llm, namespace: apps }
+automountServiceAccountToken: false
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: { name: default-deny, namespace: apps }
+spec:
+  podSelector: {}
+  policyTypes: [Ingress, Egress]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: { name: llm, namespace: apps }
+spec:
+  selector: { matchLabels: { app: llm } }
+  template:
+    metadata: { labels: { app: llm } }
+    spec:
+      serviceAccountName: llm
+      containers:
+        - name: vllm
+          image: vllm/vllm-openai:v0.6.3
+`;
+const SERVICE = (type: string) => `apiVersion: v1
+kind: Service
+metadata: { name: llm, namespace: apps }
+spec:
+  type: ${type}
+  selector: { app: llm }
+  ports: [{ port: 8000 }]
+`;
+
+type Json = {
+  summary: { exitCode: number; baseline?: { unchanged: number; new: number; absent: number } };
+  findings: { ruleId: string; file: string; line: number; column: number; message: string; baseline?: string; suppressed: { kind: string; reason: string } | null }[];
+};
+const json = (dir: string, ...args: string[]) => {
+  const r = runCli(['check', '-f', 'json', ...args], { cwd: dir });
+  expect(r.stderr).toBe('');
+  return { code: r.code, stdout: r.stdout, report: JSON.parse(r.stdout) as Json };
+};
+const relationFindings = (report: Json) => report.findings.filter((f) => f.ruleId.startsWith('rel-')).map((f) => `${f.ruleId} ${f.file}:${f.line}:${f.column} ${f.message}`);
+
+describe('relations through the CLI', () => {
+  test('a binding is judged by the role in another file; the text names both, at the binding\'s line', () => {
+    const dir = makeRepo({ 'rbac/role.yaml': ROLE('pods/exec'), 'rbac/binding.yaml': BINDING(), 'apps/serving.yaml': SERVING, 'apps/service.yaml': SERVICE('ClusterIP') });
+    const r = runCli(['check', '--no-cache', '--only', 'rel-*'], { cwd: dir });
+    expect(r.stdout).toBe(
+      'rbac/binding.yaml:11:9  high     rbac.authorization.k8s.io/RoleBinding apps/oncall grants exec, attach or port-forward into pods through rbac.authorization.k8s.io/Role apps/debugger  rel-binding-grants-pod-exec\n' +
+        '    fix: Bind a role without these subresources; grant them to on-call humans through a break-glass binding outside git.\n' +
+        '\n' +
+        '✖ 1 finding (1 high) in 4 files, 6 documents, 14 rules · exit 1 (policy findings; fails at high and above)\n',
+    );
+    expect(r.code).toBe(1);
+    // Only the binding's file: its role is elsewhere, so a missing-role finding would be false. Those rules wait, and the report says so.
+    const part = JSON.parse(runCli(['check', '-f', 'json', '--no-cache', '--only', 'rel-*', 'rbac/binding.yaml'], { cwd: dir }).stdout) as Json & { errors: { code: string; message: string }[] };
+    expect(part.findings).toEqual([]);
+    expect(part.errors.map((e) => [e.code, e.message.split(':')[0]])).toEqual([['relations-partial', '5 relation rules that report a missing object (rel-binding-role-missing, rel-netpol-no-default-deny, rel-netpol-unselected-ai-workload, rel-netpol-unselected-workload, rel-service-account-missing) were not run']]);
+  });
+
+  test('the cache never changes a relation: a change in one file shows on the other file\'s object on the warm run', () => {
+    const dir = makeRepo({ 'rbac/role.yaml': ROLE('pods/exec'), 'rbac/binding.yaml': BINDING(), 'apps/serving.yaml': SERVING, 'apps/service.yaml': SERVICE('ClusterIP') });
+    const cache = tempDir();
+    const same = (label: string) => {
+      const off = json(dir, '--no-cache');
+      const cold = json(dir, '--cache-dir', cache);
+      const warm = json(dir, '--cache-dir', cache);
+      expect({ label, out: cold.stdout }).toEqual({ label, out: off.stdout });
+      expect({ label, out: warm.stdout }).toEqual({ label, out: off.stdout });
+      return relationFindings(off.report);
+    };
+    expect(same('first')).toEqual([
+      'rel-binding-grants-pod-exec rbac/binding.yaml:11:9 rbac.authorization.k8s.io/RoleBinding apps/oncall grants exec, attach or port-forward into pods through rbac.authorization.k8s.io/Role apps/debugger',
+    ]);
+    // Only the role changes; the binding's file is a cache hit, its finding goes.
+    writeFiles(dir, { 'rbac/role.yaml': ROLE('pods/log') });
+    expect(same('role no longer grants exec')).toEqual([]);
+    // Only the Service changes: the Deployment's file is a cache hit, the exposure is found on the Service.
+    writeFiles(dir, { 'apps/service.yaml': SERVICE('LoadBalancer') });
+    expect(same('service exposed')).toEqual(['rel-service-exposes-ai-workload apps/service.yaml:5:9 Service apps/llm exposes apps/Deployment apps/llm as LoadBalancer']);
+    // A config waiver is applied after the cache: the warm run (nothing changed but the config) waives it too.
+    writeFiles(dir, { '.aiopsrc.json': JSON.stringify({ waivers: [{ rule: 'rel-service-exposes-ai-workload', reason: 'behind the VPN (NET-3)' }] }) });
+    same('waived');
+    const warm = json(dir, '--cache-dir', cache).report.findings.filter((f) => f.ruleId === 'rel-service-exposes-ai-workload');
+    expect(warm.map((f) => f.suppressed)).toEqual([{ kind: 'config', reason: 'behind the VPN (NET-3)' }]);
+    // The pods stop being a model server in their own file: the Service's finding goes.
+    writeFiles(dir, { 'apps/serving.yaml': SERVING.replace('vllm/vllm-openai:v0.6.3', 'nginx:1.27.2') });
+    expect(same('not a model server')).toEqual([]);
+  });
+
+  test('relation findings are waived by an annotation on the reported object or a config waiver, and survive the baseline when moved', () => {
+    const only = JSON.stringify({ only: ['rel-binding-grants-pod-exec'] });
+    const dir = makeRepo({ '.aiopsrc.json': only, 'rbac/role.yaml': ROLE('pods/exec'), 'rbac/binding.yaml': BINDING(), 'apps/serving.yaml': SERVING });
+    const commitAll = (message: string) => (git(dir, 'add', '-A'), git(dir, 'commit', '-q', '-m', message));
+    expect(runCli(['baseline'], { cwd: dir }).code).toBe(0);
+    commitAll('accept');
+    // Moved into one file with the role, lines shifted: the same finding.
+    writeFiles(dir, { 'rbac/binding.yaml': '# the binding moved next to its role\n', 'rbac/role.yaml': `${ROLE('pods/exec')}---\n${BINDING()}` });
+    const moved = json(dir, '--no-cache');
+    expect(moved.report.findings.map((f) => [f.ruleId, f.file, f.line, f.baseline])).toEqual([['rel-binding-grants-pod-exec', 'rbac/role.yaml', 21, 'unchanged']]);
+    expect(moved.code).toBe(0);
+    // Inline waiver on the binding.
+    writeFiles(dir, { 'rbac/role.yaml': `${ROLE('pods/exec')}---\n${BINDING('  annotations:\n    aiops-guard.io/ignore.rel-binding-grants-pod-exec: "break-glass group, reviewed (SEC-9)"\n')}` });
+    expect(json(dir, '--no-cache', '--no-baseline').report.findings.map((f) => [f.ruleId, f.suppressed])).toEqual([
+      ['rel-binding-grants-pod-exec', { kind: 'annotation', reason: 'break-glass group, reviewed (SEC-9)' }],
+    ]);
+    // Config waiver by rule and resource (committed: a waiver added by the checked change itself is a policy-weakened finding).
+    writeFiles(dir, {
+      'rbac/role.yaml': `${ROLE('pods/exec')}---\n${BINDING()}`,
+      '.aiopsrc.json': JSON.stringify({ only: ['rel-binding-grants-pod-exec'], waivers: [{ rule: 'rel-binding-*', resource: 'RoleBinding/apps/oncall', reason: 'on-call group (SEC-10)' }] }),
+    });
+    commitAll('waive');
+    const waived = json(dir, '--no-cache', '--no-baseline');
+    expect(waived.report.findings.map((f) => [f.ruleId, f.suppressed])).toEqual([['rel-binding-grants-pod-exec', { kind: 'config', reason: 'on-call group (SEC-10)' }]]);
+    expect(waived.code).toBe(0);
+  });
+
+  test('rules show prints a relation rule\'s relation', () => {
+    const r = runCli(['rules', 'show', 'rel-binding-role-missing'], { cwd: tempDir() });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout.slice(r.stdout.indexOf('Relation:'))).toBe(
+      'Relation:\nfrom:\n  kinds:\n    - RoleBinding\n    - ClusterRoleBinding\njoin: roleRef\nto:\n  kinds:\n    - Role\n    - ClusterRole\nrequire: exists\nat: /roleRef/name\n',
+    );
+  });
+
+  test('a user pack writes a relation rule as data and tests it with cases of several documents', () => {
+    const dir = makeRepo({ 'apps/serving.yaml': SERVING.replace(/namespace: apps/g, 'namespace: ml-serving') });
+    writeFiles(dir, {
+      'policies/team-netpol-both-ways.yaml': `id: team-netpol-both-ways
+title: Deployments in ml-* are selected by a NetworkPolicy for both directions
+severity: high
+category: network-policy
+description: Our ML namespaces restrict traffic both ways for every Deployment, not only by default.
+remediation: Add a NetworkPolicy with policyTypes [Ingress, Egress] that selects the pods by their labels.
+relation:
+  from: { kinds: [Deployment], namespaces: ['ml-*'], target: podSpec }
+  join: selector
+  to:
+    kinds: [NetworkPolicy]
+    where:
+      required: [spec]
+      properties:
+        spec:
+          required: [podSelector]
+          properties: { podSelector: { required: [matchLabels] } }
+  require: exists
+message: 'No NetworkPolicy of its own selects {{$resource}}'
+`,
+      'policies/cases/team-netpol-both-ways/fail.yaml': `apiVersion: apps/v1
+kind: Deployment
+metadata: { name: llm, namespace: ml-a }
+spec:
+  template:
+    metadata: { labels: { app: llm } }
+    spec:  # expect: 7:5
+      containers: [{ name: llm, image: vllm/vllm-openai:v0.6.3 }]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: { name: other, namespace: ml-a }
+spec:
+  podSelector: { matchLabels: { app: other } }
+`,
+      'policies/cases/team-netpol-both-ways/pass.yaml': `apiVersion: apps/v1
+kind: Deployment
+metadata: { name: llm, namespace: ml-a }
+spec:
+  template:
+    metadata: { labels: { app: llm } }
+    spec:
+      containers: [{ name: llm, image: vllm/vllm-openai:v0.6.3 }]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: { name: llm, namespace: ml-a }
+spec:
+  podSelector: { matchLabels: { app: llm } }
+`,
+    });
+    const t = runCli(['rules', 'test', 'policies'], { cwd: dir });
+    expect(t.stdout).toBe(
+      '✔ team-netpol-both-ways  cases/team-netpol-both-ways/fail.yaml (7:5)\n✔ team-netpol-both-ways  cases/team-netpol-both-ways/pass.yaml\n\n1 rule, 2 cases\n2 passed, 0 failed\n',
+    );
+    expect(t.code).toBe(0);
+    const r = json(dir, '-r', 'policies', '--only', 'team-*', '--no-cache');
+    expect(relationFindings(r.report)).toEqual([]);
+    expect(r.report.findings.map((f) => `${f.ruleId} ${f.file}:${f.line}:${f.column} ${f.message}`)).toEqual([
+      'team-netpol-both-ways apps/serving.yaml:20:5 No NetworkPolicy of its own selects apps/Deployment ml-serving/llm',
+    ]);
+    // A relation rule with a mistake is a configuration error naming the file and the fix.
+    writeFiles(dir, { 'policies/team-netpol-both-ways.yaml': 'id: team-netpol-both-ways\ntitle: t\nseverity: high\ncategory: c\ndescription: d\nremediation: r\nrelation:\n  from: { kinds: [Deployment] }\n  join: selector\n  to: { kinds: [NetworkPolicy] }\n  require: none\n  satisfies: [k8s-automount-sa-token]\nmessage: m\n' });
+    const bad = runCli(['check', '-r', 'policies'], { cwd: dir });
+    expect(bad.code).toBe(78);
+    expect(bad.stderr).toContain('team-netpol-both-ways.yaml: invalid relation in rule "team-netpol-both-ways": satisfies needs require: exists');
+    expect(bad.stderr).not.toContain('    at ');
+  });
+});
