@@ -9,7 +9,8 @@ import type { Repo } from '../source/types.js';
 import { createRunContext } from './context.js';
 import type { FileResult } from './file-results.js';
 import { checkFiles, probeCache, type FileResults } from './files.js';
-import { buildReport, compareFindings } from './report.js';
+import { buildReport, compareErrors, compareFindings } from './report.js';
+import { inShard, ownsRunFindings } from './shard.js';
 import { filterChangedSince, findChartRoots, readSnapshot } from './snapshot.js';
 import type { CheckOptions, CheckResult, RunContext } from './types.js';
 import { checkOnThreads, threadsFor } from './worker.js';
@@ -65,6 +66,12 @@ export async function runCheckPipeline(options: CheckOptions, given?: RunContext
     const { mergeBase } = await filterChangedSince(repo, snapshot, options.changedSince, cache);
     source.changedSince = { rev: options.changedSince, mergeBase };
   }
+  // --shard: after chart roots and --changed-since, which look at every file.
+  if (options.shard) {
+    snapshot.files = snapshot.files.filter((f) => inShard(f.path, options.shard));
+    snapshot.skipped = snapshot.skipped.filter((s) => inShard(s.path, options.shard));
+    source.shard = { ...options.shard };
+  }
 
   // Only what the cache does not have is worth another thread.
   const resultCache = options.keepDocuments || options.skipPolicy ? null : await ctx.results;
@@ -91,12 +98,14 @@ export async function runCheckPipeline(options: CheckOptions, given?: RunContext
   const { findings, errors, fileCount, documentCount, documents } = results;
   const total = snapshot.files.length;
   options.onProgress?.({ phase: 'checking', done: fileCount, total });
-  if (!options.skipPolicy) findings.push(...invalidConfigWaivers(waivers, loaded, repo));
-  findings.push(...weakened);
+  if (ownsRunFindings(options.shard)) {
+    if (!options.skipPolicy) findings.push(...invalidConfigWaivers(waivers, loaded, repo));
+    findings.push(...weakened);
+  }
   findings.sort(compareFindings);
-  // One order whichever thread or cache each file's result came from.
-  errors.sort((a, b) => ((a.file ?? '') < (b.file ?? '') ? -1 : (a.file ?? '') > (b.file ?? '') ? 1 : 0));
-  errors.unshift(...snapshot.skipped.map((s) => ({ code: s.code, file: s.path, line: null, message: s.message })));
+  // One order whichever thread, cache or shard each file's result came from.
+  errors.push(...snapshot.skipped.map((s) => ({ code: s.code, file: s.path, line: null, message: s.message })));
+  errors.sort(compareErrors);
   return { repo, source, fileCount, documentCount, documents, findings, errors, rules, failOn, config: loaded, prepared, policy };
 }
 

@@ -8,6 +8,7 @@ import type { GitCache } from '../source/git.js';
 import type { Selection } from '../source/select.js';
 import type { Repo } from '../source/types.js';
 import type { FileResultCache } from './file-results.js';
+import type { Shard } from './shard.js';
 
 /** Which snapshot of the repository to read configs from. */
 export type SourceSpec = { mode: 'worktree' } | { mode: 'index' } | { mode: 'commit'; ref: string };
@@ -49,6 +50,8 @@ export interface CheckOptions {
   cache?: boolean | string;
   /** At most this many threads (default: one per core). */
   jobs?: number;
+  /** `--shard k/n`: check only the files of this shard (see shard.ts). */
+  shard?: Shard;
   /** Set by the pipeline: folders that hold a Chart.yaml, so their templates/ are known as Helm's. */
   chartRoots?: string[];
 }

@@ -18,6 +18,8 @@ export interface SourceFlags {
   /** false with --no-cache. */
   cache?: boolean;
   cacheDir?: string;
+  /** check --shard k/n. */
+  shard?: string;
   /** --jobs: at most this many threads. */
   jobs?: number;
   trustedConfig?: string;
@@ -57,3 +59,5 @@ export interface RulesFlags {
   format: string;
   color: boolean;
 }
+
+export type MergeFlags = Pick<SourceFlags, 'format' | 'output' | 'color' | 'quiet' | 'show' | 'groupBy' | 'debug'>;

@@ -1,6 +1,7 @@
 import { createRunContext } from '../check/context.js';
 import { runCheckPipeline } from '../check/pipeline.js';
 import { assembleReport, buildReport, compareFindings } from '../check/report.js';
+import { inShard } from '../check/shard.js';
 import type { CheckOptions, RunContext } from '../check/types.js';
 import { computeDrift, withDrift, type DriftResult } from '../drift/run.js';
 import { UsageError } from '../errors.js';
@@ -67,6 +68,8 @@ async function checkedBlobs(ctx: RunContext, options: HistoryOptions): Promise<M
         : await readCommitSnapshot(ctx.repo, spec.ref, wanted, wantDir, ctx.cache);
   const blobs = new Map<string, string>();
   for (const f of snapshot.files) {
+    // Another shard's files: this run has not their findings, so the walk reads them itself.
+    if (!inShard(f.path, options.shard)) continue;
     try {
       blobs.set(f.path, f.oid ?? blobOid(await f.read()));
     } catch {
