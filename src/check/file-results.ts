@@ -22,11 +22,22 @@ function isFileResult(v: unknown): v is FileResult {
   );
 }
 
+/** A result computed on another thread, handed back as JSON for this thread's cache. */
+export interface FreshResult {
+  file: string;
+  oid: string;
+  chart: boolean;
+  json: string;
+}
+
 /** The results of files this build has seen with these rules and settings, kept between runs. */
 export interface FileResultCache {
   get(file: string, oid: string, chartTemplate: boolean): FileResult | null;
+  /** Stores a copy: the caller may change the result afterwards (config waivers are applied after the cache). */
   set(file: string, oid: string, chartTemplate: boolean, result: FileResult): void;
-  prune(): void;
+  setFresh(fresh: FreshResult): void;
+  /** Writes what the run computed (once the run is over; more may be set after, and saved again). */
+  save(): void;
 }
 
 /** What a run's results depend on besides each file: a change to any part keys a fresh set of entries. */
@@ -49,12 +60,13 @@ export async function openFileResultCache(dir: string, rules: readonly Rule[], p
   } catch {
     return null;
   }
-  const runKey = runKeyOf(build, rules, policy, limits);
-  const cache = new ResultCache<FileResult>(dir, isFileResult);
-  const key = (file: string, oid: string, chart: boolean) => hashKey(runKey, file, oid, chart);
+  const cache = new ResultCache<FileResult>(dir, runKeyOf(build, rules, policy, limits), isFileResult);
+  // The path as JSON: no tab or line break of a file name can reach the pack's lines.
+  const key = (file: string, oid: string, chart: boolean) => `${oid} ${chart ? 1 : 0} ${JSON.stringify(file)}`;
   return {
     get: (file, oid, chart) => cache.get(key(file, oid, chart)),
     set: (file, oid, chart, result) => cache.set(key(file, oid, chart), result),
-    prune: () => cache.prune(),
+    setFresh: (f) => cache.setJson(key(f.file, f.oid, f.chart), f.json),
+    save: () => cache.save(),
   };
 }

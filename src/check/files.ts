@@ -3,7 +3,7 @@ import { applyConfigWaivers, evaluateDocument, type PolicyOptions } from '../pol
 import type { Finding, ReportError } from '../report/types.js';
 import type { SourceFile } from '../source/types.js';
 import { blobOid } from '../source/worktree.js';
-import type { FileResult, FileResultCache } from './file-results.js';
+import type { FileResult, FileResultCache, FreshResult } from './file-results.js';
 import { isChartTemplate } from './snapshot.js';
 import type { CheckOptions, RunContext } from './types.js';
 
@@ -58,6 +58,8 @@ export interface FileResults {
   documentsPerFile: Record<string, number>;
   /** Filled only with `keepDocuments`. */
   documents: ConfigDocument[];
+  /** On a worker thread: the results it computed, for the main thread's result cache. */
+  fresh?: FreshResult[];
 }
 
 /** Files whose results the cache already has, and the others (each with its blob id, and its bytes when they had to be read for it). */
@@ -89,7 +91,7 @@ export async function probeCache(files: readonly SourceFile[], cache: FileResult
 }
 
 /** Reads, parses and evaluates files one at a time: positions are found while a file's syntax tree is held. */
-export async function checkFiles(files: SourceFile[], ctx: RunContext, options: CheckOptions, probed?: Probe): Promise<FileResults> {
+export async function checkFiles(files: SourceFile[], ctx: RunContext, options: CheckOptions, probed?: Probe, fresh?: FreshResult[]): Promise<FileResults> {
   const out: FileResults = { findings: [], errors: [], fileCount: 0, documentCount: 0, documentsPerFile: {}, documents: [] };
   // Results by content need no documents kept and every rule run: a plain check.
   const cache = options.keepDocuments || options.skipPolicy ? null : await ctx.results;
@@ -112,6 +114,7 @@ export async function checkFiles(files: SourceFile[], ctx: RunContext, options: 
     if (options.keepDocuments) out.documents.push(...parsed.documents);
     parsed.release();
     cache?.set(file, source.oid ?? blobOid(bytes), chart, result);
+    fresh?.push({ file, oid: source.oid ?? blobOid(bytes), chart, json: JSON.stringify(result) });
     results.set(file, result);
     if (results.size % 100 === 0) options.onProgress?.({ phase: 'reading', done: results.size, total: files.length });
   }
@@ -126,6 +129,6 @@ export async function checkFiles(files: SourceFile[], ctx: RunContext, options: 
     out.documentCount += result.documents;
     out.documentsPerFile[file] = result.documents;
   }
-  cache?.prune();
+  cache?.save();
   return out;
 }

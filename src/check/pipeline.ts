@@ -88,12 +88,14 @@ export async function runCheckPipeline(options: CheckOptions, given?: RunContext
     });
     results = here;
     for (const other of workers) {
+      for (const f of other.fresh ?? []) resultCache?.setFresh(f);
       results.findings.push(...other.findings);
       results.errors.push(...other.errors);
       results.fileCount += other.fileCount;
       results.documentCount += other.documentCount;
       Object.assign(results.documentsPerFile, other.documentsPerFile);
     }
+    resultCache?.save();
   }
   const { findings, errors, fileCount, documentCount, documents } = results;
   const total = snapshot.files.length;

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import git from 'isomorphic-git';
+import git from '../source/isomorphic-git.js';
 import { parseErrorFinding } from '../check/files.js';
 import type { CheckOptions, RunContext } from '../check/types.js';
 import { checkOnThreads, threadsFor } from '../check/worker.js';

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import git from 'isomorphic-git';
+import git from './isomorphic-git.js';
 import { DataError, GuardError, NotFoundError } from '../errors.js';
 import type { Repo, SkippedEntry, Snapshot, SourceFile } from './types.js';
 
