@@ -36,11 +36,17 @@ const INTENT_TO_ADD = 0x2000;
  * read every file themselves, which is always right.
  */
 export function readIndexEntries(index: Buffer): IndexEntry[] {
-  if (index.length < 32 || index.toString('latin1', 0, 4) !== 'DIRC') return [];
+  return parseIndex(index).entries;
+}
+
+/** The entries, and where they end (the extensions start there). */
+function parseIndex(index: Buffer): { entries: IndexEntry[]; end: number } {
+  const none = { entries: [], end: 0 };
+  if (index.length < 32 || index.toString('latin1', 0, 4) !== 'DIRC') return none;
   const version = index.readUInt32BE(4);
-  if (version < 2 || version > 4) return [];
+  if (version < 2 || version > 4) return none;
   const body = index.subarray(0, index.length - 20);
-  if (!createHash('sha1').update(body).digest().equals(index.subarray(index.length - 20))) return [];
+  if (!createHash('sha1').update(body).digest().equals(index.subarray(index.length - 20))) return none;
   const count = index.readUInt32BE(8);
   const entries: IndexEntry[] = [];
   let at = 12;
@@ -87,7 +93,20 @@ export function readIndexEntries(index: Buffer): IndexEntry[] {
     }
     entries.push({ path: name, ...entry });
   }
-  return entries;
+  return { entries, end: at };
+}
+
+/**
+ * Whether the index has an extension (`link`: a split index, whose entries are partly in a shared
+ * index this reader does not follow). Extensions follow the entries: a 4-byte signature, a 4-byte size.
+ */
+export function hasIndexExtension(index: Buffer, signature: string): boolean {
+  const { entries, end } = parseIndex(index);
+  if (entries.length === 0) return false;
+  for (let at = end; at + 8 <= index.length - 20; at += 8 + index.readUInt32BE(at + 4)) {
+    if (index.toString('latin1', at, at + 4) === signature) return true;
+  }
+  return false;
 }
 
 const REGULAR_FILE = 0o100000;
