@@ -4,7 +4,9 @@ import { realpath } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { readIndexEntries, statMatchesEntry, type IndexEntry } from './git-index.js';
-import ignore, { type Ignore } from 'ignore';
+import { createRequire } from 'node:module';
+import type makeIgnore from 'ignore';
+import type { Ignore } from 'ignore';
 import type { Repo, SkippedEntry, Snapshot, SourceFile } from './types.js';
 
 /** Paths git tracks (the index), and every folder above one: an ignore rule does not hide them. */
@@ -82,12 +84,19 @@ interface IgnoreLevel {
   ig: Ignore;
 }
 
+let ignoreModule: typeof makeIgnore | null = null;
+
+/** An ignore file's rules; null when it is missing or holds only comments and blank lines (as `git init`'s info/exclude): the matcher loads only when a rule exists. */
 function readIgnoreFile(file: string): Ignore | null {
+  let text: string;
   try {
-    return ignore().add(readFileSync(file, 'utf8'));
+    text = readFileSync(file, 'utf8');
   } catch {
     return null;
   }
+  if (!/^(?!#).*\S/m.test(text)) return null;
+  ignoreModule ??= createRequire(import.meta.url)('ignore') as typeof makeIgnore;
+  return ignoreModule().add(text);
 }
 
 /** Git's rule: the deepest .gitignore that has a say about a path wins. */
