@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -43,6 +43,19 @@ export function hashKey(...parts: readonly unknown[]): string {
 interface Stored {
   used: number;
   json: string;
+}
+
+const PACK = /^[0-9a-f]{64}\.pack$/;
+const PACK_TMP = /^[0-9a-f]{64}\.pack\.\d+\.[0-9a-f]{8}\.tmp$/;
+
+/** Removes the entries of the one-file-per-entry layout of earlier versions (`ab/<64 hex>.json`), and the folder once empty. */
+function dropOldLayout(dir: string): void {
+  for (const name of readdirSync(dir)) if (/^[0-9a-f]{64}\.json(\.\d+\.[0-9a-f]{8}\.tmp)?$/.test(name)) rmSync(path.join(dir, name), { force: true });
+  try {
+    rmdirSync(dir);
+  } catch {
+    // Not empty: not only ours.
+  }
 }
 
 /** The header line of a pack: the format and the run key it belongs to. */
@@ -169,11 +182,15 @@ export class ResultCache<T> {
       const packs: { file: string; used: number; size: number }[] = [];
       for (const e of readdirSync(this.dir, { withFileTypes: true })) {
         const file = path.join(this.dir, e.name);
-        if (e.isDirectory() && /^[0-9a-f]{2}$/.test(e.name)) rmSync(file, { recursive: true, force: true });
+        // Only what this cache writes: a --cache-dir may hold other things.
+        if (e.isDirectory() && /^[0-9a-f]{2}$/.test(e.name)) dropOldLayout(file);
         if (!e.isFile()) continue;
-        const st = statSync(file);
-        if (e.name.endsWith('.tmp') && now - st.mtimeMs > PRUNE_EVERY_MS) rmSync(file, { force: true });
-        else if (e.name.endsWith('.pack')) packs.push({ file, used: st.mtimeMs, size: st.size });
+        if (PACK_TMP.test(e.name)) {
+          if (now - statSync(file).mtimeMs > PRUNE_EVERY_MS) rmSync(file, { force: true });
+        } else if (PACK.test(e.name)) {
+          const st = statSync(file);
+          packs.push({ file, used: st.mtimeMs, size: st.size });
+        }
       }
       packs.sort((a, b) => b.used - a.used);
       let bytes = 0;

@@ -163,4 +163,16 @@ describe('the cache stays bounded', () => {
     b.save(t + 2 * 3600_000, { entries: 10, bytes: 100 });
     expect(readdirSync(dir).filter((f) => f.endsWith('.pack'))).toEqual([path.basename(b.file)]);
   });
+
+  test('pruning removes only what the cache wrote: packs, its stale temporary files, entries of the older layout', () => {
+    const dir = tempDir();
+    const old = 'c'.repeat(64);
+    writeFiles(dir, { [`ab/${old}.json`]: '{}', 'ab/notes.txt': 'mine', 'cd/x.json': '{}', 'session.tmp': 'mine', [`${old}.pack.1.0badc0de.tmp`]: 'half' });
+    const hourAgo = new Date(Date.now() - 2 * 3600_000);
+    for (const f of ['session.tmp', `${old}.pack.1.0badc0de.tmp`]) utimesSync(path.join(dir, f), hourAgo, hourAgo);
+    const cache = new ResultCache<number>(dir, 'd'.repeat(64), (v): v is number => typeof v === 'number');
+    cache.set('k', 1);
+    cache.save();
+    expect(readdirSync(dir, { recursive: true }).map(String).sort()).toEqual(['.pruned', `${'d'.repeat(64)}.pack`, 'ab', 'ab/notes.txt', 'cd', 'cd/x.json', 'session.tmp'].sort());
+  });
 });
