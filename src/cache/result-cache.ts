@@ -58,6 +58,16 @@ function dropOldLayout(dir: string): void {
   }
 }
 
+/** A file's identity for "has it been rewritten": inode, size and mtime (a rename gives a new inode). */
+function stampOf(file: string): string | null {
+  try {
+    const st = statSync(file, { bigint: true });
+    return `${st.ino}:${st.size}:${st.mtimeNs}`;
+  } catch {
+    return null;
+  }
+}
+
 /** The header line of a pack: the format and the run key it belongs to. */
 const header = (runKey: string) => JSON.stringify({ format: FORMAT, key: runKey });
 
@@ -73,6 +83,10 @@ function readPack(file: string, runKey: string): Map<string, Stored> {
   } catch {
     return entries;
   }
+  return parsePack(text, runKey, entries);
+}
+
+function parsePack(text: string, runKey: string, entries: Map<string, Stored>): Map<string, Stored> {
   const lines = text.split('\n');
   if (lines[0] !== header(runKey)) return entries;
   for (let i = 1; i < lines.length; i++) {
@@ -93,6 +107,7 @@ export class ResultCache<T> {
   private readonly fresh = new Map<string, string>();
   private readonly usedNow = new Set<string>();
   private disabled = false;
+  private readStamp: string | null = null;
   readonly file: string;
 
   /** `valid` decides whether a stored value has the shape this version expects. Keys must not hold tabs or line breaks. */
@@ -104,9 +119,18 @@ export class ResultCache<T> {
     this.file = path.join(dir, `${runKey}.pack`);
   }
 
+  /** The pack as this run read it, and the file's identity then (to know whether another run wrote it since). */
+  private load(): Map<string, Stored> {
+    if (!this.entries) {
+      this.readStamp = stampOf(this.file);
+      this.entries = readPack(this.file, this.runKey);
+    }
+    return this.entries;
+  }
+
   get(key: string): T | null {
     if (this.disabled) return null;
-    const json = this.fresh.get(key) ?? (this.entries ??= readPack(this.file, this.runKey)).get(key)?.json;
+    const json = this.fresh.get(key) ?? this.load().get(key)?.json;
     if (json === undefined) return null;
     let value: unknown;
     try {
@@ -146,7 +170,9 @@ export class ResultCache<T> {
       }
       return;
     }
-    const merged = readPack(this.file, this.runKey);
+    // Merged with what is on disk now: read again only when another run wrote it since this one read it.
+    const unchanged = this.entries !== null && this.readStamp !== null && stampOf(this.file) === this.readStamp;
+    const merged = unchanged ? new Map(this.entries) : readPack(this.file, this.runKey);
     for (const key of this.usedNow) {
       const e = merged.get(key) ?? this.entries?.get(key);
       if (e) merged.set(key, { used: now, json: e.json });
@@ -165,6 +191,7 @@ export class ResultCache<T> {
       return;
     }
     this.entries = null;
+    this.readStamp = null;
     this.fresh.clear();
     this.usedNow.clear();
     this.prune(now, limits.bytes);

@@ -81,7 +81,8 @@ export async function runCheckPipeline(options: CheckOptions, given?: RunContext
     results = await checkFiles(snapshot.files, ctx, options, probe);
   } else {
     // Parsing is the floor: the files the cache lacks are shared among the threads; this one also hands back the cached results.
-    const { here, workers } = await checkOnThreads(repo, probe.misses, options, (share) => {
+    // Worker threads hand back what they computed for this thread's cache, when there is one.
+    const { here, workers } = await checkOnThreads(repo, probe.misses, resultCache ? options : { ...options, cache: false }, (share) => {
       const mine = new Set(share.map((f) => f.path));
       const elsewhere = new Set(probe.misses.filter((f) => !mine.has(f.path)).map((f) => f.path));
       return checkFiles(snapshot.files.filter((f) => !elsewhere.has(f.path)), ctx, options, { hits: probe.hits, misses: share });

@@ -17,7 +17,8 @@ try {
     oid: f.oid,
     read: f.abs ? async () => readFileSync(f.abs!) : readerFor(ctx.repo, f.oid!, ctx.cache),
   }));
-  const fresh: FreshResult[] = [];
+  // Results for the main thread's cache, unless it has none (cache: false there).
+  const fresh: FreshResult[] | undefined = input.options.cache === false ? undefined : [];
   const { documents: _none, ...result } = await checkFiles(files, ctx, { ...input.options, keepDocuments: false, cache: false }, undefined, fresh);
   result.fresh = fresh;
   parentPort!.postMessage(result);

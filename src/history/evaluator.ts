@@ -146,7 +146,7 @@ export class HistoryEvaluator {
       else files.push(f);
     }
     if (threadsFor(files.length, this.options.jobs) === 1) return;
-    const { here: _done, workers, shares } = await checkOnThreads(this.ctx.repo, files, this.options, async (share) => {
+    const { here: _done, workers, shares } = await checkOnThreads(this.ctx.repo, files, cache ? this.options : { ...this.options, cache: false }, async (share) => {
       for (const f of share) await this.blob(f.oid!, f.path);
     });
     workers.forEach((theirs, i) => {

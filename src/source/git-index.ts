@@ -36,7 +36,20 @@ const INTENT_TO_ADD = 0x2000;
  * read every file themselves, which is always right.
  */
 export function readIndexEntries(index: Buffer): IndexEntry[] {
-  return parseIndex(index).entries;
+  return readIndex(index).entries;
+}
+
+/**
+ * The entries, and the signatures of the extensions that follow them (4 bytes of name, 4 of size):
+ * `link` is a split index, whose entries are partly in a shared index this reader does not follow.
+ */
+export function readIndex(index: Buffer): { entries: IndexEntry[]; extensions: string[] } {
+  const { entries, end } = parseIndex(index);
+  const extensions: string[] = [];
+  if (entries.length > 0) {
+    for (let at = end; at + 8 <= index.length - 20; at += 8 + index.readUInt32BE(at + 4)) extensions.push(index.toString('latin1', at, at + 4));
+  }
+  return { entries, extensions };
 }
 
 /** The entries, and where they end (the extensions start there). */
@@ -94,19 +107,6 @@ function parseIndex(index: Buffer): { entries: IndexEntry[]; end: number } {
     entries.push({ path: name, ...entry });
   }
   return { entries, end: at };
-}
-
-/**
- * Whether the index has an extension (`link`: a split index, whose entries are partly in a shared
- * index this reader does not follow). Extensions follow the entries: a 4-byte signature, a 4-byte size.
- */
-export function hasIndexExtension(index: Buffer, signature: string): boolean {
-  const { entries, end } = parseIndex(index);
-  if (entries.length === 0) return false;
-  for (let at = end; at + 8 <= index.length - 20; at += 8 + index.readUInt32BE(at + 4)) {
-    if (index.toString('latin1', at, at + 4) === signature) return true;
-  }
-  return false;
 }
 
 const REGULAR_FILE = 0o100000;

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import git from './isomorphic-git.js';
 import { DataError, GuardError, NotFoundError } from '../errors.js';
-import { hasIndexExtension, readIndexEntries } from './git-index.js';
+import { readIndex } from './git-index.js';
 import type { Repo, SkippedEntry, Snapshot, SourceFile } from './types.js';
 
 /** isomorphic-git's object cache: one per run, shared by every call (packfile indexes load once). */
@@ -349,8 +349,8 @@ async function readStagedEntries(repo: Repo, cache: GitCache): Promise<Map<strin
   } catch {
     index = null;
   }
-  const own = index ? readIndexEntries(index) : [];
-  const readable = own.length > 0 && !own.some((e) => e.mode === 0o040000) && !hasIndexExtension(index!, 'link');
+  const { entries: own, extensions } = index ? readIndex(index) : { entries: [], extensions: [] };
+  const readable = own.length > 0 && !own.some((e) => e.mode === 0o040000) && !extensions.includes('link');
   const all = new Map<string, StagedEntry>();
   if (readable) {
     for (const e of own) if (e.stage === 0 || !all.has(e.path)) all.set(e.path, { filepath: e.path, oid: e.oid, mode: e.mode });
