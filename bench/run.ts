@@ -12,7 +12,7 @@
  *   cpu:       CPU time of a cold check --jobs 1    vs the floor's                                   target ≤ 1.3×
  *   scan warm: aiops-guard scan over 1,000 commits with a warm result cache  vs the same scan cold  target ≤ 0.5×
  * Each command runs several times, alternating, and the median wall time is compared.
- * Everything but the warm and hook lines runs with --no-cache: a cached side would measure the cache, not the work.
+ * Everything but the warm, hook and warm-scan lines runs with --no-cache: a cached side would measure the cache, not the work.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
