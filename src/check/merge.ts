@@ -5,7 +5,7 @@ import type { BaselineEntry } from '../baseline/file.js';
 import { DataError, NotFoundError, UsageError } from '../errors.js';
 import { decideExitCode } from '../report/exit-code.js';
 import { findingFingerprint } from '../report/fingerprint.js';
-import type { Finding, Report, ReportError, ReportSource, RuleInfo } from '../report/types.js';
+import type { Finding, Report, ReportError, ReportSource, RuleInfo, TargetInfo } from '../report/types.js';
 import { TOOL_VERSION } from '../version.js';
 import { compareErrors, compareFindings, countBySeverity } from './report.js';
 
@@ -109,6 +109,7 @@ export function mergeShardReports(given: readonly Loaded[]): { report: Baselined
   const errors: ReportError[] = [];
   const seenErrors = new Set<string>();
   const rules = new Map<string, RuleInfo>();
+  const targets = new Map<string, TargetInfo>();
   let files = 0;
   let documents = 0;
   for (const { report } of shards) {
@@ -127,6 +128,7 @@ export function mergeShardReports(given: readonly Loaded[]): { report: Baselined
       errors.push(e);
     }
     for (const r of report.rules) if (!rules.has(r.id)) rules.set(r.id, r);
+    for (const t of report.targets ?? []) if (!targets.has(t.path)) targets.set(t.path, t);
     files += report.summary.files;
     documents += report.summary.documents;
   }
@@ -153,6 +155,8 @@ export function mergeShardReports(given: readonly Loaded[]): { report: Baselined
     findings,
     errors,
     rules: [...rules.values()].sort((a, b) => (a.id < b.id ? -1 : 1)),
+    // Each rendered target is checked by one shard (by its path); in path order, as check lists them.
+    ...(targets.size > 0 ? { targets: [...targets.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)) } : {}),
   };
   let absent: BaselineEntry[] = [];
   if (baselined) {

@@ -22,6 +22,8 @@ export interface SourceFlags {
   shard?: string;
   /** --jobs: at most this many threads. */
   jobs?: number;
+  /** --target (repeatable): only these rendered targets. */
+  target?: string[];
   trustedConfig?: string;
   color: boolean;
   quiet?: boolean;

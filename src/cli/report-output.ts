@@ -125,6 +125,7 @@ export function optionsFromFlags(paths: string[], flags: SourceFlags, progress: 
     cache: flags.cache === false ? false : flags.cacheDir,
     shard: flags.shard === undefined ? undefined : parseShard(flags.shard),
     jobs: flags.jobs,
+    target: flags.target,
     onProgress: (p) => progress.update(p),
   };
 }

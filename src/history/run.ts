@@ -1,10 +1,10 @@
 import { createRunContext } from '../check/context.js';
 import { runCheckPipeline } from '../check/pipeline.js';
 import { assembleReport, buildReport, compareFindings } from '../check/report.js';
-import { inShard } from '../check/shard.js';
 import type { CheckOptions, RunContext } from '../check/types.js';
 import { computeDrift, withDrift, type DriftResult } from '../drift/run.js';
 import { UsageError } from '../errors.js';
+import { renderedFileOf } from '../check/external-render.js';
 import { WAIVER_RULE } from '../policy/evaluate.js';
 import { isAtOrAbove } from '../report/exit-code.js';
 import type { DriftFailOn, Finding, Report } from '../report/types.js';
@@ -57,7 +57,8 @@ function traceSelectionOf(ctx: RunContext): Selection {
  * of parsing them again. The same listing as the check's; none with --changed-since (not every file was read).
  */
 async function checkedBlobs(ctx: RunContext, options: HistoryOptions): Promise<Map<string, string> | null> {
-  if (options.changedSince) return null;
+  // With --shard the check has only its shard's findings (and a target's may sit in files of other shards): the walk reads HEAD itself.
+  if (options.changedSince || options.shard) return null;
   const spec = options.source ?? { mode: 'worktree' };
   const { wanted, wantDir } = ctx.selection;
   const snapshot =
@@ -68,8 +69,6 @@ async function checkedBlobs(ctx: RunContext, options: HistoryOptions): Promise<M
         : await readCommitSnapshot(ctx.repo, spec.ref, wanted, wantDir, ctx.cache);
   const blobs = new Map<string, string>();
   for (const f of snapshot.files) {
-    // Another shard's files: this run has not their findings, so the walk reads them itself.
-    if (!inShard(f.path, options.shard)) continue;
     try {
       blobs.set(f.path, f.oid ?? blobOid(await f.read()));
     } catch {
@@ -80,7 +79,8 @@ async function checkedBlobs(ctx: RunContext, options: HistoryOptions): Promise<M
 }
 
 /** Findings that come from one file's content, so a commit can have introduced them (not the checks of the config's own waivers). */
-const attributable = (findings: readonly Finding[]) => findings.filter((f) => f.ruleId !== WAIVER_RULE.id);
+/** An external renderer's output is made from the working tree, not from a commit: no commit introduced what is in it. */
+const attributable = (findings: readonly Finding[]) => findings.filter((f) => f.ruleId !== WAIVER_RULE.id && !(f.target != null && f.file === renderedFileOf(f.target)));
 
 /**
  * Gives each finding the commit that introduced it (first-parent: the first commit from which it is

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, test } from '@jest/globals';
 import { shardOf } from '../../src/check/shard.js';
 import type { Report } from '../../src/report/types.js';
+import { GITOPS_FILES } from '../helpers/gitops-layout.js';
 import { HARDENED_DEPLOYMENT, PRIVILEGED_DEPLOYMENT, SERVICE, UNTAGGED_DEPLOYMENT } from '../helpers/manifests.js';
 import { cleanup, commit, git, makeRepo, runCli, tempDir, writeFiles } from '../helpers/repo.js';
 
@@ -111,6 +112,26 @@ describe('check --shard k/n and merge give the unsharded report', () => {
     const findings = (JSON.parse(whole.stdout) as Report).findings;
     expect(findings.filter((f) => f.introduced?.sha).length).toBeGreaterThan(5);
     expect(findings.filter((f) => f.file === 'x/copy2.yaml').map((f) => f.introduced?.sha)).toEqual([first]);
+  });
+
+  test('kustomize targets: each target in one shard, a base two overlays share counted once; merged equals unsharded in every format', () => {
+    const repo = makeRepo({ ...GITOPS_FILES, 'plain/web.yaml': PRIVILEGED_DEPLOYMENT, 'plain/svc.yaml': SERVICE });
+    const unsharded = JSON.parse(runCli(['check', '-f', 'json', '--no-cache'], { cwd: repo }).stdout) as Report;
+    expect((unsharded.targets ?? []).length).toBeGreaterThan(1);
+    for (const n of [2, 3]) {
+      const files = Array.from({ length: n }, (_, i) => {
+        const file = path.join(out, `kust-${n}-${i + 1}.json`);
+        runCli(['check', '--shard', `${i + 1}/${n}`, '-f', 'json', '-o', file, '--no-cache'], { cwd: repo });
+        return file;
+      });
+      const targets = files.map((f) => ((JSON.parse(readFileSync(f, 'utf8')) as Report).targets ?? []).map((t) => t.path));
+      expect(targets.flat().sort()).toEqual((unsharded.targets ?? []).map((t) => t.path).sort());
+      for (const format of FORMATS) {
+        const whole = runCli(['check', '-f', format, '--no-cache'], { cwd: repo });
+        const merged = runCli(['merge', ...files, '-f', format], { cwd: out });
+        expect({ n, format, stdout: merged.stdout, code: merged.code }).toEqual({ n, format, stdout: whole.stdout, code: whole.code });
+      }
+    }
   });
 
   test('a path stays in its shard on every run and machine: the first 4 bytes of its SHA-256, modulo n', () => {
