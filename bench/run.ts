@@ -10,8 +10,11 @@
  *   drift:     aiops-guard drift --live    vs the floor (parse the desired files with yaml + JSON.parse the snapshot)  target ≤ 1.5×
  *   blame:     aiops-guard check --blame (same history, a 601-commit walk)  vs a plain check of the work tree   reported
  *   kustomize: check of a 500-object overlay tree (rendered natively)  vs check of the same 500 rendered objects as plain files   target ≤ 1.5×
+ *   memory:    peak RSS of a cold check            vs the floor's                                   target ≤ 1.5×
+ *   cpu:       CPU time of a cold check --jobs 1    vs the floor's                                   target ≤ 1.3×
+ *   scan warm: aiops-guard scan over 1,000 commits with a warm result cache  vs the same scan cold  target ≤ 0.5×
  * Each command runs several times, alternating, and the median wall time is compared.
- * Everything but the warm and hook lines runs with --no-cache: a cached side would measure the cache, not the work.
+ * Everything but the warm, hook and warm-scan lines runs with --no-cache: a cached side would measure the cache, not the work.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -27,6 +30,7 @@ const BIN = path.join(ROOT, 'bin', 'aiops-guard.js');
 const FLOOR = path.join(here, 'floor.js');
 const FLOOR_DRIFT = path.join(here, 'floor-drift.js');
 const FLOOR_JS_YAML = path.join(here, 'floor-js-yaml.js');
+const RUSAGE = path.join(here, 'rusage.js');
 
 function time(cmd: string[], expectCodes: number[]): number {
   const start = process.hrtime.bigint();
@@ -65,6 +69,32 @@ function reference(label: string, a: string[], b: string[], runs: number): boole
   }
   console.log(`${label.padEnd(34)} ${median(ta).toFixed(0).padStart(6)} ms vs ${median(tb).toFixed(0).padStart(6)} ms  ratio ${(median(ta) / median(tb)).toFixed(2)}× (reference)`);
   return true;
+}
+
+/** CPU time (every thread) and peak RSS of one run of a node script. */
+function usage(cmd: string[], expectCodes: number[]): { cpuMs: number; maxRssKb: number } {
+  const out = path.join(os.tmpdir(), `aiops-guard-bench-rusage-${process.pid}.json`);
+  const r = spawnSync(process.execPath, [RUSAGE, out, ...cmd], { encoding: 'utf8', maxBuffer: 1 << 30, env: { ...process.env, CI: 'true' } });
+  if (!expectCodes.includes(r.status ?? -1)) throw new Error(`${cmd.join(' ')} exited ${r.status}: ${r.stderr}`);
+  const u = JSON.parse(readFileSync(out, 'utf8')) as { cpuMs: number; maxRssKb: number };
+  rmSync(out, { force: true });
+  return u;
+}
+
+/** Compares a resource (CPU time or peak memory) of two commands, median of alternating runs. */
+function compareUsage(label: string, what: 'cpuMs' | 'maxRssKb', a: string[], aCodes: number[], b: string[], runs: number, target: number): boolean {
+  const ua: number[] = [];
+  const ub: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    ua.push(usage(a, aCodes)[what]);
+    ub.push(usage(b, [0])[what]);
+  }
+  const ratio = median(ua) / median(ub);
+  const ok = ratio <= target;
+  const unit = what === 'cpuMs' ? 'ms CPU' : 'MB RSS';
+  const show = (v: number) => (what === 'cpuMs' ? v : v / 1024).toFixed(0).padStart(6);
+  console.log(`${label.padEnd(34)} ${show(median(ua))} ${unit} vs ${show(median(ub))} ${unit}  ratio ${ratio.toFixed(2)}× (target ≤ ${target}×) ${ok ? 'ok' : 'MISSED'}`);
+  return ok;
 }
 
 /** The pre-commit hook's path: one file changed and staged, `check --staged`, the cache warm from earlier runs. */
@@ -110,21 +140,27 @@ async function main(): Promise<void> {
       compare('relations: check / without rel-*', [BIN, 'check', '-f', 'json', '--no-cache', '-C', dir], [1], [BIN, 'check', '-f', 'json', '--no-cache', '--skip', 'rel-*', '-C', dir], 5, 1.1, [1]),
       compare('check, warm cache / floor', [BIN, 'check', '-f', 'json', '--cache-dir', cacheDir, '-C', dir], [1], [FLOOR, dir], 5, 0.1),
       hookPath(dir, cacheDir),
+      compareUsage('check peak memory / floor', 'maxRssKb', [BIN, 'check', '-f', 'json', '--no-cache', '-C', dir], [1], [FLOOR, dir], 3, 1.5),
+      compareUsage('check --jobs 1 CPU / floor CPU', 'cpuMs', [BIN, 'check', '-f', 'json', '--no-cache', '--jobs', '1', '-C', dir], [1], [FLOOR, dir], 3, 1.3),
       reference('js-yaml parse / floor', [FLOOR_JS_YAML, dir], [FLOOR, dir], 3),
       compare('drift --live -f json / floor', [BIN, 'drift', '--live', snapshot, '-f', 'json', '--no-cache', '-C', dir], [2], [FLOOR_DRIFT, dir, snapshot], 5, 1.5),
       compare('--version / node -e 0', [BIN, '--version'], [0], ['-e', '0'], 15, 2),
       await kustomizeLine(),
     ];
     const hist = mkdtempSync(path.join(os.tmpdir(), 'aiops-guard-bench-history-'));
+    const histCache = mkdtempSync(path.join(os.tmpdir(), 'aiops-guard-bench-history-cache-'));
     try {
       const { badCommit } = generateHistory(hist, { files: 2000, docsPerFile: 5, commits: 1000, badAt: 600 });
       console.log(`history: 2000 files, 1000 commits changing 1-3 files each, the bad one is commit ${badCommit} (600 back)`);
       results.push(
         compare('rollback / check of HEAD', [BIN, 'rollback', '-f', 'json', '--no-cache', '--max-commits', '1000', '-C', hist], [1], [BIN, 'check', '--ref', 'HEAD', '-f', 'json', '--no-cache', '-C', hist], 3, 3, [1]),
         compare('check --blame / check', [BIN, 'check', '--blame', '--max-commits', '1000', '-f', 'json', '--no-cache', '-C', hist], [1], [BIN, 'check', '-f', 'json', '--no-cache', '-C', hist], 3, null, [1]),
+        // The first (unmeasured) run of the warm side fills the cache; the history walk's results are kept too.
+        compare('scan, warm cache / scan cold', [BIN, 'scan', '-f', 'json', '--max-commits', '1000', '--cache-dir', histCache, '-C', hist], [1], [BIN, 'scan', '-f', 'json', '--max-commits', '1000', '--no-cache', '-C', hist], 3, 0.5, [1]),
       );
     } finally {
       rmSync(hist, { recursive: true, force: true });
+      rmSync(histCache, { recursive: true, force: true });
     }
     if (results.includes(false)) process.exitCode = 1;
   } finally {

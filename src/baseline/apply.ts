@@ -11,6 +11,8 @@ interface BaselineCounts {
   unchanged: number;
   new: number;
   absent: number;
+  /** A shard's report (`check --shard`): the entries this shard did not find; `aiops-guard merge` counts those no shard found as absent. */
+  unmatched?: BaselineEntry[];
 }
 
 type MarkedFinding = Finding & { baseline?: BaselineMark };

@@ -29,16 +29,27 @@ function isFileResult(v: unknown): v is FileResult {
   );
 }
 
+/** A result computed on another thread, handed back as JSON for this thread's cache. */
+export interface FreshResult {
+  file: string;
+  oid: string;
+  chart: boolean;
+  json: string;
+}
+
 /** The results of files this build has seen with these rules and settings, kept between runs. */
 export interface FileResultCache {
   get(file: string, oid: string, chartTemplate: boolean): FileResult | null;
+  /** Stores a copy: the caller may change the result afterwards (config waivers are applied after the cache). */
   set(file: string, oid: string, chartTemplate: boolean, result: FileResult): void;
   /**
    * A target's relation outcome by all of its files' projections (before config waivers): when no
    * projection changed, the phase is not run again. `compute` runs on a miss.
    */
   relations(projections: readonly string[], compute: () => RelationOutcome): RelationOutcome;
-  prune(): void;
+  setFresh(fresh: FreshResult): void;
+  /** Writes what the run computed (once the run is over; more may be set after, and saved again). */
+  save(): void;
 }
 
 function isRelationOutcome(v: unknown): v is RelationOutcome {
@@ -68,21 +79,27 @@ export async function openFileResultCache(dir: string, rules: readonly Rule[], p
     return null;
   }
   const runKey = runKeyOf(build, rules, policy, limits);
-  const cache = new ResultCache<FileResult>(dir, isFileResult);
-  const key = (file: string, oid: string, chart: boolean) => hashKey(runKey, file, oid, chart);
-  const targets = new ResultCache<RelationOutcome>(dir, isRelationOutcome);
+  const cache = new ResultCache<FileResult>(dir, runKey, isFileResult);
+  // The path as JSON: no tab or line break of a file name can reach the pack's lines.
+  const key = (file: string, oid: string, chart: boolean) => `${oid} ${chart ? 1 : 0} ${JSON.stringify(file)}`;
+  // Relation outcomes have a pack of their own, keyed by every projection of the target.
+  const targets = new ResultCache<RelationOutcome>(dir, hashKey(runKey, 'relations'), isRelationOutcome);
   return {
     get: (file, oid, chart) => cache.get(key(file, oid, chart)),
     set: (file, oid, chart, result) => cache.set(key(file, oid, chart), result),
+    setFresh: (f) => cache.setJson(key(f.file, f.oid, f.chart), f.json),
     relations(projections, compute) {
       // Sorted: the threads hand their files' projections back in no fixed order.
-      const k = hashKey(runKey, 'relations', ...[...projections].sort());
+      const k = hashKey(...[...projections].sort());
       const hit = targets.get(k);
       if (hit) return hit;
       const outcome = compute();
       targets.set(k, outcome);
       return outcome;
     },
-    prune: () => cache.prune(),
+    save: () => {
+      cache.save();
+      targets.save();
+    },
   };
 }

@@ -4,7 +4,7 @@ import { packProjections, planProjection, projectDocument } from '../relations/p
 import type { Finding, ReportError } from '../report/types.js';
 import type { SourceFile } from '../source/types.js';
 import { blobOid } from '../source/worktree.js';
-import type { FileResult, FileResultCache } from './file-results.js';
+import type { FileResult, FileResultCache, FreshResult } from './file-results.js';
 import { isChartTemplate } from './snapshot.js';
 import type { CheckOptions, RunContext } from './types.js';
 
@@ -61,6 +61,8 @@ export interface FileResults {
   documents: ConfigDocument[];
   /** What relation rules need of every object, packed per file, for the relation phase after all files. */
   projections: string[];
+  /** On a worker thread: the results it computed, for the main thread's result cache. */
+  fresh?: FreshResult[];
 }
 
 /** Files whose results the cache already has, and the others (each with its blob id, and its bytes when they had to be read for it). */
@@ -92,7 +94,7 @@ export async function probeCache(files: readonly SourceFile[], cache: FileResult
 }
 
 /** Reads, parses and evaluates files one at a time: positions are found while a file's syntax tree is held. */
-export async function checkFiles(files: SourceFile[], ctx: RunContext, options: CheckOptions, probed?: Probe): Promise<FileResults> {
+export async function checkFiles(files: SourceFile[], ctx: RunContext, options: CheckOptions, probed?: Probe, fresh?: FreshResult[]): Promise<FileResults> {
   const out: FileResults = { findings: [], errors: [], fileCount: 0, documentCount: 0, documentsPerFile: {}, documents: [], projections: [] };
   const plan = options.skipPolicy ? null : planProjection(ctx.rules);
   // Results by content need no documents kept and every rule run: a plain check.
@@ -112,13 +114,15 @@ export async function checkFiles(files: SourceFile[], ctx: RunContext, options: 
     const result: FileResult = { findings: [], errors: [], documents: parsed.documents.length };
     if (parsed.failure?.template) result.errors.push(templateError(parsed));
     else if (parsed.failure) result.findings.push(parseErrorFinding(parsed));
-    if (!options.skipPolicy) for (const doc of parsed.documents) result.findings.push(...evaluateDocument(doc, ctx.prepared, policy));
+    if (!options.skipPolicy && !options.projectionsOnly) for (const doc of parsed.documents) result.findings.push(...evaluateDocument(doc, ctx.prepared, policy));
     // Positions are found now, while the syntax tree is held.
     const projections = plan ? parsed.documents.map((doc) => projectDocument(doc, plan)).filter((p) => p !== null) : [];
     if (projections.length) result.projections = packProjections(projections);
     if (options.keepDocuments) out.documents.push(...parsed.documents);
     parsed.release();
-    cache?.set(file, source.oid ?? blobOid(bytes), chart, result);
+    // A result without its findings is for the relation phase only, never a file's cached result.
+    if (!options.projectionsOnly) cache?.set(file, source.oid ?? blobOid(bytes), chart, result);
+    if (!options.projectionsOnly) fresh?.push({ file, oid: source.oid ?? blobOid(bytes), chart, json: JSON.stringify(result) });
     results.set(file, result);
     if (results.size % 100 === 0) options.onProgress?.({ phase: 'reading', done: results.size, total: files.length });
   }
@@ -134,6 +138,6 @@ export async function checkFiles(files: SourceFile[], ctx: RunContext, options: 
     out.documentsPerFile[file] = result.documents;
     if (result.projections) out.projections.push(result.projections);
   }
-  cache?.prune();
+  cache?.save();
   return out;
 }

@@ -6,12 +6,13 @@ import type { CompiledWaiver } from '../policy/waivers.js';
 import { checkPolicyWeakening } from '../policy/weakened.js';
 import type { Finding, Report, ReportSource } from '../report/types.js';
 import { evaluateRelations, mergeRelationFindings } from '../relations/evaluate.js';
-import { unpackProjections } from '../relations/project.js';
-import type { Repo } from '../source/types.js';
+import { planProjection, unpackProjections } from '../relations/project.js';
+import type { Repo, SourceFile } from '../source/types.js';
 import { createRunContext } from './context.js';
 import type { FileResult } from './file-results.js';
 import { checkFiles, probeCache, type FileResults } from './files.js';
-import { buildReport, compareFindings } from './report.js';
+import { buildReport, compareErrors, compareFindings } from './report.js';
+import { inShard, ownsRunFindings } from './shard.js';
 import { filterChangedSince, findChartRoots, readSnapshot } from './snapshot.js';
 import { evaluateTargets, isKustomizationFile, keepChangedTargets, targetsForRun } from './targets.js';
 import type { CheckOptions, CheckResult, RunContext } from './types.js';
@@ -76,6 +77,22 @@ export async function runCheckPipeline(options: CheckOptions, given?: RunContext
     source.changedSince = { rev: options.changedSince, mergeBase };
     if (targets) await keepChangedTargets(targets.set, targets.all, await (await import('../source/git.js')).listTreeOids(repo, mergeBase, cache));
   }
+  // --shard: after chart roots, targets and --changed-since, which look at every file. A target goes by its path;
+  // the files targets read are counted by theirs, so a base two targets share counts once over the shards.
+  let targetFiles: number | null = null;
+  let outside: SourceFile[] = [];
+  if (options.shard) {
+    const shard = options.shard;
+    outside = snapshot.files.filter((f) => !inShard(f.path, shard));
+    snapshot.files = snapshot.files.filter((f) => inShard(f.path, shard));
+    snapshot.skipped = snapshot.skipped.filter((s) => inShard(s.path, shard));
+    if (targets) {
+      targetFiles = [...new Set(targets.set.rendered.flatMap((t) => t.inputs))].filter((p) => inShard(p, shard)).length;
+      targets.set.rendered = targets.set.rendered.filter((t) => inShard(t.target, shard));
+      targets.set.errors = targets.set.errors.filter((e) => (e.file === null ? ownsRunFindings(shard) : inShard(e.file, shard)));
+    }
+    source.shard = { ...shard };
+  }
 
   // Only what the cache does not have is worth another thread.
   const resultCache = options.keepDocuments || options.skipPolicy ? null : await ctx.results;
@@ -85,13 +102,15 @@ export async function runCheckPipeline(options: CheckOptions, given?: RunContext
     results = await checkFiles(snapshot.files, ctx, options, probe);
   } else {
     // Parsing is the floor: the files the cache lacks are shared among the threads; this one also hands back the cached results.
-    const { here, workers } = await checkOnThreads(repo, probe.misses, options, (share) => {
+    // Worker threads hand back what they computed for this thread's cache, when there is one.
+    const { here, workers } = await checkOnThreads(repo, probe.misses, resultCache ? options : { ...options, cache: false }, (share) => {
       const mine = new Set(share.map((f) => f.path));
       const elsewhere = new Set(probe.misses.filter((f) => !mine.has(f.path)).map((f) => f.path));
       return checkFiles(snapshot.files.filter((f) => !elsewhere.has(f.path)), ctx, options, { hits: probe.hits, misses: share });
     });
     results = here;
     for (const other of workers) {
+      for (const f of other.fresh ?? []) resultCache?.setFresh(f);
       results.findings.push(...other.findings);
       results.errors.push(...other.errors);
       results.fileCount += other.fileCount;
@@ -99,6 +118,7 @@ export async function runCheckPipeline(options: CheckOptions, given?: RunContext
       Object.assign(results.documentsPerFile, other.documentsPerFile);
       results.projections.push(...other.projections);
     }
+    resultCache?.save();
   }
   const { errors, documents } = results;
   let { fileCount, documentCount } = results;
@@ -111,10 +131,16 @@ export async function runCheckPipeline(options: CheckOptions, given?: RunContext
     const absent = partial ? rules.filter((r) => r.relation?.require === 'exists' && !r.relation.satisfies) : [];
     if (absent.length) errors.push({ code: 'relations-partial', file: null, line: null, message: `${absent.length} relation rules that report a missing object (${absent.map((r) => r.id).join(', ')}) were not run: only part of the repository is checked (paths or --changed-since); run a full check for them` });
     const relationRules = absent.length ? rules.filter((r) => !absent.includes(r)) : rules;
-    const relate = () => evaluateRelations(unpackProjections(results.projections), relationRules, { ...policy, waivers: [] });
-    const outcome = resultCache && !partial ? resultCache.relations(results.projections, relate) : relate();
-    applyConfigWaivers(outcome.findings, waivers);
-    findings = mergeRelationFindings(findings, outcome);
+    // A shard judges relations over every file (the others' only parsed, or taken from the cache), and reports those on its own files.
+    const projections = [...results.projections];
+    if (outside.length && planProjection(relationRules)) projections.push(...(await checkFiles(outside, ctx, { ...options, projectionsOnly: true })).projections);
+    const relate = () => evaluateRelations(unpackProjections(projections), relationRules, { ...policy, waivers: [] });
+    const outcome = resultCache && !partial ? resultCache.relations(projections, relate) : relate();
+    resultCache?.save();
+    const shard = options.shard;
+    const mine = shard ? { ...outcome, findings: outcome.findings.filter((f) => inShard(f.file, shard)) } : outcome;
+    applyConfigWaivers(mine.findings, waivers);
+    findings = mergeRelationFindings(findings, mine);
   }
   if (targets) {
     // After the plain manifests' relations: each rendered target is judged on its own.
@@ -122,17 +148,19 @@ export async function runCheckPipeline(options: CheckOptions, given?: RunContext
     findings.push(...rendered.findings);
     documents.push(...rendered.documents);
     errors.push(...targets.set.errors);
-    fileCount += rendered.fileCount;
+    fileCount += targetFiles ?? rendered.fileCount;
     documentCount += rendered.documentCount;
   }
   const total = snapshot.files.length;
   options.onProgress?.({ phase: 'checking', done: fileCount, total });
-  if (!options.skipPolicy) findings.push(...invalidConfigWaivers(waivers, loaded, repo));
-  findings.push(...weakened);
+  if (ownsRunFindings(options.shard)) {
+    if (!options.skipPolicy) findings.push(...invalidConfigWaivers(waivers, loaded, repo));
+    findings.push(...weakened);
+  }
   findings.sort(compareFindings);
-  // One order whichever thread or cache each file's result came from.
-  errors.sort((a, b) => ((a.file ?? '') < (b.file ?? '') ? -1 : (a.file ?? '') > (b.file ?? '') ? 1 : 0));
-  errors.unshift(...snapshot.skipped.map((s) => ({ code: s.code, file: s.path, line: null, message: s.message })));
+  // One order whichever thread, cache or shard each file's result came from.
+  errors.push(...snapshot.skipped.map((s) => ({ code: s.code, file: s.path, line: null, message: s.message })));
+  errors.sort(compareErrors);
   const rendered = targets?.set.rendered.map((t) => ({ path: t.target, renderer: t.command ? ('command' as const) : ('kustomize' as const), ...(t.command ? { command: t.command } : {}), files: t.inputs.length, documents: t.documents.length }));
   return { repo, source, fileCount, documentCount, documents, findings, errors, rules, failOn, config: loaded, prepared, policy, ...(rendered?.length ? { targets: rendered } : {}) };
 }

@@ -10,7 +10,15 @@ export function compareFindings(a: Finding, b: Finding): number {
   return a.line - b.line || a.column - b.column || (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0) || (t(a) < t(b) ? -1 : t(a) > t(b) ? 1 : 0);
 }
 
-function countBySeverity(findings: readonly Finding[]): Record<Severity, number> {
+/** The order of `errors`: by file (run-wide entries first), line, code, message. */
+export function compareErrors(a: ReportError, b: ReportError): number {
+  const fa = a.file ?? '';
+  const fb = b.file ?? '';
+  if (fa !== fb) return fa < fb ? -1 : 1;
+  return (a.line ?? 0) - (b.line ?? 0) || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0) || (a.message < b.message ? -1 : a.message > b.message ? 1 : 0);
+}
+
+export function countBySeverity(findings: readonly Finding[]): Record<Severity, number> {
   const counts = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
   for (const f of findings) if (!f.suppressed) counts[f.severity]++;
   return counts;

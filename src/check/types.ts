@@ -9,6 +9,7 @@ import type { GitCache } from '../source/git.js';
 import type { Selection } from '../source/select.js';
 import type { Repo } from '../source/types.js';
 import type { FileResultCache } from './file-results.js';
+import type { Shard } from './shard.js';
 
 /** Which snapshot of the repository to read configs from. */
 export type SourceSpec = { mode: 'worktree' } | { mode: 'index' } | { mode: 'commit'; ref: string };
@@ -50,10 +51,14 @@ export interface CheckOptions {
   skipPolicy?: boolean;
   /** false: no result cache; a string: its folder (default: config `cache`, else node_modules/.cache or the user's cache folder). */
   cache?: boolean | string;
+  /** Internal: parse files for the relation phase only (another shard reports their findings). */
+  projectionsOnly?: boolean;
   /** At most this many threads (default: one per core). */
   jobs?: number;
   /** --target: check (or compare, or walk) only these rendered targets, not the plain manifests. */
   target?: string[];
+  /** `--shard k/n`: check only the files of this shard (see shard.ts). */
+  shard?: Shard;
   /** Set by the pipeline: folders that hold a Chart.yaml, so their templates/ are known as Helm's. */
   chartRoots?: string[];
 }

@@ -19,6 +19,8 @@ export interface SourceFlags {
   /** false with --no-cache. */
   cache?: boolean;
   cacheDir?: string;
+  /** check --shard k/n. */
+  shard?: string;
   /** --jobs: at most this many threads. */
   jobs?: number;
   /** --target (repeatable): only these rendered targets. */
@@ -62,3 +64,5 @@ export interface RulesFlags {
   format: string;
   color: boolean;
 }
+
+export type MergeFlags = Pick<SourceFlags, 'format' | 'output' | 'color' | 'quiet' | 'show' | 'groupBy' | 'debug'>;

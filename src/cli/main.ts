@@ -5,7 +5,7 @@ import { GROUP_BY } from '../report/format-text.js';
 import { SEVERITIES } from '../report/types.js';
 import { PROFILES } from '../rules/profiles.js';
 import { TOOL_VERSION } from '../version.js';
-import type { BaselineFlags, DriftFlags, RulesFlags, SourceFlags } from './flags.js';
+import type { BaselineFlags, DriftFlags, MergeFlags, RulesFlags, SourceFlags } from './flags.js';
 
 /** Options shared by the commands that read configs from the repository. */
 const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
@@ -78,6 +78,7 @@ function buildProgram(): Command {
         .description('validate configs against the rules')
         .option('--blame', 'give each finding the commit that introduced it (reads first-parent history, as rollback does)')
         .option('--max-commits <n>', 'with --blame: how many first-parent commits to look back (default 200)', parsePositiveInt)
+        .option('--shard <k/n>', 'check only the k-th of n parts of the files (by path hash, for a CI matrix; join the JSON reports with aiops-guard merge)')
         .argument('[paths...]', 'limit the scan to these files or folders'),
     ),
   )
@@ -135,6 +136,23 @@ function buildProgram(): Command {
     .action(async (paths: string[], flags: SourceFlags & { live?: string; maxCommits?: number }) => {
       const { runScanCommand } = await import('./commands/history.js');
       process.exitCode = await runScanCommand(paths, { ...flags, paths });
+    });
+
+  program
+    .command('merge')
+    .description('join the JSON reports of check --shard k/n into the report of the whole check')
+    .argument('<reports...>', 'the shard reports (check --shard k/n -f json -o <file>), every shard once')
+    .option('-f, --format <format>', 'text | json | sarif | junit | github | gitlab (repeatable, paired with -o)', collect)
+    .option('-o, --output <file>', 'write the merged report to a file (repeatable, paired with -f)', collect)
+    .addOption(new Option('--show <severity>', 'list findings in full from this severity (default: the gate); all lists every one').choices([...SEVERITIES, 'all']))
+    .addOption(new Option('--group-by <key>', 'group listed findings (text)').choices([...GROUP_BY]).default('file'))
+    .option('--no-color', 'no colours')
+    .option('-q, --quiet', 'print nothing when the merged run passes; otherwise only what fails it')
+    .option('--debug', 'show stack traces of internal errors')
+    .addHelpText('after', "\nExit code: the merged report's (0 clean, 1 findings at or above the shards' --fail-on); 64 when the shards' gates differ,\n65 when a file is not a shard report of the same check or a shard is missing or given twice, 66 when a file is missing.")
+    .action(async (reports: string[], flags: MergeFlags) => {
+      const { runMergeCommand } = await import('./commands/merge.js');
+      process.exitCode = await runMergeCommand(reports, flags);
     });
 
   program

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { BaselineEntry } from '../baseline/file.js';
+import { parseShard } from '../check/shard.js';
 import type { CheckOptions, SourceSpec } from '../check/types.js';
 import { UsageError } from '../errors.js';
 import { formatText, type FormatOptions, type GroupBy } from '../report/format-text.js';
@@ -53,6 +54,11 @@ async function gate(report: Report, flags: ReportFlags): Promise<{ report: Repor
   const wholeRepo = !flags.paths?.length && !flags.changedSince && !flags.only && !flags.skip && !flags.profile;
   const gated = await gateReport(report, { check: options, baseline: flags.baseline ?? true, newSince: flags.newSince, wholeRepo });
   if (flags.verbose) await describeDiscovery(options, gated.baselineFile, flags);
+  if (options.shard && wholeRepo && gated.report.summary.baseline) {
+    // One shard cannot tell a fixed entry from one another shard finds: it lists those it did not find, and merge counts them.
+    gated.report.summary.baseline = { ...gated.report.summary.baseline, absent: 0, unmatched: gated.absent };
+    return { report: gated.report, absent: [] };
+  }
   return { report: gated.report, absent: gated.absent };
 }
 
@@ -76,10 +82,10 @@ async function describeDiscovery(options: CheckOptions, baselineFile: string | n
   process.stderr.write(lines.map((l) => `aiops-guard: ${l}\n`).join(''));
 }
 
-/** Formats and writes a report (to the terminal and to files); returns its exit code. */
-export async function writeReport(given: Report, flags: ReportFlags): Promise<number> {
+/** Formats and writes a report (to the terminal and to files); returns its exit code. `absent`: baseline entries a merged report found fixed. */
+export async function writeReport(given: Report, flags: ReportFlags, merged?: { absent: BaselineEntry[] }): Promise<number> {
   const plan = planOutputs(flags);
-  const { report, absent } = await gate(given, flags);
+  const { report, absent } = merged ? { report: given, absent: merged.absent } : await gate(given, flags);
   const code = report.summary.exitCode;
   // Set before writing: when the reader goes away (| head), the process still ends with the verdict.
   process.exitCode = code;
@@ -119,6 +125,7 @@ export function optionsFromFlags(paths: string[], flags: SourceFlags, progress: 
     configFile: flags.config,
     allowJsConfig: flags.allowJsConfig,
     cache: flags.cache === false ? false : flags.cacheDir,
+    shard: flags.shard === undefined ? undefined : parseShard(flags.shard),
     jobs: flags.jobs,
     target: flags.target,
     onProgress: (p) => progress.update(p),

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import git from 'isomorphic-git';
+import git from '../source/isomorphic-git.js';
 import type { GitCache } from '../source/git.js';
 import type { Repo } from '../source/types.js';
 

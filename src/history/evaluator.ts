@@ -1,13 +1,14 @@
 import fs from 'node:fs';
-import git from 'isomorphic-git';
-import { parseErrorFinding } from '../check/files.js';
+import git from '../source/isomorphic-git.js';
+import type { FileResult } from '../check/file-results.js';
+import { parseErrorFinding, templateError } from '../check/files.js';
 import type { CheckOptions, RunContext } from '../check/types.js';
 import { checkOnThreads, threadsFor } from '../check/worker.js';
 import { readerFor } from '../source/git.js';
 import type { Selection } from '../source/select.js';
 import type { SourceFile } from '../source/types.js';
 import { parseConfigFile } from '../parse/documents.js';
-import { evaluateDocument } from '../policy/evaluate.js';
+import { applyConfigWaivers, evaluateDocument, type PolicyOptions } from '../policy/evaluate.js';
 import { isAtOrAbove } from '../report/exit-code.js';
 import type { Finding, ResourceId } from '../report/types.js';
 
@@ -40,6 +41,8 @@ type TreeEntry = { path: string; oid: string; type: string; mode: string };
  * Evaluates commits from git objects, never by checking out. Results are cached per blob (with
  * its path, which globs and waivers see) and per tree: a subtree whose id did not change
  * between commits is not read again, so the cost of a history walk grows with what changed.
+ * Per-blob results are also kept between runs, in the result cache `check` uses (the same key: path,
+ * blob id, and run key of the rules and policy; never a chart template here), before config waivers.
  */
 export class HistoryEvaluator {
   private readonly blobs = new Map<string, BlobResult>();
@@ -133,12 +136,21 @@ export class HistoryEvaluator {
    * mostly hits the cache). Worth it for large trees; results carry no documents.
    */
   async prefill(treeOid: string, selection: Selection = this.ctx.selection): Promise<void> {
-    const files = (await this.wantedFiles(treeOid, selection)).filter((f) => !this.blobs.has(`${f.oid}\u0000${f.path}`));
+    const cache = await this.ctx.results;
+    const files: SourceFile[] = [];
+    for (const f of await this.wantedFiles(treeOid, selection)) {
+      const key = `${f.oid}\u0000${f.path}`;
+      if (this.blobs.has(key)) continue;
+      const stored = cache?.get(f.path, f.oid!, false);
+      if (stored) this.blobs.set(key, this.fromStored(stored));
+      else files.push(f);
+    }
     if (threadsFor(files.length, this.options.jobs) === 1) return;
-    const { here: _done, workers, shares } = await checkOnThreads(this.ctx.repo, files, this.options, async (share) => {
+    const { here: _done, workers, shares } = await checkOnThreads(this.ctx.repo, files, cache ? this.options : { ...this.options, cache: false }, async (share) => {
       for (const f of share) await this.blob(f.oid!, f.path);
     });
     workers.forEach((theirs, i) => {
+      for (const f of theirs.fresh ?? []) cache?.setFresh(f);
       const byFile = new Map<string, Finding[]>();
       for (const f of theirs.findings) (byFile.get(f.file) ?? byFile.set(f.file, []).get(f.file)!).push(f);
       for (const f of shares[i + 1]!) {
@@ -183,20 +195,44 @@ export class HistoryEvaluator {
     if (!this.blobs.has(key)) this.blobs.set(key, { findings, documentCount: null });
   }
 
-  /** What one version of one file says (cached per blob and path). */
+  /** What one version of one file says (cached per blob and path, in this run and between runs). */
   async blob(oid: string, filePath: string): Promise<BlobResult> {
-    return this.blobs.get(`${oid}\u0000${filePath}`) ?? this.evaluateBlob(oid, filePath);
+    const key = `${oid}\u0000${filePath}`;
+    const known = this.blobs.get(key);
+    if (known) return known;
+    const stored = (await this.ctx.results)?.get(filePath, oid, false);
+    if (!stored) return this.evaluateBlob(oid, filePath);
+    const result = this.fromStored(stored);
+    this.blobs.set(key, result);
+    return result;
+  }
+
+  /** Writes the results this run computed to the result cache (call once the walk is done). */
+  async save(): Promise<void> {
+    (await this.ctx.results)?.save();
+  }
+
+  /** A stored result as the walk uses it: config waivers applied (they come after the cache). */
+  private fromStored(stored: FileResult): BlobResult {
+    const findings = stored.findings.map((f) => ({ ...f }));
+    applyConfigWaivers(findings, this.ctx.waivers);
+    return { findings, documentCount: stored.documents };
   }
 
   private async evaluateBlob(oid: string, filePath: string): Promise<BlobResult> {
     const key = `${oid}\u0000${filePath}`;
     const { blob } = await git.readBlob({ fs, gitdir: this.ctx.repo.gitdir, oid, cache: this.ctx.cache });
     const parsed = parseConfigFile(filePath, blob, this.ctx.limits);
+    // As check computes a file's result, before config waivers: what the result cache holds.
+    const stored: FileResult = { findings: [], errors: [], documents: parsed.documents.length };
     // Helm templates are reported by check; in history they neither pass nor fail a commit.
-    const findings: Finding[] = parsed.failure && !parsed.failure.template ? [parseErrorFinding(parsed)] : [];
-    for (const doc of parsed.documents) findings.push(...evaluateDocument(doc, this.ctx.prepared, this.ctx.policy));
+    if (parsed.failure?.template) stored.errors.push(templateError(parsed));
+    else if (parsed.failure) stored.findings.push(parseErrorFinding(parsed));
+    const policy: PolicyOptions = { ...this.ctx.policy, waivers: [] };
+    for (const doc of parsed.documents) stored.findings.push(...evaluateDocument(doc, this.ctx.prepared, policy));
     parsed.release();
-    const result: BlobResult = { findings, documentCount: parsed.documents.length, docs: parsed.documents.map((d) => ({ id: d.id, data: d.data })) };
+    (await this.ctx.results)?.set(filePath, oid, false, stored);
+    const result: BlobResult = { ...this.fromStored(stored), docs: parsed.documents.map((d) => ({ id: d.id, data: d.data })) };
     this.blobs.set(key, result);
     return result;
   }

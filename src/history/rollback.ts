@@ -106,6 +106,7 @@ export async function walkHistory(ctx: RunContext, options: HistoryWalkOptions):
       break;
     }
   }
+  await evaluator.save();
   const traced = tracer!.results();
   const stoppedAt = answered ? 'answer' : (stop.reason ?? 'root');
   const introduced = blamed.map((_, n) => introducedBy(traced[headGating.length + n]!, commits, stoppedAt));

@@ -57,7 +57,8 @@ function traceSelectionOf(ctx: RunContext): Selection {
  * of parsing them again. The same listing as the check's; none with --changed-since (not every file was read).
  */
 async function checkedBlobs(ctx: RunContext, options: HistoryOptions): Promise<Map<string, string> | null> {
-  if (options.changedSince) return null;
+  // With --shard the check has only its shard's findings (and a target's may sit in files of other shards): the walk reads HEAD itself.
+  if (options.changedSince || options.shard) return null;
   const spec = options.source ?? { mode: 'worktree' };
   const { wanted, wantDir } = ctx.selection;
   const snapshot =

@@ -89,6 +89,8 @@ export interface ReportSource {
   changedSince?: { rev: string; mergeBase: string };
   /** With `--live`: the snapshot drift was computed against. */
   live?: string;
+  /** With `--shard k/n`: this report covers the files of shard k of n (`aiops-guard merge` joins them). */
+  shard?: { index: number; total: number };
 }
 
 export interface ReportSummary {

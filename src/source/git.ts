@@ -1,8 +1,9 @@
 import fs from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import git from 'isomorphic-git';
+import git from './isomorphic-git.js';
 import { DataError, GuardError, NotFoundError } from '../errors.js';
+import { readIndex } from './git-index.js';
 import type { Repo, SkippedEntry, Snapshot, SourceFile } from './types.js';
 
 /** isomorphic-git's object cache: one per run, shared by every call (packfile indexes load once). */
@@ -294,20 +295,7 @@ export async function readIndexSnapshot(repo: Repo, wanted: (rel: string) => boo
   const skipped: SkippedEntry[] = [];
   // Without the folder filter, a submodule counts when a config file inside it would be wanted.
   const wantFolder = wantDir ?? ((rel: string) => wanted(`${rel}/.submodule.yaml`));
-  const entries = await git.walk({
-    fs,
-    dir: repo.dir,
-    gitdir: repo.worktreeGitdir ?? repo.gitdir,
-    cache,
-    trees: [git.STAGE()],
-    map: async (filepath, [entry]) => {
-      if (!entry || filepath === '.') return true;
-      const mode = await entry.mode();
-      if (mode !== SUBMODULE_MODE && (await entry.type()) === 'tree') return true;
-      return { filepath, oid: await entry.oid(), mode };
-    },
-  });
-  const all = new Map(flatten(entries).map((e) => [e.filepath, e]));
+  const all = await readStagedEntries(repo, cache);
   const lookup = async (rel: string): Promise<TreeEntryInfo | null> => {
     const e = all.get(rel);
     if (e) return { oid: e.oid, mode: e.mode, type: e.mode === SUBMODULE_MODE ? 'commit' : 'blob' };
@@ -343,14 +331,50 @@ export async function readIndexSnapshot(repo: Repo, wanted: (rel: string) => boo
   return { mode: 'index', ref: 'HEAD', commit: head, files, skipped };
 }
 
-interface IndexEntry {
+interface StagedEntry {
   filepath: string;
   oid: string;
   mode: number;
 }
 
-function flatten(value: unknown): IndexEntry[] {
-  if (!Array.isArray(value)) return value && typeof value === 'object' && 'filepath' in value ? [value as IndexEntry] : [];
+/**
+ * What is staged, path by path: read with the tool's own index reader (no tree walk); an index it
+ * does not read (a sparse or split index, SHA-256, damaged) goes through isomorphic-git. A path in
+ * conflict is taken at its lowest stage, as isomorphic-git takes it.
+ */
+async function readStagedEntries(repo: Repo, cache: GitCache): Promise<Map<string, StagedEntry>> {
+  let index: Buffer | null = null;
+  try {
+    index = await readFile(path.join(repo.worktreeGitdir ?? repo.gitdir, 'index'));
+  } catch {
+    index = null;
+  }
+  const { entries: own, extensions } = index ? readIndex(index) : { entries: [], extensions: [] };
+  const readable = own.length > 0 && !own.some((e) => e.mode === 0o040000) && !extensions.includes('link');
+  const all = new Map<string, StagedEntry>();
+  if (readable) {
+    for (const e of own) if (e.stage === 0 || !all.has(e.path)) all.set(e.path, { filepath: e.path, oid: e.oid, mode: e.mode });
+    return all;
+  }
+  const entries = await git.walk({
+    fs,
+    dir: repo.dir,
+    gitdir: repo.worktreeGitdir ?? repo.gitdir,
+    cache,
+    trees: [git.STAGE()],
+    map: async (filepath, [entry]) => {
+      if (!entry || filepath === '.') return true;
+      const mode = await entry.mode();
+      if (mode !== SUBMODULE_MODE && (await entry.type()) === 'tree') return true;
+      return { filepath, oid: await entry.oid(), mode };
+    },
+  });
+  for (const e of flatten(entries)) all.set(e.filepath, e);
+  return all;
+}
+
+function flatten(value: unknown): StagedEntry[] {
+  if (!Array.isArray(value)) return value && typeof value === 'object' && 'filepath' in value ? [value as StagedEntry] : [];
   return value.flatMap(flatten);
 }
 

@@ -1,14 +1,22 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { readFile, readdir, realpath } from 'node:fs/promises';
+import { existsSync, lstatSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { realpath } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
-import ignore, { type Ignore } from 'ignore';
+import { readIndexEntries, statMatchesEntry, type IndexEntry } from './git-index.js';
+import { createRequire } from 'node:module';
+import type makeIgnore from 'ignore';
+import type { Ignore } from 'ignore';
 import type { Repo, SkippedEntry, Snapshot, SourceFile } from './types.js';
 
 /** Paths git tracks (the index), and every folder above one: an ignore rule does not hide them. */
 interface Tracked {
   files: Set<string>;
   dirs: Set<string>;
+  /** Each stage-0 entry by path, with the stat data git recorded. */
+  entries: Map<string, IndexEntry>;
+  /** The second the index was written: entries changed in it or later are racily clean. */
+  mtimeSec: number;
 }
 
 /**
@@ -16,55 +24,54 @@ interface Tracked {
  * deployed whatever a .gitignore says, so the walk must know them.
  */
 export function readIndexPaths(index: Buffer): string[] {
-  if (index.length < 12 || index.toString('latin1', 0, 4) !== 'DIRC') return [];
-  const version = index.readUInt32BE(4);
-  const count = index.readUInt32BE(8);
-  const paths: string[] = [];
-  let at = 12;
-  let previous = Buffer.alloc(0);
-  for (let n = 0; n < count && at + 62 <= index.length; n++) {
-    const start = at;
-    const flags = index.readUInt16BE(at + 60);
-    at += 62;
-    if (version >= 3 && flags & 0x4000) at += 2;
-    if (version === 4) {
-      // Prefix compression: drop N bytes of the previous path, then a NUL-terminated suffix; no padding.
-      let byte = index[at++]!;
-      let strip = byte & 0x7f;
-      while (byte & 0x80) {
-        byte = index[at++]!;
-        strip = ((strip + 1) << 7) | (byte & 0x7f);
-      }
-      const end = index.indexOf(0, at);
-      if (end === -1) break;
-      previous = Buffer.concat([previous.subarray(0, Math.max(0, previous.length - strip)), index.subarray(at, end)]);
-      paths.push(previous.toString('utf8'));
-      at = end + 1;
-    } else {
-      const end = index.indexOf(0, at);
-      if (end === -1) break;
-      paths.push(index.toString('utf8', at, end));
-      // Entries are padded with 1-8 NULs to a multiple of 8 bytes.
-      at = start + Math.ceil((end - start + 1) / 8) * 8;
-    }
-  }
-  return paths;
+  return readIndexEntries(index).map((e) => e.path);
 }
 
 function loadTracked(repo: Repo): Tracked {
-  const files = new Set<string>();
-  const dirs = new Set<string>();
+  const tracked: Tracked = { files: new Set(), dirs: new Set(), entries: new Map(), mtimeSec: 0 };
+  const file = path.join(repo.worktreeGitdir ?? repo.gitdir, 'index');
   let index: Buffer;
   try {
-    index = readFileSync(path.join(repo.worktreeGitdir ?? repo.gitdir, 'index'));
+    tracked.mtimeSec = Number(statSync(file, { bigint: true }).mtimeNs / 1_000_000_000n);
+    index = readFileSync(file);
   } catch {
-    return { files, dirs };
+    return tracked;
   }
-  for (const p of readIndexPaths(index)) {
-    files.add(p);
-    for (let i = p.indexOf('/'); i !== -1; i = p.indexOf('/', i + 1)) dirs.add(p.slice(0, i));
+  for (const e of readIndexEntries(index)) {
+    const p = e.path;
+    tracked.files.add(p);
+    if (e.stage === 0) tracked.entries.set(p, e);
+    for (let i = p.indexOf('/'); i !== -1; i = p.indexOf('/', i + 1)) tracked.dirs.add(p.slice(0, i));
   }
-  return { files, dirs };
+  return tracked;
+}
+
+/**
+ * Whether git may store a file's content other than as its bytes on disk: end-of-line conversion
+ * (core.autocrlf), attributes (text, eol, filter such as Git LFS, ident) or a config this reader does
+ * not follow (includes, command-line settings). Then the index's blob id is not the id of the bytes
+ * read, and every file is hashed. Answers yes when unsure.
+ */
+function mayConvertContent(repo: Repo, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (env.GIT_CONFIG_PARAMETERS || env.GIT_CONFIG_COUNT || existsSync(path.join(repo.gitdir, 'info', 'attributes'))) return true;
+  const home = os.homedir();
+  const configs = [
+    path.join(repo.gitdir, 'config'),
+    ...(repo.worktreeGitdir ? [path.join(repo.worktreeGitdir, 'config.worktree')] : []),
+    env.GIT_CONFIG_GLOBAL ?? path.join(env.HOME ?? home, '.gitconfig'),
+    path.join(env.XDG_CONFIG_HOME || path.join(env.HOME ?? home, '.config'), 'git', 'config'),
+    ...(env.GIT_CONFIG_NOSYSTEM ? [] : [env.GIT_CONFIG_SYSTEM ?? '/etc/gitconfig', '/usr/local/etc/gitconfig']),
+  ];
+  for (const file of configs) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      continue;
+    }
+    if (/autocrlf|attributesfile|^\s*\[\s*include/im.test(text)) return true;
+  }
+  return false;
 }
 
 /** The git blob id of some content, as `git hash-object` computes it. */
@@ -77,12 +84,19 @@ interface IgnoreLevel {
   ig: Ignore;
 }
 
-async function readIgnoreFile(file: string): Promise<Ignore | null> {
+let ignoreModule: typeof makeIgnore | null = null;
+
+/** An ignore file's rules; null when it is missing or holds only comments and blank lines (as `git init`'s info/exclude): the matcher loads only when a rule exists. */
+function readIgnoreFile(file: string): Ignore | null {
+  let text: string;
   try {
-    return ignore().add(await readFile(file, 'utf8'));
+    text = readFileSync(file, 'utf8');
   } catch {
     return null;
   }
+  if (!/^(?!#).*\S/m.test(text)) return null;
+  ignoreModule ??= createRequire(import.meta.url)('ignore') as typeof makeIgnore;
+  return ignoreModule().add(text);
 }
 
 /** Git's rule: the deepest .gitignore that has a say about a path wins. */
@@ -100,37 +114,38 @@ function isIgnored(levels: readonly IgnoreLevel[], rel: string, isDir: boolean):
 /**
  * Lists the work tree's files that `wanted` accepts, honouring .gitignore files and
  * .git/info/exclude. Symlinks are followed only when they stay inside the repository.
+ * A file whose stat data matches its index entry (git's own test, racy-git rules included) gets
+ * the index's blob id without being read; the others are hashed when their id is needed.
  */
 export async function readWorktree(repo: Repo, wanted: (rel: string) => boolean, wantDir: (rel: string) => boolean): Promise<Snapshot> {
   const files: SourceFile[] = [];
   const skipped: SkippedEntry[] = [];
   const root = await realpath(repo.dir);
   const rootLevels: IgnoreLevel[] = [];
-  const exclude = await readIgnoreFile(path.join(repo.gitdir, 'info', 'exclude'));
+  const exclude = readIgnoreFile(path.join(repo.gitdir, 'info', 'exclude'));
   if (exclude) rootLevels.push({ base: '', ig: exclude });
 
-  // Read only when an ignore rule matters: most walks never need it.
-  let tracked: Tracked | null = null;
-  const isTracked = (rel: string, isDir: boolean) => {
-    tracked ??= loadTracked(repo);
-    return isDir ? tracked.dirs.has(rel) : tracked.files.has(rel);
-  };
+  const tracked: Tracked = loadTracked(repo);
+  const isTracked = (rel: string, isDir: boolean) => (isDir ? tracked.dirs.has(rel) : tracked.files.has(rel));
   /** Ignored and untracked: git would not deploy it. A tracked path is checked whatever .gitignore says. */
-  const hidden = (levels: IgnoreLevel[], rel: string, isDir: boolean) => isIgnored(levels, rel, isDir) && !isTracked(rel, isDir);
+  const hidden = (levels: IgnoreLevel[], rel: string, isDir: boolean) => levels.length > 0 && isIgnored(levels, rel, isDir) && !isTracked(rel, isDir);
+  let attributes = false;
 
   // Synchronous reads: parsing is CPU-bound and sequential, and readFileSync is cheaper than fs/promises.
-  const addFile = (rel: string, abs: string) => files.push({ path: rel, oid: null, abs, read: async () => readFileSync(abs) });
+  const absOf = (rel: string) => (path.sep === '/' ? `${repo.dir}/${rel}` : path.join(repo.dir, rel));
+  const addFile = (rel: string, abs: string, plain: boolean) => files.push({ path: rel, oid: plain && tracked.entries.has(rel) ? '' : null, abs, read: async () => readFileSync(abs) });
 
-  const walk = async (relDir: string, levels: IgnoreLevel[]): Promise<void> => {
-    const absDir = relDir ? path.join(repo.dir, relDir) : repo.dir;
-    const own = await readIgnoreFile(path.join(absDir, '.gitignore'));
-    const here = own ? [...levels, { base: relDir, ig: own }] : levels;
-    const entries = await readdir(absDir, { withFileTypes: true });
+  const walk = (relDir: string, levels: IgnoreLevel[]): void => {
+    const absDir = relDir ? absOf(relDir) : repo.dir;
+    const entries = readdirSync(absDir, { withFileTypes: true });
     // A nested repository (a submodule) is another repository: say so, do not walk it.
     if (relDir && entries.some((e) => e.name === '.git')) {
       skipped.push({ code: 'submodule-not-checked', path: relDir, message: 'a git submodule (or nested repository): its files live in another repository and were not checked; check that repository too' });
       return;
     }
+    const own = entries.some((e) => e.name === '.gitignore') ? readIgnoreFile(path.join(absDir, '.gitignore')) : null;
+    if (entries.some((e) => e.name === '.gitattributes')) attributes = true;
+    const here = own ? [...levels, { base: relDir, ig: own }] : levels;
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const subdirs: string[] = [];
     for (const e of entries) {
@@ -139,12 +154,12 @@ export async function readWorktree(repo: Repo, wanted: (rel: string) => boolean,
       if (e.isDirectory()) {
         if (wantDir(rel) && !hidden(here, rel, true)) subdirs.push(rel);
       } else if (e.isFile()) {
-        if (wanted(rel) && !hidden(here, rel, false)) addFile(rel, path.join(repo.dir, rel));
+        if (wanted(rel) && !hidden(here, rel, false)) addFile(rel, absOf(rel), true);
       } else if (e.isSymbolicLink()) {
         if (!wanted(rel)) {
           // A folder link out of the repository: what it holds would be deployed unchecked (as in git modes).
           if (path.posix.extname(rel) === '' && wantDir(rel) && !hidden(here, rel, false)) {
-            const target = await realpath(path.join(repo.dir, rel)).catch(() => null);
+            const target = realpathOrNull(path.join(repo.dir, rel));
             if (target && target !== root && !target.startsWith(root + path.sep)) {
               skipped.push({ code: 'symlink-outside-repo', path: rel, message: `symlink points outside the repository (${target}); what it holds was not checked` });
             }
@@ -153,10 +168,8 @@ export async function readWorktree(repo: Repo, wanted: (rel: string) => boolean,
         }
         if (hidden(here, rel, false)) continue;
         const abs = path.join(repo.dir, rel);
-        let target: string;
-        try {
-          target = await realpath(abs);
-        } catch {
+        const target = realpathOrNull(abs);
+        if (target === null) {
           skipped.push({ code: 'broken-symlink', path: rel, message: 'symlink points to nothing; skipped' });
           continue;
         }
@@ -165,12 +178,36 @@ export async function readWorktree(repo: Repo, wanted: (rel: string) => boolean,
           skipped.push({ code: 'symlink-outside-repo', path: rel, message: `symlink points outside the repository (${target}); not read` });
           continue;
         }
-        addFile(rel, abs);
+        // The index holds the link, not what it points to: always read.
+        addFile(rel, abs, false);
       }
     }
-    await Promise.all(subdirs.map((d) => walk(d, here)));
+    for (const d of subdirs) walk(d, here);
   };
-  await walk('', rootLevels);
+  walk('', rootLevels);
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  // Blob ids from the index, where git's stat test vouches for them and git stores the bytes as they are.
+  const convert = attributes || mayConvertContent(repo);
+  for (const f of files) {
+    if (f.oid !== '') continue;
+    f.oid = null;
+    if (convert) continue;
+    const entry = tracked.entries.get(f.path)!;
+    let st;
+    try {
+      st = lstatSync(f.abs!, { bigint: true });
+    } catch {
+      continue;
+    }
+    if (statMatchesEntry(entry, st, tracked.mtimeSec)) f.oid = entry.oid;
+  }
   return { mode: 'worktree', ref: null, commit: null, files, skipped };
+}
+
+function realpathOrNull(p: string): string | null {
+  try {
+    return realpathSync(p);
+  } catch {
+    return null;
+  }
 }

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { afterAll, describe, expect, test } from '@jest/globals';
@@ -23,10 +23,16 @@ schema: { properties: { image: { not: { pattern: ':latest$|^[^:]*$' } } } }
 message: '${message}'
 `;
 
-function allEntries(dir: string): string[] {
-  return readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile() && e.name.endsWith('.json'))
+function allPacks(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isFile() && e.name.endsWith('.pack'))
     .map((e) => path.join(e.parentPath, e.name));
+}
+
+/** The entries of a pack, key → value JSON (the last-used stamps left out). */
+function packEntries(file: string): Map<string, string> {
+  const [, ...lines] = readFileSync(file, 'utf8').trimEnd().split('\n');
+  return new Map(lines.map((l) => l.split('\t')).map(([key, , json]) => [key!, json!]));
 }
 
 describe('the result cache never changes a report', () => {
@@ -50,7 +56,7 @@ describe('the result cache never changes a report', () => {
       return JSON.parse(off.stdout) as { findings: { ruleId: string; severity: string; message: string; suppressed: unknown }[] };
     };
     same('first run');
-    expect(allEntries(cacheDir).length).toBeGreaterThanOrEqual(5);
+    expect(allPacks(cacheDir).map((p) => packEntries(p).size)).toEqual([6]);
 
     // A rule's severity and message change: entries of the old rule must not serve.
     writeFiles(dir, { 'rules/team-no-latest.yaml': RULE('critical', 'Pin "{{name}}"') });
@@ -72,18 +78,31 @@ describe('the result cache never changes a report', () => {
     same('a copy');
   });
 
-  test('a corrupt or foreign entry is ignored and rewritten, never trusted', () => {
-    const dir = makeRepo({ 'priv.yaml': PRIVILEGED_DEPLOYMENT });
+  test('a corrupt or foreign pack or entry is ignored and rewritten, never trusted', () => {
+    const dir = makeRepo({ 'priv.yaml': PRIVILEGED_DEPLOYMENT, 'web.yaml': HARDENED_DEPLOYMENT });
     const cacheDir = tempDir();
     const off = runCli(['check', '-f', 'json', '--no-cache'], { cwd: dir });
     runCli(['check', '-f', 'json', '--cache-dir', cacheDir], { cwd: dir });
-    const [entry] = allEntries(cacheDir);
-    const stored = JSON.parse(readFileSync(entry!, 'utf8')) as { key: string; value: { findings: unknown[] } };
-    for (const forged of ['{"trunc', JSON.stringify({ ...stored, value: { ...stored.value, findings: [] } }).replace(stored.key, 'f'.repeat(64)), JSON.stringify({ ...stored, value: { findings: [{}], errors: [], documents: 1 } })]) {
-      writeFileSync(entry!, forged);
+    const [pack] = allPacks(cacheDir);
+    const stored = readFileSync(pack!, 'utf8');
+    const [head, ...lines] = stored.trimEnd().split('\n');
+    const priv = lines.find((l) => l.includes('"priv.yaml"'))!;
+    const [key, used, json] = priv.split('\t') as [string, string, string];
+    const value = JSON.parse(json) as { findings: unknown[] };
+    const forgeries = {
+      truncated: stored.slice(0, stored.length - 40),
+      'another run key': [head!.replace(/"key":"[0-9a-f]+"/, `"key":"${'f'.repeat(64)}"`), ...lines].join('\n'),
+      'another format': [head!.replace('"format":2', '"format":1'), ...lines].join('\n'),
+      'findings emptied under the key of another content': [head, ...lines.map((l) => (l === priv ? `${key.replace(/^[0-9a-f]+/, '0'.repeat(40))}\t${used}\t${JSON.stringify({ ...value, findings: [] })}` : l))].join('\n'),
+      'a finding of the wrong shape': [head, ...lines.map((l) => (l === priv ? `${key}\t${used}\t${JSON.stringify({ findings: [{}], errors: [], documents: 1 })}` : l))].join('\n'),
+      'not a line of the pack': [head, 'garbage', ...lines.map((l) => (l === priv ? `${key}\t${used}\t{"findings":[` : l))].join('\n'),
+    };
+    for (const [what, forged] of Object.entries(forgeries)) {
+      writeFileSync(pack!, forged);
       const r = runCli(['check', '-f', 'json', '--cache-dir', cacheDir], { cwd: dir });
-      expect(r.stdout).toBe(off.stdout);
-      expect(JSON.parse(readFileSync(entry!, 'utf8'))).toEqual(stored);
+      expect({ what, stdout: r.stdout }).toEqual({ what, stdout: off.stdout });
+      // Rewritten with the right values.
+      expect({ what, entry: packEntries(pack!).get(key) }).toEqual({ what, entry: json });
     }
   });
 
@@ -121,16 +140,39 @@ describe('the result cache never changes a report', () => {
 });
 
 describe('the cache stays bounded', () => {
-  test('prune drops the least recently used entries beyond the bound', () => {
+  test('a pack keeps the most recently used entries; the folder drops the least recently used packs beyond its size', () => {
     const dir = tempDir();
-    const cache = new ResultCache<number>(dir, (v): v is number => typeof v === 'number');
-    const keys = ['a1', 'b2', 'c3', 'd4'].map((k) => k.padEnd(64, '0'));
-    keys.forEach((k, i) => cache.set(k, i));
-    // a1 was used last; d4 and c3 were written last but used before.
-    const at = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s));
-    keys.forEach((k, i) => utimesSync(path.join(dir, k.slice(0, 2), `${k}.json`), at(i), at(i)));
-    expect(cache.get(keys[0]!)).toBe(0);
-    cache.prune(Date.now(), { entries: 2, bytes: 1e9 });
-    expect(keys.map((k) => cache.get(k))).toEqual([0, null, null, 3]);
+    const valid = (v: unknown): v is number => typeof v === 'number';
+    const a = new ResultCache<number>(dir, 'a'.repeat(64), valid);
+    const t = Date.UTC(2026, 0, 1);
+    ['k1', 'k2', 'k3', 'k4'].forEach((k, i) => a.set(k, i));
+    a.save(t, { entries: 10, bytes: 1e9 });
+    // k1 and k4 used later than the others, k5 new: with room for 3, k2 and k3 go (written earlier, not used since).
+    const again = new ResultCache<number>(dir, 'a'.repeat(64), valid);
+    expect(again.get('k1')).toBe(0);
+    expect(again.get('k4')).toBe(3);
+    again.set('k5', 5);
+    again.save(t + 1000, { entries: 3, bytes: 1e9 });
+    const read = new ResultCache<number>(dir, 'a'.repeat(64), valid);
+    expect(['k1', 'k2', 'k3', 'k4', 'k5'].map((k) => read.get(k))).toEqual([0, null, null, 3, 5]);
+    // Another run key: its own pack; once the folder passes the bound (checked at most hourly), the older pack goes.
+    const b = new ResultCache<number>(dir, 'b'.repeat(64), valid);
+    b.set('x', 1);
+    utimesSync(a.file, new Date(t), new Date(t));
+    rmSync(path.join(dir, '.pruned'), { force: true });
+    b.save(t + 2 * 3600_000, { entries: 10, bytes: 100 });
+    expect(readdirSync(dir).filter((f) => f.endsWith('.pack'))).toEqual([path.basename(b.file)]);
+  });
+
+  test('pruning removes only what the cache wrote: packs, its stale temporary files, entries of the older layout', () => {
+    const dir = tempDir();
+    const old = 'c'.repeat(64);
+    writeFiles(dir, { [`ab/${old}.json`]: '{}', 'ab/notes.txt': 'mine', 'cd/x.json': '{}', 'session.tmp': 'mine', [`${old}.pack.1.0badc0de.tmp`]: 'half' });
+    const hourAgo = new Date(Date.now() - 2 * 3600_000);
+    for (const f of ['session.tmp', `${old}.pack.1.0badc0de.tmp`]) utimesSync(path.join(dir, f), hourAgo, hourAgo);
+    const cache = new ResultCache<number>(dir, 'd'.repeat(64), (v): v is number => typeof v === 'number');
+    cache.set('k', 1);
+    cache.save();
+    expect(readdirSync(dir, { recursive: true }).map(String).sort()).toEqual(['.pruned', `${'d'.repeat(64)}.pack`, 'ab', 'ab/notes.txt', 'cd', 'cd/x.json', 'session.tmp'].sort());
   });
 });
