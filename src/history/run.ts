@@ -88,7 +88,10 @@ const attributable = (findings: readonly Finding[]) => findings.filter((f) => f.
  * HEAD does not have is `not-committed`. Also computes the rollback suggestion when asked, in the same walk.
  */
 async function blameAndSuggest(ctx: RunContext, options: HistoryOptions, findings: readonly Finding[], rollback: { drift?: DriftResult } | null): Promise<Report['rollback']> {
-  const blamed = attributable(findings);
+  // A relation finding comes from several files at once; the walk judges one file's versions at a time.
+  const relationIds = new Set(ctx.rules.filter((r) => r.relation).map((r) => r.id));
+  for (const f of findings) if (relationIds.has(f.ruleId)) f.introduced = { sha: null, reason: 'cross-document', atOrBefore: null };
+  const blamed = attributable(findings).filter((f) => !relationIds.has(f.ruleId));
   if (blamed.length === 0 && rollback === null) return undefined;
   const start = options.source?.mode === 'commit' ? options.source.ref : 'HEAD';
   if (options.source?.mode !== 'commit' && !(await resolveHead(ctx.repo, ctx.cache))) {

@@ -38,6 +38,7 @@ export function introducedLines(f: Finding, dim: (s: string) => string = (s) => 
   const i = f.introduced;
   if (!i) return [];
   if (i.sha !== null) return [`    ${dim(`since ${short(i.sha)} (${i.author}, ${relativeAge(i.date, now)})`)}`];
+  if (i.reason === 'cross-document') return [`    ${dim('introducing commit not traced: the finding relates several objects, and history is traced file by file')}`];
   if (i.reason === 'not-committed' || !i.atOrBefore) return [`    ${dim('not committed yet')}`];
   const why = i.reason === 'shallow' ? 'the shallow clone ends there (git fetch --unshallow to look further)' : 'history was searched no further (raise --max-commits, or rollback.maxCommits in the config)';
   const at = i.atOrBefore;

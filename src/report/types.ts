@@ -57,10 +57,11 @@ export interface Finding {
  * The introducing commit is not known: the finding is only in the working tree or the index
  * (`not-committed`), or it is older than a shallow clone's boundary (`shallow`) or than the commits
  * searched (`max-commits`); then `atOrBefore` is the oldest commit searched, which already has it.
+ * A relation finding (`cross-document`) depends on several files: history is traced per file, so it is not attributed.
  */
 export interface IntroducedUnknown {
   sha: null;
-  reason: 'not-committed' | 'shallow' | 'max-commits';
+  reason: 'not-committed' | 'shallow' | 'max-commits' | 'cross-document';
   atOrBefore: CommitRef | null;
 }
 

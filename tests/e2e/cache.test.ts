@@ -29,6 +29,11 @@ function allPacks(dir: string): string[] {
     .map((e) => path.join(e.parentPath, e.name));
 }
 
+/** The packs of file results (keys `<blob id> <chart> "<path>"`), not the relation outcomes' pack (keys are hashes). */
+function filePacks(dir: string): string[] {
+  return allPacks(dir).filter((p) => [...packEntries(p).keys()].some((k) => k.includes(' ')));
+}
+
 /** The entries of a pack, key → value JSON (the last-used stamps left out). */
 function packEntries(file: string): Map<string, string> {
   const [, ...lines] = readFileSync(file, 'utf8').trimEnd().split('\n');
@@ -56,7 +61,9 @@ describe('the result cache never changes a report', () => {
       return JSON.parse(off.stdout) as { findings: { ruleId: string; severity: string; message: string; suppressed: unknown }[] };
     };
     same('first run');
-    expect(allPacks(cacheDir).map((p) => packEntries(p).size)).toEqual([6]);
+    expect(filePacks(cacheDir).map((p) => packEntries(p).size)).toEqual([6]);
+    // And one relation outcome: the repository's objects as one target.
+    expect(allPacks(cacheDir).length).toBe(2);
 
     // A rule's severity and message change: entries of the old rule must not serve.
     writeFiles(dir, { 'rules/team-no-latest.yaml': RULE('critical', 'Pin "{{name}}"') });
@@ -83,7 +90,7 @@ describe('the result cache never changes a report', () => {
     const cacheDir = tempDir();
     const off = runCli(['check', '-f', 'json', '--no-cache'], { cwd: dir });
     runCli(['check', '-f', 'json', '--cache-dir', cacheDir], { cwd: dir });
-    const [pack] = allPacks(cacheDir);
+    const [pack] = filePacks(cacheDir);
     const stored = readFileSync(pack!, 'utf8');
     const [head, ...lines] = stored.trimEnd().split('\n');
     const priv = lines.find((l) => l.includes('"priv.yaml"'))!;
