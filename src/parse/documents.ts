@@ -4,6 +4,7 @@ import { identifyResource, isRecord } from './identity.js';
 import { normalizeDocument } from './normalize.js';
 import { joinPointer, parsePointer } from './pointer.js';
 import { positionOf } from './position.js';
+import { readFastYaml, type FastFile, type FastNode } from './fast-yaml.js';
 import { findTemplateAction } from './templates.js';
 import { parseYaml, type YamlTrees } from './yaml.js';
 
@@ -87,6 +88,8 @@ export interface ParseContext {
   asWritten?: boolean;
   /** false: a text that starts with `{` is YAML like any other, not kubectl's JSON stream (for live snapshots). */
   jsonStream?: boolean;
+  /** Read with the full reader only, never the fast one (tests compare the two). */
+  fullReader?: boolean;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -95,21 +98,34 @@ function failed(file: string, message: string, line = 1, column = 1): ParsedFile
   return { file, documents: [], failure: { message, line, column }, release() {} };
 }
 
-/** Maps pointers to positions in one file, from its syntax trees while held, else by parsing again. */
+/**
+ * Maps pointers to positions in one file: from the fast reader's positions when the file is in its
+ * subset and they are known there, else from the syntax trees while held, else by parsing again.
+ */
 class FileLocator {
   constructor(
     private readonly text: string,
     private trees: YamlTrees | null,
     private readonly jsonStream = true,
+    private fast: FastFile | null = null,
+    /** The file reads with the fast reader: after release, it reads it again rather than the full parse. */
+    private readonly fastable = fast !== null,
   ) {}
 
   locate(index: number, pointer: string): SourceRange {
+    if (this.fastable) {
+      const fast = (this.fast ??= readFastYaml(this.text));
+      const node = fast?.docs[index]?.node;
+      const found = node ? locateFast(node, fast!.lineCounter, pointer) : null;
+      if (found) return found;
+    }
     const trees = (this.trees ??= parseYaml(this.text, { jsonStream: this.jsonStream }));
     return locateNode(trees.docs[index]!, trees.lineCounter, pointer);
   }
 
   release(): void {
     this.trees = null;
+    this.fast = null;
   }
 }
 
@@ -153,6 +169,15 @@ export function parseConfigText(file: string, text: string, limits: ParseLimits 
   if (deep) return failed(file, `the YAML nests deeper than ${MAX_DEPTH} levels here; no manifest does, and reading it would exhaust the stack`, deep.line, deep.column);
   const template = findTemplate(file, text, context);
   if (template) return { file, documents: [], failure: template, release() {} };
+  const fast = context.fullReader ? null : readFastYaml(text);
+  if (fast) {
+    const locator = new FileLocator(text, null, context.jsonStream !== false, fast);
+    const documents: ConfigDocument[] = [];
+    fast.docs.forEach((doc, index) => {
+      if (doc.data !== null) addDocument(documents, file, index, doc.data, [], locator, context);
+    });
+    return { file, documents, failure: null, release: () => locator.release() };
+  }
   let trees: YamlTrees;
   try {
     trees = parseYaml(text, { jsonStream: context.jsonStream });
@@ -188,24 +213,28 @@ export function parseConfigText(file: string, text: string, limits: ParseLimits 
     }
     if (data === null || data === undefined) continue;
     const keyProblems = duplicates.map((e) => duplicateKeyProblem(doc, lineCounter, e.pos[0]));
-    const locate = (base: string) => (pointer: string) => locator.locate(index, base + pointer);
-    const add = (basePointer: string, value: unknown) => {
-      const id = identifyResource(value);
-      const at = locate(basePointer);
-      const problems: ReadProblem[] = [
-        ...keyProblems.filter((p) => isUnder(p.pointer, basePointer)).map((p) => ({ ...p, pointer: p.pointer.slice(basePointer.length) })),
-        ...(context.asWritten ? [] : normalizeDocument(value, id)).map((p) => ({ ruleId: 'invalid-field-type' as const, ...p })),
-      ];
-      documents.push({ file, index, basePointer, data: value, id, start: at(''), locate: at, ...(problems.length ? { problems } : {}) });
-    };
-    if (isRecord(data) && typeof data.kind === 'string' && data.kind.endsWith('List') && Array.isArray(data.items)) {
-      const items = data.items;
-      items.forEach((item, i) => add(`/items/${i}`, item));
-      continue;
-    }
-    add('', data);
+    addDocument(documents, file, index, data, keyProblems, locator, context);
   }
   return { file, documents, failure, release: () => locator.release() };
+}
+
+/** Adds a document's data (or each item of a kubectl List) as read by the API server, with what it would reject. */
+function addDocument(documents: ConfigDocument[], file: string, index: number, data: unknown, keyProblems: ReadProblem[], locator: FileLocator, context: ParseContext): void {
+  const locate = (base: string) => (pointer: string) => locator.locate(index, base + pointer);
+  const add = (basePointer: string, value: unknown) => {
+    const id = identifyResource(value);
+    const at = locate(basePointer);
+    const problems: ReadProblem[] = [
+      ...keyProblems.filter((p) => isUnder(p.pointer, basePointer)).map((p) => ({ ...p, pointer: p.pointer.slice(basePointer.length) })),
+      ...(context.asWritten ? [] : normalizeDocument(value, id)).map((p) => ({ ruleId: 'invalid-field-type' as const, ...p })),
+    ];
+    documents.push({ file, index, basePointer, data: value, id, start: at(''), locate: at, ...(problems.length ? { problems } : {}) });
+  };
+  if (isRecord(data) && typeof data.kind === 'string' && data.kind.endsWith('List') && Array.isArray(data.items)) {
+    data.items.forEach((item, i) => add(`/items/${i}`, item));
+    return;
+  }
+  add('', data);
 }
 
 /** Deeper than any manifest: flow brackets, indentation and `- - -` runs beyond it are refused before parsing. */
@@ -363,6 +392,36 @@ function locateNode(doc: Document.Parsed, lc: LineCounter, pointer: string): Sou
   const range = anchor?.range ?? [0, 0, 0];
   const start = lc.linePos(range[0]);
   const end = lc.linePos(Math.max(range[0], range[1]));
+  return { line: start.line, column: start.col, endLine: end.line, endColumn: end.col };
+}
+
+/**
+ * locateNode on the fast reader's positions: the same walk and the same choice of range. Null when
+ * the range depends on where the library attaches blank or comment lines (the caller parses then).
+ */
+function locateFast(root: FastNode, lc: LineCounter, pointer: string): SourceRange | null {
+  let node = root;
+  let key: [number, number] | null = null;
+  for (const seg of parsePointer(pointer)) {
+    if (node.keys) {
+      const i = node.keys.indexOf(seg);
+      if (i === -1) break;
+      key = [node.keyRanges![2 * i]!, node.keyRanges![2 * i + 1]!];
+      node = node.kids![i]!;
+    } else if (node.kids) {
+      const item = node.kids[Number(seg)];
+      if (!item) break;
+      node = item;
+      key = null;
+    } else {
+      break;
+    }
+  }
+  const viaKey = key !== null && node.kids !== null;
+  if (!viaKey && node.open1) return null;
+  const [r0, r1] = viaKey ? key! : [node.r0, node.r1];
+  const start = lc.linePos(r0);
+  const end = lc.linePos(Math.max(r0, r1));
   return { line: start.line, column: start.col, endLine: end.line, endColumn: end.col };
 }
 
