@@ -51,7 +51,7 @@ const bail = (): never => {
 const UNSUPPORTED_TEXT =
   /[\t\r\x85\u2028\u2029\uFEFF]|[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x84\x86-\x9F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 /** Lines that start with these are markers, directives or JSON: the full reader handles them. */
-const UNSUPPORTED_LINE_START = /^(?:\.\.\.|%|---(?! *(?:#.*)?$))/m;
+const UNSUPPORTED_LINE_START = /^(?:\.\.\.|%|---(?!(?: +#.*| *)$))/m;
 /** kubectl reads a stream that starts with `{` as JSON (the full reader knows how). */
 const STARTS_LIKE_JSON = /^[\n\v\f \xA0]*[{[]/;
 /** A plain key: starts with a letter, digit or `_./$`, and has no space, colon, hash or flow indicator. */
@@ -79,8 +79,8 @@ class FastReader {
   private ls = 0;
   private le = 0;
   private ind = 0;
-  /** Start of the last blank or comment line skipped. */
-  private lastSkip = -1;
+  /** Start of the last comment line skipped (blank lines never change a range; comment lines may). */
+  private lastComment = -1;
   private readonly lineCounter = new LineCounter();
 
   constructor(private readonly text: string) {}
@@ -135,12 +135,12 @@ class FastReader {
     return this.ind === 0 && this.text.startsWith('---', this.ls);
   }
 
-  /** Skips blank and comment lines. */
+  /** Skips blank and comment lines, noting where the last comment was. */
   private skipBlank(): void {
     while (!this.atEnd()) {
       const c = this.ind === this.le - this.ls ? -1 : this.text.charCodeAt(this.ls + this.ind);
       if (c !== -1 && c !== HASH) return;
-      this.lastSkip = this.ls;
+      if (c === HASH) this.lastComment = this.ls;
       this.nextLine();
     }
   }
@@ -216,9 +216,18 @@ class FastReader {
     for (;;) {
       let at = this.ls + indent + 1;
       while (at < this.le && this.text.charCodeAt(at) === SPACE) at++;
-      if (at === this.le || this.text.charCodeAt(at) === HASH || this.isDash(at)) bail(); // empty item, comment, nested dash
+      if (this.text.charCodeAt(at) === HASH) bail(); // a comment after the dash
       let value: FastDocument;
-      if (this.readKey(at)) {
+      if (at === this.le) {
+        // The item is the block on the following lines (an empty item is left to the full reader).
+        this.nextLine();
+        this.skipBlank();
+        if (this.atEnd() || this.atMarker() || this.ind <= indent) bail();
+        const col = this.ls + this.ind;
+        value = this.isDash(col) ? this.readSeq(this.ind) : this.readMap(this.ind, col);
+      } else if (this.isDash(at)) {
+        value = this.readSeq(at - this.ls); // `- - x`: a list in a list, its dashes in this column
+      } else if (this.readKey(at)) {
         value = this.readMap(at - this.ls, at);
       } else {
         value = this.readInline(at, indent);
@@ -233,11 +242,14 @@ class FastReader {
     return { data, node: this.collection(first, kids, null, null) };
   }
 
-  /** A block collection ends where its last value ends; blank or comment lines before what follows make that unknown here. */
+  /**
+   * A block collection's value ends where its last value's node ends. The library may attach comment
+   * lines after it to that node (depending on their indentation): then the end is not known here.
+   */
   private collection(start: number, kids: FastNode[], keys: string[] | null, keyRanges: number[] | null): FastNode {
     const last = kids[kids.length - 1]!;
-    const skipped = this.lastSkip >= last.r2;
-    return { r0: start, r1: last.r2, r2: last.r2, open1: last.open2, open2: last.open2 || skipped, keys, keyRanges, kids };
+    const open = last.open2 || this.lastComment >= last.r2;
+    return { r0: start, r1: last.r2, r2: last.r2, open1: open, open2: open, keys, keyRanges, kids };
   }
 
   /** A key at `at` followed by `:` and a space or the line's end, or null when the line holds none there. */
