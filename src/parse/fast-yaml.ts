@@ -256,6 +256,7 @@ class FastReader {
   private readKey(at: number): { name: string; start: number; end: number; after: number } | null {
     const { text } = this;
     const c = text.charCodeAt(at);
+    if (c === 91 || c === 123) return null; // a flow collection (as a key, it is left to the full reader by readInline)
     if (c === 34 || c === 39) {
       const q = this.readQuoted(at, this.le);
       if (!q) return null;
