@@ -167,7 +167,12 @@ export function parseConfigText(file: string, text: string, limits: ParseLimits 
   }
   const deep = findDeepNesting(text);
   if (deep) return failed(file, `the YAML nests deeper than ${MAX_DEPTH} levels here; no manifest does, and reading it would exhaust the stack`, deep.line, deep.column);
-  const template = findTemplate(file, text, context);
+  let template: ParseFailure | null;
+  try {
+    template = findTemplate(file, text, context);
+  } catch (err) {
+    return readerOverflow(file, err);
+  }
   if (template) return { file, documents: [], failure: template, release() {} };
   const fast = context.fullReader ? null : readFastYaml(text);
   if (fast) {
@@ -182,9 +187,7 @@ export function parseConfigText(file: string, text: string, limits: ParseLimits 
   try {
     trees = parseYaml(text, { jsonStream: context.jsonStream });
   } catch (err) {
-    // A last guard: whatever the pre-check missed, a stack overflow in the reader is a parse error, never a crash.
-    if (err instanceof RangeError) return failed(file, `the YAML cannot be read: ${err.message}`);
-    throw err;
+    return readerOverflow(file, err);
   }
   const { docs: yamlDocs, lineCounter } = trees;
   const locator = new FileLocator(text, trees, context.jsonStream !== false);
@@ -216,6 +219,12 @@ export function parseConfigText(file: string, text: string, limits: ParseLimits 
     addDocument(documents, file, index, data, keyProblems, locator, context);
   }
   return { file, documents, failure, release: () => locator.release() };
+}
+
+/** A last guard: whatever the pre-check missed, a stack overflow in a reader (the template scan's too) is a parse error, never a crash. */
+function readerOverflow(file: string, err: unknown): ParsedFile {
+  if (err instanceof RangeError) return failed(file, `the YAML cannot be read: ${err.message}`);
+  throw err;
 }
 
 /** Adds a document's data (or each item of a kubectl List) as read by the API server, with what it would reject. */

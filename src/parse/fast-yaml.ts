@@ -481,7 +481,8 @@ function plainValue(raw: string, flow: boolean): unknown {
     // `-1`, `-Xmx1g`: a dash followed by a character is plain; other indicators are not in this subset.
     if (raw.charCodeAt(0) !== 45 || raw.length < 2 || raw.charCodeAt(1) === SPACE) bail();
   }
-  if (/: |:$|[[\]{}]| #/.test(raw) || (flow && raw.includes(':'))) bail();
+  // Flow indicators inside a block scalar are text (`f(x)[0]`, `{name}s`); in a flow collection they end it.
+  if (/: |:$| #/.test(raw) || (flow && /[:[\]{}]/.test(raw))) bail();
   const r = resolveGoScalar(raw);
   if (typeof r.value === 'number' && !Number.isFinite(r.value)) bail();
   return r.value;
