@@ -427,7 +427,7 @@ function locateFast(root: FastNode, lc: LineCounter, pointer: string): SourceRan
     }
   }
   const viaKey = key !== null && node.kids !== null;
-  if (!viaKey && node.open1) return null;
+  if (!viaKey && node.open) return null;
   const [r0, r1] = viaKey ? key! : [node.r0, node.r1];
   const start = lc.linePos(r0);
   const end = lc.linePos(Math.max(r0, r1));

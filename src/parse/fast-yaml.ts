@@ -17,23 +17,22 @@ export interface FastNode {
   r0: number;
   r1: number;
   r2: number;
-  /** r1 or r2 depends on how the library attaches blank and comment lines: not known here. */
-  open1: boolean;
-  open2: boolean;
+  /** r1 and r2 depend on where the library attaches comment lines after the node: not known here. */
+  open: boolean;
   /** Map: keys (strings, unique), their ranges (start, end pairs) and values. List: values only. */
   keys: string[] | null;
   keyRanges: number[] | null;
   kids: FastNode[] | null;
 }
 
-export interface FastDocument {
-  /** null for an empty document (it still takes an index, as in the full reader). */
+/** A value read, with its node; a document's is null for an empty document (it still takes an index, as in the full reader). */
+interface ReadValue {
   data: unknown;
   node: FastNode | null;
 }
 
 export interface FastFile {
-  docs: FastDocument[];
+  docs: ReadValue[];
   lineCounter: LineCounter;
 }
 
@@ -89,7 +88,7 @@ class FastReader {
     const { text } = this;
     this.lineCounter.addNewLine(0);
     for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) this.lineCounter.addNewLine(i + 1);
-    const docs: FastDocument[] = [];
+    const docs: ReadValue[] = [];
     this.setLine(0);
     this.skipBlank();
     // Before the first `---`: a document only when it has content (leading comments belong to the next).
@@ -103,7 +102,7 @@ class FastReader {
     return { docs, lineCounter: this.lineCounter };
   }
 
-  private readDocument(): FastDocument {
+  private readDocument(): ReadValue {
     const indent = this.ind;
     const col = this.ls + indent;
     const r = this.isDash(col) ? this.readSeq(indent) : this.readMap(indent, col);
@@ -165,7 +164,7 @@ class FastReader {
   // ---- block collections ----
 
   /** A block map whose keys are at column `indent`; the first key starts at `first` on the current line. */
-  private readMap(indent: number, first: number): FastDocument {
+  private readMap(indent: number, first: number): ReadValue {
     const data: Record<string, unknown> = {};
     const keys: string[] = [];
     const keyRanges: number[] = [];
@@ -176,7 +175,7 @@ class FastReader {
       if (!key) bail();
       const { name, start, end, after } = key!;
       if (Object.prototype.hasOwnProperty.call(data, name)) bail(); // duplicate: the full reader reports it
-      let value: FastDocument;
+      let value: ReadValue;
       let rest = after;
       while (rest < this.le && this.text.charCodeAt(rest) === SPACE) rest++;
       if (rest === this.le) {
@@ -209,7 +208,7 @@ class FastReader {
   }
 
   /** A block list whose dashes are at column `indent` of the current line. */
-  private readSeq(indent: number): FastDocument {
+  private readSeq(indent: number): ReadValue {
     const data: unknown[] = [];
     const kids: FastNode[] = [];
     const first = this.ls + indent;
@@ -217,7 +216,7 @@ class FastReader {
       let at = this.ls + indent + 1;
       while (at < this.le && this.text.charCodeAt(at) === SPACE) at++;
       if (this.text.charCodeAt(at) === HASH) bail(); // a comment after the dash
-      let value: FastDocument;
+      let value: ReadValue;
       if (at === this.le) {
         // The item is the block on the following lines (an empty item is left to the full reader).
         this.nextLine();
@@ -248,8 +247,8 @@ class FastReader {
    */
   private collection(start: number, kids: FastNode[], keys: string[] | null, keyRanges: number[] | null): FastNode {
     const last = kids[kids.length - 1]!;
-    const open = last.open2 || this.lastComment >= last.r2;
-    return { r0: start, r1: last.r2, r2: last.r2, open1: open, open2: open, keys, keyRanges, kids };
+    const open = last.open || this.lastComment >= last.r2;
+    return { r0: start, r1: last.r2, r2: last.r2, open, keys, keyRanges, kids };
   }
 
   /** A key at `at` followed by `:` and a space or the line's end, or null when the line holds none there. */
@@ -285,7 +284,7 @@ class FastReader {
   // ---- values on one line ----
 
   /** The value that starts at `at` on the current line; `parent` is the indentation of the collection holding it. */
-  private readInline(at: number, parent: number): FastDocument {
+  private readInline(at: number, parent: number): ReadValue {
     const { text } = this;
     const c = text.charCodeAt(at);
     if (c === 34 || c === 39) {
@@ -332,7 +331,7 @@ class FastReader {
   }
 
   /** `|` or `|-`: lines indented past `parent`, kept as written. */
-  private readLiteral(at: number, parent: number): FastDocument {
+  private readLiteral(at: number, parent: number): ReadValue {
     const { text } = this;
     const header = text.slice(at, this.le);
     if (header !== '|' && header !== '|-') bail();
@@ -372,13 +371,11 @@ class FastReader {
 
   // ---- flow collections (one line) ----
 
-  private readFlow(at: number): FastDocument {
-    const state = { i: at };
-    const r = this.flowValue(state, true);
-    return r;
+  private readFlow(at: number): ReadValue {
+    return this.flowValue({ i: at }, true);
   }
 
-  private flowValue(s: { i: number }, top = false): FastDocument {
+  private flowValue(s: { i: number }, top = false): ReadValue {
     const { text } = this;
     const c = text.charCodeAt(s.i);
     if (c === 91 || c === 123) {
@@ -421,7 +418,7 @@ class FastReader {
       s.i++;
       const end = s.i;
       if (!top) this.flowSpaces(s);
-      return { data, node: { r0: start, r1: end, r2: s.i, open1: false, open2: false, keys, keyRanges, kids } };
+      return { data, node: { r0: start, r1: end, r2: s.i, open: false, keys, keyRanges, kids } };
     }
     return this.flowScalar(s, false);
   }
@@ -432,7 +429,7 @@ class FastReader {
   }
 
   /** A plain or quoted scalar inside a flow collection; a key when `key`. */
-  private flowScalar(s: { i: number }, key: boolean): FastDocument {
+  private flowScalar(s: { i: number }, key: boolean): ReadValue {
     const { text } = this;
     const start = s.i;
     const c = text.charCodeAt(start);
@@ -468,7 +465,7 @@ class FastReader {
 }
 
 function scalarNode(r0: number, r1: number, r2: number): FastNode {
-  return { r0, r1, r2, open1: false, open2: false, keys: null, keyRanges: null, kids: null };
+  return { r0, r1, r2, open: false, keys: null, keyRanges: null, kids: null };
 }
 
 /** Characters a plain scalar may not start with (YAML indicators) in this subset. */
