@@ -215,7 +215,7 @@ export function parseConfigText(file: string, text: string, limits: ParseLimits 
       continue;
     }
     if (data === null || data === undefined) continue;
-    const keyProblems = duplicates.map((e) => duplicateKeyProblem(doc, lineCounter, e.pos[0]));
+    const keyProblems = duplicateKeyProblems(doc, lineCounter, duplicates.map((e) => e.pos[0]));
     addDocument(documents, file, index, data, keyProblems, locator, context);
   }
   return { file, documents, failure, release: () => locator.release() };
@@ -336,43 +336,46 @@ function isCyclic(root: unknown): boolean {
   return visit(root);
 }
 
-/** The duplicate key at `offset`, named with the line of the key it hides. */
-function duplicateKeyProblem(doc: Document.Parsed, lc: LineCounter, offset: number): ReadProblem {
-  const found = findKeyAt(doc.contents, offset, '');
-  const second = lc.linePos(offset);
-  const at = { line: second.line, column: second.col, endLine: second.line, endColumn: second.col };
-  if (!found) return { ruleId: 'duplicate-key', pointer: '', at, message: `duplicate key at line ${second.line}: it hides an earlier value; remove one` };
-  const first = lc.linePos(found.first).line;
-  return {
-    ruleId: 'duplicate-key',
-    pointer: found.pointer,
-    at,
-    message: `key "${found.key}" appears twice, at lines ${first} and ${second.line}; Kubernetes reads the last one (line ${second.line}) and drops the other: remove one`,
-  };
+/** The duplicate keys at these offsets, each named with the line of the key it hides. */
+function duplicateKeyProblems(doc: Document.Parsed, lc: LineCounter, offsets: number[]): ReadProblem[] {
+  if (offsets.length === 0) return [];
+  // One walk for all of them: a file of thousands of duplicates costs one pass, not one per duplicate.
+  const keys = new Map<number, KeyAt>();
+  findKeysAt(doc.contents, new Set(offsets), '', keys);
+  return offsets.map((offset) => {
+    const found = keys.get(offset);
+    const second = lc.linePos(offset);
+    const at = { line: second.line, column: second.col, endLine: second.line, endColumn: second.col };
+    if (!found) return { ruleId: 'duplicate-key', pointer: '', at, message: `duplicate key at line ${second.line}: it hides an earlier value; remove one` };
+    const first = lc.linePos(found.first).line;
+    return {
+      ruleId: 'duplicate-key',
+      pointer: found.pointer,
+      at,
+      message: `key "${found.key}" appears twice, at lines ${first} and ${second.line}; Kubernetes reads the last one (line ${second.line}) and drops the other: remove one`,
+    };
+  });
 }
 
-/** Finds the map key node starting at `offset`: its pointer, its text and where the first key of that name starts. */
-function findKeyAt(node: unknown, offset: number, pointer: string): { pointer: string; key: string; first: number } | null {
+/** A map key node: its pointer, its text and where the first key of that name in its map starts. */
+type KeyAt = { pointer: string; key: string; first: number };
+
+/** Finds the map key nodes starting at `offsets` (the first in document order, for each offset). */
+function findKeysAt(node: unknown, offsets: ReadonlySet<number>, pointer: string, out: Map<number, KeyAt>): void {
   if (isMap(node)) {
     const seen = new Map<string, number>();
     for (const pair of node.items) {
       const keyNode = pair.key as Node | null;
       const key = isScalar(keyNode) ? String(keyNode.value) : String(keyNode);
       const start = keyNode?.range?.[0] ?? -1;
-      if (start === offset) return { pointer: joinPointer(pointer, key), key, first: seen.get(key) ?? start };
+      if (offsets.has(start) && !out.has(start)) out.set(start, { pointer: joinPointer(pointer, key), key, first: seen.get(key) ?? start });
       if (!seen.has(key)) seen.set(key, start);
-      const inner = findKeyAt(pair.value, offset, joinPointer(pointer, key));
-      if (inner) return inner;
+      findKeysAt(pair.value, offsets, joinPointer(pointer, key), out);
     }
   } else if (isSeq(node)) {
-    for (let i = 0; i < node.items.length; i++) {
-      const inner = findKeyAt(node.items[i], offset, joinPointer(pointer, i));
-      if (inner) return inner;
-    }
+    for (let i = 0; i < node.items.length; i++) findKeysAt(node.items[i], offsets, joinPointer(pointer, i), out);
   }
-  return null;
 }
-
 
 /** An error found at the end of the file (an unclosed bracket) is shown on the last line with content. */
 function lastContentOffset(text: string, offset: number): number {
