@@ -8,6 +8,7 @@
  *   rollback:  aiops-guard rollback (1,000 commits, bad commit 600 back)  vs one check of HEAD               target ≤ 3×
  *   drift:     aiops-guard drift --live    vs the floor (parse the desired files with yaml + JSON.parse the snapshot)  target ≤ 1.5×
  *   blame:     aiops-guard check --blame (same history, a 601-commit walk)  vs a plain check of the work tree   reported
+ *   kustomize: check of a 500-object overlay tree (rendered natively)  vs check of the same 500 rendered objects as plain files   target ≤ 1.5×
  * Each command runs several times, alternating, and the median wall time is compared.
  * Everything but the warm and hook lines runs with --no-cache: a cached side would measure the cache, not the work.
  */
@@ -17,6 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateCorpus, generateHistory, generateSnapshot } from './generate.js';
+import { generateOverlayCorpus } from './generate-overlay.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(here, '../..');
@@ -79,7 +81,21 @@ function hookPath(dir: string, cacheDir: string): boolean {
   }
 }
 
-function main(): void {
+/** Rendering + checking a 500-object overlay tree against checking the rendered objects as plain files. */
+async function kustomizeLine(): Promise<boolean> {
+  const overlay = mkdtempSync(path.join(os.tmpdir(), 'aiops-guard-bench-overlay-'));
+  const plain = mkdtempSync(path.join(os.tmpdir(), 'aiops-guard-bench-rendered-'));
+  try {
+    const objects = await generateOverlayCorpus(overlay, plain);
+    console.log(`kustomize: an overlay of ${objects} objects, and the same objects rendered into plain files`);
+    return compare('check overlay / check rendered', [BIN, 'check', '-f', 'json', '--no-cache', '-C', overlay], [1], [BIN, 'check', '-f', 'json', '--no-cache', '-C', plain], 5, 1.5, [1]);
+  } finally {
+    rmSync(overlay, { recursive: true, force: true });
+    rmSync(plain, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'aiops-guard-bench-'));
   const cacheDir = mkdtempSync(path.join(os.tmpdir(), 'aiops-guard-bench-cache-'));
   try {
@@ -95,6 +111,7 @@ function main(): void {
       reference('js-yaml parse / floor', [FLOOR_JS_YAML, dir], [FLOOR, dir], 3),
       compare('drift --live -f json / floor', [BIN, 'drift', '--live', snapshot, '-f', 'json', '--no-cache', '-C', dir], [2], [FLOOR_DRIFT, dir, snapshot], 5, 1.5),
       compare('--version / node -e 0', [BIN, '--version'], [0], ['-e', '0'], 15, 2),
+      await kustomizeLine(),
     ];
     const hist = mkdtempSync(path.join(os.tmpdir(), 'aiops-guard-bench-history-'));
     try {
@@ -115,4 +132,4 @@ function main(): void {
   }
 }
 
-main();
+await main();

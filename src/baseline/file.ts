@@ -15,6 +15,8 @@ export interface BaselineEntry {
   resource: string | null;
   pointer: string;
   file: string;
+  /** The rendered target of the finding (part of its fingerprint); absent for plain manifests. */
+  target?: string;
 }
 
 interface Baseline {
@@ -24,7 +26,7 @@ interface Baseline {
 
 /** The entry of a finding, as the baseline stores it. */
 function toBaselineEntry(f: Finding): BaselineEntry {
-  return { fingerprint: findingFingerprint(f), rule: f.ruleId, resource: f.resource ? formatResource(f.resource) : null, pointer: f.pointer, file: f.file };
+  return { fingerprint: findingFingerprint(f), rule: f.ruleId, resource: f.resource ? formatResource(f.resource) : null, pointer: f.pointer, file: f.file, ...(f.target ? { target: f.target } : {}) };
 }
 
 /** The findings a baseline accepts: every finding that counts (waived ones need no baseline), one entry per fingerprint. */
@@ -47,7 +49,7 @@ export function sortEntries(entries: BaselineEntry[]): BaselineEntry[] {
  * a finding is a one-line diff, and two runs on the same repository write the same bytes.
  */
 function serializeBaseline(b: Baseline): string {
-  const lines = b.findings.map((e) => '    ' + JSON.stringify({ fingerprint: e.fingerprint, rule: e.rule, resource: e.resource, pointer: e.pointer, file: e.file }));
+  const lines = b.findings.map((e) => '    ' + JSON.stringify({ fingerprint: e.fingerprint, rule: e.rule, resource: e.resource, pointer: e.pointer, file: e.file, ...(e.target ? { target: e.target } : {}) }));
   const comment = 'Findings accepted by `aiops-guard baseline`: they are reported, but do not fail the gate. Only "fingerprint" is compared (rule + resource + JSON pointer); rule, resource, pointer and file are for review. Re-run `aiops-guard baseline --prune` to drop fixed ones.';
   return `{\n  "$comment": ${JSON.stringify(comment)},\n  "version": 1,\n  "findings": [${lines.length ? '\n' + lines.join(',\n') + '\n  ' : ''}]\n}\n`;
 }
@@ -83,7 +85,7 @@ export async function readBaseline(file: string): Promise<Baseline> {
     if (typeof entry !== 'object' || entry === null || typeof entry.fingerprint !== 'string' || entry.fingerprint === '') {
       throw new ConfigError(`${file}: findings[${i}] has no "fingerprint"`, fix);
     }
-    findings.push({ fingerprint: entry.fingerprint, rule: String(entry.rule ?? ''), resource: entry.resource ?? null, pointer: String(entry.pointer ?? ''), file: String(entry.file ?? '') });
+    findings.push({ fingerprint: entry.fingerprint, rule: String(entry.rule ?? ''), resource: entry.resource ?? null, pointer: String(entry.pointer ?? ''), file: String(entry.file ?? ''), ...(typeof entry.target === 'string' ? { target: entry.target } : {}) });
   });
   return { version: 1, findings };
 }

@@ -11,6 +11,7 @@ import type { FileResult } from './file-results.js';
 import { checkFiles, probeCache, type FileResults } from './files.js';
 import { buildReport, compareFindings } from './report.js';
 import { filterChangedSince, findChartRoots, readSnapshot } from './snapshot.js';
+import { evaluateTargets, isKustomizationFile, keepChangedTargets, targetsForRun } from './targets.js';
 import type { CheckOptions, CheckResult, RunContext } from './types.js';
 import { checkOnThreads, threadsFor } from './worker.js';
 
@@ -53,7 +54,10 @@ export async function runCheckPipeline(options: CheckOptions, given?: RunContext
   const { repo, selection, cache, prepared, policy, waivers, rules, failOn } = ctx;
   const loaded = ctx.config;
   const spec = options.source ?? { mode: 'worktree' };
-  const snapshot = await readSnapshot(repo, spec, selection.wanted, selection.wantDir, cache);
+  // Kustomization files are listed even when the globs would not take them (`Kustomization` has no extension): they decide the targets.
+  const kustomize = ctx.config.config.kustomize !== 'off';
+  const wanted = kustomize ? (rel: string) => selection.wanted(rel) || isKustomizationFile(rel) : selection.wanted;
+  const snapshot = await readSnapshot(repo, spec, wanted, selection.wantDir, cache);
   const missing = selection.unmatched();
   if (missing.length > 0) {
     const where = spec.mode === 'worktree' ? 'the working tree' : spec.mode === 'index' ? 'the index (staged files)' : `commit ${spec.ref}`;
@@ -61,9 +65,14 @@ export async function runCheckPipeline(options: CheckOptions, given?: RunContext
   }
   const source: ReportSource = { repo: repo.dir, mode: snapshot.mode, ref: snapshot.ref, commit: snapshot.commit };
   options = { ...options, chartRoots: findChartRoots(snapshot.files) };
+  // Rendered targets replace the files they are made of: a patch is checked as part of the object it changes.
+  const targets = await targetsForRun(ctx, options, spec, snapshot);
+  if (targets) snapshot.files = targets.set.plain ? snapshot.files.filter((f) => !targets.set.owned(f.path)) : [];
+  else if (kustomize) snapshot.files = snapshot.files.filter((f) => selection.wanted(f.path));
   if (options.changedSince) {
     const { mergeBase } = await filterChangedSince(repo, snapshot, options.changedSince, cache);
     source.changedSince = { rev: options.changedSince, mergeBase };
+    if (targets) await keepChangedTargets(targets.set, targets.all, await (await import('../source/git.js')).listTreeOids(repo, mergeBase, cache));
   }
 
   // Only what the cache does not have is worth another thread.
@@ -88,6 +97,14 @@ export async function runCheckPipeline(options: CheckOptions, given?: RunContext
       Object.assign(results.documentsPerFile, other.documentsPerFile);
     }
   }
+  if (targets) {
+    const rendered = evaluateTargets(targets.set, ctx, options);
+    results.findings.push(...rendered.findings);
+    results.documents.push(...rendered.documents);
+    results.errors.push(...targets.set.errors);
+    results.fileCount += rendered.fileCount;
+    results.documentCount += rendered.documentCount;
+  }
   const { findings, errors, fileCount, documentCount, documents } = results;
   const total = snapshot.files.length;
   options.onProgress?.({ phase: 'checking', done: fileCount, total });
@@ -97,7 +114,8 @@ export async function runCheckPipeline(options: CheckOptions, given?: RunContext
   // One order whichever thread or cache each file's result came from.
   errors.sort((a, b) => ((a.file ?? '') < (b.file ?? '') ? -1 : (a.file ?? '') > (b.file ?? '') ? 1 : 0));
   errors.unshift(...snapshot.skipped.map((s) => ({ code: s.code, file: s.path, line: null, message: s.message })));
-  return { repo, source, fileCount, documentCount, documents, findings, errors, rules, failOn, config: loaded, prepared, policy };
+  const rendered = targets?.set.rendered.map((t) => ({ path: t.target, renderer: t.command ? ('command' as const) : ('kustomize' as const), ...(t.command ? { command: t.command } : {}), files: t.inputs.length, documents: t.documents.length }));
+  return { repo, source, fileCount, documentCount, documents, findings, errors, rules, failOn, config: loaded, prepared, policy, ...(rendered?.length ? { targets: rendered } : {}) };
 }
 
 /** `aiops-guard check` as a library call: the Report of one run. */

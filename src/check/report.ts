@@ -1,12 +1,13 @@
 import { decideExitCode } from '../report/exit-code.js';
-import { SEVERITIES, type FailOn, type Finding, type Report, type ReportError, type ReportSource, type RuleInfo, type Severity } from '../report/types.js';
+import { SEVERITIES, type FailOn, type Finding, type Report, type ReportError, type ReportSource, type RuleInfo, type Severity, type TargetInfo } from '../report/types.js';
 import type { Rule } from '../rules/types.js';
 import { TOOL_VERSION } from '../version.js';
 import type { CheckResult } from './types.js';
 
 export function compareFindings(a: Finding, b: Finding): number {
   if (a.file !== b.file) return a.file < b.file ? -1 : 1;
-  return a.line - b.line || a.column - b.column || (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0);
+  const t = (f: Finding) => f.target ?? '';
+  return a.line - b.line || a.column - b.column || (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0) || (t(a) < t(b) ? -1 : t(a) > t(b) ? 1 : 0);
 }
 
 function countBySeverity(findings: readonly Finding[]): Record<Severity, number> {
@@ -24,6 +25,7 @@ export interface ReportParts {
   documents: number;
   rules: readonly Rule[];
   failOn: FailOn;
+  targets?: TargetInfo[];
 }
 
 /** Puts the versioned JSON report together; the exit code is decided from findings (and drift, added later). */
@@ -46,6 +48,7 @@ export function assembleReport(parts: ReportParts): Report {
     findings,
     errors: parts.errors,
     rules: referencedRules(parts.rules, findings),
+    ...(parts.targets?.length ? { targets: parts.targets } : {}),
   };
 }
 

@@ -2,7 +2,7 @@ import type { LoadedConfig } from '../config/types.js';
 import type { ConfigDocument, ParseLimits } from '../parse/documents.js';
 import type { PolicyOptions, PreparedRules } from '../policy/evaluate.js';
 import type { CompiledWaiver } from '../policy/waivers.js';
-import type { FailOn, Finding, ReportError, ReportSource } from '../report/types.js';
+import type { FailOn, Finding, ReportError, ReportSource, SourceMode, TargetInfo } from '../report/types.js';
 import type { Rule } from '../rules/types.js';
 import type { GitCache } from '../source/git.js';
 import type { Selection } from '../source/select.js';
@@ -49,6 +49,8 @@ export interface CheckOptions {
   cache?: boolean | string;
   /** At most this many threads (default: one per core). */
   jobs?: number;
+  /** --target: check (or compare, or walk) only these rendered targets, not the plain manifests. */
+  target?: string[];
   /** Set by the pipeline: folders that hold a Chart.yaml, so their templates/ are known as Helm's. */
   chartRoots?: string[];
 }
@@ -69,6 +71,8 @@ export interface CheckResult {
   /** The run's prepared rules and policy settings, to evaluate more documents the same way. */
   prepared: PreparedRules;
   policy: PolicyOptions;
+  /** The rendered targets checked (absent when the repository has none). */
+  targets?: TargetInfo[];
 }
 /** What every command that reads configs sets up once: repository, config, rules, policy, file selection. */
 export interface RunContext {
@@ -86,3 +90,27 @@ export interface RunContext {
   /** Results by file content kept between runs (null with --no-cache, or when this build has no identity). */
   results: Promise<FileResultCache | null>;
 }
+
+/** One rendered target: its objects as documents, and every file it read. */
+export interface RenderedTarget {
+  /** The kustomization folder or render entry path, relative to the repository root ("" for the root). */
+  target: string;
+  /** The objects, as the rules see them: `locate` names the file and line that set each value. */
+  documents: ConfigDocument[];
+  /** The files the render read (kustomizations, resources, patches, generator inputs; for an external renderer, the files under its path). */
+  inputs: string[];
+  /** For an external renderer: the command whose output this is. */
+  command?: string;
+}
+
+/** What decides the targets of a run, besides the snapshot. */
+export interface TargetSettings {
+  repo: Repo;
+  config: LoadedConfig;
+  /** --target: only these. */
+  only?: readonly string[];
+  /** Path arguments, relative to the repository root: targets that read a file under one are in scope. */
+  paths: readonly string[];
+  mode: SourceMode;
+}
+

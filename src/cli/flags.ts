@@ -20,6 +20,8 @@ export interface SourceFlags {
   cacheDir?: string;
   /** --jobs: at most this many threads. */
   jobs?: number;
+  /** --target (repeatable): only these rendered targets. */
+  target?: string[];
   trustedConfig?: string;
   color: boolean;
   quiet?: boolean;

@@ -118,6 +118,7 @@ export function optionsFromFlags(paths: string[], flags: SourceFlags, progress: 
     allowJsConfig: flags.allowJsConfig,
     cache: flags.cache === false ? false : flags.cacheDir,
     jobs: flags.jobs,
+    target: flags.target,
     onProgress: (p) => progress.update(p),
   };
 }

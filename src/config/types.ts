@@ -42,6 +42,24 @@ export interface GuardConfig {
   rollback?: { maxCommits?: number };
   /** The baseline file, relative to the repository root (default .aiops-guard-baseline.json). */
   baseline?: string;
+  /** auto (default): leaf kustomizations are rendered and their objects checked; off: their files are checked as plain manifests. */
+  kustomize?: 'auto' | 'off';
+  /** Render only these kustomization folders. */
+  targets?: string[];
+  /** External renderers: a command whose standard output is the desired state of `path`. */
+  render?: RenderEntry[];
+  /** Run `render` commands with --ref/--staged too (they read the working tree). */
+  allowExternal?: boolean;
+}
+
+/** One external renderer of the config. */
+export interface RenderEntry {
+  /** The target folder, relative to the repository root. */
+  path: string;
+  /** The command line, split into arguments (no shell). */
+  command: string;
+  /** Seconds (default 60). */
+  timeout?: number;
 }
 
 /** A loaded config: the data, where it came from, and a way to point at lines in it. */

@@ -36,8 +36,9 @@ export type DriftInputs = Pick<DriftOptions, 'live' | 'cwd' | 'stdin' | 'strict'
 const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 /** Kinds that exist in a namespace without anyone committing them. */
 const NEVER_UNMANAGED = new Set(['Event', 'Endpoints', 'EndpointSlice', 'Lease', 'ControllerRevision', 'PodMetrics']);
-/** Not deployed resources: kustomize and similar build inputs. */
+/** Not deployed resources: kustomize's own files (with `kustomize: off`); a Flux Kustomization (kustomize.toolkit.fluxcd.io) is deployed. */
 const BUILD_INPUTS = new Set(['Kustomization', 'Component']);
+const isBuildInput = (id: ResourceId) => BUILD_INPUTS.has(id.kind) && (id.group === '' || id.group === 'kustomize.config.k8s.io');
 /** Findings in an injected sidecar that are hygiene, not security (its vendor pins its image and sizes it). */
 const NOT_LESS_SECURE_IN_SIDECARS = new Set(['images', 'resources', 'reliability']);
 /** Values shorter than this are too common to mask wherever they appear ("true", "80"). */
@@ -284,7 +285,7 @@ export async function computeDrift(result: CheckResult, options: DriftInputs): P
   // Desired objects by identity; a second declaration of one identity is an error, never merged.
   const desired = new Map<string, ConfigDocument>();
   for (const doc of documents) {
-    if (!doc.id || BUILD_INPUTS.has(doc.id.kind)) continue;
+    if (!doc.id || isBuildInput(doc.id)) continue;
     if (!doc.id.name) {
       errors.push({ code: 'resource-without-name', file: doc.file, line: doc.start.line, message: `${doc.id.kind} without metadata.name; not compared with live` });
       continue;
@@ -320,7 +321,7 @@ export async function computeDrift(result: CheckResult, options: DriftInputs): P
     const id = resolvedId(doc.id!, defaultNamespace, scopes);
     const obj = live.get(key);
     if (!obj) {
-      items.push({ status: 'missing', resource: id, file: doc.file, line: doc.start.line, changes: [], securityRelevant: false, liveFindings: [] });
+      items.push({ status: 'missing', resource: id, file: doc.file, line: doc.start.line, ...targetOf(doc), changes: [], securityRelevant: false, liveFindings: [] });
       continue;
     }
     const item = compareResource(doc, id, obj, { ignores, strict, injected, defaultNamespace, scopes, result, secrets, categories, mask, locatorFor });
@@ -374,7 +375,8 @@ function compareResource(doc: ConfigDocument, id: ResourceId, obj: LiveObject, c
   // Live is checked with the same rules; findings git does not have make the drift security-relevant.
   // Positions point into the git file; they are looked up (which parses it again) only for drifted documents.
   let locator: PointerLocator | null = null;
-  const locate = (pointer: string) => (locator ??= ctx.locatorFor(doc))(pointer);
+  // A rendered object's positions come from its provenance (a base, patch or kustomization line), never from re-reading one file.
+  const locate = (pointer: string): ReturnType<ConfigDocument['locate']> => (doc.target !== undefined ? doc.locate(pointer) : (locator ??= ctx.locatorFor(doc))(pointer));
   const base = doc.basePointer.length;
   const atStart = () => doc.start;
   const liveData = withoutApplyRecords(obj.data);
@@ -419,13 +421,18 @@ function compareResource(doc: ConfigDocument, id: ResourceId, obj: LiveObject, c
       containsSecret(c.desired, ctx.secrets.values) ||
       containsSecret(c.live, ctx.secrets.values);
     const at = locate(gitPointer(doc.data, c.pointer, isSecret));
-    const out: DriftChange = { pointer: c.pointer, line: at.line, column: at.column };
+    const out: DriftChange = { pointer: c.pointer, line: at.line, column: at.column, ...(at.file && at.file !== doc.file ? { file: at.file } : {}) };
     if (c.desired !== undefined) out.desired = secret ? ctx.mask(c.desired) : c.desired;
     if (c.live !== undefined) out.live = secret ? ctx.mask(c.live) : c.live;
     if (c.note) out.note = c.note;
     return out;
   });
-  return { status: 'modified', resource: id, file: doc.file, line: doc.start.line, changes: shown, securityRelevant: newInLive.length > 0, liveFindings: newInLive };
+  return { status: 'modified', resource: id, file: doc.file, line: doc.start.line, ...targetOf(doc), changes: shown, securityRelevant: newInLive.length > 0, liveFindings: newInLive };
+}
+
+/** The target of a rendered desired object, for its drift item. */
+function targetOf(doc: ConfigDocument): { target?: string } {
+  return doc.target !== undefined ? { target: doc.target } : {};
 }
 
 /** Where a change is in the git file: a Secret's data may be written there as stringData. */

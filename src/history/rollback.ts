@@ -8,6 +8,8 @@ import type { Selection } from '../source/select.js';
 import { firstParentHistory, type HistoryCommit } from './commits.js';
 import { HistoryEvaluator } from './evaluator.js';
 import { ResourceLocator } from './resources.js';
+import { TargetHistoryEvaluator, targetPathOf } from './targets.js';
+import { noSuchTarget } from '../check/targets.js';
 import { FindingTracer, type TraceResult } from './trace.js';
 
 export const DEFAULT_MAX_COMMITS = 200;
@@ -51,7 +53,9 @@ export interface HistoryWalkResult {
  */
 export async function walkHistory(ctx: RunContext, options: HistoryWalkOptions): Promise<HistoryWalkResult> {
   const startSha = await resolveRevision(ctx.repo, options.start, ctx.cache);
-  const evaluator = new HistoryEvaluator(ctx, options.checkOptions);
+  // With kustomizations, each commit's rendered targets stand in for the files they are made of.
+  const { kustomize, render } = ctx.config.config;
+  const evaluator = kustomize !== 'off' || render?.length ? new TargetHistoryEvaluator(ctx, options.checkOptions) : new HistoryEvaluator(ctx, options.checkOptions);
   const stop: { reason: 'root' | 'limit' | 'shallow' | null } = { reason: null };
   const commits: HistoryCommit[] = [];
   const gatingCount: number[] = [];
@@ -72,6 +76,8 @@ export async function walkHistory(ctx: RunContext, options: HistoryWalkOptions):
     const i = commits.length;
     commits.push(commit);
     if (i === 0) {
+      if (evaluator instanceof TargetHistoryEvaluator) await evaluator.checkTargetsExist(commit.tree);
+      else if (options.checkOptions?.target?.length) throw noSuchTarget(options.checkOptions.target[0]!, []);
       if (options.checked) seedFromCheck(evaluator, options.checked);
       // The start commit is read in full; on a large tree, every core shares that work.
       if (!drift) await evaluator.prefill(commit.tree, options.rollback ? ctx.selection : options.traceSelection);
@@ -121,7 +127,9 @@ export async function walkHistory(ctx: RunContext, options: HistoryWalkOptions):
     entry.rules.add(f.ruleId);
     entry.files.add(t.path);
     // Reverting the culprit alone may conflict where the file has changed since (a pure rename has not).
-    if ((await evaluator.blobAt(commits[t.at]!.tree, t.path)) !== (await evaluator.blobAt(head.tree, f.file))) entry.changed.add(t.path);
+    // A rendered finding lives in its target, whichever file set the value: compare the target's versions.
+    const now = f.target != null ? targetPathOf(f.target) : f.file;
+    if ((await evaluator.blobAt(commits[t.at]!.tree, t.path)) !== (await evaluator.blobAt(head.tree, now))) entry.changed.add(t.path);
     byCulprit.set(t.at, entry);
   }
   const culprits: Culprit[] = [...byCulprit.entries()]
@@ -157,7 +165,8 @@ export async function walkHistory(ctx: RunContext, options: HistoryWalkOptions):
 /** Hands the check's findings to the evaluator for each file whose blob the check read. */
 function seedFromCheck(evaluator: HistoryEvaluator, checked: NonNullable<HistoryWalkOptions['checked']>): void {
   const byFile = new Map<string, Finding[]>();
-  for (const f of checked.findings) (byFile.get(f.file) ?? byFile.set(f.file, []).get(f.file)!).push(f);
+  // A rendered target's findings are the target's, not those of the file that set the value: the walk renders targets itself.
+  for (const f of checked.findings) if (!f.target) (byFile.get(f.file) ?? byFile.set(f.file, []).get(f.file)!).push(f);
   for (const [file, oid] of checked.blobs) evaluator.seed(oid, file, byFile.get(file) ?? []);
 }
 
@@ -227,7 +236,7 @@ async function buildCommands(
     // git revert of a range stops at merge commits; restoring the whole tree does not.
     if (range.some((c) => c.merge)) commands.push(`git restore --source ${short(lastGood.sha)} --staged --worktree -- . && ${message}`);
     else commands.push(`git revert --no-commit ${short(lastGood.sha)}..${short(head.sha)} && ${message}`);
-    commands.push(...(await restoreCommands(evaluator, selection, lastGood, headGating)));
+    commands.push(...(await restoreCommands(evaluator, selection, lastGood, headGating, head)));
   }
   return commands;
 }
@@ -237,14 +246,25 @@ async function buildCommands(
  * its resources lived in one other file then (a rename or a move since), that file's content is put
  * back under today's name; removed where its resources did not exist then.
  */
-async function restoreCommands(evaluator: HistoryEvaluator, selection: Selection, lastGood: HistoryCommit, headGating: Finding[]): Promise<string[]> {
+async function restoreCommands(evaluator: HistoryEvaluator, selection: Selection, lastGood: HistoryCommit, headGating: Finding[], head: HistoryCommit): Promise<string[]> {
   const good = short(lastGood.sha);
   const existing: string[] = [];
   const absent: string[] = [];
-  for (const f of [...new Set(headGating.map((g) => g.file))].sort()) ((await evaluator.blobAt(lastGood.tree, f)) ? existing : absent).push(f);
+  // A rendered target is put back as the files it reads: those it read then, and those it reads now that did not exist then.
+  const targets = [...new Set(headGating.flatMap((g) => (g.target != null ? [g.target] : [])))];
+  const files = new Set(headGating.filter((g) => g.target == null).map((g) => g.file));
+  if (targets.length > 0 && evaluator instanceof TargetHistoryEvaluator) {
+    for (const t of targets) {
+      const then = await evaluator.inputsAt(lastGood.tree, t);
+      const now = await evaluator.inputsAt(head.tree, t);
+      for (const f of [...then, ...now]) if ((await evaluator.blobAt(lastGood.tree, f)) !== (await evaluator.blobAt(head.tree, f))) files.add(f);
+    }
+  }
+  for (const f of [...files].sort()) ((await evaluator.blobAt(lastGood.tree, f)) ? existing : absent).push(f);
   // Only a file whose every failing finding names its resource can be looked for by identity.
   const resourcesOf = (file: string) => {
-    const inFile = headGating.filter((g) => g.file === file);
+    const inFile = headGating.filter((g) => g.file === file && g.target == null);
+    if (inFile.length === 0) return [];
     return inFile.every((g) => g.resource?.name) ? [...new Set(inFile.map((g) => identityKey(g.resource!)))] : [];
   };
   const locator = new ResourceLocator(evaluator, selection, identityKey, absent.flatMap(resourcesOf));

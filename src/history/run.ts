@@ -4,6 +4,7 @@ import { assembleReport, buildReport, compareFindings } from '../check/report.js
 import type { CheckOptions, RunContext } from '../check/types.js';
 import { computeDrift, withDrift, type DriftResult } from '../drift/run.js';
 import { UsageError } from '../errors.js';
+import { renderedFileOf } from '../check/external-render.js';
 import { WAIVER_RULE } from '../policy/evaluate.js';
 import { isAtOrAbove } from '../report/exit-code.js';
 import type { DriftFailOn, Finding, Report } from '../report/types.js';
@@ -77,7 +78,8 @@ async function checkedBlobs(ctx: RunContext, options: HistoryOptions): Promise<M
 }
 
 /** Findings that come from one file's content, so a commit can have introduced them (not the checks of the config's own waivers). */
-const attributable = (findings: readonly Finding[]) => findings.filter((f) => f.ruleId !== WAIVER_RULE.id);
+/** An external renderer's output is made from the working tree, not from a commit: no commit introduced what is in it. */
+const attributable = (findings: readonly Finding[]) => findings.filter((f) => f.ruleId !== WAIVER_RULE.id && !(f.target != null && f.file === renderedFileOf(f.target)));
 
 /**
  * Gives each finding the commit that introduced it (first-parent: the first commit from which it is

@@ -26,6 +26,8 @@ export interface RenderedObject {
    * value gives its nearest existing parent.
    */
   locate(pointer: string): SourceLocation;
+  /** The file where the object starts (its base resource, or the kustomization of a generated object), known without locating anything. */
+  file: string;
 }
 
 export interface KustomizeError {
@@ -98,7 +100,7 @@ export async function renderKustomization(target: string, files: KustomizeFiles)
     const resources = await renderer.build(dir);
     const objects = resources.map((res): RenderedObject => {
       const prov = res.prov;
-      return { data: res.data, id: identifyResource(res.data), locate: (pointer) => locateOrigin(originAt(prov, pointer)) };
+      return { data: res.data, id: identifyResource(res.data), locate: (pointer) => locateOrigin(originAt(prov, pointer)), file: originAt(prov, '').doc.file };
     });
     return { target: dir, objects, errors: [], inputs: [...renderer.inputs].sort() };
   } catch (err) {

@@ -3,7 +3,8 @@ import { parseConfigText } from '../parse/documents.js';
 import { resolveIn, type KustomizeFiles } from './files.js';
 import { isMap } from './provenance.js';
 
-const KUSTOMIZATION_NAMES = new Set(['kustomization.yaml', 'kustomization.yml', 'Kustomization']);
+/** The file names kustomize reads as a folder's kustomization. */
+export const KUSTOMIZATION_NAMES: ReadonlySet<string> = new Set(['kustomization.yaml', 'kustomization.yml', 'Kustomization']);
 
 /**
  * The kustomizations to render in a snapshot: every directory with a kustomization file that no

@@ -27,8 +27,13 @@ export interface ConfigDocument {
   id: ResourceId | null;
   /** Where the document (or List item) starts: known without re-parsing after `release`. */
   start: SourceRange;
-  /** Maps a pointer relative to `data` to the nearest existing node's range in the file. */
-  locate(pointer: string): SourceRange;
+  /**
+   * Maps a pointer relative to `data` to the nearest existing node's range in the file; for an
+   * object of a rendered target, in the file that set the value (`file`: a base, patch or kustomization).
+   */
+  locate(pointer: string): SourceRange & { file?: string };
+  /** Set for an object of a rendered target (a kustomization folder or a render entry's path). */
+  target?: string;
   /** What the API server would reject or read differently (wrong types, duplicate keys); absent when none. */
   problems?: ReadProblem[];
 }
@@ -88,6 +93,8 @@ export interface ParseContext {
   asWritten?: boolean;
   /** false: a text that starts with `{` is YAML like any other, not kubectl's JSON stream (for live snapshots). */
   jsonStream?: boolean;
+  /** A renderer's output (`render` config): already rendered, so `{{` in it is data, never a template. */
+  rendered?: boolean;
   /** Read with the full reader only, never the fast one (tests compare the two). */
   fullReader?: boolean;
 }
@@ -308,7 +315,7 @@ function isUnder(pointer: string, base: string): boolean {
 
 /** A template is never linted: its documents only exist once rendered. */
 function findTemplate(file: string, text: string, context: ParseContext): ParseFailure | null {
-  if (!text.includes('{{')) return null;
+  if (context.rendered || !text.includes('{{')) return null;
   if (context.chartTemplate) {
     return { message: 'a Helm chart template, not YAML until rendered: check the output of "helm template" instead', line: 1, column: 1, template: 'chart' };
   }

@@ -99,8 +99,9 @@ function matches(p: PreparedRule, doc: ConfigDocument): boolean {
 }
 
 function baseFinding(doc: ConfigDocument, pointer: string): Omit<Finding, 'ruleId' | 'severity' | 'title' | 'message' | 'remediation' | 'suppressed'> {
-  const range = doc.locate(pointer);
-  return { file: doc.file, ...range, pointer: doc.basePointer + pointer, documentIndex: doc.index, resource: doc.id };
+  // A rendered object's value may have been set in a patch or a kustomization, not where the object starts.
+  const { file = doc.file, line, column, endLine, endColumn } = doc.locate(pointer);
+  return { file, line, column, endLine, endColumn, pointer: doc.basePointer + pointer, documentIndex: doc.index, resource: doc.id, ...(doc.target !== undefined ? { target: doc.target } : {}) };
 }
 
 /** Evaluates every matching rule on one document and applies waivers. */

@@ -13,16 +13,18 @@ const LIST_ITEM = /^\/items\/\d+(?=\/|$)/;
  *
  * The baseline stores it, history compares commits with it, SARIF's partialFingerprints carry it.
  */
-export function findingKey(f: Pick<Finding, 'ruleId' | 'file' | 'pointer' | 'documentIndex' | 'resource'>): string {
+export function findingKey(f: Pick<Finding, 'ruleId' | 'file' | 'pointer' | 'documentIndex' | 'resource' | 'target'>): string {
   const r = f.resource;
+  // The same resource rendered by two overlays is two deployed objects; a plain file's key is as it always was.
+  const target = f.target ? [f.target] : [];
   // Findings carry the file's pointer; for a List item that starts with /items/N (a non-List
   // resource with a top-level `items` field is not a Kubernetes shape, so this prefix is the List's).
-  if (r && r.name !== null) return [f.ruleId, `${r.group}/${r.kind}/${r.namespace ?? ''}/${r.name}`, f.pointer.replace(LIST_ITEM, '')].join('\u0000');
-  return [f.ruleId, '', f.pointer, f.file, String(f.documentIndex)].join('\u0000');
+  if (r && r.name !== null) return [f.ruleId, `${r.group}/${r.kind}/${r.namespace ?? ''}/${r.name}`, f.target ? f.pointer : f.pointer.replace(LIST_ITEM, ''), ...target].join('\u0000');
+  return [f.ruleId, '', f.pointer, f.file, String(f.documentIndex), ...target].join('\u0000');
 }
 
 /** The fingerprint of a finding: a short hash of `findingKey`. */
-export function findingFingerprint(f: Pick<Finding, 'ruleId' | 'file' | 'pointer' | 'documentIndex' | 'resource'>): string {
+export function findingFingerprint(f: Pick<Finding, 'ruleId' | 'file' | 'pointer' | 'documentIndex' | 'resource' | 'target'>): string {
   return createHash('sha256').update(findingKey(f)).digest('hex').slice(0, 32);
 }
 export function driftFingerprint(d: DriftItem): string {

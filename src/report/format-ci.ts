@@ -12,7 +12,7 @@ export function formatGithub(report: Report): string {
   const lines: string[] = [];
   for (const f of report.findings) {
     if (f.suppressed) continue;
-    const props = [`file=${f.file}`, `line=${f.line}`, `col=${f.column}`, `endLine=${f.endLine}`, `endColumn=${f.endColumn}`, `title=${f.ruleId} (${f.severity})`].map((p) => {
+    const props = [`file=${f.file}`, `line=${f.line}`, `col=${f.column}`, `endLine=${f.endLine}`, `endColumn=${f.endColumn}`, `title=${f.ruleId} (${f.severity})${f.target ? ` in ${f.target}` : ''}`].map((p) => {
       const eq = p.indexOf('=');
       return `${p.slice(0, eq)}=${escapeProperty(p.slice(eq + 1))}`;
     });
@@ -32,7 +32,7 @@ export function formatGitlab(report: Report): string {
   const issues: object[] = report.findings
     .filter((f) => !f.suppressed)
     .map((f) => ({
-      description: `${f.message} (${f.ruleId})`,
+      description: `${f.message} (${f.ruleId}${f.target ? `, target ${f.target}` : ''})`,
       check_name: f.ruleId,
       fingerprint: findingFingerprint(f),
       severity: GITLAB_SEVERITY[f.severity],

@@ -16,7 +16,7 @@ export function formatJunit(report: Report): string {
   const suites = new Map<string, Case[]>();
   const add = (suite: string, c: Case) => (suites.get(suite) ?? suites.set(suite, []).get(suite)!).push(c);
   for (const f of report.findings) {
-    const c: Case = { name: `${f.file}:${f.line}:${f.column}`, classname: f.ruleId };
+    const c: Case = { name: `${f.file}:${f.line}:${f.column}${f.target ? ` (target ${f.target})` : ''}`, classname: f.ruleId };
     if (f.suppressed) c.skipped = `waived: ${f.suppressed.reason}`;
     else c.failure = { message: f.message, type: f.severity, text: `${f.title}\n${f.message}\nFix: ${f.remediation}` };
     add(f.ruleId, c);

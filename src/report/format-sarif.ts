@@ -44,7 +44,7 @@ export function formatSarif(report: Report): string {
     message: { text: f.message },
     locations: [{ physicalLocation: { artifactLocation: { uri: f.file, uriBaseId: '%SRCROOT%' }, region: region(f) } }],
     partialFingerprints: { 'aiopsGuardFinding/v1': findingFingerprint(f) },
-    properties: { severity: f.severity, pointer: f.pointer, ...(f.introduced ? { introduced: f.introduced } : {}) },
+    properties: { severity: f.severity, pointer: f.pointer, ...(f.target ? { target: f.target } : {}), ...(f.introduced ? { introduced: f.introduced } : {}) },
     ...(f.suppressed ? { suppressions: [{ kind: f.suppressed.kind === 'annotation' ? 'inSource' : 'external', justification: f.suppressed.reason }] } : {}),
   }));
   for (const d of report.drift ?? []) {

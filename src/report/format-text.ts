@@ -69,7 +69,9 @@ function countsPerRule(findings: readonly Finding[]): string {
 function findingLines(f: Baselined, p: Palette): string[] {
   // Listed with --show all: say which ones do not fail because they were there before.
   const old = f.baseline === 'unchanged' ? p.dim('  (already there)') : '';
-  return [`${p.bold(`${f.file}:${f.line}:${f.column}`)}  ${paintSeverity(p, f.severity)} ${f.message}  ${p.dim(f.ruleId)}${old}`, `    ${p.dim('fix:')} ${f.remediation}`, ...introducedLines(f, p.dim)];
+  // A rendered target's finding: the file is a base, patch or kustomization; the target says which overlay.
+  const target = f.target ? p.dim(`  target ${f.target}`) : '';
+  return [`${p.bold(`${f.file}:${f.line}:${f.column}`)}  ${paintSeverity(p, f.severity)} ${f.message}  ${p.dim(f.ruleId)}${target}${old}`, `    ${p.dim('fix:')} ${f.remediation}`, ...introducedLines(f, p.dim)];
 }
 
 /** Findings listed in full: by file (a blank line between files), by rule (the fix once), or by resource. */
@@ -102,7 +104,7 @@ function formatFindings(findings: readonly Finding[], groupBy: GroupBy, p: Palet
     if (groupBy === 'rule') {
       const first = list[0]!;
       lines.push(`${p.bold(key)}  ${paintSeverity(p, first.severity).trimEnd()}  ${p.dim(`(${list.length})`)}`);
-      for (const f of list as Baselined[]) lines.push(`  ${p.bold(`${f.file}:${f.line}:${f.column}`)}  ${f.message}${f.baseline === 'unchanged' ? p.dim('  (already there)') : ''}`);
+      for (const f of list as Baselined[]) lines.push(`  ${p.bold(`${f.file}:${f.line}:${f.column}`)}  ${f.message}${f.target ? p.dim(`  target ${f.target}`) : ''}${f.baseline === 'unchanged' ? p.dim('  (already there)') : ''}`);
       lines.push(`    ${p.dim('fix:')} ${first.remediation}`);
     } else {
       lines.push(p.bold(key));
@@ -173,6 +175,10 @@ export function formatText(report: Report, options: FormatOptions = {}): string 
   for (const e of details ? report.errors : []) {
     lines.push(`${p.yellow('skipped')} ${e.file ?? ''}${e.line ? `:${e.line}` : ''}  ${e.message} ${p.dim(`(${e.code})`)}`);
   }
+  // A finding in `<path>/(rendered)` is at a line of a command's output: say which command.
+  for (const t of details ? (report.targets ?? []) : []) {
+    if (t.command && findings.some((f) => f.target === t.path)) lines.push(p.dim(`${t.path ? `${t.path}/` : ''}(rendered) is the output of: ${t.command}`));
+  }
   // The table tells more than the summary line only when more than one rule is involved.
   if (details && new Set(findings.map((f) => f.ruleId)).size > 1) lines.push('', ...formatRuleTable(findings, p));
   if (options.summary === false) return lines.length ? lines.join('\n') + '\n' : '';
@@ -221,10 +227,13 @@ function formatDrift(items: readonly DriftItem[], p: Palette): string[] {
     if (d.status === 'missing') tail = p.dim('in git, not live');
     if (d.status === 'unmanaged') tail = p.dim('live, not in git');
     if (d.securityRelevant) tail = p.red(`live is less secure than git: ${[...new Set(d.liveFindings.map((f) => f.ruleId))].join(', ')}`);
-    lines.push(`${mark} ${where}  ${p.yellow(STATUS_TEXT[d.status])}  ${what}${tail ? `  ${tail}` : ''}`);
+    const target = d.target !== undefined ? p.dim(`  target ${d.target || '.'}`) : '';
+    lines.push(`${mark} ${where}  ${p.yellow(STATUS_TEXT[d.status])}  ${what}${tail ? `  ${tail}` : ''}${target}`);
     for (const c of d.changes) {
       const note = c.note === 'removed-in-git' ? p.dim('  (removed in git, still live)') : '';
-      lines.push(`    ${c.pointer}  ${p.dim('git')} ${p.green(showDriftValue(c.desired))} ${p.dim('→ live')} ${p.red(showDriftValue(c.live))}${note}`);
+      // In a rendered target the value may come from a patch or the kustomization: say where.
+      const setIn = c.file ? p.dim(`  (set in ${c.file}:${c.line})`) : '';
+      lines.push(`    ${c.pointer}  ${p.dim('git')} ${p.green(showDriftValue(c.desired))} ${p.dim('→ live')} ${p.red(showDriftValue(c.live))}${note}${setIn}`);
     }
   }
   return lines;

@@ -45,6 +45,12 @@ export interface Finding {
   suppressed: Suppression | null;
   /** With `check --blame` and `scan`: the commit that introduced the finding (absent for the tool's own config checks). */
   introduced?: Introduced;
+  /**
+   * The rendered target the finding is in (a kustomization folder such as "overlays/prod", or a
+   * `render` entry's path); absent for plain manifests. `file`/`line` then point at the source
+   * that set the value: a patch, a base, or the kustomization field.
+   */
+  target?: string | null;
 }
 
 /**
@@ -118,14 +124,18 @@ export interface DriftChange {
   /** Line and column of the changed field in the git file (its nearest existing parent when git does not set it). */
   line?: number;
   column?: number;
+  /** For a rendered target: the file of `line` when it is not the item's file (the patch or kustomization that set the value). */
+  file?: string;
 }
 
 /** One resource that is not as git says. */
 export interface DriftItem {
   status: 'modified' | 'missing' | 'unmanaged';
   resource: ResourceId;
-  /** The file that declares it (null for unmanaged resources). */
+  /** The file that declares it (null for unmanaged resources); for a rendered target, where the object starts. */
   file: string | null;
+  /** The rendered target that declares it; absent for plain manifests and unmanaged resources. */
+  target?: string;
   line: number | null;
   changes: DriftChange[];
   /** Live has policy findings that git has not: drift that made the cluster less secure. */
@@ -196,4 +206,19 @@ export interface Report {
   /** The rules the findings (and drift) refer to, for SARIF and the other formats. */
   rules: RuleInfo[];
   errors: ReportError[];
+  /** The rendered targets the run checked (present when there were any). */
+  targets?: TargetInfo[];
+}
+
+/** A rendered target of the run: a kustomization, or an external renderer's output (findings in it name the file `<path>/(rendered)`). */
+export interface TargetInfo {
+  /** The kustomization folder or render entry path ("" for the repository root). */
+  path: string;
+  renderer: 'kustomize' | 'command';
+  /** For `command`: the command line whose standard output was checked. */
+  command?: string;
+  /** The files the render read. */
+  files: number;
+  /** Rendered objects. */
+  documents: number;
 }

@@ -1,0 +1,194 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import git from 'isomorphic-git';
+import { evaluateDocument } from '../policy/evaluate.js';
+import { isAtOrAbove } from '../report/exit-code.js';
+import type { Finding } from '../report/types.js';
+import type { CheckOptions, RunContext } from '../check/types.js';
+import { renderedFileOf } from '../check/external-render.js';
+import { isKustomizationFile, normalizeTarget, noSuchTarget, planTargets, readableFiles, renderKustomizeTarget, type TargetPlan } from '../check/targets.js';
+import { createSelection, type Selection } from '../source/select.js';
+import type { SourceFile } from '../source/types.js';
+import { HistoryEvaluator, type BlobResult, type TreeChange } from './evaluator.js';
+
+/** What a target of one commit says: its findings and objects (none when it did not render: such a commit neither passes nor fails by it). */
+interface TargetResult extends BlobResult {
+  inputs: string[];
+}
+
+/** The targets of one commit's tree, and which of its files are theirs. */
+interface TreeTargets {
+  plan: TargetPlan | null;
+  /** Pseudo path of each target rendered in this tree → the key of its result. */
+  keys: Map<string, string>;
+}
+
+/**
+ * The path a rendered target has in the history walk, beside the tree's files: findings and
+ * resources are followed through it as through a file, and its "blob id" changes only when one of
+ * the files the render read changes. The same name as an external renderer's output
+ * (`<target>/(rendered)`): what the target renders to.
+ */
+export const targetPathOf = renderedFileOf;
+const isTargetPath = (p: string) => p === '(rendered)' || p.endsWith('/(rendered)');
+
+const EVERY_FILE = createSelection({ include: ['**'] });
+
+/**
+ * The history evaluator for repositories with kustomizations: each commit's files that are part of a
+ * kustomization are not evaluated on their own; each target rendered from that commit's git objects
+ * stands in for them. A target is rendered again only when a file it read changed (its result is kept
+ * by the blob ids of its inputs), so a walk costs what the changes cost. External renderers read the
+ * working tree, never a commit: history does not follow them.
+ */
+export class TargetHistoryEvaluator extends HistoryEvaluator {
+  private readonly treeTargets = new Map<string, Promise<TreeTargets>>();
+  private readonly results = new Map<string, TargetResult>();
+  /** For each target, the inputs (and their blob ids) of each version rendered: a tree with the same ones has the same result. */
+  private readonly versions = new Map<string, { inputs: string[]; oids: string; key: string }[]>();
+  /** Whether a tree (by id) holds a kustomization anywhere: an unchanged subtree is not looked at again. */
+  private readonly holdsKustomization = new Map<string, Promise<boolean>>();
+
+  constructor(
+    private readonly run: RunContext,
+    private readonly runOptions: CheckOptions = { cwd: run.repo.dir },
+  ) {
+    super(run, runOptions);
+  }
+
+  override async wantedFiles(treeOid: string, selection?: Selection): Promise<SourceFile[]> {
+    const files = await super.wantedFiles(treeOid, selection);
+    const t = await this.targetsOf(treeOid);
+    if (!t.plan) return files;
+    const plain = this.runOptions.target?.length ? [] : files.filter((f) => !t.plan!.owned(f.path));
+    const rendered: SourceFile[] = [];
+    for (const [p, key] of t.keys) {
+      // Known to the base class as a result, so it never hands a rendered target to a thread to read.
+      this.seed(key, p, this.results.get(key)!.findings);
+      rendered.push({ path: p, oid: key, read: () => Promise.reject(new Error(`${p} is a rendered target, not a file`)) });
+    }
+    return [...plain, ...rendered];
+  }
+
+  override async blob(oid: string, filePath: string): Promise<BlobResult> {
+    return this.results.get(oid) ?? super.blob(oid, filePath);
+  }
+
+  override async blobAt(treeOid: string, filePath: string): Promise<string | null> {
+    if (isTargetPath(filePath)) return (await this.targetsOf(treeOid)).keys.get(filePath) ?? null;
+    return super.blobAt(treeOid, filePath);
+  }
+
+  override async gatingFindings(treeOid: string): Promise<Finding[]> {
+    const t = await this.targetsOf(treeOid);
+    if (!t.plan) return super.gatingFindings(treeOid);
+    const out: Finding[] = [];
+    for (const f of await this.wantedFiles(treeOid)) {
+      for (const x of (await this.blob(f.oid!, f.path)).findings) if (!x.suppressed && isAtOrAbove(x.severity, this.run.failOn)) out.push(x);
+    }
+    return out;
+  }
+
+  override async diffTrees(from: string | null, to: string | null, selection: Selection, prefix = ''): Promise<TreeChange[]> {
+    const changes = await super.diffTrees(from, to, selection, prefix);
+    // Subtrees are compared by the base class; targets and ownership are a whole tree's.
+    if (prefix !== '' || from === to) return changes;
+    const a = from ? await this.targetsOf(from) : null;
+    const b = to ? await this.targetsOf(to) : null;
+    if (!a?.plan && !b?.plan) return changes;
+    const out: TreeChange[] = [];
+    const plainOnly = !this.runOptions.target?.length;
+    for (const c of changes) {
+      const before = c.from && plainOnly && !a?.plan?.owned(c.path) ? c.from : null;
+      const after = c.to && plainOnly && !b?.plan?.owned(c.path) ? c.to : null;
+      if (before !== after) out.push({ path: c.path, from: before, to: after });
+    }
+    for (const p of new Set([...(a?.keys.keys() ?? []), ...(b?.keys.keys() ?? [])])) {
+      const x = a?.keys.get(p) ?? null;
+      const y = b?.keys.get(p) ?? null;
+      if (x !== y) out.push({ path: p, from: x, to: y });
+    }
+    return out;
+  }
+
+  /** --target names targets of the commit the walk starts from (an unknown one is an error, as for check). */
+  async checkTargetsExist(treeOid: string): Promise<void> {
+    const wanted = this.runOptions.target ?? [];
+    if (wanted.length === 0) return;
+    const { plan } = await this.targetsOf(treeOid);
+    for (const t of wanted.map(normalizeTarget)) {
+      if (plan && (plan.names.includes(t) || plan.kustDirs.has(t))) continue;
+      throw noSuchTarget(t, plan?.names ?? []);
+    }
+  }
+
+  /** The files a target read in a commit (none when the commit does not have it or it did not render). */
+  async inputsAt(treeOid: string, target: string): Promise<string[]> {
+    const key = (await this.targetsOf(treeOid)).keys.get(targetPathOf(target));
+    return key ? (this.results.get(key)?.inputs ?? []) : [];
+  }
+
+  /** Every file of a commit, the targets it has, and the result of each (rendered or reused). */
+  private targetsOf(treeOid: string): Promise<TreeTargets> {
+    let t = this.treeTargets.get(treeOid);
+    if (!t) this.treeTargets.set(treeOid, (t = this.computeTargets(treeOid)));
+    return t;
+  }
+
+  private hasKustomization(treeOid: string): Promise<boolean> {
+    let known = this.holdsKustomization.get(treeOid);
+    if (!known) {
+      known = (async () => {
+        const { tree } = await git.readTree({ fs, gitdir: this.run.repo.gitdir, oid: treeOid, cache: this.run.cache });
+        if (tree.some((e) => e.type === 'blob' && isKustomizationFile(e.path))) return true;
+        for (const e of tree) if (e.type === 'tree' && (await this.hasKustomization(e.oid))) return true;
+        return false;
+      })();
+      this.holdsKustomization.set(treeOid, known);
+    }
+    return known;
+  }
+
+  private async computeTargets(treeOid: string): Promise<TreeTargets> {
+    // Most commits of most repositories: no kustomization, no render entry, nothing to list in full.
+    const { kustomize, render } = this.run.config.config;
+    if (!render?.length && (kustomize === 'off' || !(await this.hasKustomization(treeOid)))) return { plan: null, keys: new Map() };
+    const all = await super.wantedFiles(treeOid, EVERY_FILE);
+    const files = readableFiles({ files: all });
+    const plan = await planTargets(
+      all.map((f) => f.path),
+      files,
+      { config: this.run.config, only: this.runOptions.target },
+      true,
+    );
+    const keys = new Map<string, string>();
+    if (!plan) return { plan, keys };
+    const oidOf = new Map(all.map((f) => [f.path, f.oid!]));
+    const external = new Set(plan.entries.map((e) => e.path));
+    for (const target of plan.chosen) {
+      if (external.has(target)) continue;
+      const known = (this.versions.get(target) ?? []).find((v) => v.oids === v.inputs.map((i) => oidOf.get(i) ?? '').join(','));
+      if (known) {
+        keys.set(targetPathOf(target), known.key);
+        continue;
+      }
+      const out = await renderKustomizeTarget(target, files);
+      // A target that does not render has no findings in history (check reports why); its result is this tree's alone.
+      if (!('rendered' in out)) {
+        const key = `not-rendered:${target}:${treeOid}`;
+        this.results.set(key, { findings: [], documentCount: 0, docs: [], inputs: [] });
+        keys.set(targetPathOf(target), key);
+        continue;
+      }
+      const { documents, inputs } = out.rendered;
+      const oids = inputs.map((i) => oidOf.get(i) ?? '').join(',');
+      const key = createHash('sha1').update(`${target}\u0000${inputs.join('\u0000')}\u0000${oids}`).digest('hex');
+      const findings: Finding[] = [];
+      for (const doc of documents) findings.push(...evaluateDocument(doc, this.run.prepared, this.run.policy));
+      this.results.set(key, { findings, documentCount: documents.length, docs: documents.map((d) => ({ id: d.id, data: d.data })), inputs });
+      (this.versions.get(target) ?? this.versions.set(target, []).get(target)!).push({ inputs, oids, key });
+      keys.set(targetPathOf(target), key);
+    }
+    return { plan, keys };
+  }
+}
