@@ -231,7 +231,7 @@ describe('the fast reader reads its subset exactly as the full reader', () => {
       { numRuns: 3000, seed: 20261126 },
     );
     // The generator reaches the subset often enough for the comparison to mean something.
-    console.log(used); expect(used.fast).toBeGreaterThan(300);
+    expect(used.fast).toBeGreaterThan(300);
   });
 
   test('generated documents at the edges of the subset', () => {
@@ -242,7 +242,7 @@ describe('the fast reader reads its subset exactly as the full reader', () => {
       }),
       { numRuns: 3000, seed: 11 },
     );
-    console.log(used); expect(used.fast).toBeGreaterThan(150);
+    expect(used.fast).toBeGreaterThan(150);
   });
 
   test('near misses: one character inserted or removed', () => {
@@ -253,7 +253,7 @@ describe('the fast reader reads its subset exactly as the full reader', () => {
       }),
       { numRuns: 4000, seed: 7 },
     );
-    console.log(used); expect(used.fast).toBeGreaterThan(150);
+    expect(used.fast).toBeGreaterThan(150);
   });
 
   test('every YAML file of the fixtures, the differential corpus among them', () => {
