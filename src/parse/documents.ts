@@ -4,6 +4,7 @@ import { identifyResource, isRecord } from './identity.js';
 import { normalizeDocument } from './normalize.js';
 import { joinPointer, parsePointer } from './pointer.js';
 import { positionOf } from './position.js';
+import { readFastYaml, type FastFile, type FastNode } from './fast-yaml.js';
 import { findTemplateAction } from './templates.js';
 import { parseYaml, type YamlTrees } from './yaml.js';
 
@@ -94,6 +95,8 @@ export interface ParseContext {
   jsonStream?: boolean;
   /** A renderer's output (`render` config): already rendered, so `{{` in it is data, never a template. */
   rendered?: boolean;
+  /** Read with the full reader only, never the fast one (tests compare the two). */
+  fullReader?: boolean;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -102,21 +105,34 @@ function failed(file: string, message: string, line = 1, column = 1): ParsedFile
   return { file, documents: [], failure: { message, line, column }, release() {} };
 }
 
-/** Maps pointers to positions in one file, from its syntax trees while held, else by parsing again. */
+/**
+ * Maps pointers to positions in one file: from the fast reader's positions when the file is in its
+ * subset and they are known there, else from the syntax trees while held, else by parsing again.
+ */
 class FileLocator {
   constructor(
     private readonly text: string,
     private trees: YamlTrees | null,
     private readonly jsonStream = true,
+    private fast: FastFile | null = null,
+    /** The file reads with the fast reader: after release, it reads it again rather than the full parse. */
+    private readonly fastable = fast !== null,
   ) {}
 
   locate(index: number, pointer: string): SourceRange {
+    if (this.fastable) {
+      const fast = (this.fast ??= readFastYaml(this.text));
+      const node = fast?.docs[index]?.node;
+      const found = node ? locateFast(node, fast!.lineCounter, pointer) : null;
+      if (found) return found;
+    }
     const trees = (this.trees ??= parseYaml(this.text, { jsonStream: this.jsonStream }));
     return locateNode(trees.docs[index]!, trees.lineCounter, pointer);
   }
 
   release(): void {
     this.trees = null;
+    this.fast = null;
   }
 }
 
@@ -158,15 +174,27 @@ export function parseConfigText(file: string, text: string, limits: ParseLimits 
   }
   const deep = findDeepNesting(text);
   if (deep) return failed(file, `the YAML nests deeper than ${MAX_DEPTH} levels here; no manifest does, and reading it would exhaust the stack`, deep.line, deep.column);
-  const template = findTemplate(file, text, context);
+  let template: ParseFailure | null;
+  try {
+    template = findTemplate(file, text, context);
+  } catch (err) {
+    return readerOverflow(file, err);
+  }
   if (template) return { file, documents: [], failure: template, release() {} };
+  const fast = context.fullReader ? null : readFastYaml(text);
+  if (fast) {
+    const locator = new FileLocator(text, null, context.jsonStream !== false, fast);
+    const documents: ConfigDocument[] = [];
+    fast.docs.forEach((doc, index) => {
+      if (doc.data !== null) addDocument(documents, file, index, doc.data, [], locator, context);
+    });
+    return { file, documents, failure: null, release: () => locator.release() };
+  }
   let trees: YamlTrees;
   try {
     trees = parseYaml(text, { jsonStream: context.jsonStream });
   } catch (err) {
-    // A last guard: whatever the pre-check missed, a stack overflow in the reader is a parse error, never a crash.
-    if (err instanceof RangeError) return failed(file, `the YAML cannot be read: ${err.message}`);
-    throw err;
+    return readerOverflow(file, err);
   }
   const { docs: yamlDocs, lineCounter } = trees;
   const locator = new FileLocator(text, trees, context.jsonStream !== false);
@@ -194,25 +222,35 @@ export function parseConfigText(file: string, text: string, limits: ParseLimits 
       continue;
     }
     if (data === null || data === undefined) continue;
-    const keyProblems = duplicates.map((e) => duplicateKeyProblem(doc, lineCounter, e.pos[0]));
-    const locate = (base: string) => (pointer: string) => locator.locate(index, base + pointer);
-    const add = (basePointer: string, value: unknown) => {
-      const id = identifyResource(value);
-      const at = locate(basePointer);
-      const problems: ReadProblem[] = [
-        ...keyProblems.filter((p) => isUnder(p.pointer, basePointer)).map((p) => ({ ...p, pointer: p.pointer.slice(basePointer.length) })),
-        ...(context.asWritten ? [] : normalizeDocument(value, id)).map((p) => ({ ruleId: 'invalid-field-type' as const, ...p })),
-      ];
-      documents.push({ file, index, basePointer, data: value, id, start: at(''), locate: at, ...(problems.length ? { problems } : {}) });
-    };
-    if (isRecord(data) && typeof data.kind === 'string' && data.kind.endsWith('List') && Array.isArray(data.items)) {
-      const items = data.items;
-      items.forEach((item, i) => add(`/items/${i}`, item));
-      continue;
-    }
-    add('', data);
+    const keyProblems = duplicateKeyProblems(doc, lineCounter, duplicates.map((e) => e.pos[0]));
+    addDocument(documents, file, index, data, keyProblems, locator, context);
   }
   return { file, documents, failure, release: () => locator.release() };
+}
+
+/** A last guard: whatever the pre-check missed, a stack overflow in a reader (the template scan's too) is a parse error, never a crash. */
+function readerOverflow(file: string, err: unknown): ParsedFile {
+  if (err instanceof RangeError) return failed(file, `the YAML cannot be read: ${err.message}`);
+  throw err;
+}
+
+/** Adds a document's data (or each item of a kubectl List) as read by the API server, with what it would reject. */
+function addDocument(documents: ConfigDocument[], file: string, index: number, data: unknown, keyProblems: ReadProblem[], locator: FileLocator, context: ParseContext): void {
+  const locate = (base: string) => (pointer: string) => locator.locate(index, base + pointer);
+  const add = (basePointer: string, value: unknown) => {
+    const id = identifyResource(value);
+    const at = locate(basePointer);
+    const problems: ReadProblem[] = [
+      ...keyProblems.filter((p) => isUnder(p.pointer, basePointer)).map((p) => ({ ...p, pointer: p.pointer.slice(basePointer.length) })),
+      ...(context.asWritten ? [] : normalizeDocument(value, id)).map((p) => ({ ruleId: 'invalid-field-type' as const, ...p })),
+    ];
+    documents.push({ file, index, basePointer, data: value, id, start: at(''), locate: at, ...(problems.length ? { problems } : {}) });
+  };
+  if (isRecord(data) && typeof data.kind === 'string' && data.kind.endsWith('List') && Array.isArray(data.items)) {
+    data.items.forEach((item, i) => add(`/items/${i}`, item));
+    return;
+  }
+  add('', data);
 }
 
 /** Deeper than any manifest: flow brackets, indentation and `- - -` runs beyond it are refused before parsing. */
@@ -305,43 +343,46 @@ function isCyclic(root: unknown): boolean {
   return visit(root);
 }
 
-/** The duplicate key at `offset`, named with the line of the key it hides. */
-function duplicateKeyProblem(doc: Document.Parsed, lc: LineCounter, offset: number): ReadProblem {
-  const found = findKeyAt(doc.contents, offset, '');
-  const second = lc.linePos(offset);
-  const at = { line: second.line, column: second.col, endLine: second.line, endColumn: second.col };
-  if (!found) return { ruleId: 'duplicate-key', pointer: '', at, message: `duplicate key at line ${second.line}: it hides an earlier value; remove one` };
-  const first = lc.linePos(found.first).line;
-  return {
-    ruleId: 'duplicate-key',
-    pointer: found.pointer,
-    at,
-    message: `key "${found.key}" appears twice, at lines ${first} and ${second.line}; Kubernetes reads the last one (line ${second.line}) and drops the other: remove one`,
-  };
+/** The duplicate keys at these offsets, each named with the line of the key it hides. */
+function duplicateKeyProblems(doc: Document.Parsed, lc: LineCounter, offsets: number[]): ReadProblem[] {
+  if (offsets.length === 0) return [];
+  // One walk for all of them: a file of thousands of duplicates costs one pass, not one per duplicate.
+  const keys = new Map<number, KeyAt>();
+  findKeysAt(doc.contents, new Set(offsets), '', keys);
+  return offsets.map((offset) => {
+    const found = keys.get(offset);
+    const second = lc.linePos(offset);
+    const at = { line: second.line, column: second.col, endLine: second.line, endColumn: second.col };
+    if (!found) return { ruleId: 'duplicate-key', pointer: '', at, message: `duplicate key at line ${second.line}: it hides an earlier value; remove one` };
+    const first = lc.linePos(found.first).line;
+    return {
+      ruleId: 'duplicate-key',
+      pointer: found.pointer,
+      at,
+      message: `key "${found.key}" appears twice, at lines ${first} and ${second.line}; Kubernetes reads the last one (line ${second.line}) and drops the other: remove one`,
+    };
+  });
 }
 
-/** Finds the map key node starting at `offset`: its pointer, its text and where the first key of that name starts. */
-function findKeyAt(node: unknown, offset: number, pointer: string): { pointer: string; key: string; first: number } | null {
+/** A map key node: its pointer, its text and where the first key of that name in its map starts. */
+type KeyAt = { pointer: string; key: string; first: number };
+
+/** Finds the map key nodes starting at `offsets` (the first in document order, for each offset). */
+function findKeysAt(node: unknown, offsets: ReadonlySet<number>, pointer: string, out: Map<number, KeyAt>): void {
   if (isMap(node)) {
     const seen = new Map<string, number>();
     for (const pair of node.items) {
       const keyNode = pair.key as Node | null;
       const key = isScalar(keyNode) ? String(keyNode.value) : String(keyNode);
       const start = keyNode?.range?.[0] ?? -1;
-      if (start === offset) return { pointer: joinPointer(pointer, key), key, first: seen.get(key) ?? start };
+      if (offsets.has(start) && !out.has(start)) out.set(start, { pointer: joinPointer(pointer, key), key, first: seen.get(key) ?? start });
       if (!seen.has(key)) seen.set(key, start);
-      const inner = findKeyAt(pair.value, offset, joinPointer(pointer, key));
-      if (inner) return inner;
+      findKeysAt(pair.value, offsets, joinPointer(pointer, key), out);
     }
   } else if (isSeq(node)) {
-    for (let i = 0; i < node.items.length; i++) {
-      const inner = findKeyAt(node.items[i], offset, joinPointer(pointer, i));
-      if (inner) return inner;
-    }
+    for (let i = 0; i < node.items.length; i++) findKeysAt(node.items[i], offsets, joinPointer(pointer, i), out);
   }
-  return null;
 }
-
 
 /** An error found at the end of the file (an unclosed bracket) is shown on the last line with content. */
 function lastContentOffset(text: string, offset: number): number {
@@ -370,6 +411,36 @@ function locateNode(doc: Document.Parsed, lc: LineCounter, pointer: string): Sou
   const range = anchor?.range ?? [0, 0, 0];
   const start = lc.linePos(range[0]);
   const end = lc.linePos(Math.max(range[0], range[1]));
+  return { line: start.line, column: start.col, endLine: end.line, endColumn: end.col };
+}
+
+/**
+ * locateNode on the fast reader's positions: the same walk and the same choice of range. Null when
+ * the range depends on where the library attaches blank or comment lines (the caller parses then).
+ */
+function locateFast(root: FastNode, lc: LineCounter, pointer: string): SourceRange | null {
+  let node = root;
+  let key: [number, number] | null = null;
+  for (const seg of parsePointer(pointer)) {
+    if (node.keys) {
+      const i = node.keys.indexOf(seg);
+      if (i === -1) break;
+      key = [node.keyRanges![2 * i]!, node.keyRanges![2 * i + 1]!];
+      node = node.kids![i]!;
+    } else if (node.kids) {
+      const item = node.kids[Number(seg)];
+      if (!item) break;
+      node = item;
+      key = null;
+    } else {
+      break;
+    }
+  }
+  const viaKey = key !== null && node.kids !== null;
+  if (!viaKey && node.open) return null;
+  const [r0, r1] = viaKey ? key! : [node.r0, node.r1];
+  const start = lc.linePos(r0);
+  const end = lc.linePos(Math.max(r0, r1));
   return { line: start.line, column: start.col, endLine: end.line, endColumn: end.col };
 }
 

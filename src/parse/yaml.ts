@@ -51,7 +51,7 @@ const INT64_MAX = 2n ** 63n - 1n;
 const UINT64_MAX = 2n ** 64n - 1n;
 
 /** go-yaml v2 resolve() for a plain scalar: booleans, nulls, ints, floats; everything else (timestamps too) stays a string. */
-function resolveGoScalar(s: string): GoScalar {
+export function resolveGoScalar(s: string): GoScalar {
   const word = GO_WORDS.get(s);
   if (word) return word;
   const first = s.charAt(0);

@@ -84,6 +84,13 @@ describe('files that cannot be read as configuration', () => {
     expect(parseConfigFile('x.yaml', bytes).failure).toEqual({ message: 'file is not valid UTF-8; save it as UTF-8', line: 3, column: 1 });
   });
 
+  test('a file with a template action whose YAML overflows the stack while it is scanned is a parse error, not a crash (fuzz seed 1, #1577)', () => {
+    const text = 'apiVersion: v1\nkind:' + '    - port: 80\n      targetPort: http\n'.repeat(2000) + '      targetPort: h{{- if .x }}ttp\n';
+    const parsed = parseConfigText('service.yaml', text);
+    expect(parsed.documents).toEqual([]);
+    expect(parsed.failure).toEqual({ message: 'the YAML cannot be read: Maximum call stack size exceeded', line: 1, column: 1 });
+  });
+
   test('alias expansion over the limit is an error', () => {
     const f = parseConfigText('bomb.yaml', 'a: &a [1, 2]\nb: [*a, *a, *a]\n', { ...DEFAULT_LIMITS, maxFileBytes: 1e6, maxAliasCount: 2 });
     expect(f.failure?.message).toMatch(/^document 1 cannot be expanded: Excessive alias count/);

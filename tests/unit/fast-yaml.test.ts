@@ -1,0 +1,328 @@
+import { describe, expect, test } from '@jest/globals';
+import fc from 'fast-check';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
+import { parseConfigText, type ParsedFile } from '../../src/parse/documents.js';
+import { readFastYaml } from '../../src/parse/fast-yaml.js';
+import { PACKAGE_ROOT } from '../../src/rules/load.js';
+
+/*
+ * The fast reader (src/parse/fast-yaml.ts) must read every file it accepts exactly as the full
+ * reader does: the same documents at the same indexes, the same data (as written and as the API
+ * server reads it), the same read problems, and the same position for every pointer. A file it
+ * cannot read that way it must refuse, and the full reader takes it. These tests compare the two
+ * on generated documents around the subset's edges, on mutations of them, and on every YAML file
+ * in the repository's fixtures (the differential corpus among them).
+ */
+
+function pointersOf(value: unknown, base = '', out: string[] = []): string[] {
+  // Each existing place, and children that do not exist (the locator then stops at the nearest parent).
+  out.push(base, `${base}/missing`, `${base}/0`, `${base}/-0`, `${base}/`);
+  if (Array.isArray(value)) value.forEach((v, i) => pointersOf(v, `${base}/${i}`, out));
+  else if (value !== null && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) pointersOf(v, `${base}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`, out);
+  }
+  return out;
+}
+
+const summary = (p: ParsedFile) => ({
+  failure: p.failure,
+  documents: p.documents.map((d) => ({ index: d.index, basePointer: d.basePointer, data: d.data, id: d.id, start: d.start, problems: d.problems })),
+});
+
+/** Deep equality as node defines it (own keys such as `constructor` compared as data, not as prototypes). */
+function expectSame(actual: unknown, expected: unknown): void {
+  if (!isDeepStrictEqual(actual, expected)) expect(actual).toStrictEqual(expected);
+}
+
+/** Compares the two readers on one text; returns which one read it. */
+function compareReaders(text: string): 'fast' | 'full' {
+  const fast = readFastYaml(text);
+  if (!fast) return 'full';
+  for (const asWritten of [true, false]) {
+    const full = parseConfigText('f.yaml', text, undefined, { asWritten, fullReader: true });
+    const quick = parseConfigText('f.yaml', text, undefined, { asWritten });
+    // The fast reader never accepts what the full reader rejects.
+    expect(full.failure).toBeNull();
+    expectSame(summary(quick), summary(full));
+    full.documents.forEach((doc, i) => {
+      for (const pointer of pointersOf(doc.data)) expectSame([pointer, quick.documents[i]!.locate(pointer)], [pointer, doc.locate(pointer)]);
+    });
+    // After release, positions are found again the same way.
+    quick.release();
+    full.release();
+    full.documents.forEach((doc, i) => expect(quick.documents[i]!.locate('')).toStrictEqual(doc.locate('')));
+  }
+  return 'fast';
+}
+
+// ---------------------------------------------------------------- generated documents
+
+/** Scalars in the subset (as values), and ones at or past its edges. */
+const PLAIN = [
+  'a', 'app-1', 'registry.example.com/app:1.2@sha256:00ff', 'yes', 'No', 'on', 'OFF', 'y', 'n', '~', 'null', 'Null', 'true', 'False',
+  '0', '-1', '+1', '0755', '0o17', '0x1F', '0b101', '1_000', '1e3', '1.5', '.5', '-.5', '._5', '1:20', '2001-12-14', '0.1_0',
+  '9223372036854775808', '18446744073709551616', '-9223372036854775809', '1e400', 'a#b', 'a:b', 'http://x:80/y', '-x', '--port',
+  "it's", 'say "hi"', 'ünï', '\u{1F4A5}', 'a  b', '<<', '__proto__', 'constructor', '=', '$(X)', 'a\\b', '100m', '128Mi', 'a\u00A0b', 'a!b', 'a&b', 'a*b', 'f(x)[0]', 'a{b}c', 'x]', 'x}', 'a [b]', 'a, b', 'a: b]',
+];
+const TRICKY_PLAIN = [
+  '.inf', '-.Inf', '.nan', 'a # b', 'a: b', 'b:', '- x', '-', '@a', '&a', '*a', '!t', '!!str x', '%p', '`b', '|', '>', '?x', '? x', ':x', ',x',
+  'a,b', 'a]', 'a}', '[a', '{a',
+];
+const QUOTED = [
+  '"x"', '""', '"a # b"', '"a: b"', "\"a'b\"", "'x'", "''", "'it''s'", "'a\"b'", "'a\\b'", '"1"', '"yes"', '"~"', '"a,b"', '"[a]"', "'#'",
+  '" lead"', "'trail '",
+];
+const TRICKY_QUOTED = ['"a\\nb"', '"a\\"b"', '"abc', "'abc", '"a"b"', "'a'b'"];
+const KEYS = ['a', 'b', 'name', 'app.kubernetes.io/name', 'x_y', 'k-1', '"q k"', "'s k'", '"a"', "'b'", 'constructor', '$k', '.k', 'k=v', 'kind', 'metadata', 'spec', 'items', '""'];
+const TRICKY_KEYS = ['1', '0x1', 'yes', 'true', 'on', 'null', '~', '<<', '__proto__', 'a b', 'a:b', '-k', 'k#', '@k', '"1"', '"__proto__"'];
+const LITERAL_LINES = ['x', 'key: value', '# not a comment', '  deeper', '', '', 'x', '- item', '"q"', 'end  ', 'a: [b]'];
+const HEADERS = ['|', '|-', '|', '|-', '|+', '>', '>-', '| # c', '|2', '|-  ', '|1-'];
+
+type Tree =
+  | { t: 'plain'; v: string }
+  | { t: 'quoted'; v: string }
+  | { t: 'literal'; header: string; lines: string[] }
+  | { t: 'flow'; v: FlowTree }
+  | { t: 'map'; entries: [string, Tree][] }
+  | { t: 'seq'; items: Tree[] };
+type FlowTree = { t: 'fs'; v: string } | { t: 'fmap'; entries: [string, FlowTree][] } | { t: 'fseq'; items: FlowTree[] };
+
+/** Documents in the subset (and, when `edgy`, with scalars, keys and block headers at or past its edges). */
+function rootsOf(edgy: boolean): fc.Arbitrary<Tree> {
+  const keyArb = edgy ? fc.oneof({ weight: 12, arbitrary: fc.constantFrom(...KEYS) }, { weight: 1, arbitrary: fc.constantFrom(...TRICKY_KEYS) }) : fc.constantFrom(...KEYS);
+
+  const scalarArb: fc.Arbitrary<Tree> = fc.oneof(
+    { weight: 6, arbitrary: fc.constantFrom(...PLAIN).map((v) => ({ t: 'plain' as const, v })) },
+    { weight: 2, arbitrary: fc.constantFrom(...QUOTED).map((v) => ({ t: 'quoted' as const, v })) },
+    { weight: edgy ? 1 : 0, arbitrary: fc.constantFrom(...TRICKY_PLAIN, ...TRICKY_QUOTED).map((v) => ({ t: 'plain' as const, v })) },
+    {
+      weight: 1,
+      arbitrary: fc.record({ header: fc.constantFrom(...(edgy ? HEADERS : ['|', '|-'])), lines: fc.array(fc.constantFrom(...LITERAL_LINES), { minLength: 1, maxLength: 4 }) }).map((r) => ({ t: 'literal' as const, ...r })),
+    },
+  );
+
+  const flowArb: fc.Arbitrary<FlowTree> = fc.letrec<{ f: FlowTree }>((tie) => ({
+    f: fc.oneof(
+      { depthSize: 'small', withCrossShrink: true },
+      fc.oneof({ weight: 8, arbitrary: fc.constantFrom(...PLAIN, ...QUOTED) }, { weight: edgy ? 1 : 0, arbitrary: fc.constantFrom(...TRICKY_PLAIN, ...TRICKY_QUOTED) }).map((v) => ({ t: 'fs' as const, v })),
+      fc.array(fc.tuple(keyArb, tie('f')), { maxLength: 3 }).map((entries) => ({ t: 'fmap' as const, entries })),
+      fc.array(tie('f'), { maxLength: 3 }).map((items) => ({ t: 'fseq' as const, items })),
+    ),
+  })).f;
+
+  const treeArb: fc.Arbitrary<Tree> = fc.letrec<{ tree: Tree }>((tie) => ({
+    tree: fc.oneof(
+      { depthSize: 'small', withCrossShrink: true },
+      scalarArb,
+      flowArb.map((v) => ({ t: 'flow' as const, v })),
+      fc.array(fc.tuple(keyArb, tie('tree')), { minLength: 1, maxLength: 4 }).map((entries) => ({ t: 'map' as const, entries })),
+      fc.array(tie('tree'), { minLength: 1, maxLength: 4 }).map((items) => ({ t: 'seq' as const, items })),
+    ),
+  })).tree;
+
+  return fc.oneof(
+    fc.array(fc.tuple(keyArb, treeArb), { minLength: 1, maxLength: 5 }).map((entries): Tree => ({ t: 'map', entries })),
+    fc.array(treeArb, { minLength: 1, maxLength: 4 }).map((items): Tree => ({ t: 'seq', items })),
+  );
+}
+
+/** A seeded choice maker, so that one generated case always renders the same text. */
+function chooser(seed: number) {
+  let a = seed >>> 0;
+  const next = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return { chance: (p: number) => next() < p, pick: <T,>(xs: readonly T[]) => xs[Math.floor(next() * xs.length)]! };
+}
+
+type Choose = ReturnType<typeof chooser>;
+
+function renderFlow(f: FlowTree, c: Choose): string {
+  const sp = () => c.pick(['', ' ', '  ']);
+  if (f.t === 'fs') return f.v;
+  if (f.t === 'fseq') return `[${sp()}${f.items.map((i) => renderFlow(i, c)).join(`${sp()},${c.pick([' ', ' ', ''])}`)}${c.chance(0.05) ? ',' : ''}${sp()}]`;
+  return `{${sp()}${f.entries.map(([k, v]) => `${k}${c.chance(0.05) ? ' ' : ''}:${c.pick([' ', ' ', '', '  '])}${renderFlow(v, c)}`).join(`${sp()}, `)}${sp()}}`;
+}
+
+/** Trailing spaces or a comment after a value, sometimes. */
+const lineTail = (c: Choose) => (c.chance(0.1) ? '  ' : '') + (c.chance(0.1) ? c.pick([' # c', '  #c', '#c', ' # a: b']) : '');
+
+/** Blank and comment lines between entries, sometimes, at any indentation. */
+const between = (c: Choose, indent: number) =>
+  c.chance(0.12) ? c.pick(['\n', `${' '.repeat(indent)}# c\n`, '# c\n', `${' '.repeat(indent + 2)}# deeper\n`, `\n${' '.repeat(indent)}# c\n\n`, '   \n']) : '';
+
+/** The value after `key:` or `- ` (inline, or on the following lines indented past `indent`). */
+function renderValue(tree: Tree, indent: number, c: Choose, inSeq: boolean): string {
+  const step = c.pick([1, 2, 2, 2, 3, 4]);
+  switch (tree.t) {
+    case 'plain':
+    case 'quoted':
+      return `${c.pick([' ', ' ', '  '])}${tree.v}${lineTail(c)}\n`;
+    case 'flow':
+      return ` ${renderFlow(tree.v, c)}${lineTail(c)}\n`;
+    case 'literal': {
+      const body = tree.lines.map((l) => (l === '' ? (c.chance(0.2) ? ' '.repeat(indent + step) : '') : ' '.repeat(indent + step) + l)).join('\n');
+      return ` ${tree.header}\n${body}\n${c.chance(0.2) ? '\n' : ''}`;
+    }
+    case 'map':
+      if (inSeq && c.chance(0.9)) return ` ${renderEntries(tree, indent + 2, c, true)}`;
+      return `${lineTail(c)}\n${between(c, indent)}${renderEntries(tree, indent + step, c, false)}`;
+    case 'seq': {
+      const own = !inSeq && c.chance(0.4) ? indent : indent + step; // an indentless list under a key
+      if (inSeq && c.chance(0.05)) return ` ${renderItems(tree, indent + 2, c, true)}`;
+      return `${lineTail(c)}\n${renderItems(tree, own, c, false)}`;
+    }
+  }
+}
+
+function renderEntries(tree: Extract<Tree, { t: 'map' }>, indent: number, c: Choose, firstInline: boolean): string {
+  return tree.entries
+    .map(([k, v], i) => `${i === 0 && firstInline ? '' : between(c, indent) + ' '.repeat(indent)}${k}${c.chance(0.03) ? ' ' : ''}:${renderValue(v, indent, c, false)}`)
+    .join('');
+}
+
+function renderItems(tree: Extract<Tree, { t: 'seq' }>, indent: number, c: Choose, firstInline: boolean): string {
+  return tree.items
+    .map((v, i) => `${i === 0 && firstInline ? '' : between(c, indent) + ' '.repeat(indent)}-${c.chance(0.1) ? ' ' : ''}${renderValue(v, indent, c, true)}`)
+    .join('');
+}
+
+function renderRoot(tree: Tree, c: Choose): string {
+  const indent = c.chance(0.05) ? 2 : 0;
+  return tree.t === 'map' ? renderEntries(tree, indent, c, false) : renderItems(tree as Extract<Tree, { t: 'seq' }>, indent, c, false);
+}
+
+const MARKERS = ['---\n', '---\n', '---\n', '---\n', '--- # doc\n', '---  \n', '---\n\n', '---\n# c\n'];
+const BAD_MARKERS = ['--- a: 1\n', '...\n---\n', '%YAML 1.1\n---\n', '----\n'];
+
+const fileOf = (edgy: boolean) => fc.record({ docs: fc.array(fc.option(rootsOf(edgy), { freq: 6 }), { minLength: 1, maxLength: 3 }), seed: fc.integer() }).map(({ docs, seed }) => {
+  const c = chooser(seed);
+  let text = c.chance(0.2) ? c.pick(['# lead\n', '\n', '---\n', '# a\n\n---\n']) : '';
+  docs.forEach((d, i) => {
+    if (i > 0) text += edgy && c.chance(0.05) ? c.pick(BAD_MARKERS) : c.pick(MARKERS);
+    if (d) text += renderRoot(d, c);
+  });
+  if (c.chance(0.1)) text = text.trimEnd();
+  if (c.chance(0.05)) text += c.pick(['---\n', '\n\n', '# end', ...(edgy ? ['...\n'] : [])]);
+  if (edgy && c.chance(0.03)) text = text.replace(/\n/g, '\r\n');
+  return text;
+});
+
+/** Small edits that turn a case into a near miss: a character inserted or removed anywhere. */
+const INSERTS = [' ', '\n', '#', ':', '- ', '"', "'", '{', '}', '[', ']', ',', '|', '\t', '---\n', '&a ', '*a', '!', '  ', '\\', '? ', '\r', '\uFEFF'];
+const mutatedArb = fc.tuple(fileOf(false), fc.double({ min: 0, max: 1, noNaN: true }), fc.constantFrom(...INSERTS, null)).map(([text, at, insert]) => {
+  const i = Math.floor(at * text.length);
+  return insert === null ? text.slice(0, i) + text.slice(i + 1) : text.slice(0, i) + insert + text.slice(i);
+});
+
+describe('the fast reader reads its subset exactly as the full reader', () => {
+  test('generated documents in the subset', () => {
+    const used = { fast: 0, full: 0 };
+    fc.assert(
+      fc.property(fileOf(false), (text) => {
+        used[compareReaders(text)]++;
+      }),
+      { numRuns: 3000, seed: 20261126 },
+    );
+    // The generator reaches the subset often enough for the comparison to mean something.
+    expect(used.fast).toBeGreaterThan(300);
+  });
+
+  test('generated documents at the edges of the subset', () => {
+    const used = { fast: 0, full: 0 };
+    fc.assert(
+      fc.property(fileOf(true), (text) => {
+        used[compareReaders(text)]++;
+      }),
+      { numRuns: 3000, seed: 11 },
+    );
+    expect(used.fast).toBeGreaterThan(150);
+  });
+
+  test('near misses: one character inserted or removed', () => {
+    const used = { fast: 0, full: 0 };
+    fc.assert(
+      fc.property(mutatedArb, (text) => {
+        used[compareReaders(text)]++;
+      }),
+      { numRuns: 4000, seed: 7 },
+    );
+    expect(used.fast).toBeGreaterThan(150);
+  });
+
+  test('every YAML file of the fixtures, the differential corpus among them', () => {
+    const root = path.join(PACKAGE_ROOT, 'fixtures');
+    const files = readdirSync(root, { recursive: true, encoding: 'utf8' }).filter((f) => /\.ya?ml$/.test(f));
+    const used = { fast: 0, full: 0 };
+    for (const f of files) used[compareReaders(readFileSync(path.join(root, f), 'utf8'))]++;
+    expect(used.fast).toBeGreaterThan(100);
+  });
+
+  test('what it refuses, the full reader reads (or rejects) instead', () => {
+    for (const text of [
+      'a: &x 1\nb: *x\n', // anchors
+      'a: !!str 1\n', // tags
+      'a: "x\\ty"\n', // escapes
+      'a: b\n  c\n', // a plain scalar over two lines
+      'a: >\n  folded\n', // folded scalars
+      'a:\tb\n', // tabs
+      'a: 1\r\nb: 2\r\n', // CRLF
+      '{"a": 1}\n', // JSON
+      'a: 1\na: 2\n', // a duplicate key: the full reader reports it
+      'yes: 1\n', // a key go-yaml reads as a boolean
+      'a: .inf\n', // a value kubectl rejects
+      '%YAML 1.1\n---\na: 1\n', // a directive
+    ]) {
+      expect([text, readFastYaml(text)]).toStrictEqual([text, null]);
+    }
+  });
+
+  test('a manifest of the common shapes takes the fast path, with positions', () => {
+    const text = [
+      'apiVersion: apps/v1',
+      'kind: Deployment',
+      'metadata:',
+      '  name: web # the name',
+      'spec:',
+      '  template:',
+      '    spec:',
+      '      containers:',
+      '        - name: app',
+      '          image: "nginx:1.27"',
+      '          args: ["--port", "8080"]',
+      '          resources: { limits: { cpu: 500m } }',
+      '          securityContext:',
+      '          env:',
+      '          - name: A',
+      "            value: 'x'",
+      '---',
+      'apiVersion: v1',
+      'kind: ConfigMap',
+      'data:',
+      '  conf: |',
+      '    a: 1',
+      '',
+      '    b: 2',
+      '',
+    ].join('\n');
+    expect(compareReaders(text)).toBe('fast');
+    const parsed = parseConfigText('f.yaml', text);
+    expect(parsed.documents.map((d) => d.data)).toStrictEqual([
+      {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'web' },
+        spec: { template: { spec: { containers: [{ name: 'app', image: 'nginx:1.27', args: ['--port', '8080'], resources: { limits: { cpu: '500m' } }, env: [{ name: 'A', value: 'x' }] }] } } },
+      },
+      { apiVersion: 'v1', kind: 'ConfigMap', data: { conf: 'a: 1\n\nb: 2\n' } },
+    ]);
+    expect(parsed.documents[0]!.locate('/spec/template/spec/containers/0/image')).toStrictEqual({ line: 10, column: 18, endLine: 10, endColumn: 30 });
+    expect(parsed.documents[1]!.locate('/data/conf')).toStrictEqual({ line: 21, column: 9, endLine: 25, endColumn: 1 });
+  });
+});
