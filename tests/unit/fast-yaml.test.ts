@@ -6,6 +6,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { parseConfigText, type ParsedFile } from '../../src/parse/documents.js';
 import { readFastYaml } from '../../src/parse/fast-yaml.js';
 import { PACKAGE_ROOT } from '../../src/rules/load.js';
+import { createRandom } from '../../scripts/seeded-random.js';
 
 /*
  * The fast reader (src/parse/fast-yaml.ts) must read every file it accepts exactly as the full
@@ -128,20 +129,8 @@ function rootsOf(edgy: boolean): fc.Arbitrary<Tree> {
   );
 }
 
-/** A seeded choice maker, so that one generated case always renders the same text. */
-function chooser(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return { chance: (p: number) => next() < p, pick: <T,>(xs: readonly T[]) => xs[Math.floor(next() * xs.length)]! };
-}
-
-type Choose = ReturnType<typeof chooser>;
+/** A seeded choice maker (the fuzz loop's), so that one generated case always renders the same text. */
+type Choose = ReturnType<typeof createRandom>;
 
 function renderFlow(f: FlowTree, c: Choose): string {
   const sp = () => c.pick(['', ' ', '  ']);
@@ -202,7 +191,7 @@ const MARKERS = ['---\n', '---\n', '---\n', '---\n', '--- # doc\n', '---  \n', '
 const BAD_MARKERS = ['--- a: 1\n', '...\n---\n', '%YAML 1.1\n---\n', '----\n'];
 
 const fileOf = (edgy: boolean) => fc.record({ docs: fc.array(fc.option(rootsOf(edgy), { freq: 6 }), { minLength: 1, maxLength: 3 }), seed: fc.integer() }).map(({ docs, seed }) => {
-  const c = chooser(seed);
+  const c = createRandom(seed);
   let text = c.chance(0.2) ? c.pick(['# lead\n', '\n', '---\n', '# a\n\n---\n']) : '';
   docs.forEach((d, i) => {
     if (i > 0) text += edgy && c.chance(0.05) ? c.pick(BAD_MARKERS) : c.pick(MARKERS);
