@@ -48,3 +48,25 @@ spec:
   ports:
     - port: 80
 `;
+
+/**
+ * What a real repository keeps next to the hardened Deployment in namespace web: the
+ * ServiceAccount it names and a default-deny NetworkPolicy, so the relation rules
+ * (rel-service-account-missing, rel-netpol-no-default-deny) have nothing to report.
+ */
+export const WEB_NAMESPACE = `apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: web
+  namespace: web
+automountServiceAccountToken: false
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: default-deny
+  namespace: web
+spec:
+  podSelector: {}
+  policyTypes: [Ingress, Egress]
+`;
