@@ -179,7 +179,8 @@ describe('rollback --live and scan', () => {
     const r = runCli(['scan', '--live', LIVE, '-f', 'json'], { cwd: dir });
     const report = json(r.stdout);
     expect(report.summary.drifted).toBe(5);
-    expect(report.summary.findings.critical).toBe(3);
+    // Privileged, the host root mount and the literal HF token; since the relation rules also the vLLM Ingress without authentication.
+    expect(report.summary.findings.critical).toBe(4);
     expect(report.rollback?.culprits.map((c) => c.subject)).toEqual(['Debug GPU nodes: add nvidia-smi DaemonSet, hard-code HF token']);
     expect(r.code).toBe(3);
     const clean = makeRepo({ 'apps/web.yaml': HARDENED_DEPLOYMENT });
