@@ -285,6 +285,9 @@ function createCliRepo(): string {
   return dir;
 }
 
+/** More than any report on a fuzz input (at most a few hundred KB of input) can need. */
+const CLI_MAX_OUTPUT = 256 * 1024 * 1024;
+
 /** Runs the CLI on the input as a pull request would bring it; returns what went wrong, or null. */
 function runCliCase(repo: string, input: FuzzInput, timeoutMs: number): string | null {
   rmSync(path.join(repo, 'apps'), { recursive: true, force: true });
@@ -303,8 +306,11 @@ function runCliCase(repo: string, input: FuzzInput, timeoutMs: number): string |
     writeFileSync(path.join(repo, 'apps', 'cm.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n');
     args = ['drift', '--live', 'live.json', '-f', 'json'];
   }
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: repo, encoding: 'utf8', timeout: timeoutMs, killSignal: 'SIGKILL', env: { ...process.env, NO_COLOR: '1', CI: 'true' } });
+  // A 200 KB input can have thousands of findings: the JSON report passes spawnSync's default 1 MB
+  // buffer, which killed the child and read as a timeout.
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: repo, encoding: 'utf8', timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: CLI_MAX_OUTPUT, env: { ...process.env, NO_COLOR: '1', CI: 'true' } });
   const firstLines = (r.stderr ?? '').trim().split('\n').slice(0, 3).join(' | ');
+  if ((r.error as NodeJS.ErrnoException | undefined)?.code === 'ENOBUFS') return `aiops-guard ${args.join(' ')} printed more than ${CLI_MAX_OUTPUT} bytes`;
   if (r.error || r.signal) return `aiops-guard ${args[0]} did not finish within ${timeoutMs} ms (${r.signal ?? r.error?.message})`;
   if (!EXPECTED_EXITS[input.target].includes(r.status ?? -1)) return `aiops-guard ${args.join(' ')} exited ${r.status}: ${firstLines}`;
   if (STACK_LINE.test(r.stderr ?? '')) return `aiops-guard ${args.join(' ')} printed a stack trace: ${firstLines}`;

@@ -7,7 +7,7 @@ import Ajv04Module from 'ajv-draft-04';
 import addFormatsModule from 'ajv-formats';
 import { PACKAGE_ROOT } from '../../src/rules/load.js';
 import { cleanup, commit, git, makeRepo, runCli, writeFiles } from '../helpers/repo.js';
-import { HARDENED_DEPLOYMENT, PRIVILEGED_DEPLOYMENT, SERVICE, UNTAGGED_DEPLOYMENT } from '../helpers/manifests.js';
+import { HARDENED_DEPLOYMENT, PRIVILEGED_DEPLOYMENT, SERVICE, UNTAGGED_DEPLOYMENT, WEB_NAMESPACE } from '../helpers/manifests.js';
 
 afterAll(cleanup);
 
@@ -34,7 +34,7 @@ const readBaseline = (dir: string, file = BASELINE) =>
 
 describe('aiops-guard baseline', () => {
   test('writes the findings sorted by fingerprint, one entry a line, with rule, resource and pointer for review; a second run writes the same bytes', () => {
-    const dir = makeRepo({ 'apps/web.yaml': PRIVILEGED_DEPLOYMENT, 'apps/img.yaml': UNTAGGED_DEPLOYMENT.replace('name: web\n  namespace: web', 'name: img\n  namespace: web') });
+    const dir = makeRepo({ 'apps/web-namespace.yaml': WEB_NAMESPACE, 'apps/web.yaml': PRIVILEGED_DEPLOYMENT, 'apps/img.yaml': UNTAGGED_DEPLOYMENT.replace('name: web\n  namespace: web', 'name: img\n  namespace: web') });
     const r = runCli(['baseline'], { cwd: dir });
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe(`wrote ${BASELINE}: 2 findings accepted (2 added, 0 kept)\nCommit it; check, scan and the pre-commit hook now fail only on new findings.\n`);
@@ -55,7 +55,7 @@ describe('aiops-guard baseline', () => {
   });
 
   test('check: baseline findings do not fail and are marked unchanged; a new one fails and is marked new; summary.baseline counts', () => {
-    const dir = makeRepo({ 'apps/web.yaml': PRIVILEGED_DEPLOYMENT, 'apps/svc.yaml': SERVICE });
+    const dir = makeRepo({ 'apps/web-namespace.yaml': WEB_NAMESPACE, 'apps/web.yaml': PRIVILEGED_DEPLOYMENT, 'apps/svc.yaml': SERVICE });
     expect(runCli(['check'], { cwd: dir }).code).toBe(1);
     runCli(['baseline'], { cwd: dir });
     commitBaseline(dir);
@@ -67,7 +67,7 @@ describe('aiops-guard baseline', () => {
     expect(text.stdout).toBe(
       '= 1 already there (baseline or --new-since), not failing: 1 k8s-privileged-container (--show all to list)\n' +
         '\n' +
-        '⚠ 1 finding (1 critical) in 2 files, 2 documents, 133 rules, 0 new, 1 already there · exit 0 (clean; fails at high and above)\n',
+        '⚠ 1 finding (1 critical) in 3 files, 4 documents, 147 rules, 0 new, 1 already there · exit 0 (clean; fails at high and above)\n',
     );
     // Listed with --show all, a baseline finding says why it does not fail.
     expect(runCli(['check', '--show', 'all'], { cwd: dir }).stdout.split('\n')[0]).toBe('apps/web.yaml:24:25  critical Container "web" runs privileged  k8s-privileged-container  (already there)');
@@ -85,7 +85,7 @@ describe('aiops-guard baseline', () => {
   });
 
   test('a fingerprint survives moved lines and reformatting: the same finding stays unchanged', () => {
-    const dir = makeRepo({ 'apps/web.yaml': PRIVILEGED_DEPLOYMENT });
+    const dir = makeRepo({ 'apps/web-namespace.yaml': WEB_NAMESPACE, 'apps/web.yaml': PRIVILEGED_DEPLOYMENT });
     runCli(['baseline'], { cwd: dir });
     commitBaseline(dir);
     writeFiles(dir, { 'apps/web.yaml': `# moved down by a comment\n\n${PRIVILEGED_DEPLOYMENT.replace('privileged: yes', 'privileged:   true')}` });
@@ -95,7 +95,7 @@ describe('aiops-guard baseline', () => {
   });
 
   test('a fixed finding is counted absent; baseline --prune drops it and adds nothing', () => {
-    const dir = makeRepo({ 'apps/web.yaml': PRIVILEGED_DEPLOYMENT, 'apps/api.yaml': PRIVILEGED_API });
+    const dir = makeRepo({ 'apps/web-namespace.yaml': WEB_NAMESPACE, 'apps/web.yaml': PRIVILEGED_DEPLOYMENT, 'apps/api.yaml': PRIVILEGED_API });
     runCli(['baseline'], { cwd: dir });
     commitBaseline(dir);
     writeFiles(dir, { 'apps/web.yaml': HARDENED_DEPLOYMENT, 'apps/img.yaml': UNTAGGED_DEPLOYMENT.replace('name: web\n  namespace: web', 'name: img\n  namespace: web') });
@@ -112,7 +112,7 @@ describe('aiops-guard baseline', () => {
   });
 
   test('SARIF: baselineState unchanged / new / absent, and the log still validates against the SARIF 2.1.0 schema', () => {
-    const dir = makeRepo({ 'apps/web.yaml': PRIVILEGED_DEPLOYMENT, 'apps/api.yaml': PRIVILEGED_API });
+    const dir = makeRepo({ 'apps/web-namespace.yaml': WEB_NAMESPACE, 'apps/web.yaml': PRIVILEGED_DEPLOYMENT, 'apps/api.yaml': PRIVILEGED_API });
     runCli(['baseline'], { cwd: dir });
     commitBaseline(dir);
     writeFiles(dir, { 'apps/api.yaml': HARDENED_DEPLOYMENT.replace('name: web\n  namespace: web', 'name: api\n  namespace: web'), 'apps/img.yaml': UNTAGGED_DEPLOYMENT.replace('name: web\n  namespace: web', 'name: img\n  namespace: web') });
@@ -134,7 +134,7 @@ describe('aiops-guard baseline', () => {
   });
 
   test('--baseline <file> (its folder created; 73 when it cannot be written), config "baseline", a named file that does not exist (66) or is broken (78)', () => {
-    const dir = makeRepo({ 'apps/web.yaml': PRIVILEGED_DEPLOYMENT });
+    const dir = makeRepo({ 'apps/web-namespace.yaml': WEB_NAMESPACE, 'apps/web.yaml': PRIVILEGED_DEPLOYMENT });
     const unwritable = runCli(['baseline', '--baseline', 'apps/web.yaml/accepted.json'], { cwd: dir });
     expect(unwritable.stderr).toBe(
       `aiops-guard: cannot write the baseline ${path.join(dir, 'apps', 'web.yaml', 'accepted.json')}: EEXIST: file already exists, mkdir '${path.join(dir, 'apps', 'web.yaml')}'\n` +
@@ -162,7 +162,7 @@ describe('aiops-guard baseline', () => {
   });
 
   test('scan reads the baseline too', () => {
-    const dir = makeRepo({ 'apps/web.yaml': PRIVILEGED_DEPLOYMENT });
+    const dir = makeRepo({ 'apps/web-namespace.yaml': WEB_NAMESPACE, 'apps/web.yaml': PRIVILEGED_DEPLOYMENT });
     expect(runCli(['scan'], { cwd: dir }).code).toBe(1);
     runCli(['baseline'], { cwd: dir });
     commitBaseline(dir);
@@ -174,7 +174,7 @@ describe('aiops-guard baseline', () => {
 
 describe('--new-since <rev>', () => {
   test('only findings that do not exist at the merge-base fail; old ones are summed up in one line', () => {
-    const dir = makeRepo({ 'apps/web.yaml': PRIVILEGED_DEPLOYMENT });
+    const dir = makeRepo({ 'apps/web-namespace.yaml': WEB_NAMESPACE, 'apps/web.yaml': PRIVILEGED_DEPLOYMENT });
     git(dir, 'checkout', '-q', '-b', 'feature');
     commit(dir, { 'apps/api.yaml': PRIVILEGED_API }, 'add api');
     // main moves on with its own finding: not at the merge-base, not on this branch.
@@ -188,7 +188,7 @@ describe('--new-since <rev>', () => {
         '\n' +
         '= 1 already there (baseline or --new-since), not failing: 1 k8s-privileged-container (--show all to list)\n' +
         '\n' +
-        '✖ 2 findings (2 critical) in 2 files, 2 documents, 133 rules, 1 new, 1 already there · exit 1 (policy findings; fails at high and above)\n',
+        '✖ 2 findings (2 critical) in 3 files, 4 documents, 147 rules, 1 new, 1 already there · exit 1 (policy findings; fails at high and above)\n',
     );
     expect(r.code).toBe(1);
     // The same run on a commit: --ref feature~1 is the merge-base itself, so nothing is new.
@@ -212,7 +212,7 @@ describe('the pre-commit hook checks the staged change', () => {
   test('findings already at HEAD do not block a README fix (one line says so); a new one does; the first commit is checked whole', () => {
     const dir = makeRepo({});
     expect(runCli(['hook', 'install'], { cwd: dir }).code).toBe(0);
-    writeFiles(dir, { 'apps/web.yaml': PRIVILEGED_DEPLOYMENT });
+    writeFiles(dir, { 'apps/web.yaml': PRIVILEGED_DEPLOYMENT, 'apps/web-namespace.yaml': WEB_NAMESPACE });
     git(dir, 'add', '-A');
     expect(tryCommit(dir, 'first').code).toBe(1);
     // Committed without the hook, as a repository that adopts aiops-guard already is.
@@ -222,7 +222,7 @@ describe('the pre-commit hook checks the staged change', () => {
     const typo = tryCommit(dir, 'readme');
     expect(typo.output).toBe(
       '= 1 already there (baseline or --new-since), not failing: 1 k8s-privileged-container (--show all to list)\n\n' +
-        '⚠ 1 finding (1 critical) in 1 file, 1 document, 133 rules, 0 new, 1 already there · exit 0 (clean; fails at high and above)\n',
+        '⚠ 1 finding (1 critical) in 2 files, 3 documents, 147 rules, 0 new, 1 already there · exit 0 (clean; fails at high and above)\n',
     );
     expect(typo.code).toBe(0);
     writeFiles(dir, { 'apps/api.yaml': PRIVILEGED_API });

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, test } from '@jest/globals';
 import type { CommitRef, Finding, Report } from '../../src/report/types.js';
 import { relativeAge } from '../../src/report/introduced.js';
 import { cleanup, git, runCli, tempDir, writeFiles } from '../helpers/repo.js';
-import { HARDENED_DEPLOYMENT, PRIVILEGED_DEPLOYMENT, SERVICE } from '../helpers/manifests.js';
+import { HARDENED_DEPLOYMENT, PRIVILEGED_DEPLOYMENT, SERVICE, WEB_NAMESPACE } from '../helpers/manifests.js';
 
 afterAll(cleanup);
 
@@ -48,12 +48,12 @@ function newRepo(): string {
 }
 
 /**
- * A README by Alice 12 days ago; web, db and svc by Alice 10 days ago; db on hostPath by Alice 5 days ago; web privileged by Bob
+ * A README and namespace web's ServiceAccount and default-deny NetworkPolicy by Alice 12 days ago; web, db and svc by Alice 10 days ago; db on hostPath by Alice 5 days ago; web privileged by Bob
  * 3 days ago; web renamed into archive/ by Carol yesterday (a rename introduces nothing).
  */
 function teamRepo() {
   const dir = newRepo();
-  writeFiles(dir, { 'README.md': '# ops\n' });
+  writeFiles(dir, { 'README.md': '# ops\n', 'apps/web-namespace.yaml': WEB_NAMESPACE });
   const root = commitAs(dir, 'Alice', 12, 'start the ops repository');
   writeFiles(dir, { 'apps/web.yaml': HARDENED_DEPLOYMENT, 'apps/svc.yaml': SERVICE, 'apps/db.yaml': HARDENED_DEPLOYMENT.replace(/name: web/g, 'name: db') });
   const base = commitAs(dir, 'Alice', 10, 'add web, db and svc');
@@ -85,7 +85,7 @@ describe('check --blame: the commit that introduced each finding', () => {
         'k8s-privileged-container  critical       1       0',
         'k8s-hostpath-volume       high           1       0',
         '',
-        '✖ 2 findings (1 critical, 1 high) in 3 files, 3 documents, 133 rules · exit 1 (policy findings; fails at high and above)',
+        '✖ 2 findings (1 critical, 1 high) in 4 files, 5 documents, 147 rules · exit 1 (policy findings; fails at high and above)',
         '',
       ].join('\n'),
     );
@@ -137,7 +137,7 @@ describe('check --blame: the commit that introduced each finding', () => {
 
   test('--ref: blame from that commit; a fix and a regression: the regression introduced it', () => {
     const dir = newRepo();
-    writeFiles(dir, { 'apps/web.yaml': HARDENED_DEPLOYMENT });
+    writeFiles(dir, { 'apps/web.yaml': HARDENED_DEPLOYMENT, 'apps/web-namespace.yaml': WEB_NAMESPACE });
     commitAs(dir, 'Alice', 9, 'add web');
     writeFiles(dir, { 'apps/web.yaml': PRIVILEGED_DEPLOYMENT });
     const first = commitAs(dir, 'Bob', 8, 'privileged');

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, test } from '@jest/globals';
 import type { Report } from '../../src/report/types.js';
 import { cleanup, commit, fixtureRepo, git, makeRepo, runCli, tempDir, writeFiles } from '../helpers/repo.js';
-import { HARDENED_DEPLOYMENT, PRIVILEGED_DEPLOYMENT, SERVICE, UNTAGGED_DEPLOYMENT } from '../helpers/manifests.js';
+import { HARDENED_DEPLOYMENT, PRIVILEGED_DEPLOYMENT, SERVICE, UNTAGGED_DEPLOYMENT, WEB_NAMESPACE } from '../helpers/manifests.js';
 
 afterAll(cleanup);
 
@@ -12,27 +12,27 @@ const json = (stdout: string) => JSON.parse(stdout) as Report;
 
 describe('check on the working tree', () => {
   test('a clean repository exits 0 with a one-line summary', () => {
-    const dir = makeRepo({ 'apps/web.yaml': HARDENED_DEPLOYMENT, 'apps/svc.yaml': SERVICE, 'README.md': '# not a config\n' });
+    const dir = makeRepo({ 'apps/web.yaml': HARDENED_DEPLOYMENT, 'apps/svc.yaml': SERVICE, 'apps/web-namespace.yaml': WEB_NAMESPACE, 'README.md': '# not a config\n' });
     const r = runCli(['check'], { cwd: dir });
     expect(r.stderr).toBe('');
-    expect(r.stdout).toBe('✔ no findings in 2 files, 2 documents, 133 rules · exit 0 (clean; fails at high and above)\n');
+    expect(r.stdout).toBe('✔ no findings in 3 files, 4 documents, 147 rules · exit 0 (clean; fails at high and above)\n');
     expect(r.code).toBe(0);
   });
 
   test('privileged: yes (YAML 1.1 true) is caught at file:line:col, exit 1', () => {
-    const dir = makeRepo({ 'apps/web.yaml': PRIVILEGED_DEPLOYMENT, 'apps/svc.yaml': SERVICE });
+    const dir = makeRepo({ 'apps/web.yaml': PRIVILEGED_DEPLOYMENT, 'apps/svc.yaml': SERVICE, 'apps/web-namespace.yaml': WEB_NAMESPACE });
     const r = runCli(['check'], { cwd: path.join(dir, 'apps') });
     expect(r.stdout).toBe(
       'apps/web.yaml:24:25  critical Container "web" runs privileged  k8s-privileged-container\n' +
         `    fix: ${PRIVILEGED_FIX}\n` +
         '\n' +
-        '✖ 1 finding (1 critical) in 2 files, 2 documents, 133 rules · exit 1 (policy findings; fails at high and above)\n',
+        '✖ 1 finding (1 critical) in 3 files, 4 documents, 147 rules · exit 1 (policy findings; fails at high and above)\n',
     );
     expect(r.code).toBe(1);
   });
 
   test('-f json prints one versioned report', () => {
-    const dir = makeRepo({ 'apps/web.yaml': PRIVILEGED_DEPLOYMENT });
+    const dir = makeRepo({ 'apps/web.yaml': PRIVILEGED_DEPLOYMENT, 'apps/web-namespace.yaml': WEB_NAMESPACE });
     const r = runCli(['check', '-f', 'json'], { cwd: dir });
     expect(r.code).toBe(1);
     const report = json(r.stdout);
@@ -40,9 +40,9 @@ describe('check on the working tree', () => {
     expect(report.tool).toEqual({ name: 'aiops-guard', version: '0.1.0' });
     expect(report.source).toEqual({ repo: dir, mode: 'worktree', ref: null, commit: null });
     expect(report.summary).toEqual({
-      files: 1,
-      documents: 1,
-      rules: 133,
+      files: 2,
+      documents: 3,
+      rules: 147,
       findings: { critical: 1, high: 0, medium: 0, low: 0, info: 0 },
       suppressed: 0,
       drifted: 0,
@@ -76,11 +76,13 @@ describe('check on the working tree', () => {
       'build/web.yaml': PRIVILEGED_DEPLOYMENT,
       'apps/web.local.yaml': PRIVILEGED_DEPLOYMENT,
       'vendor/web.yaml': PRIVILEGED_DEPLOYMENT,
+      'vendor/web-namespace.yaml': WEB_NAMESPACE,
       'apps/web.yaml': HARDENED_DEPLOYMENT,
+      'apps/web-namespace.yaml': WEB_NAMESPACE,
       '.aiopsrc.json': JSON.stringify({ exclude: ['vendor/**'] }),
     });
     const r = runCli(['check', '-f', 'json'], { cwd: dir });
-    expect(json(r.stdout).summary.files).toBe(1); // apps/web.yaml (.aiopsrc.json is the tool's own file, not a manifest)
+    expect(json(r.stdout).summary.files).toBe(2); // apps/web.yaml and apps/web-namespace.yaml (.aiopsrc.json is the tool's own file, not a manifest)
     expect(r.code).toBe(0);
     // Committed: an uncommitted change that narrows include is itself a policy-weakened finding.
     commit(dir, { '.aiopsrc.json': JSON.stringify({ include: ['vendor/**/*.yaml'] }) }, 'include vendor only');
@@ -89,9 +91,13 @@ describe('check on the working tree', () => {
   });
 
   test('path arguments limit the scan; a missing path exits 66', () => {
-    const dir = makeRepo({ 'apps/web.yaml': HARDENED_DEPLOYMENT, 'debug/web.yaml': PRIVILEGED_DEPLOYMENT, 'x/svc.yaml': SERVICE });
+    const dir = makeRepo({ 'apps/web.yaml': HARDENED_DEPLOYMENT, 'apps/web-namespace.yaml': WEB_NAMESPACE, 'debug/web.yaml': PRIVILEGED_DEPLOYMENT, 'x/svc.yaml': SERVICE });
     const apps = runCli(['check', 'apps', 'x/svc.yaml'], { cwd: dir });
-    expect(apps.stdout).toBe('✔ no findings in 2 files, 2 documents, 133 rules · exit 0 (clean; fails at high and above)\n');
+    expect(apps.stdout).toBe(
+      'skipped   5 relation rules that report a missing object (rel-binding-role-missing, rel-netpol-no-default-deny, rel-netpol-unselected-ai-workload, rel-netpol-unselected-workload, rel-service-account-missing) were not run: only part of the repository is checked (paths or --changed-since); run a full check for them (relations-partial)\n' +
+        '\n' +
+        '✔ no findings in 3 files, 4 documents, 147 rules · exit 0 (clean; fails at high and above)\n',
+    );
     expect(apps.code).toBe(0);
     expect(runCli(['check', 'debug'], { cwd: dir }).code).toBe(1);
     const missing = runCli(['check', 'nope'], { cwd: dir });
@@ -175,14 +181,14 @@ describe('--staged checks exactly what is staged', () => {
   });
 
   test('a good staged version passes even when the working tree is bad', () => {
-    const dir = makeRepo({ 'apps/svc.yaml': SERVICE });
+    const dir = makeRepo({ 'apps/svc.yaml': SERVICE, 'apps/web-namespace.yaml': WEB_NAMESPACE });
     writeFiles(dir, { 'apps/web.yaml': HARDENED_DEPLOYMENT });
     git(dir, 'add', 'apps/web.yaml');
     writeFiles(dir, { 'apps/web.yaml': PRIVILEGED_DEPLOYMENT, 'apps/untracked.yaml': PRIVILEGED_DEPLOYMENT });
     const staged = runCli(['check', '--staged', '-f', 'json'], { cwd: dir });
     const report = json(staged.stdout);
     expect(report.source.mode).toBe('index');
-    expect(report.summary.files).toBe(2);
+    expect(report.summary.files).toBe(3);
     expect(report.findings).toEqual([]);
     expect(staged.code).toBe(0);
     expect(runCli(['check'], { cwd: dir }).code).toBe(1);
@@ -247,16 +253,16 @@ describe('gate and rule selection', () => {
   const MEDIUM_ONLY = UNTAGGED_DEPLOYMENT;
 
   test('--fail-on decides which severities fail; never reports without failing', () => {
-    const dir = makeRepo({ 'web.yaml': MEDIUM_ONLY });
+    const dir = makeRepo({ 'web.yaml': MEDIUM_ONLY, 'web-namespace.yaml': WEB_NAMESPACE });
     expect(runCli(['check'], { cwd: dir }).code).toBe(0);
     expect(runCli(['check', '--fail-on', 'medium'], { cwd: dir }).code).toBe(1);
     const never = runCli(['check', '--fail-on', 'never'], { cwd: dir });
-    expect(never.stdout.split('\n').at(-2)).toBe('⚠ 1 finding (1 medium) in 1 file, 1 document, 133 rules · exit 0 (clean; never fails on findings)');
+    expect(never.stdout.split('\n').at(-2)).toBe('⚠ 1 finding (1 medium) in 2 files, 3 documents, 147 rules · exit 0 (clean; never fails on findings)');
     expect(never.code).toBe(0);
   });
 
   test('config failOn, severity overrides, only and skip', () => {
-    const dir = makeRepo({ 'web.yaml': MEDIUM_ONLY, '.aiopsrc.yaml': 'failOn: medium\n' });
+    const dir = makeRepo({ 'web.yaml': MEDIUM_ONLY, 'web-namespace.yaml': WEB_NAMESPACE, '.aiopsrc.yaml': 'failOn: medium\n' });
     expect(runCli(['check'], { cwd: dir }).code).toBe(1);
     expect(runCli(['check', '--skip', 'k8s-image-latest'], { cwd: dir }).code).toBe(0);
     expect(runCli(['check', '--only', 'k8s-privileged-container'], { cwd: dir }).code).toBe(0);
@@ -276,7 +282,7 @@ describe('waivers', () => {
     PRIVILEGED_DEPLOYMENT.replace('  namespace: web\n', `  namespace: web\n  annotations:\n    aiops-guard.io/ignore.k8s-privileged-container: "${reason}"\n`);
 
   test('an annotation with a reason suppresses; the finding stays in JSON marked suppressed', () => {
-    const dir = makeRepo({ 'web.yaml': waived('GPU driver installer needs it (SEC-7)') });
+    const dir = makeRepo({ 'web.yaml': waived('GPU driver installer needs it (SEC-7)'), 'web-namespace.yaml': WEB_NAMESPACE });
     const r = runCli(['check', '-f', 'json'], { cwd: dir });
     const report = json(r.stdout);
     expect(report.findings.map((f) => [f.ruleId, f.suppressed])).toEqual([
@@ -286,7 +292,7 @@ describe('waivers', () => {
     expect(report.summary.findings.critical).toBe(0);
     expect(r.code).toBe(0);
     const text = runCli(['check'], { cwd: dir });
-    expect(text.stdout).toBe('✔ no findings in 1 file, 1 document, 133 rules, 1 waived · exit 0 (clean; fails at high and above)\n');
+    expect(text.stdout).toBe('✔ no findings in 2 files, 3 documents, 147 rules, 1 waived · exit 0 (clean; fails at high and above)\n');
     expect(runCli(['check', '--no-inline-waivers'], { cwd: dir }).code).toBe(1);
   });
 
@@ -306,7 +312,12 @@ describe('waivers', () => {
         { rule: 'k8s-*', file: 'none/**' },
       ],
     };
-    const dir = makeRepo({ 'web.yaml': PRIVILEGED_DEPLOYMENT, 'old/web.yaml': PRIVILEGED_DEPLOYMENT.replace('namespace: web', 'namespace: old'), '.aiopsrc.json': JSON.stringify(config, null, 2) });
+    const dir = makeRepo({
+      'web.yaml': PRIVILEGED_DEPLOYMENT,
+      'web-namespace.yaml': WEB_NAMESPACE,
+      'old/web.yaml': PRIVILEGED_DEPLOYMENT.replace('namespace: web', 'namespace: old'),
+      'old/web-namespace.yaml': WEB_NAMESPACE.replaceAll('namespace: web', 'namespace: old'),
+      '.aiopsrc.json': JSON.stringify(config, null, 2) });
     const r = runCli(['check', '-f', 'json'], { cwd: dir });
     const report = json(r.stdout);
     expect(report.findings.map((f) => [f.file, f.line, f.ruleId, f.suppressed?.reason ?? null, f.message])).toEqual([
@@ -393,10 +404,10 @@ describe('output', () => {
   });
 
   test('-o writes the report to a file and prints a one-line summary; -q is silent when clean', () => {
-    const dir = makeRepo({ 'web.yaml': PRIVILEGED_DEPLOYMENT, 'package.json': JSON.stringify({ name: 'x', aiops: { failOn: 'critical' } }) });
+    const dir = makeRepo({ 'web.yaml': PRIVILEGED_DEPLOYMENT, 'web-namespace.yaml': WEB_NAMESPACE, 'package.json': JSON.stringify({ name: 'x', aiops: { failOn: 'critical' } }) });
     const out = path.join(tempDir(), 'report.json');
     const r = runCli(['check', '-f', 'json', '-o', out], { cwd: dir });
-    expect(r.stdout).toBe(`✖ 1 finding (1 critical) in 2 files, 2 documents, 133 rules · exit 1 (policy findings; fails at critical and above) · report: ${out}\n`);
+    expect(r.stdout).toBe(`✖ 1 finding (1 critical) in 3 files, 4 documents, 147 rules · exit 1 (policy findings; fails at critical and above) · report: ${out}\n`);
     expect(json(readFileSync(out, 'utf8')).summary.failOn).toBe('critical');
     expect(r.code).toBe(1);
     const clean = makeRepo({ 'svc.yaml': SERVICE });
@@ -433,10 +444,10 @@ describe('user rules', () => {
         "message: 'Port {{port}} of {{$name}} has no name'",
       ].join('\n'),
     });
-    const dir = makeRepo({ 'apps/web.yaml': HARDENED_DEPLOYMENT, 'other/web.yaml': HARDENED_DEPLOYMENT, 'apps/svc.yaml': SERVICE });
+    const dir = makeRepo({ 'apps/web.yaml': HARDENED_DEPLOYMENT, 'other/web.yaml': HARDENED_DEPLOYMENT, 'apps/svc.yaml': SERVICE, 'apps/web-namespace.yaml': WEB_NAMESPACE });
     const r = runCli(['check', '--rules', rules, '-f', 'json', '--fail-on', 'low'], { cwd: dir });
     const report = json(r.stdout);
-    expect(report.summary.rules).toBe(135);
+    expect(report.summary.rules).toBe(149);
     expect(report.findings.map((f) => [f.file, f.line, f.column, f.ruleId, f.message])).toEqual([
       ['apps/svc.yaml', 8, 7, 'service-port-names', 'Port 80 of web has no name'],
       ['apps/web.yaml', 3, 1, 'team-owner-label', 'apps/Deployment web/web has no owner label'],
@@ -450,6 +461,7 @@ describe('large repositories', () => {
     const files: Record<string, string> = {};
     for (let i = 0; i < 30; i++) files[`apps/app-${i}.yaml`] = (i % 7 === 3 ? PRIVILEGED_DEPLOYMENT : HARDENED_DEPLOYMENT).replace(/name: web/g, `name: app-${i}`);
     files['apps/broken.yaml'] = 'kind: [\n';
+    files['apps/web-namespace.yaml'] = WEB_NAMESPACE;
     const dir = makeRepo(files);
     for (const args of [['check', '-f', 'json'], ['check', '--ref', 'HEAD', '-f', 'json']]) {
       const one = runCli(args, { cwd: dir, env: { AIOPS_GUARD_PARALLEL_MIN_FILES: '100000' } });

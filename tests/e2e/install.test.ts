@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { parse } from 'yaml';
 import { PACKAGE_ROOT } from '../../src/rules/load.js';
 import { cleanup, makeRepo, tempDir, writeFiles } from '../helpers/repo.js';
-import { HARDENED_DEPLOYMENT, PRIVILEGED_DEPLOYMENT } from '../helpers/manifests.js';
+import { HARDENED_DEPLOYMENT, PRIVILEGED_DEPLOYMENT, WEB_NAMESPACE } from '../helpers/manifests.js';
 
 // Real npm: pack this package, install the tarball into fresh folders. Dependencies come from
 // npm's cache when they are there (--prefer-offline), from the registry otherwise.
@@ -52,13 +52,13 @@ describe('install from the package', () => {
   });
 
   test('npm i -D ./aiops-guard-*.tgz in a new project, then npx aiops-guard check / init / demo, with the precompiled rules', () => {
-    const dir = makeRepo({ 'package.json': JSON.stringify({ name: 'gitops', version: '1.0.0', private: true }), 'apps/web.yaml': PRIVILEGED_DEPLOYMENT });
+    const dir = makeRepo({ 'package.json': JSON.stringify({ name: 'gitops', version: '1.0.0', private: true }), 'apps/web.yaml': PRIVILEGED_DEPLOYMENT, 'apps/web-namespace.yaml': WEB_NAMESPACE });
     const installed = run('npm', ['i', '-D', tarball, ...INSTALL], dir);
     expect(installed.stderr.split('\n').filter((l) => /npm error/.test(l))).toEqual([]);
     expect(installed.code).toBe(0);
     const check = run('npx', ['aiops-guard', 'check'], dir);
     expect(check.stdout.split('\n')[0]).toBe(FINDING);
-    expect(check.stdout.split('\n').at(-2)).toBe('✖ 1 finding (1 critical) in 2 files, 2 documents, 133 rules · exit 1 (policy findings; fails at high and above)');
+    expect(check.stdout.split('\n').at(-2)).toBe('✖ 1 finding (1 critical) in 3 files, 4 documents, 147 rules · exit 1 (policy findings; fails at high and above)');
     expect(check.code).toBe(1);
     expect(run('npx', ['aiops-guard', 'check', '--verbose'], dir).stderr).toContain('built-in rules precompiled (dist/generated/builtin-rules.js)');
     // Proof that the precompiled rules are the ones used: without the rule files, the same report.
@@ -88,9 +88,9 @@ describe('install from the package', () => {
   }, 240_000);
 
   test('npx --package <tarball> aiops-guard: one-off, nothing installed in the repository', () => {
-    const dir = makeRepo({ 'apps/web.yaml': HARDENED_DEPLOYMENT });
+    const dir = makeRepo({ 'apps/web.yaml': HARDENED_DEPLOYMENT, 'apps/web-namespace.yaml': WEB_NAMESPACE });
     const r = run('npx', ['--yes', '--prefer-offline', '--package', tarball, 'aiops-guard', 'check'], dir);
-    expect(r.stdout).toBe('✔ no findings in 1 file, 1 document, 133 rules · exit 0 (clean; fails at high and above)\n');
+    expect(r.stdout).toBe('✔ no findings in 2 files, 3 documents, 147 rules · exit 0 (clean; fails at high and above)\n');
     expect(r.code).toBe(0);
     expect(existsSync(path.join(dir, 'node_modules'))).toBe(false);
   }, 240_000);
@@ -144,7 +144,7 @@ describe('the GitHub Action (action.yml)', () => {
   }
 
   test('its run step, executed in a temporary repository, checks it, writes SARIF, and reports the exit code; the last step fails the job with it', () => {
-    const dir = makeRepo({ 'apps/web.yaml': PRIVILEGED_DEPLOYMENT });
+    const dir = makeRepo({ 'apps/web.yaml': PRIVILEGED_DEPLOYMENT, 'apps/web-namespace.yaml': WEB_NAMESPACE });
     const step = action.runs.steps.find((s) => s.id === 'run')!;
     const inputs = { 'inputs.args': 'check --fail-on critical', 'inputs.sarif-file': 'results/aiops-guard.sarif', 'github.action_path': PACKAGE_ROOT };
     writeFiles(dir, { 'results/.keep': '' });
@@ -161,9 +161,9 @@ describe('the GitHub Action (action.yml)', () => {
     expect([fail.code, fail.stdout]).toEqual([1, 'aiops-guard exited 1 (README: Exit codes)\n']);
 
     // A clean repository, with no SARIF wanted: exit 0, no file, nothing to upload.
-    const clean = makeRepo({ 'apps/web.yaml': HARDENED_DEPLOYMENT });
+    const clean = makeRepo({ 'apps/web.yaml': HARDENED_DEPLOYMENT, 'apps/web-namespace.yaml': WEB_NAMESPACE });
     const ok = runStep(step, clean, { ...inputs, 'inputs.args': 'scan', 'inputs.sarif-file': '' });
     expect(ok.outputs).toEqual({ 'exit-code': '0' });
-    expect(ok.stdout.split('\n').at(-2)).toBe('✔ no findings in 1 file, 1 document, 133 rules · exit 0 (clean; fails at high and above)');
+    expect(ok.stdout.split('\n').at(-2)).toBe('✔ no findings in 2 files, 3 documents, 147 rules · exit 0 (clean; fails at high and above)');
   });
 });

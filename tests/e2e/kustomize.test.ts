@@ -29,10 +29,10 @@ describe('check renders kustomize targets (a Flux / Argo CD layout)', () => {
     const privileged = report.findings[0]!;
     expect(privileged.resource).toEqual({ group: 'apps', kind: 'Deployment', namespace: 'prod', name: 'prod-podinfo' });
     expect(privileged.pointer).toBe('/spec/template/spec/containers/0/securityContext/privileged');
-    // apps/*: 6 files read by the two overlays; infrastructure: 2; clusters/production: 2 plain files.
-    expect(report.summary.files).toBe(10);
-    // staging: Service + Deployment; prod: the same two; infrastructure: Namespace + HelmRelease; clusters: two Flux Kustomizations.
-    expect(report.summary.documents).toBe(8);
+    // apps/*: 8 files read by the two overlays; infrastructure: 2; clusters/production: 2 plain files.
+    expect(report.summary.files).toBe(12);
+    // staging: Service, Deployment, ServiceAccount, NetworkPolicy; prod: the same four; infrastructure: Namespace + HelmRelease; clusters: two Flux Kustomizations.
+    expect(report.summary.documents).toBe(12);
     expect(report.errors).toEqual([]);
   });
 
@@ -146,7 +146,7 @@ schema:
     const report = json(check(dir, '--target', 'apps/overlays/staging/').stdout);
     expect(report.findings.map(brief)).toEqual([LATEST_IN_STAGING]);
     // Only the staging overlay's files: plain manifests are left out.
-    expect(report.summary.files).toBe(4);
+    expect(report.summary.files).toBe(6);
     const bad = check(dir, '--target', 'apps/overlays/qa');
     expect(bad.code).toBe(66);
     expect(bad.stdout).toBe('');
@@ -281,7 +281,7 @@ describe('targets in fingerprints, baselines and the result cache', () => {
   });
 });
 
-/** The prod overlay as `kubectl get deploy,svc -n prod -o json` shows it after `kubectl apply -k apps/overlays/prod`. */
+/** The prod overlay as `kubectl get deploy,svc,sa,netpol -n prod -o json` shows it after `kubectl apply -k apps/overlays/prod`. */
 const LIVE_PROD = {
   apiVersion: 'v1',
   kind: 'List',
@@ -343,13 +343,25 @@ const LIVE_PROD = {
             restartPolicy: 'Always',
             schedulerName: 'default-scheduler',
             securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
-            serviceAccount: 'podinfo',
-            serviceAccountName: 'podinfo',
+            serviceAccount: 'prod-podinfo',
+            serviceAccountName: 'prod-podinfo',
             terminationGracePeriodSeconds: 30,
           },
         },
       },
       status: { availableReplicas: 3, observedGeneration: 1, readyReplicas: 3, replicas: 3, updatedReplicas: 3 },
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: { name: 'prod-podinfo', namespace: 'prod', uid: 'a3', resourceVersion: '1003', creationTimestamp: '2026-11-01T10:00:00Z' },
+      automountServiceAccountToken: false,
+    },
+    {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name: 'prod-default-deny', namespace: 'prod', uid: 'a4', resourceVersion: '1004', generation: 1, creationTimestamp: '2026-11-01T10:00:00Z' },
+      spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
     },
   ],
 };
@@ -395,6 +407,8 @@ describe('drift against the rendered target', () => {
     writeFileSync(live, JSON.stringify(LIVE_PROD));
     const report = json(runCli(['drift', '--no-cache', '--live', live, '-f', 'json'], { cwd: dir }).stdout);
     expect(report.drift!.map((d) => `${d.status} ${d.resource.namespace}/${d.resource.name} ${d.target}`)).toEqual([
+      'missing staging/podinfo apps/overlays/staging',
+      'missing staging/default-deny apps/overlays/staging',
       'missing staging/podinfo apps/overlays/staging',
       'missing staging/podinfo apps/overlays/staging',
       // Flux Kustomization objects are deployed objects, not kustomize's build files.
@@ -618,6 +632,6 @@ describe('external renderers (config render)', () => {
     // The same overlay rendered once with kubectl v1.32.4 (kustomize v5.5.0) and committed: the finding is at its privileged line.
     const golden = readFileSync(path.join(PACKAGE_ROOT, 'fixtures/kustomize-wire/gitops-prod.kubectl.yaml'), 'utf8');
     expect(golden.split('\n')[privileged.line - 1]).toBe('          privileged: true');
-    expect(privileged.line).toBe(54);
+    expect(privileged.line).toBe(61);
   });
 });

@@ -3,7 +3,7 @@ import { afterAll, describe, expect, test } from '@jest/globals';
 import { formatText } from '../../src/report/format-text.js';
 import type { Report } from '../../src/report/types.js';
 import { cleanup, git, makeRepo, runCli, tempDir, writeFiles } from '../helpers/repo.js';
-import { HARDENED_DEPLOYMENT, PRIVILEGED_DEPLOYMENT, UNTAGGED_DEPLOYMENT } from '../helpers/manifests.js';
+import { HARDENED_DEPLOYMENT, PRIVILEGED_DEPLOYMENT, UNTAGGED_DEPLOYMENT, WEB_NAMESPACE } from '../helpers/manifests.js';
 
 afterAll(cleanup);
 
@@ -14,6 +14,7 @@ const REPO = {
   'apps/web.yaml': PRIVILEGED_DEPLOYMENT,
   'apps/api.yaml': rename(PRIVILEGED_DEPLOYMENT, 'api').replace('- name: web', '- name: api'),
   'apps/img.yaml': rename(UNTAGGED_DEPLOYMENT, 'img'),
+  'apps/web-namespace.yaml': WEB_NAMESPACE,
 };
 
 describe('the text report fits one screen', () => {
@@ -33,7 +34,7 @@ describe('the text report fits one screen', () => {
         'k8s-privileged-container  critical       2       0',
         'k8s-image-latest          medium         1       0',
         '',
-        '✖ 3 findings (2 critical, 1 medium) in 3 files, 3 documents, 133 rules · exit 1 (policy findings; fails at high and above)',
+        '✖ 3 findings (2 critical, 1 medium) in 4 files, 5 documents, 147 rules · exit 1 (policy findings; fails at high and above)',
         '',
       ].join('\n'),
     );
@@ -44,6 +45,7 @@ describe('the text report fits one screen', () => {
     const files: Record<string, string> = {};
     for (let i = 0; i < 1001; i++) files[`apps/img-${i}.yaml`] = rename(UNTAGGED_DEPLOYMENT, `img-${i}`);
     files['apps/web.yaml'] = PRIVILEGED_DEPLOYMENT;
+    files['apps/web-namespace.yaml'] = WEB_NAMESPACE;
     const r = runCli(['check'], { cwd: makeRepo(files) });
     expect(r.stdout).toContain('\n+ 1,001 below the gate: 1,001 k8s-image-latest (--show all to list)\n');
     expect(r.stdout.split('\n').length).toBeLessThan(20);
@@ -90,18 +92,18 @@ describe('the text report fits one screen', () => {
   });
 
   test('--verbose says which config file, which rule packs (precompiled) and which baseline, on stderr', () => {
-    const dir = makeRepo({ 'apps/web.yaml': HARDENED_DEPLOYMENT, '.aiopsrc.json': JSON.stringify({ skip: ['compose-*'] }) });
+    const dir = makeRepo({ 'apps/web-namespace.yaml': WEB_NAMESPACE, 'apps/web.yaml': HARDENED_DEPLOYMENT, '.aiopsrc.json': JSON.stringify({ skip: ['compose-*'] }) });
     const none = runCli(['check', '--verbose'], { cwd: dir });
     expect(none.stderr).toBe(
       [
         `aiops-guard: repository: ${dir}`,
         `aiops-guard: config: ${path.join(dir, '.aiopsrc.json')}`,
-        'aiops-guard: rules: 119 in ai-serving (27), gitops (15), kubernetes (60), secrets (17); built-in rules precompiled (dist/generated/builtin-rules.js)',
+        'aiops-guard: rules: 133 in ai-serving (27), gitops (15), kubernetes (60), relations (14), secrets (17); built-in rules precompiled (dist/generated/builtin-rules.js)',
         'aiops-guard: baseline: none',
         '',
       ].join('\n'),
     );
-    expect(none.stdout).toBe('✔ no findings in 1 file, 1 document, 119 rules · exit 0 (clean; fails at high and above)\n');
+    expect(none.stdout).toBe('✔ no findings in 2 files, 3 documents, 133 rules · exit 0 (clean; fails at high and above)\n');
     runCli(['baseline'], { cwd: dir });
     expect(runCli(['check', '--verbose', '--new-since', 'HEAD'], { cwd: dir }).stderr).toContain(`aiops-guard: baseline: ${path.join(dir, '.aiops-guard-baseline.json')}; --new-since HEAD\n`);
     expect(runCli(['check', '--verbose', '--no-baseline'], { cwd: dir }).stderr).toContain('aiops-guard: baseline: off (--no-baseline)\n');
@@ -141,6 +143,7 @@ describe('what is not a manifest by default', () => {
     const dir = tempDir();
     writeFiles(dir, {
       'apps/web.yaml': HARDENED_DEPLOYMENT,
+      'apps/web-namespace.yaml': WEB_NAMESPACE,
       '.aiopsrc.json': JSON.stringify({ rules: ['policies'] }),
       'policies/team/team-no-debug-label.yaml': [
         'id: team-no-debug-label',
@@ -166,9 +169,9 @@ describe('what is not a manifest by default', () => {
     runCli(['baseline'], { cwd: dir });
     const r = runCli(['check', '-f', 'json'], { cwd: dir });
     const report = JSON.parse(r.stdout) as { summary: { files: number; rules: number }; findings: unknown[] };
-    // Read: apps/web.yaml and the pack's rule file (YAML, but no Kubernetes object, so no rule applies).
+    // Read: apps/web.yaml, apps/web-namespace.yaml and the pack's rule file (YAML, but no Kubernetes object, so no rule applies).
     // Not read: .aiopsrc.json, the baseline, and the failing case that would give a high finding.
-    expect([report.summary.files, report.summary.rules, report.findings]).toEqual([2, 134, []]);
+    expect([report.summary.files, report.summary.rules, report.findings]).toEqual([3, 148, []]);
     expect(r.code).toBe(0);
     // Named on the command line, a case is checked: the default is what is skipped, not the file.
     expect(runCli(['check', 'policies/team/cases/team-no-debug-label/fail-debug.yaml'], { cwd: dir }).code).toBe(1);

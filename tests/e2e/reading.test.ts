@@ -30,9 +30,27 @@ ${pod}      containers:
           readinessProbe: { httpGet: { path: /ready, port: 8080 } }
 ${container}`;
 
+/** The ServiceAccount it names and a default-deny NetworkPolicy for namespace ml, so the relation rules pass too. */
+const ML_NAMESPACE = `apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: api
+  namespace: ml
+automountServiceAccountToken: false
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: default-deny
+  namespace: ml
+spec:
+  podSelector: {}
+  policyTypes: [Ingress, Egress]
+`;
+
 describe('null is absent, as the API server reads it', () => {
   test('an empty securityContext: and resources: are unset, so every rule that needs them fails', async () => {
-    const r = await check({ 'deploy.yaml': deployment('          securityContext:\n          resources:\n') });
+    const r = await check({ 'deploy.yaml': deployment('          securityContext:\n          resources:\n'), 'ml-namespace.yaml': ML_NAMESPACE });
     expect(new Set(r.findings.map((f) => f.ruleId))).toEqual(
       new Set([
         'k8s-privilege-escalation',
@@ -49,7 +67,7 @@ describe('null is absent, as the API server reads it', () => {
 
   test('limits:, capabilities: and seccompProfile: written with no value are unset too', async () => {
     const container = '          resources:\n            limits:\n            requests: { cpu: 100m, memory: 64Mi }\n          securityContext:\n            allowPrivilegeEscalation: false\n            readOnlyRootFilesystem: true\n            runAsNonRoot: true\n            capabilities:\n            seccompProfile:\n';
-    const r = await check({ 'deploy.yaml': deployment(container) });
+    const r = await check({ 'deploy.yaml': deployment(container), 'ml-namespace.yaml': ML_NAMESPACE });
     expect(new Set(r.findings.map((f) => f.ruleId))).toEqual(new Set(['k8s-capabilities-not-dropped', 'k8s-seccomp-profile', 'k8s-missing-cpu-limit', 'k8s-missing-memory-limit']));
   });
 });

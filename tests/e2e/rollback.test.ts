@@ -53,7 +53,7 @@ describe('rollback', () => {
         `    git restore --source ${good} -- apps/web.yaml`,
         '  (searched 4 commits of first-parent history)',
         '',
-        '✖ 1 finding (1 critical) in 2 files, 2 documents, 133 rules · exit 1 (policy findings; fails at high and above)',
+        '✖ 1 finding (1 critical) in 2 files, 2 documents, 147 rules · exit 1 (policy findings; fails at high and above)',
         '',
       ].join('\n'),
     );
@@ -179,7 +179,8 @@ describe('rollback --live and scan', () => {
     const r = runCli(['scan', '--live', LIVE, '-f', 'json'], { cwd: dir });
     const report = json(r.stdout);
     expect(report.summary.drifted).toBe(5);
-    expect(report.summary.findings.critical).toBe(3);
+    // Privileged, the host root mount and the literal HF token; since the relation rules also the vLLM Ingress without authentication.
+    expect(report.summary.findings.critical).toBe(4);
     expect(report.rollback?.culprits.map((c) => c.subject)).toEqual(['Debug GPU nodes: add nvidia-smi DaemonSet, hard-code HF token']);
     expect(r.code).toBe(3);
     const clean = makeRepo({ 'apps/web.yaml': HARDENED_DEPLOYMENT });
@@ -234,7 +235,7 @@ describe('history follows resources, not paths', () => {
         `    git show ${good}:apps/web.yaml > deploy/web.yaml`,
         '  (searched 5 commits of first-parent history)',
         '',
-        '✖ 1 finding (1 critical) in 1 file, 1 document, 133 rules · exit 1 (policy findings; fails at high and above)',
+        '✖ 1 finding (1 critical) in 1 file, 1 document, 147 rules · exit 1 (policy findings; fails at high and above)',
         '',
       ].join('\n'),
     );

@@ -30,7 +30,7 @@ describe('rules list and show', () => {
     const lines = r.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^id\s+severity\s+pack\s+title$/);
     expect(lines.filter((l) => /^compose-privileged +critical  compose     Compose services must not run privileged$/.test(l))).toHaveLength(1);
-    expect(lines.at(-1)).toBe(`${ruleFiles().length} rules in 5 packs; details: aiops-guard rules show <id>`);
+    expect(lines.at(-1)).toBe(`${ruleFiles().length} rules in 6 packs; details: aiops-guard rules show <id>`);
   });
 
   test('show prints description, fix, references, match and schema; an unknown id exits 64 (usage, as the README says) with suggestions', () => {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, test } from '@jest/globals';
 import { PACKAGE_ROOT } from '../../src/rules/load.js';
 import { cleanup, makeRepo, runCli, tempDir, writeFiles } from '../helpers/repo.js';
-import { HARDENED_DEPLOYMENT, PRIVILEGED_DEPLOYMENT } from '../helpers/manifests.js';
+import { HARDENED_DEPLOYMENT, PRIVILEGED_DEPLOYMENT, WEB_NAMESPACE } from '../helpers/manifests.js';
 
 afterAll(cleanup);
 
@@ -25,6 +25,7 @@ function shell(command: string, cwd: string, env: Record<string, string> = {}) {
 function bigRepo(): string {
   const files: Record<string, string> = {};
   for (let i = 0; i < 300; i++) files[`apps/web-${i}.yaml`] = PRIVILEGED_DEPLOYMENT.replace('name: web\n  namespace: web', `name: web-${i}\n  namespace: web`);
+  files['apps/web-namespace.yaml'] = WEB_NAMESPACE;
   return makeRepo(files);
 }
 
@@ -82,10 +83,10 @@ describe('unknown rule ids in config are config errors, with "did you mean"', ()
   });
 
   test('--only/--skip accept the globs waivers accept; a glob that matches no rule is a usage error', () => {
-    const dir = makeRepo({ 'apps/web.yaml': PRIVILEGED_DEPLOYMENT });
+    const dir = makeRepo({ 'apps/web-namespace.yaml': WEB_NAMESPACE, 'apps/web.yaml': PRIVILEGED_DEPLOYMENT });
     const only = runCli(['check', '--only', 'k8s-priv*'], { cwd: dir });
-    expect(only.stdout.split('\n').at(-2)).toBe('✖ 1 finding (1 critical) in 1 file, 1 document, 2 rules · exit 1 (policy findings; fails at high and above)');
-    expect(runCli(['check', '--skip', 'k8s-*'], { cwd: dir }).stdout).toBe('✔ no findings in 1 file, 1 document, 73 rules · exit 0 (clean; fails at high and above)\n');
+    expect(only.stdout.split('\n').at(-2)).toBe('✖ 1 finding (1 critical) in 2 files, 3 documents, 2 rules · exit 1 (policy findings; fails at high and above)');
+    expect(runCli(['check', '--skip', 'k8s-*'], { cwd: dir }).stdout).toBe('✔ no findings in 2 files, 3 documents, 87 rules · exit 0 (clean; fails at high and above)\n');
     const none = runCli(['check', '--only', 'k9s-*'], { cwd: dir });
     expect(none.stderr).toBe('aiops-guard: unknown rule id "k9s-*" in --only\n  hint: see the ids with: aiops-guard rules list\n');
     expect(none.code).toBe(64);

@@ -61,6 +61,8 @@ kind: Kustomization
 resources:
   - deployment.yaml
   - service.yaml
+  - serviceaccount.yaml
+  - networkpolicy.yaml
 `,
   'apps/base/podinfo/deployment.yaml': BASE_DEPLOYMENT,
   'apps/base/podinfo/service.yaml': `apiVersion: v1
@@ -73,6 +75,22 @@ spec:
   ports:
     - port: 80
       targetPort: 9898
+`,
+  // The ServiceAccount the pods name and a default-deny policy for whichever namespace an overlay
+  // deploys to, so the relation rules find nothing in the base.
+  'apps/base/podinfo/serviceaccount.yaml': `apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: podinfo
+automountServiceAccountToken: false
+`,
+  'apps/base/podinfo/networkpolicy.yaml': `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: default-deny
+spec:
+  podSelector: {}
+  policyTypes: [Ingress, Egress]
 `,
   'apps/overlays/staging/kustomization.yaml': `apiVersion: kustomize.config.k8s.io/v1beta1
 kind: Kustomization
@@ -120,6 +138,7 @@ spec:
       sourceRef:
         kind: HelmRepository
         name: ingress-nginx
+  serviceAccountName: helm-controller
 `,
   'clusters/production/apps.yaml': `apiVersion: kustomize.toolkit.fluxcd.io/v1
 kind: Kustomization
@@ -133,6 +152,7 @@ spec:
   sourceRef:
     kind: GitRepository
     name: flux-system
+  serviceAccountName: kustomize-controller
 `,
   'clusters/production/infrastructure.yaml': `apiVersion: kustomize.toolkit.fluxcd.io/v1
 kind: Kustomization
@@ -146,5 +166,6 @@ spec:
   sourceRef:
     kind: GitRepository
     name: flux-system
+  serviceAccountName: kustomize-controller
 `,
 };

@@ -2,7 +2,7 @@
 
 export const DIGEST = 'sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08';
 
-/** A Deployment that passes every built-in rule. */
+/** A Deployment that passes every built-in single-document rule; with WEB_NAMESPACE beside it, the relation rules too. */
 export const HARDENED_DEPLOYMENT = `apiVersion: apps/v1
 kind: Deployment
 metadata:
@@ -47,4 +47,26 @@ metadata:
 spec:
   ports:
     - port: 80
+`;
+
+/**
+ * What a real repository keeps next to the hardened Deployment in namespace web: the
+ * ServiceAccount it names and a default-deny NetworkPolicy, so the relation rules
+ * (rel-service-account-missing, rel-netpol-no-default-deny) have nothing to report.
+ */
+export const WEB_NAMESPACE = `apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: web
+  namespace: web
+automountServiceAccountToken: false
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: default-deny
+  namespace: web
+spec:
+  podSelector: {}
+  policyTypes: [Ingress, Egress]
 `;

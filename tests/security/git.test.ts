@@ -4,7 +4,7 @@ import { afterAll, describe, expect, test } from '@jest/globals';
 import type { Report } from '../../src/report/types.js';
 import { countsAsNotChecked } from '../../src/source/types.js';
 import { cleanup, commit, git, makeRepo, tempDir, writeFiles } from '../helpers/repo.js';
-import { HARDENED_DEPLOYMENT, PRIVILEGED_DEPLOYMENT } from '../helpers/manifests.js';
+import { HARDENED_DEPLOYMENT, PRIVILEGED_DEPLOYMENT, WEB_NAMESPACE } from '../helpers/manifests.js';
 import { runCliLimited } from './helpers.js';
 
 afterAll(cleanup);
@@ -79,8 +79,7 @@ describe('fail closed: a pull request cannot hide a file', () => {
 
   for (const [name, flags] of SOURCES) {
     test(`${name}: a symlink inside the repository is followed`, () => {
-      const dir = makeRepo({ 'base/web.yml.txt': PRIVILEGED_DEPLOYMENT, 'README.md': 'x\n' });
-      mkdirSync(path.join(dir, 'apps'));
+      const dir = makeRepo({ 'base/web.yml.txt': PRIVILEGED_DEPLOYMENT, 'apps/web-namespace.yaml': WEB_NAMESPACE, 'README.md': 'x\n' });
       symlinkSync('../base/web.yml.txt', path.join(dir, 'apps', 'web.yaml'));
       git(dir, 'add', '-A');
       git(dir, 'commit', '-q', '-m', 'link');
@@ -126,7 +125,7 @@ describe('fail closed: a pull request cannot hide a file', () => {
 
     test(`${name}: a submodule is an error entry, not a silent skip and not a walk into it`, () => {
       const sub = makeRepo({ 'evil.yaml': PRIVILEGED_DEPLOYMENT });
-      const dir = makeRepo({ 'apps/web.yaml': HARDENED_DEPLOYMENT });
+      const dir = makeRepo({ 'apps/web.yaml': HARDENED_DEPLOYMENT, 'apps/web-namespace.yaml': WEB_NAMESPACE });
       git(dir, '-c', 'protocol.file.allow=always', 'submodule', 'add', '-q', sub, 'vendor/lib');
       git(dir, 'commit', '-q', '-m', 'submodule');
       const r = runCliLimited(['check', ...flags, '-f', 'json'], { cwd: dir });
@@ -140,7 +139,7 @@ describe('fail closed: a pull request cannot hide a file', () => {
 
 describe('linked worktrees (git worktree add)', () => {
   const linked = () => {
-    const dir = makeRepo({ 'apps/web.yaml': HARDENED_DEPLOYMENT });
+    const dir = makeRepo({ 'apps/web.yaml': HARDENED_DEPLOYMENT, 'apps/web-namespace.yaml': WEB_NAMESPACE });
     commit(dir, { 'apps/web.yaml': PRIVILEGED_DEPLOYMENT }, 'privileged');
     const wt = path.join(tempDir(), 'wt');
     git(dir, 'worktree', 'add', '-q', '-b', 'feature', wt);

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, test } from '@jest/globals';
 import { XMLValidator } from 'fast-xml-parser';
 import type { Report } from '../../src/report/types.js';
 import { cleanup, commit, makeRepo } from '../helpers/repo.js';
-import { PRIVILEGED_DEPLOYMENT } from '../helpers/manifests.js';
+import { PRIVILEGED_DEPLOYMENT, WEB_NAMESPACE } from '../helpers/manifests.js';
 import { runCliLimited } from './helpers.js';
 
 afterAll(cleanup);
@@ -20,7 +20,7 @@ const FILES = {
 };
 
 function evilRepo(): string {
-  const dir = makeRepo({ 'README.md': 'x\n' });
+  const dir = makeRepo({ 'README.md': 'x\n', 'apps/web-namespace.yaml': WEB_NAMESPACE });
   commit(dir, FILES, `add apps ${ESC}[2J${ESC}]8;;https://evil.example${ESC}\\click${ESC}]8;;${ESC}\\`);
   return dir;
 }

@@ -7,7 +7,7 @@ import { checkPolicyWeakening, comparePolicies, type PolicyState } from '../../s
 import type { Report, Severity } from '../../src/report/types.js';
 import { findRepo } from '../../src/source/find-repo.js';
 import { cleanup, commit, git, makeRepo, writeFiles } from '../helpers/repo.js';
-import { HARDENED_DEPLOYMENT, PRIVILEGED_DEPLOYMENT } from '../helpers/manifests.js';
+import { HARDENED_DEPLOYMENT, PRIVILEGED_DEPLOYMENT, WEB_NAMESPACE } from '../helpers/manifests.js';
 import { runCliLimited } from './helpers.js';
 
 afterAll(cleanup);
@@ -146,6 +146,7 @@ describe('--trusted-config: the policy comes from a reviewed commit', () => {
   function pullRequest(): string {
     const dir = makeRepo({
       'apps/web.yaml': HARDENED_DEPLOYMENT,
+      'apps/web-namespace.yaml': WEB_NAMESPACE,
       '.aiopsrc.json': '{"rules": ["policy/acme"]}',
       'policy/acme/acme-no-privileged.yaml': PACK_RULE('{ properties: { securityContext: { properties: { privileged: { not: { const: true } } } } } }'),
     });
