@@ -6,7 +6,7 @@ import { readIndexEntries, statMatchesEntry, type IndexEntry } from '../../src/s
 import { readWorktree } from '../../src/source/worktree.js';
 import { findRepo } from '../../src/source/find-repo.js';
 import type { Report } from '../../src/report/types.js';
-import { HARDENED_DEPLOYMENT, PRIVILEGED_DEPLOYMENT } from '../helpers/manifests.js';
+import { HARDENED_DEPLOYMENT, PRIVILEGED_DEPLOYMENT, WEB_NAMESPACE } from '../helpers/manifests.js';
 import { cleanup, git, makeRepo, runCli, tempDir, writeFiles } from '../helpers/repo.js';
 
 afterAll(cleanup);
@@ -118,7 +118,7 @@ function forgeIndexStat(dir: string, rel: string, indexMtimeSec: number): void {
 
 describe('check of the work tree takes the blob id from the index only when git would', () => {
   test('a file changed with its stat data recorded in the index: trusted as git does when the index is newer; re-read when racily clean', () => {
-    const dir = makeRepo({ 'apps/web.yaml': HARDENED_DEPLOYMENT });
+    const dir = makeRepo({ 'apps/web.yaml': HARDENED_DEPLOYMENT, 'apps/namespace.yaml': WEB_NAMESPACE });
     const cacheDir = tempDir();
     const check = () => JSON.parse(runCli(['check', '-f', 'json', '--cache-dir', cacheDir], { cwd: dir }).stdout) as Report;
     // Warm the cache with the committed content's result.
