@@ -1,5 +1,6 @@
-import { parseAllDocuments, type ScalarTag, type Tags } from 'yaml';
+import { Document, isScalar, parseAllDocuments, type DocumentOptions, type ParseOptions, type ScalarTag, type SchemaOptions, type Tags } from 'yaml';
 import { parseConfigText, type ParsedFile, type SourceRange } from '../parse/documents.js';
+import { readFastYaml, REFUSE, type PlainScalarResolver } from '../parse/fast-yaml.js';
 import { RenderError } from './resource.js';
 
 /**
@@ -52,6 +53,51 @@ function kustomizeTags(tags: Tags): Tags {
   return [...kept, BOOL, TIMESTAMP, OCTAL_0O];
 }
 
+const PARSE_OPTIONS: DocumentOptions & SchemaOptions & ParseOptions = { version: '1.1', uniqueKeys: true, prettyErrors: false, customTags: kustomizeTags };
+
+/**
+ * The tags the `yaml` library tries, in its order, on a plain scalar that is not a key: those of
+ * the documents read with PARSE_OPTIONS (`<<` is tried on keys only; the fast reader takes no such key).
+ */
+const PLAIN_SCALAR_TAGS = (new Document(null, PARSE_OPTIONS).schema.tags as ScalarTag[]).filter((t) => t.default === true && t.test !== undefined);
+
+/**
+ * The first characters of a plain scalar any of those tags can match: `~`/n/N (null), t/T/f/F
+ * (booleans), digits, sign and dot (numbers, dates, .inf), e/E (a float with neither digits nor
+ * dot before the exponent: `e5` is read as NaN). Any other scalar is a string, without trying
+ * each tag. tests/unit/kustomize-fast-yaml.test.ts holds this to the tags on generated scalars.
+ */
+const MAY_BE_TYPED = /^(?:$|[-+.0-9~nNtTfFeE])/;
+
+/** Thrown by a tag's onError: the file is left to the yaml path, which reports the error. */
+class TagError extends Error {}
+
+const throwTagError = (message: string): never => {
+  throw new TagError(message);
+};
+
+/**
+ * A plain scalar as readKustomizeYaml's `yaml` path types it (the same tags, tried in the same
+ * order), for the fast reader. What it cannot give as JSON-like data (NaN, infinities, a tag
+ * error) is refused, so that file is read by the `yaml` path.
+ */
+export const resolveKustomizePlain: PlainScalarResolver = (plain) => {
+  if (!MAY_BE_TYPED.test(plain)) return plain;
+  const tag = PLAIN_SCALAR_TAGS.find((t) => t.test!.test(plain));
+  if (!tag) return plain;
+  let resolved: unknown;
+  try {
+    resolved = tag.resolve(plain, throwTagError, PARSE_OPTIONS);
+  } catch (err) {
+    if (err instanceof TagError) return REFUSE;
+    throw err;
+  }
+  const value = isScalar(resolved) ? resolved.value : resolved;
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
+  if (typeof value === 'number' && Number.isFinite(value)) return value;
+  return REFUSE;
+};
+
 /** One document of a resource or patch file, read as kustomize reads it. */
 export interface KustomizeDoc {
   data: unknown;
@@ -65,12 +111,15 @@ const MAX_ALIASES = 100;
 
 /**
  * Reads a resource or patch file; a List is unwrapped into its items. Syntax errors are render
- * errors. Positions come from the checker's own parser (`parseConfigText`), run only when a
- * position is first asked for: the documents and their nodes are the same, only some scalars
- * are typed differently.
+ * errors. Files in the fast reader's subset are read by it (with the scalar rules above), the
+ * others by the `yaml` library: the same data either way. Positions come from the checker's own
+ * parser (`parseConfigText`), run only when a position is first asked for: the documents and
+ * their nodes are the same, only some scalars are typed differently. `fullReader` skips the fast
+ * reader (its tests compare the two).
  */
-export function readKustomizeYaml(file: string, text: string): KustomizeDoc[] {
-  const docs = parseAllDocuments(text, { version: '1.1', uniqueKeys: true, prettyErrors: false, customTags: kustomizeTags });
+export function readKustomizeYaml(file: string, text: string, options: { fullReader?: boolean } = {}): KustomizeDoc[] {
+  const fast = options.fullReader ? null : readFastYaml(text, resolveKustomizePlain);
+  const values = fast ? fast.docs.map((d) => d.data) : readDocumentsSlowly(file, text);
   let positions: ParsedFile | null = null;
   const locateIn = (n: number, pointer: string): SourceRange => {
     positions ??= parseConfigText(file, text, undefined, { asWritten: true });
@@ -78,19 +127,7 @@ export function readKustomizeYaml(file: string, text: string): KustomizeDoc[] {
     return positions.documents[n]?.locate(pointer) ?? { line: 1, column: 1, endLine: 1, endColumn: 1 };
   };
   const read: KustomizeDoc[] = [];
-  for (const [index, doc] of (Array.isArray(docs) ? docs : []).entries()) {
-    const error = doc.errors[0];
-    if (error) {
-      const at = lineAt(text, error.pos[0]);
-      throw new RenderError(`${file}:${at.line}:${at.column}: ${error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`);
-    }
-    if (doc.contents === null) continue;
-    let data: unknown;
-    try {
-      data = doc.toJS({ maxAliasCount: MAX_ALIASES });
-    } catch (err) {
-      throw new RenderError(`${file}: document ${index + 1} cannot be expanded: ${err instanceof Error ? err.message : String(err)}`);
-    }
+  for (const data of values) {
     if (data === null || data === undefined) continue;
     const record = data as { kind?: unknown; items?: unknown };
     if (typeof record === 'object' && typeof record.kind === 'string' && record.kind.endsWith('List') && Array.isArray(record.items)) {
@@ -104,6 +141,24 @@ export function readKustomizeYaml(file: string, text: string): KustomizeDoc[] {
     read.push({ data, basePointer: '', locate: (p) => locateIn(n, p) });
   }
   return read;
+}
+
+/** Each document's data (null for an empty one) as the `yaml` library reads it with kustomize's tags. */
+function readDocumentsSlowly(file: string, text: string): unknown[] {
+  const docs = parseAllDocuments(text, PARSE_OPTIONS);
+  return (Array.isArray(docs) ? docs : []).map((doc, index) => {
+    const error = doc.errors[0];
+    if (error) {
+      const at = lineAt(text, error.pos[0]);
+      throw new RenderError(`${file}:${at.line}:${at.column}: ${error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`);
+    }
+    if (doc.contents === null) return null;
+    try {
+      return doc.toJS({ maxAliasCount: MAX_ALIASES });
+    } catch (err) {
+      throw new RenderError(`${file}: document ${index + 1} cannot be expanded: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  });
 }
 
 function lineAt(text: string, offset: number): { line: number; column: number } {

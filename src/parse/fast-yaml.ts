@@ -5,11 +5,13 @@ import { resolveGoScalar } from './yaml.js';
  * The fast path of the reader. Most manifests use a small part of YAML: block maps and lists,
  * one-line plain and quoted scalars, one-line flow collections, literal block scalars, comments.
  * This module reads exactly that part, straight from the text to data with go-yaml v2's scalar
- * rules, and keeps the positions the `yaml` library's syntax tree would give each node. Anything
- * outside it (anchors, tags, escapes, multi-line plain or quoted scalars, folded scalars, tabs,
- * CR, JSON streams, directives, duplicate or non-string keys...) returns null, and the file is
- * read by the full reader (parseYaml) instead. tests/unit/fast-yaml.test.ts compares both on
- * generated documents and on every case of the differential corpus: same data, same positions.
+ * rules (or a caller's: kustomize reads resources with v3's, src/kustomize/yaml.ts), and keeps
+ * the positions the `yaml` library's syntax tree would give each node. Anything outside it
+ * (anchors, tags, escapes, multi-line plain or quoted scalars, folded scalars, tabs, CR, JSON
+ * streams, directives, duplicate or non-string keys...) returns null, and the file is read by the
+ * full reader (parseYaml) instead. tests/unit/fast-yaml.test.ts compares both on generated
+ * documents and on every case of the differential corpus: same data, same positions
+ * (tests/unit/kustomize-fast-yaml.test.ts does the same for kustomize's reader).
  */
 
 /** A node's range as the `yaml` library gives it: [start, end of value, end of node (trailing comment and newline)]. */
@@ -35,6 +37,21 @@ export interface FastFile {
   docs: ReadValue[];
   lineCounter: LineCounter;
 }
+
+/** What a plain scalar's resolver returns for a value it cannot vouch for: the file goes to the full reader. */
+export const REFUSE: unique symbol = Symbol('refuse');
+
+/**
+ * The value of a plain scalar (keys included; quoted and block scalars are always strings), or
+ * REFUSE. A key is read only when it resolves to its own text.
+ */
+export type PlainScalarResolver = (plain: string) => unknown;
+
+/** go-yaml v2, as the API server reads manifests; infinities and NaN (which kubectl rejects) are left to the full reader. */
+const resolveGoPlain: PlainScalarResolver = (plain) => {
+  const r = resolveGoScalar(plain);
+  return typeof r.value === 'number' && !Number.isFinite(r.value) ? REFUSE : r.value;
+};
 
 /** Not in the subset this reader handles: the caller uses the full reader. */
 class Unsupported extends Error {}
@@ -62,11 +79,11 @@ const SPACE = 32;
 const NEWLINE = 10;
 const HASH = 35;
 
-/** Reads a file in the subset, or returns null when any part of it is outside. */
-export function readFastYaml(text: string): FastFile | null {
+/** Reads a file in the subset, or returns null when any part of it is outside; plain scalars are resolved by `resolvePlain` (go-yaml v2 by default). */
+export function readFastYaml(text: string, resolvePlain: PlainScalarResolver = resolveGoPlain): FastFile | null {
   if (UNSUPPORTED_TEXT.test(text) || UNSUPPORTED_LINE_START.test(text) || STARTS_LIKE_JSON.test(text)) return null;
   try {
-    return new FastReader(text).readFile();
+    return new FastReader(text, resolvePlain).readFile();
   } catch (err) {
     if (err instanceof Unsupported) return null;
     throw err;
@@ -82,7 +99,10 @@ class FastReader {
   private lastComment = -1;
   private readonly lineCounter = new LineCounter();
 
-  constructor(private readonly text: string) {}
+  constructor(
+    private readonly text: string,
+    private readonly resolvePlain: PlainScalarResolver,
+  ) {}
 
   readFile(): FastFile {
     const { text } = this;
@@ -272,8 +292,8 @@ class FastReader {
     if (i === this.le) return null;
     const name = text.slice(at, i);
     if (!PLAIN_KEY.test(name) || name.length > MAX_KEY || name === '__proto__') bail();
-    // Keys that go-yaml reads as numbers, booleans or null become other strings: the full reader converts them.
-    if (resolveGoScalar(name).kind !== 'str') bail();
+    // Keys read as numbers, booleans or null become other strings: the full reader converts them.
+    if (this.resolvePlain(name) !== name) bail();
     return { name, start: at, end: i, after: i + 1 };
   }
 
@@ -304,7 +324,7 @@ class FastReader {
       if (ch !== SPACE) end = i + 1;
     }
     const raw = text.slice(at, end);
-    return { data: plainValue(raw, false), node: scalarNode(at, end, this.endOfLine(end)) };
+    return { data: plainValue(raw, false, this.resolvePlain), node: scalarNode(at, end, this.endOfLine(end)) };
   }
 
   /** A quoted scalar that closes on this line, with no escapes (those are go-yaml's to decode). */
@@ -451,10 +471,10 @@ class FastReader {
       }
       const raw = text.slice(start, end);
       if (key) {
-        if (!PLAIN_KEY.test(raw) || raw.length > MAX_KEY || raw === '__proto__' || resolveGoScalar(raw).kind !== 'str') bail();
+        if (!PLAIN_KEY.test(raw) || raw.length > MAX_KEY || raw === '__proto__' || this.resolvePlain(raw) !== raw) bail();
         value = raw;
       } else {
-        value = plainValue(raw, true);
+        value = plainValue(raw, true, this.resolvePlain);
       }
     }
     s.i = end;
@@ -471,8 +491,8 @@ function scalarNode(r0: number, r1: number, r2: number): FastNode {
 /** Characters a plain scalar may not start with (YAML indicators) in this subset. */
 const INDICATOR_START = /^[-?:,[\]{}#&*!|>'"%@`]/;
 
-/** A plain scalar's value as go-yaml resolves it; anything the library could read otherwise is left to the full reader. */
-function plainValue(raw: string, flow: boolean): unknown {
+/** A plain scalar's value as `resolve` gives it; anything the library could read otherwise is left to the full reader. */
+function plainValue(raw: string, flow: boolean, resolve: PlainScalarResolver): unknown {
   if (raw === '') bail();
   if (INDICATOR_START.test(raw)) {
     // `-1`, `-Xmx1g`: a dash followed by a character is plain; other indicators are not in this subset.
@@ -480,7 +500,7 @@ function plainValue(raw: string, flow: boolean): unknown {
   }
   // Flow indicators inside a block scalar are text (`f(x)[0]`, `{name}s`); in a flow collection they end it.
   if (/: |:$| #/.test(raw) || (flow && /[:[\]{}]/.test(raw))) bail();
-  const r = resolveGoScalar(raw);
-  if (typeof r.value === 'number' && !Number.isFinite(r.value)) bail();
-  return r.value;
+  const value = resolve(raw);
+  if (value === REFUSE) bail();
+  return value;
 }
