@@ -6,7 +6,7 @@ import type { CompiledWaiver } from '../policy/waivers.js';
 import { checkPolicyWeakening } from '../policy/weakened.js';
 import type { Finding, Report, ReportSource } from '../report/types.js';
 import { evaluateRelations, mergeRelationFindings } from '../relations/evaluate.js';
-import { planProjection, unpackProjections } from '../relations/project.js';
+import { unpackProjections } from '../relations/project.js';
 import type { Repo, SourceFile } from '../source/types.js';
 import { createRunContext } from './context.js';
 import type { FileResult } from './file-results.js';
@@ -133,7 +133,7 @@ export async function runCheckPipeline(options: CheckOptions, given?: RunContext
     const relationRules = absent.length ? rules.filter((r) => !absent.includes(r)) : rules;
     // A shard judges relations over every file (the others' only parsed, or taken from the cache), and reports those on its own files.
     const projections = [...results.projections];
-    if (outside.length && planProjection(relationRules)) projections.push(...(await checkFiles(outside, ctx, { ...options, projectionsOnly: true })).projections);
+    if (outside.length && relationRules.some((r) => r.relation)) projections.push(...(await checkFiles(outside, ctx, { ...options, projectionsOnly: true })).projections);
     const relate = () => evaluateRelations(unpackProjections(projections), relationRules, { ...policy, waivers: [] });
     const outcome = resultCache && !partial ? resultCache.relations(projections, relate) : relate();
     resultCache?.save();

@@ -324,6 +324,7 @@ export interface TargetResults {
 export function evaluateTargets(set: TargetSet, ctx: RunContext, options: CheckOptions): TargetResults {
   const out: TargetResults = { findings: [], documents: [], fileCount: new Set(set.rendered.flatMap((t) => t.inputs)).size, documentCount: 0 };
   const policy: PolicyOptions = { ...ctx.policy, waivers: [] };
+  const plan = options.skipPolicy ? null : planProjection(ctx.rules);
   for (const t of set.rendered) {
     out.documentCount += t.documents.length;
     if (options.keepDocuments) out.documents.push(...t.documents);
@@ -337,7 +338,6 @@ export function evaluateTargets(set: TargetSet, ctx: RunContext, options: CheckO
         findings.push(f);
       }
     }
-    const plan = planProjection(ctx.rules);
     const projections = plan ? t.documents.map((doc) => projectDocument(doc, plan)).filter((p) => p !== null) : [];
     const outcome = evaluateRelations(projections, ctx.rules, policy);
     out.findings.push(...mergeRelationFindings(findings, outcome, (f) => objectFile.get(f) ?? f.file));

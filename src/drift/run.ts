@@ -8,7 +8,7 @@ import type { CheckOptions, CheckResult } from '../check/types.js';
 import { ConfigError, DataError } from '../errors.js';
 import type { Rule } from '../rules/types.js';
 import type { ConfigDocument } from '../parse/documents.js';
-import { formatResource, isRecord } from '../parse/identity.js';
+import { formatResource, groupOf, isRecord } from '../parse/identity.js';
 import { getAtPointer, parsePointer, pointersOverlap } from '../parse/pointer.js';
 import { evaluateDocument, prepareRules, type PolicyOptions, type PreparedRules } from '../policy/evaluate.js';
 import { autoscaledTargets } from '../relations/scaled.js';
@@ -54,7 +54,7 @@ function normalizeSecret(data: unknown): unknown {
   return { ...rest, data: merged };
 }
 
-const groupOfData = (data: Record<string, unknown>) => (typeof data.apiVersion === 'string' && data.apiVersion.includes('/') ? data.apiVersion.split('/')[0]! : '');
+const groupOfData = (data: Record<string, unknown>) => (typeof data.apiVersion === 'string' ? groupOf(data.apiVersion) : '');
 
 /**
  * What the API server keeps of a manifest: a Secret's stringData as data; no namespace on

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import git from 'isomorphic-git';
+import git from '../source/isomorphic-git.js';
 import { evaluateDocument } from '../policy/evaluate.js';
 import { isAtOrAbove } from '../report/exit-code.js';
 import type { Finding } from '../report/types.js';

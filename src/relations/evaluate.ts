@@ -256,17 +256,18 @@ function render(rule: Rule, unit: Unit, rel: Related, resource: string, namespac
 function makeFinding(rule: Rule, unit: Unit, rel: Related, options: RelationOptions): Finding {
   const p = unit.object.projection!;
   const pointer = unit.pointer + (rule.relation!.at ?? '');
+  const place = placeOf(p, pointer);
   return aboutObject(p, {
     ruleId: rule.id,
     severity: options.severity?.[rule.id] ?? rule.severity,
     title: rule.title,
     message: render(rule, unit, rel, unit.object.display, unit.object.namespace ?? ''),
-    ...placeOf(p, pointer),
+    ...place,
     pointer: p.basePointer + pointer,
     documentIndex: p.documentIndex,
     resource: p.id,
     remediation: rule.remediation,
-    suppressed: suppression(rule, p, placeOf(p, pointer).file, p.id, options),
+    suppressed: suppression(rule, p, place.file, p.id, options),
   });
 }
 
@@ -281,16 +282,17 @@ function namespaceFinding(rule: Rule, ns: string, first: Related & { unit: Unit 
   const p = (nsObject?.projection ?? first.unit.object.projection)!;
   const pointer = nsObject ? '/metadata/name' : first.unit.pointer + (rule.relation!.at ?? '');
   const message = render(rule, first.unit, first, `Namespace ${ns}`, ns);
+  const place = placeOf(p, pointer);
   return aboutObject(p, {
     ruleId: rule.id,
     severity: options.severity?.[rule.id] ?? rule.severity,
     title: rule.title,
     message,
-    ...placeOf(p, pointer),
+    ...place,
     pointer: p.basePointer + pointer,
     documentIndex: p.documentIndex,
     resource,
     remediation: rule.remediation,
-    suppressed: suppression(rule, p, placeOf(p, pointer).file, resource, options),
+    suppressed: suppression(rule, p, place.file, resource, options),
   });
 }

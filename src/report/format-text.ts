@@ -47,7 +47,8 @@ function paintSeverity(p: Palette, s: Severity): string {
   return p.blue(label);
 }
 
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+/** `1 finding`, `2 findings`: every count the text shows. */
+export const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 const count = (n: number) => n.toLocaleString('en-US');
 
 /** What a finding may carry once compared with a baseline (src/baseline). */

@@ -5,9 +5,8 @@ import { resolveBaselineFile } from '../../baseline/gate.js';
 import { runCheck } from '../../check/pipeline.js';
 import { startProgress } from '../progress.js';
 import type { BaselineFlags } from '../flags.js';
+import { plural } from '../../report/format-text.js';
 
-
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /**
  * `aiops-guard baseline`: accepts the current findings of the whole repository. Entries already

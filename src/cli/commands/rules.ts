@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { UsageError } from '../../errors.js';
-import type { Palette } from '../../report/format-text.js';
+import { plural, type Palette } from '../../report/format-text.js';
 import { SEVERITIES } from '../../report/types.js';
 import { loadCatalog, testRules, type CatalogOptions, type RuleTestRun } from '../../rules/catalog.js';
 import { profileControls, type Profile, type ProfileControl } from '../../rules/profiles.js';
@@ -18,8 +18,6 @@ const catalogOptions = (flags: RulesFlags): CatalogOptions => ({
   configFile: flags.config,
   allowJsConfig: flags.allowJsConfig,
 });
-
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 const bySeverityThenId = (a: Rule, b: Rule) => SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity) || (a.id < b.id ? -1 : 1);
 
