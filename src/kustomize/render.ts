@@ -14,6 +14,7 @@ import { sortLegacy } from './sort.js';
 import { applyStrategicMerge } from './strategic-merge.js';
 import { addAnnotations, addNameAffix, addPairs, imageRulePointer, readImageRule, setImages, setNamespaces, setReplicas } from './transformers.js';
 import { readKustomizeYaml } from './yaml.js';
+import { KUSTOMIZATION_NAMES } from './targets.js';
 
 /** One object of a rendered kustomization. */
 export interface RenderedObject {
@@ -47,8 +48,6 @@ export interface KustomizeRender {
   /** Every file the render read: kustomizations, resources, patches, generator inputs. */
   inputs: string[];
 }
-
-const KUSTOMIZATION_NAMES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
 
 const SUPPORTED_FIELDS = new Set([
   'apiVersion',
@@ -186,10 +185,11 @@ class Renderer {
   private async accumulate(kust: Kustomization, into: Resource[], stack: string[]): Promise<Resource[]> {
     const { data } = kust;
     const entries = [...strings(data.bases, kust, 'bases'), ...strings(data.resources, kust, 'resources')];
+    // Only addResource grows `into` here (a nested kustomization builds its own list).
+    const known = new Set(into.map(idKey));
     for (const entry of entries) {
       this.current = kust.file;
       const loaded = await this.loadResource(kust, entry, stack);
-      const known = new Set(into.map(idKey));
       for (const res of loaded) addResource(into, known, res, kust.file);
     }
     this.current = kust.file;

@@ -2,6 +2,7 @@ import { Document, isScalar, parseAllDocuments, type DocumentOptions, type Parse
 import { parseConfigText, type ParsedFile, type SourceRange } from '../parse/documents.js';
 import { readFastYaml, REFUSE, type PlainScalarResolver } from '../parse/fast-yaml.js';
 import { RenderError } from './resource.js';
+import { positionOf } from '../parse/position.js';
 
 /**
  * kustomize reads resources and patches with go-yaml v3 (kyaml), not as the API server reads
@@ -149,7 +150,7 @@ function readDocumentsSlowly(file: string, text: string): unknown[] {
   return (Array.isArray(docs) ? docs : []).map((doc, index) => {
     const error = doc.errors[0];
     if (error) {
-      const at = lineAt(text, error.pos[0]);
+      const at = positionOf(text, error.pos[0]);
       throw new RenderError(`${file}:${at.line}:${at.column}: ${error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`);
     }
     if (doc.contents === null) return null;
@@ -161,8 +162,3 @@ function readDocumentsSlowly(file: string, text: string): unknown[] {
   });
 }
 
-function lineAt(text: string, offset: number): { line: number; column: number } {
-  const before = text.slice(0, offset);
-  const line = before.split('\n').length;
-  return { line, column: offset - before.lastIndexOf('\n') };
-}

@@ -50,11 +50,13 @@ export async function resolveRevision(repo: Repo, rev: string, cache: GitCache):
       if (!parent) throw new NotFoundError(`revision "${rev}": commit ${oid.slice(0, 7)} has no parent ${n}`);
       oid = parent;
     } else {
+      // The shallow boundary is read once for the whole ~N walk.
+      let shallow: Set<string> | undefined;
       for (let i = 0; i < n; i++) {
         const c = await readCommitInfo(repo, oid, cache);
         const parent = c.parents[0];
         if (!parent) throw new NotFoundError(`revision "${rev}" goes past the first commit`, 'use a smaller ~N');
-        if ((await readShallowBoundary(repo)).has(oid)) throw pastShallowBoundary(rev, oid);
+        if ((shallow ??= await readShallowBoundary(repo)).has(oid)) throw pastShallowBoundary(rev, oid);
         oid = parent;
       }
     }
