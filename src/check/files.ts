@@ -1,7 +1,9 @@
 import { parseConfigFile, type ConfigDocument, type ParsedFile } from '../parse/documents.js';
 import { applyConfigWaivers, evaluateDocument, type PolicyOptions } from '../policy/evaluate.js';
-import { packProjections, planProjection, projectDocument } from '../relations/project.js';
+import { packProjections, planProjection, projectDocument, type PackedProjections } from '../relations/project.js';
+import type { Projection } from '../relations/types.js';
 import type { Finding, ReportError } from '../report/types.js';
+import { DocumentTargets } from '../rules/targets.js';
 import type { SourceFile } from '../source/types.js';
 import { blobOid } from '../source/worktree.js';
 import type { FileResult, FileResultCache, FreshResult } from './file-results.js';
@@ -59,8 +61,8 @@ export interface FileResults {
   documentsPerFile: Record<string, number>;
   /** Filled only with `keepDocuments`. */
   documents: ConfigDocument[];
-  /** What relation rules need of every object, packed per file, for the relation phase after all files. */
-  projections: string[];
+  /** What relation rules need of every object, per file (packed when it goes to the cache or another thread), for the relation phase after all files. */
+  projections: PackedProjections[];
   /** On a worker thread: the results it computed, for the main thread's result cache. */
   fresh?: FreshResult[];
 }
@@ -101,6 +103,9 @@ export async function checkFiles(files: SourceFile[], ctx: RunContext, options: 
   const cache = options.keepDocuments || options.skipPolicy ? null : await ctx.results;
   const { hits, misses } = probed ?? (cache ? await probeCache(files, cache, options.chartRoots) : { hits: new Map<string, FileResult>(), misses: files });
   const results = new Map(hits);
+  // Projections that stay in this thread's memory are kept as they are: no stringify, no parse.
+  const pack = cache !== null || fresh !== undefined || options.packProjections === true;
+  const kept = new Map<string, Projection[]>();
   // Config waivers are applied after evaluation (and after the cache), the same for every file.
   const policy: PolicyOptions = { ...ctx.policy, waivers: [] };
   for await (const { file: source, bytes } of readAhead(misses)) {
@@ -114,10 +119,16 @@ export async function checkFiles(files: SourceFile[], ctx: RunContext, options: 
     const result: FileResult = { findings: [], errors: [], documents: parsed.documents.length };
     if (parsed.failure?.template) result.errors.push(templateError(parsed));
     else if (parsed.failure) result.findings.push(parseErrorFinding(parsed));
-    if (!options.skipPolicy && !options.projectionsOnly) for (const doc of parsed.documents) result.findings.push(...evaluateDocument(doc, ctx.prepared, policy));
-    // Positions are found now, while the syntax tree is held.
-    const projections = plan ? parsed.documents.map((doc) => projectDocument(doc, plan)).filter((p) => p !== null) : [];
-    if (projections.length) result.projections = packProjections(projections);
+    const projections: Projection[] = [];
+    for (const doc of parsed.documents) {
+      const targets = new DocumentTargets(doc.data);
+      if (!options.skipPolicy && !options.projectionsOnly) result.findings.push(...evaluateDocument(doc, ctx.prepared, policy, targets));
+      // Positions are found now, while the syntax tree is held.
+      const projection = plan ? projectDocument(doc, plan, targets) : null;
+      if (projection) projections.push(projection);
+    }
+    if (projections.length && pack) result.projections = packProjections(projections);
+    else if (projections.length) kept.set(file, projections);
     if (options.keepDocuments) out.documents.push(...parsed.documents);
     parsed.release();
     // A result without its findings is for the relation phase only, never a file's cached result.
@@ -136,7 +147,8 @@ export async function checkFiles(files: SourceFile[], ctx: RunContext, options: 
     out.errors.push(...result.errors);
     out.documentCount += result.documents;
     out.documentsPerFile[file] = result.documents;
-    if (result.projections) out.projections.push(result.projections);
+    const projections = result.projections ?? kept.get(file);
+    if (projections) out.projections.push(projections);
   }
   cache?.save();
   return out;

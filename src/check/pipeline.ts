@@ -135,7 +135,9 @@ export async function runCheckPipeline(options: CheckOptions, given?: RunContext
     const projections = [...results.projections];
     if (outside.length && relationRules.some((r) => r.relation)) projections.push(...(await checkFiles(outside, ctx, { ...options, projectionsOnly: true })).projections);
     const relate = () => evaluateRelations(unpackProjections(projections), relationRules, { ...policy, waivers: [] });
-    const outcome = resultCache && !partial ? resultCache.relations(projections, relate) : relate();
+    // With a result cache every file's projections are packed: their strings key the cached outcome.
+    const packed = projections.filter((p): p is string => typeof p === 'string');
+    const outcome = resultCache && !partial && packed.length === projections.length ? resultCache.relations(packed, relate) : relate();
     resultCache?.save();
     const shard = options.shard;
     const mine = shard ? { ...outcome, findings: outcome.findings.filter((f) => inShard(f.file, shard)) } : outcome;

@@ -53,6 +53,8 @@ export interface CheckOptions {
   cache?: boolean | string;
   /** Internal: parse files for the relation phase only (another shard reports their findings). */
   projectionsOnly?: boolean;
+  /** Internal: pack each file's projections as a string (a worker thread hands them back that way). */
+  packProjections?: boolean;
   /** At most this many threads (default: one per core). */
   jobs?: number;
   /** --target: check (or compare, or walk) only these rendered targets, not the plain manifests. */

@@ -3,7 +3,7 @@ import type { ConfigDocument, ReadProblem } from '../parse/documents.js';
 import { formatResource, isRecord } from '../parse/identity.js';
 import { getAtPointer, parsePointer, pointersOverlap } from '../parse/pointer.js';
 import type { Finding, Severity, Suppression } from '../report/types.js';
-import { expandTargets, resolveInstancePath, WORKLOAD_KINDS, type TargetInstance } from '../rules/targets.js';
+import { DocumentTargets, resolveInstancePath, WORKLOAD_KINDS } from '../rules/targets.js';
 import type { Rule, ValidationError } from '../rules/types.js';
 import { lookupPath, maskSecret, renderMessage, showValue } from './message.js';
 import { ANNOTATION_PREFIX, annotationWaiver, configWaiverFor, type CompiledWaiver } from './waivers.js';
@@ -106,18 +106,15 @@ function baseFinding(doc: ConfigDocument, pointer: string): Omit<Finding, 'ruleI
 }
 
 /** Evaluates every matching rule on one document and applies waivers. */
-export function evaluateDocument(doc: ConfigDocument, rules: PreparedRules, options: PolicyOptions): Finding[] {
+export function evaluateDocument(doc: ConfigDocument, rules: PreparedRules, options: PolicyOptions, targets = new DocumentTargets(doc.data)): Finding[] {
   const findings: Finding[] = readProblemFindings(doc, options);
-  const targets = new Map<string, TargetInstance[]>();
   // Pod-level problems seen through several containers ($pod) are reported once.
   const reported = new Set<string>();
   for (const p of rules.forKind(doc.id?.kind ?? null)) {
     if (!matches(p, doc)) continue;
     const { rule } = p;
     const target = rule.target ?? 'document';
-    let instances = targets.get(target);
-    if (!instances) targets.set(target, (instances = expandTargets(doc.data, target)));
-    for (const inst of instances) {
+    for (const inst of targets.of(target)) {
       if (rule.validate(inst.value)) continue;
       for (const instancePath of failingPlaces(rule.validate.errors ?? [])) {
       const pointer = resolveInstancePath(inst, instancePath);

@@ -114,18 +114,27 @@ function follow(joins: readonly RelationJoin[], start: Unit, index: TargetIndex)
  */
 export function evaluateRelations(objects: readonly Projection[], rules: readonly Rule[], options: RelationOptions): RelationOutcome {
   const relations = rules.filter((r) => r.relation);
-  const findings: Finding[] = [];
   const drops: Drop[] = [];
-  if (relations.length === 0 || objects.length === 0) return { findings, drops, namespaceDrops: [] };
+  if (relations.length === 0 || objects.length === 0) return { findings: [], drops, namespaceDrops: [] };
   const index = new TargetIndex(objects);
-  for (const rule of relations) {
+  const byRule = new Map<Rule, Finding[]>();
+  // A namespace finding of a rule that supersedes another settles that rule's findings in the namespace.
+  const settled = new Map<string, Set<string>>();
+  for (const rule of supersedingFirst(relations)) {
     const r = rule.relation!;
+    const findings: Finding[] = [];
+    byRule.set(rule, findings);
+    const done = r.satisfies || rule.supersedes?.length ? undefined : settled.get(rule.id);
     const from = prepareCondition(r.from, rule.where?.from ?? null);
     const to = toConditions(r).map((t, i) => prepareCondition(t, rule.where?.to[i] ?? null));
     const joins = joinPath(r);
     const perNamespace = new Map<string, { unit: Unit; missing: string[]; related: string[]; ref: string }>();
+    // A namespace is reported once: once it has its finding, its other objects have nothing to add.
+    const reportedNamespace = r.per === 'namespace' && !r.satisfies ? (o: TargetObject) => perNamespace.has(o.namespace ?? '') : () => false;
     for (const object of index.ofKinds(from.kinds)) {
-      if (!inScope(from, object)) continue;
+      if (!inScope(from, object) || reportedNamespace(object)) continue;
+      // Its findings here would be dropped (it supersedes nothing and settles nothing itself).
+      if (done && object.namespace !== null && done.has(object.namespace)) continue;
       for (const unit of unitsOf(from, object, index)) {
         if (from.where && !from.where(unit.value)) continue;
         const related = follow(joins, unit, index);
@@ -153,7 +162,16 @@ export function evaluateRelations(objects: readonly Projection[], rules: readonl
       }
     }
     for (const [ns, first] of perNamespace) findings.push(namespaceFinding(rule, ns, first, index, options));
+    if (r.per === 'namespace' && perNamespace.size > 0) {
+      for (const id of rule.supersedes ?? []) {
+        const set = settled.get(id) ?? new Set<string>();
+        for (const ns of perNamespace.keys()) set.add(ns);
+        settled.set(id, set);
+      }
+    }
   }
+  // In the rules' order, whichever order they were evaluated in.
+  const findings = relations.flatMap((r) => byRule.get(r)!);
   // A relation rule that supersedes others settles their findings at the same place, per-document ones too;
   // the place of a namespace finding is the whole namespace.
   const inNamespace: { ruleIds: readonly string[]; namespace: string }[] = [];
@@ -166,6 +184,14 @@ export function evaluateRelations(objects: readonly Projection[], rules: readonl
   const outcome = { findings, drops, namespaceDrops: inNamespace };
   const dropped = droppedBy(outcome, (f) => objectFile.get(f) ?? f.file);
   return { ...outcome, findings: findings.filter((f) => !dropped(f)) };
+}
+
+/** The rules in an order where a rule that supersedes others comes before them (else as given). */
+function supersedingFirst(rules: readonly Rule[]): Rule[] {
+  const ids = new Set(rules.map((r) => r.id));
+  const superseded = new Set(rules.flatMap((r) => (r.supersedes ?? []).filter((id) => ids.has(id))));
+  // One level is enough for the settling above: a rule that supersedes others is never skipped.
+  return [...rules.filter((r) => !superseded.has(r.id)), ...rules.filter((r) => superseded.has(r.id))];
 }
 
 /** A test for the findings an outcome settles. */
@@ -210,12 +236,13 @@ function placeOf(p: Projection, pointer: string): SourceRange & { file: string }
 
 /** Keeps the object's file aside for drops, and names the object's target (last, as per-document findings do). */
 function aboutObject(p: Projection, f: Finding): Finding {
-  objectFile.set(f, p.file);
+  if (f.file !== p.file) objectFile.set(f, p.file);
   if (p.target !== undefined) f.target = p.target;
   return f;
 }
 
 function rangeOf(p: Projection, pointer: string): SourceRange & { file?: string } {
+  if (p.at[pointer]) return p.at[pointer];
   const segs = parsePointer(pointer);
   for (let n = segs.length; n >= 0; n--) {
     const at = p.at[n === segs.length ? pointer : '/' + segs.slice(0, n).map((s) => s.replace(/~/g, '~0').replace(/\//g, '~1')).join('/')];

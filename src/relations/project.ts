@@ -3,9 +3,9 @@ import { isRecord } from '../parse/identity.js';
 import { getAtPointer, parsePointer } from '../parse/pointer.js';
 import { ANNOTATION_PREFIX } from '../policy/waivers.js';
 import { joinPath, toConditions } from '../rules/relation-spec.js';
-import { expandTargets, WORKLOAD_KINDS } from '../rules/targets.js';
-import type { RelationSelect, Rule, Validate } from '../rules/types.js';
-import { addPath, addSchemaReads, newFieldTree, pruneValue, type FieldTree } from './schema-reads.js';
+import { DocumentTargets, WORKLOAD_KINDS } from '../rules/targets.js';
+import type { RelationSelect, Rule } from '../rules/types.js';
+import { addPath, addSchemaReads, compilePruner, newFieldTree, type FieldTree, type Pruner } from './schema-reads.js';
 import { labelsOf } from './selectors.js';
 import type { Projection } from './types.js';
 
@@ -14,11 +14,14 @@ export interface ProjectionPlan {
   /** Kinds some relation rule looks at (as `from` or `to`, or through a join). */
   kinds: ReadonlySet<string>;
   /** Fields kept from the document root. */
-  object: FieldTree;
+  object: Pruner;
   /** Fields kept from each pod spec (with the pod template's labels). */
-  pod: FieldTree;
-  /** Where findings can point: per kind, the rules' unit targets and `at` pointers (only for units their `from.where` admits). */
-  reports: { kinds: ReadonlySet<string>; target: string; at: string; where: Validate | null }[];
+  pod: Pruner;
+  /**
+   * Where findings can point: per kind, the rules' unit targets and `at` pointers. Every unit's place
+   * is located, whether its rule's `where` admits it or not: a position costs less than the test.
+   */
+  reports: { kinds: ReadonlySet<string>; target: string; at: string }[];
   /** Relation rule ids, for inline waivers. */
   ruleIds: ReadonlySet<string>;
 }
@@ -86,13 +89,20 @@ export function planProjection(rules: readonly Rule[]): ProjectionPlan | null {
     for (const j of joinPath(r)) for (const k of JOIN_KINDS[j]) kinds.add(k);
     addSelectReads({ object, pod }, r.from);
     for (const t of toConditions(r)) addSelectReads({ object, pod }, t);
-    if (!r.satisfies) reports.push({ kinds: new Set(expandKinds(r.from.kinds)), target: r.from.target ?? 'document', at: r.at ?? '', where: rule.where?.from ?? null });
+    if (!r.satisfies) addReport(reports, expandKinds(r.from.kinds), r.from.target ?? 'document', r.at ?? '');
     if (r.per === 'namespace') {
       kinds.add('Namespace');
-      reports.push({ kinds: new Set(['Namespace']), target: 'document', at: '/metadata/name', where: null });
+      addReport(reports, ['Namespace'], 'document', '/metadata/name');
     }
   }
-  return { kinds, object, pod, reports, ruleIds: new Set(relations.map((r) => r.id)) };
+  return { kinds, object: compilePruner(object), pod: compilePruner(pod), reports, ruleIds: new Set(relations.map((r) => r.id)) };
+}
+
+/** One report place for these kinds: rules that report at the same place share it. */
+function addReport(reports: ProjectionPlan['reports'], kinds: readonly string[], target: string, at: string): void {
+  const same = reports.find((r) => r.target === target && r.at === at) as { kinds: Set<string> } | undefined;
+  if (same) for (const k of kinds) same.kinds.add(k);
+  else reports.push({ kinds: new Set(kinds), target, at });
 }
 
 /** Kinds a join reaches besides the rule's own kinds. */
@@ -132,10 +142,10 @@ function setAt(out: Record<string, unknown>, source: unknown, segs: readonly str
 }
 
 /** The projection of one document, or null when no relation rule can look at it. */
-export function projectDocument(doc: ConfigDocument, plan: ProjectionPlan): Projection | null {
+export function projectDocument(doc: ConfigDocument, plan: ProjectionPlan, targets = new DocumentTargets(doc.data)): Projection | null {
   const id = doc.id;
   if (!id || id.name === null || !plan.kinds.has(id.kind) || !isRecord(doc.data)) return null;
-  const data = pruneValue(doc.data, plan.object) as Record<string, unknown>;
+  const data = plan.object(doc.data) as Record<string, unknown>;
   const meta = data.metadata;
   if (isRecord(meta) && isRecord(meta.annotations)) {
     const kept = { ...meta.annotations };
@@ -143,31 +153,17 @@ export function projectDocument(doc: ConfigDocument, plan: ProjectionPlan): Proj
     // metadata may be the document's own object (kept whole): replaced, not changed.
     data.metadata = { ...meta, annotations: kept };
   }
-  const units = new Map<string, { pointer: string; value: unknown }[]>();
-  const unitsOf = (target: string) => {
-    let list = units.get(target);
-    if (!list) units.set(target, (list = expandTargets(doc.data, target)));
-    return list;
-  };
+  const unitsOf = (target: string) => targets.of(target);
   for (const place of unitsOf('podSpec')) {
-    setAt(data, doc.data, parsePointer(place.pointer), pruneValue(place.value, plan.pod));
+    setAt(data, doc.data, parsePointer(place.pointer), plan.pod(place.value));
     const labelsAt = podLabelsPointer(place.pointer);
     const labels = getAtPointer(doc.data, labelsAt);
     if (labels !== undefined) setAt(data, doc.data, parsePointer(labelsAt), labels);
   }
   const at: Record<string, Projection['at'][string]> = {};
-  const pods = new Map<unknown, Record<string, unknown>>();
-  // A pod spec is judged as the relation phase sees it, with $kind and $labels.
-  const asPod = (unit: { pointer: string; value: unknown }) => {
-    let v = pods.get(unit.value);
-    if (!v) pods.set(unit.value, (v = podValue(unit.value, id.kind, getAtPointer(doc.data, podLabelsPointer(unit.pointer)))));
-    return v;
-  };
   for (const report of plan.reports) {
     if (!report.kinds.has(id.kind)) continue;
     for (const unit of unitsOf(report.target)) {
-      // A unit the rule's from.where turns away is never reported at: no position to find.
-      if (report.where && !report.where(report.target === 'podSpec' ? asPod(unit) : unit.value)) continue;
       const pointer = unit.pointer + report.at;
       if (!(pointer in at)) at[pointer] = compactRange(doc.locate(pointer));
     }
@@ -178,17 +174,20 @@ export function projectDocument(doc: ConfigDocument, plan: ProjectionPlan): Proj
   return projection;
 }
 
+/** A file's projections: as one string for the result cache and the threads, else as they are. */
+export type PackedProjections = string | readonly Projection[];
+
 /**
- * A file's projections as one string. Thousands of small objects kept until the relation phase made
- * every young-generation collection copy them (GC took twice as long on the 10,000-document bench);
- * one string per file costs a stringify now and a parse then. The cache and the threads carry it as is.
+ * A file's projections as one string: the cache stores it and a thread hands it back as is (a string
+ * crosses threads far faster than thousands of small objects). A run that keeps them in memory only
+ * skips the stringify now and the parse then.
  */
 export function packProjections(projections: readonly Projection[]): string {
   return JSON.stringify(projections);
 }
 
-export function unpackProjections(packed: readonly string[]): Projection[] {
-  return packed.flatMap((s) => JSON.parse(s) as Projection[]);
+export function unpackProjections(packed: readonly PackedProjections[]): Projection[] {
+  return packed.flatMap((s) => (typeof s === 'string' ? (JSON.parse(s) as Projection[]) : s));
 }
 
 /** A pod spec as `where` sees it: with the workload's kind and the pod's labels. */

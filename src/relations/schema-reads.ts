@@ -62,19 +62,26 @@ function walk(tree: FieldTree, schema: unknown): void {
   }
 }
 
-/** A copy of `value` with only the fields of `tree`; list items keep their places. */
-export function pruneValue(value: unknown, tree: FieldTree): unknown {
-  if (tree.whole || tree.children.size === 0) return value;
-  if (Array.isArray(value)) {
-    const star = tree.children.get('*');
-    return star ? value.map((v) => pruneValue(v, star)) : value;
-  }
-  if (typeof value !== 'object' || value === null) return value;
-  const rec = value as Record<string, unknown>;
-  const out: Record<string, unknown> = {};
-  for (const [k, child] of tree.children) {
-    if (k === '*' || !(k in rec) || rec[k] === undefined) continue;
-    out[k] = pruneValue(rec[k], child);
-  }
-  return out;
+/** Makes a copy of a value with only the fields of a tree; list items keep their places. */
+export type Pruner = (value: unknown) => unknown;
+
+const keepWhole: Pruner = (value) => value;
+
+/** The pruner of `tree`, made once per run: every document of the run is pruned by it. */
+export function compilePruner(tree: FieldTree): Pruner {
+  if (tree.whole || tree.children.size === 0) return keepWhole;
+  const star = tree.children.get('*');
+  const items = star ? compilePruner(star) : null;
+  const fields = [...tree.children].filter(([k]) => k !== '*').map(([k, child]) => ({ key: k, prune: compilePruner(child) }));
+  return (value) => {
+    if (Array.isArray(value)) return items ? value.map(items) : value;
+    if (typeof value !== 'object' || value === null) return value;
+    const rec = value as Record<string, unknown>;
+    const out: Record<string, unknown> = {};
+    for (const { key, prune } of fields) {
+      const v = rec[key];
+      if (v !== undefined && Object.hasOwn(rec, key)) out[key] = prune(v);
+    }
+    return out;
+  };
 }

@@ -97,9 +97,14 @@ interface PodSpecPlace extends TargetInstance {
   containerFields: readonly string[];
 }
 
+const CARRIERS_BY_KIND = new Map<string, PodCarrier[]>();
+for (const c of POD_CARRIERS) CARRIERS_BY_KIND.set(c.kind, [...(CARRIERS_BY_KIND.get(c.kind) ?? []), c]);
+
 function carrierOf(data: Record<string, unknown>): PodCarrier | undefined {
+  const carriers = CARRIERS_BY_KIND.get(data.kind as string);
+  if (!carriers) return undefined;
   const group = typeof data.apiVersion === 'string' ? groupOf(data.apiVersion) : null;
-  return POD_CARRIERS.find((c) => c.kind === data.kind && (!c.groups || (group !== null && c.groups.includes(group))));
+  return carriers.find((c) => !c.groups || (group !== null && c.groups.includes(group)));
 }
 
 /** Every pod spec a document carries (a RayCluster has one per group), in the order of the carrier's paths. */
@@ -221,6 +226,21 @@ export function expandTargets(data: unknown, target = 'document'): TargetInstanc
   else bases = [{ pointer: '', value: data }];
   if (!pattern) return bases;
   return bases.flatMap((b) => expandPattern(b, pattern));
+}
+
+/**
+ * One document's targets, each expanded once: its rules and its relation projection ask for the
+ * same ones. Made per document and dropped with it; the instances are shared, never to be changed.
+ */
+export class DocumentTargets {
+  private readonly byTarget = new Map<string, TargetInstance[]>();
+  constructor(private readonly data: unknown) {}
+
+  of(target = 'document'): readonly TargetInstance[] {
+    let instances = this.byTarget.get(target);
+    if (!instances) this.byTarget.set(target, (instances = expandTargets(this.data, target)));
+    return instances;
+  }
 }
 
 /** Turns a validator error path inside an instance into a document pointer. */

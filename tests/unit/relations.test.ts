@@ -4,7 +4,7 @@ import { compileWaivers } from '../../src/policy/waivers.js';
 import { evaluateDocument, prepareRules } from '../../src/policy/evaluate.js';
 import { evaluateRelations, mergeRelationFindings, type RelationOptions } from '../../src/relations/evaluate.js';
 import { planProjection, projectDocument } from '../../src/relations/project.js';
-import { addSchemaReads, newFieldTree, pruneValue } from '../../src/relations/schema-reads.js';
+import { addSchemaReads, compilePruner, newFieldTree } from '../../src/relations/schema-reads.js';
 import { selectorMatches, serviceSelectorMatches } from '../../src/relations/selectors.js';
 import { TargetIndex } from '../../src/relations/target-index.js';
 import type { Projection } from '../../src/relations/types.js';
@@ -85,7 +85,7 @@ describe('projection', () => {
     const tree = newFieldTree();
     addSchemaReads(tree, { properties: { spec: { properties: { policyTypes: { contains: { const: 'Egress' } }, podSelector: { maxProperties: 0 } } } }, required: ['kind'] });
     const data = { kind: 'NetworkPolicy', metadata: { name: 'x' }, spec: { policyTypes: ['Egress'], podSelector: { matchLabels: { a: 'b' } }, ingress: [{ from: [] }] } };
-    expect(pruneValue(data, tree)).toEqual({ kind: 'NetworkPolicy', spec: { policyTypes: ['Egress'], podSelector: { matchLabels: { a: 'b' } } } });
+    expect(compilePruner(tree)(data)).toEqual({ kind: 'NetworkPolicy', spec: { policyTypes: ['Egress'], podSelector: { matchLabels: { a: 'b' } } } });
   });
 
   test('a projection holds identity, pod specs with their labels, the positions it reports at, and inline waivers of relation rules', () => {
