@@ -48,6 +48,11 @@ export interface FileResultCache {
    */
   relations(projections: readonly string[], compute: () => RelationOutcome): RelationOutcome;
   setFresh(fresh: FreshResult): void;
+  /**
+   * What this build reads of a commit (the policy committed there): a commit never changes, so the
+   * answer is kept under its id and `kind` alone, whatever the rules. `compute` runs on a miss.
+   */
+  atCommit<T>(kind: string, commit: string, valid: (value: unknown) => value is T, compute: () => Promise<T>): Promise<T>;
   /** Writes what the run computed (once the run is over; more may be set after, and saved again). */
   save(): void;
 }
@@ -84,6 +89,12 @@ export async function openFileResultCache(dir: string, rules: readonly Rule[], p
   const key = (file: string, oid: string, chart: boolean) => `${oid} ${chart ? 1 : 0} ${JSON.stringify(file)}`;
   // Relation outcomes have a pack of their own, keyed by every projection of the target.
   const targets = new ResultCache<RelationOutcome>(dir, hashKey(runKey, 'relations'), isRelationOutcome);
+  const commits = new Map<string, ResultCache<unknown>>();
+  const commitPack = (kind: string, valid: (value: unknown) => boolean) => {
+    let pack = commits.get(kind);
+    if (!pack) commits.set(kind, (pack = new ResultCache<unknown>(dir, hashKey(build, RESULT_FORMAT, 'commit', kind), (v): v is unknown => valid(v))));
+    return pack;
+  };
   return {
     get: (file, oid, chart) => cache.get(key(file, oid, chart)),
     set: (file, oid, chart, result) => cache.set(key(file, oid, chart), result),
@@ -97,9 +108,18 @@ export async function openFileResultCache(dir: string, rules: readonly Rule[], p
       targets.set(k, outcome);
       return outcome;
     },
+    async atCommit<T>(kind: string, commit: string, valid: (value: unknown) => value is T, compute: () => Promise<T>): Promise<T> {
+      const pack = commitPack(kind, valid);
+      const hit = pack.get(commit);
+      if (hit !== null) return hit as T;
+      const value = await compute();
+      pack.set(commit, value);
+      return value;
+    },
     save: () => {
       cache.save();
       targets.save();
+      for (const pack of commits.values()) pack.save();
     },
   };
 }

@@ -4,7 +4,7 @@ import { lstat, mkdtemp, readFile, realpath, rm, stat, writeFile } from 'node:fs
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { LineCounter, parseDocument } from 'yaml';
+import { yaml } from '../parse/yaml-lib.js';
 import { ConfigError, NotFoundError } from '../errors.js';
 import { parseConfigText } from '../parse/documents.js';
 import type { GuardConfig, LoadedConfig } from './types.js';
@@ -210,10 +210,10 @@ export function parseDataText(file: string, text: string, ext: string): unknown 
     }
     return data;
   }
-  const lineCounter = new LineCounter();
+  const lineCounter = new (yaml().LineCounter)();
   let doc;
   try {
-    doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false, lineCounter, version: '1.2' });
+    doc = yaml().parseDocument(text, { uniqueKeys: true, prettyErrors: false, lineCounter, version: '1.2' });
   } catch (err) {
     // The YAML parser recurses per nesting level: thousands of levels overflow the stack.
     if (err instanceof RangeError) throw new ConfigError(`${file}: invalid YAML: nested too deeply to read`, 'a config needs a few levels of nesting; fix the file');

@@ -1,4 +1,5 @@
-import { Document, isScalar, parseAllDocuments, type DocumentOptions, type ParseOptions, type ScalarTag, type SchemaOptions, type Tags } from 'yaml';
+import type { DocumentOptions, ParseOptions, ScalarTag, SchemaOptions, Tags } from 'yaml';
+import { yaml } from '../parse/yaml-lib.js';
 import { parseConfigText, type ParsedFile, type SourceRange } from '../parse/documents.js';
 import { readFastYaml, REFUSE, type PlainScalarResolver } from '../parse/fast-yaml.js';
 import { RenderError } from './resource.js';
@@ -60,7 +61,7 @@ const PARSE_OPTIONS: DocumentOptions & SchemaOptions & ParseOptions = { version:
  * The tags the `yaml` library tries, in its order, on a plain scalar that is not a key: those of
  * the documents read with PARSE_OPTIONS (`<<` is tried on keys only; the fast reader takes no such key).
  */
-const PLAIN_SCALAR_TAGS = (new Document(null, PARSE_OPTIONS).schema.tags as ScalarTag[]).filter((t) => t.default === true && t.test !== undefined);
+const PLAIN_SCALAR_TAGS = (new (yaml().Document)(null, PARSE_OPTIONS).schema.tags as ScalarTag[]).filter((t) => t.default === true && t.test !== undefined);
 
 /**
  * The first characters of a plain scalar any of those tags can match: `~`/n/N (null), t/T/f/F
@@ -93,7 +94,7 @@ export const resolveKustomizePlain: PlainScalarResolver = (plain) => {
     if (err instanceof TagError) return REFUSE;
     throw err;
   }
-  const value = isScalar(resolved) ? resolved.value : resolved;
+  const value = yaml().isScalar(resolved) ? resolved.value : resolved;
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
   if (typeof value === 'number' && Number.isFinite(value)) return value;
   return REFUSE;
@@ -146,7 +147,7 @@ export function readKustomizeYaml(file: string, text: string, options: { fullRea
 
 /** Each document's data (null for an empty one) as the `yaml` library reads it with kustomize's tags. */
 function readDocumentsSlowly(file: string, text: string): unknown[] {
-  const docs = parseAllDocuments(text, PARSE_OPTIONS);
+  const docs = yaml().parseAllDocuments(text, PARSE_OPTIONS);
   return (Array.isArray(docs) ? docs : []).map((doc, index) => {
     const error = doc.errors[0];
     if (error) {

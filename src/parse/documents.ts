@@ -1,4 +1,6 @@
-import { isAlias, isMap, isScalar, isSeq, type Document, type LineCounter, type Node } from 'yaml';
+import type { Document, LineCounter, Node } from 'yaml';
+import type { LinePositions } from './line-counter.js';
+import { yaml } from './yaml-lib.js';
 import type { ResourceId } from '../report/types.js';
 import { identifyResource, isRecord } from './identity.js';
 import { normalizeDocument } from './normalize.js';
@@ -369,17 +371,17 @@ type KeyAt = { pointer: string; key: string; first: number };
 
 /** Finds the map key nodes starting at `offsets` (the first in document order, for each offset). */
 function findKeysAt(node: unknown, offsets: ReadonlySet<number>, pointer: string, out: Map<number, KeyAt>): void {
-  if (isMap(node)) {
+  if (yaml().isMap(node)) {
     const seen = new Map<string, number>();
     for (const pair of node.items) {
       const keyNode = pair.key as Node | null;
-      const key = isScalar(keyNode) ? String(keyNode.value) : String(keyNode);
+      const key = yaml().isScalar(keyNode) ? String(keyNode.value) : String(keyNode);
       const start = keyNode?.range?.[0] ?? -1;
       if (offsets.has(start) && !out.has(start)) out.set(start, { pointer: joinPointer(pointer, key), key, first: seen.get(key) ?? start });
       if (!seen.has(key)) seen.set(key, start);
       findKeysAt(pair.value, offsets, joinPointer(pointer, key), out);
     }
-  } else if (isSeq(node)) {
+  } else if (yaml().isSeq(node)) {
     for (let i = 0; i < node.items.length; i++) findKeysAt(node.items[i], offsets, joinPointer(pointer, i), out);
   }
 }
@@ -406,8 +408,8 @@ function locateNode(doc: Document.Parsed, lc: LineCounter, pointer: string): Sou
     if (!next) break;
     [node, key] = next;
   }
-  const resolved = isAlias(node) ? node.resolve(doc) : node;
-  const anchor = key && (isMap(resolved) || isSeq(resolved)) ? key : node;
+  const resolved = yaml().isAlias(node) ? node.resolve(doc) : node;
+  const anchor = key && (yaml().isMap(resolved) || yaml().isSeq(resolved)) ? key : node;
   const range = anchor?.range ?? [0, 0, 0];
   const start = lc.linePos(range[0]);
   const end = lc.linePos(Math.max(range[0], range[1]));
@@ -418,7 +420,7 @@ function locateNode(doc: Document.Parsed, lc: LineCounter, pointer: string): Sou
  * locateNode on the fast reader's positions: the same walk and the same choice of range. Null when
  * the range depends on where the library attaches blank or comment lines (the caller parses then).
  */
-function locateFast(root: FastNode, lc: LineCounter, pointer: string): SourceRange | null {
+function locateFast(root: FastNode, lc: LinePositions, pointer: string): SourceRange | null {
   let node = root;
   let key: [number, number] | null = null;
   for (const seg of parsePointer(pointer)) {
@@ -447,17 +449,17 @@ function locateFast(root: FastNode, lc: LineCounter, pointer: string): SourceRan
 /** The child node at one pointer segment, with the key node that leads to it (null in lists). */
 function childOf(doc: Document.Parsed, node: Node | null, seg: string): [Node, Node | null] | null {
   let cur: unknown = node;
-  if (isAlias(cur)) cur = cur.resolve(doc);
-  if (isMap(cur)) {
+  if (yaml().isAlias(cur)) cur = cur.resolve(doc);
+  if (yaml().isMap(cur)) {
     for (const pair of cur.items) {
-      const key = isScalar(pair.key) ? pair.key.value : pair.key;
+      const key = yaml().isScalar(pair.key) ? pair.key.value : pair.key;
       if (String(key) !== seg) continue;
       const keyNode = pair.key as Node;
       return [(pair.value as Node | null) ?? keyNode, keyNode];
     }
     return null;
   }
-  if (isSeq(cur)) {
+  if (yaml().isSeq(cur)) {
     const item = cur.items[Number(seg)] as Node | undefined;
     return item ? [item, null] : null;
   }

@@ -1,4 +1,4 @@
-import { LineCounter } from 'yaml';
+import { LineCounter } from './line-counter.js';
 import { resolveGoScalar } from './yaml.js';
 
 /*

@@ -1,4 +1,4 @@
-import { isScalar, Scalar, visit } from 'yaml';
+import { yaml } from './yaml-lib.js';
 import { positionOf } from './position.js';
 import { parseYaml } from './yaml.js';
 
@@ -20,7 +20,7 @@ export interface TemplateAction {
   what: string;
 }
 
-const STRING_TYPES = new Set<string>([Scalar.PLAIN, Scalar.QUOTE_DOUBLE, Scalar.QUOTE_SINGLE, Scalar.BLOCK_LITERAL, Scalar.BLOCK_FOLDED]);
+const STRING_TYPES = new Set<string>(['PLAIN', 'QUOTE_DOUBLE', 'QUOTE_SINGLE', 'BLOCK_LITERAL', 'BLOCK_FOLDED']);
 
 /**
  * The first template action that makes this file a template rather than a manifest, or null.
@@ -39,9 +39,9 @@ export function findTemplateAction(file: string, text: string): TemplateAction |
   if (docs.some((d) => d.errors.some((e) => e.code !== 'DUPLICATE_KEY'))) return report(candidates[0]!, 'a Go-template action');
   const strings: [number, number][] = [];
   for (const doc of docs) {
-    visit(doc, {
+    yaml().visit(doc, {
       Scalar(_key, node) {
-        if (isScalar(node) && typeof node.value === 'string' && STRING_TYPES.has(node.type ?? '') && node.range) strings.push([node.range[0], node.range[1]]);
+        if (yaml().isScalar(node) && typeof node.value === 'string' && STRING_TYPES.has(node.type ?? '') && node.range) strings.push([node.range[0], node.range[1]]);
       },
     });
   }

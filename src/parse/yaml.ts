@@ -1,21 +1,5 @@
-import {
-  Document,
-  isAlias,
-  isMap,
-  isScalar,
-  isSeq,
-  LineCounter,
-  Parser,
-  parseAllDocuments,
-  Scalar,
-  YAMLParseError,
-  type CollectionTag,
-  type ErrorCode,
-  type Node,
-  type Pair,
-  type ScalarTag,
-  type Tags,
-} from 'yaml';
+import type { Document, LineCounter, Scalar, CollectionTag, ErrorCode, Node, Pair, ScalarTag, Tags } from 'yaml';
+import { yaml } from './yaml-lib.js';
 
 /*
  * Kubernetes reads a manifest with apimachinery's document splitter (a line starting with `---`
@@ -125,7 +109,7 @@ function goKeyOf(node: Scalar): string | null {
   if (typeof value === 'string') return value;
   if (typeof value === 'boolean') return String(value);
   if (typeof value !== 'number') return null;
-  const r = node.type === Scalar.PLAIN && node.tag === undefined ? resolveGoScalar(String(node.source)) : null;
+  const r = node.type === 'PLAIN' && node.tag === undefined ? resolveGoScalar(String(node.source)) : null;
   if (r?.kind === 'uint') return null;
   if (r?.kind === 'int') return r.big.toString();
   if (r === null && Number.isInteger(value)) return String(value);
@@ -135,7 +119,7 @@ function goKeyOf(node: Scalar): string | null {
 /** Two keys are duplicates when they become the same JSON key (`yes` and `true`; not 2^63 and -2^63-1). */
 function isSameGoKey(a: unknown, b: unknown): boolean {
   if (a === b) return true;
-  if (!isScalar(a) || !isScalar(b)) return false;
+  if (!yaml().isScalar(a) || !yaml().isScalar(b)) return false;
   if (typeof a.value === 'string' && typeof b.value === 'string') return a.value === b.value;
   const ka = goKeyOf(a);
   return ka !== null && ka === goKeyOf(b);
@@ -151,7 +135,7 @@ type JSContext = Parameters<MergeHook>[0];
  */
 const addGoMergeToJSMap: MergeHook = (ctx, map, value) => {
   const source = resolveAliasNode(ctx, value);
-  if (isSeq(source)) {
+  if (yaml().isSeq(source)) {
     for (let i = source.items.length - 1; i >= 0; i--) mergeGoValue(ctx, map, source.items[i]);
   } else {
     mergeGoValue(ctx, map, source);
@@ -160,7 +144,7 @@ const addGoMergeToJSMap: MergeHook = (ctx, map, value) => {
 
 function mergeGoValue(ctx: JSContext, map: Parameters<MergeHook>[1], value: unknown): void {
   const source = resolveAliasNode(ctx, value);
-  if (!isMap(source)) throw new Error('map merge requires map or sequence of maps as the value');
+  if (!yaml().isMap(source)) throw new Error('map merge requires map or sequence of maps as the value');
   const merged = source.toJSON(null, ctx, Map) as Map<unknown, unknown>;
   for (const [key, v] of merged) {
     if (map instanceof Map) map.set(key, v);
@@ -170,7 +154,7 @@ function mergeGoValue(ctx: JSContext, map: Parameters<MergeHook>[1], value: unkn
 }
 
 function resolveAliasNode(ctx: JSContext, value: unknown): unknown {
-  return ctx && isAlias(value) ? value.resolve(ctx.doc, ctx) : value;
+  return ctx && yaml().isAlias(value) ? value.resolve(ctx.doc, ctx) : value;
 }
 
 const GO_BOOL_TEST = /^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$/;
@@ -201,7 +185,7 @@ const GO_TAGS: ScalarTag[] = [
     tag: 'tag:yaml.org,2002:merge',
     default: 'key',
     test: /^<<$/,
-    resolve: () => Object.assign(new Scalar(Symbol('<<')), { addToJSMap: addGoMergeToJSMap }),
+    resolve: () => Object.assign(new (yaml().Scalar)(Symbol('<<')), { addToJSMap: addGoMergeToJSMap }),
     identify: (v) => typeof v === 'symbol' && v.description === '<<',
     stringify: () => '<<',
   },
@@ -233,7 +217,7 @@ export interface YamlTrees {
 
 /** Parses a file's text the way the API server's YAML reader would (see the corpus in fixtures/yaml-corpus). */
 export function parseYaml(text: string, options: { jsonStream?: boolean } = {}): YamlTrees {
-  let lineCounter = new LineCounter();
+  let lineCounter = new (yaml().LineCounter)();
   let source = text;
   let docs = parseAll(text, lineCounter);
   // kubectl decodes a stream that starts with `{` as JSON (apimachinery's YAMLOrJSONDecoder).
@@ -247,9 +231,9 @@ export function parseYaml(text: string, options: { jsonStream?: boolean } = {}):
   // a document after `...` that no `---` starts is never read.
   docs = docs.filter((d, i) => i === 0 || d.directives.docStart === true);
   const report = (offset: number, code: ErrorCode, message: string) => {
-    if (docs.length === 0) docs.push(new Document(null) as unknown as Document.Parsed);
+    if (docs.length === 0) docs.push(new (yaml().Document)(null) as unknown as Document.Parsed);
     const doc = docs.find((d) => d.range !== undefined && offset < d.range[2]) ?? docs[docs.length - 1]!;
-    doc.errors.push(new YAMLParseError([offset, offset + 1], code, message));
+    doc.errors.push(new (yaml().YAMLParseError)([offset, offset + 1], code, message));
   };
   if (json) jsonValueStarts(text, report); // when it fails, the text was not re-parsed: offsets agree
   else checkStream(source, docs, report);
@@ -260,7 +244,7 @@ export function parseYaml(text: string, options: { jsonStream?: boolean } = {}):
 }
 
 function parseAll(text: string, lineCounter: LineCounter): Document.Parsed[] {
-  const parsed = parseAllDocuments(text, { ...YAML_OPTIONS, lineCounter });
+  const parsed = yaml().parseAllDocuments(text, { ...YAML_OPTIONS, lineCounter });
   return Array.isArray(parsed) ? parsed : [];
 }
 
@@ -347,22 +331,22 @@ class GoReader {
 
   read(node: Node | null | undefined): void {
     if (!node) return;
-    if (isAlias(node)) {
+    if (yaml().isAlias(node)) {
       this.checkAnchor(node.source, startOf(node));
       return;
     }
     if (node.anchor) this.checkAnchor(node.anchor, startOf(node));
-    if (isScalar(node)) {
+    if (yaml().isScalar(node)) {
       this.readScalar(node);
       if (typeof node.value === 'number' && !Number.isFinite(node.value)) {
         this.report(startOf(node), 'TAG_RESOLVE_FAILED', `${String(node.source)} (infinity or NaN) cannot be converted to JSON: kubectl rejects it; quote it to keep a string`);
       }
-    } else if (isMap(node)) {
+    } else if (yaml().isMap(node)) {
       for (const pair of node.items) {
         this.readKey(pair as Pair<Node | null, Node | null>);
         this.read(pair.value as Node | null);
       }
-    } else if (isSeq(node)) {
+    } else if (yaml().isSeq(node)) {
       for (const item of node.items) this.read(item as Node | null);
     }
   }
@@ -375,7 +359,7 @@ class GoReader {
 
   /** Explicit tags and double-quoted escapes, as go-yaml decodes them. */
   private readScalar(node: Scalar): void {
-    if (node.type === Scalar.QUOTE_DOUBLE && !this.json) {
+    if (node.type === 'QUOTE_DOUBLE' && !this.json) {
       const raw = this.source.slice(startOf(node), node.range?.[1] ?? 0);
       if (raw.includes('\\')) {
         const decoded = scanQuoted(raw, 0);
@@ -387,7 +371,7 @@ class GoReader {
         node.source = decoded.value;
       }
     }
-    if ((node.type === Scalar.BLOCK_LITERAL || node.type === Scalar.BLOCK_FOLDED) && !this.json) {
+    if ((node.type === 'BLOCK_LITERAL' || node.type === 'BLOCK_FOLDED') && !this.json) {
       const raw = this.source.slice(startOf(node), node.range?.[1] ?? 0);
       // While go-yaml looks for a block scalar's indentation, a tab there is an error.
       if (raw.includes('\t') && /^[|>][-+]?(?![-+]?[1-9])/.test(raw)) {
@@ -424,24 +408,24 @@ class GoReader {
     const node = pair.key;
     const offset = node?.range?.[0] ?? pair.value?.range?.[0] ?? 0;
     let target: unknown = node;
-    if (isAlias(node)) {
+    if (yaml().isAlias(node)) {
       this.checkAnchor(node.source, startOf(node));
       try {
         target = node.resolve(this.doc);
       } catch {
         return; // an unknown alias is already an error of the document
       }
-    } else if (isScalar(node)) {
+    } else if (yaml().isScalar(node)) {
       if (node.anchor) this.checkAnchor(node.anchor, startOf(node));
       this.readScalar(node);
     }
-    if (isMap(target) || isSeq(target)) {
+    if (yaml().isMap(target) || yaml().isSeq(target)) {
       this.report(offset, 'NON_STRING_KEY', 'a map or list used as a map key: Kubernetes (go-yaml) rejects it');
       return;
     }
-    const value: unknown = isScalar(target) ? target.value : null;
+    const value: unknown = yaml().isScalar(target) ? target.value : null;
     if (typeof value === 'symbol') return;
-    if (!isScalar(target) || value === null || value === undefined) {
+    if (!yaml().isScalar(target) || value === null || value === undefined) {
       this.report(offset, 'NON_STRING_KEY', 'a null map key (~, null or nothing): Kubernetes rejects it; quote it to make it a string');
       return;
     }
@@ -451,7 +435,7 @@ class GoReader {
       return;
     }
     if (node === target && !target.anchor) target.value = key;
-    else if (node) pair.key = Object.assign(new Scalar(key), { range: node.range });
+    else if (node) pair.key = Object.assign(new (yaml().Scalar)(key), { range: node.range });
   }
 }
 
@@ -593,10 +577,10 @@ function parseWithPrefixes(text: string, prefixes: Map<number, string>): Reparse
     .split('\n')
     .map((l, i) => (prefixes.get(i) ?? '') + l)
     .join('\n');
-  const shifted = new LineCounter();
+  const shifted = new (yaml().LineCounter)();
   const docs = parseAll(source, shifted);
   if (docs.some((d) => d.errors.some((e) => e.code !== 'BAD_DQ_ESCAPE'))) return null;
-  const lineCounter = new LineCounter();
+  const lineCounter = new (yaml().LineCounter)();
   lineCounter.linePos = (offset: number) => {
     const pos = shifted.linePos(offset);
     return { line: pos.line, col: Math.max(1, pos.col - (prefixes.get(pos.line - 1)?.length ?? 0)) };
@@ -660,7 +644,7 @@ function findBrokenConstruct(source: string, after: number): { start: number; en
     }
     for (const v of Object.values(t)) if (v && typeof v === 'object') collect(v, inFlow);
   };
-  for (const token of new Parser().parse(source)) collect(token, false);
+  for (const token of new (yaml().Parser)().parse(source)) collect(token, false);
   found.sort((a, b) => a.start - b.start);
   for (const f of found) {
     const end = f.flow ? scanFlowEnd(source, f.start) : scanQuotedEnd(source, f.start);

@@ -197,8 +197,37 @@ async function currentState(ctx: RunContext): Promise<PolicyState> {
   return { config: config.config, file: config.filepath ? toRepoPath(repo, config.filepath) : null, locate: config.locate, packRules, baseline };
 }
 
+/** The policy committed at a commit, as the result cache keeps it (a commit's policy never changes). */
+interface CommittedPolicy {
+  config: GuardConfig;
+  file: string | null;
+  packRules: [string, string][];
+  baseline: string | null;
+}
+
+function isCommittedPolicy(v: unknown): v is CommittedPolicy {
+  const c = v as Partial<CommittedPolicy> | null;
+  return (
+    typeof c === 'object' && c !== null && typeof c.config === 'object' && c.config !== null && (c.file === null || typeof c.file === 'string') &&
+    Array.isArray(c.packRules) && c.packRules.every((e) => Array.isArray(e) && e.length === 2 && e.every((x) => typeof x === 'string')) &&
+    (c.baseline === null || typeof c.baseline === 'string')
+  );
+}
+
+/** The policy as committed at `commit`: from the result cache when this build has read that commit before. */
+async function committedState(ctx: RunContext, commit: string): Promise<PolicyState> {
+  const read = async (): Promise<CommittedPolicy> => {
+    const state = await readCommittedState(ctx.repo, commit, ctx.cache);
+    return { config: state.config, file: state.file, packRules: [...state.packRules], baseline: state.baseline };
+  };
+  const results = await ctx.results;
+  const kept = results ? await results.atCommit('policy', commit, isCommittedPolicy, read) : await read();
+  // Only the checked side's positions are ever asked for.
+  return { ...kept, packRules: new Map(kept.packRules), locate: () => ({ line: 1, column: 1 }) };
+}
+
 /** The policy as committed at `commit`. */
-async function committedState(repo: Repo, commit: string, cache: GitCache): Promise<PolicyState> {
+async function readCommittedState(repo: Repo, commit: string, cache: GitCache): Promise<PolicyState> {
   const loaded: LoadedConfig | null = await loadConfigAtCommit(repo, commit, commit.slice(0, 7), cache).catch(() => null);
   const config = loaded?.config ?? {};
   const packRules = new Map<string, string>();
@@ -231,7 +260,7 @@ export async function checkPolicyWeakening(ctx: RunContext, options: Pick<CheckO
   const { loadBuiltinRules } = await import('../rules/load.js');
   const builtinSeverity = new Map((await loadBuiltinRules()).map((r) => [r.id, r.severity]));
   const current = await currentState(ctx);
-  const before = await committedState(repo, base, cache);
+  const before = await committedState(ctx, base);
   const weakenings = comparePolicies(before, current, builtinSeverity);
   if (options.failOn === undefined && gateRank(current.config.failOn) > gateRank(before.config.failOn)) ctx.failOn = before.config.failOn ?? 'high';
   return weakeningFindings(weakenings, current);

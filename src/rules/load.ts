@@ -1,6 +1,6 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
+import { yaml } from '../parse/yaml-lib.js';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, NotFoundError } from '../errors.js';
 import { checkRelationSpec, relationSchemas } from './relation-spec.js';
@@ -46,10 +46,10 @@ export async function findRuleFiles(paths: readonly string[]): Promise<string[]>
 /** Reads one rule file, checks it against the meta-schema and its naming rules. */
 export async function readRuleSpec(file: string, ajv: Ajv2020): Promise<RuleSpec> {
   const text = await readFile(file, 'utf8');
-  const lineCounter = new LineCounter();
+  const lineCounter = new (yaml().LineCounter)();
   let doc;
   try {
-    doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false, lineCounter });
+    doc = yaml().parseDocument(text, { uniqueKeys: true, prettyErrors: false, lineCounter });
   } catch (err) {
     // The YAML parser recurses per nesting level: thousands of levels overflow the stack.
     if (err instanceof RangeError) throw new ConfigError(`${file}: invalid rule file: nested too deeply to read`, 'fix the YAML of the rule');

@@ -392,8 +392,33 @@ export async function findMergeBase(repo: Repo, a: string, b: string, cache: Git
 }
 
 export async function resolveHead(repo: Repo, cache: GitCache): Promise<string | null> {
+  const direct = await readHeadRef(repo);
+  if (direct) return direct;
   try {
     return await resolveRevision(repo, 'HEAD', cache);
+  } catch {
+    return null;
+  }
+}
+
+const OID = /^[0-9a-f]{40}$/;
+
+/**
+ * HEAD's commit read straight from the ref files, as git reads them: HEAD (the worktree's own), then
+ * the branch's loose ref, then packed-refs. Null when it takes more (another kind of ref, a broken
+ * file): isomorphic-git resolves it then. A warm run needs no git object, so it never loads isomorphic-git.
+ */
+async function readHeadRef(repo: Repo): Promise<string | null> {
+  try {
+    const head = (await readFile(path.join(repo.worktreeGitdir ?? repo.gitdir, 'HEAD'), 'utf8')).trim();
+    if (OID.test(head)) return head;
+    const ref = /^ref: (refs\/heads\/\S+)$/.exec(head)?.[1];
+    if (!ref || ref.split('/').some((part) => part === '..' || part === '.')) return null;
+    const loose = await readFile(path.join(repo.gitdir, ref), 'utf8').then((t) => t.trim(), () => null);
+    if (loose !== null) return OID.test(loose) ? loose : null;
+    const packed = await readFile(path.join(repo.gitdir, 'packed-refs'), 'utf8');
+    for (const line of packed.split('\n')) if (line.length === 41 + ref.length && line.endsWith(` ${ref}`) && OID.test(line.slice(0, 40))) return line.slice(0, 40);
+    return null;
   } catch {
     return null;
   }

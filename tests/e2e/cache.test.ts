@@ -7,7 +7,7 @@ import { runKeyOf } from '../../src/check/file-results.js';
 import { DEFAULT_LIMITS } from '../../src/parse/documents.js';
 import { loadBuiltinRules, PACKAGE_ROOT } from '../../src/rules/load.js';
 import { HARDENED_DEPLOYMENT, PRIVILEGED_DEPLOYMENT, UNTAGGED_DEPLOYMENT } from '../helpers/manifests.js';
-import { cleanup, makeRepo, runCli, tempDir, writeFiles } from '../helpers/repo.js';
+import { cleanup, commit, makeRepo, runCli, tempDir, writeFiles } from '../helpers/repo.js';
 
 afterAll(cleanup);
 
@@ -62,8 +62,8 @@ describe('the result cache never changes a report', () => {
     };
     same('first run');
     expect(filePacks(cacheDir).map((p) => packEntries(p).size)).toEqual([6]);
-    // And one relation outcome: the repository's objects as one target.
-    expect(allPacks(cacheDir).length).toBe(2);
+    // And one relation outcome (the repository's objects as one target), and the policy committed at HEAD.
+    expect(allPacks(cacheDir).length).toBe(3);
 
     // A rule's severity and message change: entries of the old rule must not serve.
     writeFiles(dir, { 'rules/team-no-latest.yaml': RULE('critical', 'Pin "{{name}}"') });
@@ -83,6 +83,43 @@ describe('the result cache never changes a report', () => {
     // The same content under another name is checked under that name.
     writeFiles(dir, { 'apps/priv-copy.yaml': PRIVILEGED_DEPLOYMENT });
     same('a copy');
+  });
+
+  test('the policy committed at HEAD is kept per commit: a weakening is found warm as cold, and a new commit is read anew', () => {
+    const dir = makeRepo({ 'apps/priv.yaml': PRIVILEGED_DEPLOYMENT, '.aiopsrc.json': JSON.stringify({ failOn: 'high' }) });
+    const cacheDir = tempDir();
+    const run = (...extra: string[]) => runCli(['check', '-f', 'json', ...extra], { cwd: dir });
+    const weakened = (stdout: string) => (JSON.parse(stdout) as { findings: { ruleId: string; message: string }[] }).findings.filter((f) => f.ruleId === 'policy-weakened').map((f) => f.message);
+    run('--cache-dir', cacheDir);
+    writeFiles(dir, { '.aiopsrc.json': JSON.stringify({ failOn: 'never' }) });
+    const off = run('--no-cache');
+    const warm = run('--cache-dir', cacheDir);
+    expect(weakened(off.stdout)).toEqual(['The policy is weakened: the gate is lowered from "high" to "never"']);
+    expect({ stdout: warm.stdout, code: warm.code }).toEqual({ stdout: off.stdout, code: off.code });
+    // Committed: HEAD's policy is now the lowered one, so nothing is weakened against it.
+    commit(dir, {}, 'lower the gate');
+    expect(weakened(run('--cache-dir', cacheDir).stdout)).toEqual([]);
+    writeFiles(dir, { '.aiopsrc.json': JSON.stringify({ failOn: 'high' }) });
+    expect(weakened(run('--cache-dir', cacheDir).stdout)).toEqual([]);
+  });
+
+  test('a warm run loads neither the YAML parser nor the git library', () => {
+    const dir = makeRepo({ 'apps/priv.yaml': PRIVILEGED_DEPLOYMENT, 'apps/web.yaml': HARDENED_DEPLOYMENT, 'apps/anchors.yaml': 'defaults: &d {replicas: 1}\nweb: *d\n', '.aiopsrc.json': '{"failOn": "high"}\n' });
+    const cacheDir = tempDir();
+    const hook = path.join(tempDir(), 'loaded.mjs');
+    // Node keeps every CommonJS module it loaded in require.cache: yaml and isomorphic-git are CommonJS.
+    writeFileSync(hook, `import { createRequire } from 'node:module';\nconst require = createRequire(import.meta.url);\nprocess.on('exit', () => process.stderr.write('LOADED ' + JSON.stringify(Object.keys(require.cache)) + '\\n'));\n`);
+    const loaded = () => {
+      const r = runCli(['check', '-f', 'json', '--cache-dir', cacheDir], { cwd: dir, env: { NODE_OPTIONS: `--import ${hook}` } });
+      expect(r.code).toBe(1);
+      const line = r.stderr.split('\n').find((l) => l.startsWith('LOADED '))!;
+      return (JSON.parse(line.slice('LOADED '.length)) as string[]).map((f) => /node_modules\/([^/]+)/.exec(f)?.[1]).filter((p) => p);
+    };
+    // The cold run parses (yaml: the fast reader refuses anchors) and reads HEAD's policy (isomorphic-git).
+    expect(loaded()).toEqual(expect.arrayContaining(['yaml', 'isomorphic-git']));
+    const warm = loaded();
+    expect(warm).not.toContain('yaml');
+    expect(warm).not.toContain('isomorphic-git');
   });
 
   test('a corrupt or foreign pack or entry is ignored and rewritten, never trusted', () => {

@@ -176,6 +176,35 @@ describe('linked worktrees (git worktree add)', () => {
   });
 });
 
+describe('HEAD read from the ref files, as git reads it', () => {
+  const headOf = async (dir: string) => {
+    const { resolveHead } = await import('../../src/source/git.js');
+    const { findRepo } = await import('../../src/source/find-repo.js');
+    return resolveHead(findRepo(dir), {});
+  };
+
+  test('a loose branch ref, the same branch only in packed-refs, a detached HEAD, a linked worktree, an unborn branch', async () => {
+    const dir = makeRepo({ 'apps/web.yaml': HARDENED_DEPLOYMENT });
+    const first = git(dir, 'rev-parse', 'HEAD').trim();
+    commit(dir, { 'apps/web.yaml': PRIVILEGED_DEPLOYMENT }, 'second');
+    const second = git(dir, 'rev-parse', 'HEAD').trim();
+    expect(await headOf(dir)).toBe(second);
+    git(dir, 'pack-refs', '--all');
+    expect(existsSync(path.join(dir, '.git', 'refs', 'heads', git(dir, 'branch', '--show-current').trim()))).toBe(false);
+    expect(await headOf(dir)).toBe(second);
+    // A loose ref newer than packed-refs wins, as in git.
+    commit(dir, { 'apps/web.yaml': HARDENED_DEPLOYMENT }, 'third');
+    expect(await headOf(dir)).toBe(git(dir, 'rev-parse', 'HEAD').trim());
+    const wt = path.join(tempDir(), 'wt');
+    git(dir, 'worktree', 'add', '-q', '--detach', wt, first);
+    expect(await headOf(wt)).toBe(first);
+    git(dir, 'checkout', '-q', '--detach', second);
+    expect(await headOf(dir)).toBe(second);
+    git(dir, 'checkout', '-q', '--orphan', 'empty');
+    expect(await headOf(dir)).toBeNull();
+  });
+});
+
 describe('reading the index without a git library', () => {
   for (const version of ['2', '3', '4']) {
     test(`index version ${version}: every tracked path, in order`, async () => {

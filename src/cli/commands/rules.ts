@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { stringify } from 'yaml';
+import { yaml } from '../../parse/yaml-lib.js';
 import { UsageError } from '../../errors.js';
 import { plural, type Palette } from '../../report/format-text.js';
 import { SEVERITIES } from '../../report/types.js';
@@ -62,8 +62,8 @@ function formatRuleShow(rule: Rule, p: Palette): string {
   if (rule.pss) out.push(`${p.bold('Pod Security Standards:')} ${rule.pss.level} · ${rule.pss.control}${rule.pss.profileOnly ? ' (runs only under --profile, or when named with --only)' : ''}`);
   out.push(`${p.bold('Message:')} ${rule.message}`);
   out.push(`${p.bold('Source:')} ${rule.source}`);
-  if (rule.relation) out.push('', p.bold('Relation:'), stringify(rule.relation, { lineWidth: 0 }).trimEnd());
-  else out.push('', p.bold('Schema:'), stringify(rule.schema, { lineWidth: 0 }).trimEnd());
+  if (rule.relation) out.push('', p.bold('Relation:'), yaml().stringify(rule.relation, { lineWidth: 0 }).trimEnd());
+  else out.push('', p.bold('Schema:'), yaml().stringify(rule.schema, { lineWidth: 0 }).trimEnd());
   return out.join('\n') + '\n';
 }
 
