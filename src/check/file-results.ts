@@ -10,12 +10,17 @@ export interface FileResult {
   findings: Finding[];
   errors: ReportError[];
   documents: number;
-  /** What relation rules need of the file's objects, packed (see packProjections); absent when none. */
+  /**
+   * What relation rules need of the file's objects, packed (see packProjections), when this run made
+   * them; never stored with the result (a warm run that needs no relation phase never reads them).
+   */
   projections?: string;
+  /** The digest of the file's packed projections (absent when none): they are stored, and found, by it. */
+  projectionsDigest?: string;
 }
 
 /** The shape of a cached result: a change to it keys a fresh set of entries. */
-const RESULT_FORMAT = 2;
+const RESULT_FORMAT = 3;
 
 function isFileResult(v: unknown): v is FileResult {
   if (typeof v !== 'object' || v === null) return false;
@@ -24,29 +29,46 @@ function isFileResult(v: unknown): v is FileResult {
     Array.isArray(r.findings) &&
     Array.isArray(r.errors) &&
     Number.isInteger(r.documents) &&
-    (r.projections === undefined || typeof r.projections === 'string') &&
+    r.projections === undefined &&
+    (r.projectionsDigest === undefined || typeof r.projectionsDigest === 'string') &&
     r.findings.every((f) => typeof f?.ruleId === 'string' && SEVERITIES.includes(f.severity as Severity) && typeof f.file === 'string' && Number.isInteger(f.line))
   );
 }
 
-/** A result computed on another thread, handed back as JSON for this thread's cache. */
+/** The digest a file's packed projections are stored and found by. */
+export function projectionsDigest(packed: string): string {
+  return hashKey(packed);
+}
+
+/** A result as it is stored: without its projections (stored apart, by their digest). */
+export function storedForm(result: FileResult): string {
+  const { projections: _apart, ...stored } = result;
+  return JSON.stringify(stored);
+}
+
+/** A result computed on another thread, handed back as JSON (its stored form) for this thread's cache. */
 export interface FreshResult {
   file: string;
   oid: string;
   chart: boolean;
   json: string;
+  /** The file's packed projections, stored apart by their digest (the one in `json`). */
+  projections?: { digest: string; packed: string };
 }
 
 /** The results of files this build has seen with these rules and settings, kept between runs. */
 export interface FileResultCache {
+  /** A file's result without its projections: `projectionsDigest` finds them (see `projections`). */
   get(file: string, oid: string, chartTemplate: boolean): FileResult | null;
   /** Stores a copy: the caller may change the result afterwards (config waivers are applied after the cache). */
   set(file: string, oid: string, chartTemplate: boolean, result: FileResult): void;
+  /** A file's packed projections by their digest; null when not stored (or not intact). */
+  projections(digest: string): string | null;
   /**
-   * A target's relation outcome by all of its files' projections (before config waivers): when no
-   * projection changed, the phase is not run again. `compute` runs on a miss.
+   * A target's relation outcome by the digests of all of its files' projections (before config
+   * waivers): when no projection changed, the phase is not run again. `compute` runs on a miss.
    */
-  relations(projections: readonly string[], compute: () => RelationOutcome): RelationOutcome;
+  relations(digests: readonly string[], compute: () => Promise<RelationOutcome>): Promise<RelationOutcome>;
   setFresh(fresh: FreshResult): void;
   /**
    * What this build reads of a commit (the policy committed there): a commit never changes, so the
@@ -89,6 +111,9 @@ export async function openFileResultCache(dir: string, rules: readonly Rule[], p
   const key = (file: string, oid: string, chart: boolean) => `${oid} ${chart ? 1 : 0} ${JSON.stringify(file)}`;
   // Relation outcomes have a pack of their own, keyed by every projection of the target.
   const targets = new ResultCache<RelationOutcome>(dir, hashKey(runKey, 'relations'), isRelationOutcome);
+  // Projections have a pack of their own, by digest: read only when the relation phase runs.
+  const projections = new ResultCache<string>(dir, hashKey(runKey, 'projections'), (v): v is string => typeof v === 'string');
+  const keepProjections = (digest: string, packed: string) => projections.set(digest, packed);
   const commits = new Map<string, ResultCache<unknown>>();
   const commitPack = (kind: string, valid: (value: unknown) => boolean) => {
     let pack = commits.get(kind);
@@ -97,14 +122,25 @@ export async function openFileResultCache(dir: string, rules: readonly Rule[], p
   };
   return {
     get: (file, oid, chart) => cache.get(key(file, oid, chart)),
-    set: (file, oid, chart, result) => cache.set(key(file, oid, chart), result),
-    setFresh: (f) => cache.setJson(key(f.file, f.oid, f.chart), f.json),
-    relations(projections, compute) {
-      // Sorted: the threads hand their files' projections back in no fixed order.
-      const k = hashKey(...[...projections].sort());
+    set(file, oid, chart, result) {
+      cache.setJson(key(file, oid, chart), storedForm(result));
+      if (result.projections !== undefined && result.projectionsDigest !== undefined) keepProjections(result.projectionsDigest, result.projections);
+    },
+    setFresh(f) {
+      cache.setJson(key(f.file, f.oid, f.chart), f.json);
+      if (f.projections) keepProjections(f.projections.digest, f.projections.packed);
+    },
+    projections(digest) {
+      const packed = projections.get(digest);
+      // Found by its digest, so checked by it: a damaged entry is not trusted.
+      return packed !== null && projectionsDigest(packed) === digest ? packed : null;
+    },
+    async relations(digests, compute) {
+      // Sorted: the threads hand their files' results back in no fixed order.
+      const k = hashKey(...[...digests].sort());
       const hit = targets.get(k);
       if (hit) return hit;
-      const outcome = compute();
+      const outcome = await compute();
       targets.set(k, outcome);
       return outcome;
     },
@@ -119,6 +155,7 @@ export async function openFileResultCache(dir: string, rules: readonly Rule[], p
     save: () => {
       cache.save();
       targets.save();
+      projections.save();
       for (const pack of commits.values()) pack.save();
     },
   };

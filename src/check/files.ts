@@ -1,12 +1,12 @@
 import { parseConfigFile, type ConfigDocument, type ParsedFile } from '../parse/documents.js';
 import { applyConfigWaivers, evaluateDocument, type PolicyOptions } from '../policy/evaluate.js';
-import { packProjections, planProjection, projectDocument, type PackedProjections } from '../relations/project.js';
+import { packProjections, planProjection, projectDocument, type PackedProjections, type ProjectionPlan } from '../relations/project.js';
 import type { Projection } from '../relations/types.js';
 import type { Finding, ReportError } from '../report/types.js';
 import { DocumentTargets } from '../rules/targets.js';
 import type { SourceFile } from '../source/types.js';
 import { blobOid } from '../source/worktree.js';
-import type { FileResult, FileResultCache, FreshResult } from './file-results.js';
+import { projectionsDigest, storedForm, type FileResult, type FileResultCache, type FreshResult } from './file-results.js';
 import { isChartTemplate } from './snapshot.js';
 import type { CheckOptions, RunContext } from './types.js';
 
@@ -63,6 +63,10 @@ export interface FileResults {
   documents: ConfigDocument[];
   /** What relation rules need of every object, per file (packed when it goes to the cache or another thread), for the relation phase after all files. */
   projections: PackedProjections[];
+  /** With a result cache (or on a thread for one): the digest of every file's packed projections, which keys the relation outcome. */
+  digests: string[];
+  /** Files whose cached result was taken without its projections: loaded by digest only if the relation phase runs. */
+  unloaded: { file: string; digest: string }[];
   /** On a worker thread: the results it computed, for the main thread's result cache. */
   fresh?: FreshResult[];
 }
@@ -95,9 +99,36 @@ export async function probeCache(files: readonly SourceFile[], cache: FileResult
   return probe;
 }
 
+/**
+ * One parsed file's result, as check, the history walk and the result cache all hold it: its
+ * findings (unless only its projections are wanted) and, for the relation phase, its projections,
+ * packed with their digest or (`pack` false: they stay in this thread's memory) as they are.
+ */
+export function resultOfFile(parsed: ParsedFile, ctx: RunContext, how: { plan: ProjectionPlan | null; findings: boolean; pack: boolean }): { result: FileResult; projections: Projection[] } {
+  const result: FileResult = { findings: [], errors: [], documents: parsed.documents.length };
+  if (parsed.failure?.template) result.errors.push(templateError(parsed));
+  else if (parsed.failure) result.findings.push(parseErrorFinding(parsed));
+  // Config waivers are applied after evaluation (and after the cache), the same for every file.
+  const policy: PolicyOptions = { ...ctx.policy, waivers: [] };
+  const projections: Projection[] = [];
+  for (const doc of parsed.documents) {
+    const targets = new DocumentTargets(doc.data);
+    if (how.findings) result.findings.push(...evaluateDocument(doc, ctx.prepared, policy, targets));
+    // Positions are found now, while the syntax tree is held.
+    const projection = how.plan ? projectDocument(doc, how.plan, targets) : null;
+    if (projection) projections.push(projection);
+  }
+  if (projections.length && how.pack) {
+    result.projections = packProjections(projections);
+    result.projectionsDigest = projectionsDigest(result.projections);
+    return { result, projections: [] };
+  }
+  return { result, projections };
+}
+
 /** Reads, parses and evaluates files one at a time: positions are found while a file's syntax tree is held. */
 export async function checkFiles(files: SourceFile[], ctx: RunContext, options: CheckOptions, probed?: Probe, fresh?: FreshResult[]): Promise<FileResults> {
-  const out: FileResults = { findings: [], errors: [], fileCount: 0, documentCount: 0, documentsPerFile: {}, documents: [], projections: [] };
+  const out: FileResults = { findings: [], errors: [], fileCount: 0, documentCount: 0, documentsPerFile: {}, documents: [], projections: [], digests: [], unloaded: [] };
   const plan = options.skipPolicy ? null : planProjection(ctx.rules);
   // Results by content need no documents kept and every rule run: a plain check.
   const cache = options.keepDocuments || options.skipPolicy ? null : await ctx.results;
@@ -106,8 +137,6 @@ export async function checkFiles(files: SourceFile[], ctx: RunContext, options: 
   // Projections that stay in this thread's memory are kept as they are: no stringify, no parse.
   const pack = cache !== null || fresh !== undefined || options.packProjections === true;
   const kept = new Map<string, Projection[]>();
-  // Config waivers are applied after evaluation (and after the cache), the same for every file.
-  const policy: PolicyOptions = { ...ctx.policy, waivers: [] };
   for await (const { file: source, bytes } of readAhead(misses)) {
     const file = source.path;
     if (bytes instanceof Error) {
@@ -116,24 +145,16 @@ export async function checkFiles(files: SourceFile[], ctx: RunContext, options: 
     }
     const chart = isChartTemplate(file, options.chartRoots);
     const parsed = parseConfigFile(file, bytes, ctx.limits, { chartTemplate: chart });
-    const result: FileResult = { findings: [], errors: [], documents: parsed.documents.length };
-    if (parsed.failure?.template) result.errors.push(templateError(parsed));
-    else if (parsed.failure) result.findings.push(parseErrorFinding(parsed));
-    const projections: Projection[] = [];
-    for (const doc of parsed.documents) {
-      const targets = new DocumentTargets(doc.data);
-      if (!options.skipPolicy && !options.projectionsOnly) result.findings.push(...evaluateDocument(doc, ctx.prepared, policy, targets));
-      // Positions are found now, while the syntax tree is held.
-      const projection = plan ? projectDocument(doc, plan, targets) : null;
-      if (projection) projections.push(projection);
-    }
-    if (projections.length && pack) result.projections = packProjections(projections);
-    else if (projections.length) kept.set(file, projections);
+    const { result, projections } = resultOfFile(parsed, ctx, { plan, findings: !options.skipPolicy && !options.projectionsOnly, pack });
+    if (projections.length) kept.set(file, projections);
     if (options.keepDocuments) out.documents.push(...parsed.documents);
     parsed.release();
     // A result without its findings is for the relation phase only, never a file's cached result.
     if (!options.projectionsOnly) cache?.set(file, source.oid ?? blobOid(bytes), chart, result);
-    if (!options.projectionsOnly) fresh?.push({ file, oid: source.oid ?? blobOid(bytes), chart, json: JSON.stringify(result) });
+    if (!options.projectionsOnly) {
+      const packed = result.projections !== undefined && result.projectionsDigest !== undefined ? { digest: result.projectionsDigest, packed: result.projections } : undefined;
+      fresh?.push({ file, oid: source.oid ?? blobOid(bytes), chart, json: storedForm(result), ...(packed ? { projections: packed } : {}) });
+    }
     results.set(file, result);
     if (results.size % 100 === 0) options.onProgress?.({ phase: 'reading', done: results.size, total: files.length });
   }
@@ -149,6 +170,10 @@ export async function checkFiles(files: SourceFile[], ctx: RunContext, options: 
     out.documentsPerFile[file] = result.documents;
     const projections = result.projections ?? kept.get(file);
     if (projections) out.projections.push(projections);
+    if (result.projectionsDigest !== undefined) {
+      out.digests.push(result.projectionsDigest);
+      if (result.projections === undefined) out.unloaded.push({ file, digest: result.projectionsDigest });
+    }
   }
   cache?.save();
   return out;

@@ -117,6 +117,7 @@ export async function runCheckPipeline(options: CheckOptions, given?: RunContext
       results.documentCount += other.documentCount;
       Object.assign(results.documentsPerFile, other.documentsPerFile);
       results.projections.push(...other.projections);
+      results.digests.push(...other.digests);
     }
     resultCache?.save();
   }
@@ -132,12 +133,30 @@ export async function runCheckPipeline(options: CheckOptions, given?: RunContext
     if (absent.length) errors.push({ code: 'relations-partial', file: null, line: null, message: `${absent.length} relation rules that report a missing object (${absent.map((r) => r.id).join(', ')}) were not run: only part of the repository is checked (paths or --changed-since); run a full check for them` });
     const relationRules = absent.length ? rules.filter((r) => !absent.includes(r)) : rules;
     // A shard judges relations over every file (the others' only parsed, or taken from the cache), and reports those on its own files.
-    const projections = [...results.projections];
-    if (outside.length && relationRules.some((r) => r.relation)) projections.push(...(await checkFiles(outside, ctx, { ...options, projectionsOnly: true })).projections);
-    const relate = () => evaluateRelations(unpackProjections(projections), relationRules, { ...policy, waivers: [] });
-    // With a result cache every file's projections are packed: their strings key the cached outcome.
-    const packed = projections.filter((p): p is string => typeof p === 'string');
-    const outcome = resultCache && !partial && packed.length === projections.length ? resultCache.relations(packed, relate) : relate();
+    const { projections, digests, unloaded } = results;
+    if (outside.length && relationRules.some((r) => r.relation)) {
+      const theirs = await checkFiles(outside, ctx, { ...options, projectionsOnly: true });
+      projections.push(...theirs.projections);
+      digests.push(...theirs.digests);
+      unloaded.push(...theirs.unloaded);
+    }
+    const relate = async () => {
+      // Cached results come without their projections: read now, by digest; a file whose projections are not in the cache is read again.
+      const loaded = [...projections];
+      const again = new Set<string>();
+      for (const u of unloaded) {
+        const packed = resultCache?.projections(u.digest) ?? null;
+        if (packed === null) again.add(u.file);
+        else loaded.push(packed);
+      }
+      if (again.size) {
+        const files = [...snapshot.files, ...outside].filter((f) => again.has(f.path));
+        loaded.push(...(await checkFiles(files, ctx, { ...options, projectionsOnly: true }, { hits: new Map(), misses: files })).projections);
+      }
+      return evaluateRelations(unpackProjections(loaded), relationRules, { ...policy, waivers: [] });
+    };
+    // With a result cache every file's projections have a digest: together they key the cached outcome.
+    const outcome = resultCache && !partial ? await resultCache.relations(digests, relate) : await relate();
     resultCache?.save();
     const shard = options.shard;
     const mine = shard ? { ...outcome, findings: outcome.findings.filter((f) => inShard(f.file, shard)) } : outcome;

@@ -1,14 +1,15 @@
 import fs from 'node:fs';
 import git from '../source/isomorphic-git.js';
 import type { FileResult } from '../check/file-results.js';
-import { parseErrorFinding, templateError } from '../check/files.js';
+import { resultOfFile } from '../check/files.js';
 import type { CheckOptions, RunContext } from '../check/types.js';
 import { checkOnThreads, threadsFor } from '../check/worker.js';
 import { readerFor } from '../source/git.js';
 import type { Selection } from '../source/select.js';
 import type { SourceFile } from '../source/types.js';
 import { parseConfigFile } from '../parse/documents.js';
-import { applyConfigWaivers, evaluateDocument, type PolicyOptions } from '../policy/evaluate.js';
+import { applyConfigWaivers } from '../policy/evaluate.js';
+import { planProjection, type ProjectionPlan } from '../relations/project.js';
 import { isAtOrAbove } from '../report/exit-code.js';
 import type { Finding, ResourceId } from '../report/types.js';
 
@@ -48,6 +49,8 @@ export class HistoryEvaluator {
   private readonly blobs = new Map<string, BlobResult>();
   private readonly trees = new Map<string, TreeResult>();
   private readonly treeEntries = new Map<string, TreeEntry[]>();
+  /** What relation rules need of each object: stored with a blob's result, so a later check can take it. */
+  private plan: ProjectionPlan | null | undefined;
 
   constructor(
     private readonly ctx: RunContext,
@@ -223,15 +226,14 @@ export class HistoryEvaluator {
     const key = `${oid}\u0000${filePath}`;
     const { blob } = await git.readBlob({ fs, gitdir: this.ctx.repo.gitdir, oid, cache: this.ctx.cache });
     const parsed = parseConfigFile(filePath, blob, this.ctx.limits);
-    // As check computes a file's result, before config waivers: what the result cache holds.
-    const stored: FileResult = { findings: [], errors: [], documents: parsed.documents.length };
-    // Helm templates are reported by check; in history they neither pass nor fail a commit.
-    if (parsed.failure?.template) stored.errors.push(templateError(parsed));
-    else if (parsed.failure) stored.findings.push(parseErrorFinding(parsed));
-    const policy: PolicyOptions = { ...this.ctx.policy, waivers: [] };
-    for (const doc of parsed.documents) stored.findings.push(...evaluateDocument(doc, this.ctx.prepared, policy));
+    // As check computes a file's result (before config waivers, with its projections): what the
+    // result cache holds, and a later check of the same content takes. Helm templates are reported
+    // by check; in history they neither pass nor fail a commit.
+    const results = await this.ctx.results;
+    if (results && this.plan === undefined) this.plan = planProjection(this.ctx.rules);
+    const { result: stored } = resultOfFile(parsed, this.ctx, { plan: results ? this.plan! : null, findings: true, pack: true });
     parsed.release();
-    (await this.ctx.results)?.set(filePath, oid, false, stored);
+    results?.set(filePath, oid, false, stored);
     const result: BlobResult = { ...this.fromStored(stored), docs: parsed.documents.map((d) => ({ id: d.id, data: d.data })) };
     this.blobs.set(key, result);
     return result;

@@ -62,8 +62,8 @@ describe('the result cache never changes a report', () => {
     };
     same('first run');
     expect(filePacks(cacheDir).map((p) => packEntries(p).size)).toEqual([6]);
-    // And one relation outcome (the repository's objects as one target), and the policy committed at HEAD.
-    expect(allPacks(cacheDir).length).toBe(3);
+    // And one relation outcome (the repository's objects as one target), the files' projections, and the policy committed at HEAD.
+    expect(allPacks(cacheDir).length).toBe(4);
 
     // A rule's severity and message change: entries of the old rule must not serve.
     writeFiles(dir, { 'rules/team-no-latest.yaml': RULE('critical', 'Pin "{{name}}"') });
@@ -101,6 +101,44 @@ describe('the result cache never changes a report', () => {
     expect(weakened(run('--cache-dir', cacheDir).stdout)).toEqual([]);
     writeFiles(dir, { '.aiopsrc.json': JSON.stringify({ failOn: 'high' }) });
     expect(weakened(run('--cache-dir', cacheDir).stdout)).toEqual([]);
+  });
+
+  test('a file the history walk read first is checked with its relations (scan, then check of that content)', () => {
+    // The ServiceAccount "web" is missing: a relation finding on the Deployment, whichever version.
+    const dir = makeRepo({ 'apps/web.yaml': HARDENED_DEPLOYMENT });
+    commit(dir, { 'apps/web.yaml': PRIVILEGED_DEPLOYMENT }, 'privileged');
+    const cacheDir = tempDir();
+    runCli(['scan', '-f', 'json', '--cache-dir', cacheDir], { cwd: dir });
+    // The work tree now holds the first version: its result was stored by the walk.
+    writeFiles(dir, { 'apps/web.yaml': HARDENED_DEPLOYMENT });
+    const off = runCli(['check', '-f', 'json', '--no-cache'], { cwd: dir });
+    expect(off.stdout).toContain('"rel-service-account-missing"');
+    const warm = runCli(['check', '-f', 'json', '--cache-dir', cacheDir], { cwd: dir });
+    expect({ stdout: warm.stdout, code: warm.code }).toEqual({ stdout: off.stdout, code: off.code });
+  });
+
+  test('projections missing from the cache or damaged there are read again from the files, never trusted', () => {
+    const files = Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`apps/web${i}.yaml`, HARDENED_DEPLOYMENT.replace(/\bweb\b/g, `web${i}`)]));
+    const dir = makeRepo(files);
+    const cacheDir = tempDir();
+    runCli(['check', '-f', 'json', '--cache-dir', cacheDir], { cwd: dir });
+    const projectionPack = allPacks(cacheDir).find((p) => [...packEntries(p).values()].some((v) => v.startsWith('"[{')))!;
+    const stored = readFileSync(projectionPack, 'utf8');
+    const [head, ...lines] = stored.trimEnd().split('\n');
+    const forgeries = {
+      gone: '',
+      'another projection under this digest': [head, ...lines.map((l, i) => (i === 0 ? l.replace(/web0/g, 'web9') : l))].join('\n'),
+      'not JSON': [head, ...lines.map((l, i) => (i === 1 ? l.replace(/\t"\[.*$/, '\t"[{') : l))].join('\n'),
+    };
+    for (const [what, forged] of Object.entries(forgeries)) {
+      writeFileSync(projectionPack, forged);
+      // One file changes where relations look (its ServiceAccount): the phase runs again, over every file's projections.
+      writeFiles(dir, { 'apps/web0.yaml': files['apps/web0.yaml']!.replace('serviceAccountName: web0', `serviceAccountName: sa-${what.length}`) });
+      const off = runCli(['check', '-f', 'json', '--no-cache'], { cwd: dir });
+      const warm = runCli(['check', '-f', 'json', '--cache-dir', cacheDir], { cwd: dir });
+      expect({ what, stdout: warm.stdout }).toEqual({ what, stdout: off.stdout });
+      expect((JSON.parse(off.stdout) as { findings: { ruleId: string }[] }).findings.filter((f) => f.ruleId === 'rel-service-account-missing')).toHaveLength(6);
+    }
   });
 
   test('a warm run loads neither the YAML parser nor the git library', () => {
