@@ -1,10 +1,15 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { inflateSync } from 'node:zlib';
 import git from './isomorphic-git.js';
 import { DataError, GuardError, NotFoundError } from '../errors.js';
 import { readIndex } from './git-index.js';
 import type { Repo, SkippedEntry, Snapshot, SourceFile } from './types.js';
+
+/** A git object id (SHA-1). */
+const OID = /^[0-9a-f]{40}$/;
 
 /** isomorphic-git's object cache: one per run, shared by every call (packfile indexes load once). */
 export type GitCache = Record<string, unknown>;
@@ -146,6 +151,9 @@ export async function readCommitInfo(repo: Repo, oid: string, cache: GitCache): 
 /** Reads a blob by id (never by path: that resolves the tree again for every file). */
 export function readerFor(repo: Repo, oid: string, cache: GitCache): () => Promise<Uint8Array> {
   return async () => {
+    // A file just staged is a loose object: read without loading isomorphic-git (the pre-commit hook's path).
+    const loose = await readLooseBlob(repo, oid);
+    if (loose) return loose;
     try {
       return (await git.readBlob({ fs, gitdir: repo.gitdir, oid, cache })).blob;
     } catch (err) {
@@ -153,6 +161,27 @@ export function readerFor(repo: Repo, oid: string, cache: GitCache): () => Promi
       throw new Error(isGitNotFound(err) ? `git blob ${oid} is missing from the repository (incomplete or damaged clone)` : `git blob ${oid}: ${err instanceof Error ? err.message : String(err)}`);
     }
   };
+}
+
+/**
+ * A blob stored as a loose object (`objects/ab/cdef…`, zlib of `blob <size>\0<bytes>`), checked against
+ * its id; null when it is not loose, or not a blob that hashes to its id (then isomorphic-git reads it
+ * from the packs, or says what is wrong).
+ */
+async function readLooseBlob(repo: Repo, oid: string): Promise<Uint8Array | null> {
+  if (!OID.test(oid)) return null;
+  let raw: Buffer;
+  try {
+    raw = inflateSync(await readFile(path.join(repo.gitdir, 'objects', oid.slice(0, 2), oid.slice(2))));
+  } catch {
+    return null;
+  }
+  const nul = raw.indexOf(0);
+  const header = nul === -1 ? '' : raw.subarray(0, nul).toString('latin1');
+  const m = /^blob (\d+)$/.exec(header);
+  if (!m || Number(m[1]) !== raw.length - nul - 1) return null;
+  if (createHash('sha1').update(raw).digest('hex') !== oid) return null;
+  return raw.subarray(nul + 1);
 }
 
 interface TreeEntryInfo {
@@ -324,7 +353,7 @@ export async function readIndexSnapshot(repo: Repo, wanted: (rel: string) => boo
   }
   let head: string | null = null;
   try {
-    head = await resolveRefName(repo, 'HEAD');
+    head = (await readHeadRef(repo)) ?? (await resolveRefName(repo, 'HEAD'));
   } catch {
     head = null; // no commit yet: the index alone is the source
   }
@@ -400,8 +429,6 @@ export async function resolveHead(repo: Repo, cache: GitCache): Promise<string |
     return null;
   }
 }
-
-const OID = /^[0-9a-f]{40}$/;
 
 /**
  * HEAD's commit read straight from the ref files, as git reads them: HEAD (the worktree's own), then

@@ -7,7 +7,7 @@ import { runKeyOf } from '../../src/check/file-results.js';
 import { DEFAULT_LIMITS } from '../../src/parse/documents.js';
 import { loadBuiltinRules, PACKAGE_ROOT } from '../../src/rules/load.js';
 import { HARDENED_DEPLOYMENT, PRIVILEGED_DEPLOYMENT, UNTAGGED_DEPLOYMENT } from '../helpers/manifests.js';
-import { cleanup, commit, makeRepo, runCli, tempDir, writeFiles } from '../helpers/repo.js';
+import { cleanup, commit, git, makeRepo, runCli, tempDir, writeFiles } from '../helpers/repo.js';
 
 afterAll(cleanup);
 
@@ -147,8 +147,8 @@ describe('the result cache never changes a report', () => {
     const hook = path.join(tempDir(), 'loaded.mjs');
     // Node keeps every CommonJS module it loaded in require.cache: yaml and isomorphic-git are CommonJS.
     writeFileSync(hook, `import { createRequire } from 'node:module';\nconst require = createRequire(import.meta.url);\nprocess.on('exit', () => process.stderr.write('LOADED ' + JSON.stringify(Object.keys(require.cache)) + '\\n'));\n`);
-    const loaded = () => {
-      const r = runCli(['check', '-f', 'json', '--cache-dir', cacheDir], { cwd: dir, env: { NODE_OPTIONS: `--import ${hook}` } });
+    const loaded = (...extra: string[]) => {
+      const r = runCli(['check', '-f', 'json', '--cache-dir', cacheDir, ...extra], { cwd: dir, env: { NODE_OPTIONS: `--import ${hook}` } });
       expect(r.code).toBe(1);
       const line = r.stderr.split('\n').find((l) => l.startsWith('LOADED '))!;
       return (JSON.parse(line.slice('LOADED '.length)) as string[]).map((f) => /node_modules\/([^/]+)/.exec(f)?.[1]).filter((p) => p);
@@ -158,6 +158,12 @@ describe('the result cache never changes a report', () => {
     const warm = loaded();
     expect(warm).not.toContain('yaml');
     expect(warm).not.toContain('isomorphic-git');
+    // The pre-commit hook's path: one file changed and staged (a loose object), the others known.
+    writeFiles(dir, { 'apps/web.yaml': HARDENED_DEPLOYMENT.replace('cpu: 100m', 'cpu: 200m') });
+    git(dir, 'add', 'apps/web.yaml');
+    const staged = loaded('--staged');
+    expect(staged).not.toContain('yaml');
+    expect(staged).not.toContain('isomorphic-git');
   });
 
   test('a corrupt or foreign pack or entry is ignored and rewritten, never trusted', () => {

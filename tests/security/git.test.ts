@@ -205,6 +205,23 @@ describe('HEAD read from the ref files, as git reads it', () => {
   });
 });
 
+describe('staged files read as loose objects, and from packs', () => {
+  test('the same report whether the staged blob is loose or packed', () => {
+    const dir = makeRepo({ 'apps/web.yaml': HARDENED_DEPLOYMENT, 'apps/web-namespace.yaml': WEB_NAMESPACE });
+    writeFiles(dir, { 'apps/web.yaml': PRIVILEGED_DEPLOYMENT });
+    git(dir, 'add', 'apps/web.yaml');
+    const oid = git(dir, 'rev-parse', ':apps/web.yaml').trim();
+    expect(existsSync(objectFile(dir, oid))).toBe(true);
+    const loose = runCliLimited(['check', '--staged', '-f', 'json', '--no-cache'], { cwd: dir });
+    expect(loose.code).toBe(1);
+    expect(report(loose.stdout).findings.map((f) => f.ruleId)).toContain('k8s-privileged-container');
+    git(dir, 'gc', '-q', '--prune=now');
+    expect(existsSync(objectFile(dir, oid))).toBe(false);
+    const packed = runCliLimited(['check', '--staged', '-f', 'json', '--no-cache'], { cwd: dir });
+    expect({ code: packed.code, stdout: packed.stdout }).toEqual({ code: loose.code, stdout: loose.stdout });
+  });
+});
+
 describe('reading the index without a git library', () => {
   for (const version of ['2', '3', '4']) {
     test(`index version ${version}: every tracked path, in order`, async () => {
