@@ -1,4 +1,4 @@
-import fs from 'node:fs';
+import { gitFs } from '../source/git-fs.js';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import git from '../source/isomorphic-git.js';
@@ -44,7 +44,7 @@ export async function* firstParentHistory(
       stop.reason = 'limit';
       return;
     }
-    const { commit } = await git.readCommit({ fs, gitdir: repo.gitdir, oid: sha, cache });
+    const { commit } = await git.readCommit({ fs: gitFs, gitdir: repo.gitdir, oid: sha, cache });
     yield {
       sha,
       subject: commit.message.split('\n')[0] ?? '',

@@ -1,4 +1,4 @@
-import fs from 'node:fs';
+import { gitFs } from '../source/git-fs.js';
 import git from '../source/isomorphic-git.js';
 import type { FileResult } from '../check/file-results.js';
 import { resultOfFile } from '../check/files.js';
@@ -68,7 +68,11 @@ export class HistoryEvaluator {
     const out = { findings: [] as Finding[], files: 0, documents: 0 };
     for (const f of await this.wantedFiles(treeOid)) {
       let b = await this.blob(f.oid!, f.path);
-      if (b.documentCount === null) b = await this.evaluateBlob(f.oid!, f.path);
+      // Seeded from a check, which gave findings but no count: the result cache has it, else the blob is read.
+      if (b.documentCount === null) {
+        const stored = (await this.ctx.results)?.get(f.path, f.oid!, false);
+        b = stored ? { ...b, documentCount: stored.documents } : await this.evaluateBlob(f.oid!, f.path);
+      }
       out.findings.push(...b.findings);
       out.files++;
       out.documents += b.documentCount!;
@@ -165,7 +169,7 @@ export class HistoryEvaluator {
   private async entries(oid: string) {
     let list = this.treeEntries.get(oid);
     if (!list) {
-      const { tree } = await git.readTree({ fs, gitdir: this.ctx.repo.gitdir, oid, cache: this.ctx.cache });
+      const { tree } = await git.readTree({ fs: gitFs, gitdir: this.ctx.repo.gitdir, oid, cache: this.ctx.cache });
       this.treeEntries.set(oid, (list = tree));
     }
     return list;
@@ -224,7 +228,7 @@ export class HistoryEvaluator {
 
   private async evaluateBlob(oid: string, filePath: string): Promise<BlobResult> {
     const key = `${oid}\u0000${filePath}`;
-    const { blob } = await git.readBlob({ fs, gitdir: this.ctx.repo.gitdir, oid, cache: this.ctx.cache });
+    const { blob } = await git.readBlob({ fs: gitFs, gitdir: this.ctx.repo.gitdir, oid, cache: this.ctx.cache });
     const parsed = parseConfigFile(filePath, blob, this.ctx.limits);
     // As check computes a file's result (before config waivers, with its projections): what the
     // result cache holds, and a later check of the same content takes. Helm templates are reported

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import fs from 'node:fs';
+import { gitFs } from '../source/git-fs.js';
 import git from '../source/isomorphic-git.js';
 import { evaluateDocument } from '../policy/evaluate.js';
 import { isAtOrAbove } from '../report/exit-code.js';
@@ -139,7 +139,7 @@ export class TargetHistoryEvaluator extends HistoryEvaluator {
     let known = this.holdsKustomization.get(treeOid);
     if (!known) {
       known = (async () => {
-        const { tree } = await git.readTree({ fs, gitdir: this.run.repo.gitdir, oid: treeOid, cache: this.run.cache });
+        const { tree } = await git.readTree({ fs: gitFs, gitdir: this.run.repo.gitdir, oid: treeOid, cache: this.run.cache });
         if (tree.some((e) => e.type === 'blob' && isKustomizationFile(e.path))) return true;
         for (const e of tree) if (e.type === 'tree' && (await this.hasKustomization(e.oid))) return true;
         return false;

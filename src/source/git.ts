@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import fs from 'node:fs';
+import { gitFs } from './git-fs.js';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { inflateSync } from 'node:zlib';
@@ -38,7 +38,7 @@ export async function resolveRevision(repo: Repo, rev: string, cache: GitCache):
   } catch {
     if (/^[0-9a-f]{4,40}$/i.test(base)) {
       try {
-        oid = await git.expandOid({ fs, gitdir: repo.gitdir, oid: base.toLowerCase(), cache });
+        oid = await git.expandOid({ fs: gitFs, gitdir: repo.gitdir, oid: base.toLowerCase(), cache });
       } catch {
         oid = null;
       }
@@ -93,9 +93,9 @@ async function resolveRefName(repo: Repo, ref: string): Promise<string> {
   if (repo.worktreeGitdir && ref === 'HEAD') {
     const head = (await readFile(path.join(repo.worktreeGitdir, 'HEAD'), 'utf8')).trim();
     const m = /^ref:\s*(.+)$/.exec(head);
-    return m ? git.resolveRef({ fs, gitdir: repo.gitdir, ref: m[1]! }) : head;
+    return m ? git.resolveRef({ fs: gitFs, gitdir: repo.gitdir, ref: m[1]! }) : head;
   }
-  return git.resolveRef({ fs, gitdir: repo.gitdir, ref });
+  return git.resolveRef({ fs: gitFs, gitdir: repo.gitdir, ref });
 }
 
 const isGitNotFound = (err: unknown) => err instanceof Error && (err as { code?: string }).code === 'NotFoundError';
@@ -117,7 +117,7 @@ async function readGitObject<T>(read: () => Promise<T>, what: () => string): Pro
 async function peelToCommit(repo: Repo, oid: string, rev: string, cache: GitCache): Promise<string> {
   for (let i = 0; i < 10; i++) {
     const current = oid;
-    const obj = await readGitObject(() => git.readObject({ fs, gitdir: repo.gitdir, oid: current, cache, format: 'parsed' }), () => `revision "${rev}" (${current})`);
+    const obj = await readGitObject(() => git.readObject({ fs: gitFs, gitdir: repo.gitdir, oid: current, cache, format: 'parsed' }), () => `revision "${rev}" (${current})`);
     if (obj.type === 'commit') return oid;
     if (obj.type === 'tag') {
       oid = (obj.object as { object: string }).object;
@@ -132,7 +132,7 @@ async function peelToCommit(repo: Repo, oid: string, rev: string, cache: GitCach
 export async function readCommitInfo(repo: Repo, oid: string, cache: GitCache): Promise<CommitInfo> {
   let commit;
   try {
-    ({ commit } = await git.readCommit({ fs, gitdir: repo.gitdir, oid, cache }));
+    ({ commit } = await git.readCommit({ fs: gitFs, gitdir: repo.gitdir, oid, cache }));
   } catch (err) {
     if (isGitNotFound(err) && (await readShallowBoundary(repo)).size > 0) throw pastShallowBoundary(oid, oid);
     return readGitObject(() => Promise.reject(err), () => `commit ${oid}`);
@@ -155,7 +155,7 @@ export function readerFor(repo: Repo, oid: string, cache: GitCache): () => Promi
     const loose = await readLooseBlob(repo, oid);
     if (loose) return loose;
     try {
-      return (await git.readBlob({ fs, gitdir: repo.gitdir, oid, cache })).blob;
+      return (await git.readBlob({ fs: gitFs, gitdir: repo.gitdir, oid, cache })).blob;
     } catch (err) {
       // Reported as the file's parse error: a file that cannot be read is never counted as clean.
       throw new Error(isGitNotFound(err) ? `git blob ${oid} is missing from the repository (incomplete or damaged clone)` : `git blob ${oid}: ${err instanceof Error ? err.message : String(err)}`);
@@ -268,7 +268,7 @@ async function readCommitTree(
   const skipped: SkippedEntry[] = [];
   const links: { rel: string; oid: string }[] = [];
   const folderLinks: { rel: string; oid: string }[] = [];
-  const { commit: c } = await readGitObject(() => git.readCommit({ fs, gitdir: repo.gitdir, oid: commit, cache }), () => `commit ${commit}`);
+  const { commit: c } = await readGitObject(() => git.readCommit({ fs: gitFs, gitdir: repo.gitdir, oid: commit, cache }), () => `commit ${commit}`);
   const walkTree = async (treeOid: string, prefix: string): Promise<void> => {
     const tree = await readTreeEntries(repo, treeOid, prefix, cache);
     const subtrees: Promise<void>[] = [];
@@ -388,7 +388,7 @@ async function readStagedEntries(repo: Repo, cache: GitCache): Promise<Map<strin
     return all;
   }
   const entries = await git.walk({
-    fs,
+    fs: gitFs,
     dir: repo.dir,
     gitdir: repo.worktreeGitdir ?? repo.gitdir,
     cache,
@@ -416,7 +416,7 @@ export async function listTreeOids(repo: Repo, commit: string, cache: GitCache):
 }
 
 export async function findMergeBase(repo: Repo, a: string, b: string, cache: GitCache): Promise<string | null> {
-  const bases = await readGitObject(() => git.findMergeBase({ fs, gitdir: repo.gitdir, oids: [a, b], cache }), () => `the history between ${a.slice(0, 7)} and ${b.slice(0, 7)}`);
+  const bases = await readGitObject(() => git.findMergeBase({ fs: gitFs, gitdir: repo.gitdir, oids: [a, b], cache }), () => `the history between ${a.slice(0, 7)} and ${b.slice(0, 7)}`);
   return (bases as string[])[0] ?? null;
 }
 
@@ -453,7 +453,7 @@ async function readHeadRef(repo: Repo): Promise<string | null> {
 
 /** The entry at a path of a commit's tree (file, symlink, folder or submodule); null when absent. */
 export async function findTreeEntry(repo: Repo, commit: string, rel: string, cache: GitCache): Promise<TreeEntryInfo | null> {
-  const { commit: c } = await readGitObject(() => git.readCommit({ fs, gitdir: repo.gitdir, oid: commit, cache }), () => `commit ${commit}`);
+  const { commit: c } = await readGitObject(() => git.readCommit({ fs: gitFs, gitdir: repo.gitdir, oid: commit, cache }), () => `commit ${commit}`);
   if (rel === '' || rel === '.') return { oid: c.tree, mode: 0o040000, type: 'tree' };
   return lookupInTree(repo, c.tree, rel, cache);
 }
@@ -488,7 +488,7 @@ export { SYMLINK_MODE };
 
 /** A tree's entries; a missing tree is exit 65 naming the folder, never a crash (for history walks too). */
 export async function readTreeEntries(repo: Repo, treeOid: string, folder: string, cache: GitCache): Promise<{ path: string; oid: string; mode: string; type: string }[]> {
-  const { tree } = await readGitObject(() => git.readTree({ fs, gitdir: repo.gitdir, oid: treeOid, cache }), () => `folder "${folder || '.'}" (tree ${treeOid})`);
+  const { tree } = await readGitObject(() => git.readTree({ fs: gitFs, gitdir: repo.gitdir, oid: treeOid, cache }), () => `folder "${folder || '.'}" (tree ${treeOid})`);
   return tree;
 }
 

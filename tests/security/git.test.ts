@@ -205,6 +205,20 @@ describe('HEAD read from the ref files, as git reads it', () => {
   });
 });
 
+describe('the file system isomorphic-git reads through', () => {
+  test('answers as node:fs/promises does: the bytes, a missing file as ENOENT, the probe without a path as a promise', async () => {
+    const { gitFs } = await import('../../src/source/git-fs.js');
+    const dir = tempDir();
+    writeFileSync(path.join(dir, 'a'), 'x');
+    expect(Buffer.from((await gitFs.readFile(path.join(dir, 'a'))) as Buffer).toString()).toBe('x');
+    expect(await gitFs.readFile(path.join(dir, 'a'), 'utf8')).toBe('x');
+    await expect(gitFs.readFile(path.join(dir, 'missing'))).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(gitFs.stat(path.join(dir, 'missing'))).rejects.toMatchObject({ code: 'ENOENT' });
+    expect(((gitFs.readFile as (...a: unknown[]) => unknown)()) instanceof Promise).toBe(true);
+    expect(await gitFs.readdir(dir, {})).toEqual(['a']);
+  });
+});
+
 describe('staged files read as loose objects, and from packs', () => {
   test('the same report whether the staged blob is loose or packed', () => {
     const dir = makeRepo({ 'apps/web.yaml': HARDENED_DEPLOYMENT, 'apps/web-namespace.yaml': WEB_NAMESPACE });
