@@ -25,7 +25,7 @@ export const gitFs = {
   unlink: call(unlinkSync),
   stat: call(statSync),
   lstat: call(lstatSync),
-  readdir: call(readdirSync),
+  readdir: (dir: string) => call(readdirSync)(dir, 'utf8'),
   readlink: call(readlinkSync),
   symlink: call(symlinkSync),
 };

@@ -215,7 +215,7 @@ describe('the file system isomorphic-git reads through', () => {
     await expect(gitFs.readFile(path.join(dir, 'missing'))).rejects.toMatchObject({ code: 'ENOENT' });
     await expect(gitFs.stat(path.join(dir, 'missing'))).rejects.toMatchObject({ code: 'ENOENT' });
     expect(((gitFs.readFile as (...a: unknown[]) => unknown)()) instanceof Promise).toBe(true);
-    expect(await gitFs.readdir(dir, {})).toEqual(['a']);
+    expect(await gitFs.readdir(dir)).toEqual(['a']);
   });
 });
 
