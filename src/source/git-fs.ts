@@ -25,7 +25,7 @@ export const gitFs = {
   unlink: call(unlinkSync),
   stat: call(statSync),
   lstat: call(lstatSync),
-  readdir: (dir: string) => call(readdirSync)(dir, 'utf8'),
+  readdir: (dir: string) => call((d: string) => readdirSync(d, 'utf8'))(dir),
   readlink: call(readlinkSync),
   symlink: call(symlinkSync),
 };
