@@ -72,15 +72,17 @@ export function compilePruner(tree: FieldTree): Pruner {
   if (tree.whole || tree.children.size === 0) return keepWhole;
   const star = tree.children.get('*');
   const items = star ? compilePruner(star) : null;
-  const fields = [...tree.children].filter(([k]) => k !== '*').map(([k, child]) => ({ key: k, prune: compilePruner(child) }));
+  const fields = new Map([...tree.children].filter(([k]) => k !== '*').map(([k, child]) => [k, compilePruner(child)]));
   return (value) => {
     if (Array.isArray(value)) return items ? value.map(items) : value;
     if (typeof value !== 'object' || value === null) return value;
     const rec = value as Record<string, unknown>;
     const out: Record<string, unknown> = {};
-    for (const { key, prune } of fields) {
+    // The value's own keys, looked up among the kept ones: a manifest's map has fewer keys than a tree names.
+    for (const key of Object.keys(rec)) {
+      const prune = fields.get(key);
       const v = rec[key];
-      if (v !== undefined && Object.hasOwn(rec, key)) out[key] = prune(v);
+      if (prune && v !== undefined && key !== '__proto__') out[key] = prune(v);
     }
     return out;
   };
