@@ -8,9 +8,9 @@ import type { Finding, ResourceId, Severity, Suppression } from '../report/types
 import { joinPath, toConditions } from '../rules/relation-spec.js';
 import { expandTargets } from '../rules/targets.js';
 import type { RelationJoin, RelationSelect, Rule, Validate } from '../rules/types.js';
-import { describeJoin, followJoin, objectUnit, podUnit, type Unit } from './joins.js';
+import { describeJoin, followJoin, objectUnit, podUnit } from './joins.js';
 import { expandKinds } from './project.js';
-import { TargetIndex, type TargetObject } from './target-index.js';
+import { TargetIndex, type TargetObject, type Unit } from './target-index.js';
 import type { Projection } from './types.js';
 
 export interface RelationOptions {
@@ -62,12 +62,9 @@ function inScope(c: Condition, object: TargetObject): boolean {
   return c.kinds.has(object.kind) && (!c.namespaces || (object.namespace !== null && c.namespaces(object.namespace)));
 }
 
-const unitMemo = new WeakMap<TargetObject, Map<string, Unit[]>>();
-
 /** The units of a condition's target in one object: the object, its pod specs, or the parts a pattern names (the same for every rule that asks). */
 function unitsOf(c: Condition, object: TargetObject, index: TargetIndex): Unit[] {
-  let byTarget = unitMemo.get(object);
-  if (!byTarget) unitMemo.set(object, (byTarget = new Map()));
+  const byTarget = (object.units ??= new Map());
   let units = byTarget.get(c.target);
   if (!units) byTarget.set(c.target, (units = expandUnits(c, object, index)));
   return units;

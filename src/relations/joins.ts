@@ -3,17 +3,8 @@ import { WORKLOAD_KINDS } from '../rules/targets.js';
 import type { RelationJoin } from '../rules/types.js';
 import { podValue } from './project.js';
 import { selectorMatches, serviceSelectorMatches, type Labels } from './selectors.js';
-import type { PodUnit, TargetIndex, TargetObject } from './target-index.js';
+import type { PodUnit, TargetIndex, TargetObject, Unit } from './target-index.js';
 
-/** A place a relation rule looks at: an object, a pod spec of it, or a part (`/subjects/0`). */
-export interface Unit {
-  object: TargetObject;
-  /** Relative to the object's data. */
-  pointer: string;
-  value: unknown;
-  /** Set for a pod spec (or a part of one). */
-  pod?: PodUnit;
-}
 
 /** Kinds whose selector picks pods, and how each reads it. */
 const SELECTS: Record<string, (data: Record<string, unknown>, labels: Labels) => boolean> = {
@@ -24,25 +15,14 @@ const SELECTS: Record<string, (data: Record<string, unknown>, labels: Labels) =>
 };
 const SELECTOR_KINDS = Object.keys(SELECTS);
 
-const objectUnits = new WeakMap<TargetObject, Unit>();
-
 export function objectUnit(object: TargetObject): Unit {
-  let unit = objectUnits.get(object);
-  if (!unit) objectUnits.set(object, (unit = { object, pointer: '', value: object.data }));
-  return unit;
+  return (object.unit ??= { object, pointer: '', value: object.data });
 }
-
-const podUnits = new WeakMap<PodUnit, Unit>();
 
 /** A pod spec as a unit: what a `where` sees is the pod spec with `$kind` (the workload's) and `$labels` (the pod's). */
 export function podUnit(pod: PodUnit): Unit {
-  let unit = podUnits.get(pod);
-  if (!unit) podUnits.set(pod, (unit = { object: pod.object, pointer: pod.pointer, value: podValue(pod.spec, pod.object.kind, pod.labels), pod }));
-  return unit;
+  return (pod.unit ??= { object: pod.object, pointer: pod.pointer, value: podValue(pod.spec, pod.object.kind, pod.labels), pod });
 }
-
-/** The selectors that pick a pod: the same for every rule that asks. */
-const selectedBy = new WeakMap<PodUnit, Unit[]>();
 
 /**
  * The selectors of a namespace, keyed by one label pair each must see (a Service's first selector
@@ -118,9 +98,9 @@ export function followJoin(join: RelationJoin, unit: Unit, index: TargetIndex): 
         const selectors = selectorsIn(index, o.namespace);
         const out = new Set<Unit>();
         for (const p of pods) {
-          let found = selectedBy.get(p);
-          if (!found) selectedBy.set(p, (found = selectors.candidates(p.labels).filter((s) => SELECTS[s.kind]!(s.data, p.labels)).map(objectUnit)));
-          for (const u of found) out.add(u);
+          // The selectors that pick a pod: the same for every rule that asks.
+          p.selectedBy ??= selectors.candidates(p.labels).filter((s) => SELECTS[s.kind]!(s.data, p.labels)).map(objectUnit);
+          for (const u of p.selectedBy) out.add(u);
         }
         return [...out];
       }

@@ -17,6 +17,19 @@ export interface TargetObject {
   data: Record<string, unknown>;
   /** How messages name it. */
   display: string;
+  /** The relation phase's memos, for this evaluation only: the object as a unit, and its units per target. */
+  unit?: Unit;
+  units?: Map<string, Unit[]>;
+}
+
+/** A place a relation rule looks at: an object, a pod spec of it, or a part (`/subjects/0`). */
+export interface Unit {
+  object: TargetObject;
+  /** Relative to the object's data. */
+  pointer: string;
+  value: unknown;
+  /** Set for a pod spec (or a part of one). */
+  pod?: PodUnit;
 }
 
 /** A pod spec of a workload, as the relation phase sees it. */
@@ -25,6 +38,9 @@ export interface PodUnit {
   pointer: string;
   spec: Record<string, unknown>;
   labels: Labels;
+  /** Memos: the pod spec as a unit, and the selectors that pick it. */
+  unit?: Unit;
+  selectedBy?: Unit[];
 }
 
 const key = (kind: string, namespace: string | null, name: string) => `${kind}\u0000${namespace ?? ''}\u0000${name}`;
