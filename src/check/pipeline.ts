@@ -73,9 +73,9 @@ export async function runCheckPipeline(options: CheckOptions, given?: RunContext
   if (targets) snapshot.files = targets.set.plain ? snapshot.files.filter((f) => !targets.set.owned(f.path)) : [];
   else if (kustomize) snapshot.files = snapshot.files.filter((f) => selection.wanted(f.path));
   if (options.changedSince) {
-    const { mergeBase } = await filterChangedSince(repo, snapshot, options.changedSince, cache);
+    const { mergeBase, base } = await filterChangedSince(repo, snapshot, options.changedSince, cache);
     source.changedSince = { rev: options.changedSince, mergeBase };
-    if (targets) await keepChangedTargets(targets.set, targets.all, await (await import('../source/git.js')).listTreeOids(repo, mergeBase, cache));
+    if (targets) await keepChangedTargets(targets.set, targets.all, base);
   }
   // --shard: after chart roots, targets and --changed-since, which look at every file. A target goes by its path;
   // the files targets read are counted by theirs, so a base two targets share counts once over the shards.

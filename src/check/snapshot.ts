@@ -21,8 +21,8 @@ export async function readSnapshot(repo: Repo, spec: SourceSpec, wanted: (r: str
   return git.readCommitSnapshot(repo, spec.ref, wanted, wantDir, cache);
 }
 
-/** Keeps the files whose content differs from the merge-base of the snapshot's commit and `rev`. */
-export async function filterChangedSince(repo: Repo, snapshot: Snapshot, rev: string, cache: GitCache): Promise<{ mergeBase: string }> {
+/** Keeps the files whose content differs from the merge-base of the snapshot's commit and `rev`; gives the merge-base and its files' blob ids. */
+export async function filterChangedSince(repo: Repo, snapshot: Snapshot, rev: string, cache: GitCache): Promise<{ mergeBase: string; base: Map<string, string> }> {
   const git = await import('../source/git.js');
   const other = await git.resolveRevision(repo, rev, cache);
   const ours = snapshot.commit ?? (await git.resolveHead(repo, cache));
@@ -36,5 +36,5 @@ export async function filterChangedSince(repo: Repo, snapshot: Snapshot, rev: st
     if (base.get(f.path) !== oid) kept.push(f);
   }
   snapshot.files = kept;
-  return { mergeBase };
+  return { mergeBase, base };
 }

@@ -3,7 +3,7 @@ import type { LoadedConfig } from '../config/types.js';
 import { ConfigError, NotFoundError } from '../errors.js';
 import { filesFromSnapshot, type KustomizeFiles } from '../kustomize/files.js';
 import { RenderError } from '../kustomize/resource.js';
-import { findLeafKustomizations, KUSTOMIZATION_NAMES } from '../kustomize/targets.js';
+import { findLeafKustomizations, KUSTOMIZATION_NAMES, kustomizationDirs } from '../kustomize/targets.js';
 import type { KustomizeError, KustomizeRender } from '../kustomize/render.js';
 import { parseConfigText, type ConfigDocument, type ReadProblem, type SourceRange } from '../parse/documents.js';
 import { normalizeDocument } from '../parse/normalize.js';
@@ -69,17 +69,6 @@ export function isKustomizationFile(file: string): boolean {
   return KUSTOMIZATION_NAMES.has(path.posix.basename(file));
 }
 
-/** Kustomization folders of a list of paths. */
-function kustomizationDirs(paths: readonly string[]): Map<string, string> {
-  const dirs = new Map<string, string>();
-  for (const p of paths) {
-    if (!KUSTOMIZATION_NAMES.has(path.posix.basename(p))) continue;
-    const dir = path.posix.dirname(p) === '.' ? '' : path.posix.dirname(p);
-    if (!dirs.has(dir)) dirs.set(dir, p);
-  }
-  return dirs;
-}
-
 /** Which targets a snapshot has and which of them a run renders, before anything is rendered. */
 export interface TargetPlan {
   /** Kustomization folders, each with its kustomization file. */
@@ -112,7 +101,7 @@ export async function planTargets(paths: readonly string[], files: KustomizeFile
     return null;
   }
   // A kustomization that cannot be read is still a target: its render says why.
-  const leaves = kustomize ? await findLeafKustomizations(paths, { isDirectory: files.isDirectory, read: (f) => files.read(f).catch(() => null) }) : [];
+  const leaves = kustomize ? await findLeafKustomizations(kustDirs, { isDirectory: files.isDirectory, read: (f) => files.read(f).catch(() => null) }) : [];
   const external = new Set(entries.map((e) => e.path));
   // A render entry decides its folder: a kustomization inside it is what the command reads, not a target of its own.
   // Folders the config excludes are not checked, rendered or not.

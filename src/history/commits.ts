@@ -1,8 +1,6 @@
 import { gitFs } from '../source/git-fs.js';
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import git from '../source/isomorphic-git.js';
-import type { GitCache } from '../source/git.js';
+import { readShallowBoundary, type GitCache } from '../source/git.js';
 import type { Repo } from '../source/types.js';
 
 /** A commit of the first-parent history, as reports show it. */
@@ -14,15 +12,6 @@ export interface HistoryCommit {
   tree: string;
   /** More than one parent: reverting it needs `-m 1`, and a range revert across it fails. */
   merge: boolean;
-}
-
-/** The commits of a shallow clone's boundary: their parents are not in the repository. */
-async function shallowBoundary(repo: Repo): Promise<Set<string>> {
-  try {
-    return new Set((await readFile(path.join(repo.gitdir, 'shallow'), 'utf8')).split('\n').filter(Boolean));
-  } catch {
-    return new Set();
-  }
 }
 
 /**
@@ -37,7 +26,7 @@ export async function* firstParentHistory(
   cache: GitCache,
   stop: { reason: 'root' | 'limit' | 'shallow' | null },
 ): AsyncGenerator<HistoryCommit> {
-  const shallow = await shallowBoundary(repo);
+  const shallow = await readShallowBoundary(repo);
   let sha: string | undefined = start;
   for (let n = 0; sha; n++) {
     if (n === max) {

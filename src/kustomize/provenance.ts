@@ -40,10 +40,6 @@ export function originOf(prov: Prov): Origin {
   return (prov as { [ORIGIN]: Origin })[ORIGIN];
 }
 
-export function setOrigin(prov: Prov, origin: Origin): void {
-  (prov as { [ORIGIN]: Origin })[ORIGIN] = origin;
-}
-
 /** A provenance tree for `data` where every node came from `doc` at `base` + its own path. */
 export function provFromSource(data: unknown, doc: SourceDoc, base: string): Prov {
   const at = (pointer: string): Origin => ({ doc, pointer });

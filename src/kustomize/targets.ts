@@ -6,18 +6,23 @@ import { isMap } from './provenance.js';
 /** The file names kustomize reads as a folder's kustomization. */
 export const KUSTOMIZATION_NAMES: ReadonlySet<string> = new Set(['kustomization.yaml', 'kustomization.yml', 'Kustomization']);
 
-/**
- * The kustomizations to render in a snapshot: every directory with a kustomization file that no
- * other kustomization includes (through resources, bases or components) and that is not a
- * Component. A kustomization that cannot be read is still a target, so its render reports why.
- */
-export async function findLeafKustomizations(paths: readonly string[], files: KustomizeFiles): Promise<string[]> {
+/** The folders of a snapshot that hold a kustomization, each with its kustomization file (the first name kustomize tries). */
+export function kustomizationDirs(paths: readonly string[]): Map<string, string> {
   const dirs = new Map<string, string>();
   for (const p of paths) {
     if (!KUSTOMIZATION_NAMES.has(path.posix.basename(p))) continue;
     const dir = path.posix.dirname(p) === '.' ? '' : path.posix.dirname(p);
     if (!dirs.has(dir)) dirs.set(dir, p);
   }
+  return dirs;
+}
+
+/**
+ * The kustomizations to render: every folder of `dirs` (see kustomizationDirs) that no other
+ * kustomization includes (through resources, bases or components) and that is not a Component.
+ * A kustomization that cannot be read is still a target, so its render reports why.
+ */
+export async function findLeafKustomizations(dirs: ReadonlyMap<string, string>, files: KustomizeFiles): Promise<string[]> {
   const included = new Set<string>();
   const components = new Set<string>();
   for (const [dir, file] of dirs) {

@@ -55,7 +55,10 @@ export async function findCases(casesDir: string, ruleId: string): Promise<{ fil
  */
 function caseFindings(rule: Rule, documents: readonly ConfigDocument[], knownRuleIds: ReadonlySet<string>, catalog: readonly Rule[]): Finding[] {
   const policy = { inlineWaivers: true, waivers: [], knownRuleIds };
-  if (!rule.relation) return documents.flatMap((d) => evaluateDocument(d, prepareRules([rule]), policy)).filter((f) => f.ruleId === rule.id);
+  if (!rule.relation) {
+    const prepared = prepareRules([rule]);
+    return documents.flatMap((d) => evaluateDocument(d, prepared, policy)).filter((f) => f.ruleId === rule.id);
+  }
   const satisfied = catalog.filter((r) => rule.relation!.satisfies?.includes(r.id));
   const prepared = prepareRules(satisfied);
   const plan = planProjection([rule])!;

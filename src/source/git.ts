@@ -77,7 +77,7 @@ function pastShallowBoundary(rev: string, oid: string): NotFoundError {
 }
 
 /** The commits where a shallow clone's history is cut (`.git/shallow`). */
-async function readShallowBoundary(repo: Repo): Promise<Set<string>> {
+export async function readShallowBoundary(repo: Repo): Promise<Set<string>> {
   try {
     return new Set((await readFile(path.join(repo.gitdir, 'shallow'), 'utf8')).split('\n').filter(Boolean));
   } catch {

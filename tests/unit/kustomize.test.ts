@@ -5,7 +5,7 @@ import { describe, expect, test } from '@jest/globals';
 import { parseConfigText } from '../../src/parse/documents.js';
 import { filesFromSnapshot } from '../../src/kustomize/files.js';
 import { renderKustomization, type KustomizeRender } from '../../src/kustomize/render.js';
-import { findLeafKustomizations } from '../../src/kustomize/targets.js';
+import { findLeafKustomizations, kustomizationDirs } from '../../src/kustomize/targets.js';
 import { readWorktree } from '../../src/source/worktree.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -41,7 +41,7 @@ describe('the golden corpus (rendered once by kubectl kustomize v5.5)', () => {
   });
 
   test('the leaf kustomizations of the corpus are its cases: bases, overlays in between and components are not', async () => {
-    const leaves = await findLeafKustomizations((await snapshot).files.map((f) => f.path), await files);
+    const leaves = await findLeafKustomizations(kustomizationDirs((await snapshot).files.map((f) => f.path)), await files);
     expect(leaves).toEqual(cases);
   });
 
