@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
 import { gitFs } from './git-fs.js';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -170,9 +171,12 @@ export function readerFor(repo: Repo, oid: string, cache: GitCache): () => Promi
  */
 async function readLooseBlob(repo: Repo, oid: string): Promise<Uint8Array | null> {
   if (!OID.test(oid)) return null;
+  const file = path.join(repo.gitdir, 'objects', oid.slice(0, 2), oid.slice(2));
+  // Most objects of a cloned repository are packed: asked without an error made for each.
+  if (!statSync(file, { throwIfNoEntry: false })?.isFile()) return null;
   let raw: Buffer;
   try {
-    raw = inflateSync(await readFile(path.join(repo.gitdir, 'objects', oid.slice(0, 2), oid.slice(2))));
+    raw = inflateSync(readFileSync(file));
   } catch {
     return null;
   }

@@ -1,8 +1,22 @@
 import { createRequire } from 'node:module';
+import { inflateSync } from 'node:zlib';
 import type Git from 'isomorphic-git';
 
 let lib: typeof Git | null = null;
-const load = (): typeof Git => (lib ??= createRequire(import.meta.url)('isomorphic-git') as typeof Git);
+
+/**
+ * isomorphic-git inflates every object it reads from a pack with pako, zlib in JavaScript: most of
+ * what reading a commit's files cost. It calls `pako.inflate(bytes)` (the object's deflate stream,
+ * then the rest of the pack, which inflate ignores), so the module it holds is given Node's own zlib,
+ * which answers the same and throws an Error on corrupt data (reported as a damaged object).
+ */
+function load(): typeof Git {
+  if (lib) return lib;
+  const require = createRequire(import.meta.url);
+  const pako = createRequire(require.resolve('isomorphic-git'))('pako') as { inflate: (data: Uint8Array) => Uint8Array };
+  pako.inflate = (data) => inflateSync(data);
+  return (lib = require('isomorphic-git') as typeof Git);
+}
 
 /**
  * isomorphic-git, loaded on first use: a warm run that reads no git object (the index and refs are

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from '@jest/globals';
 import type { Report } from '../../src/report/types.js';
@@ -23,6 +23,26 @@ describe('missing git objects and shallow clones give a message and 65/66, never
     expect(r.code).toBe(66);
     expect(r.stderr).toContain('shallow clone boundary');
     expect(r.stderr).toContain('git fetch --deepen');
+    noStack(r.stderr);
+  });
+
+  test('a damaged pack (bytes of an object changed): 65 naming what cannot be read, no stack', () => {
+    const dir = makeRepo({ 'apps/web.yaml': HARDENED_DEPLOYMENT, 'apps/web-namespace.yaml': WEB_NAMESPACE });
+    git(dir, 'gc', '-q', '--prune=now');
+    const blob = git(dir, 'rev-parse', 'HEAD:apps/web.yaml').trim();
+    const packDir = path.join(dir, '.git', 'objects', 'pack');
+    const idx = readdirSync(packDir).find((f) => f.endsWith('.idx'))!;
+    // verify-pack: "<oid> <type> <size> <size in pack> <offset>".
+    const line = git(dir, 'verify-pack', '-v', path.join(packDir, idx)).split('\n').find((l) => l.startsWith(blob))!;
+    const [, , , inPack, offset] = line.trim().split(/\s+/).map(Number) as number[];
+    const pack = path.join(packDir, idx.replace(/\.idx$/, '.pack'));
+    const bytes = readFileSync(pack);
+    for (let i = offset! + 3; i < offset! + inPack!; i++) bytes[i] ^= 0x55;
+    chmodSync(pack, 0o644);
+    writeFileSync(pack, bytes);
+    const r = runCliLimited(['check', '--ref', 'HEAD'], { cwd: dir });
+    expect(r.code).toBe(65);
+    expect(r.stderr).toMatch(/cannot be read/);
     noStack(r.stderr);
   });
 
