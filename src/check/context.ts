@@ -48,5 +48,5 @@ function openResults(repo: Repo, fromConfig: boolean | string | undefined, fromO
   const setting = fromOptions ?? fromConfig ?? true;
   if (setting === false) return Promise.resolve(null);
   const dir = typeof setting === 'string' ? path.resolve(repo.dir, setting) : defaultCacheDir(repo.dir);
-  return openFileResultCache(dir, rules, policy, limits);
+  return openFileResultCache(dir, repo.dir, rules, policy, limits);
 }

@@ -1,3 +1,4 @@
+import type { BigIntStats } from 'node:fs';
 import { hashKey, ResultCache } from '../cache/result-cache.js';
 import type { ParseLimits } from '../parse/documents.js';
 import type { PolicyOptions } from '../policy/evaluate.js';
@@ -75,9 +76,29 @@ export interface FileResultCache {
    * answer is kept under its id and `kind` alone, whatever the rules. `compute` runs on a miss.
    */
   atCommit<T>(kind: string, commit: string, valid: (value: unknown) => value is T, compute: () => Promise<T>): Promise<T>;
+  /**
+   * The blob id an earlier run hashed for a work-tree file whose stat data is still what it was then
+   * (git's own test against its index, here against this cache's record): null when unknown or in doubt.
+   */
+  knownOid(abs: string, st: BigIntStats): string | null;
+  /** Records the blob id of a work-tree file just hashed, with the stat data taken before it was read, at `statAtMs`. */
+  recordOid(abs: string, st: BigIntStats, statAtMs: number, oid: string): void;
   /** Writes what the run computed (once the run is over; more may be set after, and saved again). */
   save(): void;
 }
+
+/** A work-tree file's stat data as a string: what must be the same for its recorded blob id to hold. */
+function statStamp(st: BigIntStats): string {
+  return `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}:${st.mode}`;
+}
+
+interface StatRecord {
+  stamp: string;
+  oid: string;
+}
+
+const isStatRecord = (v: unknown): v is StatRecord =>
+  typeof v === 'object' && v !== null && typeof (v as StatRecord).stamp === 'string' && typeof (v as StatRecord).oid === 'string' && /^[0-9a-f]{40}$/.test((v as StatRecord).oid);
 
 function isRelationOutcome(v: unknown): v is RelationOutcome {
   if (typeof v !== 'object' || v === null) return false;
@@ -98,7 +119,7 @@ export function runKeyOf(build: string, rules: readonly Rule[], policy: PolicyOp
  * baseline, the gate and the output are applied after the cache, so changing them keeps it warm.
  * Null when this build has no identity (running from sources): never a stale hit.
  */
-export async function openFileResultCache(dir: string, rules: readonly Rule[], policy: PolicyOptions, limits: ParseLimits): Promise<FileResultCache | null> {
+export async function openFileResultCache(dir: string, repoDir: string, rules: readonly Rule[], policy: PolicyOptions, limits: ParseLimits): Promise<FileResultCache | null> {
   let build: string;
   try {
     build = ((await import(new URL('../../generated/build-id.js', import.meta.url).href)) as { BUILD_ID: string }).BUILD_ID;
@@ -114,6 +135,8 @@ export async function openFileResultCache(dir: string, rules: readonly Rule[], p
   // Projections have a pack of their own, by digest: read only when the relation phase runs.
   const projections = new ResultCache<string>(dir, hashKey(runKey, 'projections'), (v): v is string => typeof v === 'string');
   const keepProjections = (digest: string, packed: string) => projections.set(digest, packed);
+  // Blob ids of work-tree files this cache hashed, by stat data: one pack per repository (of any rules).
+  const stats = new ResultCache<StatRecord>(dir, hashKey(RESULT_FORMAT, 'stats', repoDir), isStatRecord);
   const commits = new Map<string, ResultCache<unknown>>();
   const commitPack = (kind: string, valid: (value: unknown) => boolean) => {
     let pack = commits.get(kind);
@@ -152,10 +175,22 @@ export async function openFileResultCache(dir: string, rules: readonly Rule[], p
       pack.set(commit, value);
       return value;
     },
+    knownOid(abs, st) {
+      if (!st.isFile()) return null;
+      const record = stats.get(JSON.stringify(abs));
+      return record && record.stamp === statStamp(st) ? record.oid : null;
+    },
+    recordOid(abs, st, statAtMs, oid) {
+      // Git's racy rule: a file changed within the second of the stat may keep its size and times, so
+      // only a file last changed before that second is vouched for by its stat data.
+      if (!st.isFile() || st.mtimeNs / 1_000_000_000n >= BigInt(Math.floor(statAtMs / 1000)) || st.ctimeNs / 1_000_000_000n >= BigInt(Math.floor(statAtMs / 1000))) return;
+      stats.set(JSON.stringify(abs), { stamp: statStamp(st), oid });
+    },
     save: () => {
       cache.save();
       targets.save();
       projections.save();
+      stats.save();
       for (const pack of commits.values()) pack.save();
     },
   };

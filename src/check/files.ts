@@ -1,3 +1,4 @@
+import { lstatSync, type BigIntStats } from 'node:fs';
 import { parseConfigFile, type ConfigDocument, type ParsedFile } from '../parse/documents.js';
 import { applyConfigWaivers, evaluateDocument, type PolicyOptions } from '../policy/evaluate.js';
 import { packProjections, planProjection, projectDocument, type PackedProjections, type ProjectionPlan } from '../relations/project.js';
@@ -86,12 +87,31 @@ export async function probeCache(files: readonly SourceFile[], cache: FileResult
     if (cached) probe.hits.set(f.path, cached);
     else probe.misses.push(f);
   }
-  for await (const { file: f, bytes } of readAhead(files.filter((x) => !x.oid))) {
+  // A file git's index does not vouch for (untracked, changed, or racily clean) may have been hashed by an earlier run.
+  const stats = new Map<string, { st: BigIntStats; at: number }>();
+  const unknown: SourceFile[] = [];
+  for (const f of files) {
+    if (f.oid) continue;
+    const at = Date.now();
+    const st = f.abs ? lstatSync(f.abs, { bigint: true, throwIfNoEntry: false }) : undefined;
+    const oid = st ? cache.knownOid(f.abs!, st) : null;
+    if (st) stats.set(f.path, { st, at });
+    if (!oid) {
+      unknown.push(f);
+      continue;
+    }
+    const cached = cache.get(f.path, oid, isChartTemplate(f.path, chartRoots));
+    if (cached) probe.hits.set(f.path, cached);
+    else probe.misses.push({ ...f, oid });
+  }
+  for await (const { file: f, bytes } of readAhead(unknown)) {
     if (bytes instanceof Error) {
       probe.misses.push(f);
       continue;
     }
     const oid = blobOid(bytes);
+    const stat = stats.get(f.path);
+    if (stat) cache.recordOid(f.abs!, stat.st, stat.at, oid);
     const cached = cache.get(f.path, oid, isChartTemplate(f.path, chartRoots));
     if (cached) probe.hits.set(f.path, cached);
     else probe.misses.push({ ...f, oid, read: async () => bytes });

@@ -141,6 +141,32 @@ describe('the result cache never changes a report', () => {
     }
   });
 
+  test('a work-tree file git does not vouch for is hashed once, then known by its stat data; a change that keeps size and mtime is still seen', () => {
+    const dir = makeRepo({ 'apps/web.yaml': HARDENED_DEPLOYMENT });
+    const cacheDir = tempDir();
+    // Untracked: git's index says nothing of it.
+    const file = path.join(dir, 'apps/priv.yaml');
+    writeFileSync(file, PRIVILEGED_DEPLOYMENT);
+    const old = new Date(Date.now() - 10_000);
+    utimesSync(file, old, old);
+    // Git's racy rule, as for its index: a file changed (ctime) within the second of the stat is not vouched for yet.
+    const nextSecond = () => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1100 - (Date.now() % 1000));
+    nextSecond();
+    const run = (...extra: string[]) => runCli(['check', '-f', 'json', ...extra], { cwd: dir });
+    run('--cache-dir', cacheDir);
+    const statPack = allPacks(cacheDir).find((p) => [...packEntries(p).keys()].some((k) => k === JSON.stringify(file)));
+    expect(statPack).toBeDefined();
+    expect(JSON.parse(packEntries(statPack!).get(JSON.stringify(file))!)).toMatchObject({ oid: git(dir, 'hash-object', 'apps/priv.yaml').trim() });
+    expect(run('--cache-dir', cacheDir).stdout).toBe(run('--no-cache').stdout);
+    // Same size, same mtime, other content: the ctime moved, so the record no longer vouches for it.
+    writeFileSync(file, PRIVILEGED_DEPLOYMENT.replace('privileged: yes', 'privileged: no '));
+    utimesSync(file, old, old);
+    nextSecond();
+    const off = run('--no-cache');
+    expect(off.stdout).not.toContain('k8s-privileged-container');
+    expect(run('--cache-dir', cacheDir).stdout).toBe(off.stdout);
+  });
+
   test('a warm run loads neither the YAML parser nor the git library', () => {
     const dir = makeRepo({ 'apps/priv.yaml': PRIVILEGED_DEPLOYMENT, 'apps/web.yaml': HARDENED_DEPLOYMENT, 'apps/anchors.yaml': 'defaults: &d {replicas: 1}\nweb: *d\n', '.aiopsrc.json': '{"failOn": "high"}\n' });
     const cacheDir = tempDir();
