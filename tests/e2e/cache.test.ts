@@ -62,8 +62,10 @@ describe('the result cache never changes a report', () => {
     };
     same('first run');
     expect(filePacks(cacheDir).map((p) => packEntries(p).size)).toEqual([6]);
-    // And one relation outcome (the repository's objects as one target), the files' projections, and the policy committed at HEAD.
-    expect(allPacks(cacheDir).length).toBe(4);
+    // And one relation outcome (the repository's objects as one target), the files' projections, and the policy committed at HEAD
+    // (and, when git's index did not vouch for a file just written, the stat records of the files hashed).
+    const statRecords = (p: string) => [...packEntries(p).keys()].every((k) => k.startsWith('"/'));
+    expect(allPacks(cacheDir).filter((p) => !statRecords(p)).length).toBe(4);
 
     // A rule's severity and message change: entries of the old rule must not serve.
     writeFiles(dir, { 'rules/team-no-latest.yaml': RULE('critical', 'Pin "{{name}}"') });
