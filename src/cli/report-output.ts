@@ -5,12 +5,12 @@ import { parseShard } from '../check/shard.js';
 import type { CheckOptions, SourceSpec } from '../check/types.js';
 import { UsageError } from '../errors.js';
 import { formatText, type FormatOptions, type GroupBy } from '../report/format-text.js';
-import { FORMATS, isFormatName, type FormatName } from '../report/formats.js';
+import { FORMATS, isFormatName, jsonChunks, type FormatName } from '../report/formats.js';
 import type { FailOn, Report, Severity } from '../report/types.js';
 import { PACKAGE_ROOT } from '../rules/load.js';
 import type { Profile } from '../rules/profiles.js';
 import type { SourceFlags } from './flags.js';
-import { choosePalette, emit } from './output.js';
+import { choosePalette, emit, emitChunks } from './output.js';
 import { NO_PROGRESS, type ProgressUi } from './progress.js';
 
 const splitIds = (s?: string) => (s ? s.split(',').map((x) => x.trim()).filter(Boolean) : undefined);
@@ -99,7 +99,9 @@ export async function writeReport(given: Report, flags: ReportFlags, merged?: { 
   };
   for (const out of plan.filter((o) => o.file)) await emit(await render(out.format, {}), out.file);
   const terminal = plan.find((o) => !o.file);
-  if (terminal) {
+  if (terminal?.format === 'json') {
+    await emitChunks(jsonChunks(report));
+  } else if (terminal) {
     await emit(await render(terminal.format, text));
   } else if (!flags.quiet) {
     const summary = formatText(report, { palette, details: false });
