@@ -1,3 +1,4 @@
+import { detachString } from './detach.js';
 import type { ResourceId } from '../report/types.js';
 
 /** The API group of an apiVersion: "apps/v1" → "apps", "v1" → "" (core). */
@@ -16,11 +17,12 @@ export function identifyResource(data: unknown): ResourceId | null {
   const { apiVersion, kind, metadata } = data;
   if (typeof apiVersion !== 'string' || typeof kind !== 'string') return null;
   const meta = isRecord(metadata) ? metadata : {};
+  // Kept in findings and projections after the file is released: copies, not views of its text.
   return {
-    group: groupOf(apiVersion),
-    kind,
-    namespace: typeof meta.namespace === 'string' ? meta.namespace : null,
-    name: typeof meta.name === 'string' ? meta.name : null,
+    group: detachString(groupOf(apiVersion)),
+    kind: detachString(kind),
+    namespace: typeof meta.namespace === 'string' ? detachString(meta.namespace) : null,
+    name: typeof meta.name === 'string' ? detachString(meta.name) : null,
   };
 }
 

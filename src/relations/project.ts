@@ -1,4 +1,5 @@
 import type { ConfigDocument, SourceRange } from '../parse/documents.js';
+import { detach, detachString } from '../parse/detach.js';
 import { isRecord } from '../parse/identity.js';
 import { getAtPointer, parsePointer } from '../parse/pointer.js';
 import { ANNOTATION_PREFIX } from '../policy/waivers.js';
@@ -158,7 +159,7 @@ export function projectDocument(doc: ConfigDocument, plan: ProjectionPlan, targe
     setAt(data, doc.data, parsePointer(place.pointer), plan.pod(place.value));
     const labelsAt = podLabelsPointer(place.pointer);
     const labels = getAtPointer(doc.data, labelsAt);
-    if (labels !== undefined) setAt(data, doc.data, parsePointer(labelsAt), labels);
+    if (labels !== undefined) setAt(data, doc.data, parsePointer(labelsAt), detach(labels));
   }
   const at: Record<string, Projection['at'][string]> = {};
   for (const report of plan.reports) {
@@ -209,7 +210,7 @@ function inlineWaivers(data: Record<string, unknown>, ruleIds: ReadonlySet<strin
     if (!key.startsWith(ANNOTATION_PREFIX)) continue;
     const ruleId = key.slice(ANNOTATION_PREFIX.length);
     const reason = typeof raw === 'string' ? raw.trim() : '';
-    if (ruleIds.has(ruleId) && reason) (out ??= {})[ruleId] = reason;
+    if (ruleIds.has(ruleId) && reason) (out ??= {})[ruleId] = detachString(reason);
   }
   return out;
 }

@@ -4,6 +4,8 @@
  * their projections: this is how the projection knows what to keep for it.
  */
 
+import { detach } from '../parse/detach.js';
+
 export interface FieldTree {
   /** Keep the whole value here (a leaf, or a keyword that looks at every key). */
   whole: boolean;
@@ -65,7 +67,8 @@ function walk(tree: FieldTree, schema: unknown): void {
 /** Makes a copy of a value with only the fields of a tree; list items keep their places. */
 export type Pruner = (value: unknown) => unknown;
 
-const keepWhole: Pruner = (value) => value;
+/** A value kept whole, as a copy that does not keep its file's text alive (see detach). */
+const keepWhole: Pruner = detach;
 
 /** The pruner of `tree`, made once per run: every document of the run is pruned by it. */
 export function compilePruner(tree: FieldTree): Pruner {
@@ -74,8 +77,8 @@ export function compilePruner(tree: FieldTree): Pruner {
   const items = star ? compilePruner(star) : null;
   const fields = new Map([...tree.children].filter(([k]) => k !== '*').map(([k, child]) => [k, compilePruner(child)]));
   return (value) => {
-    if (Array.isArray(value)) return items ? value.map(items) : value;
-    if (typeof value !== 'object' || value === null) return value;
+    if (Array.isArray(value)) return items ? value.map(items) : detach(value);
+    if (typeof value !== 'object' || value === null) return detach(value);
     const rec = value as Record<string, unknown>;
     const out: Record<string, unknown> = {};
     // The value's own keys, looked up among the kept ones: a manifest's map has fewer keys than a tree names.

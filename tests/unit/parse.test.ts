@@ -114,3 +114,27 @@ describe('identity and pointers', () => {
     expect(getAtPointer({ a: [10, 20] }, '/a/1')).toBe(20);
   });
 });
+
+describe('detach: values kept after a file is released share nothing with its text', () => {
+  test('the same data, as copies', async () => {
+    const { detach, detachString } = await import('../../src/parse/detach.js');
+    const text = 'image: registry.example.com/team/app:1.0.0 and more text around it';
+    const slice = text.slice(7, 41);
+    expect(detachString(slice)).toBe('registry.example.com/team/app:1.0.0'.slice(0, 34));
+    const data = { a: [slice, 1, null, true, { b: slice }], c: { d: 'short' } };
+    const copy = detach(data);
+    expect(copy).toEqual(data);
+    expect(copy).not.toBe(data);
+    expect(copy.a).not.toBe(data.a);
+    expect(copy.a[4]).not.toBe(data.a[4]);
+  });
+
+  test('a "__proto__" key read from a file is not copied into a prototype', async () => {
+    const { detach } = await import('../../src/parse/detach.js');
+    const data = JSON.parse('{"__proto__": {"polluted": true}, "ok": 1}') as Record<string, unknown>;
+    const copy = detach(data) as Record<string, unknown>;
+    expect(copy.ok).toBe(1);
+    expect(Object.getPrototypeOf(copy)).toBe(Object.prototype);
+    expect((copy as { polluted?: boolean }).polluted).toBeUndefined();
+  });
+});
