@@ -24,10 +24,11 @@ export type FormatName = keyof typeof FORMATS;
 
 /**
  * The JSON report (`JSON.stringify(report, null, 2)` and a newline, byte for byte) in pieces: each
- * top-level field, and each item of a top-level list on its own, so writing a report of thousands
- * of findings never holds it as one string (and its bytes) at once.
+ * top-level field, and a top-level list a few hundred items at a time, so writing a report of
+ * thousands of findings never holds it as one string (and its bytes) at once. Each piece is
+ * stringified inside a one-field object, so JSON.stringify indents it at its depth.
  */
-export function* jsonChunks(report: Report): Generator<string> {
+export function* jsonChunks(report: Report, batch = 500): Generator<string> {
   const fields = Object.entries(report).filter(([, v]) => v !== undefined && typeof v !== 'function');
   if (fields.length === 0) {
     yield '{}\n';
@@ -36,12 +37,19 @@ export function* jsonChunks(report: Report): Generator<string> {
   yield '{\n';
   for (const [i, [key, value]] of fields.entries()) {
     const comma = i < fields.length - 1 ? ',' : '';
-    if (Array.isArray(value) && value.length > 0) {
-      yield `  ${JSON.stringify(key)}: [\n`;
-      for (const [j, item] of value.entries()) yield `    ${(JSON.stringify(item, null, 2) ?? 'null').replaceAll('\n', '\n    ')}${j < value.length - 1 ? ',' : ''}\n`;
+    // `{\n  "key": …\n}` without its braces: the field at depth one.
+    const field = (v: unknown) => JSON.stringify({ [key]: v }, null, 2).slice(2, -2);
+    if (Array.isArray(value) && value.length > batch) {
+      const open = `  ${JSON.stringify(key)}: [\n`;
+      yield open;
+      for (let at = 0; at < value.length; at += batch) {
+        // The items, at depth two: the field's text between its `[` line and its `]` line.
+        const items = field(value.slice(at, at + batch));
+        yield items.slice(open.length, items.length - '\n  ]'.length) + (at + batch < value.length ? ',\n' : '\n');
+      }
       yield `  ]${comma}\n`;
     } else {
-      yield `  ${JSON.stringify(key)}: ${JSON.stringify(value, null, 2).replaceAll('\n', '\n  ')}${comma}\n`;
+      yield `${field(value)}${comma}\n`;
     }
   }
   yield '}\n';
