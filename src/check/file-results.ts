@@ -160,7 +160,7 @@ export async function openFileResultCache(dir: string, repoDir: string, rules: r
     },
     async relations(digests, compute) {
       // Sorted: the threads hand their files' results back in no fixed order.
-      const k = hashKey(...[...digests].sort());
+      const k = hashKey([...digests].sort().join('\n'));
       const hit = targets.get(k);
       if (hit) return hit;
       const outcome = await compute();

@@ -92,8 +92,9 @@ export async function probeCache(files: readonly SourceFile[], cache: FileResult
   const unknown: SourceFile[] = [];
   for (const f of files) {
     if (f.oid) continue;
-    const at = Date.now();
-    const st = f.abs ? lstatSync(f.abs, { bigint: true, throwIfNoEntry: false }) : undefined;
+    // The listing's stat when it took one (it is older than the read that follows either way).
+    const at = f.stat?.at ?? Date.now();
+    const st = f.stat?.st ?? (f.abs ? lstatSync(f.abs, { bigint: true, throwIfNoEntry: false }) : undefined);
     const oid = st ? cache.knownOid(f.abs!, st) : null;
     if (st) stats.set(f.path, { st, at });
     if (!oid) {

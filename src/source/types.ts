@@ -1,3 +1,4 @@
+import type { BigIntStats } from 'node:fs';
 import type { SourceMode } from '../report/types.js';
 
 /** One file of a snapshot of the repository. */
@@ -8,6 +9,8 @@ export interface SourceFile {
   oid: string | null;
   /** In the work tree: the file's absolute path (another thread can read it too). */
   abs?: string;
+  /** In the work tree, when the listing took it: the file's lstat, and when (ms) it was taken. */
+  stat?: { st: BigIntStats; at: number };
   read(): Promise<Uint8Array>;
 }
 

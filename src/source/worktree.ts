@@ -193,13 +193,12 @@ export async function readWorktree(repo: Repo, wanted: (rel: string) => boolean,
     f.oid = null;
     if (convert) continue;
     const entry = tracked.entries.get(f.path)!;
-    let st;
-    try {
-      st = lstatSync(f.abs!, { bigint: true });
-    } catch {
-      continue;
-    }
+    const at = Date.now();
+    const st = lstatSync(f.abs!, { bigint: true, throwIfNoEntry: false });
+    if (!st) continue;
     if (statMatchesEntry(entry, st, tracked.mtimeSec)) f.oid = entry.oid;
+    // Kept for the result cache's own record of files git does not vouch for (racily clean ones).
+    else f.stat = { st, at };
   }
   return { mode: 'worktree', ref: null, commit: null, files, skipped };
 }
