@@ -9,8 +9,8 @@ const addFormats = addFormatsModule as unknown as { default: (ajv: Ajv2020) => v
  * build-time standalone code, so a built-in rule behaves the same either way.
  * Unknown keywords are errors (a typo like `propertes` must not pass silently).
  */
-export function createRuleAjv(options: { standalone?: boolean; linearRegExp?: boolean } = {}): Ajv2020 {
-  const code: CodeOptions = options.standalone ? { source: true, esm: true } : {};
+export function createRuleAjv(options: { standalone?: boolean | 'commonjs'; linearRegExp?: boolean } = {}): Ajv2020 {
+  const code: CodeOptions = options.standalone ? { source: true, esm: options.standalone !== 'commonjs' } : {};
   const ajv = new Ajv2020({
     strict: true,
     strictTypes: false,

@@ -2,6 +2,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { yaml } from '../parse/yaml-lib.js';
 import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 import { ConfigError, NotFoundError } from '../errors.js';
 import { checkRelationSpec, relationSchemas } from './relation-spec.js';
 import type { RelationValidators, Rule, RuleSpec, Validate } from './types.js';
@@ -157,19 +158,37 @@ export async function loadRuleFiles(paths: readonly string[]): Promise<Rule[]> {
   return rules;
 }
 
-/** Built-in rules: precompiled at build time (scripts/build-rules.ts) so start-up skips Ajv. */
+/**
+ * Built-in rules: precompiled at build time (scripts/build-rules.ts) so start-up skips Ajv. The
+ * definitions load now; the validators (most of the compiled code) on the first validation, so a
+ * run whose files the result cache knows never loads them.
+ */
 export async function loadBuiltinRules(): Promise<Rule[]> {
   const url = new URL('../../generated/builtin-rules.js', import.meta.url).href;
-  let mod: { RULES: (RuleSpec & { pack: string; source: string })[]; VALIDATORS: Record<string, Validate> };
+  let mod: { RULES: (RuleSpec & { pack: string; source: string })[]; VALIDATORS: Record<string, string> };
   try {
     mod = (await import(url)) as typeof mod;
   } catch {
     // Not built (running from source in development): compile the rule files instead.
     return loadRuleFiles([BUILTIN_RULES_DIR]);
   }
+  let compiled: Record<string, Validate> | null = null;
+  const validators = () => (compiled ??= createRequire(import.meta.url)('../../generated/builtin-validators.cjs') as Record<string, Validate>);
+  const lazy = (key: string): Validate | null => {
+    const name = mod.VALIDATORS[key];
+    if (name === undefined) return null;
+    const validate: Validate = (data) => {
+      const v = validators()[name]!;
+      const ok = v(data);
+      validate.errors = v.errors;
+      return ok;
+    };
+    validate.errors = null;
+    return validate;
+  };
   return mod.RULES.map((r) => {
-    const where = relationValidators(r, (key) => mod.VALIDATORS[key]!);
-    return { ...r, source: path.join(PACKAGE_ROOT, r.source), validate: mod.VALIDATORS[r.id] ?? (() => true), ...(where ? { where } : {}) };
+    const where = relationValidators(r, (key) => lazy(key)!);
+    return { ...r, source: path.join(PACKAGE_ROOT, r.source), validate: lazy(r.id) ?? (() => true), ...(where ? { where } : {}) };
   });
 }
 

@@ -169,7 +169,7 @@ describe('the result cache never changes a report', () => {
     expect(run('--cache-dir', cacheDir).stdout).toBe(off.stdout);
   });
 
-  test('a warm run loads neither the YAML parser nor the git library', () => {
+  test('a warm run loads neither the YAML parser, the git library nor the rules\' validators', () => {
     const dir = makeRepo({ 'apps/priv.yaml': PRIVILEGED_DEPLOYMENT, 'apps/web.yaml': HARDENED_DEPLOYMENT, 'apps/anchors.yaml': 'defaults: &d {replicas: 1}\nweb: *d\n', '.aiopsrc.json': '{"failOn": "high"}\n' });
     const cacheDir = tempDir();
     const hook = path.join(tempDir(), 'loaded.mjs');
@@ -179,13 +179,15 @@ describe('the result cache never changes a report', () => {
       const r = runCli(['check', '-f', 'json', '--cache-dir', cacheDir, ...extra], { cwd: dir, env: { NODE_OPTIONS: `--import ${hook}` } });
       expect(r.code).toBe(1);
       const line = r.stderr.split('\n').find((l) => l.startsWith('LOADED '))!;
-      return (JSON.parse(line.slice('LOADED '.length)) as string[]).map((f) => /node_modules\/([^/]+)/.exec(f)?.[1]).filter((p) => p);
+      // Packages by name, and the built-in rules' compiled validators by file name.
+      return (JSON.parse(line.slice('LOADED '.length)) as string[]).map((f) => /node_modules\/([^/]+)/.exec(f)?.[1] ?? (f.endsWith('builtin-validators.cjs') ? 'validators' : undefined)).filter((p) => p);
     };
     // The cold run parses (yaml: the fast reader refuses anchors) and reads HEAD's policy (isomorphic-git).
-    expect(loaded()).toEqual(expect.arrayContaining(['yaml', 'isomorphic-git']));
+    expect(loaded()).toEqual(expect.arrayContaining(['yaml', 'isomorphic-git', 'validators']));
     const warm = loaded();
     expect(warm).not.toContain('yaml');
     expect(warm).not.toContain('isomorphic-git');
+    expect(warm).not.toContain('validators');
     // The pre-commit hook's path: one file changed and staged (a loose object), the others known.
     writeFiles(dir, { 'apps/web.yaml': HARDENED_DEPLOYMENT.replace('cpu: 100m', 'cpu: 200m') });
     git(dir, 'add', 'apps/web.yaml');
