@@ -28,7 +28,7 @@ export type FormatName = keyof typeof FORMATS;
  * thousands of findings never holds it as one string (and its bytes) at once. Each piece is
  * stringified inside a one-field object, so JSON.stringify indents it at its depth.
  */
-export function* jsonChunks(report: Report, batch = 500): Generator<string> {
+export function* jsonChunks(report: Report, batch = 50): Generator<string> {
   const fields = Object.entries(report).filter(([, v]) => v !== undefined && typeof v !== 'function');
   if (fields.length === 0) {
     yield '{}\n';

@@ -165,11 +165,11 @@ export function readerFor(repo: Repo, oid: string, cache: GitCache): () => Promi
 }
 
 /**
- * A blob stored as a loose object (`objects/ab/cdef…`, zlib of `blob <size>\0<bytes>`), checked against
- * its id; null when it is not loose, or not a blob that hashes to its id (then isomorphic-git reads it
- * from the packs, or says what is wrong).
+ * An object stored loose (`objects/ab/cdef…`, zlib of `<type> <size>\0<body>`), checked against its
+ * id: what git writes for what was just committed or staged. Null when it is not loose, or not
+ * intact (then isomorphic-git reads it from the packs, or says what is wrong).
  */
-async function readLooseBlob(repo: Repo, oid: string): Promise<Uint8Array | null> {
+function readLooseObject(repo: Repo, oid: string): { type: string; body: Buffer } | null {
   if (!OID.test(oid)) return null;
   const file = path.join(repo.gitdir, 'objects', oid.slice(0, 2), oid.slice(2));
   // Most objects of a cloned repository are packed: asked without an error made for each.
@@ -181,11 +181,56 @@ async function readLooseBlob(repo: Repo, oid: string): Promise<Uint8Array | null
     return null;
   }
   const nul = raw.indexOf(0);
-  const header = nul === -1 ? '' : raw.subarray(0, nul).toString('latin1');
-  const m = /^blob (\d+)$/.exec(header);
-  if (!m || Number(m[1]) !== raw.length - nul - 1) return null;
+  const m = /^(blob|tree|commit|tag) (\d+)$/.exec(nul === -1 ? '' : raw.subarray(0, nul).toString('latin1'));
+  if (!m || Number(m[2]) !== raw.length - nul - 1) return null;
   if (createHash('sha1').update(raw).digest('hex') !== oid) return null;
-  return raw.subarray(nul + 1);
+  return { type: m[1]!, body: raw.subarray(nul + 1) };
+}
+
+async function readLooseBlob(repo: Repo, oid: string): Promise<Uint8Array | null> {
+  const o = readLooseObject(repo, oid);
+  return o?.type === 'blob' ? o.body : null;
+}
+
+/** A commit's root tree: from its loose object, else through isomorphic-git (a missing or damaged commit is exit 65). */
+async function commitTree(repo: Repo, commit: string, cache: GitCache): Promise<string> {
+  const o = readLooseObject(repo, commit);
+  const tree = o?.type === 'commit' ? /^tree ([0-9a-f]{40})\n/.exec(o.body.toString('latin1', 0, 46))?.[1] : undefined;
+  if (tree) return tree;
+  return (await readGitObject(() => git.readCommit({ fs: gitFs, gitdir: repo.gitdir, oid: commit, cache }), () => `commit ${commit}`)).commit.tree;
+}
+
+/** Tree entry modes as isomorphic-git gives them, with the type each means. */
+const TREE_MODES: Record<string, { mode: string; type: string }> = {
+  '40000': { mode: '040000', type: 'tree' },
+  '100644': { mode: '100644', type: 'blob' },
+  '100755': { mode: '100755', type: 'blob' },
+  '120000': { mode: '120000', type: 'blob' },
+  '160000': { mode: '160000', type: 'commit' },
+};
+/** Names read here without isomorphic-git: plain ones. Anything else (a path separator, `.git`, `..`, a name git would refuse on some system) goes through its checks. */
+const PLAIN_NAME = /^(?!\.{1,2}$)(?!\.git$)[A-Za-z0-9._@+=, -]+$/;
+
+/** A loose tree's entries, as isomorphic-git's readTree gives them (sorted by name); null when the tree is not loose or has a name this reader leaves to it. */
+function readLooseTree(repo: Repo, oid: string): { path: string; oid: string; mode: string; type: string }[] | null {
+  const o = readLooseObject(repo, oid);
+  if (o?.type !== 'tree') return null;
+  const body = o.body;
+  const out: { path: string; oid: string; mode: string; type: string }[] = [];
+  for (let at = 0; at < body.length; ) {
+    const space = body.indexOf(0x20, at);
+    const nul = body.indexOf(0, at);
+    if (space === -1 || nul === -1 || space > nul || nul + 21 > body.length) return null;
+    const kind = TREE_MODES[body.toString('latin1', at, space)];
+    const name = body.toString('utf8', space + 1, nul);
+    // As git's verify_path reads a name on NTFS and HFS+: trailing dots and spaces dropped, in any case.
+    const normalized = name.toLowerCase().replace(/[. ]+$/, '');
+    if (!kind || !PLAIN_NAME.test(name) || normalized === '.git' || /^\.?git~[1-9]$/.test(normalized)) return null;
+    out.push({ mode: kind.mode, path: name, oid: body.toString('hex', nul + 1, nul + 21), type: kind.type });
+    at = nul + 21;
+  }
+  // Plain names are ASCII: code unit order is code point order.
+  return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
 interface TreeEntryInfo {
@@ -272,7 +317,7 @@ async function readCommitTree(
   const skipped: SkippedEntry[] = [];
   const links: { rel: string; oid: string }[] = [];
   const folderLinks: { rel: string; oid: string }[] = [];
-  const { commit: c } = await readGitObject(() => git.readCommit({ fs: gitFs, gitdir: repo.gitdir, oid: commit, cache }), () => `commit ${commit}`);
+  const c = { tree: await commitTree(repo, commit, cache) };
   const walkTree = async (treeOid: string, prefix: string): Promise<void> => {
     const tree = await readTreeEntries(repo, treeOid, prefix, cache);
     const subtrees: Promise<void>[] = [];
@@ -457,9 +502,9 @@ async function readHeadRef(repo: Repo): Promise<string | null> {
 
 /** The entry at a path of a commit's tree (file, symlink, folder or submodule); null when absent. */
 export async function findTreeEntry(repo: Repo, commit: string, rel: string, cache: GitCache): Promise<TreeEntryInfo | null> {
-  const { commit: c } = await readGitObject(() => git.readCommit({ fs: gitFs, gitdir: repo.gitdir, oid: commit, cache }), () => `commit ${commit}`);
-  if (rel === '' || rel === '.') return { oid: c.tree, mode: 0o040000, type: 'tree' };
-  return lookupInTree(repo, c.tree, rel, cache);
+  const tree = await commitTree(repo, commit, cache);
+  if (rel === '' || rel === '.') return { oid: tree, mode: 0o040000, type: 'tree' };
+  return lookupInTree(repo, tree, rel, cache);
 }
 
 /** The entry at a path under a root tree, folder by folder; null when absent or when a folder on the way is not one. */
@@ -492,6 +537,8 @@ export { SYMLINK_MODE };
 
 /** A tree's entries; a missing tree is exit 65 naming the folder, never a crash (for history walks too). */
 export async function readTreeEntries(repo: Repo, treeOid: string, folder: string, cache: GitCache): Promise<{ path: string; oid: string; mode: string; type: string }[]> {
+  const loose = readLooseTree(repo, treeOid);
+  if (loose) return loose;
   const { tree } = await readGitObject(() => git.readTree({ fs: gitFs, gitdir: repo.gitdir, oid: treeOid, cache }), () => `folder "${folder || '.'}" (tree ${treeOid})`);
   return tree;
 }

@@ -239,6 +239,40 @@ describe('the file system isomorphic-git reads through', () => {
   });
 });
 
+describe('loose commits and trees read without isomorphic-git', () => {
+  test('every loose tree reads as isomorphic-git reads it; names it might refuse are left to it', async () => {
+    const { readTreeEntries, findTreeEntry } = await import('../../src/source/git.js');
+    const { findRepo } = await import('../../src/source/find-repo.js');
+    const iso = (await import('isomorphic-git')).default;
+    const fs = await import('node:fs');
+    const dir = makeRepo({
+      'apps/web.yaml': HARDENED_DEPLOYMENT,
+      'apps/B.yaml': 'b: 1\n',
+      'apps/a b,c@d+e=f.yaml': 'c: 1\n',
+      'Zeta/z.json': '{}',
+      '.aiopsrc.json': '{}',
+      'déjà vu/x.yaml': 'd: 1\n',
+      'x.git/y.yaml': 'e: 1\n',
+      '.gitx/y.yaml': 'f: 1\n',
+    });
+    writeFileSync(path.join(dir, 'run.sh'), '#!/bin/sh\n', { mode: 0o755 });
+    symlinkSync('apps/web.yaml', path.join(dir, 'link.yaml'));
+    git(dir, 'add', '-A');
+    git(dir, 'commit', '-q', '-m', 'more');
+    const repo = findRepo(dir);
+    const trees = git(dir, 'rev-list', '--objects', '--all').split('\n').map((l) => l.split(' ')[0]!).filter((oid) => oid && git(dir, 'cat-file', '-t', oid).trim() === 'tree');
+    expect(trees.length).toBeGreaterThan(4);
+    for (const oid of trees) {
+      expect(existsSync(objectFile(dir, oid))).toBe(true);
+      const theirs = (await iso.readTree({ fs, gitdir: repo.gitdir, oid })).tree;
+      expect({ oid, entries: await readTreeEntries(repo, oid, '', {}) }).toEqual({ oid, entries: theirs });
+    }
+    const head = git(dir, 'rev-parse', 'HEAD').trim();
+    expect(await findTreeEntry(repo, head, '', {})).toEqual({ oid: git(dir, 'rev-parse', 'HEAD^{tree}').trim(), mode: 0o040000, type: 'tree' });
+    expect((await findTreeEntry(repo, head, 'apps/web.yaml', {}))?.oid).toBe(git(dir, 'rev-parse', 'HEAD:apps/web.yaml').trim());
+  });
+});
+
 describe('staged files read as loose objects, and from packs', () => {
   test('the same report whether the staged blob is loose or packed', () => {
     const dir = makeRepo({ 'apps/web.yaml': HARDENED_DEPLOYMENT, 'apps/web-namespace.yaml': WEB_NAMESPACE });
