@@ -182,7 +182,9 @@ describe('the result cache never changes a report', () => {
       // Packages by name, and the built-in rules' compiled validators by file name.
       return (JSON.parse(line.slice('LOADED '.length)) as string[]).map((f) => /node_modules\/([^/]+)/.exec(f)?.[1] ?? (f.endsWith('builtin-validators.cjs') ? 'validators' : undefined)).filter((p) => p);
     };
-    // The cold run parses (yaml: the fast reader refuses anchors) and reads HEAD's policy (isomorphic-git).
+    // Packed, as a clone is: the cold run reads HEAD's policy from the pack (isomorphic-git), parses (yaml:
+    // the fast reader refuses anchors) and validates (the rules' validators).
+    git(dir, 'gc', '-q');
     expect(loaded()).toEqual(expect.arrayContaining(['yaml', 'isomorphic-git', 'validators']));
     const warm = loaded();
     expect(warm).not.toContain('yaml');
