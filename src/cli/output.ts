@@ -112,12 +112,12 @@ function describeFsError(err: unknown): string {
   return (code && reasons[code]) ?? (err instanceof Error ? err.message : String(err));
 }
 
-/** Writes a report's pieces to stdout, some tens of kilobytes at a time, waiting whenever the reader is behind. */
+/** Writes a report's pieces to stdout, a few hundred kilobytes at a time, waiting whenever the reader is behind. */
 export async function emitChunks(chunks: Iterable<string>): Promise<void> {
   let batch = '';
   for (const chunk of chunks) {
     batch += chunk;
-    if (batch.length >= 64 * 1024) {
+    if (batch.length >= 256 * 1024) {
       await emit(batch);
       batch = '';
     }
