@@ -1,7 +1,10 @@
 import { expect } from '@jest/globals';
 import fc from 'fast-check';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { createRandom } from '../../scripts/seeded-random.js';
+import { PACKAGE_ROOT } from '../../src/rules/load.js';
 
 /*
  * Generated YAML files around the edges of the fast reader's subset (src/parse/fast-yaml.ts),
@@ -173,3 +176,29 @@ export const mutatedFileOf = (extra: ExtraScalars = {}) =>
     const i = Math.floor(at * text.length);
     return insert === null ? text.slice(0, i) + text.slice(i + 1) : text.slice(0, i) + insert + text.slice(i);
   });
+
+/** Which reader took a text in a comparison of the fast reader with the full one. */
+export type ReaderUsed = 'fast' | 'full';
+
+/**
+ * Runs a reader comparison over generated texts and counts which reader took each: the comparison
+ * means something only if the fast reader is reached often enough.
+ */
+export function readerUse(texts: fc.Arbitrary<string>, compare: (text: string) => ReaderUsed, params: fc.Parameters<[string]>): Record<ReaderUsed, number> {
+  const used = { fast: 0, full: 0 };
+  fc.assert(
+    fc.property(texts, (text) => {
+      used[compare(text)]++;
+    }),
+    params,
+  );
+  return used;
+}
+
+/** The same over every YAML file of the repository's fixtures (the differential corpus among them). */
+export function fixtureReaderUse(compare: (text: string) => ReaderUsed): Record<ReaderUsed, number> {
+  const root = path.join(PACKAGE_ROOT, 'fixtures');
+  const used = { fast: 0, full: 0 };
+  for (const f of readdirSync(root, { recursive: true, encoding: 'utf8' }).filter((f) => /\.ya?ml$/.test(f))) used[compare(readFileSync(path.join(root, f), 'utf8'))]++;
+  return used;
+}

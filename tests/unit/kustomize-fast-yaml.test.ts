@@ -1,12 +1,9 @@
 import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
 import fc from 'fast-check';
-import { readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import { readFastYaml } from '../../src/parse/fast-yaml.js';
 import { RenderError } from '../../src/kustomize/resource.js';
 import { readKustomizeYaml, resolveKustomizePlain } from '../../src/kustomize/yaml.js';
-import { PACKAGE_ROOT } from '../../src/rules/load.js';
-import { expectSame, fileOf, mutatedFileOf, type ExtraScalars } from '../helpers/yaml-documents.js';
+import { expectSame, fileOf, fixtureReaderUse, mutatedFileOf, readerUse, type ExtraScalars, type ReaderUsed } from '../helpers/yaml-documents.js';
 
 /*
  * kustomize's resources and patches are read by the fast reader with kustomize's scalar rules
@@ -40,7 +37,7 @@ function readWith(text: string, fullReader: boolean): Read {
 }
 
 /** Compares the fast path with the `yaml` path on one text; returns which one read it. */
-function compareReaders(text: string): 'fast' | 'full' {
+function compareReaders(text: string): ReaderUsed {
   const fast = readFastYaml(text, resolveKustomizePlain) !== null;
   const full = readWith(text, true);
   expectSame([text, readWith(text, false)], [text, full]);
@@ -60,36 +57,15 @@ describe('kustomize reads a file with the fast reader exactly as with the yaml l
   });
 
   test('generated documents in the subset, with the scalars where go-yaml v2 and v3 differ', () => {
-    const used = { fast: 0, full: 0 };
-    fc.assert(
-      fc.property(fileOf(false, EXTRA), (text) => {
-        used[compareReaders(text)]++;
-      }),
-      { numRuns: 3000, seed: 20261126 },
-    );
-    expect(used.fast).toBeGreaterThan(300);
+    expect(readerUse(fileOf(false, EXTRA), compareReaders, { numRuns: 3000, seed: 20261126 }).fast).toBeGreaterThan(300);
   });
 
   test('generated documents at the edges of the subset', () => {
-    const used = { fast: 0, full: 0 };
-    fc.assert(
-      fc.property(fileOf(true, EXTRA), (text) => {
-        used[compareReaders(text)]++;
-      }),
-      { numRuns: 3000, seed: 11 },
-    );
-    expect(used.fast).toBeGreaterThan(150);
+    expect(readerUse(fileOf(true, EXTRA), compareReaders, { numRuns: 3000, seed: 11 }).fast).toBeGreaterThan(150);
   });
 
   test('near misses: one character inserted or removed', () => {
-    const used = { fast: 0, full: 0 };
-    fc.assert(
-      fc.property(mutatedFileOf(EXTRA), (text) => {
-        used[compareReaders(text)]++;
-      }),
-      { numRuns: 4000, seed: 7 },
-    );
-    expect(used.fast).toBeGreaterThan(100);
+    expect(readerUse(mutatedFileOf(EXTRA), compareReaders, { numRuns: 4000, seed: 7 }).fast).toBeGreaterThan(100);
   });
 
   test('scalars made of number, date and word characters, as values and as keys', () => {
@@ -117,11 +93,7 @@ describe('kustomize reads a file with the fast reader exactly as with the yaml l
   });
 
   test('every YAML file of the fixtures', () => {
-    const root = path.join(PACKAGE_ROOT, 'fixtures');
-    const files = readdirSync(root, { recursive: true, encoding: 'utf8' }).filter((f) => /\.ya?ml$/.test(f));
-    const used = { fast: 0, full: 0 };
-    for (const f of files) used[compareReaders(readFileSync(path.join(root, f), 'utf8'))]++;
-    expect(used.fast).toBeGreaterThan(100);
+    expect(fixtureReaderUse(compareReaders).fast).toBeGreaterThan(100);
   });
 });
 
