@@ -2,6 +2,7 @@ import { afterAll, describe, expect, test } from '@jest/globals';
 import { runCheck } from '../../src/check/pipeline.js';
 import { parseConfigText } from '../../src/parse/documents.js';
 import type { Report } from '../../src/report/types.js';
+import { namespaceBasics } from '../helpers/manifests.js';
 import { cleanup, makeRepo, runCli } from '../helpers/repo.js';
 
 afterAll(cleanup);
@@ -31,22 +32,7 @@ ${pod}      containers:
 ${container}`;
 
 /** The ServiceAccount it names and a default-deny NetworkPolicy for namespace ml, so the relation rules pass too. */
-const ML_NAMESPACE = `apiVersion: v1
-kind: ServiceAccount
-metadata:
-  name: api
-  namespace: ml
-automountServiceAccountToken: false
----
-apiVersion: networking.k8s.io/v1
-kind: NetworkPolicy
-metadata:
-  name: default-deny
-  namespace: ml
-spec:
-  podSelector: {}
-  policyTypes: [Ingress, Egress]
-`;
+const ML_NAMESPACE = namespaceBasics('ml', 'api');
 
 describe('null is absent, as the API server reads it', () => {
   test('an empty securityContext: and resources: are unset, so every rule that needs them fails', async () => {

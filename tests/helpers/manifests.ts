@@ -50,23 +50,26 @@ spec:
 `;
 
 /**
- * What a real repository keeps next to the hardened Deployment in namespace web: the
- * ServiceAccount it names and a default-deny NetworkPolicy, so the relation rules
- * (rel-service-account-missing, rel-netpol-no-default-deny) have nothing to report.
+ * What a real repository keeps next to a workload: the ServiceAccount it names and a default-deny
+ * NetworkPolicy for its namespace, so the relation rules (rel-service-account-missing,
+ * rel-netpol-no-default-deny) have nothing to report.
  */
-export const WEB_NAMESPACE = `apiVersion: v1
+export const namespaceBasics = (namespace: string, serviceAccount: string) => `apiVersion: v1
 kind: ServiceAccount
 metadata:
-  name: web
-  namespace: web
+  name: ${serviceAccount}
+  namespace: ${namespace}
 automountServiceAccountToken: false
 ---
 apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
 metadata:
   name: default-deny
-  namespace: web
+  namespace: ${namespace}
 spec:
   podSelector: {}
   policyTypes: [Ingress, Egress]
 `;
+
+/** The hardened Deployment's namespace web: its ServiceAccount and a default-deny policy. */
+export const WEB_NAMESPACE = namespaceBasics('web', 'web');
