@@ -18,7 +18,7 @@ const EDIT: RbacRule[] = [
   { apiGroups: [''], resources: ['serviceaccounts/token'], verbs: ['create'] },
 ];
 
-export const DEFAULT_CLUSTER_ROLES: ReadonlyMap<string, readonly RbacRule[]> = new Map<string, RbacRule[]>([
+const DEFAULT_CLUSTER_ROLES: ReadonlyMap<string, readonly RbacRule[]> = new Map<string, RbacRule[]>([
   ['cluster-admin', [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }, { nonResourceURLs: ['*'], verbs: ['*'] }]],
   ['admin', [...EDIT, { apiGroups: ['rbac.authorization.k8s.io'], resources: ['rolebindings', 'roles'], verbs: ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'] }]],
   ['edit', EDIT],
@@ -53,7 +53,7 @@ export const DEFAULT_CLUSTER_ROLES: ReadonlyMap<string, readonly RbacRule[]> = n
 ]);
 
 /** The controllers' roles (`system:controller:<controller>`) are bootstrap roles too. */
-export function isDefaultClusterRole(name: string): boolean {
+function isDefaultClusterRole(name: string): boolean {
   return DEFAULT_CLUSTER_ROLES.has(name) || name.startsWith('system:controller:');
 }
 

@@ -1,7 +1,7 @@
 import picomatch from 'picomatch';
 import { isClusterScoped } from '../drift/identity.js';
 import type { SourceRange } from '../parse/documents.js';
-import { parsePointer, pointersOverlap } from '../parse/pointer.js';
+import { joinPointer, parsePointer, pointersOverlap } from '../parse/pointer.js';
 import { lookupPath, renderMessage } from '../policy/message.js';
 import { configWaiverFor, type CompiledWaiver } from '../policy/waivers.js';
 import type { Finding, ResourceId, Severity, Suppression } from '../report/types.js';
@@ -172,11 +172,12 @@ export function evaluateRelations(objects: readonly Projection[], rules: readonl
   // A relation rule that supersedes others settles their findings at the same place, per-document ones too;
   // the place of a namespace finding is the whole namespace.
   const inNamespace: { ruleIds: readonly string[]; namespace: string }[] = [];
-  for (const f of findings) {
-    const rule = relations.find((r) => r.id === f.ruleId)!;
+  for (const rule of relations) {
     if (!rule.supersedes?.length) continue;
-    if (rule.relation!.per === 'namespace') inNamespace.push({ ruleIds: rule.supersedes, namespace: f.resource!.name! });
-    else drops.push({ ruleIds: rule.supersedes, file: objectFile.get(f) ?? f.file, documentIndex: f.documentIndex, pointer: f.pointer });
+    for (const f of byRule.get(rule)!) {
+      if (rule.relation!.per === 'namespace') inNamespace.push({ ruleIds: rule.supersedes, namespace: f.resource!.name! });
+      else drops.push({ ruleIds: rule.supersedes, file: objectFile.get(f) ?? f.file, documentIndex: f.documentIndex, pointer: f.pointer });
+    }
   }
   const outcome = { findings, drops, namespaceDrops: inNamespace };
   const dropped = droppedBy(outcome, (f) => objectFile.get(f) ?? f.file);
@@ -218,7 +219,6 @@ interface Related {
   ref: string;
 }
 
-/** The range of `pointer`, or of its nearest parent the projection located. */
 /**
  * The file of the object a relation finding is about. Drops name objects by file and document; a
  * rendered object's finding may point into a patch instead (placeOf), so the object's file is kept aside.
@@ -238,11 +238,12 @@ function aboutObject(p: Projection, f: Finding): Finding {
   return f;
 }
 
+/** The range of `pointer`, or of its nearest parent the projection located (never the document's root). */
 function rangeOf(p: Projection, pointer: string): SourceRange & { file?: string } {
   if (p.at[pointer]) return p.at[pointer];
   const segs = parsePointer(pointer);
-  for (let n = segs.length; n >= 0; n--) {
-    const at = p.at[n === segs.length ? pointer : '/' + segs.slice(0, n).map((s) => s.replace(/~/g, '~0').replace(/\//g, '~1')).join('/')];
+  for (let n = segs.length - 1; n >= 1; n--) {
+    const at = p.at[joinPointer('', ...segs.slice(0, n))];
     if (at) return at;
   }
   return { line: 1, column: 1, endLine: 1, endColumn: 1 };

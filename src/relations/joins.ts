@@ -1,5 +1,4 @@
 import { isRecord } from '../parse/identity.js';
-import { WORKLOAD_KINDS } from '../rules/targets.js';
 import type { RelationJoin } from '../rules/types.js';
 import { podValue } from './project.js';
 import { selectorMatches, serviceSelectorMatches, type Labels } from './selectors.js';
@@ -107,7 +106,7 @@ export function followJoin(join: RelationJoin, unit: Unit, index: TargetIndex): 
       const selects = SELECTS[o.kind];
       if (!selects) return [];
       return index
-        .podsInNamespace(WORKLOAD_KINDS, o.namespace)
+        .podsInNamespace(o.namespace)
         .filter((p) => selects(o.data, p.labels))
         .map(podUnit);
     }

@@ -72,8 +72,16 @@ function addSelectReads(plan: { object: FieldTree; pod: FieldTree }, select: Rel
   }
 }
 
-/** The projection a run's rules need; null when no relation rule runs (then nothing is projected). */
+const plans = new WeakMap<readonly Rule[], ProjectionPlan | null>();
+
+/** The projection a run's rules need (made once per rule list); null when no relation rule runs (then nothing is projected). */
 export function planProjection(rules: readonly Rule[]): ProjectionPlan | null {
+  let plan = plans.get(rules);
+  if (plan === undefined) plans.set(rules, (plan = makePlan(rules)));
+  return plan;
+}
+
+function makePlan(rules: readonly Rule[]): ProjectionPlan | null {
   const relations = rules.filter((r) => r.relation);
   if (relations.length === 0) return null;
   const object = newFieldTree();

@@ -97,10 +97,10 @@ export class TargetIndex {
   }
 
   /** Every pod spec of the workloads of a namespace. */
-  podsInNamespace(workloadKinds: readonly string[], namespace: string | null): PodUnit[] {
+  podsInNamespace(namespace: string | null): PodUnit[] {
     const k = namespace ?? '';
     let pods = this.podsInNamespaceMemo.get(k);
-    if (!pods) this.podsInNamespaceMemo.set(k, (pods = this.inNamespace(workloadKinds, namespace).flatMap((w) => this.podsOf(w))));
+    if (!pods) this.podsInNamespaceMemo.set(k, (pods = this.inNamespace(WORKLOAD_KINDS, namespace).flatMap((w) => this.podsOf(w))));
     return pods;
   }
 

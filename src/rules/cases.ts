@@ -1,11 +1,10 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parseConfigText } from '../parse/documents.js';
+import { parseConfigText, type ConfigDocument } from '../parse/documents.js';
 import type { Finding } from '../report/types.js';
 import { evaluateDocument, prepareRules } from '../policy/evaluate.js';
 import { evaluateRelations, mergeRelationFindings } from '../relations/evaluate.js';
 import { planProjection, projectDocument } from '../relations/project.js';
-import type { ConfigDocument } from '../parse/documents.js';
 import type { Rule } from './types.js';
 
 /** One pass/fail case of a rule and how it went. */
@@ -64,7 +63,7 @@ function caseFindings(rule: Rule, documents: readonly ConfigDocument[], knownRul
   const plan = planProjection([rule])!;
   const perDocument = documents.flatMap((d) => evaluateDocument(d, prepared, policy)).filter((f) => rule.relation!.satisfies?.includes(f.ruleId));
   const projections = documents.map((d) => projectDocument(d, plan)).filter((p) => p !== null);
-  const all = mergeRelationFindings(perDocument, evaluateRelations(projections, [rule], { inlineWaivers: true, waivers: [] }));
+  const all = mergeRelationFindings(perDocument, evaluateRelations(projections, [rule], policy));
   return rule.relation.satisfies ? all : all.filter((f) => f.ruleId === rule.id);
 }
 

@@ -38,7 +38,7 @@ export function checkRelationSpec(spec: RuleSpec, file: string): void {
   if (r.satisfies && r.require !== 'exists') fail('satisfies needs require: exists', 'set require: exists: the named findings are dropped when a related object matches');
   if (r.satisfies && r.per === 'namespace') fail('satisfies cannot report per namespace', 'remove per: namespace');
   const joins = joinPath(r);
-  if (joins.includes('serviceAccount') && (r.from.target ?? '').split('/')[0] !== 'podSpec' && joins[0] === 'serviceAccount') {
+  if (joins[0] === 'serviceAccount' && (r.from.target ?? '').split('/')[0] !== 'podSpec') {
     fail('join serviceAccount starts from pod specs', 'set from.target: podSpec');
   }
   for (const t of to) if (t.target && t.target !== 'document' && t.target !== 'podSpec') fail(`to.target "${t.target}" is not document or podSpec`, 'related objects are whole objects (document) or pod specs (podSpec)');
