@@ -10,7 +10,9 @@ import { normalizeDocument } from '../parse/normalize.js';
 import { applyConfigWaivers, evaluateDocument, type PolicyOptions } from '../policy/evaluate.js';
 import { evaluateRelations, mergeRelationFindings } from '../relations/evaluate.js';
 import { planProjection, projectDocument } from '../relations/project.js';
+import type { Projection } from '../relations/types.js';
 import type { Finding, ReportError } from '../report/types.js';
+import { DocumentTargets } from '../rules/targets.js';
 import type { GitCache } from '../source/git.js';
 import { createSelection, toRepoPaths } from '../source/select.js';
 import type { Repo, Snapshot, SourceFile } from '../source/types.js';
@@ -192,7 +194,7 @@ function notDeployed(files: readonly SourceFile[], kustDirs: ReadonlyMap<string,
   const config = createSelection({});
   const out: ReportError[] = [];
   for (const f of files) {
-    if (read.has(f.path) || KUSTOMIZATION_NAMES.has(path.posix.basename(f.path)) || !config.wanted(f.path)) continue;
+    if (read.has(f.path) || isKustomizationFile(f.path) || !config.wanted(f.path)) continue;
     if (external.some((e) => isUnder(f.path, e))) continue;
     const dir = [...kustDirs.keys()].filter((d) => isUnder(f.path, d)).sort((a, b) => b.length - a.length)[0];
     if (dir === undefined) continue;
@@ -321,13 +323,17 @@ export function evaluateTargets(set: TargetSet, ctx: RunContext, options: CheckO
     // A rendered target is a whole deployable unit: its relations are judged among its own objects.
     const objectFile = new Map<Finding, string>();
     const findings: Finding[] = [];
+    const projections: Projection[] = [];
     for (const doc of t.documents) {
-      for (const f of evaluateDocument(doc, ctx.prepared, policy)) {
+      // One target expansion per document, for its rules and its projection.
+      const targets = new DocumentTargets(doc.data);
+      for (const f of evaluateDocument(doc, ctx.prepared, policy, targets)) {
         objectFile.set(f, doc.file);
         findings.push(f);
       }
+      const projection = plan ? projectDocument(doc, plan, targets) : null;
+      if (projection) projections.push(projection);
     }
-    const projections = plan ? t.documents.map((doc) => projectDocument(doc, plan)).filter((p) => p !== null) : [];
     const outcome = evaluateRelations(projections, ctx.rules, policy);
     out.findings.push(...mergeRelationFindings(findings, outcome, (f) => objectFile.get(f) ?? f.file));
   }
