@@ -41,11 +41,6 @@ export function projectionsDigest(packed: string): string {
   return hashKey(packed);
 }
 
-/** A result as it is stored: without its projections (stored apart, by their digest). */
-export function storedForm(result: FileResult): string {
-  const { projections: _apart, ...stored } = result;
-  return JSON.stringify(stored);
-}
 
 /** A result computed on another thread, handed back as JSON (its stored form) for this thread's cache. */
 export interface FreshResult {
@@ -55,6 +50,13 @@ export interface FreshResult {
   json: string;
   /** The file's packed projections, stored apart by their digest (the one in `json`). */
   projections?: { digest: string; packed: string };
+}
+
+/** A file's result as the cache stores it: without its projections, which go apart by their digest. */
+export function freshResult(file: string, oid: string, chart: boolean, result: FileResult): FreshResult {
+  const { projections: packed, ...stored } = result;
+  const apart = packed !== undefined && result.projectionsDigest !== undefined ? { projections: { digest: result.projectionsDigest, packed } } : {};
+  return { file, oid, chart, json: JSON.stringify(stored), ...apart };
 }
 
 /** The results of files this build has seen with these rules and settings, kept between runs. */
@@ -134,7 +136,6 @@ export async function openFileResultCache(dir: string, repoDir: string, rules: r
   const targets = new ResultCache<RelationOutcome>(dir, hashKey(runKey, 'relations'), isRelationOutcome);
   // Projections have a pack of their own, by digest: read only when the relation phase runs.
   const projections = new ResultCache<string>(dir, hashKey(runKey, 'projections'), (v): v is string => typeof v === 'string');
-  const keepProjections = (digest: string, packed: string) => projections.set(digest, packed);
   // Blob ids of work-tree files this cache hashed, by stat data: one pack per repository (of any rules).
   const stats = new ResultCache<StatRecord>(dir, hashKey(RESULT_FORMAT, 'stats', repoDir), isStatRecord);
   const commits = new Map<string, ResultCache<unknown>>();
@@ -143,16 +144,14 @@ export async function openFileResultCache(dir: string, repoDir: string, rules: r
     if (!pack) commits.set(kind, (pack = new ResultCache<unknown>(dir, hashKey(build, RESULT_FORMAT, 'commit', kind), (v): v is unknown => valid(v))));
     return pack;
   };
+  const setFresh = (f: FreshResult) => {
+    cache.setJson(key(f.file, f.oid, f.chart), f.json);
+    if (f.projections) projections.set(f.projections.digest, f.projections.packed);
+  };
   return {
     get: (file, oid, chart) => cache.get(key(file, oid, chart)),
-    set(file, oid, chart, result) {
-      cache.setJson(key(file, oid, chart), storedForm(result));
-      if (result.projections !== undefined && result.projectionsDigest !== undefined) keepProjections(result.projectionsDigest, result.projections);
-    },
-    setFresh(f) {
-      cache.setJson(key(f.file, f.oid, f.chart), f.json);
-      if (f.projections) keepProjections(f.projections.digest, f.projections.packed);
-    },
+    set: (file, oid, chart, result) => setFresh(freshResult(file, oid, chart, result)),
+    setFresh,
     projections(digest) {
       const packed = projections.get(digest);
       // Found by its digest, so checked by it: a damaged entry is not trusted.

@@ -7,7 +7,7 @@ import type { Finding, ReportError } from '../report/types.js';
 import { DocumentTargets } from '../rules/targets.js';
 import type { SourceFile } from '../source/types.js';
 import { blobOid } from '../source/worktree.js';
-import { projectionsDigest, storedForm, type FileResult, type FileResultCache, type FreshResult } from './file-results.js';
+import { freshResult, projectionsDigest, type FileResult, type FileResultCache, type FreshResult } from './file-results.js';
 import { isChartTemplate } from './snapshot.js';
 import type { CheckOptions, RunContext } from './types.js';
 
@@ -171,10 +171,10 @@ export async function checkFiles(files: SourceFile[], ctx: RunContext, options: 
     if (options.keepDocuments) out.documents.push(...parsed.documents);
     parsed.release();
     // A result without its findings is for the relation phase only, never a file's cached result.
-    if (!options.projectionsOnly) cache?.set(file, source.oid ?? blobOid(bytes), chart, result);
-    if (!options.projectionsOnly) {
-      const packed = result.projections !== undefined && result.projectionsDigest !== undefined ? { digest: result.projectionsDigest, packed: result.projections } : undefined;
-      fresh?.push({ file, oid: source.oid ?? blobOid(bytes), chart, json: storedForm(result), ...(packed ? { projections: packed } : {}) });
+    if (!options.projectionsOnly && (cache || fresh)) {
+      const record = freshResult(file, source.oid ?? blobOid(bytes), chart, result);
+      cache?.setFresh(record);
+      fresh?.push(record);
     }
     results.set(file, result);
     if (results.size % 100 === 0) options.onProgress?.({ phase: 'reading', done: results.size, total: files.length });
@@ -196,6 +196,6 @@ export async function checkFiles(files: SourceFile[], ctx: RunContext, options: 
       if (result.projections === undefined) out.unloaded.push({ file, digest: result.projectionsDigest });
     }
   }
-  cache?.save();
+  // Saved once, when the run is over (runCheckPipeline): the threads' results and the relation outcome go in the same write.
   return out;
 }

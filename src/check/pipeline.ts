@@ -119,7 +119,6 @@ export async function runCheckPipeline(options: CheckOptions, given?: RunContext
       results.projections.push(...other.projections);
       results.digests.push(...other.digests);
     }
-    resultCache?.save();
   }
   const { errors, documents } = results;
   let { fileCount, documentCount } = results;

@@ -9,7 +9,7 @@ import type { Selection } from '../source/select.js';
 import type { SourceFile } from '../source/types.js';
 import { parseConfigFile } from '../parse/documents.js';
 import { applyConfigWaivers } from '../policy/evaluate.js';
-import { planProjection, type ProjectionPlan } from '../relations/project.js';
+import { planProjection } from '../relations/project.js';
 import { isAtOrAbove } from '../report/exit-code.js';
 import type { Finding, ResourceId } from '../report/types.js';
 
@@ -49,8 +49,6 @@ export class HistoryEvaluator {
   private readonly blobs = new Map<string, BlobResult>();
   private readonly trees = new Map<string, TreeResult>();
   private readonly treeEntries = new Map<string, TreeEntry[]>();
-  /** What relation rules need of each object: stored with a blob's result, so a later check can take it. */
-  private plan: ProjectionPlan | null | undefined;
 
   constructor(
     private readonly ctx: RunContext,
@@ -234,8 +232,7 @@ export class HistoryEvaluator {
     // result cache holds, and a later check of the same content takes. Helm templates are reported
     // by check; in history they neither pass nor fail a commit.
     const results = await this.ctx.results;
-    if (results && this.plan === undefined) this.plan = planProjection(this.ctx.rules);
-    const { result: stored } = resultOfFile(parsed, this.ctx, { plan: results ? this.plan! : null, findings: true, pack: true });
+    const { result: stored } = resultOfFile(parsed, this.ctx, { plan: results ? planProjection(this.ctx.rules) : null, findings: true, pack: true });
     parsed.release();
     results?.set(filePath, oid, false, stored);
     const result: BlobResult = { ...this.fromStored(stored), docs: parsed.documents.map((d) => ({ id: d.id, data: d.data })) };
