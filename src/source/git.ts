@@ -91,6 +91,8 @@ export async function readShallowBoundary(repo: Repo): Promise<Set<string>> {
  * tags and objects are shared (the common dir).
  */
 async function resolveRefName(repo: Repo, ref: string): Promise<string> {
+  const direct = ref === 'HEAD' ? await readHeadRef(repo) : null;
+  if (direct) return direct;
   if (repo.worktreeGitdir && ref === 'HEAD') {
     const head = (await readFile(path.join(repo.worktreeGitdir, 'HEAD'), 'utf8')).trim();
     const m = /^ref:\s*(.+)$/.exec(head);
@@ -402,7 +404,7 @@ export async function readIndexSnapshot(repo: Repo, wanted: (rel: string) => boo
   }
   let head: string | null = null;
   try {
-    head = (await readHeadRef(repo)) ?? (await resolveRefName(repo, 'HEAD'));
+    head = await resolveRefName(repo, 'HEAD');
   } catch {
     head = null; // no commit yet: the index alone is the source
   }
@@ -470,6 +472,7 @@ export async function findMergeBase(repo: Repo, a: string, b: string, cache: Git
 }
 
 export async function resolveHead(repo: Repo, cache: GitCache): Promise<string | null> {
+  // A branch tip read from the ref files needs no peeling (resolveRevision would read the object to peel it).
   const direct = await readHeadRef(repo);
   if (direct) return direct;
   try {

@@ -19,13 +19,6 @@ interface Tracked {
   mtimeSec: number;
 }
 
-/**
- * Reads the paths of a git index (versions 2-4) without loading a git library: a tracked file is
- * deployed whatever a .gitignore says, so the walk must know them.
- */
-export function readIndexPaths(index: Buffer): string[] {
-  return readIndexEntries(index).map((e) => e.path);
-}
 
 function loadTracked(repo: Repo): Tracked {
   const tracked: Tracked = { files: new Set(), dirs: new Set(), entries: new Map(), mtimeSec: 0 };

@@ -293,12 +293,12 @@ describe('staged files read as loose objects, and from packs', () => {
 describe('reading the index without a git library', () => {
   for (const version of ['2', '3', '4']) {
     test(`index version ${version}: every tracked path, in order`, async () => {
-      const { readIndexPaths } = await import('../../src/source/worktree.js');
+      const { readIndexEntries } = await import('../../src/source/git-index.js');
       const files: Record<string, string> = { 'a.yaml': 'a: 1\n', 'apps/web.yaml': 'b: 1\n', 'apps/web2.yaml': 'c: 1\n', 'déjà vu/x.yaml': 'd: 1\n', 'z/deep/er/file-with-a-long-name.json': '{}' };
       const dir = makeRepo(files);
       git(dir, 'update-index', '--index-version', version);
       if (version === '3') git(dir, 'update-index', '--skip-worktree', 'a.yaml');
-      expect(readIndexPaths(readFileSync(path.join(dir, '.git', 'index')))).toEqual(Object.keys(files).sort((a, b) => (Buffer.from(a) < Buffer.from(b) ? -1 : 1)));
+      expect(readIndexEntries(readFileSync(path.join(dir, '.git', 'index'))).map((e) => e.path)).toEqual(Object.keys(files).sort((a, b) => (Buffer.from(a) < Buffer.from(b) ? -1 : 1)));
     });
   }
 });
