@@ -19,7 +19,7 @@ try {
   }));
   // Results for the main thread's cache, unless it has none (cache: false there).
   const fresh: FreshResult[] | undefined = input.options.cache === false ? undefined : [];
-  const { documents: _none, ...result } = await checkFiles(files, ctx, { ...input.options, keepDocuments: false, cache: false, packProjections: true }, undefined, fresh);
+  const { documents: _none, ...result } = await checkFiles(files, ctx, { ...input.options, keepDocuments: false, packProjections: true }, undefined, fresh);
   result.fresh = fresh;
   parentPort!.postMessage(result);
 } catch (err) {
