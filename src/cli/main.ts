@@ -260,6 +260,8 @@ function buildProgram(): Command {
 /** The CLI entry: parses argv, runs the command, turns every error into a message and an exit code. */
 export async function main(argv: string[]): Promise<void> {
   const debug = argv.includes('--debug');
+  // The CLI runs bundled (scripts/bundle.ts): stack traces point into src/*.ts through the source maps.
+  if (debug) process.setSourceMapsEnabled(true);
   try {
     await buildProgram().parseAsync(argv);
   } catch (err) {

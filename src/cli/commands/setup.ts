@@ -1,14 +1,13 @@
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { NotFoundError } from '../../errors.js';
+import { PACKAGE_ROOT } from '../../rules/load.js';
 import { installHook, uninstallHook } from '../../setup/hook.js';
 import { writeStarterConfig } from '../../setup/init.js';
 import { findRepo } from '../../source/find-repo.js';
 
 /** The command the hook runs: this very node and this very aiops-guard, so it works without a global install. */
 function selfCommand(): string[] {
-  const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../bin/aiops-guard.js');
-  return [process.execPath, bin];
+  return [process.execPath, path.join(PACKAGE_ROOT, 'bin', 'aiops-guard.js')];
 }
 
 export async function runHookInstall(flags: { repo?: string; chain?: boolean }): Promise<number> {
