@@ -21,7 +21,7 @@ export interface FileResult {
 }
 
 /** The shape of a cached result: a change to it keys a fresh set of entries. */
-const RESULT_FORMAT = 3;
+const RESULT_FORMAT = 4;
 
 function isFileResult(v: unknown): v is FileResult {
   if (typeof v !== 'object' || v === null) return false;

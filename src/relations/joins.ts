@@ -1,6 +1,5 @@
 import { isRecord } from '../parse/identity.js';
 import type { RelationJoin } from '../rules/types.js';
-import { podValue } from './project.js';
 import { selectorMatches, serviceSelectorMatches, type Labels } from './selectors.js';
 import type { PodUnit, TargetIndex, TargetObject, Unit } from './target-index.js';
 
@@ -20,7 +19,7 @@ export function objectUnit(object: TargetObject): Unit {
 
 /** A pod spec as a unit: what a `where` sees is the pod spec with `$kind` (the workload's) and `$labels` (the pod's). */
 export function podUnit(pod: PodUnit): Unit {
-  return (pod.unit ??= { object: pod.object, pointer: pod.pointer, value: podValue(pod.spec, pod.object.kind, pod.labels), pod });
+  return (pod.unit ??= { object: pod.object, pointer: pod.pointer, value: pod.spec, pod });
 }
 
 /**

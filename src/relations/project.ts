@@ -16,7 +16,7 @@ export interface ProjectionPlan {
   kinds: ReadonlySet<string>;
   /** Fields kept from the document root. */
   object: Pruner;
-  /** Fields kept from each pod spec (with the pod template's labels). */
+  /** Fields kept from each pod spec (the projection adds `$kind` and `$labels`, see projectDocument). */
   pod: Pruner;
   /**
    * Where findings can point: per kind, the rules' unit targets and `at` pointers. Every unit's place
@@ -29,7 +29,7 @@ export interface ProjectionPlan {
 
 /** The fields the built-in joins read, from the root of any projected object. */
 const OBJECT_FIELDS = [
-  // Labels and annotations only where a rule's where reads them (a pod's labels are always kept with its spec).
+  // Labels and annotations only where a rule's where reads them (a pod's labels are kept in its spec, as `$labels`).
   'apiVersion', 'kind', 'metadata/name', 'metadata/namespace',
   'rules', 'aggregationRule', 'roleRef', 'subjects', 'automountServiceAccountToken',
   'spec/podSelector', 'spec/policyTypes', 'spec/ingress', 'spec/egress',
@@ -163,11 +163,15 @@ export function projectDocument(doc: ConfigDocument, plan: ProjectionPlan, targe
     data.metadata = { ...meta, annotations: kept };
   }
   const unitsOf = (target: string) => targets.of(target);
-  for (const place of unitsOf('podSpec')) {
-    setAt(data, doc.data, parsePointer(place.pointer), plan.pod(place.value));
-    const labelsAt = podLabelsPointer(place.pointer);
-    const labels = getAtPointer(doc.data, labelsAt);
-    if (labels !== undefined) setAt(data, doc.data, parsePointer(labelsAt), detach(labels));
+  const pods = unitsOf('podSpec');
+  for (const place of pods) {
+    // The pruner's copy is the pod spec as a `where` sees it (podUnit): with the workload's kind and the pod's labels.
+    const spec = plan.pod(place.value);
+    if (isRecord(spec)) {
+      spec.$kind = id.kind;
+      spec.$labels = labelsOf(detach(getAtPointer(doc.data, podLabelsPointer(place.pointer))));
+    }
+    setAt(data, doc.data, parsePointer(place.pointer), spec);
   }
   const at: Record<string, Projection['at'][string]> = {};
   for (const report of plan.reports) {
@@ -177,7 +181,9 @@ export function projectDocument(doc: ConfigDocument, plan: ProjectionPlan, targe
       if (!(pointer in at)) at[pointer] = compactRange(doc.locate(pointer));
     }
   }
-  const projection: Projection = { file: doc.file, documentIndex: doc.index, basePointer: doc.basePointer, id, data, at, ...(doc.target !== undefined ? { target: doc.target } : {}) };
+  const projection: Projection = { file: doc.file, documentIndex: doc.index, basePointer: doc.basePointer, id, data, at };
+  if (pods.length) projection.pods = pods.map((p) => p.pointer);
+  if (doc.target !== undefined) projection.target = doc.target;
   const waivers = inlineWaivers(doc.data, plan.ruleIds);
   if (waivers) projection.waivers = waivers;
   return projection;
@@ -199,10 +205,6 @@ export function unpackProjections(packed: readonly PackedProjections[]): Project
   return packed.flatMap((s) => (typeof s === 'string' ? (JSON.parse(s) as Projection[]) : s));
 }
 
-/** A pod spec as `where` sees it: with the workload's kind and the pod's labels. */
-export function podValue(spec: unknown, kind: string, labels: unknown): Record<string, unknown> {
-  return { ...(spec as Record<string, unknown>), $kind: kind, $labels: labelsOf(labels) };
-}
 
 function compactRange(r: SourceRange & { file?: string }): SourceRange & { file?: string } {
   const range = { line: r.line, column: r.column, endLine: r.endLine, endColumn: r.endColumn };

@@ -1,10 +1,9 @@
 import { isClusterScoped } from '../drift/identity.js';
-import { formatResource } from '../parse/identity.js';
+import { formatResource, isRecord } from '../parse/identity.js';
 import { getAtPointer } from '../parse/pointer.js';
-import { expandTargets, WORKLOAD_KINDS } from '../rules/targets.js';
+import { WORKLOAD_KINDS } from '../rules/targets.js';
 import { defaultClusterRole } from './default-roles.js';
-import { podLabelsPointer } from './project.js';
-import { labelsOf, type Labels } from './selectors.js';
+import type { Labels } from './selectors.js';
 import type { Projection } from './types.js';
 
 /** One object of a target: a projection, or a default one every cluster has (a bootstrap ClusterRole, a `default` ServiceAccount). */
@@ -108,14 +107,13 @@ export class TargetIndex {
   podsOf(object: TargetObject): PodUnit[] {
     let units = this.pods.get(object);
     if (!units) {
-      units = WORKLOADS.has(object.kind)
-        ? expandTargets(object.data, 'podSpec').map((t) => ({
-            object,
-            pointer: t.pointer,
-            spec: t.value as Record<string, unknown>,
-            labels: labelsOf(getAtPointer(object.data, podLabelsPointer(t.pointer))),
-          }))
-        : [];
+      // A projection says where its pod specs are; a default object carries none.
+      const pointers = WORKLOADS.has(object.kind) ? (object.projection?.pods ?? []) : [];
+      units = pointers.map((pointer) => {
+        const found = getAtPointer(object.data, pointer);
+        const spec = isRecord(found) ? found : {};
+        return { object, pointer, spec, labels: (isRecord(spec.$labels) ? spec.$labels : {}) as Labels };
+      });
       this.pods.set(object, units);
     }
     return units;

@@ -13,10 +13,15 @@ export interface Projection {
   /** "" for a whole document; "/items/N" for an item of a kubectl List. */
   basePointer: string;
   id: ResourceId;
-  /** The document pruned to the fields relation rules read (apiVersion and kind always). */
+  /**
+   * The document pruned to the fields relation rules read (apiVersion and kind always). Each pod spec
+   * also holds `$kind` (the workload's) and `$labels` (the pod's): it is what a `where` on a pod spec sees.
+   */
   data: Record<string, unknown>;
   /** Pointer (relative to `data`) → source range, for every place a relation finding can point at (with its file when a rendered value was set elsewhere: a patch, a kustomization). */
   at: Record<string, SourceRange & { file?: string }>;
+  /** Where its pod specs are in `data` (absent when it carries none): found while projecting, so the phase never looks again. */
+  pods?: string[];
   /** The rendered target the object belongs to (absent for plain files). */
   target?: string;
   /** Inline waivers of relation rules that give a reason: rule id → reason. */

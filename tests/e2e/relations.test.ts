@@ -1,4 +1,6 @@
 import { afterAll, describe, expect, test } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { cleanup, git, makeRepo, runCli, tempDir, writeFiles } from '../helpers/repo.js';
 
 afterAll(cleanup);
@@ -152,6 +154,90 @@ describe('relations through the CLI', () => {
     expect(r.stdout.slice(r.stdout.indexOf('Relation:'))).toBe(
       'Relation:\nfrom:\n  kinds:\n    - RoleBinding\n    - ClusterRoleBinding\njoin: roleRef\nto:\n  kinds:\n    - Role\n    - ClusterRole\nrequire: exists\nat: /roleRef/name\n',
     );
+  });
+
+  test("a pod spec's where sees the workload's $kind and the pod's $labels, wherever the pod template is", () => {
+    const dir = makeRepo({});
+    writeFiles(dir, {
+      'policies/team-gpu-pods-isolated.yaml': `id: team-gpu-pods-isolated
+title: GPU pods are selected by a NetworkPolicy
+severity: high
+category: network-policy
+description: Pods labelled tier=gpu hold model weights; a NetworkPolicy must select them.
+remediation: Add a NetworkPolicy that selects the pods.
+relation:
+  from:
+    kinds: [Pod, CronJob, Deployment]
+    target: podSpec
+    where:
+      required: [$labels, $kind]
+      properties:
+        $labels: { required: [tier], properties: { tier: { const: gpu } } }
+        $kind: { enum: [Pod, CronJob] }
+  join: selector
+  to: { kinds: [NetworkPolicy] }
+  require: exists
+message: 'No NetworkPolicy selects the {{$kind}} pods of {{$resource}} (tier {{$labels.tier}})'
+`,
+      // A bare Pod's labels are its own; a CronJob's are its job template's pod template's.
+      'policies/cases/team-gpu-pods-isolated/fail.yaml': `apiVersion: v1
+kind: Pod
+metadata: { name: trainer, namespace: ml, labels: { tier: gpu } }
+spec:  # expect: 4:1
+  containers: [{ name: t, image: trainer:1 }]
+---
+apiVersion: batch/v1
+kind: CronJob
+metadata: { name: nightly, namespace: ml, labels: { tier: cpu } }
+spec:
+  schedule: "0 2 * * *"
+  jobTemplate:
+    spec:
+      template:
+        metadata: { labels: { tier: gpu } }
+        spec:  # expect: 16:9
+          containers: [{ name: nightly, image: nightly:1 }]
+`,
+      // Not gpu, not a Pod or CronJob (the Deployment's labels match, its $kind does not), or selected.
+      'policies/cases/team-gpu-pods-isolated/pass.yaml': `apiVersion: v1
+kind: Pod
+metadata: { name: web, namespace: ml, labels: { tier: cpu } }
+spec:
+  containers: [{ name: w, image: web:1 }]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: { name: serve, namespace: ml }
+spec:
+  template:
+    metadata: { labels: { tier: gpu } }
+    spec:
+      containers: [{ name: s, image: serve:1 }]
+---
+apiVersion: v1
+kind: Pod
+metadata: { name: trainer, namespace: ml, labels: { tier: gpu, app: trainer } }
+spec:
+  containers: [{ name: t, image: trainer:1 }]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: { name: trainer, namespace: ml }
+spec:
+  podSelector: { matchLabels: { app: trainer } }
+`,
+    });
+    const t = runCli(['rules', 'test', 'policies'], { cwd: dir });
+    expect(t.stdout).toBe(
+      '✔ team-gpu-pods-isolated  cases/team-gpu-pods-isolated/fail.yaml (4:1, 16:9)\n✔ team-gpu-pods-isolated  cases/team-gpu-pods-isolated/pass.yaml\n\n1 rule, 2 cases\n2 passed, 0 failed\n',
+    );
+    expect(t.code).toBe(0);
+    writeFiles(dir, { 'ml/fail.yaml': readFileSync(path.join(dir, 'policies/cases/team-gpu-pods-isolated/fail.yaml'), 'utf8') });
+    const r = json(dir, '-r', 'policies', '--only', 'team-*', '--no-cache');
+    expect(r.report.findings.map((f) => `${f.file}:${f.line}:${f.column} ${f.message}`)).toEqual([
+      'ml/fail.yaml:4:1 No NetworkPolicy selects the Pod pods of Pod ml/trainer (tier gpu)',
+      'ml/fail.yaml:16:9 No NetworkPolicy selects the CronJob pods of batch/CronJob ml/nightly (tier gpu)',
+    ]);
   });
 
   test('a user pack writes a relation rule as data and tests it with cases of several documents', () => {

@@ -88,7 +88,7 @@ describe('projection', () => {
     expect(compilePruner(tree)(data)).toEqual({ kind: 'NetworkPolicy', spec: { policyTypes: ['Egress'], podSelector: { matchLabels: { a: 'b' } } } });
   });
 
-  test('a projection holds identity, pod specs with their labels, the positions it reports at, and inline waivers of relation rules', () => {
+  test('a projection holds identity, pod specs with their kind and labels (and where they are), the positions it reports at, and inline waivers of relation rules', () => {
     const text = `apiVersion: apps/v1
 kind: Deployment
 metadata:
@@ -119,8 +119,10 @@ spec:
         apiVersion: 'apps/v1',
         kind: 'Deployment',
         metadata: { name: 'web' },
-        spec: { template: { metadata: { labels: { app: 'web' } }, spec: { serviceAccountName: 'web', containers: [{ name: 'web', image: 'nginx:1.27.2' }] } } },
+        // A pod spec holds what a pod spec's `where` sees: the workload's kind and the pod's labels.
+        spec: { template: { spec: { serviceAccountName: 'web', containers: [{ name: 'web', image: 'nginx:1.27.2' }], $kind: 'Deployment', $labels: { app: 'web' } } } },
       },
+      pods: ['/spec/template/spec'],
       at: {
         '/spec/template/spec': { line: 13, column: 5, endLine: 13, endColumn: 9 },
         '/spec/template/spec/serviceAccountName': { line: 14, column: 27, endLine: 14, endColumn: 30 },
