@@ -140,11 +140,9 @@ function setAt(out: Record<string, unknown>, source: unknown, segs: readonly str
     if (typeof child !== 'object' || child === null) {
       // A list keeps its length, so the pointers of its items stay the document's.
       child = Array.isArray(next) ? next.map(() => ({})) : {};
-    } else {
-      // A value kept whole is the document's own object: copied before it is written to, never changed in place.
-      child = Array.isArray(child) ? [...(child as unknown[])] : { ...(child as Record<string, unknown>) };
+      (o as Record<string | number, unknown>)[key] = child;
     }
-    (o as Record<string | number, unknown>)[key] = child;
+    // Otherwise the pruner's own copy (it never hands out the document's objects): written in place.
     o = child as Record<string, unknown> | unknown[];
     s = next;
   }
@@ -156,12 +154,8 @@ export function projectDocument(doc: ConfigDocument, plan: ProjectionPlan, targe
   if (!id || id.name === null || !plan.kinds.has(id.kind) || !isRecord(doc.data)) return null;
   const data = plan.object(doc.data) as Record<string, unknown>;
   const meta = data.metadata;
-  if (isRecord(meta) && isRecord(meta.annotations)) {
-    const kept = { ...meta.annotations };
-    for (const a of DROPPED_ANNOTATIONS) delete kept[a];
-    // metadata may be the document's own object (kept whole): replaced, not changed.
-    data.metadata = { ...meta, annotations: kept };
-  }
+  // The pruner's copy: changed in place.
+  if (isRecord(meta) && isRecord(meta.annotations)) for (const a of DROPPED_ANNOTATIONS) if (a in meta.annotations) delete meta.annotations[a];
   const unitsOf = (target: string) => targets.of(target);
   const pods = unitsOf('podSpec');
   for (const place of pods) {
@@ -178,7 +172,8 @@ export function projectDocument(doc: ConfigDocument, plan: ProjectionPlan, targe
     if (!report.kinds.has(id.kind)) continue;
     for (const unit of unitsOf(report.target)) {
       const pointer = unit.pointer + report.at;
-      if (!(pointer in at)) at[pointer] = compactRange(doc.locate(pointer));
+      // The document's own start is known already (a rendered one's is found once, either way).
+      if (!(pointer in at)) at[pointer] = compactRange(pointer === '' ? doc.start : doc.locate(pointer));
     }
   }
   const projection: Projection = { file: doc.file, documentIndex: doc.index, basePointer: doc.basePointer, id, data, at };
