@@ -42,33 +42,37 @@ function time(cmd: string[], expectCodes: number[]): number {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-/** `target` null: the ratio is reported, not judged. */
+/** The medians of two measures taken alternately, `runs` times each (so a busy moment hits both sides). */
+function medians(runs: number, a: () => number, b: () => number): [number, number] {
+  const ma: number[] = [];
+  const mb: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    ma.push(a());
+    mb.push(b());
+  }
+  return [median(ma), median(mb)];
+}
+
+/** One line of the table: both medians, their ratio, and the verdict (`target` null: reported, not judged). */
+function line(label: string, [a, b]: [number, number], show: (v: number) => string, target: number | null, reference = false): boolean {
+  const ratio = a / b;
+  const ok = target === null || ratio <= target;
+  const verdict = reference ? '(reference)' : target === null ? '(reported)' : `(target ≤ ${target}×) ${ok ? 'ok' : 'MISSED'}`;
+  console.log(`${label.padEnd(34)} ${show(a)} vs ${show(b)}  ratio ${ratio.toFixed(2)}× ${verdict}`);
+  return ok;
+}
+
+const ms = (v: number) => `${v.toFixed(0).padStart(6)} ms`;
+
 function compare(label: string, a: string[], aCodes: number[], b: string[], runs: number, target: number | null, bCodes = [0]): boolean {
   time(a, aCodes); // warm the file cache
   time(b, bCodes);
-  const ta: number[] = [];
-  const tb: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    ta.push(time(a, aCodes));
-    tb.push(time(b, bCodes));
-  }
-  const ratio = median(ta) / median(tb);
-  const ok = target === null || ratio <= target;
-  const verdict = target === null ? '(reported)' : `(target ≤ ${target}×) ${ok ? 'ok' : 'MISSED'}`;
-  console.log(`${label.padEnd(34)} ${median(ta).toFixed(0).padStart(6)} ms vs ${median(tb).toFixed(0).padStart(6)} ms  ratio ${ratio.toFixed(2)}× ${verdict}`);
-  return ok;
+  return line(label, medians(runs, () => time(a, aCodes), () => time(b, bCodes)), ms, target);
 }
 
 /** Prints a ratio that has no target (a reference point). */
 function reference(label: string, a: string[], b: string[], runs: number): boolean {
-  const ta: number[] = [];
-  const tb: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    ta.push(time(a, [0]));
-    tb.push(time(b, [0]));
-  }
-  console.log(`${label.padEnd(34)} ${median(ta).toFixed(0).padStart(6)} ms vs ${median(tb).toFixed(0).padStart(6)} ms  ratio ${(median(ta) / median(tb)).toFixed(2)}× (reference)`);
-  return true;
+  return line(label, medians(runs, () => time(a, [0]), () => time(b, [0])), ms, null, true);
 }
 
 /** CPU time (every thread) and peak RSS of one run of a node script. */
@@ -83,18 +87,8 @@ function usage(cmd: string[], expectCodes: number[]): { cpuMs: number; maxRssKb:
 
 /** Compares a resource (CPU time or peak memory) of two commands, median of alternating runs. */
 function compareUsage(label: string, what: 'cpuMs' | 'maxRssKb', a: string[], aCodes: number[], b: string[], runs: number, target: number): boolean {
-  const ua: number[] = [];
-  const ub: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    ua.push(usage(a, aCodes)[what]);
-    ub.push(usage(b, [0])[what]);
-  }
-  const ratio = median(ua) / median(ub);
-  const ok = ratio <= target;
-  const unit = what === 'cpuMs' ? 'ms CPU' : 'MB RSS';
-  const show = (v: number) => (what === 'cpuMs' ? v : v / 1024).toFixed(0).padStart(6);
-  console.log(`${label.padEnd(34)} ${show(median(ua))} ${unit} vs ${show(median(ub))} ${unit}  ratio ${ratio.toFixed(2)}× (target ≤ ${target}×) ${ok ? 'ok' : 'MISSED'}`);
-  return ok;
+  const show = what === 'cpuMs' ? (v: number) => `${v.toFixed(0).padStart(6)} ms CPU` : (v: number) => `${(v / 1024).toFixed(0).padStart(6)} MB RSS`;
+  return line(label, medians(runs, () => usage(a, aCodes)[what], () => usage(b, [0])[what]), show, target);
 }
 
 /** The pre-commit hook's path: one file changed and staged, `check --staged`, the cache warm from earlier runs. */

@@ -3,11 +3,10 @@ import path from 'node:path';
 import type { BaselinedReport } from '../baseline/apply.js';
 import type { BaselineEntry } from '../baseline/file.js';
 import { DataError, NotFoundError, UsageError } from '../errors.js';
-import { decideExitCode } from '../report/exit-code.js';
 import { findingFingerprint } from '../report/fingerprint.js';
 import type { Finding, Report, ReportError, ReportSource, RuleInfo, TargetInfo } from '../report/types.js';
 import { TOOL_VERSION } from '../version.js';
-import { compareErrors, compareFindings, countBySeverity } from './report.js';
+import { compareErrors, compareFindings, summarize } from './report.js';
 
 /**
  * `aiops-guard merge`: the JSON reports of the n shards of one check (`check --shard k/n`) joined
@@ -142,16 +141,7 @@ export function mergeShardReports(given: readonly Loaded[]): { report: Baselined
     version: 1,
     tool: { name: 'aiops-guard', version: TOOL_VERSION },
     source: source as ReportSource,
-    summary: {
-      files,
-      documents,
-      rules: first.summary.rules,
-      findings: countBySeverity(findings),
-      suppressed: findings.filter((f) => f.suppressed).length,
-      drifted: 0,
-      failOn,
-      exitCode: decideExitCode(gated, failOn, 0, errors),
-    },
+    summary: summarize({ files, documents, rules: first.summary.rules, failOn, findings, errors }, gated),
     findings,
     errors,
     rules: [...rules.values()].sort((a, b) => (a.id < b.id ? -1 : 1)),

@@ -36,23 +36,32 @@ export interface ReportParts {
   targets?: TargetInfo[];
 }
 
+/**
+ * A report's summary: counts, and the exit code decided from the findings that gate (all of them,
+ * or a baselined report's new ones) and the errors; drift is added later.
+ */
+export function summarize(parts: Pick<ReportParts, 'findings' | 'errors' | 'files' | 'documents' | 'failOn'> & { rules: number }, gated: readonly Finding[] = parts.findings): Report['summary'] {
+  const { findings, failOn } = parts;
+  return {
+    files: parts.files,
+    documents: parts.documents,
+    rules: parts.rules,
+    findings: countBySeverity(findings),
+    suppressed: findings.filter((f) => f.suppressed).length,
+    drifted: 0,
+    failOn,
+    exitCode: decideExitCode(gated, failOn, 0, parts.errors),
+  };
+}
+
 /** Puts the versioned JSON report together; the exit code is decided from findings (and drift, added later). */
 export function assembleReport(parts: ReportParts): Report {
-  const { findings, failOn } = parts;
+  const { findings } = parts;
   return {
     version: 1,
     tool: { name: 'aiops-guard', version: TOOL_VERSION },
     source: parts.source,
-    summary: {
-      files: parts.files,
-      documents: parts.documents,
-      rules: parts.rules.length,
-      findings: countBySeverity(findings),
-      suppressed: findings.filter((f) => f.suppressed).length,
-      drifted: 0,
-      failOn,
-      exitCode: decideExitCode(findings, failOn, 0, parts.errors),
-    },
+    summary: summarize({ ...parts, rules: parts.rules.length }),
     findings,
     errors: parts.errors,
     rules: referencedRules(parts.rules, findings),

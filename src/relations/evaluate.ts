@@ -280,33 +280,11 @@ function render(rule: Rule, unit: Unit, rel: Related, resource: string, namespac
 
 function makeFinding(rule: Rule, unit: Unit, rel: Related, options: RelationOptions): Finding {
   const p = unit.object.projection!;
-  const pointer = unit.pointer + (rule.relation!.at ?? '');
-  const place = placeOf(p, pointer);
-  return aboutObject(p, {
-    ruleId: rule.id,
-    severity: options.severity?.[rule.id] ?? rule.severity,
-    title: rule.title,
-    message: render(rule, unit, rel, unit.object.display, unit.object.namespace ?? ''),
-    ...place,
-    pointer: p.basePointer + pointer,
-    documentIndex: p.documentIndex,
-    resource: p.id,
-    remediation: rule.remediation,
-    suppressed: suppression(rule, p, place.file, p.id, options),
-  });
+  return findingAt(rule, p, unit.pointer + (rule.relation!.at ?? ''), render(rule, unit, rel, unit.object.display, unit.object.namespace ?? ''), p.id, options);
 }
 
-/**
- * One finding for a namespace: on its Namespace object when the target defines one, else on the
- * first unit of the namespace in file order. Its resource is the Namespace either way, so the
- * fingerprint stays when workloads come and go.
- */
-function namespaceFinding(rule: Rule, ns: string, first: Related & { unit: Unit }, index: TargetIndex, options: RelationOptions): Finding {
-  const nsObject = index.namespaceObject(ns);
-  const resource: ResourceId = { group: '', kind: 'Namespace', namespace: null, name: ns };
-  const p = (nsObject?.projection ?? first.unit.object.projection)!;
-  const pointer = nsObject ? '/metadata/name' : first.unit.pointer + (rule.relation!.at ?? '');
-  const message = render(rule, first.unit, first, `Namespace ${ns}`, ns);
+/** A relation finding at a place of a projected object, about `resource`, with that object's waivers. */
+function findingAt(rule: Rule, p: Projection, pointer: string, message: string, resource: ResourceId, options: RelationOptions): Finding {
   const place = placeOf(p, pointer);
   return aboutObject(p, {
     ruleId: rule.id,
@@ -320,4 +298,17 @@ function namespaceFinding(rule: Rule, ns: string, first: Related & { unit: Unit 
     remediation: rule.remediation,
     suppressed: suppression(rule, p, place.file, resource, options),
   });
+}
+
+/**
+ * One finding for a namespace: on its Namespace object when the target defines one, else on the
+ * first unit of the namespace in file order. Its resource is the Namespace either way, so the
+ * fingerprint stays when workloads come and go.
+ */
+function namespaceFinding(rule: Rule, ns: string, first: Related & { unit: Unit }, index: TargetIndex, options: RelationOptions): Finding {
+  const nsObject = index.namespaceObject(ns);
+  const resource: ResourceId = { group: '', kind: 'Namespace', namespace: null, name: ns };
+  const p = (nsObject?.projection ?? first.unit.object.projection)!;
+  const pointer = nsObject ? '/metadata/name' : first.unit.pointer + (rule.relation!.at ?? '');
+  return findingAt(rule, p, pointer, render(rule, first.unit, first, `Namespace ${ns}`, ns), resource, options);
 }
