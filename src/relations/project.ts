@@ -6,7 +6,7 @@ import { ANNOTATION_PREFIX } from '../policy/waivers.js';
 import { joinPath, toConditions } from '../rules/relation-spec.js';
 import { DocumentTargets, WORKLOAD_KINDS } from '../rules/targets.js';
 import type { RelationSelect, Rule } from '../rules/types.js';
-import { addPath, addSchemaReads, compilePruner, newFieldTree, type FieldTree, type Pruner } from './schema-reads.js';
+import { addPath, addSchemaReads, childOf, compilePruner, newFieldTree, type FieldTree, type Pruner } from './schema-reads.js';
 import { labelsOf } from './selectors.js';
 import type { Projection } from './types.js';
 
@@ -59,17 +59,38 @@ function isPodTarget(target: string | undefined): boolean {
   return (target ?? 'document').split('/')[0] === 'podSpec';
 }
 
-/** The tree of fields `select`'s where schema reads, placed under its target. */
-function addSelectReads(plan: { object: FieldTree; pod: FieldTree }, select: RelationSelect): void {
-  if (select.where === undefined) return;
+/**
+ * What a condition's units need kept: the path to them (so they exist in the projection), what its
+ * where schema reads, and (for `from`) the fields its rule's message shows. From a wildcard in the
+ * target on (`/spec/ports/*`), the value is kept whole: a `*` may be a map's values as well as a list's items.
+ */
+function addSelectReads(plan: { object: FieldTree; pod: FieldTree }, select: RelationSelect, message?: string): void {
   const target = select.target ?? 'document';
-  if (isPodTarget(target)) {
-    const rest = target.slice('podSpec'.length);
-    addSchemaReads(rest ? addPath(plan.pod, parsePointer(rest)) : plan.pod, select.where);
-  } else {
-    const rest = target.startsWith('document') ? target.slice('document'.length) : target;
-    addSchemaReads(rest ? addPath(plan.object, parsePointer(rest)) : plan.object, select.where);
+  const pod = isPodTarget(target);
+  const rest = pod ? target.slice('podSpec'.length) : target.startsWith('document') ? target.slice('document'.length) : target;
+  let node = pod ? plan.pod : plan.object;
+  for (const seg of parsePointer(rest)) {
+    if (seg === '*' || seg === '*=') {
+      node.whole = true;
+      return;
+    }
+    node = childOf(node, seg);
   }
+  if (select.where !== undefined) addSchemaReads(node, select.where);
+  for (const path of message ? messageFields(message) : []) {
+    let at = node;
+    for (const seg of path) {
+      // A list item by its index: the list is kept whole.
+      if (/^\d+$/.test(seg)) break;
+      at = childOf(at, seg);
+    }
+    at.whole = true;
+  }
+}
+
+/** The fields a message template shows of its unit (`{{spec.type}}`); `$`-names are the phase's own. */
+function messageFields(template: string): string[][] {
+  return [...template.matchAll(/\{\{\s*([\w.-]+)\s*\}\}/g)].map((m) => m[1]!.split('.'));
 }
 
 const plans = new WeakMap<readonly Rule[], ProjectionPlan | null>();
@@ -96,7 +117,7 @@ function makePlan(rules: readonly Rule[]): ProjectionPlan | null {
     for (const t of toConditions(r)) for (const k of expandKinds(t.kinds)) kinds.add(k);
     // Joins pass through objects no condition names: an Ingress's Services, a pod's ServiceAccount.
     for (const j of joinPath(r)) for (const k of JOIN_KINDS[j]) kinds.add(k);
-    addSelectReads({ object, pod }, r.from);
+    addSelectReads({ object, pod }, r.from, rule.message);
     for (const t of toConditions(r)) addSelectReads({ object, pod }, t);
     if (!r.satisfies) addReport(reports, expandKinds(r.from.kinds), r.from.target ?? 'document', r.at ?? '');
     if (r.per === 'namespace') {

@@ -156,6 +156,36 @@ describe('relations through the CLI', () => {
     );
   });
 
+  test('a user rule whose units lie where no built-in rule looks gets them, with the fields its message shows', () => {
+    // The projection kept only what the built-in rules read: a unit under spec.ports was never there (a silent pass).
+    const dir = makeRepo({ 'svc/web.yaml': 'apiVersion: v1\nkind: Service\nmetadata: { name: web, namespace: a }\nspec:\n  selector: { app: web }\n  ports:\n    - { port: 80, name: http }\n    - { port: 9090, name: metrics }\n' });
+    writeFiles(dir, {
+      'policies/team-port.yaml': `id: team-port
+title: Every Service port reaches a workload
+severity: low
+category: services
+description: A port of a Service that selects no workload answers nothing.
+remediation: Fix the Service's selector, or remove the port.
+relation:
+  from: { kinds: [Service], target: document/spec/ports/* }
+  join: selector
+  to: { kinds: [$workloads] }
+  require: exists
+message: 'port {{port}} ({{name}}) of {{$resource}} reaches no workload'
+`,
+      'policies/cases/team-port/fail.yaml': 'apiVersion: v1\nkind: Service\nmetadata: { name: web, namespace: a }\nspec:\n  selector: { app: web }\n  ports:\n    - port: 80  # expect: 7:7\n',
+      'policies/cases/team-port/pass.yaml': 'apiVersion: v1\nkind: Service\nmetadata: { name: web, namespace: a }\nspec:\n  selector: { app: web }\n  ports:\n    - port: 80\n---\napiVersion: v1\nkind: Pod\nmetadata: { name: web, namespace: a, labels: { app: web } }\nspec:\n  containers: [{ name: web, image: web:1 }]\n',
+    });
+    const t = runCli(['rules', 'test', 'policies'], { cwd: dir });
+    expect(t.stdout).toContain('2 passed, 0 failed');
+    expect(t.code).toBe(0);
+    const r = json(dir, '-r', 'policies', '--only', 'team-*', '--no-cache');
+    expect(r.report.findings.map((f) => `${f.file}:${f.line}:${f.column} ${f.message}`)).toEqual([
+      'svc/web.yaml:7:7 port 80 (http) of Service a/web reaches no workload',
+      'svc/web.yaml:8:7 port 9090 (metrics) of Service a/web reaches no workload',
+    ]);
+  });
+
   test("a pod spec's where sees the workload's $kind and the pod's $labels, wherever the pod template is", () => {
     const dir = makeRepo({});
     writeFiles(dir, {
