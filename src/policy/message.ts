@@ -1,3 +1,4 @@
+import { detachString } from '../parse/detach.js';
 import { isRecord } from '../parse/identity.js';
 import { maskSecretShapes } from './secret-shapes.js';
 
@@ -40,7 +41,9 @@ export function renderMessage(template: string, resolve: (key: string) => unknow
     if (v !== undefined && v !== null) out += maskSecretShapes(typeof v === 'string' ? v : JSON.stringify(v));
     out += parts[i + 1]!;
   }
-  return out;
+  // One fresh string: the concatenation would keep each part, and a part read from a file (an
+  // image, a name) is often a slice that keeps the file's whole text alive as long as the finding.
+  return detachString(out);
 }
 
 const PLACEHOLDER = /\{\{\s*([$\w.-]+)\s*\}\}/;
