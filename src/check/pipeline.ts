@@ -8,6 +8,7 @@ import type { Finding, Report, ReportSource } from '../report/types.js';
 import { evaluateRelations, mergeRelationFindings } from '../relations/evaluate.js';
 import { unpackProjections } from '../relations/project.js';
 import type { Repo, SourceFile } from '../source/types.js';
+import { collectGarbage } from './collect-garbage.js';
 import { createRunContext } from './context.js';
 import type { FileResult } from './file-results.js';
 import { checkFiles, probeCache, type FileResults } from './files.js';
@@ -152,7 +153,10 @@ export async function runCheckPipeline(options: CheckOptions, given?: RunContext
         const files = [...snapshot.files, ...outside].filter((f) => again.has(f.path));
         loaded.push(...(await checkFiles(files, ctx, { ...options, projectionsOnly: true }, { hits: new Map(), misses: files })).projections);
       }
-      return evaluateRelations(unpackProjections(loaded), relationRules, { ...policy, waivers: [] });
+      const objects = unpackProjections(loaded);
+      // What reading the files left behind goes before the phase allocates on top of it (the run's peak memory).
+      if (objects.length > 0 && relationRules.some((r) => r.relation)) collectGarbage();
+      return evaluateRelations(objects, relationRules, { ...policy, waivers: [] });
     };
     // With a result cache every file's projections have a digest: together they key the cached outcome.
     const outcome = resultCache && !partial ? await resultCache.relations(digests, relate) : await relate();

@@ -5,8 +5,18 @@
  */
 export function detachString(s: string): string {
   // Concatenation then slice makes a fresh string one character longer than the value, not the file.
-  return s.length >= 13 ? (' ' + s).slice(1) : s;
+  if (s.length >= 13) return (' ' + s).slice(1);
+  // A short one is a copy already; names, kinds and labels repeat across files: one copy each.
+  let kept = shortStrings.get(s);
+  if (kept === undefined) {
+    if (shortStrings.size >= MAX_SHORT_STRINGS) shortStrings.clear();
+    shortStrings.set(s, (kept = s));
+  }
+  return kept;
 }
+
+const shortStrings = new Map<string, string>();
+const MAX_SHORT_STRINGS = 50_000;
 
 /** A deep copy of parsed data whose strings share nothing with the file's text. */
 export function detach<T>(value: T): T {

@@ -10,7 +10,7 @@ import { expandTargets } from '../rules/targets.js';
 import type { RelationJoin, RelationSelect, Rule, Validate } from '../rules/types.js';
 import { describeJoin, followJoin, objectUnit, podUnit } from './joins.js';
 import { expandKinds } from './project.js';
-import { TargetIndex, type TargetObject, type Unit } from './target-index.js';
+import { displayOf, TargetIndex, type TargetObject, type Unit } from './target-index.js';
 import type { Projection } from './types.js';
 
 export interface RelationOptions {
@@ -64,9 +64,14 @@ function inScope(c: Condition, object: TargetObject): boolean {
 
 /** The units of a condition's target in one object: the object, its pod specs, or the parts a pattern names (the same for every rule that asks). */
 function unitsOf(c: Condition, object: TargetObject, index: TargetIndex): Unit[] {
-  const byTarget = (object.units ??= new Map());
-  let units = byTarget.get(c.target);
-  if (!units) byTarget.set(c.target, (units = expandUnits(c, object, index)));
+  if (object.unitsTarget === c.target) return object.units!;
+  if (object.unitsTarget === undefined) {
+    object.unitsTarget = c.target;
+    return (object.units = expandUnits(c, object, index));
+  }
+  const more = (object.moreUnits ??= new Map());
+  let units = more.get(c.target);
+  if (!units) more.set(c.target, (units = expandUnits(c, object, index)));
   return units;
 }
 
@@ -90,7 +95,7 @@ function meets(c: Condition, unit: Unit, index: TargetIndex): boolean {
   return candidates.some((u) => !c.where || c.where(u.value));
 }
 
-const unitKey = (u: Unit) => `${u.object.display}\u0000${u.pointer}`;
+const unitKey = (u: Unit) => `${displayOf(u.object)}\u0000${u.pointer}`;
 
 function follow(joins: readonly RelationJoin[], start: Unit, index: TargetIndex): Unit[] {
   if (joins.length === 1) return followJoin(joins[0]!, start, index);
@@ -144,7 +149,7 @@ export function evaluateRelations(objects: readonly Projection[], rules: readonl
             continue;
           }
           if (missing.length === 0) continue;
-          const names = [...new Set(related.map((u) => u.object.display))].sort();
+          const names = [...new Set(related.map((u) => displayOf(u.object)))].sort();
           if (r.per === 'namespace') {
             const ns = object.namespace ?? '';
             if (!perNamespace.has(ns)) perNamespace.set(ns, { unit, missing, related: names, ref: ref() });
@@ -154,7 +159,7 @@ export function evaluateRelations(objects: readonly Projection[], rules: readonl
         } else {
           const hits = related.filter((u) => meets(to[0]!, u, index));
           if (hits.length === 0) continue;
-          findings.push(makeFinding(rule, unit, { missing: [], related: [...new Set(hits.map((u) => u.object.display))].sort(), ref: ref() }, options));
+          findings.push(makeFinding(rule, unit, { missing: [], related: [...new Set(hits.map((u) => displayOf(u.object)))].sort(), ref: ref() }, options));
         }
       }
     }
@@ -280,7 +285,7 @@ function render(rule: Rule, unit: Unit, rel: Related, resource: string, namespac
 
 function makeFinding(rule: Rule, unit: Unit, rel: Related, options: RelationOptions): Finding {
   const p = unit.object.projection!;
-  return findingAt(rule, p, unit.pointer + (rule.relation!.at ?? ''), render(rule, unit, rel, unit.object.display, unit.object.namespace ?? ''), p.id, options);
+  return findingAt(rule, p, unit.pointer + (rule.relation!.at ?? ''), render(rule, unit, rel, displayOf(unit.object), unit.object.namespace ?? ''), p.id, options);
 }
 
 /** A relation finding at a place of a projected object, about `resource`, with that object's waivers. */

@@ -14,11 +14,22 @@ export interface TargetObject {
   /** The namespace it lives in: its own, `default` for a namespaced object without one, null when cluster-scoped. */
   namespace: string | null;
   data: Record<string, unknown>;
-  /** How messages name it. */
-  display: string;
-  /** The relation phase's memos, for this evaluation only: the object as a unit, and its units per target. */
+  /** How messages name it (see displayOf: made when first asked for). */
+  display?: string;
+  /**
+   * The relation phase's memos, for this evaluation only: the object as a unit, its pod specs, and
+   * its units per target (most objects are asked for one target: a Map only for the others).
+   */
   unit?: Unit;
-  units?: Map<string, Unit[]>;
+  pods?: PodUnit[];
+  unitsTarget?: string;
+  units?: Unit[];
+  moreUnits?: Map<string, Unit[]>;
+}
+
+/** How messages name an object: `apps/Deployment ml/llm`. */
+export function displayOf(o: TargetObject): string {
+  return (o.display ??= formatResource({ ...o.projection!.id, namespace: o.namespace }));
 }
 
 /** A place a relation rule looks at: an object, a pod spec of it, or a part (`/subjects/0`). */
@@ -50,7 +61,6 @@ export class TargetIndex {
   readonly objects: TargetObject[];
   private readonly byName = new Map<string, TargetObject[]>();
   private readonly byKindNamespace = new Map<string, TargetObject[]>();
-  private readonly pods = new Map<TargetObject, PodUnit[]>();
   private readonly defaults = new Map<string, TargetObject>();
   private readonly byKind = new Map<string, TargetObject[]>();
   private readonly inNamespaceMemo = new Map<string, TargetObject[]>();
@@ -61,7 +71,7 @@ export class TargetIndex {
     const sorted = [...projections].sort(compareProjections);
     this.objects = sorted.map((p) => {
       const namespace = isClusterScoped(p.id.kind, p.id.group) ? null : (p.id.namespace ?? 'default');
-      return { projection: p, kind: p.id.kind, name: p.id.name!, namespace, data: p.data, display: formatResource({ ...p.id, namespace }) };
+      return { projection: p, kind: p.id.kind, name: p.id.name!, namespace, data: p.data };
     });
     for (const o of this.objects) {
       push(this.byName, key(o.kind, o.namespace, o.name), o);
@@ -105,19 +115,18 @@ export class TargetIndex {
 
   /** The pod specs an object carries, with their labels. */
   podsOf(object: TargetObject): PodUnit[] {
-    let units = this.pods.get(object);
-    if (!units) {
+    if (!object.pods) {
       // A projection says where its pod specs are; a default object carries none.
       const pointers = WORKLOADS.has(object.kind) ? (object.projection?.pods ?? []) : [];
-      units = pointers.map((pointer) => {
+      object.pods = pointers.map((pointer) => {
         const found = getAtPointer(object.data, pointer);
         const spec = isRecord(found) ? found : {};
         return { object, pointer, spec, labels: (isRecord(spec.$labels) ? spec.$labels : {}) as Labels };
       });
-      this.pods.set(object, units);
     }
-    return units;
+    return object.pods;
   }
+
 
   /** The Namespace object of a namespace, when the target defines it. */
   namespaceObject(name: string): TargetObject | null {

