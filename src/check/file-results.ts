@@ -41,7 +41,6 @@ export function projectionsDigest(packed: string): string {
   return hashKey(packed);
 }
 
-
 /** A result computed on another thread, handed back as JSON (its stored form) for this thread's cache. */
 export interface FreshResult {
   file: string;

@@ -21,7 +21,6 @@ import { checkRenderEntry, renderExternal, type ExternalRender } from './externa
 import { readSnapshot } from './snapshot.js';
 import type { CheckOptions, RenderedTarget, RunContext, SourceSpec, TargetSettings } from './types.js';
 
-
 /** The targets of one snapshot of the repository. */
 export interface TargetSet {
   /** The rendered targets in scope, in path order; a target that failed to render is not here but in `errors`. */

@@ -3,7 +3,6 @@ import type { RelationJoin } from '../rules/types.js';
 import { selectorMatches, serviceSelectorMatches, type Labels } from './selectors.js';
 import type { PodUnit, TargetIndex, TargetObject, Unit } from './target-index.js';
 
-
 /** Kinds whose selector picks pods, and how each reads it. */
 const SELECTS: Record<string, (data: Record<string, unknown>, labels: Labels) => boolean> = {
   // podSelector is a required struct: absent reads as {}, which selects every pod of the namespace.

@@ -221,7 +221,6 @@ export function unpackProjections(packed: readonly PackedProjections[]): Project
   return packed.flatMap((s) => (typeof s === 'string' ? (JSON.parse(s) as Projection[]) : s));
 }
 
-
 function compactRange(r: SourceRange & { file?: string }): SourceRange & { file?: string } {
   const range = { line: r.line, column: r.column, endLine: r.endLine, endColumn: r.endColumn };
   return r.file !== undefined ? { ...range, file: r.file } : range;

@@ -127,7 +127,6 @@ export class TargetIndex {
     return object.pods;
   }
 
-
   /** The Namespace object of a namespace, when the target defines it. */
   namespaceObject(name: string): TargetObject | null {
     return this.byName.get(key('Namespace', null, name))?.[0] ?? null;
