@@ -2,6 +2,12 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 
 let gc: (() => void) | null | undefined;
+let owned = false;
+
+/** The CLI owns its process: only then does a run collect between phases (a library's host keeps its own heap, and its flags). */
+export function ownProcessMemory(): void {
+  owned = true;
+}
 
 /**
  * A full garbage collection at a boundary between two phases of a run. After every file is read,
@@ -13,6 +19,7 @@ let gc: (() => void) | null | undefined;
  * defined. If that ever fails, the run goes on without it.
  */
 export function collectGarbage(): void {
+  if (!owned) return;
   if (gc === undefined) {
     try {
       v8.setFlagsFromString('--expose-gc');

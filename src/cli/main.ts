@@ -1,4 +1,5 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { ownProcessMemory } from '../check/collect-garbage.js';
 import { GuardError } from '../errors.js';
 import { EXIT } from '../report/exit-code.js';
 import { GROUP_BY } from '../report/format-text.js';
@@ -262,6 +263,7 @@ export async function main(argv: string[]): Promise<void> {
   const debug = argv.includes('--debug');
   // The CLI runs bundled (scripts/bundle.ts): stack traces point into src/*.ts through the source maps.
   if (debug) process.setSourceMapsEnabled(true);
+  ownProcessMemory();
   try {
     await buildProgram().parseAsync(argv);
   } catch (err) {

@@ -1,7 +1,8 @@
 import { expect, test } from '@jest/globals';
-import { collectGarbage } from '../../src/check/collect-garbage.js';
+import { collectGarbage, ownProcessMemory } from '../../src/check/collect-garbage.js';
 
-test('collectGarbage runs a full collection without --expose-gc: an object nothing refers to is gone', async () => {
+test('in a process the CLI owns, collectGarbage runs a full collection without --expose-gc: an object nothing refers to is gone', async () => {
+  ownProcessMemory();
   let held: object | null = { big: new Array(1000).fill('x') };
   const ref = new WeakRef(held);
   held = null;
