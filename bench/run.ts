@@ -58,7 +58,7 @@ function line(label: string, [a, b]: [number, number], show: (v: number) => stri
   const ratio = a / b;
   const ok = target === null || ratio <= target;
   const verdict = reference ? '(reference)' : target === null ? '(reported)' : `(target ≤ ${target}×) ${ok ? 'ok' : 'MISSED'}`;
-  console.log(`${label.padEnd(34)} ${show(a)} vs ${show(b)}  ratio ${ratio.toFixed(2)}× ${verdict}`);
+  console.log(`${label.padEnd(34)} ${show(a)} vs ${show(b)}  ratio ${ratio.toFixed(ratio < 0.2 ? 3 : 2)}× ${verdict}`);
   return ok;
 }
 
