@@ -67,7 +67,8 @@ export function readableFiles(all: Pick<Snapshot, 'files'>): KustomizeFiles {
 
 /** A file kustomize reads as a kustomization (the listing of a run includes the extensionless `Kustomization` for this). */
 export function isKustomizationFile(file: string): boolean {
-  return KUSTOMIZATION_NAMES.has(path.posix.basename(file));
+  // The last segment of a repository path (always `/`-separated): asked of every file of a run.
+  return KUSTOMIZATION_NAMES.has(file.slice(file.lastIndexOf('/') + 1));
 }
 
 /** Which targets a snapshot has and which of them a run renders, before anything is rendered. */
