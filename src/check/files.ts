@@ -150,8 +150,6 @@ export function resultOfFile(parsed: ParsedFile, ctx: RunContext, how: { plan: P
 /** Reads, parses and evaluates files one at a time: positions are found while a file's syntax tree is held. */
 export async function checkFiles(files: SourceFile[], ctx: RunContext, options: CheckOptions, probed?: Probe, fresh?: FreshResult[]): Promise<FileResults> {
   const out: FileResults = { findings: [], errors: [], fileCount: 0, documentCount: 0, documentsPerFile: {}, documents: [], projections: [], digests: [], unloaded: [] };
-  // Made when a file is parsed: a warm run reads every result from the cache and needs no plan.
-  let plan: ProjectionPlan | null | undefined = options.skipPolicy ? null : undefined;
   // Results by content need no documents kept and every rule run: a plain check.
   const cache = options.keepDocuments || options.skipPolicy ? null : await ctx.results;
   const { hits, misses } = probed ?? (cache ? await probeCache(files, cache, options.chartRoots) : { hits: new Map<string, FileResult>(), misses: files });
@@ -167,7 +165,8 @@ export async function checkFiles(files: SourceFile[], ctx: RunContext, options: 
     }
     const chart = isChartTemplate(file, options.chartRoots);
     const parsed = parseConfigFile(file, bytes, ctx.limits, { chartTemplate: chart });
-    const { result, projections } = resultOfFile(parsed, ctx, { plan: plan === undefined ? (plan = planProjection(ctx.rules)) : plan, findings: !options.skipPolicy && !options.projectionsOnly, pack });
+    // The plan is made once per rule list, when a file is first parsed (a run of cache hits makes none).
+    const { result, projections } = resultOfFile(parsed, ctx, { plan: options.skipPolicy ? null : planProjection(ctx.rules), findings: !options.skipPolicy && !options.projectionsOnly, pack });
     if (projections.length) kept.set(file, projections);
     if (options.keepDocuments) out.documents.push(...parsed.documents);
     parsed.release();

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { LoadedConfig } from '../config/types.js';
 import { NotFoundError } from '../errors.js';
+import { isKustomizationFile } from '../kustomize/targets.js';
 import { applyConfigWaivers, WAIVER_RULE } from '../policy/evaluate.js';
 import type { CompiledWaiver } from '../policy/waivers.js';
 import { checkPolicyWeakening } from '../policy/weakened.js';
@@ -15,7 +16,7 @@ import { checkFiles, probeCache, type FileResults } from './files.js';
 import { buildReport, compareErrors, compareFindings } from './report.js';
 import { inShard, ownsRunFindings } from './shard.js';
 import { filterChangedSince, findChartRoots, readSnapshot } from './snapshot.js';
-import { evaluateTargets, isKustomizationFile, keepChangedTargets, targetsForRun } from './targets.js';
+import { evaluateTargets, keepChangedTargets, targetsForRun } from './targets.js';
 import type { CheckOptions, CheckResult, RunContext } from './types.js';
 import { checkOnThreads, threadsFor } from './worker.js';
 

@@ -3,7 +3,7 @@ import type { LoadedConfig } from '../config/types.js';
 import { ConfigError, NotFoundError } from '../errors.js';
 import { filesFromSnapshot, type KustomizeFiles } from '../kustomize/files.js';
 import { RenderError } from '../kustomize/resource.js';
-import { findLeafKustomizations, KUSTOMIZATION_NAMES, kustomizationDirs } from '../kustomize/targets.js';
+import { findLeafKustomizations, isKustomizationFile, kustomizationDirs } from '../kustomize/targets.js';
 import type { KustomizeError, KustomizeRender } from '../kustomize/render.js';
 import { parseConfigText, type ConfigDocument, type ReadProblem, type SourceRange } from '../parse/documents.js';
 import { normalizeDocument } from '../parse/normalize.js';
@@ -63,12 +63,6 @@ export function readableFiles(all: Pick<Snapshot, 'files'>): KustomizeFiles {
       }
     },
   };
-}
-
-/** A file kustomize reads as a kustomization (the listing of a run includes the extensionless `Kustomization` for this). */
-export function isKustomizationFile(file: string): boolean {
-  // The last segment of a repository path (always `/`-separated): asked of every file of a run.
-  return KUSTOMIZATION_NAMES.has(file.slice(file.lastIndexOf('/') + 1));
 }
 
 /** Which targets a snapshot has and which of them a run renders, before anything is rendered. */

@@ -6,10 +6,11 @@ import { isAtOrAbove } from '../report/exit-code.js';
 import type { Finding } from '../report/types.js';
 import type { CheckOptions, RunContext } from '../check/types.js';
 import { renderedFileOf } from '../check/external-render.js';
-import { isKustomizationFile, normalizeTarget, noSuchTarget, planTargets, readableFiles, renderKustomizeTarget, type TargetPlan } from '../check/targets.js';
+import { normalizeTarget, noSuchTarget, planTargets, readableFiles, renderKustomizeTarget, type TargetPlan } from '../check/targets.js';
 import { createSelection, type Selection } from '../source/select.js';
 import type { SourceFile } from '../source/types.js';
 import { HistoryEvaluator, type BlobResult, type TreeChange } from './evaluator.js';
+import { isKustomizationFile } from '../kustomize/targets.js';
 
 /** What a target of one commit says: its findings and objects (none when it did not render: such a commit neither passes nor fails by it). */
 interface TargetResult extends BlobResult {

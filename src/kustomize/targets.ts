@@ -6,11 +6,17 @@ import { isMap } from './provenance.js';
 /** The file names kustomize reads as a folder's kustomization. */
 export const KUSTOMIZATION_NAMES: ReadonlySet<string> = new Set(['kustomization.yaml', 'kustomization.yml', 'Kustomization']);
 
+/** A file kustomize reads as a kustomization (the listing of a run includes the extensionless `Kustomization` for this). */
+export function isKustomizationFile(file: string): boolean {
+  // The last segment of a repository path (always `/`-separated): asked of every file of a run.
+  return KUSTOMIZATION_NAMES.has(file.slice(file.lastIndexOf('/') + 1));
+}
+
 /** The folders of a snapshot that hold a kustomization, each with its kustomization file (the first name kustomize tries). */
 export function kustomizationDirs(paths: readonly string[]): Map<string, string> {
   const dirs = new Map<string, string>();
   for (const p of paths) {
-    if (!KUSTOMIZATION_NAMES.has(path.posix.basename(p))) continue;
+    if (!isKustomizationFile(p)) continue;
     const dir = path.posix.dirname(p) === '.' ? '' : path.posix.dirname(p);
     if (!dirs.has(dir)) dirs.set(dir, p);
   }
