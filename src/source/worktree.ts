@@ -19,7 +19,6 @@ interface Tracked {
   mtimeSec: number;
 }
 
-
 function loadTracked(repo: Repo): Tracked {
   const tracked: Tracked = { files: new Set(), dirs: new Set(), entries: new Map(), mtimeSec: 0 };
   const file = path.join(repo.worktreeGitdir ?? repo.gitdir, 'index');
