@@ -261,6 +261,21 @@ const MAX_DEPTH = 1000;
 /** A line that starts with more indentation or `- ` indicators than MAX_DEPTH allows. */
 const DEEP_LINE_START = new RegExp(`^[ ?:-]{${MAX_DEPTH + 1}}`, 'm');
 
+/**
+ * DEEP_LINE_START.test(text), asked only of the lines long enough to hold such a start: a multiline
+ * regex over the whole text tries every position, and every file passes here.
+ */
+function hasDeepLineStart(text: string): boolean {
+  if (text.length <= MAX_DEPTH) return false;
+  for (let start = 0; start < text.length; ) {
+    const nl = text.indexOf('\n', start);
+    const end = nl === -1 ? text.length : nl;
+    if (end - start > MAX_DEPTH && DEEP_LINE_START.test(text.slice(start, end))) return true;
+    start = end + 1;
+  }
+  return false;
+}
+
 /** Counts a character with the engine's own search (a hot path: every file passes here). */
 function countChar(text: string, c: string): number {
   let n = 0;
@@ -274,7 +289,7 @@ function countChar(text: string, c: string): number {
  * skip the character-by-character scan.
  */
 function findDeepNesting(text: string): { line: number; column: number } | null {
-  if (countChar(text, '[') + countChar(text, '{') <= MAX_DEPTH && !DEEP_LINE_START.test(text)) return null;
+  if (countChar(text, '[') + countChar(text, '{') <= MAX_DEPTH && !hasDeepLineStart(text)) return null;
   let depth = 0;
   let quote = '';
   let lineStart = 0;

@@ -73,14 +73,38 @@ function applicableKinds(rule: Rule): Set<string> | null {
   return kinds || workloads ? new Set(kinds ?? workloads) : null;
 }
 
+/**
+ * A rule's `match.files` test. Rules with the same globs (the compose pack's) share one matcher, and a
+ * file's answer is kept: every rule without kinds is asked it for every document of every file.
+ */
+function fileMatchers(): (globs: readonly string[]) => (path: string) => boolean {
+  const byGlobs = new Map<string, (path: string) => boolean>();
+  return (globs) => {
+    const key = JSON.stringify(globs);
+    let test = byGlobs.get(key);
+    if (!test) {
+      const match = picomatch([...globs], { dot: true });
+      const known = new Map<string, boolean>();
+      test = (path) => {
+        let yes = known.get(path);
+        if (yes === undefined) known.set(path, (yes = match(path)));
+        return yes;
+      };
+      byGlobs.set(key, test);
+    }
+    return test;
+  };
+}
+
 /** Precomputes each rule's match predicates once per run. */
 export function prepareRules(rules: readonly Rule[]): PreparedRules {
+  const filesMatcher = fileMatchers();
   // Relation rules run after every document, over a target's objects (src/relations/).
   const prepared: PreparedRule[] = rules.filter((rule) => !rule.relation).map((rule) => ({
     rule,
     kinds: applicableKinds(rule),
     groups: rule.match?.apiGroups ? new Set(rule.match.apiGroups) : null,
-    files: rule.match?.files ? picomatch(rule.match.files, { dot: true }) : null,
+    files: rule.match?.files ? filesMatcher(rule.match.files) : null,
   }));
   const byKind = new Map<string | null, PreparedRule[]>();
   return {

@@ -46,13 +46,32 @@ export function toRepoPaths(repoDir: string, base: string, args: readonly string
   });
 }
 
+/**
+ * A picomatch matcher for a list of globs that first asks a cheaper question: a glob made of literal
+ * text, `*`, `?` and `/` only matches a path that contains its longest literal piece. When no glob of
+ * the list can match that way, the answer is no without running the list's regular expressions (every
+ * file and folder of the walk is asked, and the default exclude list holds fifteen). Any other glob
+ * (braces, classes, extglobs, escapes, negation) always goes to picomatch.
+ */
+export function globMatcher(globs: readonly string[], options: picomatch.PicomatchOptions): (rel: string) => boolean {
+  const match = picomatch([...globs], options);
+  const needles: string[] = [];
+  for (const glob of globs) {
+    if (/[^\w.\-/*?~ ]/.test(glob)) return match;
+    // `.` and `..` pieces are steps (picomatch drops a leading `./`), not text the path holds.
+    const longest = glob.split(/[*?/]/).reduce((a, b) => (b.length > a.length && b !== '.' && b !== '..' ? b : a), '');
+    if (longest === '') return match;
+    needles.push(longest);
+  }
+  return (rel) => needles.some((n) => rel.includes(n)) && match(rel);
+}
+
 const hasConfigExtension = (rel: string) => CONFIG_EXTENSIONS.some((e) => rel.endsWith(e));
 
 /** Decides which files are checked: include/exclude globs, then path arguments. */
 export function createSelection(opts: { include?: readonly string[]; exclude?: readonly string[]; paths?: readonly string[] }): Selection {
-  const include = picomatch(opts.include?.length ? [...opts.include] : DEFAULT_INCLUDE, { dot: true });
-  const excludeGlobs = [...DEFAULT_EXCLUDE, ...(opts.exclude ?? [])];
-  const exclude = picomatch(excludeGlobs, { dot: true });
+  const include = globMatcher(opts.include?.length ? opts.include : DEFAULT_INCLUDE, { dot: true });
+  const exclude = globMatcher([...DEFAULT_EXCLUDE, ...(opts.exclude ?? [])], { dot: true });
   const paths = (opts.paths ?? []).filter((p) => p !== '.');
   const wholeRepo = paths.length === 0 || (opts.paths ?? []).includes('.');
   const seen = new Set<string>();

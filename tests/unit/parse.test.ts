@@ -91,6 +91,22 @@ describe('files that cannot be read as configuration', () => {
     expect(parsed.failure).toEqual({ message: 'the YAML cannot be read: Maximum call stack size exceeded', line: 1, column: 1 });
   });
 
+  test('a line that starts deeper than 1,000 levels (indentation and `- ` / `? ` / `: ` indicators) is refused at that line, whatever line break came before', () => {
+    const deep = '- '.repeat(400) + '? '.repeat(100) + ' '.repeat(300) + 'x: 1\n';
+    for (const [name, text, line] of [
+      ['after a line feed', `a: 1\nb:\n${deep}`, 3],
+      ['after CRLF', `a: 1\r\nb:\r\n${deep}`, 3],
+      ['on the first line', deep, 1],
+    ] as const) {
+      const parsed = parseConfigText('deep.yaml', text);
+      expect({ name, documents: parsed.documents }).toEqual({ name, documents: [] });
+      expect({ name, failure: parsed.failure }).toEqual({ name, failure: { message: 'the YAML nests deeper than 1000 levels here; no manifest does, and reading it would exhaust the stack', line, column: 1001 } });
+    }
+    // 1,000 is not too deep, and a long line whose start is shallow is read.
+    expect(parseConfigText('ok.yaml', `a:\n${'- '.repeat(500)}x\n`).failure).toBeNull();
+    expect(parseConfigText('ok.yaml', `a: "${'- '.repeat(2000)}"\n`).failure).toBeNull();
+  });
+
   test('alias expansion over the limit is an error', () => {
     const f = parseConfigText('bomb.yaml', 'a: &a [1, 2]\nb: [*a, *a, *a]\n', { ...DEFAULT_LIMITS, maxFileBytes: 1e6, maxAliasCount: 2 });
     expect(f.failure?.message).toMatch(/^document 1 cannot be expanded: Excessive alias count/);

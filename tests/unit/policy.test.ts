@@ -1,10 +1,12 @@
 import { describe, expect, test } from '@jest/globals';
+import fc from 'fast-check';
+import picomatch from 'picomatch';
 import { decideExitCode, isAtOrAbove } from '../../src/report/exit-code.js';
 import type { Finding } from '../../src/report/types.js';
 import { lookupPath, maskSecret, renderMessage } from '../../src/policy/message.js';
 import { compileWaivers, isExpired, resourceKey } from '../../src/policy/waivers.js';
 import { expandTargets, resolveInstancePath } from '../../src/rules/targets.js';
-import { createSelection, toRepoPaths } from '../../src/source/select.js';
+import { createSelection, globMatcher, toRepoPaths } from '../../src/source/select.js';
 
 const finding = (severity: Finding['severity'], suppressed: Finding['suppressed'] = null) => ({ severity, suppressed }) as Finding;
 
@@ -111,6 +113,21 @@ describe('file selection', () => {
     expect(s.wantDir('node_modules')).toBe(false);
     expect(s.wantDir('vendor')).toBe(false);
     expect(s.wantDir('apps')).toBe(true);
+  });
+
+  test('the glob lists answer as picomatch does (the literal-piece shortcut never changes an answer)', () => {
+    const seg = fc.constantFrom('a', 'node_modules', '.git', 'x.yaml', 'docker-compose.yml', 'tsconfig.base.json', '.aiopsrc', 'cases', 'pass-1', 'a b', '~x', 'q-1.json', '.', '..', 'k[1]', 'v{a,b}');
+    const gseg = fc.constantFrom('*', '**', '?', 'a', 'node_modules', '*.yaml', 'x.*', 'docker-compose*.yml', '.', '..', 'pass*', 'cases', '?.json', 'a b', '~x', 'tsconfig*.json', '*-1.json', 'k[1]', '{a,b}', '!(a)', '\\*');
+    const path = fc.array(seg, { minLength: 1, maxLength: 5 }).map((a) => a.join('/'));
+    const glob = fc.tuple(fc.constantFrom('', './', '!'), fc.array(gseg, { minLength: 1, maxLength: 4 })).map(([prefix, a]) => prefix + a.join('/'));
+    fc.assert(
+      fc.property(fc.array(glob, { minLength: 1, maxLength: 4 }), fc.array(path, { minLength: 1, maxLength: 10 }), (globs, paths) => {
+        const reference = picomatch(globs, { dot: true });
+        const quick = globMatcher(globs, { dot: true });
+        expect(paths.map((p) => [p, quick(p)])).toEqual(paths.map((p) => [p, reference(p)]));
+      }),
+      { numRuns: 3000, seed: 7 },
+    );
   });
 
   test('path arguments: folders, files, ancestors; unmatched ones are reported', () => {
