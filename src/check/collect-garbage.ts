@@ -1,5 +1,4 @@
-import v8 from 'node:v8';
-import vm from 'node:vm';
+import { createRequire } from 'node:module';
 
 let gc: (() => void) | null | undefined;
 let owned = false;
@@ -22,8 +21,10 @@ export function collectGarbage(): void {
   if (!owned) return;
   if (gc === undefined) {
     try {
-      v8.setFlagsFromString('--expose-gc');
-      gc = vm.runInNewContext('gc') as () => void;
+      // Loaded here, synchronously: only a run with a relation phase collects.
+      const require = createRequire(import.meta.url);
+      (require('node:v8') as typeof import('node:v8')).setFlagsFromString('--expose-gc');
+      gc = (require('node:vm') as typeof import('node:vm')).runInNewContext('gc') as () => void;
     } catch {
       gc = null;
     }

@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import type { RenderEntry } from '../config/types.js';
 import { ConfigError } from '../errors.js';
 import type { KustomizeFiles } from '../kustomize/files.js';
@@ -84,7 +83,9 @@ export function checkRenderEntry(entry: ExternalRender, settings: Pick<TargetSet
   return argv;
 }
 
-function run(argv: string[], cwd: string, timeoutMs: number): Promise<{ stdout: string } | { failure: string }> {
+/** Runs a render command. node:child_process loads here, when a target has one (a warm check does not pay for it). */
+async function run(argv: string[], cwd: string, timeoutMs: number): Promise<{ stdout: string } | { failure: string }> {
+  const { execFile } = await import('node:child_process');
   return new Promise((resolve) => {
     execFile(argv[0]!, argv.slice(1), { cwd, timeout: timeoutMs, maxBuffer: MAX_OUTPUT_BYTES, encoding: 'utf8', windowsHide: true }, (err, stdout, stderr) => {
       if (!err) return resolve({ stdout });

@@ -1,5 +1,4 @@
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
 import type { FileResults } from './files.js';
 import type { CheckOptions } from './types.js';
 import type { Repo, SourceFile } from '../source/types.js';
@@ -15,6 +14,8 @@ export interface WorkerInput {
 export async function checkInWorker(repo: Repo, files: SourceFile[], options: CheckOptions): Promise<Omit<FileResults, 'documents'>> {
   const { onProgress: _progress, ...plain } = options;
   const input: WorkerInput = { repo, options: { ...plain, now: plain.now ?? new Date() }, files: files.map((f) => ({ path: f.path, oid: f.oid, abs: f.abs })) };
+  // Loaded here: most runs stay on one thread.
+  const { Worker } = await import('node:worker_threads');
   const worker = new Worker(new URL('./worker-thread.js', import.meta.url), { workerData: input });
   return new Promise((resolve, reject) => {
     worker.once('message', (m: Omit<FileResults, 'documents'> | { error: string; stack?: string }) => {
