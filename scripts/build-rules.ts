@@ -26,6 +26,8 @@ async function main(): Promise<void> {
   // CommonJS: the validators load on first use, synchronously (see loadBuiltinRules).
   const ajv = createRuleAjv({ standalone: 'commonjs' });
   await addRuleMetaSchema(ajv);
+  // Relations' `where` schemas are filters (yes or no), compiled apart as loadRuleFiles does.
+  const filterAjv = createRuleAjv({ standalone: 'commonjs', filter: true });
   const files = await findRuleFiles([BUILTIN_RULES_DIR]);
   const specs = [];
   for (const file of files) {
@@ -38,17 +40,21 @@ async function main(): Promise<void> {
   // The same vacuity closing as a run-time compile (loadRuleFiles), so both behave alike.
   // A relation rule has no document schema, only the `where` schemas of its relation.
   const keys: string[] = [];
+  const filterKeys: string[] = [];
   for (const s of specs) {
     if (s.schema !== undefined) (ajv.addSchema(closeVacuity(s.schema) as object, s.id), keys.push(s.id));
-    for (const w of relationSchemas(s)) (ajv.addSchema(closeVacuity(w.schema) as object, w.key), keys.push(w.key));
+    for (const w of relationSchemas(s)) (filterAjv.addSchema(closeVacuity(w.schema) as object, w.key), filterKeys.push(w.key));
   }
   const refs = Object.fromEntries(keys.map((k) => [exportName(k), k]));
-  const code = specs.length ? standaloneCode(ajv, refs) : '';
+  const code = keys.length ? standaloneCode(ajv, refs) : '';
+  const filterCode = filterKeys.length ? standaloneCode(filterAjv, Object.fromEntries(filterKeys.map((k) => [exportName(k), k]))) : '';
   // The rules' definitions, and apart from them their validators: a run whose files the cache knows runs none.
   // As JSON text: JSON.parse reads it faster than JavaScript parses the same object literal.
   const json = (value: unknown) => `JSON.parse(${JSON.stringify(JSON.stringify(value))})`;
-  await writeFile(path.join(outDir, 'builtin-rules.js'), `export const RULES = ${json(specs)};\nexport const VALIDATORS = ${json(Object.fromEntries(keys.map((k) => [k, exportName(k)])))};\n`);
+  const names = (ks: string[]) => json(Object.fromEntries(ks.map((k) => [k, exportName(k)])));
+  await writeFile(path.join(outDir, 'builtin-rules.js'), `export const RULES = ${json(specs)};\nexport const VALIDATORS = ${names(keys)};\nexport const FILTERS = ${names(filterKeys)};\n`);
   await writeFile(path.join(outDir, 'builtin-validators.cjs'), code);
+  await writeFile(path.join(outDir, 'builtin-filters.cjs'), filterCode);
 
   const configAjv = createRuleAjv({ standalone: true });
   const schema = JSON.parse(await readFile(path.join(PACKAGE_ROOT, 'schemas/aiopsrc.schema.json'), 'utf8')) as object;
@@ -67,7 +73,7 @@ async function writeBuildId(outDir: string): Promise<void> {
   const hash = createHash('sha256');
   const roots = [path.join(PACKAGE_ROOT, 'dist', 'src'), outDir];
   for (const root of roots) {
-    const files = (await readdir(root, { recursive: true })).filter((f) => f.endsWith('.js') && !f.endsWith('build-id.js')).sort();
+    const files = (await readdir(root, { recursive: true })).filter((f) => /\.c?js$/.test(f) && !f.endsWith('build-id.js')).sort();
     for (const f of files) hash.update(f).update('\u0000').update(await readFile(path.join(root, f))).update('\u0000');
   }
   await writeFile(path.join(outDir, 'build-id.js'), `export const BUILD_ID = ${JSON.stringify(hash.digest('hex').slice(0, 32))};\n`);

@@ -9,7 +9,7 @@ const addFormats = addFormatsModule as unknown as { default: (ajv: Ajv2020) => v
  * build-time standalone code, so a built-in rule behaves the same either way.
  * Unknown keywords are errors (a typo like `propertes` must not pass silently).
  */
-export function createRuleAjv(options: { standalone?: boolean | 'commonjs'; linearRegExp?: boolean } = {}): Ajv2020 {
+export function createRuleAjv(options: { standalone?: boolean | 'commonjs'; linearRegExp?: boolean; filter?: boolean } = {}): Ajv2020 {
   const code: CodeOptions = options.standalone ? { source: true, esm: options.standalone !== 'commonjs' } : {};
   const ajv = new Ajv2020({
     strict: true,
@@ -18,7 +18,9 @@ export function createRuleAjv(options: { standalone?: boolean | 'commonjs'; line
     strictRequired: false,
     allowUnionTypes: true,
     // Every failing place, not just the first: a ConfigMap with three credentials gives three findings.
-    allErrors: true,
+    // A relation's `where` (filter) is asked only yes or no: the first failure answers it, and the
+    // answer is the same (JSON Schema validity does not depend on how many errors are collected).
+    allErrors: !options.filter,
     logger: false,
     code: options.linearRegExp ? { ...code, regExp: linearRegExp } : code,
   });

@@ -137,22 +137,26 @@ export async function loadRuleFiles(paths: readonly string[]): Promise<Rule[]> {
   const files = await findRuleFiles(paths);
   if (files.length === 0) return [];
   const { createRuleAjv } = await import('./ajv.js');
-  const ajvs = new Map<boolean, Ajv2020>();
-  const ajvFor = async (linear: boolean) => {
-    let ajv = ajvs.get(linear);
+  const ajvs = new Map<string, Ajv2020>();
+  const ajvFor = async (linear: boolean, filter = false) => {
+    const key = `${linear} ${filter}`;
+    let ajv = ajvs.get(key);
     if (!ajv) {
-      ajv = createRuleAjv({ linearRegExp: linear });
-      await addRuleMetaSchema(ajv);
-      ajvs.set(linear, ajv);
+      ajv = createRuleAjv({ linearRegExp: linear, filter });
+      // Rule files are read (and checked against the meta-schema) by the rules' own instance.
+      if (!filter) await addRuleMetaSchema(ajv);
+      ajvs.set(key, ajv);
     }
     return ajv;
   };
   const builtinRoot = BUILTIN_RULES_DIR + path.sep;
   const rules: Rule[] = [];
   for (const file of files) {
-    const ajv = await ajvFor(!path.resolve(file).startsWith(builtinRoot));
+    const linear = !path.resolve(file).startsWith(builtinRoot);
+    const ajv = await ajvFor(linear);
     const spec = await readRuleSpec(file, ajv);
-    const where = relationValidators(spec, (key, schema) => compileRuleSchema(spec, file, ajv, schema, `relation ${key.slice(spec.id.length + 1).replace('/', '.')} where`));
+    const filters = spec.relation ? await ajvFor(linear, true) : ajv;
+    const where = relationValidators(spec, (key, schema) => compileRuleSchema(spec, file, filters, schema, `relation ${key.slice(spec.id.length + 1).replace('/', '.')} where`));
     rules.push({ ...spec, pack: packOf(file), source: file, validate: compileRuleSchema(spec, file, ajv), ...(where ? { where } : {}) });
   }
   return rules;
@@ -165,20 +169,25 @@ export async function loadRuleFiles(paths: readonly string[]): Promise<Rule[]> {
  */
 export async function loadBuiltinRules(): Promise<Rule[]> {
   const url = new URL('../../generated/builtin-rules.js', import.meta.url).href;
-  let mod: { RULES: (RuleSpec & { pack: string; source: string })[]; VALIDATORS: Record<string, string> };
+  let mod: { RULES: (RuleSpec & { pack: string; source: string })[]; VALIDATORS: Record<string, string>; FILTERS: Record<string, string> };
   try {
     mod = (await import(url)) as typeof mod;
   } catch {
     // Not built (running from source in development): compile the rule files instead.
     return loadRuleFiles([BUILTIN_RULES_DIR]);
   }
-  let compiled: Record<string, Validate> | null = null;
-  const validators = () => (compiled ??= createRequire(import.meta.url)('../../generated/builtin-validators.cjs') as Record<string, Validate>);
-  const lazy = (key: string): Validate | null => {
-    const name = mod.VALIDATORS[key];
+  const modules = new Map<string, Record<string, Validate>>();
+  const load = (file: string) => {
+    let m = modules.get(file);
+    if (!m) modules.set(file, (m = createRequire(import.meta.url)(`../../generated/${file}`) as Record<string, Validate>));
+    return m;
+  };
+  const lazy = (names: Record<string, string>, file: string, key: string): Validate | null => {
+    const name = names[key];
     if (name === undefined) return null;
+    let v: Validate | undefined;
     const validate: Validate = (data) => {
-      const v = validators()[name]!;
+      v ??= load(file)[name]!;
       const ok = v(data);
       validate.errors = v.errors;
       return ok;
@@ -187,8 +196,8 @@ export async function loadBuiltinRules(): Promise<Rule[]> {
     return validate;
   };
   return mod.RULES.map((r) => {
-    const where = relationValidators(r, (key) => lazy(key)!);
-    return { ...r, source: path.join(PACKAGE_ROOT, r.source), validate: lazy(r.id) ?? (() => true), ...(where ? { where } : {}) };
+    const where = relationValidators(r, (key) => lazy(mod.FILTERS, 'builtin-filters.cjs', key)!);
+    return { ...r, source: path.join(PACKAGE_ROOT, r.source), validate: lazy(mod.VALIDATORS, 'builtin-validators.cjs', r.id) ?? (() => true), ...(where ? { where } : {}) };
   });
 }
 

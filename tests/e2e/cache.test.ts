@@ -180,7 +180,7 @@ describe('the result cache never changes a report', () => {
       expect(r.code).toBe(1);
       const line = r.stderr.split('\n').find((l) => l.startsWith('LOADED '))!;
       // Packages by name, and the built-in rules' compiled validators by file name.
-      return (JSON.parse(line.slice('LOADED '.length)) as string[]).map((f) => /node_modules\/([^/]+)/.exec(f)?.[1] ?? (f.endsWith('builtin-validators.cjs') ? 'validators' : undefined)).filter((p) => p);
+      return (JSON.parse(line.slice('LOADED '.length)) as string[]).map((f) => /node_modules\/([^/]+)/.exec(f)?.[1] ?? (/builtin-(validators|filters)\.cjs$/.test(f) ? 'validators' : undefined)).filter((p) => p);
     };
     // Packed, as a clone is: the cold run reads HEAD's policy from the pack (isomorphic-git), parses (yaml:
     // the fast reader refuses anchors) and validates (the rules' validators).
