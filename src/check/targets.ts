@@ -308,29 +308,36 @@ export interface TargetResults {
  */
 export function evaluateTargets(set: TargetSet, ctx: RunContext, options: CheckOptions): TargetResults {
   const out: TargetResults = { findings: [], documents: [], fileCount: new Set(set.rendered.flatMap((t) => t.inputs)).size, documentCount: 0 };
-  const policy: PolicyOptions = { ...ctx.policy, waivers: [] };
-  const plan = options.skipPolicy ? null : planProjection(ctx.rules);
   for (const t of set.rendered) {
     out.documentCount += t.documents.length;
     if (options.keepDocuments) out.documents.push(...t.documents);
-    if (options.skipPolicy) continue;
-    // A rendered target is a whole deployable unit: its relations are judged among its own objects.
-    const objectFile = new Map<Finding, string>();
-    const findings: Finding[] = [];
-    const projections: Projection[] = [];
-    for (const doc of t.documents) {
-      // One target expansion per document, for its rules and its projection.
-      const targets = new DocumentTargets(doc.data);
-      for (const f of evaluateDocument(doc, ctx.prepared, policy, targets)) {
-        objectFile.set(f, doc.file);
-        findings.push(f);
-      }
-      const projection = plan ? projectDocument(doc, plan, targets) : null;
-      if (projection) projections.push(projection);
-    }
-    const outcome = evaluateRelations(projections, ctx.rules, policy);
-    out.findings.push(...mergeRelationFindings(findings, outcome, (f) => objectFile.get(f) ?? f.file));
+    if (!options.skipPolicy) out.findings.push(...evaluateRenderedTarget(t.documents, ctx));
   }
   applyConfigWaivers(out.findings, ctx.waivers);
   return out;
+}
+
+/**
+ * One rendered target's findings (check's, and each commit's in a history walk): every object as a
+ * file's document is evaluated (read problems, rules, inline waivers), then the relation rules among
+ * the target's own objects, a whole deployable unit. Config waivers are the caller's, after.
+ */
+export function evaluateRenderedTarget(documents: readonly ConfigDocument[], ctx: RunContext): Finding[] {
+  const policy: PolicyOptions = { ...ctx.policy, waivers: [] };
+  const plan = planProjection(ctx.rules);
+  const objectFile = new Map<Finding, string>();
+  const findings: Finding[] = [];
+  const projections: Projection[] = [];
+  for (const doc of documents) {
+    // One target expansion per document, for its rules and its projection.
+    const targets = new DocumentTargets(doc.data);
+    for (const f of evaluateDocument(doc, ctx.prepared, policy, targets)) {
+      objectFile.set(f, doc.file);
+      findings.push(f);
+    }
+    const projection = plan ? projectDocument(doc, plan, targets) : null;
+    if (projection) projections.push(projection);
+  }
+  const outcome = evaluateRelations(projections, ctx.rules, policy);
+  return mergeRelationFindings(findings, outcome, (f) => objectFile.get(f) ?? f.file);
 }

@@ -1,7 +1,7 @@
 import { gitFs } from '../source/git-fs.js';
 import git from '../source/isomorphic-git.js';
 import type { FileResult } from '../check/file-results.js';
-import { resultOfFile } from '../check/files.js';
+import { checkFiles, resultOfFile } from '../check/files.js';
 import type { CheckOptions, RunContext } from '../check/types.js';
 import { checkOnThreads, threadsFor } from '../check/worker.js';
 import { readerFor } from '../source/git.js';
@@ -9,7 +9,8 @@ import type { Selection } from '../source/select.js';
 import type { SourceFile } from '../source/types.js';
 import { parseConfigFile } from '../parse/documents.js';
 import { applyConfigWaivers } from '../policy/evaluate.js';
-import { planProjection } from '../relations/project.js';
+import { evaluateRelations, mergeRelationFindings, type RelationOutcome } from '../relations/evaluate.js';
+import { planProjection, unpackProjections, type PackedProjections } from '../relations/project.js';
 import { isAtOrAbove } from '../report/exit-code.js';
 import type { Finding, ResourceId } from '../report/types.js';
 
@@ -22,6 +23,13 @@ export interface BlobResult {
   documentCount: number | null;
   /** The documents, kept for matching live state; absent when the result came from another thread. */
   docs?: { id: ResourceId | null; data: unknown }[];
+  /**
+   * For the relation phase of a commit: the file's packed projections, null when it has none, or
+   * absent when not known here (then the result cache may have them by `projectionsDigest`, or the
+   * blob is read again).
+   */
+  projections?: string | null;
+  projectionsDigest?: string;
 }
 
 /** The gate's view of one tree (a commit's or a folder's): its failing findings. */
@@ -49,6 +57,13 @@ export class HistoryEvaluator {
   private readonly blobs = new Map<string, BlobResult>();
   private readonly trees = new Map<string, TreeResult>();
   private readonly treeEntries = new Map<string, TreeEntry[]>();
+  private readonly outcomes = new Map<string, Promise<RelationOutcome | null>>();
+  /**
+   * Judge commits as check does, relation rules included (rollback): a commit passes only if its
+   * per-document findings merged with its relation phase leave nothing at or above the gate.
+   * Blame alone follows findings file by file and needs no relation phase.
+   */
+  judgeRelations = false;
 
   constructor(
     private readonly ctx: RunContext,
@@ -56,13 +71,79 @@ export class HistoryEvaluator {
     private readonly options: CheckOptions = { cwd: ctx.repo.dir },
   ) {}
 
-  /** Findings at or above the gate, unwaived, for a commit's tree. */
-  async gatingFindings(treeOid: string): Promise<Finding[]> {
+  /**
+   * Findings at or above the gate, unwaived, for a commit's tree: what check would gate on there. With
+   * `full` every such finding; without, enough to decide pass or fail: a per-document finding that no
+   * relation rule supersedes or satisfies fails the commit whatever its relations are, so the relation
+   * phase runs only for a commit that could pass (and for the start commit, whose findings are listed).
+   */
+  async gatingFindings(treeOid: string, full = false): Promise<Finding[]> {
+    const perDocument = await this.perDocumentGating(treeOid);
+    if (!this.judgeRelations) return perDocument;
+    const removable = new Set(this.ctx.rules.flatMap((r) => (r.relation ? [...(r.supersedes ?? []), ...(r.relation.satisfies ?? [])] : [])));
+    if (!full && perDocument.some((f) => !removable.has(f.ruleId))) return perDocument;
+    const outcome = await this.relationOutcome(treeOid);
+    return outcome ? mergeRelationFindings(perDocument, outcome).filter((f) => this.gates(f)) : perDocument;
+  }
+
+  private gates(f: Finding): boolean {
+    return !f.suppressed && isAtOrAbove(f.severity, this.ctx.failOn);
+  }
+
+  /** The gating findings of the tree's files (and rendered targets), one at a time. */
+  protected async perDocumentGating(treeOid: string): Promise<Finding[]> {
     return (await this.tree(treeOid, '')).gating;
   }
 
-  /** Every finding of a commit's tree, and how many files and documents it has (for the report). */
+  /** The files whose objects make up a commit's relation phase: its plain manifests (a rendered target judges its own). */
+  protected async relationFiles(treeOid: string): Promise<SourceFile[]> {
+    return this.wantedFiles(treeOid);
+  }
+
+  /**
+   * The relation phase over one commit's files, as check runs it over the work tree: each file's
+   * projections from this walk, else from the result cache, else by reading the blob again; config
+   * waivers applied. Null when no relation rule runs.
+   */
+  relationOutcome(treeOid: string): Promise<RelationOutcome | null> {
+    let outcome = this.outcomes.get(treeOid);
+    if (!outcome) this.outcomes.set(treeOid, (outcome = this.computeRelations(treeOid)));
+    return outcome;
+  }
+
+  private async computeRelations(treeOid: string): Promise<RelationOutcome | null> {
+    if (!this.ctx.rules.some((r) => r.relation)) return null;
+    const cache = await this.ctx.results;
+    const packed: PackedProjections[] = [];
+    const again: SourceFile[] = [];
+    for (const f of await this.relationFiles(treeOid)) {
+      const b = await this.blob(f.oid!, f.path);
+      if (b.projections === null) continue;
+      if (b.projections !== undefined) {
+        packed.push(b.projections);
+        continue;
+      }
+      const stored = b.projectionsDigest === undefined ? cache?.get(f.path, f.oid!, false) : null;
+      if (stored && stored.projectionsDigest === undefined) continue;
+      const digest = b.projectionsDigest ?? stored?.projectionsDigest;
+      const found = digest === undefined ? null : (cache?.projections(digest) ?? null);
+      if (found === null) again.push(f);
+      else packed.push(found);
+    }
+    if (again.length) packed.push(...(await checkFiles(again, this.ctx, { ...this.options, projectionsOnly: true }, { hits: new Map(), misses: again })).projections);
+    const outcome = evaluateRelations(unpackProjections(packed), this.ctx.rules, { ...this.ctx.policy, waivers: [] });
+    applyConfigWaivers(outcome.findings, this.ctx.waivers);
+    return outcome;
+  }
+
+  /** Every finding of a commit's tree (its relation phase's too, when commits are judged with it), and how many files and documents it has (for the report). */
   async allFindings(treeOid: string): Promise<{ findings: Finding[]; files: number; documents: number }> {
+    const all = await this.fileFindings(treeOid);
+    const outcome = this.judgeRelations ? await this.relationOutcome(treeOid) : null;
+    return outcome ? { ...all, findings: mergeRelationFindings(all.findings, outcome) } : all;
+  }
+
+  private async fileFindings(treeOid: string): Promise<{ findings: Finding[]; files: number; documents: number }> {
     const out = { findings: [] as Finding[], files: 0, documents: 0 };
     for (const f of await this.wantedFiles(treeOid)) {
       let b = await this.blob(f.oid!, f.path);
@@ -217,11 +298,11 @@ export class HistoryEvaluator {
     (await this.ctx.results)?.save();
   }
 
-  /** A stored result as the walk uses it: config waivers applied (they come after the cache). */
+  /** A stored result as the walk uses it: config waivers applied (they come after the cache); its projections by digest. */
   private fromStored(stored: FileResult): BlobResult {
     const findings = stored.findings.map((f) => ({ ...f }));
     applyConfigWaivers(findings, this.ctx.waivers);
-    return { findings, documentCount: stored.documents };
+    return { findings, documentCount: stored.documents, ...(stored.projectionsDigest === undefined ? { projections: null } : { projectionsDigest: stored.projectionsDigest }) };
   }
 
   private async evaluateBlob(oid: string, filePath: string): Promise<BlobResult> {
@@ -232,10 +313,11 @@ export class HistoryEvaluator {
     // result cache holds, and a later check of the same content takes. Helm templates are reported
     // by check; in history they neither pass nor fail a commit.
     const results = await this.ctx.results;
-    const { result: stored } = resultOfFile(parsed, this.ctx, { plan: results ? planProjection(this.ctx.rules) : null, findings: true, pack: true });
+    const { result: stored } = resultOfFile(parsed, this.ctx, { plan: results || this.judgeRelations ? planProjection(this.ctx.rules) : null, findings: true, pack: true });
     parsed.release();
     results?.set(filePath, oid, false, stored);
-    const result: BlobResult = { ...this.fromStored(stored), docs: parsed.documents.map((d) => ({ id: d.id, data: d.data })) };
+    const projections = this.judgeRelations ? { projections: stored.projections ?? null } : {};
+    const result: BlobResult = { ...this.fromStored(stored), ...projections, docs: parsed.documents.map((d) => ({ id: d.id, data: d.data })) };
     this.blobs.set(key, result);
     return result;
   }

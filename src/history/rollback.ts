@@ -56,6 +56,11 @@ export async function walkHistory(ctx: RunContext, options: HistoryWalkOptions):
   // With kustomizations, each commit's rendered targets stand in for the files they are made of.
   const { kustomize, render } = ctx.config.config;
   const evaluator = kustomize !== 'off' || render?.length ? new TargetHistoryEvaluator(ctx, options.checkOptions) : new HistoryEvaluator(ctx, options.checkOptions);
+  // A commit passes the gate as check would judge it: its relation findings count.
+  evaluator.judgeRelations = options.rollback;
+  // A relation finding relates several files: history follows findings file by file, so none is traced.
+  const relationIds = new Set(ctx.rules.filter((r) => r.relation).map((r) => r.id));
+  let traceable: Finding[] = [];
   const stop: { reason: 'root' | 'limit' | 'shallow' | null } = { reason: null };
   const commits: HistoryCommit[] = [];
   const gatingCount: number[] = [];
@@ -81,8 +86,9 @@ export async function walkHistory(ctx: RunContext, options: HistoryWalkOptions):
       if (options.checked) seedFromCheck(evaluator, options.checked);
       // The start commit is read in full; on a large tree, every core shares that work.
       if (!drift) await evaluator.prefill(commit.tree, options.rollback ? ctx.selection : options.traceSelection);
-      if (options.rollback) headGating = await evaluator.gatingFindings(commit.tree);
-      tracer = new FindingTracer(evaluator, options.traceSelection, [...headGating, ...blamed]);
+      if (options.rollback) headGating = await evaluator.gatingFindings(commit.tree, true);
+      traceable = headGating.filter((f) => !relationIds.has(f.ruleId));
+      tracer = new FindingTracer(evaluator, options.traceSelection, [...traceable, ...blamed]);
       await tracer.start(commit.tree);
       await located?.start(commit.tree, new Map([...pending].map(([k, item]) => [k, item.file!])));
     } else {
@@ -109,7 +115,7 @@ export async function walkHistory(ctx: RunContext, options: HistoryWalkOptions):
   await evaluator.save();
   const traced = tracer!.results();
   const stoppedAt = answered ? 'answer' : (stop.reason ?? 'root');
-  const introduced = blamed.map((_, n) => introducedBy(traced[headGating.length + n]!, commits, stoppedAt));
+  const introduced = blamed.map((_, n) => introducedBy(traced[traceable.length + n]!, commits, stoppedAt));
   if (!options.rollback) return { introduced };
 
   const head = commits[0]!;
@@ -118,7 +124,8 @@ export async function walkHistory(ctx: RunContext, options: HistoryWalkOptions):
   // For each failing finding at the start: the oldest commit of the unbroken run that has it.
   const byCulprit = new Map<number, { rules: Set<string>; files: Set<string>; changed: Set<string> }>();
   const unattributed: string[] = [];
-  for (const [n, f] of headGating.entries()) {
+  const crossDocument = headGating.filter((f) => relationIds.has(f.ruleId)).map((f) => `${f.ruleId} ${f.file}:${f.line}`);
+  for (const [n, f] of traceable.entries()) {
     const t = traced[n];
     if (!t || (t.open && stoppedAt !== 'root')) {
       unattributed.push(`${f.ruleId} ${f.file}:${f.line}`);
@@ -153,6 +160,7 @@ export async function walkHistory(ctx: RunContext, options: HistoryWalkOptions):
       lastGood: lastGood ? ref(lastGood) : null,
       culprits,
       unattributed,
+      ...(crossDocument.length ? { crossDocument } : {}),
       liveMatches,
       commands,
       searched: commits.length,

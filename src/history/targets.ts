@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import { gitFs } from '../source/git-fs.js';
 import git from '../source/isomorphic-git.js';
-import { evaluateDocument } from '../policy/evaluate.js';
+import { applyConfigWaivers } from '../policy/evaluate.js';
 import { isAtOrAbove } from '../report/exit-code.js';
 import type { Finding } from '../report/types.js';
 import type { CheckOptions, RunContext } from '../check/types.js';
 import { renderedFileOf } from '../check/external-render.js';
-import { normalizeTarget, noSuchTarget, planTargets, readableFiles, renderKustomizeTarget, type TargetPlan } from '../check/targets.js';
+import { evaluateRenderedTarget, normalizeTarget, noSuchTarget, planTargets, readableFiles, renderKustomizeTarget, type TargetPlan } from '../check/targets.js';
 import { createSelection, type Selection } from '../source/select.js';
 import type { SourceFile } from '../source/types.js';
 import { HistoryEvaluator, type BlobResult, type TreeChange } from './evaluator.js';
@@ -80,14 +80,19 @@ export class TargetHistoryEvaluator extends HistoryEvaluator {
     return super.blobAt(treeOid, filePath);
   }
 
-  override async gatingFindings(treeOid: string): Promise<Finding[]> {
+  protected override async perDocumentGating(treeOid: string): Promise<Finding[]> {
     const t = await this.targetsOf(treeOid);
-    if (!t.plan) return super.gatingFindings(treeOid);
+    if (!t.plan) return super.perDocumentGating(treeOid);
     const out: Finding[] = [];
     for (const f of await this.wantedFiles(treeOid)) {
       for (const x of (await this.blob(f.oid!, f.path)).findings) if (!x.suppressed && isAtOrAbove(x.severity, this.run.failOn)) out.push(x);
     }
     return out;
+  }
+
+  /** A rendered target's relations are judged among its own objects (in its result): the commit's relation phase is its plain files'. */
+  protected override async relationFiles(treeOid: string): Promise<SourceFile[]> {
+    return (await this.wantedFiles(treeOid)).filter((f) => !isTargetPath(f.path));
   }
 
   override async diffTrees(from: string | null, to: string | null, selection: Selection, prefix = ''): Promise<TreeChange[]> {
@@ -184,8 +189,9 @@ export class TargetHistoryEvaluator extends HistoryEvaluator {
       const { documents, inputs } = out.rendered;
       const oids = inputs.map((i) => oidOf.get(i) ?? '').join(',');
       const key = createHash('sha1').update(`${target}\u0000${inputs.join('\u0000')}\u0000${oids}`).digest('hex');
-      const findings: Finding[] = [];
-      for (const doc of documents) findings.push(...evaluateDocument(doc, this.run.prepared, this.run.policy));
+      // As check judges a target: its objects, then its relations; config waivers after.
+      const findings = evaluateRenderedTarget(documents, this.run);
+      applyConfigWaivers(findings, this.run.waivers);
       this.results.set(key, { findings, documentCount: documents.length, docs: documents.map((d) => ({ id: d.id, data: d.data })), inputs });
       (this.versions.get(target) ?? this.versions.set(target, []).get(target)!).push({ inputs, oids, key });
       keys.set(targetPathOf(target), key);

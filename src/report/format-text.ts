@@ -283,6 +283,7 @@ function formatRollback(r: RollbackSuggestion, p: Palette): string[] {
       if (c.changedSince.length) lines.push(`      ${p.yellow(`later commits changed ${c.changedSince.join(', ')}: reverting it alone may conflict`)}`);
     }
     if (r.unattributed.length) lines.push(`  ${p.yellow(`older than the ${plural(r.searched, 'commit')} searched: ${r.unattributed.join('; ')}`)}`);
+    if (r.crossDocument?.length) lines.push(`  ${p.yellow(`not traced to a commit (each relates several objects, and history is traced file by file; only rolling everything back is sure to clear them): ${r.crossDocument.join('; ')}`)}`);
   }
   if (r.liveMatches.length) lines.push('  live:');
   for (const m of r.liveMatches) {
@@ -299,7 +300,8 @@ function formatRollback(r: RollbackSuggestion, p: Palette): string[] {
   let label = '';
   for (const c of r.commands) {
     const next = COMMAND_LABELS.find(([re]) => re.test(c))?.[1] ?? '';
-    if (next !== label) lines.push(`  ${next}`);
+    // The first choice offered is not an alternative to anything ("or ..." only after another).
+    if (next !== label) lines.push(`  ${label === '' ? next.replace(/^or /, '') : next}`);
     label = next;
     lines.push(`    ${p.bold(c)}`);
   }

@@ -184,6 +184,8 @@ export interface RollbackSuggestion {
   culprits: Culprit[];
   /** Failing findings whose introducing commit is beyond the searched range. */
   unattributed: string[];
+  /** Failing relation findings (`rule file:line`): they relate several objects, and history is traced file by file, so no culprit is named; reverting the culprits or restoring the failing files may leave them, rolling back to the last good commit does not. */
+  crossDocument?: string[];
   liveMatches: LiveMatch[];
   commands: string[];
   /** Commits evaluated. */

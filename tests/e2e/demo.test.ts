@@ -8,7 +8,7 @@ import { cleanup, runCli, tempDir } from '../helpers/repo.js';
 afterAll(cleanup);
 
 test('demo builds the example repository and scans it against the bundled live snapshot, with the documented exit code', () => {
-  // Ages ("since 59c3ed9 (Dana Ops, 25 hours ago)") are counted from a fixed "now", as git does with SOURCE_DATE_EPOCH.
+  // Ages ("since 564d0bc (Dana Ops, 25 hours ago)") are counted from a fixed "now", as git does with SOURCE_DATE_EPOCH.
   const r = runCli(['demo'], { cwd: tempDir(), env: { SOURCE_DATE_EPOCH: '1767700800' } });
   // Secret masks are random per run: equal within a run, never the value.
   const masked = (s: string) => s.replace(/<secret [0-9a-f]{8}>/g, '<secret>');

@@ -6,7 +6,7 @@ import { buildRepoFromSnapshots } from '../../src/demo/build-repo.js';
 import type { Report } from '../../src/report/types.js';
 import { PACKAGE_ROOT } from '../../src/rules/load.js';
 import { cleanup, commit, git, makeRepo, runCli, tempDir } from '../helpers/repo.js';
-import { HARDENED_DEPLOYMENT, PRIVILEGED_DEPLOYMENT, SERVICE } from '../helpers/manifests.js';
+import { HARDENED_DEPLOYMENT, namespaceBasics, PRIVILEGED_DEPLOYMENT, SERVICE, WEB_NAMESPACE } from '../helpers/manifests.js';
 
 afterAll(cleanup);
 
@@ -152,6 +152,75 @@ describe('rollback', () => {
     const r = runCli(['rollback'], { cwd: dir });
     expect(r.stdout).toMatch(/^\n✔ rollback: [0-9a-f]{7} add web \(Test, [\d-]+\) passes the gate; nothing to roll back\n  \(searched 1 commit of first-parent history\)\n\n✔ no findings/);
     expect(r.code).toBe(0);
+  });
+});
+
+describe('rollback judges each commit as check does: relation findings count', () => {
+  // A Jupyter notebook in namespace ml, with its ServiceAccount and a default-deny policy: clean at every level.
+  const NOTEBOOK = HARDENED_DEPLOYMENT.replace(/name: web/g, 'name: notebook')
+    .replace(/namespace: web/g, 'namespace: ml')
+    .replace('serviceAccountName: web', 'serviceAccountName: notebook')
+    .replace('spec:\n  template:\n    spec:', 'spec:\n  selector:\n    matchLabels: { app: notebook }\n  template:\n    metadata:\n      labels: { app: notebook }\n    spec:')
+    .replace('image: nginx:1.27@', 'image: quay.io/jupyter/base-notebook:2024-05-01@');
+  const EXPOSED = 'apiVersion: v1\nkind: Service\nmetadata:\n  name: notebook\n  namespace: ml\nspec:\n  type: LoadBalancer\n  selector: { app: notebook }\n  ports:\n    - port: 80\n      targetPort: 8888\n';
+
+  test('a LoadBalancer Service that exposes a notebook (a finding of no single file) fails the commit; the last good commit is the one before it', () => {
+    const { dir, shas } = history([
+      ['add notebook', { 'apps/notebook.yaml': NOTEBOOK, 'apps/ml.yaml': namespaceBasics('ml', 'notebook') }],
+      ['expose notebook', { 'apps/svc.yaml': EXPOSED }],
+      ['add docs', { 'README.md': '# ops\n' }],
+    ]);
+    const [good, , head] = shas.map(short) as [string, string, string];
+    for (const cache of [['--no-cache'], ['--cache-dir', tempDir()]]) {
+      const r = runCli(['rollback', '-f', 'json', ...cache], { cwd: dir });
+      expect(r.code).toBe(1);
+      const report = json(r.stdout);
+      expect(report.findings.map((f) => [f.ruleId, f.severity, f.file, f.line])).toEqual([['rel-service-exposes-ai-workload', 'critical', 'apps/svc.yaml', 7]]);
+      const s = report.rollback!;
+      expect([s.headPasses, short(s.lastGood!.sha), s.culprits, s.crossDocument]).toEqual([false, good, [], ['rel-service-exposes-ai-workload apps/svc.yaml:7']]);
+      expect(s.commands).toEqual([`git revert --no-commit ${good}..${head} && git commit -m "Roll back to ${good}: rel-service-exposes-ai-workload"`, `git rm -- apps/svc.yaml`]);
+    }
+    const text = runCli(['rollback', '--no-cache'], { cwd: dir }).stdout;
+    expect(text).toContain('  not traced to a commit (each relates several objects, and history is traced file by file; only rolling everything back is sure to clear them): rel-service-exposes-ai-workload apps/svc.yaml:7\n  roll everything back to the last good commit:\n');
+    // scan's rollback is the same walk.
+    const scan = json(runCli(['scan', '-f', 'json', '--no-cache'], { cwd: dir }).stdout);
+    expect(short(scan.rollback!.lastGood!.sha)).toBe(good);
+  });
+
+  test('the start commit\'s findings are check\'s: a relation finding replaces the per-document one it supersedes', () => {
+    const BINDING = 'apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata:\n  name: web-admin\n  namespace: web\nsubjects:\n  - kind: ServiceAccount\n    name: web\n    namespace: web\nroleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: cluster-admin\n';
+    const { dir } = history([
+      ['add web', { 'apps/web.yaml': HARDENED_DEPLOYMENT, 'apps/ns.yaml': WEB_NAMESPACE }],
+      ['bind cluster-admin', { 'apps/rbac.yaml': BINDING }],
+    ]);
+    const ids = (args: string[]) => json(runCli([...args, '-f', 'json', '--no-cache'], { cwd: dir }).stdout).findings.map((f) => `${f.ruleId} ${f.severity}`);
+    expect(ids(['check'])).toEqual(['rel-binding-grants-cluster-admin critical']);
+    expect(ids(['rollback'])).toEqual(ids(['check']));
+  });
+
+  test('a commit whose only gating findings a relation satisfies passes (--fail-on low: the pod\'s ServiceAccount does not mount its token)', () => {
+    const OWN_TOKEN_SETTING = HARDENED_DEPLOYMENT.replace('      automountServiceAccountToken: false\n', '');
+    const { dir, shas } = history([
+      ['add web', { 'apps/web.yaml': OWN_TOKEN_SETTING, 'apps/ns.yaml': WEB_NAMESPACE }],
+      ['run web privileged', { 'apps/web.yaml': OWN_TOKEN_SETTING.replace('allowPrivilegeEscalation: false\n', 'allowPrivilegeEscalation: false\n            privileged: true\n') }],
+    ]);
+    expect(runCli(['check', '--ref', shas[0]!, '--fail-on', 'low', '--no-cache'], { cwd: dir }).code).toBe(0);
+    const s = json(runCli(['rollback', '-f', 'json', '--fail-on', 'low', '--no-cache'], { cwd: dir }).stdout).rollback!;
+    expect([s.lastGood?.sha, s.culprits.map((c) => c.ruleIds)]).toEqual([shas[0], [['k8s-privileged-container']]]);
+  });
+
+  test('a rendered target\'s relations count in every commit, as check judges the target', () => {
+    const kustomization = (resources: string[]) => `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n${resources.map((r) => `  - ${r}\n`).join('')}`;
+    const { dir, shas } = history([
+      ['add notebook', { 'ml/notebook.yaml': NOTEBOOK, 'ml/basics.yaml': namespaceBasics('ml', 'notebook'), 'ml/kustomization.yaml': kustomization(['notebook.yaml', 'basics.yaml']) }],
+      ['expose notebook', { 'ml/svc.yaml': EXPOSED, 'ml/kustomization.yaml': kustomization(['notebook.yaml', 'basics.yaml', 'svc.yaml']) }],
+    ]);
+    expect(json(runCli(['check', '-f', 'json', '--no-cache'], { cwd: dir }).stdout).findings.map((f) => f.ruleId)).toEqual(['rel-service-exposes-ai-workload']);
+    const r = runCli(['rollback', '-f', 'json', '--no-cache'], { cwd: dir });
+    expect(r.code).toBe(1);
+    const report = json(r.stdout);
+    expect(report.findings.map((f) => f.ruleId)).toEqual(['rel-service-exposes-ai-workload']);
+    expect(report.rollback!.lastGood?.sha).toBe(shas[0]);
   });
 });
 
