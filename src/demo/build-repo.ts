@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { cp, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
-import git from 'isomorphic-git';
+import git from '../source/isomorphic-git.js';
 
 /** The fixed author of fixture commits, so their shas are the same on every machine. */
 const AUTHOR = { name: 'Dana Ops', email: 'dana@example.com' };

@@ -1,7 +1,11 @@
-import jsonpatch, { type Operation } from 'fast-json-patch';
+import type JsonPatch from 'fast-json-patch';
+import type { Operation } from 'fast-json-patch';
+import { lazyPackage } from '../packages.js';
 import { getAtPointer } from '../parse/pointer.js';
 import { cloneProv, isMap, originOf, provChild, provConst, type Prov } from './provenance.js';
 import { RenderError, type Resource } from './resource.js';
+
+const jsonpatch = lazyPackage<typeof JsonPatch>('fast-json-patch');
 
 /**
  * Applies an RFC 6902 JSON Patch (fast-json-patch) to a resource, and the same operations to
@@ -17,7 +21,7 @@ export function applyJsonPatch(res: Resource, ops: unknown, opsProv: Prov, where
     const opProv = provChild(opsProv, i)!;
     const dataOp = { ...op, ...('value' in op ? { value: structuredClone(op.value) } : {}) } as unknown as Operation;
     try {
-      jsonpatch.applyOperation(res.data, dataOp, true, true, true, i);
+      jsonpatch().applyOperation(res.data, dataOp, true, true, true, i);
     } catch (err) {
       const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);
       throw new RenderError(`${at} (${op.op} ${op.path}) failed: ${reason}`);
@@ -42,6 +46,6 @@ export function applyJsonPatch(res: Resource, ops: unknown, opsProv: Prov, where
       default:
         break; // test: nothing changed
     }
-    if (provOp) jsonpatch.applyOperation(res.prov, provOp, false, true, true, i);
+    if (provOp) jsonpatch().applyOperation(res.prov, provOp, false, true, true, i);
   });
 }

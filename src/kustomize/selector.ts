@@ -1,6 +1,9 @@
-import { RE2JS } from 're2js';
+import type { RE2JS } from 're2js';
+import { lazyPackage } from '../packages.js';
 import { isMap } from './provenance.js';
 import { annotationsOf, currentId, groupOfResource, isClusterScoped, kindOf, labelsOf, RenderError, versionOf, type Resource } from './resource.js';
+
+const re2js = lazyPackage<{ RE2JS: typeof RE2JS }>('re2js');
 
 /** A patch target, as in a kustomization's `patches[].target`. */
 export interface Selector {
@@ -28,7 +31,7 @@ export function readSelector(value: unknown, where: string): Selector {
 
 /** Go regexp semantics, anchored as kustomize anchors them. */
 function fullMatch(pattern: string): (s: string) => boolean {
-  const re = RE2JS.compile(`^(?:${pattern})$`);
+  const re = re2js().RE2JS.compile(`^(?:${pattern})$`);
   return (s) => re.matches(s);
 }
 

@@ -1,8 +1,10 @@
-import { Ajv2020, type CodeOptions } from 'ajv/dist/2020.js';
-import addFormatsModule from 'ajv-formats';
-import { RE2JS } from 're2js';
+import type { Ajv2020, CodeOptions } from 'ajv/dist/2020.js';
+import type { RE2JS as Re2 } from 're2js';
+import { lazyPackage } from '../packages.js';
 
-const addFormats = addFormatsModule as unknown as { default: (ajv: Ajv2020) => void };
+const ajv2020 = lazyPackage<{ Ajv2020: typeof Ajv2020 }>('ajv/dist/2020.js');
+const ajvFormats = lazyPackage<{ default: (ajv: Ajv2020) => void }>('ajv-formats');
+const re2js = lazyPackage<{ RE2JS: typeof Re2 }>('re2js');
 
 /**
  * The one Ajv configuration for rule schemas, shared by run-time compilation and the
@@ -11,7 +13,7 @@ const addFormats = addFormatsModule as unknown as { default: (ajv: Ajv2020) => v
  */
 export function createRuleAjv(options: { standalone?: boolean | 'commonjs'; linearRegExp?: boolean; filter?: boolean } = {}): Ajv2020 {
   const code: CodeOptions = options.standalone ? { source: true, esm: options.standalone !== 'commonjs' } : {};
-  const ajv = new Ajv2020({
+  const ajv = new (ajv2020().Ajv2020)({
     strict: true,
     strictTypes: false,
     strictTuples: false,
@@ -24,7 +26,7 @@ export function createRuleAjv(options: { standalone?: boolean | 'commonjs'; line
     logger: false,
     code: options.linearRegExp ? { ...code, regExp: linearRegExp } : code,
   });
-  addFormats.default(ajv);
+  ajvFormats().default(ajv);
   // ajv-formats checks `format: regex` by compiling the value with V8: a value from the repository under
   // review could exhaust V8's regexp compiler (a fatal abort, not an exception). RE2 parses it safely.
   if (options.linearRegExp) ajv.addFormat('regex', (s: string) => isLinearRegExp(s));
@@ -46,7 +48,8 @@ function isLinearRegExp(s: string): boolean {
  * run (look-around, back-references) throws, and the rule loader reports it as a rule error.
  */
 function linearRegExp(pattern: string, flags: string): { test(s: string): boolean; toString(): string } {
-  let re: RE2JS;
+  const { RE2JS } = re2js();
+  let re: Re2;
   try {
     re = RE2JS.compile(RE2JS.translateRegExp(pattern), flags.includes('i') ? RE2JS.CASE_INSENSITIVE : 0);
   } catch (err) {

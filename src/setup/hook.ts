@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import git from 'isomorphic-git';
+import git from '../source/isomorphic-git.js';
 import { UsageError } from '../errors.js';
 import type { Repo } from '../source/types.js';
 

@@ -67,6 +67,26 @@ describe('architecture', () => {
     expect(cycles(graph)).toEqual([]);
   });
 
+  it('imports packages statically only when every run needs them (the CLI is one bundle: a static import loads on every run)', () => {
+    const statics = new Map<string, string[]>();
+    const walk = (dir: string) => {
+      for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+        const p = path.join(dir, e.name);
+        if (e.isDirectory()) walk(p);
+        else if (p.endsWith('.ts')) {
+          // Value imports of a package (not `import type`, not node: builtins, not our own modules).
+          for (const m of fs.readFileSync(p, 'utf8').matchAll(/^import\s+(?!type\s)[^;]*?from\s+'([^'.][^']*)'/gms)) {
+            if (m[1]!.startsWith('node:')) continue;
+            statics.set(m[1]!, [...(statics.get(m[1]!) ?? []), path.relative(SRC, p)]);
+          }
+        }
+      }
+    };
+    walk(SRC);
+    // commander parses every command line; picomatch matches the file globs of every check.
+    expect([...statics.keys()].sort()).toEqual(['commander', 'picomatch']);
+  });
+
   it('finds a cycle when there is one', () => {
     expect(cycles(new Map([['a.ts', ['b.ts']], ['b.ts', ['a.ts']], ['c.ts', ['a.ts']]]))).toEqual([['a.ts', 'b.ts']]);
   });
