@@ -1,6 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
+import fc from 'fast-check';
 import { renderMessage } from '../../src/policy/message.js';
-import { maskSecretShapes } from '../../src/policy/secret-shapes.js';
+import { ANY_SHAPE, maskSecretShapes, SHAPE_PIECES } from '../../src/policy/secret-shapes.js';
 
 const HF = 'hf_' + 'aB3dE6gH9jK2mN5pQ8sT1vW4yZ7';
 const OPENAI = 'sk-proj-' + 'Zx9Yw8Vu7Ts6Rq5Po4Nm3Lk2Ji1';
@@ -34,5 +35,35 @@ describe('secret-shaped text in message values', () => {
       // A correctness guard against super-linear patterns (those take minutes here), not a speed target.
       expect({ prefix, slow: ms > 3000 }).toEqual({ prefix, slow: false });
     }
+  });
+
+  test('text without any of the pieces the shapes need is never masked (the fast path skips only what the full scan would leave)', () => {
+    // One instance of every shape (as ANY_SHAPE matches it: in any case), amid text that holds no piece of any shape;
+    // bodies are letters and digits, so an instance holds only its own shape's piece.
+    const instances = [
+      /^hf_[A-Za-z0-9]{20,30}$/, /^sk-(?:ant-|proj-)?[A-Za-z0-9]{20,30}$/, /^(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{30,40}$/, /^github_pat_[A-Za-z0-9_]{20,30}$/,
+      /^xox[abposr]-[A-Za-z0-9-]{10,20}$/, /^(?:AKIA|ASIA)[0-9A-Z]{16}$/, /^AIza[0-9A-Za-z]{35}$/, /^[sr]k_live_[0-9A-Za-z]{16,20}$/, /^glpat-[0-9A-Za-z]{20,30}$/,
+      /^npm_[A-Za-z0-9]{36,40}$/, /^SG\.[A-Za-z0-9]{22}\.[A-Za-z0-9]{43}$/, /^dapi[0-9a-f]{32}$/, /^eyJ[A-Za-z0-9]{8,12}\.[A-Za-z0-9]{8,12}\.[A-Za-z0-9]{8,12}$/,
+      /^(?:AccountKey|SharedAccessKey|Password|Pwd)=[A-Za-z0-9+]{4,12}$/, /^[a-z]{1,8}:\/\/[a-z]{1,8}:[A-Za-z0-9]{1,12}@[a-z]{1,8}$/,
+      /^--?[a-z-]{0,8}(?:token|password|passwd|secret|api-key|apikey|access-key)[= ][A-Za-z0-9]{4,12}$/, /^-----BEGIN [A-Z ]{0,10}PRIVATE KEY-----[A-Za-z0-9\n]{0,20}-----END PRIVATE KEY-----$/,
+    ].map((re) => fc.stringMatching(re));
+    const cased = (t: string, c: number) => (c === 1 ? t.toUpperCase() : c === 2 ? t.toLowerCase() : t);
+    const around = fc.stringMatching(/^[A-Za-z0-9 ,]{0,12}$/);
+    const text = fc.tuple(around, fc.oneof(...instances), fc.integer({ min: 0, max: 2 }), around).map(([a, secret, c, b]) => `${a} ${cased(secret, c)} ${b}`);
+    // The full scan, without the fast path in front of it.
+    const anyShape = new RegExp(ANY_SHAPE.source, 'i');
+    let masked = 0;
+    fc.assert(
+      fc.property(fc.oneof(text, fc.string({ maxLength: 40 })), (t) => {
+        const secret = anyShape.test(t);
+        if (secret) masked++;
+        // Text the full scan would mask always holds a piece; text without one comes back unchanged.
+        return !secret || (SHAPE_PIECES.test(t) && maskSecretShapes(t) !== t);
+      }),
+      { numRuns: 20_000, seed: 20261127 },
+    );
+    // The instances are masked (so each shape's piece is put to the test), and plain text passes the fast path.
+    expect(masked).toBeGreaterThan(5_000);
+    expect(SHAPE_PIECES.test('registry.example.com/team-0/app-0:1.0.0 runs as ServiceAccount team-0/app-0')).toBe(false);
   });
 });
