@@ -27,15 +27,16 @@ export interface ProjectionPlan {
   ruleIds: ReadonlySet<string>;
 }
 
-/** The fields the built-in joins read, from the root of any projected object. */
+/**
+ * The fields the joins read (joins.ts), from the root of any projected object. What a rule's `where`
+ * or message reads is added from the rule (addSelectReads): nothing else is copied.
+ */
 const OBJECT_FIELDS = [
   // Labels and annotations only where a rule's where reads them (a pod's labels are kept in its spec, as `$labels`).
   'apiVersion', 'kind', 'metadata/name', 'metadata/namespace',
-  'rules', 'aggregationRule', 'roleRef', 'subjects', 'automountServiceAccountToken',
-  'spec/podSelector', 'spec/policyTypes', 'spec/ingress', 'spec/egress',
-  'spec/type', 'spec/selector',
-  'spec/rules', 'spec/tls', 'spec/defaultBackend', 'spec/backend', 'spec/ingressClassName',
-  'spec/scaleTargetRef',
+  'roleRef', 'spec/scaleTargetRef', 'spec/podSelector', 'spec/selector',
+  // An Ingress's backends, not its hosts, paths and TLS.
+  'spec/defaultBackend', 'spec/backend', 'spec/rules/*/http/paths/*/backend',
 ];
 /** The fields the built-in joins and rules read from each pod spec. */
 const POD_FIELDS = [
