@@ -4,7 +4,7 @@ import { yaml } from './yaml-lib.js';
 import type { ResourceId } from '../report/types.js';
 import { identifyResource, isRecord } from './identity.js';
 import { normalizeDocument } from './normalize.js';
-import { joinPointer, parsePointer } from './pointer.js';
+import { joinPointer, pointerSegments } from './pointer.js';
 import { positionOf } from './position.js';
 import { readFastYaml, type FastFile, type FastNode } from './fast-yaml.js';
 import { findTemplateAction } from './templates.js';
@@ -418,7 +418,7 @@ function describeYamlError(message: string): string {
 function locateNode(doc: Document.Parsed, lc: LineCounter, pointer: string): SourceRange {
   let node: Node | null = doc.contents;
   let key: Node | null = null;
-  for (const seg of parsePointer(pointer)) {
+  for (const seg of pointerSegments(pointer)) {
     const next = childOf(doc, node, seg);
     if (!next) break;
     [node, key] = next;
@@ -438,7 +438,7 @@ function locateNode(doc: Document.Parsed, lc: LineCounter, pointer: string): Sou
 function locateFast(root: FastNode, lc: LinePositions, pointer: string): SourceRange | null {
   let node = root;
   let key: [number, number] | null = null;
-  for (const seg of parsePointer(pointer)) {
+  for (const seg of pointerSegments(pointer)) {
     if (node.keys) {
       const i = node.keys.indexOf(seg);
       if (i === -1) break;

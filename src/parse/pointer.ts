@@ -6,6 +6,22 @@ export function parsePointer(pointer: string): string[] {
   return pointer.includes('~') ? segs.map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~')) : segs;
 }
 
+const segmentsMemo = new Map<string, readonly string[]>();
+const MAX_MEMO = 10_000;
+
+/**
+ * A pointer's segments, parsed once (read only): the same few places (`/spec/template/spec`, a rule's
+ * target) are asked of thousands of documents.
+ */
+export function pointerSegments(pointer: string): readonly string[] {
+  let segs = segmentsMemo.get(pointer);
+  if (segs === undefined) {
+    if (segmentsMemo.size >= MAX_MEMO) segmentsMemo.clear();
+    segmentsMemo.set(pointer, (segs = parsePointer(pointer)));
+  }
+  return segs;
+}
+
 export function joinPointer(base: string, ...segments: (string | number)[]): string {
   let out = base;
   for (const seg of segments) {
@@ -18,7 +34,7 @@ export function joinPointer(base: string, ...segments: (string | number)[]): str
 /** The value at `pointer` in `data`, or undefined. */
 export function getAtPointer(data: unknown, pointer: string): unknown {
   let cur: unknown = data;
-  for (const seg of parsePointer(pointer)) {
+  for (const seg of pointerSegments(pointer)) {
     if (Array.isArray(cur)) cur = cur[Number(seg)];
     else if (typeof cur === 'object' && cur !== null) cur = (cur as Record<string, unknown>)[seg];
     else return undefined;

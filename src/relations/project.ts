@@ -1,7 +1,7 @@
 import type { ConfigDocument, SourceRange } from '../parse/documents.js';
 import { detach, detachString } from '../parse/detach.js';
 import { isRecord } from '../parse/identity.js';
-import { getAtPointer, parsePointer } from '../parse/pointer.js';
+import { getAtPointer, parsePointer, pointerSegments } from '../parse/pointer.js';
 import { ANNOTATION_PREFIX } from '../policy/waivers.js';
 import { joinPath, toConditions } from '../rules/relation-spec.js';
 import { DocumentTargets, WORKLOAD_KINDS } from '../rules/targets.js';
@@ -187,7 +187,7 @@ export function projectDocument(doc: ConfigDocument, plan: ProjectionPlan, targe
       spec.$kind = id.kind;
       spec.$labels = labelsOf(detach(getAtPointer(doc.data, podLabelsPointer(place.pointer))));
     }
-    setAt(data, doc.data, parsePointer(place.pointer), spec);
+    setAt(data, doc.data, pointerSegments(place.pointer), spec);
   }
   const at: Record<string, Projection['at'][string]> = {};
   for (const report of plan.reports) {

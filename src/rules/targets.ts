@@ -1,5 +1,5 @@
 import { groupOf, isRecord } from '../parse/identity.js';
-import { joinPointer, parsePointer } from '../parse/pointer.js';
+import { joinPointer, pointerSegments } from '../parse/pointer.js';
 
 /** One value a rule's schema is checked against. */
 export interface TargetInstance {
@@ -177,18 +177,9 @@ function splitAssignment(s: string): { name: string; value?: string } {
  * `*=` is every entry as `{name, value}`: a map's keys with their values, or a list's
  * `NAME=value` strings, so one schema can judge a variable by its name and value in either form.
  */
-/** A pattern's segments, parsed once: the patterns are the rules' targets, asked of every document. Read only. */
-const patternSegments = new Map<string, readonly string[]>();
-
-function segmentsOf(pattern: string): readonly string[] {
-  let segs = patternSegments.get(pattern);
-  if (!segs) patternSegments.set(pattern, (segs = parsePointer(pattern)));
-  return segs;
-}
-
 function expandPattern(base: TargetInstance, pattern: string): TargetInstance[] {
   let current: TargetInstance[] = [{ ...base, podPointer: undefined }];
-  for (const seg of segmentsOf(pattern)) {
+  for (const seg of pointerSegments(pattern)) {
     const next: TargetInstance[] = [];
     for (const inst of current) {
       const v = inst.value;
