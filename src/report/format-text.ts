@@ -1,3 +1,4 @@
+import { countsAsNotChecked } from '../source/types.js';
 import { EXIT } from './exit-code.js';
 import { formatResource } from '../parse/identity.js';
 import { introducedLines } from './introduced.js';
@@ -191,11 +192,21 @@ export function formatText(report: Report, options: FormatOptions = {}): string 
   const suppressed = s.suppressed ? `, ${s.suppressed} waived` : '';
   const accepted = baseline && total > 0 ? `, ${baseline.new} new, ${baseline.unchanged} already there` : '';
   const gateText = gate === 'never' ? 'never fails on findings' : `fails at ${gate} and above`;
-  const verdict = `exit ${s.exitCode} (${EXIT_MEANING[s.exitCode] ?? 'error'}; ${gateText})`;
+  // Exit 1 (or 3) may come from what was not checked (a target not rendered, a template) rather than from findings: say which.
+  const unchecked = gate === 'never' ? [] : report.errors.filter((e) => countsAsNotChecked(e.code));
+  const notChecked = unchecked.length;
+  const targets = unchecked.filter((e) => e.code === 'not-rendered').length;
+  const skipped = [targets ? `${plural(targets, 'target')} not rendered` : '', notChecked > targets ? `${plural(notChecked - targets, 'file')} not checked` : ''].filter(Boolean).join(', ');
+  const meaning =
+    notChecked > 0 && (s.exitCode === EXIT.findings || s.exitCode === EXIT.findingsAndDrift)
+      ? [failingFindings.length > 0 ? 'policy findings' : '', `${skipped} (skipped above)`, s.exitCode === EXIT.findingsAndDrift ? 'drift' : ''].filter(Boolean).join(', ')
+      : (EXIT_MEANING[s.exitCode] ?? 'error');
+  const verdict = `exit ${s.exitCode} (${meaning}; ${gateText})`;
   if (report.drift && total === 0) {
     lines[lines.length - 1] += ` · ${verdict}`;
   } else if (total === 0) {
-    lines.push(`${p.green('✔')} no findings in ${scope}${suppressed} · ${verdict}`);
+    const mark = notChecked > 0 ? p.red('✖') : p.green('✔');
+    lines.push(`${mark} no findings in ${scope}${suppressed} · ${verdict}`);
   } else {
     const failing = s.exitCode === EXIT.findings || s.exitCode === EXIT.findingsAndDrift;
     const mark = failing ? p.red('✖') : p.yellow('⚠');

@@ -113,6 +113,9 @@ schema:
     expect(r.code).toBe(1);
     const text = runCli(['check', '--no-cache'], { cwd: dir });
     expect(text.stdout).toContain('apps/overlays/staging/kustomization.yaml:9  not rendered: helmCharts is not supported (target apps/overlays/staging is not checked; to check it');
+    // The verdict says why it fails: not a green mark, not "policy findings".
+    const verdict = text.stdout.trimEnd().split('\n').at(-1)!;
+    expect(verdict).toMatch(/^✖ no findings in .* · exit 1 \(1 target not rendered \(skipped above\); fails at high and above\)$/);
     expect(text.code).toBe(1);
   });
 
