@@ -182,8 +182,9 @@ function checkConfiguredTargets(configured: readonly string[], kustDirs: Readonl
  * file its kustomization does not list. Listed (not gating) so that no file is passed over unsaid.
  */
 function notDeployed(files: readonly SourceFile[], kustDirs: ReadonlyMap<string, string>, rendered: readonly RenderedTarget[], errors: readonly ReportError[], external: readonly string[]): ReportError[] {
-  // A target that did not render read an unknown part of its files: say nothing about them.
-  if (errors.length > 0) return [];
+  // A target that did not render read an unknown part of its files: say nothing about them. Nor when a render
+  // command runs on a kustomization (`kubectl kustomize overlays/prod`): it reads bases anywhere, unseen here.
+  if (errors.length > 0 || external.some((e) => kustDirs.has(e))) return [];
   const read = new Set(rendered.flatMap((t) => t.inputs));
   const config = createSelection({});
   const out: ReportError[] = [];

@@ -539,6 +539,21 @@ describe('external renderers (config render)', () => {
     expect(blamed.findings.filter((f) => f.severity === 'critical').map((f) => [brief(f), f.introduced])).toEqual([['k8s-privileged-container charts/web/(rendered):16:25 charts/web', undefined]]);
   });
 
+  test('a render command on a kustomization reads bases the tool cannot see: their files are not called undeployed', () => {
+    // As `kubectl kustomize overlays/istio` would print the base's Deployment.
+    const rendered = 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: dashboard\n  namespace: kubeflow\n';
+    const dir = makeRepo({
+      'apps/dashboard/base/kustomization.yaml': 'resources:\n  - deployment.yaml\n',
+      'apps/dashboard/base/deployment.yaml': 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: dashboard\n',
+      'apps/dashboard/overlays/istio/kustomization.yaml': 'resources:\n  - ../../base\nnamespace: kubeflow\n',
+      'tools/render.mjs': `process.stdout.write(${JSON.stringify(rendered)});\n`,
+      '.aiopsrc.json': renderConfig([{ path: 'apps/dashboard/overlays/istio', command: 'node tools/render.mjs' }]),
+    });
+    const report = json(runCli(['check', '--no-cache', '-f', 'json'], { cwd: dir }).stdout);
+    expect(report.errors).toEqual([]);
+    expect(report.targets).toEqual([expect.objectContaining({ path: 'apps/dashboard/overlays/istio', renderer: 'command' })]);
+  });
+
   test('a chart without a render entry stays skipped with today\'s message', () => {
     const dir = makeRepo({ ...CHART });
     const report = json(runCli(['check', '--no-cache', '-f', 'json'], { cwd: dir }).stdout);
