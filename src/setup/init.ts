@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
+import { DEFAULT_LIMITS } from '../parse/documents.js';
 
 const EXISTING = ['.aiopsrc', '.aiopsrc.json', '.aiopsrc.yaml', '.aiopsrc.yml', '.aiopsrc.js', '.aiopsrc.cjs', '.aiopsrc.mjs', '.aiopsrc.ts'];
 
@@ -12,7 +13,7 @@ const EXISTING = ['.aiopsrc', '.aiopsrc.json', '.aiopsrc.yaml', '.aiopsrc.yml', 
  */
 const SCHEMA_REFERENCE = './node_modules/aiops-guard/schemas/aiopsrc.schema.json';
 
-/** The starter config: every key, its default, and a note on what it does. */
+/** The starter config: every key with its default (those without one named in a note), and notes on what they do. */
 function starterConfig(schema: string): string {
   const config = {
     $schema: schema,
@@ -21,6 +22,7 @@ function starterConfig(schema: string): string {
       'Editors that read $schema complete and check this file. README: Configuration.',
       'A waiver in "waivers" needs a reason; past its expiry it waives nothing and is reported. Example:',
       '{"rule": "k8s-hostpath-volume", "resource": "DaemonSet/monitoring/*", "reason": "node exporters read /proc and /sys", "expires": "2099-12-31"}',
+      'Keys whose default is no value to write: "profile" (pss-baseline or pss-restricted: only those Pod Security Standards rules), "targets" (default: every leaf kustomization), "baseline" (default: .aiops-guard-baseline.json when it exists).',
     ],
     failOn: 'high',
     include: ['**/*.yaml', '**/*.yml', '**/*.json'],
@@ -38,6 +40,12 @@ function starterConfig(schema: string): string {
       ignoreDifferences: [],
     },
     rollback: { maxCommits: 200 },
+    kustomize: 'auto',
+    render: [],
+    allowExternal: false,
+    cache: true,
+    maxFileBytes: DEFAULT_LIMITS.maxFileBytes,
+    maxDocuments: DEFAULT_LIMITS.maxDocuments,
   };
   return JSON.stringify(config, null, 2) + '\n';
 }

@@ -73,6 +73,10 @@ describe('init', () => {
     expect(existsSync(path.join(PACKAGE_ROOT, 'schemas', 'aiopsrc.schema.json'))).toBe(true);
     expect(config.$comment[0]).toMatch(/^aiops-guard configuration/);
     expect(await validateConfig(config)).toBeNull();
+    // Every key of the schema is there, or (no default to write) named in a note.
+    const schema = JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'schemas', 'aiopsrc.schema.json'), 'utf8')) as { properties: Record<string, unknown> };
+    const notes = config.$comment.join(' ');
+    expect(Object.keys(schema.properties).filter((k) => !(k in config) && !notes.includes(`"${k}"`))).toEqual([]);
     expect(runCli(['check'], { cwd: dir }).code).toBe(0);
     const again = runCli(['init'], { cwd: dir });
     expect(again.stderr).toBe(`aiops-guard: ${file} already exists; it was left as it is\n  hint: edit it, or remove it first to start over\n`);
