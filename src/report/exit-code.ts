@@ -27,11 +27,18 @@ export function isAtOrAbove(severity: Severity, failOn: FailOn): boolean {
  * the security-relevant ones, or none).
  */
 export function decideExitCode(findings: readonly Finding[], failOn: FailOn, drifted: number, errors: readonly ReportError[]): number {
-  // A symlink out of the repository, a submodule, a template outside a chart: passed over, not checked, so never clean.
-  const notChecked = failOn !== 'never' && errors.some((e) => countsAsNotChecked(e.code));
+  const notChecked = notCheckedErrors(errors, failOn).length > 0;
   const gated = notChecked || findings.some((f) => f.suppressed === null && isAtOrAbove(f.severity, failOn));
   if (gated && drifted > 0) return EXIT.findingsAndDrift;
   if (gated) return EXIT.findings;
   if (drifted > 0) return EXIT.drift;
   return EXIT.clean;
+}
+
+/**
+ * The errors that fail a run as findings do: a symlink out of the repository, a submodule, a template
+ * outside a chart, a target not rendered were passed over, not checked, so never clean (unless nothing gates).
+ */
+export function notCheckedErrors(errors: readonly ReportError[], failOn: FailOn): ReportError[] {
+  return failOn === 'never' ? [] : errors.filter((e) => countsAsNotChecked(e.code));
 }

@@ -1,5 +1,4 @@
-import { countsAsNotChecked } from '../source/types.js';
-import { EXIT } from './exit-code.js';
+import { EXIT, notCheckedErrors } from './exit-code.js';
 import { formatResource } from '../parse/identity.js';
 import { introducedLines } from './introduced.js';
 import { SEVERITIES, type CommitRef, type DriftItem, type Finding, type Report, type RollbackSuggestion, type Severity } from './types.js';
@@ -193,7 +192,7 @@ export function formatText(report: Report, options: FormatOptions = {}): string 
   const accepted = baseline && total > 0 ? `, ${baseline.new} new, ${baseline.unchanged} already there` : '';
   const gateText = gate === 'never' ? 'never fails on findings' : `fails at ${gate} and above`;
   // Exit 1 (or 3) may come from what was not checked (a target not rendered, a template) rather than from findings: say which.
-  const unchecked = gate === 'never' ? [] : report.errors.filter((e) => countsAsNotChecked(e.code));
+  const unchecked = notCheckedErrors(report.errors, gate);
   const notChecked = unchecked.length;
   const targets = unchecked.filter((e) => e.code === 'not-rendered').length;
   const skipped = [targets ? `${plural(targets, 'target')} not rendered` : '', notChecked > targets ? `${plural(notChecked - targets, 'file')} not checked` : ''].filter(Boolean).join(', ');
