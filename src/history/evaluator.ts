@@ -64,12 +64,16 @@ export class HistoryEvaluator {
    * Blame alone follows findings file by file and needs no relation phase.
    */
   judgeRelations = false;
+  /** Per-document rules whose findings a relation rule can remove (it supersedes or satisfies them). */
+  private readonly removable: ReadonlySet<string>;
 
   constructor(
     private readonly ctx: RunContext,
     /** The run's options, for a worker thread to set up the same rules and policy. */
     private readonly options: CheckOptions = { cwd: ctx.repo.dir },
-  ) {}
+  ) {
+    this.removable = new Set(ctx.rules.flatMap((r) => (r.relation ? [...(r.supersedes ?? []), ...(r.relation.satisfies ?? [])] : [])));
+  }
 
   /**
    * Findings at or above the gate, unwaived, for a commit's tree: what check would gate on there. With
@@ -80,13 +84,13 @@ export class HistoryEvaluator {
   async gatingFindings(treeOid: string, full = false): Promise<Finding[]> {
     const perDocument = await this.perDocumentGating(treeOid);
     if (!this.judgeRelations) return perDocument;
-    const removable = new Set(this.ctx.rules.flatMap((r) => (r.relation ? [...(r.supersedes ?? []), ...(r.relation.satisfies ?? [])] : [])));
-    if (!full && perDocument.some((f) => !removable.has(f.ruleId))) return perDocument;
+    if (!full && perDocument.some((f) => !this.removable.has(f.ruleId))) return perDocument;
     const outcome = await this.relationOutcome(treeOid);
     return outcome ? mergeRelationFindings(perDocument, outcome).filter((f) => this.gates(f)) : perDocument;
   }
 
-  private gates(f: Finding): boolean {
+  /** Whether a finding fails the gate: unwaived, at or above it. */
+  protected gates(f: Finding): boolean {
     return !f.suppressed && isAtOrAbove(f.severity, this.ctx.failOn);
   }
 
@@ -264,7 +268,7 @@ export class HistoryEvaluator {
       if (e.type === 'tree') {
         if (this.ctx.selection.wantDir(rel)) gating.push(...(await this.tree(e.oid, rel)).gating);
       } else if (e.type === 'blob' && e.mode !== SYMLINK_MODE && this.ctx.selection.wanted(rel)) {
-        for (const f of (await this.blob(e.oid, rel)).findings) if (!f.suppressed && isAtOrAbove(f.severity, this.ctx.failOn)) gating.push(f);
+        for (const f of (await this.blob(e.oid, rel)).findings) if (this.gates(f)) gating.push(f);
       }
     }
     const result = { gating };

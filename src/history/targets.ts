@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { gitFs } from '../source/git-fs.js';
 import git from '../source/isomorphic-git.js';
 import { applyConfigWaivers } from '../policy/evaluate.js';
-import { isAtOrAbove } from '../report/exit-code.js';
 import type { Finding } from '../report/types.js';
 import type { CheckOptions, RunContext } from '../check/types.js';
 import { renderedFileOf } from '../check/external-render.js';
@@ -85,7 +84,7 @@ export class TargetHistoryEvaluator extends HistoryEvaluator {
     if (!t.plan) return super.perDocumentGating(treeOid);
     const out: Finding[] = [];
     for (const f of await this.wantedFiles(treeOid)) {
-      for (const x of (await this.blob(f.oid!, f.path)).findings) if (!x.suppressed && isAtOrAbove(x.severity, this.run.failOn)) out.push(x);
+      for (const x of (await this.blob(f.oid!, f.path)).findings) if (this.gates(x)) out.push(x);
     }
     return out;
   }
