@@ -45,9 +45,10 @@ async function main(): Promise<void> {
     if (s.schema !== undefined) (ajv.addSchema(closeVacuity(s.schema) as object, s.id), keys.push(s.id));
     for (const w of relationSchemas(s)) (filterAjv.addSchema(closeVacuity(w.schema) as object, w.key), filterKeys.push(w.key));
   }
-  const refs = Object.fromEntries(keys.map((k) => [exportName(k), k]));
-  const code = keys.length ? standaloneCode(ajv, refs) : '';
-  const filterCode = filterKeys.length ? standaloneCode(filterAjv, Object.fromEntries(filterKeys.map((k) => [exportName(k), k]))) : '';
+  // Each compiled schema exported under its name (exportName): the validators' module, and the filters'.
+  const moduleOf = (a: typeof ajv, ks: string[]) => (ks.length ? standaloneCode(a, Object.fromEntries(ks.map((k) => [exportName(k), k]))) : '');
+  const code = moduleOf(ajv, keys);
+  const filterCode = moduleOf(filterAjv, filterKeys);
   // The rules' definitions, and apart from them their validators: a run whose files the cache knows runs none.
   // As JSON text: JSON.parse reads it faster than JavaScript parses the same object literal.
   const json = (value: unknown) => `JSON.parse(${JSON.stringify(JSON.stringify(value))})`;
