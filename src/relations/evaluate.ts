@@ -206,10 +206,15 @@ function droppedBy(outcome: RelationOutcome, fileOf: (f: Finding) => string): (f
     if (list) list.push(d);
     else byFile.set(d.file, [d]);
   }
-  const { namespaceDrops } = outcome;
-  return (f) =>
-    (byFile.get(fileOf(f))?.some((d) => d.ruleIds.includes(f.ruleId) && d.documentIndex === f.documentIndex && pointersOverlap(f.pointer, d.pointer)) ?? false) ||
-    (namespaceDrops.length > 0 && namespaceDrops.some((n) => n.ruleIds.includes(f.ruleId) && namespaceOf(f) === n.namespace));
+  // The namespaces whose findings of a rule are settled, by rule: most findings' rules have none.
+  const byRule = new Map<string, Set<string>>();
+  for (const n of outcome.namespaceDrops) for (const id of n.ruleIds) (byRule.get(id) ?? byRule.set(id, new Set()).get(id)!).add(n.namespace);
+  return (f) => {
+    const namespaces = byRule.get(f.ruleId);
+    const ns = namespaces ? namespaceOf(f) : null;
+    if (ns !== null && namespaces!.has(ns)) return true;
+    return byFile.get(fileOf(f))?.some((d) => d.ruleIds.includes(f.ruleId) && d.documentIndex === f.documentIndex && pointersOverlap(f.pointer, d.pointer)) ?? false;
+  };
 }
 
 /** The per-document findings and a target's relation outcome, as one list: what the relations settle is dropped. */
@@ -232,9 +237,10 @@ const objectFile = new WeakMap<Finding, string>();
 
 /** Where a finding at `pointer` points: the range's own file when a rendered value was set elsewhere. */
 function placeOf(p: Projection, pointer: string): SourceRange & { file: string } {
-  // Spelled out: an object rest (`{ file, ...range }`) is a slow path in V8, and a relation can report thousands.
-  const r = rangeOf(p, pointer);
-  return { file: r.file ?? p.file, line: r.line, column: r.column, endLine: r.endLine, endColumn: r.endColumn };
+  const i = placeIndex(p, pointer);
+  if (i === -1) return { file: p.file, line: 1, column: 1, endLine: 1, endColumn: 1 };
+  const r = p.ranges;
+  return { file: p.placeFiles?.[i] ?? p.file, line: r[4 * i]!, column: r[4 * i + 1]!, endLine: r[4 * i + 2]!, endColumn: r[4 * i + 3]! };
 }
 
 /** Keeps the object's file aside for drops, and names the object's target (last, as per-document findings do). */
@@ -244,15 +250,16 @@ function aboutObject(p: Projection, f: Finding): Finding {
   return f;
 }
 
-/** The range of `pointer`, or of its nearest parent the projection located (never the document's root). */
-function rangeOf(p: Projection, pointer: string): SourceRange & { file?: string } {
-  if (p.at[pointer]) return p.at[pointer];
+/** The place of `pointer`, or of its nearest parent the projection located (never the document's root); -1 when none. */
+function placeIndex(p: Projection, pointer: string): number {
+  const i = p.places.indexOf(pointer);
+  if (i !== -1) return i;
   const segs = parsePointer(pointer);
   for (let n = segs.length - 1; n >= 1; n--) {
-    const at = p.at[joinPointer('', ...segs.slice(0, n))];
-    if (at) return at;
+    const parent = p.places.indexOf(joinPointer('', ...segs.slice(0, n)));
+    if (parent !== -1) return parent;
   }
-  return { line: 1, column: 1, endLine: 1, endColumn: 1 };
+  return -1;
 }
 
 function suppression(rule: Rule, p: Projection | null, file: string, id: ResourceId, options: RelationOptions): Suppression | null {

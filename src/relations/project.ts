@@ -1,5 +1,5 @@
 import type { ConfigDocument, SourceRange } from '../parse/documents.js';
-import { detach, detachString } from '../parse/detach.js';
+import { detachString } from '../parse/detach.js';
 import { isRecord } from '../parse/identity.js';
 import { getAtPointer, parsePointer, pointerSegments } from '../parse/pointer.js';
 import { ANNOTATION_PREFIX } from '../policy/waivers.js';
@@ -12,37 +12,38 @@ import type { Projection } from './types.js';
 
 /** What to keep of each document for a run's relation rules. */
 export interface ProjectionPlan {
-  /** Kinds some relation rule looks at (as `from` or `to`, or through a join). */
-  kinds: ReadonlySet<string>;
-  /** Fields kept from the document root. */
-  object: Pruner;
+  /** What to keep of each kind some relation rule looks at (as `from` or `to`, or through a join). */
+  kinds: ReadonlyMap<string, KindPlan>;
   /** Fields kept from each pod spec (the projection adds `$kind` and `$labels`, see projectDocument). */
   pod: Pruner;
-  /**
-   * Where findings can point: per kind, the rules' unit targets and `at` pointers. Every unit's place
-   * is located, whether its rule's `where` admits it or not: a position costs less than the test.
-   */
-  reports: { kinds: ReadonlySet<string>; target: string; at: string }[];
   /** Relation rule ids, for inline waivers. */
   ruleIds: ReadonlySet<string>;
 }
 
+/** What to keep of the objects of one kind. */
+export interface KindPlan {
+  /** Fields kept from the document root. */
+  object: Pruner;
+  /**
+   * Where findings can point: the rules' unit targets and `at` pointers. Every unit's place is
+   * located, whether its rule's `where` admits it or not: a position costs less than the test.
+   */
+  reports: readonly { target: string; at: string }[];
+}
+
 /**
- * The fields the joins read (joins.ts), from the root of any projected object. What a rule's `where`
- * or message reads is added from the rule (addSelectReads): nothing else is copied.
+ * The fields the joins read (joins.ts), from the root of any projected object; the selector join's
+ * by the kinds whose selector it reads. Identity is the projection's `id`; what a rule's `where` or
+ * message reads is added from the rule, for the kinds it names (addSelectReads): nothing else is copied.
  */
 const OBJECT_FIELDS = [
-  // Labels and annotations only where a rule's where reads them (a pod's labels are kept in its spec, as `$labels`).
-  'apiVersion', 'kind', 'metadata/name', 'metadata/namespace',
-  'roleRef', 'spec/scaleTargetRef', 'spec/podSelector', 'spec/selector',
+  'roleRef', 'spec/scaleTargetRef',
   // An Ingress's backends, not its hosts, paths and TLS.
   'spec/defaultBackend', 'spec/backend', 'spec/rules/*/http/paths/*/backend',
 ];
-/** The fields the built-in joins and rules read from each pod spec. */
-const POD_FIELDS = [
-  'serviceAccountName', 'serviceAccount', 'automountServiceAccountToken', 'hostNetwork',
-  ...['containers', 'initContainers'].flatMap((list) => ['name', 'image', 'command', 'args'].map((f) => `${list}/*/${f}`)),
-];
+const SELECTOR_FIELDS: Record<string, string> = { Service: 'spec/selector', PodDisruptionBudget: 'spec/selector', NetworkPolicy: 'spec/podSelector' };
+/** The fields the joins read from each pod spec (the labels are added as `$labels`). */
+const POD_FIELDS = ['serviceAccountName', 'serviceAccount'];
 /** Annotations that only make a projection bigger. */
 const DROPPED_ANNOTATIONS = ['kubectl.kubernetes.io/last-applied-configuration'];
 
@@ -62,14 +63,18 @@ function isPodTarget(target: string | undefined): boolean {
 
 /**
  * What a condition's units need kept: the path to them (so they exist in the projection), what its
- * where schema reads, and (for `from`) the fields its rule's message shows. From a wildcard in the
- * target on (`/spec/ports/*`), the value is kept whole: a `*` may be a map's values as well as a list's items.
+ * where schema reads, and (for `from`) the fields its rule's message shows, in the objects of its
+ * kinds (a pod spec's, in every pod spec). From a wildcard in the target on (`/spec/ports/*`), the
+ * value is kept whole: a `*` may be a map's values as well as a list's items.
  */
-function addSelectReads(plan: { object: FieldTree; pod: FieldTree }, select: RelationSelect, message?: string): void {
+function addSelectReads(trees: { object: (kind: string) => FieldTree; pod: FieldTree }, select: RelationSelect, message?: string): void {
   const target = select.target ?? 'document';
-  const pod = isPodTarget(target);
-  const rest = pod ? target.slice('podSpec'.length) : target.startsWith('document') ? target.slice('document'.length) : target;
-  let node = pod ? plan.pod : plan.object;
+  if (isPodTarget(target)) addReads(trees.pod, target.slice('podSpec'.length), select, message);
+  else for (const kind of expandKinds(select.kinds)) addReads(trees.object(kind), target.startsWith('document') ? target.slice('document'.length) : target, select, message);
+}
+
+function addReads(root: FieldTree, rest: string, select: RelationSelect, message?: string): void {
+  let node = root;
   for (const seg of parsePointer(rest)) {
     if (seg === '*' || seg === '*=') {
       node.whole = true;
@@ -106,34 +111,38 @@ export function planProjection(rules: readonly Rule[]): ProjectionPlan | null {
 function makePlan(rules: readonly Rule[]): ProjectionPlan | null {
   const relations = rules.filter((r) => r.relation);
   if (relations.length === 0) return null;
-  const object = newFieldTree();
+  const kinds = new Map<string, { object: FieldTree; reports: { target: string; at: string }[] }>();
+  const kind = (k: string) => {
+    let found = kinds.get(k);
+    if (!found) {
+      kinds.set(k, (found = { object: newFieldTree(), reports: [] }));
+      for (const f of [...OBJECT_FIELDS, ...(SELECTOR_FIELDS[k] ? [SELECTOR_FIELDS[k]] : [])]) addPath(found.object, parsePointer(`/${f}`));
+    }
+    return found;
+  };
   const pod = newFieldTree();
-  for (const f of OBJECT_FIELDS) addPath(object, parsePointer(`/${f}`));
   for (const f of POD_FIELDS) addPath(pod, parsePointer(`/${f}`));
-  const kinds = new Set<string>();
-  const reports: ProjectionPlan['reports'] = [];
+  const trees = { object: (k: string) => kind(k).object, pod };
+  // One report place per kind, target and pointer: rules that report at the same place share it.
+  const addReport = (ks: readonly string[], target: string, at: string) => {
+    for (const k of ks) {
+      const reports = kind(k).reports;
+      if (!reports.some((r) => r.target === target && r.at === at)) reports.push({ target, at });
+    }
+  };
   for (const rule of relations) {
     const r = rule.relation!;
-    for (const k of expandKinds(r.from.kinds)) kinds.add(k);
-    for (const t of toConditions(r)) for (const k of expandKinds(t.kinds)) kinds.add(k);
+    for (const k of expandKinds(r.from.kinds)) kind(k);
+    for (const t of toConditions(r)) for (const k of expandKinds(t.kinds)) kind(k);
     // Joins pass through objects no condition names: an Ingress's Services, a pod's ServiceAccount.
-    for (const j of joinPath(r)) for (const k of JOIN_KINDS[j]) kinds.add(k);
-    addSelectReads({ object, pod }, r.from, rule.message);
-    for (const t of toConditions(r)) addSelectReads({ object, pod }, t);
-    if (!r.satisfies) addReport(reports, expandKinds(r.from.kinds), r.from.target ?? 'document', r.at ?? '');
-    if (r.per === 'namespace') {
-      kinds.add('Namespace');
-      addReport(reports, ['Namespace'], 'document', '/metadata/name');
-    }
+    for (const j of joinPath(r)) for (const k of JOIN_KINDS[j]) kind(k);
+    addSelectReads(trees, r.from, rule.message);
+    for (const t of toConditions(r)) addSelectReads(trees, t);
+    if (!r.satisfies) addReport(expandKinds(r.from.kinds), r.from.target ?? 'document', r.at ?? '');
+    if (r.per === 'namespace') addReport(['Namespace'], 'document', '/metadata/name');
   }
-  return { kinds, object: compilePruner(object), pod: compilePruner(pod), reports, ruleIds: new Set(relations.map((r) => r.id)) };
-}
-
-/** One report place for these kinds: rules that report at the same place share it. */
-function addReport(reports: ProjectionPlan['reports'], kinds: readonly string[], target: string, at: string): void {
-  const same = reports.find((r) => r.target === target && r.at === at) as { kinds: Set<string> } | undefined;
-  if (same) for (const k of kinds) same.kinds.add(k);
-  else reports.push({ kinds: new Set(kinds), target, at });
+  const compiled = new Map([...kinds].map(([k, { object, reports }]) => [k, { object: compilePruner(object), reports }]));
+  return { kinds: compiled, pod: compilePruner(pod), ruleIds: new Set(relations.map((r) => r.id)) };
 }
 
 /** Kinds a join reaches besides the rule's own kinds. */
@@ -173,8 +182,9 @@ function setAt(out: Record<string, unknown>, source: unknown, segs: readonly str
 /** The projection of one document, or null when no relation rule can look at it. */
 export function projectDocument(doc: ConfigDocument, plan: ProjectionPlan, targets = new DocumentTargets(doc.data)): Projection | null {
   const id = doc.id;
-  if (!id || id.name === null || !plan.kinds.has(id.kind) || !isRecord(doc.data)) return null;
-  const data = plan.object(doc.data) as Record<string, unknown>;
+  const kind = id && id.name !== null ? plan.kinds.get(id.kind) : undefined;
+  if (!id || !kind || !isRecord(doc.data)) return null;
+  const data = kind.object(doc.data) as Record<string, unknown>;
   const meta = data.metadata;
   // The pruner's copy: changed in place.
   if (isRecord(meta) && isRecord(meta.annotations)) for (const a of DROPPED_ANNOTATIONS) if (a in meta.annotations) delete meta.annotations[a];
@@ -185,20 +195,26 @@ export function projectDocument(doc: ConfigDocument, plan: ProjectionPlan, targe
     const spec = plan.pod(place.value);
     if (isRecord(spec)) {
       spec.$kind = id.kind;
-      spec.$labels = labelsOf(detach(getAtPointer(doc.data, podLabelsPointer(place.pointer))));
+      spec.$labels = labelsOf(getAtPointer(doc.data, podLabelsPointer(place.pointer)));
     }
     setAt(data, doc.data, pointerSegments(place.pointer), spec);
   }
-  const at: Record<string, Projection['at'][string]> = {};
-  for (const report of plan.reports) {
-    if (!report.kinds.has(id.kind)) continue;
+  const places: string[] = [];
+  const ranges: number[] = [];
+  let placeFiles: Record<number, string> | undefined;
+  for (const report of kind.reports) {
     for (const unit of unitsOf(report.target)) {
-      const pointer = unit.pointer + report.at;
+      const pointer = report.at ? unit.pointer + report.at : unit.pointer;
+      if (places.includes(pointer)) continue;
       // The document's own start is known already (a rendered one's is found once, either way).
-      if (!(pointer in at)) at[pointer] = compactRange(pointer === '' ? doc.start : doc.locate(pointer));
+      const r: SourceRange & { file?: string } = pointer === '' ? doc.start : doc.locate(pointer);
+      if (r.file !== undefined) (placeFiles ??= {})[places.length] = r.file;
+      places.push(pointer);
+      ranges.push(r.line, r.column, r.endLine, r.endColumn);
     }
   }
-  const projection: Projection = { file: doc.file, documentIndex: doc.index, basePointer: doc.basePointer, id, data, at };
+  const projection: Projection = { file: doc.file, documentIndex: doc.index, basePointer: doc.basePointer, id, data, places, ranges };
+  if (placeFiles) projection.placeFiles = placeFiles;
   if (pods.length) projection.pods = pods.map((p) => p.pointer);
   if (doc.target !== undefined) projection.target = doc.target;
   const waivers = inlineWaivers(doc.data, plan.ruleIds);
@@ -220,11 +236,6 @@ export function packProjections(projections: readonly Projection[]): string {
 
 export function unpackProjections(packed: readonly PackedProjections[]): Projection[] {
   return packed.flatMap((s) => (typeof s === 'string' ? (JSON.parse(s) as Projection[]) : s));
-}
-
-function compactRange(r: SourceRange & { file?: string }): SourceRange & { file?: string } {
-  const range = { line: r.line, column: r.column, endLine: r.endLine, endColumn: r.endColumn };
-  return r.file !== undefined ? { ...range, file: r.file } : range;
 }
 
 /** `aiops-guard.io/ignore.<relation rule>` annotations that give a reason. */

@@ -75,17 +75,17 @@ export function compilePruner(tree: FieldTree): Pruner {
   if (tree.whole || tree.children.size === 0) return keepWhole;
   const star = tree.children.get('*');
   const items = star ? compilePruner(star) : null;
-  const fields = new Map([...tree.children].filter(([k]) => k !== '*').map(([k, child]) => [k, compilePruner(child)]));
+  // The kept keys, looked up in the value (a manifest's map has more keys than a tree names): no list of its keys is made.
+  const fields = [...tree.children].filter(([k]) => k !== '*' && k !== '__proto__').map(([k, child]) => ({ key: k, prune: compilePruner(child), inherited: k in Object.prototype }));
   return (value) => {
     if (Array.isArray(value)) return items ? value.map(items) : detach(value);
     if (typeof value !== 'object' || value === null) return detach(value);
     const rec = value as Record<string, unknown>;
     const out: Record<string, unknown> = {};
-    // The value's own keys, looked up among the kept ones: a manifest's map has fewer keys than a tree names.
-    for (const key of Object.keys(rec)) {
-      const prune = fields.get(key);
-      const v = rec[key];
-      if (prune && v !== undefined && key !== '__proto__') out[key] = prune(v);
+    for (const f of fields) {
+      const v = rec[f.key];
+      // Own keys only (`constructor` is every object's, through its prototype).
+      if (v !== undefined && (!f.inherited || Object.hasOwn(rec, f.key))) out[f.key] = f.prune(v);
     }
     return out;
   };

@@ -1,3 +1,4 @@
+import { detachString } from '../parse/detach.js';
 import { isRecord } from '../parse/identity.js';
 
 export type Labels = Readonly<Record<string, string>>;
@@ -47,10 +48,13 @@ export function serviceSelectorMatches(selector: unknown, labels: Labels): boole
   return Object.entries(selector).every(([k, v]) => labels[k] === String(v));
 }
 
-/** Labels as a string map (values of other types as the API server would refuse them are left out). */
+/**
+ * Labels as a string map (values of other types as the API server would refuse them are left out),
+ * kept past their file: the values are copies that keep nothing of its text (see detach).
+ */
 export function labelsOf(value: unknown): Labels {
   if (!isRecord(value)) return {};
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(value)) if (typeof v === 'string') out[k] = v;
+  for (const [k, v] of Object.entries(value)) if (typeof v === 'string') out[k] = detachString(v);
   return out;
 }

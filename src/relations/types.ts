@@ -1,4 +1,3 @@
-import type { SourceRange } from '../parse/documents.js';
 import type { ResourceId } from '../report/types.js';
 
 /**
@@ -14,12 +13,17 @@ export interface Projection {
   basePointer: string;
   id: ResourceId;
   /**
-   * The document pruned to the fields relation rules read (apiVersion and kind always). Each pod spec
-   * also holds `$kind` (the workload's) and `$labels` (the pod's): it is what a `where` on a pod spec sees.
+   * The document pruned to the fields the joins and the relation rules read (identity is `id`). Each
+   * pod spec also holds `$kind` (the workload's) and `$labels` (the pod's): it is what a `where` on a
+   * pod spec sees.
    */
   data: Record<string, unknown>;
-  /** Pointer (relative to `data`) → source range, for every place a relation finding can point at (with its file when a rendered value was set elsewhere: a patch, a kustomization). */
-  at: Record<string, SourceRange & { file?: string }>;
+  /** Pointers (relative to `data`) of every place a relation finding can point at: their ranges are in `ranges`. */
+  places: string[];
+  /** The source range of each place, four numbers a place: line, column, end line, end column. */
+  ranges: number[];
+  /** The file of a place's range (by the place's index) when a rendered value was set elsewhere: a patch, a kustomization. */
+  placeFiles?: Record<number, string>;
   /** Where its pod specs are in `data` (absent when it carries none): found while projecting, so the phase never looks again. */
   pods?: string[];
   /** The rendered target the object belongs to (absent for plain files). */

@@ -83,9 +83,10 @@ describe('label selectors', () => {
 describe('projection', () => {
   test('keeps only what a schema reads: named properties, list items, and whole values where a keyword looks at every key', () => {
     const tree = newFieldTree();
-    addSchemaReads(tree, { properties: { spec: { properties: { policyTypes: { contains: { const: 'Egress' } }, podSelector: { maxProperties: 0 } } } }, required: ['kind'] });
-    const data = { kind: 'NetworkPolicy', metadata: { name: 'x' }, spec: { policyTypes: ['Egress'], podSelector: { matchLabels: { a: 'b' } }, ingress: [{ from: [] }] } };
-    expect(compilePruner(tree)(data)).toEqual({ kind: 'NetworkPolicy', spec: { policyTypes: ['Egress'], podSelector: { matchLabels: { a: 'b' } } } });
+    // `constructor` and `toString` are every object's through its prototype: only a value's own keys are kept.
+    addSchemaReads(tree, { properties: { spec: { properties: { policyTypes: { contains: { const: 'Egress' } }, podSelector: { maxProperties: 0 } } } }, required: ['kind', 'constructor', 'toString'] });
+    const data = { kind: 'NetworkPolicy', toString: 'own', metadata: { name: 'x' }, spec: { policyTypes: ['Egress'], podSelector: { matchLabels: { a: 'b' } }, ingress: [{ from: [] }] } };
+    expect(compilePruner(tree)(data)).toStrictEqual({ kind: 'NetworkPolicy', toString: 'own', spec: { policyTypes: ['Egress'], podSelector: { matchLabels: { a: 'b' } } } });
   });
 
   test('a projection holds identity, pod specs with their kind and labels (and where they are), the positions it reports at, and inline waivers of relation rules', () => {
@@ -115,18 +116,15 @@ spec:
       documentIndex: 0,
       basePointer: '',
       id: { group: 'apps', kind: 'Deployment', namespace: null, name: 'web' },
+      // Identity is the id; the data is what the joins and the rules' where schemas read.
       data: {
-        apiVersion: 'apps/v1',
-        kind: 'Deployment',
-        metadata: { name: 'web' },
-        // A pod spec holds what a pod spec's `where` sees: the workload's kind and the pod's labels.
-        spec: { template: { spec: { serviceAccountName: 'web', containers: [{ name: 'web', image: 'nginx:1.27.2' }], $kind: 'Deployment', $labels: { app: 'web' } } } },
+        // A pod spec holds what a pod spec's `where` sees: the workload's kind and the pod's labels (and of its fields,
+        // the ServiceAccount the join reads and the hostNetwork rel-netpol-unselected-workload's where reads).
+        spec: { template: { spec: { serviceAccountName: 'web', $kind: 'Deployment', $labels: { app: 'web' } } } },
       },
       pods: ['/spec/template/spec'],
-      at: {
-        '/spec/template/spec': { line: 13, column: 5, endLine: 13, endColumn: 9 },
-        '/spec/template/spec/serviceAccountName': { line: 14, column: 27, endLine: 14, endColumn: 30 },
-      },
+      places: ['/spec/template/spec', '/spec/template/spec/serviceAccountName'],
+      ranges: [13, 5, 13, 9, 14, 27, 14, 30],
       waivers: { 'rel-netpol-unselected-workload': 'ingress handled by the mesh (NET-12)' },
     });
   });
