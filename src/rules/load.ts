@@ -195,8 +195,14 @@ export async function loadBuiltinRules(): Promise<Rule[]> {
     validate.errors = null;
     return validate;
   };
+  // A relation's where is asked yes or no, thousands of times a run: it hands back no errors.
+  const lazyFilter = (key: string): Validate => {
+    const name = mod.FILTERS[key]!;
+    let v: Validate | undefined;
+    return (data) => (v ??= load('builtin-filters.cjs')[name]!)(data);
+  };
   return mod.RULES.map((r) => {
-    const where = relationValidators(r, (key) => lazy(mod.FILTERS, 'builtin-filters.cjs', key)!);
+    const where = relationValidators(r, lazyFilter);
     return { ...r, source: path.join(PACKAGE_ROOT, r.source), validate: lazy(mod.VALIDATORS, 'builtin-validators.cjs', r.id) ?? (() => true), ...(where ? { where } : {}) };
   });
 }
