@@ -33,8 +33,14 @@ export function joinPointer(base: string, ...segments: (string | number)[]): str
 
 /** The value at `pointer` in `data`, or undefined. */
 export function getAtPointer(data: unknown, pointer: string): unknown {
+  return getAtSegments(data, pointerSegments(pointer));
+}
+
+/** The value at a pointer's first `end` segments in `data`, or undefined. */
+export function getAtSegments(data: unknown, segs: readonly string[], end = segs.length): unknown {
   let cur: unknown = data;
-  for (const seg of pointerSegments(pointer)) {
+  for (let i = 0; i < end; i++) {
+    const seg = segs[i]!;
     if (Array.isArray(cur)) cur = cur[Number(seg)];
     else if (typeof cur === 'object' && cur !== null) cur = (cur as Record<string, unknown>)[seg];
     else return undefined;

@@ -1,7 +1,7 @@
 import type { ConfigDocument, SourceRange } from '../parse/documents.js';
 import { detachString } from '../parse/detach.js';
 import { isRecord } from '../parse/identity.js';
-import { getAtPointer, parsePointer, pointerSegments } from '../parse/pointer.js';
+import { getAtSegments, parsePointer, pointerSegments } from '../parse/pointer.js';
 import { ANNOTATION_PREFIX } from '../policy/waivers.js';
 import { joinPath, toConditions } from '../rules/relation-spec.js';
 import { DocumentTargets, WORKLOAD_KINDS } from '../rules/targets.js';
@@ -52,9 +52,10 @@ export function expandKinds(kinds: readonly string[]): string[] {
   return kinds.flatMap((k) => (k === '$workloads' ? WORKLOAD_KINDS : [k]));
 }
 
-/** Where a pod spec's labels are: its template's metadata, else the object's own (a Pod, a KServe component). */
-export function podLabelsPointer(podPointer: string): string {
-  return podPointer.endsWith('/spec') ? `${podPointer.slice(0, -'/spec'.length)}/metadata/labels` : '/metadata/labels';
+/** A pod spec's labels: its template's metadata (`…/template/spec`), else the object's own (a Pod, a KServe component). */
+function podLabels(data: unknown, podSegs: readonly string[]): unknown {
+  const holder = podSegs[podSegs.length - 1] === 'spec' ? getAtSegments(data, podSegs, podSegs.length - 1) : data;
+  return isRecord(holder) && isRecord(holder.metadata) ? holder.metadata.labels : undefined;
 }
 
 function isPodTarget(target: string | undefined): boolean {
@@ -193,11 +194,12 @@ export function projectDocument(doc: ConfigDocument, plan: ProjectionPlan, targe
   for (const place of pods) {
     // The pruner's copy is the pod spec as a `where` sees it (podUnit): with the workload's kind and the pod's labels.
     const spec = plan.pod(place.value);
+    const segs = pointerSegments(place.pointer);
     if (isRecord(spec)) {
       spec.$kind = id.kind;
-      spec.$labels = labelsOf(getAtPointer(doc.data, podLabelsPointer(place.pointer)));
+      spec.$labels = labelsOf(podLabels(doc.data, segs));
     }
-    setAt(data, doc.data, pointerSegments(place.pointer), spec);
+    setAt(data, doc.data, segs, spec);
   }
   const places: string[] = [];
   const ranges: number[] = [];

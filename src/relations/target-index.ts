@@ -82,9 +82,10 @@ export class TargetIndex {
 
   /** Objects of a kind and name; the cluster's defaults stand in for what the target does not define. */
   find(kind: string, namespace: string | null, name: string): TargetObject[] {
-    const found = this.byName.get(key(kind, namespace, name));
+    const k = key(kind, namespace, name);
+    const found = this.byName.get(k);
     if (found) return found;
-    const d = this.defaultObject(kind, namespace, name);
+    const d = this.defaultObject(k, kind, namespace, name);
     return d ? [d] : [];
   }
 
@@ -132,15 +133,17 @@ export class TargetIndex {
     return this.byName.get(key('Namespace', null, name))?.[0] ?? null;
   }
 
-  private defaultObject(kind: string, namespace: string | null, name: string): TargetObject | null {
-    const k = key(kind, namespace, name);
-    if (this.defaults.has(k)) return this.defaults.get(k)!;
+  private defaultObject(k: string, kind: string, namespace: string | null, name: string): TargetObject | null {
+    if (kind !== 'ClusterRole' && kind !== 'ServiceAccount') return null;
+    const known = this.defaults.get(k);
+    if (known) return known;
     let data: Record<string, unknown> | null = null;
     if (kind === 'ClusterRole') data = defaultClusterRole(name);
     // The ServiceAccount controller creates `default` in every namespace.
-    else if (kind === 'ServiceAccount' && name === 'default' && namespace) data = { apiVersion: 'v1', kind, metadata: { name, namespace } };
-    const object = data ? { projection: null, kind, name, namespace, data, display: `${kind} ${namespace ? `${namespace}/` : ''}${name} (a Kubernetes default)` } : null;
-    if (object) this.defaults.set(k, object);
+    else if (name === 'default' && namespace) data = { apiVersion: 'v1', kind, metadata: { name, namespace } };
+    if (!data) return null;
+    const object = { projection: null, kind, name, namespace, data, display: `${kind} ${namespace ? `${namespace}/` : ''}${name} (a Kubernetes default)` };
+    this.defaults.set(k, object);
     return object;
   }
 }
