@@ -1,10 +1,8 @@
-import { gitFs } from '../source/git-fs.js';
-import git from '../source/isomorphic-git.js';
 import type { FileResult } from '../check/file-results.js';
 import { checkFiles, resultOfFile } from '../check/files.js';
 import type { CheckOptions, RunContext } from '../check/types.js';
 import { checkOnThreads, threadsFor } from '../check/worker.js';
-import { readerFor } from '../source/git.js';
+import { readBlobBytes, readerFor, readTreeEntries } from '../source/git.js';
 import type { Selection } from '../source/select.js';
 import type { SourceFile } from '../source/types.js';
 import { parseConfigFile } from '../parse/documents.js';
@@ -167,7 +165,7 @@ export class HistoryEvaluator {
   async wantedFiles(treeOid: string, selection: Selection = this.ctx.selection): Promise<SourceFile[]> {
     const files: SourceFile[] = [];
     const visit = async (oid: string, prefix: string) => {
-      for (const e of await this.entries(oid)) {
+      for (const e of await this.entries(oid, prefix)) {
         const rel = prefix ? `${prefix}/${e.path}` : e.path;
         if (e.type === 'tree' && selection.wantDir(rel)) await visit(e.oid, rel);
         else if (e.type === 'blob' && e.mode !== SYMLINK_MODE && selection.wanted(rel)) files.push({ path: rel, oid: e.oid, read: readerFor(this.ctx.repo, e.oid, this.ctx.cache) });
@@ -184,7 +182,7 @@ export class HistoryEvaluator {
   async diffTrees(from: string | null, to: string | null, selection: Selection, prefix = ''): Promise<TreeChange[]> {
     if (from === to) return [];
     const changes: TreeChange[] = [];
-    const side = async (oid: string | null) => new Map((oid ? await this.entries(oid) : []).map((e) => [e.path, e]));
+    const side = async (oid: string | null) => new Map((oid ? await this.entries(oid, prefix) : []).map((e) => [e.path, e]));
     const [a, b] = await Promise.all([side(from), side(to)]);
     const isFile = (e: TreeEntry | undefined, rel: string) => e?.type === 'blob' && e.mode !== SYMLINK_MODE && selection.wanted(rel);
     const isDir = (e: TreeEntry | undefined, rel: string) => e?.type === 'tree' && selection.wantDir(rel);
@@ -206,7 +204,7 @@ export class HistoryEvaluator {
     let oid = treeOid;
     const parts = filePath.split('/');
     for (let i = 0; i < parts.length; i++) {
-      const e = (await this.entries(oid)).find((x) => x.path === parts[i]);
+      const e = (await this.entries(oid, parts.slice(0, i).join('/'))).find((x) => x.path === parts[i]);
       if (!e) return null;
       if (i === parts.length - 1) return e.type === 'blob' ? e.oid : null;
       if (e.type !== 'tree') return null;
@@ -249,12 +247,10 @@ export class HistoryEvaluator {
     });
   }
 
-  private async entries(oid: string) {
+  /** A tree's entries (`folder` names it in the error when the object is missing or damaged). */
+  private async entries(oid: string, folder: string) {
     let list = this.treeEntries.get(oid);
-    if (!list) {
-      const { tree } = await git.readTree({ fs: gitFs, gitdir: this.ctx.repo.gitdir, oid, cache: this.ctx.cache });
-      this.treeEntries.set(oid, (list = tree));
-    }
+    if (!list) this.treeEntries.set(oid, (list = await readTreeEntries(this.ctx.repo, oid, folder, this.ctx.cache)));
     return list;
   }
 
@@ -263,7 +259,7 @@ export class HistoryEvaluator {
     const cached = this.trees.get(key);
     if (cached) return cached;
     const gating: Finding[] = [];
-    for (const e of await this.entries(oid)) {
+    for (const e of await this.entries(oid, prefix)) {
       const rel = prefix ? `${prefix}/${e.path}` : e.path;
       if (e.type === 'tree') {
         if (this.ctx.selection.wantDir(rel)) gating.push(...(await this.tree(e.oid, rel)).gating);
@@ -311,7 +307,7 @@ export class HistoryEvaluator {
 
   private async evaluateBlob(oid: string, filePath: string): Promise<BlobResult> {
     const key = `${oid}\u0000${filePath}`;
-    const { blob } = await git.readBlob({ fs: gitFs, gitdir: this.ctx.repo.gitdir, oid, cache: this.ctx.cache });
+    const blob = await readBlobBytes(this.ctx.repo, oid, this.ctx.cache);
     const parsed = parseConfigFile(filePath, blob, this.ctx.limits);
     // As check computes a file's result (before config waivers, with its projections): what the
     // result cache holds, and a later check of the same content takes. Helm templates are reported

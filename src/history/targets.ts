@@ -1,11 +1,10 @@
 import { createHash } from 'node:crypto';
-import { gitFs } from '../source/git-fs.js';
-import git from '../source/isomorphic-git.js';
 import { applyConfigWaivers } from '../policy/evaluate.js';
 import type { Finding } from '../report/types.js';
 import type { CheckOptions, RunContext } from '../check/types.js';
 import { renderedFileOf } from '../check/external-render.js';
 import { evaluateRenderedTarget, normalizeTarget, noSuchTarget, planTargets, readableFiles, renderKustomizeTarget, type TargetPlan } from '../check/targets.js';
+import { readTreeEntries } from '../source/git.js';
 import { createSelection, type Selection } from '../source/select.js';
 import type { SourceFile } from '../source/types.js';
 import { HistoryEvaluator, type BlobResult, type TreeChange } from './evaluator.js';
@@ -140,13 +139,13 @@ export class TargetHistoryEvaluator extends HistoryEvaluator {
     return t;
   }
 
-  private hasKustomization(treeOid: string): Promise<boolean> {
+  private hasKustomization(treeOid: string, folder = ''): Promise<boolean> {
     let known = this.holdsKustomization.get(treeOid);
     if (!known) {
       known = (async () => {
-        const { tree } = await git.readTree({ fs: gitFs, gitdir: this.run.repo.gitdir, oid: treeOid, cache: this.run.cache });
+        const tree = await readTreeEntries(this.run.repo, treeOid, folder, this.run.cache);
         if (tree.some((e) => e.type === 'blob' && isKustomizationFile(e.path))) return true;
-        for (const e of tree) if (e.type === 'tree' && (await this.hasKustomization(e.oid))) return true;
+        for (const e of tree) if (e.type === 'tree' && (await this.hasKustomization(e.oid, folder ? `${folder}/${e.path}` : e.path))) return true;
         return false;
       })();
       this.holdsKustomization.set(treeOid, known);

@@ -57,6 +57,22 @@ describe('missing git objects and shallow clones give a message and 65/66, never
     noStack(r.stderr);
   });
 
+  test('a missing tree object in an older commit: rollback, scan and check --blame say 65 naming the folder', () => {
+    const dir = makeRepo({ 'apps/web.yaml': HARDENED_DEPLOYMENT, 'old/web-namespace.yaml': WEB_NAMESPACE });
+    const tree = git(dir, 'rev-parse', 'HEAD:old').trim();
+    git(dir, 'rm', '-q', '-r', 'old');
+    commit(dir, { 'apps/web.yaml': PRIVILEGED_DEPLOYMENT }, 'privileged');
+    // Only the first commit has the folder: the walks read its tree, check of HEAD never does.
+    rmSync(objectFile(dir, tree));
+    for (const args of [['rollback'], ['scan'], ['check', '--blame']]) {
+      const r = runCliLimited([...args, '--no-cache'], { cwd: dir });
+      expect([args.join(' '), r.code]).toEqual([args.join(' '), 65]);
+      expect(r.stderr).toContain(`folder "old" (tree ${tree})`);
+      expect(r.stderr).toContain('missing from the repository');
+      noStack(r.stderr);
+    }
+  });
+
   test('a missing commit object behind --changed-since: 65, not 70', () => {
     const dir = makeRepo({ 'apps/web.yaml': HARDENED_DEPLOYMENT });
     const first = git(dir, 'rev-parse', 'HEAD').trim();
