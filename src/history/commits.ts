@@ -1,6 +1,4 @@
-import { gitFs } from '../source/git-fs.js';
-import git from '../source/isomorphic-git.js';
-import { readShallowBoundary, type GitCache } from '../source/git.js';
+import { readCommitInfo, readShallowBoundary, type GitCache } from '../source/git.js';
 import type { Repo } from '../source/types.js';
 
 /** A commit of the first-parent history, as reports show it. */
@@ -33,20 +31,14 @@ export async function* firstParentHistory(
       stop.reason = 'limit';
       return;
     }
-    const { commit } = await git.readCommit({ fs: gitFs, gitdir: repo.gitdir, oid: sha, cache });
-    yield {
-      sha,
-      subject: commit.message.split('\n')[0] ?? '',
-      author: commit.author.name,
-      date: new Date(commit.author.timestamp * 1000).toISOString(),
-      tree: commit.tree,
-      merge: commit.parent.length > 1,
-    };
+    // A commit missing from a damaged clone is exit 65 naming it (66 past a shallow boundary), never a crash.
+    const commit = await readCommitInfo(repo, sha, cache);
+    yield { sha, subject: commit.subject, author: commit.author, date: commit.date, tree: commit.tree, merge: commit.parents.length > 1 };
     if (shallow.has(sha)) {
       stop.reason = 'shallow';
       return;
     }
-    sha = commit.parent[0];
+    sha = commit.parents[0];
   }
   stop.reason = 'root';
 }

@@ -73,6 +73,19 @@ describe('missing git objects and shallow clones give a message and 65/66, never
     }
   });
 
+  test('a missing commit object in the middle of history: rollback, scan and check --blame say 65 naming it', () => {
+    const dir = makeRepo({ 'apps/web.yaml': HARDENED_DEPLOYMENT });
+    const middle = commit(dir, { 'apps/web-namespace.yaml': WEB_NAMESPACE }, 'namespace');
+    commit(dir, { 'apps/web.yaml': PRIVILEGED_DEPLOYMENT }, 'privileged');
+    rmSync(objectFile(dir, middle));
+    for (const args of [['rollback'], ['scan'], ['check', '--blame']]) {
+      const r = runCliLimited([...args, '--no-cache'], { cwd: dir });
+      expect([args.join(' '), r.code]).toEqual([args.join(' '), 65]);
+      expect(r.stderr).toContain(`commit ${middle}: it is missing from the repository`);
+      noStack(r.stderr);
+    }
+  });
+
   test('a missing commit object behind --changed-since: 65, not 70', () => {
     const dir = makeRepo({ 'apps/web.yaml': HARDENED_DEPLOYMENT });
     const first = git(dir, 'rev-parse', 'HEAD').trim();
