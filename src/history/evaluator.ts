@@ -307,7 +307,8 @@ export class HistoryEvaluator {
 
   private async evaluateBlob(oid: string, filePath: string): Promise<BlobResult> {
     const key = `${oid}\u0000${filePath}`;
-    const blob = await readBlobBytes(this.ctx.repo, oid, this.ctx.cache);
+    // A walk cannot judge a commit whose file it cannot read: a damaged clone, as a missing tree or commit is.
+    const blob = await readBlobBytes(this.ctx.repo, oid, this.ctx.cache, `file "${filePath}" (blob ${oid})`);
     const parsed = parseConfigFile(filePath, blob, this.ctx.limits);
     // As check computes a file's result (before config waivers, with its projections): what the
     // result cache holds, and a later check of the same content takes. Helm templates are reported

@@ -531,9 +531,15 @@ export async function listFilesUnder(repo: Repo, commit: string, rel: string, ca
   return files.map((f) => ({ path: f.path, oid: f.oid! }));
 }
 
-/** A blob's bytes, by id. */
-export async function readBlobBytes(repo: Repo, oid: string, cache: GitCache): Promise<Uint8Array> {
-  return readerFor(repo, oid, cache)();
+/**
+ * A blob's bytes, by id, for a run that cannot go on without them (a history walk, a trusted config):
+ * a blob missing or damaged is exit 65 naming `what` (a file) and the fix, never a crash. A checked
+ * file's own read (readerFor) is reported as that file's parse error instead.
+ */
+export async function readBlobBytes(repo: Repo, oid: string, cache: GitCache, what = `blob ${oid}`): Promise<Uint8Array> {
+  const loose = await readLooseBlob(repo, oid);
+  if (loose) return loose;
+  return (await readGitObject(() => git.readBlob({ fs: gitFs, gitdir: repo.gitdir, oid, cache }), () => what)).blob;
 }
 
 export { SYMLINK_MODE };

@@ -86,6 +86,19 @@ describe('missing git objects and shallow clones give a message and 65/66, never
     }
   });
 
+  test('a blob missing from an older commit: rollback says 65 naming the file, as for a tree or a commit', () => {
+    const dir = makeRepo({ 'apps/web.yaml': HARDENED_DEPLOYMENT });
+    const blob = git(dir, 'rev-parse', 'HEAD:apps/web.yaml').trim();
+    // HEAD fails the gate, so rollback reads the first commit, whose apps/web.yaml is gone.
+    commit(dir, { 'apps/web.yaml': PRIVILEGED_DEPLOYMENT }, 'privileged');
+    rmSync(objectFile(dir, blob));
+    const r = runCliLimited(['rollback', '--no-cache'], { cwd: dir });
+    expect(r.code).toBe(65);
+    expect(r.stderr).toContain(`git object of file "apps/web.yaml" (blob ${blob}): it is missing from the repository`);
+    expect(r.stderr).toContain('git fsck');
+    noStack(r.stderr);
+  });
+
   test('a missing commit object behind --changed-since: 65, not 70', () => {
     const dir = makeRepo({ 'apps/web.yaml': HARDENED_DEPLOYMENT });
     const first = git(dir, 'rev-parse', 'HEAD').trim();
