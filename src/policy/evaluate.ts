@@ -3,7 +3,7 @@ import type { ConfigDocument, ReadProblem } from '../parse/documents.js';
 import { formatResource, isRecord } from '../parse/identity.js';
 import { getAtPointer, parsePointer, pointersOverlap } from '../parse/pointer.js';
 import type { Finding, Severity, Suppression } from '../report/types.js';
-import { DocumentTargets, resolveInstancePath, WORKLOAD_KINDS } from '../rules/targets.js';
+import { DocumentTargets, podSpecNameAt, resolveInstancePath, WORKLOAD_KINDS } from '../rules/targets.js';
 import type { Rule, ValidationError } from '../rules/types.js';
 import { lookupPath, maskSecret, renderMessage, showValue } from './message.js';
 import { ANNOTATION_PREFIX, annotationWaiver, configWaiverFor, type CompiledWaiver } from './waivers.js';
@@ -167,11 +167,14 @@ export function evaluateDocument(doc: ConfigDocument, rules: PreparedRules, opti
             return lookupPath(inst.value, key);
         }
       };
+      // In a document with several pod specs, which one (the lines differ; the messages would not).
+      const pod = podSpecNameAt(targets, doc.data, pointer);
+      const message = renderMessage(rule.message, resolve);
       findings.push({
         ruleId: rule.id,
         severity: options.severity?.[rule.id] ?? rule.severity,
         title: rule.title,
-        message: renderMessage(rule.message, resolve),
+        message: pod ? `${message} (in the ${pod})` : message,
         ...baseFinding(doc, pointer),
         remediation: rule.remediation,
         suppressed: suppressionFor(doc, rule.id, options),

@@ -1,5 +1,5 @@
 import { groupOf, isRecord } from '../parse/identity.js';
-import { joinPointer, pointerSegments } from '../parse/pointer.js';
+import { getAtPointer, joinPointer, parsePointer, pointerSegments } from '../parse/pointer.js';
 
 /** One value a rule's schema is checked against. */
 export interface TargetInstance {
@@ -241,6 +241,35 @@ export class DocumentTargets {
     if (!instances) this.byTarget.set(target, (instances = expandTargets(this.data, target)));
     return instances;
   }
+}
+
+/**
+ * How a message names one of a document's pod specs when it has several (a RayCluster's groups, a
+ * KServe predictor and transformer, a training job's replica roles): `worker group "gpu"`. Null
+ * for a pointer in no pod spec, or in a document with only one (its messages need no more).
+ */
+export function podSpecNameAt(targets: DocumentTargets, data: unknown, pointer: string): string | null {
+  const pods = targets.of('podSpec');
+  if (pods.length < 2) return null;
+  // A pod spec's place, or its template's (the pod's labels and annotations).
+  const holder = (p: TargetInstance) => (p.pointer.endsWith('/template/spec') ? p.pointer.slice(0, -'/spec'.length) : p.pointer);
+  // The innermost (a KServe predictor's workerSpec is inside the predictor).
+  const pod = pods.filter((p) => pointer === holder(p) || pointer.startsWith(`${holder(p)}/`)).sort((a, b) => b.pointer.length - a.pointer.length)[0];
+  if (!pod) return null;
+  const segs = parsePointer(pod.pointer);
+  const at = (name: string) => segs.indexOf(name);
+  if (at('headGroupSpec') !== -1) return 'head group';
+  if (at('submitterPodTemplate') !== -1) return 'submitter pod';
+  const worker = at('workerGroupSpecs');
+  if (worker !== -1) {
+    const group = getAtPointer(data, joinPointer('', ...segs.slice(0, worker + 2), 'groupName'));
+    return typeof group === 'string' && group ? `worker group "${group}"` : `worker group ${Number(segs[worker + 1]) + 1}`;
+  }
+  const replicas = segs.findIndex((s) => s.endsWith('ReplicaSpecs'));
+  if (replicas !== -1) return `${segs[replicas + 1]} replicas`;
+  // KServe: spec.predictor, spec.predictor.workerSpec, spec.transformer, spec.explainer.
+  if (segs[segs.length - 1] === 'workerSpec') return `${segs[segs.length - 2]} workers`;
+  return segs.filter((s) => s !== 'spec' && s !== 'template').join('.') || null;
 }
 
 /** Turns a validator error path inside an instance into a document pointer. */

@@ -5,7 +5,10 @@ import { decideExitCode, isAtOrAbove } from '../../src/report/exit-code.js';
 import type { Finding } from '../../src/report/types.js';
 import { lookupPath, maskSecret, renderMessage } from '../../src/policy/message.js';
 import { compileWaivers, isExpired, resourceKey } from '../../src/policy/waivers.js';
-import { expandTargets, resolveInstancePath } from '../../src/rules/targets.js';
+import { DocumentTargets, expandTargets, podSpecNameAt, resolveInstancePath } from '../../src/rules/targets.js';
+import { parse as parseYaml } from 'yaml';
+import { parseConfigText } from '../../src/parse/documents.js';
+import { evaluateDocument, prepareRules } from '../../src/policy/evaluate.js';
 import { createSelection, globMatcher, toRepoPaths } from '../../src/source/select.js';
 
 const finding = (severity: Finding['severity'], suppressed: Finding['suppressed'] = null) => ({ severity, suppressed }) as Finding;
@@ -154,5 +157,64 @@ describe('config schema', () => {
     expect(await validateConfig(example)).toBeNull();
     expect(await validateConfig({ failOn: 'hgh' })).toEqual({ pointer: '/failOn', message: 'must be one of "critical", "high", "medium", "low", "info", "never"' });
     expect(await validateConfig({ waivers: [{ rule: 'x', expires: 'June' }] })).toEqual({ pointer: '/waivers/0/expires', message: 'must match pattern "^\\d{4}-\\d{2}-\\d{2}$"' });
+  });
+});
+
+describe('naming one of several pod specs in a message', () => {
+  const name = (yaml: string, pointer: string) => {
+    const data = parseYaml(yaml) as unknown;
+    return podSpecNameAt(new DocumentTargets(data), data, pointer);
+  };
+  const RAY = `apiVersion: ray.io/v1
+kind: RayJob
+metadata: { name: train }
+spec:
+  rayClusterSpec:
+    headGroupSpec: { template: { metadata: { annotations: { a: b } }, spec: { containers: [{ name: ray-head, image: ray }] } } }
+    workerGroupSpecs:
+      - { groupName: gpu, template: { spec: { containers: [{ name: ray-worker, image: ray }] } } }
+      - { template: { spec: { containers: [{ name: ray-worker, image: ray }] } } }
+  submitterPodTemplate: { spec: { containers: [{ name: submitter, image: ray }] } }
+`;
+
+  test('KubeRay groups by role and name, the submitter pod; a pod template counts as its pod spec', () => {
+    expect(name(RAY, '/spec/rayClusterSpec/headGroupSpec/template/spec/containers/0/image')).toBe('head group');
+    expect(name(RAY, '/spec/rayClusterSpec/headGroupSpec/template/metadata/annotations/a')).toBe('head group');
+    expect(name(RAY, '/spec/rayClusterSpec/workerGroupSpecs/0/template/spec')).toBe('worker group "gpu"');
+    expect(name(RAY, '/spec/rayClusterSpec/workerGroupSpecs/1/template/spec/containers/0')).toBe('worker group 2');
+    expect(name(RAY, '/spec/submitterPodTemplate/spec/containers/0')).toBe('submitter pod');
+    // Not in a pod spec: the document's own fields.
+    expect(name(RAY, '/metadata/name')).toBeNull();
+  });
+
+  test('training job replica roles and KServe components; a document with one pod spec needs no name', () => {
+    const job = `apiVersion: kubeflow.org/v1
+kind: PyTorchJob
+metadata: { name: ddp }
+spec:
+  pytorchReplicaSpecs:
+    Master: { template: { spec: { containers: [{ name: pytorch, image: t }] } } }
+    Worker: { template: { spec: { containers: [{ name: pytorch, image: t }] } } }
+`;
+    expect(name(job, '/spec/pytorchReplicaSpecs/Worker/template/spec/containers/0')).toBe('Worker replicas');
+    const isvc = `apiVersion: serving.kserve.io/v1beta1
+kind: InferenceService
+metadata: { name: llm }
+spec:
+  predictor: { containers: [{ name: kserve-container, image: vllm }], workerSpec: { containers: [{ name: worker, image: vllm }] } }
+  transformer: { containers: [{ name: t, image: t }] }
+`;
+    expect(name(isvc, '/spec/predictor/containers/0')).toBe('predictor');
+    expect(name(isvc, '/spec/predictor/workerSpec/containers/0')).toBe('predictor workers');
+    expect(name(isvc, '/spec/transformer')).toBe('transformer');
+    expect(name('apiVersion: apps/v1\nkind: Deployment\nmetadata: { name: web }\nspec: { template: { spec: { containers: [{ name: web, image: nginx }] } } }\n', '/spec/template/spec/containers/0')).toBeNull();
+  });
+
+  test('a finding in one group of a RayCluster says which group', () => {
+    const text = RAY.replace('{ name: ray-worker, image: ray }] } } }\n      - {', '{ name: ray-worker, image: ray, securityContext: { privileged: true } }] } } }\n      - {');
+    const [doc] = parseConfigText('ray.yaml', text).documents;
+    const rule = { id: 'k8s-privileged-container', title: 't', severity: 'critical' as const, category: 'c', description: 'd', remediation: 'r', pack: 'kubernetes', source: 'x', target: 'container', message: 'Container "{{name}}" runs privileged', validate: Object.assign((v: unknown) => !(v as { securityContext?: { privileged?: boolean } }).securityContext?.privileged, { errors: [{ instancePath: '/securityContext/privileged', schemaPath: '#' }] }) };
+    const found = evaluateDocument(doc!, prepareRules([rule]), { inlineWaivers: false, waivers: [], knownRuleIds: new Set([rule.id]) });
+    expect(found.map((f) => f.message)).toEqual(['Container "ray-worker" runs privileged (in the worker group "gpu")']);
   });
 });
