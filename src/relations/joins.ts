@@ -3,14 +3,22 @@ import type { RelationJoin } from '../rules/types.js';
 import { selectorMatches, serviceSelectorMatches, type Labels } from './selectors.js';
 import type { PodUnit, TargetIndex, TargetObject, Unit } from './target-index.js';
 
-/** Kinds whose selector picks pods, and how each reads it. */
-const SELECTS: Record<string, (data: Record<string, unknown>, labels: Labels) => boolean> = {
+/** Kinds whose selector picks pods: the field of their spec that holds it (what a projection keeps of them). */
+export const SELECTOR_FIELDS: Readonly<Record<string, string>> = { NetworkPolicy: 'podSelector', Service: 'selector', PodDisruptionBudget: 'selector' };
+const SELECTOR_KINDS = Object.keys(SELECTOR_FIELDS);
+
+/** A selecting object's selector (undefined when it has none). */
+function selectorOf(o: { kind: string; data: Record<string, unknown> }): unknown {
+  return isRecord(o.data.spec) ? o.data.spec[SELECTOR_FIELDS[o.kind]!] : undefined;
+}
+
+/** How each selecting kind reads its selector. */
+const SELECTS: Record<string, (selector: unknown, labels: Labels) => boolean> = {
   // podSelector is a required struct: absent reads as {}, which selects every pod of the namespace.
-  NetworkPolicy: (d, l) => selectorMatches(isRecord(d.spec) ? (d.spec.podSelector ?? {}) : {}, l),
-  Service: (d, l) => isRecord(d.spec) && serviceSelectorMatches(d.spec.selector, l),
-  PodDisruptionBudget: (d, l) => isRecord(d.spec) && d.spec.selector !== undefined && selectorMatches(d.spec.selector, l),
+  NetworkPolicy: (s, l) => selectorMatches(s ?? {}, l),
+  Service: (s, l) => serviceSelectorMatches(s, l),
+  PodDisruptionBudget: (s, l) => s !== undefined && selectorMatches(s, l),
 };
-const SELECTOR_KINDS = Object.keys(SELECTS);
 
 export function objectUnit(object: TargetObject): Unit {
   return (object.unit ??= { object, pointer: '', value: object.data });
@@ -41,8 +49,7 @@ function selectorsIn(index: TargetIndex, namespace: string | null): SelectorTabl
   const keyed = new Map<string, TargetObject[]>();
   const unkeyed: TargetObject[] = [];
   for (const s of index.inNamespace(SELECTOR_KINDS, namespace)) {
-    const spec = isRecord(s.data.spec) ? s.data.spec : {};
-    const selector = s.kind === 'Service' ? spec.selector : s.kind === 'NetworkPolicy' ? spec.podSelector : spec.selector;
+    const selector = selectorOf(s);
     const pairs = s.kind === 'Service' ? selector : isRecord(selector) ? selector.matchLabels : undefined;
     const first = isRecord(pairs) ? Object.entries(pairs)[0] : undefined;
     if (!first) unkeyed.push(s);
@@ -96,16 +103,17 @@ export function followJoin(join: RelationJoin, unit: Unit, index: TargetIndex): 
         const out = new Set<Unit>();
         for (const p of pods) {
           // The selectors that pick a pod: the same for every rule that asks.
-          p.selectedBy ??= selectors.candidates(p.labels).filter((s) => SELECTS[s.kind]!(s.data, p.labels)).map(objectUnit);
+          p.selectedBy ??= selectors.candidates(p.labels).filter((s) => SELECTS[s.kind]!(selectorOf(s), p.labels)).map(objectUnit);
           for (const u of p.selectedBy) out.add(u);
         }
         return [...out];
       }
       const selects = SELECTS[o.kind];
       if (!selects) return [];
+      const selector = selectorOf(o);
       return index
         .podsInNamespace(o.namespace)
-        .filter((p) => selects(o.data, p.labels))
+        .filter((p) => selects(selector, p.labels))
         .map(podUnit);
     }
   }

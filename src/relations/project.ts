@@ -6,6 +6,7 @@ import { ANNOTATION_PREFIX } from '../policy/waivers.js';
 import { joinPath, toConditions } from '../rules/relation-spec.js';
 import { DocumentTargets, WORKLOAD_KINDS } from '../rules/targets.js';
 import type { RelationSelect, Rule } from '../rules/types.js';
+import { SELECTOR_FIELDS } from './joins.js';
 import { addPath, addSchemaReads, childOf, compilePruner, newFieldTree, type FieldTree, type Pruner } from './schema-reads.js';
 import { labelsOf } from './selectors.js';
 import type { Projection } from './types.js';
@@ -41,7 +42,6 @@ const OBJECT_FIELDS = [
   // An Ingress's backends, not its hosts, paths and TLS.
   'spec/defaultBackend', 'spec/backend', 'spec/rules/*/http/paths/*/backend',
 ];
-const SELECTOR_FIELDS: Record<string, string> = { Service: 'spec/selector', PodDisruptionBudget: 'spec/selector', NetworkPolicy: 'spec/podSelector' };
 /** The fields the joins read from each pod spec (the labels are added as `$labels`). */
 const POD_FIELDS = ['serviceAccountName', 'serviceAccount'];
 /** Annotations that only make a projection bigger. */
@@ -117,7 +117,7 @@ function makePlan(rules: readonly Rule[]): ProjectionPlan | null {
     let found = kinds.get(k);
     if (!found) {
       kinds.set(k, (found = { object: newFieldTree(), reports: [] }));
-      for (const f of [...OBJECT_FIELDS, ...(SELECTOR_FIELDS[k] ? [SELECTOR_FIELDS[k]] : [])]) addPath(found.object, parsePointer(`/${f}`));
+      for (const f of [...OBJECT_FIELDS, ...(SELECTOR_FIELDS[k] ? [`spec/${SELECTOR_FIELDS[k]}`] : [])]) addPath(found.object, parsePointer(`/${f}`));
     }
     return found;
   };
