@@ -182,12 +182,13 @@ export async function loadBuiltinRules(): Promise<Rule[]> {
     if (!m) modules.set(file, (m = createRequire(import.meta.url)(`../../generated/${file}`) as Record<string, Validate>));
     return m;
   };
-  const lazy = (names: Record<string, string>, file: string, key: string): Validate | null => {
-    const name = names[key];
+  // A rule's validator, loaded when first called; it hands back its errors (the places a finding points at).
+  const lazyValidator = (id: string): Validate | null => {
+    const name = mod.VALIDATORS[id];
     if (name === undefined) return null;
     let v: Validate | undefined;
     const validate: Validate = (data) => {
-      v ??= load(file)[name]!;
+      v ??= load('builtin-validators.cjs')[name]!;
       const ok = v(data);
       validate.errors = v.errors;
       return ok;
@@ -203,7 +204,7 @@ export async function loadBuiltinRules(): Promise<Rule[]> {
   };
   return mod.RULES.map((r) => {
     const where = relationValidators(r, lazyFilter);
-    return { ...r, source: path.join(PACKAGE_ROOT, r.source), validate: lazy(mod.VALIDATORS, 'builtin-validators.cjs', r.id) ?? (() => true), ...(where ? { where } : {}) };
+    return { ...r, source: path.join(PACKAGE_ROOT, r.source), validate: lazyValidator(r.id) ?? (() => true), ...(where ? { where } : {}) };
   });
 }
 

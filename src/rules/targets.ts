@@ -1,5 +1,5 @@
 import { groupOf, isRecord } from '../parse/identity.js';
-import { getAtPointer, joinPointer, parsePointer, pointerSegments } from '../parse/pointer.js';
+import { getAtSegments, joinPointer, pointerSegments } from '../parse/pointer.js';
 
 /** One value a rule's schema is checked against. */
 export interface TargetInstance {
@@ -256,13 +256,13 @@ export function podSpecNameAt(targets: DocumentTargets, data: unknown, pointer: 
   // The innermost (a KServe predictor's workerSpec is inside the predictor).
   const pod = pods.filter((p) => pointer === holder(p) || pointer.startsWith(`${holder(p)}/`)).sort((a, b) => b.pointer.length - a.pointer.length)[0];
   if (!pod) return null;
-  const segs = parsePointer(pod.pointer);
+  const segs = pointerSegments(pod.pointer);
   const at = (name: string) => segs.indexOf(name);
   if (at('headGroupSpec') !== -1) return 'head group';
   if (at('submitterPodTemplate') !== -1) return 'submitter pod';
   const worker = at('workerGroupSpecs');
   if (worker !== -1) {
-    const group = getAtPointer(data, joinPointer('', ...segs.slice(0, worker + 2), 'groupName'));
+    const group = getAtSegments(data, [...segs.slice(0, worker + 2), 'groupName']);
     return typeof group === 'string' && group ? `worker group "${group}"` : `worker group ${Number(segs[worker + 1]) + 1}`;
   }
   const replicas = segs.findIndex((s) => s.endsWith('ReplicaSpecs'));
