@@ -293,7 +293,10 @@ function render(rule: Rule, unit: Unit, rel: Related, resource: string, namespac
 
 function makeFinding(rule: Rule, unit: Unit, rel: Related, options: RelationOptions): Finding {
   const p = unit.object.projection!;
-  return findingAt(rule, p, unit.pointer + (rule.relation!.at ?? ''), render(rule, unit, rel, displayOf(unit.object), unit.object.namespace ?? ''), p.id, options);
+  const message = render(rule, unit, rel, displayOf(unit.object), unit.object.namespace ?? '');
+  // In an object with several pod specs, which one (the lines differ; the messages would not), as per-document findings say.
+  const pod = unit.pod && p.podNames ? p.podNames[p.pods!.indexOf(unit.pod.pointer)] : undefined;
+  return findingAt(rule, p, unit.pointer + (rule.relation!.at ?? ''), pod ? `${message} (in the ${pod})` : message, p.id, options);
 }
 
 /** A relation finding at a place of a projected object, about `resource`, with that object's waivers. */

@@ -4,7 +4,7 @@ import { isRecord } from '../parse/identity.js';
 import { getAtSegments, parsePointer, pointerSegments } from '../parse/pointer.js';
 import { ANNOTATION_PREFIX } from '../policy/waivers.js';
 import { joinPath, toConditions } from '../rules/relation-spec.js';
-import { DocumentTargets, WORKLOAD_KINDS } from '../rules/targets.js';
+import { DocumentTargets, podSpecName, WORKLOAD_KINDS } from '../rules/targets.js';
 import type { RelationSelect, Rule } from '../rules/types.js';
 import { SELECTOR_FIELDS } from './joins.js';
 import { addPath, addSchemaReads, childOf, compilePruner, newFieldTree, type FieldTree, type Pruner } from './schema-reads.js';
@@ -218,6 +218,7 @@ export function projectDocument(doc: ConfigDocument, plan: ProjectionPlan, targe
   const projection: Projection = { file: doc.file, documentIndex: doc.index, basePointer: doc.basePointer, id, data, places, ranges };
   if (placeFiles) projection.placeFiles = placeFiles;
   if (pods.length) projection.pods = pods.map((p) => p.pointer);
+  if (pods.length > 1) projection.podNames = pods.map((p) => podSpecName(doc.data, p.pointer) ?? '');
   if (doc.target !== undefined) projection.target = doc.target;
   const waivers = inlineWaivers(doc.data, plan.ruleIds);
   if (waivers) projection.waivers = waivers;

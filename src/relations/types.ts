@@ -26,6 +26,8 @@ export interface Projection {
   placeFiles?: Record<number, string>;
   /** Where its pod specs are in `data` (absent when it carries none): found while projecting, so the phase never looks again. */
   pods?: string[];
+  /** With several pod specs: how messages name each (podSpecName, "" for none), in the order of `pods`. */
+  podNames?: string[];
   /** The rendered target the object belongs to (absent for plain files). */
   target?: string;
   /** Inline waivers of relation rules that give a reason: rule id → reason. */

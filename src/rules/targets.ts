@@ -255,8 +255,12 @@ export function podSpecNameAt(targets: DocumentTargets, data: unknown, pointer: 
   const holder = (p: TargetInstance) => (p.pointer.endsWith('/template/spec') ? p.pointer.slice(0, -'/spec'.length) : p.pointer);
   // The innermost (a KServe predictor's workerSpec is inside the predictor).
   const pod = pods.filter((p) => pointer === holder(p) || pointer.startsWith(`${holder(p)}/`)).sort((a, b) => b.pointer.length - a.pointer.length)[0];
-  if (!pod) return null;
-  const segs = pointerSegments(pod.pointer);
+  return pod ? podSpecName(data, pod.pointer) : null;
+}
+
+/** The name of the pod spec at `podPointer` (one of several in `data`), as podSpecNameAt gives it. */
+export function podSpecName(data: unknown, podPointer: string): string | null {
+  const segs = pointerSegments(podPointer);
   const at = (name: string) => segs.indexOf(name);
   if (at('headGroupSpec') !== -1) return 'head group';
   if (at('submitterPodTemplate') !== -1) return 'submitter pod';

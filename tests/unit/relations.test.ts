@@ -292,6 +292,25 @@ spec:
     expect(off!.suppressed).toBeNull();
   });
 
+  test('a finding on one of several pod specs says which, as a per-document finding does; one pod spec needs no name', () => {
+    const ray = `apiVersion: ray.io/v1
+kind: RayCluster
+metadata: { name: train, namespace: ml }
+spec:
+  headGroupSpec:
+    template: { spec: { serviceAccountName: ray-head, containers: [{ name: ray-head, image: rayproject/ray:2.9.0 }] } }
+  workerGroupSpecs:
+    - groupName: gpu
+      template: { spec: { serviceAccountName: ray-worker, containers: [{ name: ray-worker, image: rayproject/ray:2.9.0 }] } }
+`;
+    expect(brief(only('rel-service-account-missing'), { 'ray.yaml': ray })).toEqual([
+      'rel-service-account-missing ray.yaml:6:45 /spec/headGroupSpec/template/spec/serviceAccountName | ray.io/RayCluster ml/train runs as ServiceAccount ml/ray-head, which is not in the repository (in the head group)',
+      'rel-service-account-missing ray.yaml:9:47 /spec/workerGroupSpecs/0/template/spec/serviceAccountName | ray.io/RayCluster ml/train runs as ServiceAccount ml/ray-worker, which is not in the repository (in the worker group "gpu")',
+    ]);
+    const deployment = 'apiVersion: apps/v1\nkind: Deployment\nmetadata: { name: web, namespace: ml }\nspec: { template: { spec: { serviceAccountName: web, containers: [{ name: web, image: nginx }] } } }\n';
+    expect(brief(only('rel-service-account-missing'), { 'web.yaml': deployment }).map((s) => s.split(' | ')[1])).toEqual(['apps/Deployment ml/web runs as ServiceAccount ml/web, which is not in the repository']);
+  });
+
   test('the fingerprint is the resource and the pointer: moving the binding to another file or line keeps it', () => {
     const a = evaluateRelations(project({ 'rbac/role.yaml': ROLE, 'rbac/binding.yaml': BINDING() }, rules), only('rel-binding-grants-pod-exec'), NO_WAIVERS).findings;
     const b = evaluateRelations(project({ 'all.yaml': `${ROLE}---\n# moved\n${BINDING()}` }, rules), only('rel-binding-grants-pod-exec'), NO_WAIVERS).findings;
