@@ -2,6 +2,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError, GuardError } from '../errors.js';
 import { formatResource } from '../parse/identity.js';
+import { jsonErrorAt } from '../parse/json-error.js';
 import { findingFingerprint } from '../report/fingerprint.js';
 import type { Finding } from '../report/types.js';
 
@@ -72,8 +73,9 @@ export async function readBaseline(file: string): Promise<Baseline> {
   let data: unknown;
   try {
     data = JSON.parse(text);
-  } catch (err) {
-    throw new ConfigError(`${file}: not valid JSON: ${err instanceof Error ? err.message : String(err)}`, fix);
+  } catch {
+    const at = jsonErrorAt(text);
+    throw new ConfigError(`${file}:${at.line}:${at.column}: not valid JSON: ${at.reason}`, fix);
   }
   const d = data as { version?: unknown; findings?: unknown };
   if (typeof data !== 'object' || data === null || d.version !== 1 || !Array.isArray(d.findings)) {

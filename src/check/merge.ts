@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { BaselinedReport } from '../baseline/apply.js';
 import type { BaselineEntry } from '../baseline/file.js';
 import { DataError, NotFoundError, UsageError } from '../errors.js';
+import { jsonErrorAt } from '../parse/json-error.js';
 import { findingFingerprint } from '../report/fingerprint.js';
 import type { Finding, Report, ReportError, ReportSource, RuleInfo, TargetInfo } from '../report/types.js';
 import { TOOL_VERSION } from '../version.js';
@@ -37,8 +38,9 @@ export async function readShardReport(file: string, cwd: string): Promise<Loaded
   let data: unknown;
   try {
     data = JSON.parse(text);
-  } catch (err) {
-    throw new DataError(`${file}: not JSON (${err instanceof Error ? err.message : String(err)})`, HINT);
+  } catch {
+    const at = jsonErrorAt(text);
+    throw new DataError(`${file}:${at.line}:${at.column}: not JSON (${at.reason})`, HINT);
   }
   const r = data as Partial<Report> | null;
   const isReport =

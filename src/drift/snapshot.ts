@@ -3,6 +3,7 @@ import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { DataError, NotFoundError } from '../errors.js';
 import { parseConfigText } from '../parse/documents.js';
+import { jsonErrorAt } from '../parse/json-error.js';
 import { identifyResource, isRecord } from '../parse/identity.js';
 import type { ReportError, ResourceId } from '../report/types.js';
 
@@ -23,17 +24,6 @@ export interface Snapshot {
 }
 
 const SNAPSHOT_EXTENSIONS = new Set(['.json', '.yaml', '.yml']);
-
-/** Line and column of a character offset. */
-function lineColumn(text: string, offset: number): { line: number; column: number } {
-  let line = 1;
-  let last = -1;
-  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) {
-    line++;
-    last = i;
-  }
-  return { line, column: offset - last };
-}
 
 /** Larger snapshots are refused: split them (one file per namespace in a folder). */
 export const MAX_SNAPSHOT_BYTES = 256 * 1024 * 1024;
@@ -83,12 +73,10 @@ function checkDepth(name: string, value: unknown): void {
   }
 }
 
-function jsonError(name: string, text: string, err: unknown): DataError {
-  const msg = err instanceof Error ? err.message : String(err);
-  const pos = /position (\d+)/.exec(msg);
-  const at = lineColumn(text, pos ? Number(pos[1]) : text.length);
-  const what = pos ? msg.replace(/^.*?: /, '').replace(/ in JSON at position \d+.*$/, '') : 'the file ends in the middle of the JSON (truncated?)';
-  return new DataError(`${name}:${at.line}:${at.column}: live snapshot is not valid JSON: ${what}`, 'save the output of "kubectl get ... -o json" (or -o yaml) whole');
+function jsonError(name: string, text: string): DataError {
+  // Said without quoting the snapshot: it holds the cluster's Secrets.
+  const at = jsonErrorAt(text);
+  return new DataError(`${name}:${at.line}:${at.column}: live snapshot is not valid JSON: ${at.reason}`, 'save the output of "kubectl get ... -o json" (or -o yaml) whole');
 }
 
 /**
@@ -101,9 +89,9 @@ function parseSnapshotText(name: string, text: string): unknown[] {
   if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
     try {
       values = [JSON.parse(text) as unknown];
-    } catch (err) {
+    } catch {
       // Several JSON documents separated by "---" are a YAML stream; anything else is broken JSON.
-      if (!/^---\s*$/m.test(text)) throw jsonError(name, text, err);
+      if (!/^---\s*$/m.test(text)) throw jsonError(name, text);
       values = parseYamlSnapshot(name, text);
     }
   } else {

@@ -8,7 +8,7 @@ import { joinPointer, pointerSegments } from './pointer.js';
 import { positionOf } from './position.js';
 import { readFastYaml, type FastFile, type FastNode } from './fast-yaml.js';
 import { findTemplateAction } from './templates.js';
-import { parseYaml, type YamlTrees } from './yaml.js';
+import { isOwnError, parseYaml, type YamlTrees } from './yaml.js';
 
 /** A 1-based source range. */
 export interface SourceRange {
@@ -208,8 +208,9 @@ export function parseConfigText(file: string, text: string, limits: ParseLimits 
     const error = doc.errors.find((e) => e.code !== 'DUPLICATE_KEY');
     if (error) {
       // This document is not read; the others still are, so a broken one hides nothing beside it.
-      const pos = lineCounter.linePos(lastContentOffset(text, error.pos[0]));
-      failure ??= { message: describeYamlError(error.message), line: pos.line, column: pos.col };
+      const at = lastContentOffset(text, error.pos[0]);
+      const pos = lineCounter.linePos(at);
+      failure ??= { message: describeYamlError(error.message, isOwnError(error) ? null : lineAround(text, at)), line: pos.line, column: pos.col };
       continue;
     }
     if (doc.contents === null) continue;
@@ -219,8 +220,7 @@ export function parseConfigText(file: string, text: string, limits: ParseLimits 
       if (text.includes('&') && isCyclic(data)) throw new Error('an anchor contains an alias of itself, so it never ends');
     } catch (err) {
       const pos = lineCounter.linePos(doc.contents.range[0]);
-      const msg = err instanceof Error ? err.message : String(err);
-      failure ??= { message: `document ${index + 1} cannot be expanded: ${msg}`, line: pos.line, column: pos.col };
+      failure ??= { message: `document ${index + 1} cannot be expanded: ${describeExpandError(err)}`, line: pos.line, column: pos.col };
       continue;
     }
     if (data === null || data === undefined) continue;
@@ -407,8 +407,51 @@ function lastContentOffset(text: string, offset: number): number {
   return offset >= end && end > 0 ? end - 1 : offset;
 }
 
-function describeYamlError(message: string): string {
-  return message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+/**
+ * The YAML readers' messages that quote the text they stopped at, said without it: a password that
+ * starts with `*`, `!`, `|` or `>` is read as an alias, a tag or a block scalar, and its error would
+ * print it. Ours never quote a value (yaml.ts).
+ */
+const QUOTING_MESSAGES: [RegExp, string][] = [
+  [/^Block scalar header includes extra characters/, 'a block scalar header (| or >) is followed by other characters; a value that starts with | or > must be quoted'],
+  [/^Unresolved alias/, 'an alias (*name) has no anchor (&name) before it; a value that starts with * must be quoted'],
+  [/^(Unresolved tag|Could not resolve tag|Not a valid tag|The .* tag has no suffix|Verbatim tags aren't resolved)/s, 'an unknown tag (!name); a value that starts with ! must be quoted'],
+  [/^.* used for \w+ collection, but expects \w+$/s, 'a tag that does not fit the value it is on; a value that starts with ! must be quoted'],
+  [/^Unresolved plain scalar/, 'a plain value that cannot be resolved; quote it'],
+  [/^Ordered maps must not include duplicate keys/, 'an ordered map (!!omap) has a key twice'],
+];
+
+/**
+ * A reader's message for a person: the first line, without the library's position (the finding
+ * has it), and never with the text it stopped at. Besides the known messages, any part of a
+ * library's message found on the line where reading stopped (`line`) is left out: that line may
+ * hold a Secret's value. Our own messages (null `line`) quote no value.
+ */
+function describeYamlError(message: string, line: string | null): string {
+  const first = message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+  if (line === null) return first;
+  const known = QUOTING_MESSAGES.find(([re]) => re.test(first));
+  if (known) return known[1];
+  return first
+    .split(/(\s+)/)
+    .map((word) => {
+      const core = word.replace(/^["'`(]+|["'`),.;:]+$/g, '');
+      return core.length >= 4 && !/^[a-z]+$/.test(core) && line.includes(core) ? '…' : word;
+    })
+    .join('');
+}
+
+/** Why a document's anchors and aliases cannot be expanded, without the alias (a value that starts with `*` is one). */
+function describeExpandError(err: unknown): string {
+  if (err instanceof Error && /^Unresolved alias/.test(err.message)) return QUOTING_MESSAGES[1]![1];
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** The text of the line that holds `offset`. */
+function lineAround(text: string, offset: number): string {
+  const start = text.lastIndexOf('\n', offset - 1) + 1;
+  const end = text.indexOf('\n', offset);
+  return text.slice(start, end === -1 ? text.length : end);
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { Document, LineCounter, Scalar, CollectionTag, ErrorCode, Node, Pair, ScalarTag, Tags } from 'yaml';
 import { yaml } from './yaml-lib.js';
+import { findJsonError } from './json-error.js';
 
 /*
  * Kubernetes reads a manifest with apimachinery's document splitter (a line starting with `---`
@@ -233,7 +234,9 @@ export function parseYaml(text: string, options: { jsonStream?: boolean } = {}):
   const report = (offset: number, code: ErrorCode, message: string) => {
     if (docs.length === 0) docs.push(new (yaml().Document)(null) as unknown as Document.Parsed);
     const doc = docs.find((d) => d.range !== undefined && offset < d.range[2]) ?? docs[docs.length - 1]!;
-    doc.errors.push(new (yaml().YAMLParseError)([offset, offset + 1], code, message));
+    const error = new (yaml().YAMLParseError)([offset, offset + 1], code, message);
+    ours.add(error);
+    doc.errors.push(error);
   };
   if (json) jsonValueStarts(text, report); // when it fails, the text was not re-parsed: offsets agree
   else checkStream(source, docs, report);
@@ -250,12 +253,16 @@ function parseAll(text: string, lineCounter: LineCounter): Document.Parsed[] {
 
 type Report = (offset: number, code: ErrorCode, message: string) => void;
 
+/** The errors this module reports: their messages never quote a value (the library's may). */
+const ours = new WeakSet<object>();
+export const isOwnError = (error: object): boolean => ours.has(error);
+
 /** What kubectl rejects before YAML is parsed: separators with content, directives, control characters. */
 function checkStream(source: string, docs: Document.Parsed[], report: Report): void {
   for (const m of source.matchAll(/^---([^\n]*)/gm)) {
     const rest = m[1]!.trim();
     if (rest !== '' && !rest.startsWith('#')) {
-      report(m.index, 'UNEXPECTED_TOKEN', `kubectl reads a line starting with --- as a document separator and rejects "${rest.slice(0, 40)}" after it; put the content on the next line`);
+      report(m.index, 'UNEXPECTED_TOKEN', 'kubectl reads a line starting with --- as a document separator and rejects content after it on the same line; put the content on the next line');
     }
   }
   // A directive always ends up in a piece without its `---`, which go-yaml rejects.
@@ -307,9 +314,10 @@ function jsonValueStarts(source: string, report?: Report): number[] | null {
     }
     try {
       JSON.parse(source.slice(start, i));
-    } catch (err) {
-      const why = err instanceof Error ? err.message : String(err);
-      report?.(start, 'UNEXPECTED_TOKEN', `kubectl reads a file that starts with { as JSON, and this is not JSON (${why}); write it as YAML block style or as valid JSON`);
+    } catch {
+      // Where and what, never V8's message: it quotes the text, and the text may be a Secret.
+      const err = findJsonError(source.slice(start, i));
+      report?.(start + err.offset, 'UNEXPECTED_TOKEN', `kubectl reads a file that starts with { as JSON, and this is not JSON (${err.reason}); write it as YAML block style or as valid JSON`);
       return null;
     }
     starts.push(start);
@@ -353,7 +361,8 @@ class GoReader {
 
   private checkAnchor(name: string, offset: number): void {
     if (!GO_ANCHOR.test(name)) {
-      this.report(offset, 'BAD_ALIAS', `anchor or alias name "${name}" has characters go-yaml does not accept (only letters, digits, _ and -)`);
+      // Not quoted: a value that starts with & or * (a password) is read as an anchor or alias.
+      this.report(offset, 'BAD_ALIAS', 'an anchor (&name) or alias (*name) has characters go-yaml does not accept (only letters, digits, _ and -); a value that starts with & or * must be quoted');
     }
   }
 
@@ -400,7 +409,8 @@ class GoReader {
       node.value = kind === 'timestamp' ? text : r.value;
       return;
     }
-    this.report(startOf(node), 'TAG_RESOLVE_FAILED', `cannot decode !!${kind} \`${text}\` as a !!${tag} (go-yaml rejects it)`);
+    // The value is not quoted in the message: it may be a Secret's.
+    this.report(startOf(node), 'TAG_RESOLVE_FAILED', `cannot decode this !!${kind} value as a !!${tag} (go-yaml rejects it)`);
   }
 
   /** sigs.k8s.io/yaml turns int, float and bool keys into strings; null, uint64 and collection keys are errors. */
@@ -493,7 +503,7 @@ function scanQuoted(src: string, start: number): { value: string; end: number } 
         const hex = src.slice(i + 2, i + 2 + width);
         if (!new RegExp(`^[0-9a-fA-F]{${width}}$`).test(hex)) return 'did not find expected hexdecimal number';
         const code = parseInt(hex, 16);
-        if ((code >= 0xd800 && code <= 0xdfff) || code > 0x10ffff) return `invalid Unicode character escape code \\${e}${hex}`;
+        if ((code >= 0xd800 && code <= 0xdfff) || code > 0x10ffff) return 'invalid Unicode character escape code';
         out += String.fromCodePoint(code);
         i += 2 + width;
       } else {

@@ -2,6 +2,7 @@ import picomatch from 'picomatch';
 import type { ConfigDocument } from '../parse/documents.js';
 import { isRecord } from '../parse/identity.js';
 import type { ResourceId, Suppression } from '../report/types.js';
+import { maskSecretShapes } from './secret-shapes.js';
 
 /** A waiver in .aiopsrc.json: which rule, on which resources or files, why, until when. */
 export interface ConfigWaiver {
@@ -22,6 +23,14 @@ export function resourceKey(id: ResourceId): string {
   return [id.kind, id.namespace, id.name ?? ''].filter((s) => s !== null).join('/');
 }
 
+/**
+ * A waiver's reason as reports show it: trimmed, and with anything shaped like a token masked, as in
+ * messages ("rotated the hf_… token" is a reason people write; the report must not carry the token).
+ */
+export function waiverReason(raw: unknown): string {
+  return typeof raw === 'string' ? maskSecretShapes(raw.trim()) : '';
+}
+
 /** The inline waiver annotation for a rule on a document, if any. */
 export function annotationWaiver(doc: ConfigDocument, ruleId: string): { reason: string; pointer: string } | null {
   const data = doc.data;
@@ -29,7 +38,7 @@ export function annotationWaiver(doc: ConfigDocument, ruleId: string): { reason:
   const key = ANNOTATION_PREFIX + ruleId;
   if (!(key in data.metadata.annotations)) return null;
   const raw = data.metadata.annotations[key];
-  return { reason: typeof raw === 'string' ? raw.trim() : '', pointer: `/metadata/annotations/${key.replace(/~/g, '~0').replace(/\//g, '~1')}` };
+  return { reason: waiverReason(raw), pointer: `/metadata/annotations/${key.replace(/~/g, '~0').replace(/\//g, '~1')}` };
 }
 
 export interface CompiledWaiver {
@@ -67,7 +76,7 @@ export function compileWaivers(waivers: readonly ConfigWaiver[], now: Date): Com
 
 /** A usable suppression from a config waiver, or null when it has no reason or has expired. */
 export function configSuppression(w: CompiledWaiver): Suppression | null {
-  const reason = w.waiver.reason?.trim() ?? '';
+  const reason = waiverReason(w.waiver.reason);
   if (!reason || w.expired) return null;
   return { kind: 'config', reason, ...(w.waiver.expires ? { expires: w.waiver.expires } : {}) };
 }

@@ -2,7 +2,7 @@ import type { ConfigDocument, SourceRange } from '../parse/documents.js';
 import { detachString } from '../parse/detach.js';
 import { isRecord } from '../parse/identity.js';
 import { getAtSegments, parsePointer, pointerSegments } from '../parse/pointer.js';
-import { ANNOTATION_PREFIX } from '../policy/waivers.js';
+import { ANNOTATION_PREFIX, waiverReason } from '../policy/waivers.js';
 import { joinPath, toConditions } from '../rules/relation-spec.js';
 import { DocumentTargets, podSpecName, WORKLOAD_KINDS } from '../rules/targets.js';
 import type { RelationSelect, Rule } from '../rules/types.js';
@@ -249,7 +249,7 @@ function inlineWaivers(data: Record<string, unknown>, ruleIds: ReadonlySet<strin
   for (const [key, raw] of Object.entries(meta.annotations)) {
     if (!key.startsWith(ANNOTATION_PREFIX)) continue;
     const ruleId = key.slice(ANNOTATION_PREFIX.length);
-    const reason = typeof raw === 'string' ? raw.trim() : '';
+    const reason = waiverReason(raw);
     if (ruleIds.has(ruleId) && reason) (out ??= {})[ruleId] = detachString(reason);
   }
   return out;

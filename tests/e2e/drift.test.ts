@@ -139,7 +139,7 @@ describe('drift against a kubectl snapshot', () => {
     const dir = await demoRepo();
     writeFiles(dir, { 'live-cut.json': '{\n  "kind": "List",\n  "items": [\n    {"kind": "Pod", "apiV' });
     const cut = runCli(['drift', '--live', 'live-cut.json'], { cwd: dir });
-    expect(cut.stderr).toBe('aiops-guard: live-cut.json:4:26: live snapshot is not valid JSON: Unterminated string\n  hint: save the output of "kubectl get ... -o json" (or -o yaml) whole\n');
+    expect(cut.stderr).toBe('aiops-guard: live-cut.json:4:21: live snapshot is not valid JSON: unterminated string\n  hint: save the output of "kubectl get ... -o json" (or -o yaml) whole\n');
     expect(cut.code).toBe(65);
     const missing = runCli(['drift', '--live', 'nope.json'], { cwd: dir });
     expect(missing.stderr).toBe('aiops-guard: live snapshot not found: nope.json\n  hint: write one with: kubectl get deploy,svc,cm,... -A -o json > live.json\n');

@@ -200,3 +200,69 @@ describe('planted secrets never reach any output', () => {
     expect(cm.changes.map((c) => [c.pointer, typeof c.desired === 'string' && c.desired.startsWith('<secret '), typeof c.live === 'string' && c.live.startsWith('<secret ')])).toEqual([['/data/API_KEY', true, true]]);
   });
 });
+
+/**
+ * A Secret's value that a reader cannot read is still the value: a password that starts with `*`,
+ * `|`, `>` or `!` is read as an alias, a block scalar or a tag, and the readers' own messages quoted
+ * the text they stopped at. A waiver's reason is printed too, and people paste tokens into it.
+ */
+describe('values the readers stop at, and waiver reasons, never reach any output', () => {
+  const V = {
+    alias: 'AliasPl4ntedPw9',
+    block: 'PipePl4ntedPw9',
+    folded: 'GtPl4ntedPw9',
+    tagged: 'TaggedPl4ntedPw9',
+    anchorName: 'Anch0r!Pl4ntedPw',
+    afterSeparator: 'SeparatorPl4ntedPw9',
+    jsonStream: 'JsonStreamPl4ntedPw9',
+    inlineReason: 'hf_PlantedReasonTokenAbCdEfGhIjKlMnOpQr',
+    configReason: 'sk-' + 'PlantedReasonOpenAiKey0123456789abcdefghijklmnop'.slice(0, 48),
+    snapshot: 'SnapshotPl4ntedPw9',
+  };
+  const secret = (name: string, value: string) => `apiVersion: v1\nkind: Secret\nmetadata: { name: ${name}, namespace: app }\ntype: Opaque\nstringData:\n  password: ${value}\n  user: admin\n`;
+  const files = {
+    'alias.yaml': secret('alias', `*${V.alias}`),
+    'block.yaml': secret('block', `|${V.block}`),
+    'folded.yaml': secret('folded', `>${V.folded}`),
+    'tagged.yaml': secret('tagged', `!!int ${V.tagged}`),
+    'anchor.yaml': secret('anchor', `*${V.anchorName}`),
+    'separator.yaml': `--- ${V.afterSeparator}\n${secret('separator', 'x')}`,
+    'stream.json': `{"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "stream", "namespace": "app"}, "stringData": {"password": ${V.jsonStream}}}\n`,
+    'waived.yaml': `apiVersion: v1\nkind: Secret\nmetadata:\n  name: waived\n  namespace: app\n  annotations:\n    aiops-guard.io/ignore.secrets-k8s-secret-committed: "rotated; was ${V.inlineReason}"\ntype: Opaque\nstringData:\n  password: x\n`,
+    'env.yaml': deployment([{ name: 'DB_PASSWORD', value: 'x-literal-password' }], false),
+    '.aiopsrc.json': JSON.stringify({ waivers: [{ rule: 'secrets-env-literal', file: 'env.yaml', reason: `legacy, key ${V.configReason}` }] }),
+  };
+  const leaks = (text: string) => Object.values(V).filter((v) => text.includes(v));
+
+  test('check in every format: each file is a parse error or a finding, and no value is printed', () => {
+    const dir = makeRepo(files, 'secrets the readers stop at');
+    const outDir = tempDir();
+    const outputs = FILE_FORMATS.map((f) => path.join(outDir, `out.${f}`));
+    const r = runCli(['check', '--no-cache', '-f', 'text', ...FILE_FORMATS.flatMap((f) => ['-f', f]), ...outputs.flatMap((f) => ['-o', f])], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(leaks(r.stdout + r.stderr)).toEqual([]);
+    for (const f of outputs) expect({ where: path.basename(f), leaks: leaks(readFileSync(f, 'utf8')) }).toEqual({ where: path.basename(f), leaks: [] });
+    const json = JSON.parse(readFileSync(outputs[0]!, 'utf8')) as { findings: { ruleId: string; file: string; message: string; suppressed: { reason: string } | null }[] };
+    const parseErrors = json.findings.filter((f) => f.ruleId === 'parse-error');
+    expect(parseErrors.map((f) => f.file).sort()).toEqual(['alias.yaml', 'anchor.yaml', 'block.yaml', 'folded.yaml', 'separator.yaml', 'stream.json', 'tagged.yaml']);
+    // Still said so that a person can fix it.
+    expect(parseErrors.find((f) => f.file === 'block.yaml')!.message).toMatch(/starts with \| or > must be quoted/);
+    expect(parseErrors.find((f) => f.file === 'stream.json')!.message).toMatch(/not JSON \(unexpected "J": expected a value\)/);
+    // The waivers still waive, with the token masked in their reasons.
+    const waived = json.findings.filter((f) => f.suppressed).map((f) => [f.ruleId, f.suppressed!.reason]);
+    expect(waived).toEqual([
+      ['secrets-env-literal', expect.stringMatching(/^legacy, key sk-…\[\d+ chars masked\]$/)],
+      ['secrets-k8s-secret-committed', expect.stringMatching(/^rotated; was hf_…\[\d+ chars masked\]$/)],
+    ]);
+  });
+
+  test('a live snapshot that is not valid JSON is named by its place, not quoted', () => {
+    const dir = makeRepo({ 'cm.yaml': CONFIG_MAP }, 'config');
+    const out = tempDir();
+    writeFiles(out, { 'live.json': `{"apiVersion": "v1", "kind": "List", "items": [{"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "db"}, "data": {"password": ${V.snapshot}}}]}\n` });
+    const r = runCli(['drift', '--live', path.join(out, 'live.json')], { cwd: dir });
+    expect(r.code).toBe(65);
+    expect(r.stderr).toContain('live.json:1:136: live snapshot is not valid JSON: unexpected "S": expected a value');
+    expect(leaks(r.stdout + r.stderr)).toEqual([]);
+  });
+});
