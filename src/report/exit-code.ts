@@ -42,3 +42,6 @@ export function decideExitCode(findings: readonly Finding[], failOn: FailOn, dri
 export function notCheckedErrors(errors: readonly ReportError[], failOn: FailOn): ReportError[] {
   return failOn === 'never' ? [] : errors.filter((e) => countsAsNotChecked(e.code));
 }
+
+/** How a format that lists problems one by one (the CI formats) says one of notCheckedErrors. */
+export const describeNotChecked = (e: ReportError): string => `not checked (${e.code}): ${e.message}`;

@@ -1,5 +1,10 @@
+import { createHash } from 'node:crypto';
+import { describeNotChecked, notCheckedErrors } from './exit-code.js';
 import { describeDrift, driftFingerprint, findingFingerprint } from './fingerprint.js';
 import type { Report, Severity } from './types.js';
+
+/** What was not checked fails the run as a finding does (exit-code.ts): a CI format that showed only findings would fail without a word. */
+const notChecked = (report: Report) => notCheckedErrors(report.errors, report.summary.failOn);
 
 /** GitHub workflow command escaping: data, and (stricter) property values. */
 const escapeData = (s: string) => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
@@ -21,6 +26,10 @@ export function formatGithub(report: Report): string {
   for (const d of report.drift ?? []) {
     const where = d.file ? `file=${escapeProperty(d.file)},line=${d.line ?? 1},` : '';
     lines.push(`::${d.securityRelevant ? 'error' : 'warning'} ${where}title=${escapeProperty(`drift (${d.status})`)}::${escapeData(describeDrift(d))}`);
+  }
+  for (const e of notChecked(report)) {
+    const where = e.file ? `file=${escapeProperty(e.file)},${e.line ? `line=${e.line},` : ''}` : '';
+    lines.push(`::error ${where}title=${escapeProperty(`not checked (${e.code})`)}::${escapeData(e.message)}`);
   }
   return lines.length ? lines.join('\n') + '\n' : '';
 }
@@ -46,6 +55,16 @@ export function formatGitlab(report: Report): string {
       fingerprint: driftFingerprint(d),
       severity: d.securityRelevant ? 'critical' : 'major',
       location: { path: d.file, lines: { begin: d.line ?? 1 } },
+    });
+  }
+  for (const e of notChecked(report)) {
+    issues.push({
+      description: describeNotChecked(e),
+      check_name: e.code,
+      fingerprint: createHash('sha256').update(['not-checked', e.code, e.file ?? '', e.message].join('\u0000')).digest('hex').slice(0, 32),
+      severity: 'blocker',
+      // Code Quality wants a path: a run-wide error (no file) is on the repository's root.
+      location: { path: e.file ?? '.', lines: { begin: e.line ?? 1 } },
     });
   }
   return JSON.stringify(issues, null, 2) + '\n';

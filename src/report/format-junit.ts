@@ -1,3 +1,4 @@
+import { describeNotChecked, notCheckedErrors } from './exit-code.js';
 import { describeDrift } from './fingerprint.js';
 import type { Report } from './types.js';
 
@@ -8,6 +9,8 @@ interface Case {
   name: string;
   classname: string;
   failure?: { message: string; type: string; text: string };
+  /** A file or target that could not be checked: JUnit's error (the test could not run), which fails the run too. */
+  error?: { message: string; type: string };
   skipped?: string;
 }
 
@@ -24,22 +27,29 @@ export function formatJunit(report: Report): string {
   for (const d of report.drift ?? []) {
     add('drift', { name: `${d.file ?? '(not in git)'}${d.line ? `:${d.line}` : ''} ${d.status}`, classname: 'drift', failure: { message: describeDrift(d), type: d.securityRelevant ? 'security' : d.status, text: describeDrift(d) } });
   }
+  for (const e of notCheckedErrors(report.errors, report.summary.failOn)) {
+    add('not checked', { name: `${e.file ?? '(run)'}${e.line ? `:${e.line}` : ''}`, classname: e.code, error: { message: describeNotChecked(e), type: e.code } });
+  }
   // A clean run is one passing case, so CI readers show a green test rather than nothing.
   if (suites.size === 0) add('aiops-guard', { name: `${report.summary.rules} rules on ${report.summary.files} files`, classname: 'aiops-guard' });
   const body: string[] = [];
   let tests = 0;
   let failures = 0;
   let skipped = 0;
+  let errors = 0;
   for (const [name, cases] of [...suites].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
     const f = cases.filter((c) => c.failure).length;
     const s = cases.filter((c) => c.skipped).length;
+    const e = cases.filter((c) => c.error).length;
     tests += cases.length;
     failures += f;
     skipped += s;
-    body.push(`  <testsuite name="${xml(name)}" tests="${cases.length}" failures="${f}" errors="0" skipped="${s}">`);
+    errors += e;
+    body.push(`  <testsuite name="${xml(name)}" tests="${cases.length}" failures="${f}" errors="${e}" skipped="${s}">`);
     for (const c of cases) {
       const open = `    <testcase name="${xml(c.name)}" classname="${xml(c.classname)}"`;
       if (c.failure) body.push(`${open}>`, `      <failure message="${xml(c.failure.message)}" type="${xml(c.failure.type)}">${xml(c.failure.text)}</failure>`, '    </testcase>');
+      else if (c.error) body.push(`${open}>`, `      <error message="${xml(c.error.message)}" type="${xml(c.error.type)}"/>`, '    </testcase>');
       else if (c.skipped) body.push(`${open}>`, `      <skipped message="${xml(c.skipped)}"/>`, '    </testcase>');
       else body.push(`${open}/>`);
     }
@@ -47,7 +57,7 @@ export function formatJunit(report: Report): string {
   }
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="aiops-guard" tests="${tests}" failures="${failures}" errors="0" skipped="${skipped}">`,
+    `<testsuites name="aiops-guard" tests="${tests}" failures="${failures}" errors="${errors}" skipped="${skipped}">`,
     ...body,
     '</testsuites>',
     '',

@@ -1,3 +1,4 @@
+import { describeNotChecked, notCheckedErrors } from './exit-code.js';
 import { driftFingerprint, describeDrift, findingFingerprint } from './fingerprint.js';
 import type { Finding, Report, RuleInfo, Severity } from './types.js';
 
@@ -58,6 +59,14 @@ export function formatSarif(report: Report): string {
       properties: { status: d.status, securityRelevant: d.securityRelevant },
     });
   }
+  // What could not be checked: tool execution notifications, and the analysis did not complete.
+  const unchecked = notCheckedErrors(report.errors, report.summary.failOn);
+  const notifications = unchecked.map((e) => ({
+    level: 'error',
+    message: { text: describeNotChecked(e) },
+    descriptor: { id: e.code },
+    ...(e.file ? { locations: [{ physicalLocation: { artifactLocation: { uri: e.file, uriBaseId: '%SRCROOT%' }, ...(e.line ? { region: { startLine: e.line } } : {}) } }] } : {}),
+  }));
   const sarif = {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
     version: '2.1.0',
@@ -67,7 +76,7 @@ export function formatSarif(report: Report): string {
         originalUriBaseIds: { '%SRCROOT%': { uri: `file://${report.source.repo.replace(/\/?$/, '/')}` } },
         ...(report.source.commit ? { versionControlProvenance: [{ repositoryUri: `file://${report.source.repo}`, revisionId: report.source.commit }] } : {}),
         results,
-        invocations: [{ executionSuccessful: true, exitCode: report.summary.exitCode }],
+        invocations: [{ executionSuccessful: unchecked.length === 0, exitCode: report.summary.exitCode, ...(notifications.length ? { toolExecutionNotifications: notifications } : {}) }],
       },
     ],
   };

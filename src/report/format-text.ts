@@ -1,7 +1,7 @@
 import { EXIT, notCheckedErrors } from './exit-code.js';
 import { formatResource } from '../parse/identity.js';
 import { introducedLines } from './introduced.js';
-import { SEVERITIES, type CommitRef, type DriftItem, type Finding, type Report, type RollbackSuggestion, type Severity } from './types.js';
+import { SEVERITIES, type CommitRef, type DriftItem, type Finding, type Report, type ReportError, type RollbackSuggestion, type Severity } from './types.js';
 
 /** Colours for text output; the CLI passes chalk's, tests and pipes get plain text. */
 export interface Palette {
@@ -134,6 +134,11 @@ function formatRuleTable(findings: readonly Finding[], p: Palette): string[] {
   return out;
 }
 
+/** A file, target or rule set the run passed over, on one line. */
+function skippedLine(e: ReportError, p: Palette): string {
+  return `${p.yellow('skipped')} ${e.file ?? ''}${e.line ? `:${e.line}` : ''}  ${e.message} ${p.dim(`(${e.code})`)}`;
+}
+
 /**
  * The human report, one screen: findings at or above the gate (or --show) in full, grouped;
  * the rest as counts per rule; drift, rollback, a per-rule table and the verdict.
@@ -151,6 +156,8 @@ export function formatText(report: Report, options: FormatOptions = {}): string 
     if (s.exitCode === EXIT.clean) return '';
     const lines = formatFindings(failingFindings, options.groupBy ?? 'file', p);
     if ((s.exitCode === EXIT.drift || s.exitCode === EXIT.findingsAndDrift) && report.drift?.length) lines.push(...(lines.length ? [''] : []), ...formatDrift(report.drift, p));
+    // What was not checked fails the run too: quiet says why it failed, whatever the reason.
+    lines.push(...notCheckedErrors(report.errors, gate).map((e) => skippedLine(e, p)));
     return lines.length ? lines.join('\n') + '\n' : '';
   }
 
@@ -173,9 +180,7 @@ export function formatText(report: Report, options: FormatOptions = {}): string 
   }
   if (details && report.drift?.length) lines.push(...(lines.length ? [''] : []), ...formatDrift(report.drift, p));
   if (details && report.rollback) lines.push(...formatRollback(report.rollback, p));
-  for (const e of details ? report.errors : []) {
-    lines.push(`${p.yellow('skipped')} ${e.file ?? ''}${e.line ? `:${e.line}` : ''}  ${e.message} ${p.dim(`(${e.code})`)}`);
-  }
+  for (const e of details ? report.errors : []) lines.push(skippedLine(e, p));
   // A finding in `<path>/(rendered)` is at a line of a command's output: say which command.
   for (const t of details ? (report.targets ?? []) : []) {
     if (t.command && findings.some((f) => f.target === t.path)) lines.push(p.dim(`${t.path ? `${t.path}/` : ''}(rendered) is the output of: ${t.command}`));

@@ -6,7 +6,8 @@ import addFormatsModule from 'ajv-formats';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { buildRepoFromSnapshots } from '../../src/demo/build-repo.js';
 import { PACKAGE_ROOT } from '../../src/rules/load.js';
-import { cleanup, runCli, tempDir } from '../helpers/repo.js';
+import { symlinkSync } from 'node:fs';
+import { cleanup, git, makeRepo, runCli, tempDir } from '../helpers/repo.js';
 
 afterAll(cleanup);
 
@@ -91,5 +92,42 @@ describe('CI formats on the demo repository (scan: findings, a waiver, drift)', 
     const twoOnTerminal = scan('-f', 'json', '-f', 'sarif');
     expect(twoOnTerminal.stderr).toBe('aiops-guard: 2 formats would go to the terminal at once\n  hint: give an -o file for all but one -f\n');
     expect(twoOnTerminal.code).toBe(64);
+  });
+});
+
+describe('a run that fails only because something was not checked says so in every format', () => {
+  // One clean ConfigMap and a symlink out of the repository (not read): exit 1 with no finding.
+  const repo = () => {
+    const dir = makeRepo({ 'cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: app, namespace: apps }\ndata: { LOG_LEVEL: info }\n' }, 'config');
+    symlinkSync('/etc/hostname', path.join(dir, 'host.yaml'));
+    git(dir, 'add', 'host.yaml');
+    git(dir, 'commit', '-q', '-m', 'link');
+    return dir;
+  };
+  const message = 'symlink points outside the repository (/etc/hostname); not read';
+
+  test('github, gitlab, junit, sarif and -q name the file and why; SARIF marks the run incomplete', () => {
+    const dir = repo();
+    const run = (...args: string[]) => runCli(['check', '--no-cache', ...args], { cwd: dir });
+    const github = run('-f', 'github');
+    expect([github.code, github.stdout]).toEqual([1, `::error file=host.yaml,title=not checked (symlink-outside-repo)::${message}\n`]);
+    const gitlab = run('-f', 'gitlab');
+    expect(JSON.parse(gitlab.stdout)).toEqual([
+      { description: `not checked (symlink-outside-repo): ${message}`, check_name: 'symlink-outside-repo', fingerprint: expect.stringMatching(/^[0-9a-f]{32}$/), severity: 'blocker', location: { path: 'host.yaml', lines: { begin: 1 } } },
+    ]);
+    const junit = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(run('-f', 'junit').stdout) as {
+      testsuites: { tests: string; failures: string; errors: string; testsuite: { name: string; testcase: { name: string; classname: string; error: { message: string } } } };
+    };
+    expect([junit.testsuites.tests, junit.testsuites.failures, junit.testsuites.errors, junit.testsuites.testsuite.name]).toEqual(['1', '0', '1', 'not checked']);
+    expect(junit.testsuites.testsuite.testcase).toMatchObject({ name: 'host.yaml', classname: 'symlink-outside-repo', error: { message: `not checked (symlink-outside-repo): ${message}` } });
+    const sarif = JSON.parse(run('-f', 'sarif').stdout) as { runs: { results: unknown[]; invocations: { executionSuccessful: boolean; toolExecutionNotifications: { level: string; message: { text: string }; locations: unknown[] }[] }[] }[] };
+    const [invocation] = sarif.runs[0]!.invocations;
+    expect(sarif.runs[0]!.results).toEqual([]);
+    expect(invocation!.executionSuccessful).toBe(false);
+    expect(invocation!.toolExecutionNotifications).toEqual([
+      { level: 'error', message: { text: `not checked (symlink-outside-repo): ${message}` }, descriptor: { id: 'symlink-outside-repo' }, locations: [{ physicalLocation: { artifactLocation: { uri: 'host.yaml', uriBaseId: '%SRCROOT%' } } }] },
+    ]);
+    const quiet = run('-q');
+    expect([quiet.code, quiet.stdout]).toEqual([1, `skipped host.yaml  ${message} (symlink-outside-repo)\n`]);
   });
 });
