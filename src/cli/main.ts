@@ -27,7 +27,7 @@ function addSourceOptions(cmd: Command, which: { staged?: boolean; changedSince?
   if (which.changedSince !== false) cmd.option('--changed-since <rev>', 'only files that differ from the merge-base with <rev>');
   return cmd
     .option('--target <path>', 'only this rendered target: a kustomization folder or a render entry\'s path (repeatable); plain manifests are then left out', collect)
-    .option('-r, --rules <path...>', 'extra rule files or folders')
+    .option('-r, --rules <path>', 'extra rule file or folder (repeatable: -r a -r b)', collect)
     .option('--only <ids>', 'run only these rule ids or globs (comma-separated, e.g. k8s-*)')
     .option('--skip <ids>', 'skip these rule ids or globs (comma-separated)')
     .addOption(new Option('--profile <level>', 'run exactly the rules of a Pod Security Standards level (restricted includes baseline)').choices([...PROFILES]))
@@ -163,7 +163,7 @@ function buildProgram(): Command {
     .option('--ref <rev>', 'take the findings of a commit, branch or tag instead of the working tree')
     .option('--baseline <file>', 'the file to write (default: config "baseline", or .aiops-guard-baseline.json at the repository root)')
     .option('--prune', 'only drop the entries that are no longer found (fixed); add nothing')
-    .option('-r, --rules <path...>', 'extra rule files or folders')
+    .option('-r, --rules <path>', 'extra rule file or folder (repeatable: -r a -r b)', collect)
     .option('--no-inline-waivers', 'ignore aiops-guard.io/ignore.<rule> annotations')
     .option('--config <file>', 'config file (default: .aiopsrc* or package.json#aiops at the repository root)')
     .option('--allow-js-config', 'allow a JS/TS config (it runs code from the repository)')
@@ -179,7 +179,7 @@ function buildProgram(): Command {
   const ruleOptions = (cmd: Command) =>
     cmd
       .option('-C, --repo <dir>', 'repository whose config and rule packs to include')
-      .option('-r, --rules <path...>', 'extra rule files or folders')
+      .option('-r, --rules <path>', 'extra rule file or folder (repeatable: -r a -r b)', collect)
       .option('--config <file>', 'config file')
       .option('--allow-js-config', 'allow a JS/TS config (it runs code from the repository)')
     .option('--no-cache', 'do not use or update the result cache (results by file content, kept between runs)')

@@ -454,6 +454,23 @@ describe('user rules', () => {
     ]);
     expect(r.code).toBe(1);
   });
+
+  test('-r takes one path and repeats: a path after it is what to check, not another rule file', () => {
+    const rules = tempDir();
+    writeFiles(rules, {
+      'service-port-names.yaml': ['id: service-port-names', 'title: Service ports must be named', 'severity: low', 'category: naming', 'description: d', 'remediation: Name it.', 'match: { kinds: [Service] }', 'target: /spec/ports/*', 'schema: { required: [name] }', "message: 'Port {{port}} has no name'"].join('\n'),
+    });
+    const dir = makeRepo({ 'apps/svc.yaml': SERVICE, 'other/svc.yaml': SERVICE });
+    const r = runCli(['check', '-r', rules, 'apps/svc.yaml', '-f', 'json', '--fail-on', 'low'], { cwd: dir });
+    expect(r.stderr).toBe('');
+    const report = json(r.stdout);
+    expect(report.findings.filter((f) => f.ruleId === 'service-port-names').map((f) => f.file)).toEqual(['apps/svc.yaml']);
+    const more = tempDir();
+    writeFiles(more, { 'service-owner.yaml': ['id: service-owner', 'title: Services must name an owner', 'severity: low', 'category: naming', 'description: d', 'remediation: Label it.', 'match: { kinds: [Service] }', 'schema: { required: [metadata], properties: { metadata: { required: [labels], properties: { labels: { required: [owner] } } } } }', "message: '{{$name}} has no owner'"].join('\n') });
+    const both = json(runCli(['check', '-r', rules, '-r', more, 'other/svc.yaml', '-f', 'json', '--fail-on', 'low'], { cwd: dir }).stdout);
+    expect(both.findings.map((f) => [f.file, f.ruleId])).toEqual(expect.arrayContaining([['other/svc.yaml', 'service-port-names'], ['other/svc.yaml', 'service-owner']]));
+    expect(both.findings.every((f) => f.file === 'other/svc.yaml')).toBe(true);
+  });
 });
 
 describe('large repositories', () => {
