@@ -14,6 +14,9 @@ async function hooksDir(repo: Repo): Promise<string> {
   return configured ? path.resolve(repo.dir, configured) : path.join(repo.gitdir, 'hooks');
 }
 
+/** What the hook runs: what is staged, failing only on findings the commit adds (not at HEAD, not in the baseline). */
+export const HOOK_CHECK = ['check', '--staged', '--new-since', 'HEAD'];
+
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 function hookScript(command: string[], chained: boolean): string {
@@ -23,7 +26,7 @@ function hookScript(command: string[], chained: boolean): string {
     '# Installed by `aiops-guard hook install`; `aiops-guard hook uninstall` removes it.',
     '# It checks exactly what is staged; a new finding (not at HEAD, not in the baseline) at or above --fail-on stops the commit.',
     ...(chained ? [`"$(dirname "$0")/${CHAINED}" "$@" || exit $?`] : []),
-    `exec ${command.map(quote).join(' ')} check --staged --new-since HEAD --no-progress`,
+    `exec ${command.map(quote).join(' ')} ${HOOK_CHECK.join(' ')} --no-progress`,
     '',
   ].join('\n');
 }

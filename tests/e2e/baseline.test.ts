@@ -37,7 +37,7 @@ describe('aiops-guard baseline', () => {
     const dir = makeRepo({ 'apps/web-namespace.yaml': WEB_NAMESPACE, 'apps/web.yaml': PRIVILEGED_DEPLOYMENT, 'apps/img.yaml': UNTAGGED_DEPLOYMENT.replace('name: web\n  namespace: web', 'name: img\n  namespace: web') });
     const r = runCli(['baseline'], { cwd: dir });
     expect(r.stderr).toBe('');
-    expect(r.stdout).toBe(`wrote ${BASELINE}: 2 findings accepted (2 added, 0 kept)\nCommit it; check, scan and the pre-commit hook now fail only on new findings.\n`);
+    expect(r.stdout).toBe(`wrote ${BASELINE}: 2 findings accepted (2 added, 0 kept)\nCommit it on its own, for a reviewer to accept these findings (until then check reports the added entries as a policy weakening); then check, scan and the pre-commit hook fail only on new findings.\n`);
     expect(r.code).toBe(0);
     const text = readFileSync(path.join(dir, BASELINE), 'utf8');
     const b = readBaseline(dir);
@@ -50,7 +50,7 @@ describe('aiops-guard baseline', () => {
     expect(fps).toEqual([...fps].sort());
     // One entry a line: adding or fixing one finding is a one-line diff.
     expect(text.split('\n').filter((l) => l.includes('"fingerprint"'))).toHaveLength(2);
-    expect(runCli(['baseline'], { cwd: dir }).stdout).toBe(`wrote ${BASELINE}: 2 findings accepted (0 added, 2 kept)\nCommit it; check, scan and the pre-commit hook now fail only on new findings.\n`);
+    expect(runCli(['baseline'], { cwd: dir }).stdout).toBe(`wrote ${BASELINE}: 2 findings accepted (0 added, 2 kept)\nCommit it; check, scan and the pre-commit hook fail only on new findings.\n`);
     expect(readFileSync(path.join(dir, BASELINE), 'utf8')).toBe(text);
   });
 
@@ -58,6 +58,9 @@ describe('aiops-guard baseline', () => {
     const dir = makeRepo({ 'apps/web-namespace.yaml': WEB_NAMESPACE, 'apps/web.yaml': PRIVILEGED_DEPLOYMENT, 'apps/svc.yaml': SERVICE });
     expect(runCli(['check'], { cwd: dir }).code).toBe(1);
     runCli(['baseline'], { cwd: dir });
+    // As the baseline command says: until it is committed, the added entries are a weakening of the policy.
+    const uncommitted = json(dir);
+    expect([uncommitted.code, uncommitted.report.findings.map((f) => f.ruleId)]).toEqual([1, expect.arrayContaining(['policy-weakened'])]);
     commitBaseline(dir);
     const accepted = json(dir);
     expect(accepted.code).toBe(0);
@@ -106,7 +109,7 @@ describe('aiops-guard baseline', () => {
     // Narrowed to a folder, the run cannot tell fixed from not looked at: nothing is counted absent.
     expect(json(dir, 'apps/api.yaml').report.summary.baseline).toEqual({ unchanged: 1, new: 0, absent: 0 });
     const pruned = runCli(['baseline', '--prune'], { cwd: dir });
-    expect(pruned.stdout).toBe(`wrote ${BASELINE}: 1 finding accepted (0 added, 1 kept, 1 pruned as fixed)\nCommit it; check, scan and the pre-commit hook now fail only on new findings.\n`);
+    expect(pruned.stdout).toBe(`wrote ${BASELINE}: 1 finding accepted (0 added, 1 kept, 1 pruned as fixed)\nCommit it; check, scan and the pre-commit hook fail only on new findings.\n`);
     expect(readBaseline(dir).findings.map((e) => e.resource)).toEqual(['apps/Deployment web/api']);
     expect(json(dir).report.summary.baseline).toEqual({ unchanged: 1, new: 1, absent: 0 });
   });

@@ -24,7 +24,7 @@ describe('hook install / uninstall', () => {
   test('with the hook, a commit of a privileged Deployment is refused with the findings; a clean one goes through', () => {
     const dir = makeRepo({ 'README.md': '# x\n' });
     const r = runCli(['hook', 'install'], { cwd: dir });
-    expect(r.stdout).toBe(`pre-commit hook installed: ${path.join(dir, '.git', 'hooks', 'pre-commit')}\nEach commit now runs: aiops-guard check --staged\n`);
+    expect(r.stdout).toBe(`pre-commit hook installed: ${path.join(dir, '.git', 'hooks', 'pre-commit')}\nEach commit now runs: aiops-guard check --staged --new-since HEAD (only findings the commit adds stop it)\n`);
     writeFiles(dir, { 'apps/web.yaml': PRIVILEGED_DEPLOYMENT });
     git(dir, 'add', '-A');
     const refused = tryCommit(dir, 'privileged');

@@ -48,7 +48,10 @@ export async function runBaselineCommand(flags: BaselineFlags): Promise<number> 
   process.stdout.write(
     `wrote ${rel}: ${plural(entries.length, 'finding')} accepted (${parts.join(', ')})\n` +
       (stale ? `${stale} of them no longer found (fixed): aiops-guard baseline --prune drops them\n` : '') +
-      'Commit it; check, scan and the pre-commit hook now fail only on new findings.\n',
+      // Accepting findings weakens the policy: until the file is committed, a check of the work tree says so (policy-weakened).
+      (added
+        ? 'Commit it on its own, for a reviewer to accept these findings (until then check reports the added entries as a policy weakening); then check, scan and the pre-commit hook fail only on new findings.\n'
+        : 'Commit it; check, scan and the pre-commit hook fail only on new findings.\n'),
   );
   return 0;
 }

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { NotFoundError } from '../../errors.js';
 import { PACKAGE_ROOT } from '../../rules/load.js';
-import { installHook, uninstallHook } from '../../setup/hook.js';
+import { HOOK_CHECK, installHook, uninstallHook } from '../../setup/hook.js';
 import { writeStarterConfig } from '../../setup/init.js';
 import { findRepo } from '../../source/find-repo.js';
 
@@ -14,7 +14,7 @@ export async function runHookInstall(flags: { repo?: string; chain?: boolean }):
   const repo = findRepo(flags.repo ?? process.cwd());
   const r = await installHook(repo, selfCommand(), Boolean(flags.chain));
   const what = { installed: 'installed', updated: 'updated', chained: 'installed; your previous hook was kept and runs first' }[r.action as 'installed'];
-  process.stdout.write(`pre-commit hook ${what}: ${r.file}\nEach commit now runs: aiops-guard check --staged\n`);
+  process.stdout.write(`pre-commit hook ${what}: ${r.file}\nEach commit now runs: aiops-guard ${HOOK_CHECK.join(' ')} (only findings the commit adds stop it)\n`);
   return 0;
 }
 
