@@ -1,7 +1,7 @@
 import picomatch from 'picomatch';
 import type { ConfigDocument, ReadProblem } from '../parse/documents.js';
 import { formatResource, isRecord } from '../parse/identity.js';
-import { getAtPointer, parsePointer, pointersOverlap } from '../parse/pointer.js';
+import { getAtPointer, getAtSegments, parsePointer, pointersOverlap } from '../parse/pointer.js';
 import type { Finding, Severity, Suppression } from '../report/types.js';
 import { DocumentTargets, podSpecNameAt, resolveInstancePath, WORKLOAD_KINDS } from '../rules/targets.js';
 import type { Rule, ValidationError } from '../rules/types.js';
@@ -129,6 +129,22 @@ function baseFinding(doc: ConfigDocument, pointer: string): Omit<Finding, 'ruleI
   return { file, line, column, endLine, endColumn, pointer: doc.basePointer + pointer, documentIndex: doc.index, resource: doc.id, ...(doc.target !== undefined ? { target: doc.target } : {}) };
 }
 
+/**
+ * How a message names the field at `pointer` ({{$field}}): its key; a list item as `args[1]`; the
+ * `value` of a `{name, value}` item (an env var) by its name.
+ */
+export function fieldName(data: unknown, pointer: string): string {
+  const segs = parsePointer(pointer);
+  const last = segs[segs.length - 1];
+  if (last === undefined) return '';
+  if (/^\d+$/.test(last) && segs.length > 1) return `${segs[segs.length - 2]}[${last}]`;
+  if (last === 'value') {
+    const parent = getAtSegments(data, segs, segs.length - 1);
+    if (isRecord(parent) && typeof parent.name === 'string' && parent.name) return parent.name;
+  }
+  return last;
+}
+
 /** Evaluates every matching rule on one document and applies waivers. */
 export function evaluateDocument(doc: ConfigDocument, rules: PreparedRules, options: PolicyOptions, targets = new DocumentTargets(doc.data)): Finding[] {
   const findings: Finding[] = readProblemFindings(doc, options);
@@ -150,9 +166,10 @@ export function evaluateDocument(doc: ConfigDocument, rules: PreparedRules, opti
           case '$value':
             return showValue(getAtPointer(doc.data, pointer));
           case '$masked':
-            return maskSecret(getAtPointer(doc.data, pointer));
+            // A NAME=value entry's secret is its value, not the whole string.
+            return maskSecret(inst.entry && pointer === inst.pointer ? (inst.value as { value: unknown }).value : getAtPointer(doc.data, pointer));
           case '$field':
-            return parsePointer(pointer).pop() ?? '';
+            return inst.entry && pointer === inst.pointer ? String((inst.value as { name: unknown }).name) : fieldName(doc.data, pointer);
           case '$container':
             return inst.container ?? '';
           case '$resource':

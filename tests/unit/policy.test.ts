@@ -218,3 +218,36 @@ spec:
     expect(found.map((f) => f.message)).toEqual(['Container "ray-worker" runs privileged (in the worker group "gpu")']);
   });
 });
+
+describe('how messages name and mask a value', () => {
+  test('a NAME=value item is named by its name and masked by its value; a token shape on it says the place once', async () => {
+    const { loadBuiltinRules } = await import('../../src/rules/load.js');
+    const rules = await loadBuiltinRules();
+    const compose = `services:
+  db:
+    image: postgres:16.4
+    environment:
+      - POSTGRES_PASSWORD=ComposeLeakPw9
+      - HF_TOKEN=hf_ComposeLeakAbCdEfGhIjKlMnOpQrStUv01
+`;
+    const [doc] = parseConfigText('docker-compose.yml', compose).documents;
+    const found = evaluateDocument(doc!, prepareRules(rules), { inlineWaivers: true, waivers: [], knownRuleIds: new Set(rules.map((r) => r.id)) });
+    const secrets = found.filter((f) => /secret|token/.test(f.ruleId)).map((f) => `${f.line}:${f.column} ${f.ruleId} ${f.message}`);
+    expect(secrets).toEqual([
+      // The value's first two characters and length (14), not the name's (the whole item is 32).
+      '5:9 compose-env-literal-secret Service "db" sets POSTGRES_PASSWORD to a literal value "Co…" (14 chars)',
+      // The token shape names the credential; the generic literal finding on the same item is dropped.
+      '6:9 secrets-huggingface-token Value at environment[1] looks like a Hugging Face token "HF…" (47 chars)',
+    ]);
+  });
+
+  test('{{$field}}: a key, a list item as args[1], an env var\'s value by its name', async () => {
+    const { fieldName } = await import('../../src/policy/evaluate.js');
+    const data = { spec: { containers: [{ args: ['--token', 'x'], env: [{ name: 'API_KEY', value: 'v' }, { value: 'w' }] }] } };
+    expect(fieldName(data, '/spec/containers/0/args/1')).toBe('args[1]');
+    expect(fieldName(data, '/spec/containers/0/env/0/value')).toBe('API_KEY');
+    expect(fieldName(data, '/spec/containers/0/env/1/value')).toBe('value');
+    expect(fieldName(data, '/spec/containers')).toBe('containers');
+    expect(fieldName(data, '')).toBe('');
+  });
+});
