@@ -259,7 +259,7 @@ rules:
       'compose-dangerous-capabilities: Service "vpn" adds the capability NET_ADMIN',
       'compose-database-port-exposed: Database service "db" publishes port 5432:5432 on all interfaces',
       'compose-docker-socket: Service "vpn" mounts the container runtime socket (/var/run/docker.sock:/var/run/docker.sock)',
-      'compose-env-literal-secret: Service "vpn" sets VPN_PASSWORD to a literal value "VP…" (27 chars)',
+      'compose-env-literal-secret: Service "vpn" sets VPN_PASSWORD to a literal value "no…" (14 chars)',
       'compose-host-namespaces: Service "vpn" sets network_mode: host',
       'compose-image-latest: Service "vpn" uses the mutable image wireguard:latest',
       'compose-no-new-privileges: Service "db" does not set no-new-privileges',

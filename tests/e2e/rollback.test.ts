@@ -53,7 +53,7 @@ describe('rollback', () => {
         `    git restore --source ${good} -- apps/web.yaml`,
         '  (searched 4 commits of first-parent history)',
         '',
-        '✖ 1 finding (1 critical) in 2 files, 2 documents, 147 rules · exit 1 (policy findings; fails at high and above)',
+        '✖ 1 finding (1 critical) in 2 files, 2 documents, 148 rules · exit 1 (policy findings; fails at high and above)',
         '',
       ].join('\n'),
     );
@@ -304,7 +304,7 @@ describe('history follows resources, not paths', () => {
         `    git show ${good}:apps/web.yaml > deploy/web.yaml`,
         '  (searched 5 commits of first-parent history)',
         '',
-        '✖ 1 finding (1 critical) in 1 file, 1 document, 147 rules · exit 1 (policy findings; fails at high and above)',
+        '✖ 1 finding (1 critical) in 1 file, 1 document, 148 rules · exit 1 (policy findings; fails at high and above)',
         '',
       ].join('\n'),
     );
