@@ -8,16 +8,15 @@ export interface FieldSpec {
   kind?: string;
   /** Applies to this API group only ("" is the core group; any group when absent). */
   group?: string;
+  /** The keys on the way; a key written `name[]` holds a list, which is walked and never made. */
   path: string[];
   /** Make the missing maps on the way (labels and annotations); otherwise skip resources without the path. */
   create: boolean;
 }
 
-/** `a/b\/c/d[]` → ['a', 'b/c', 'd']: `\/` escapes a slash in a key, `[]` marks a list (lists are walked anyway). */
+/** `a/b\/c/d[]/e` → ['a', 'b/c', 'd[]', 'e']: `\/` escapes a slash in a key. */
 export function splitPath(path: string): string[] {
-  return path
-    .split(/(?<!\\)\//)
-    .map((s) => s.replace(/\\\//g, '/').replace(/\[\]$/, ''));
+  return path.split(/(?<!\\)\//).map((s) => s.replace(/\\\//g, '/'));
 }
 
 function fs(path: string, kind?: string, group?: string, create = false): FieldSpec {

@@ -1,7 +1,7 @@
 import type JsonPatch from 'fast-json-patch';
 import type { Operation } from 'fast-json-patch';
 import { lazyPackage } from '../packages.js';
-import { getAtPointer } from '../parse/pointer.js';
+import { getAtPointer, getAtSegments, parsePointer } from '../parse/pointer.js';
 import { cloneProv, isMap, originOf, provChild, provConst, type Prov } from './provenance.js';
 import { RenderError, type Resource } from './resource.js';
 
@@ -19,7 +19,8 @@ export function applyJsonPatch(res: Resource, ops: unknown, opsProv: Prov, where
     if (!isMap(op) || typeof op.op !== 'string' || typeof op.path !== 'string') throw new RenderError(`${at} needs "op" and "path"`);
     if (op.path === '') throw new RenderError(`not rendered: ${at} replaces the whole object, which is not supported`);
     const opProv = provChild(opsProv, i)!;
-    const dataOp = { ...op, ...('value' in op ? { value: structuredClone(op.value) } : {}) } as unknown as Operation;
+    const kind = op.op === 'replace' && isMissingMapKey(res.data, op.path) ? 'add' : op.op;
+    const dataOp = { ...op, op: kind, ...('value' in op ? { value: structuredClone(op.value) } : {}) } as unknown as Operation;
     try {
       jsonpatch().applyOperation(res.data, dataOp, true, true, true, i);
     } catch (err) {
@@ -27,11 +28,11 @@ export function applyJsonPatch(res: Resource, ops: unknown, opsProv: Prov, where
       throw new RenderError(`${at} (${op.op} ${op.path}) failed: ${reason}`);
     }
     let provOp: Operation | null = null;
-    switch (op.op) {
+    switch (kind) {
       case 'add':
       case 'replace': {
         const valueProv = provChild(opProv, 'value');
-        provOp = { op: op.op, path: op.path, value: valueProv ? cloneProv(valueProv) : provConst(op.value, originOf(opProv)) };
+        provOp = { op: kind, path: op.path, value: valueProv ? cloneProv(valueProv) : provConst(op.value, originOf(opProv)) };
         break;
       }
       case 'remove':
@@ -48,4 +49,15 @@ export function applyJsonPatch(res: Resource, ops: unknown, opsProv: Prov, where
     }
     if (provOp) jsonpatch().applyOperation(res.prov, provOp, false, true, true, i);
   });
+}
+
+/**
+ * kustomize's JSON patch library (evanphx/json-patch v4) replaces a key missing from an existing
+ * map by adding it; a missing list index, or a missing map or list on the way, still fails.
+ */
+function isMissingMapKey(data: unknown, path: string): boolean {
+  if (!path.startsWith('/')) return false;
+  const segs = parsePointer(path);
+  const parent = getAtSegments(data, segs, segs.length - 1);
+  return isMap(parent) && !Object.hasOwn(parent, segs[segs.length - 1]!);
 }

@@ -19,13 +19,13 @@ export function setNamespaces(resources: Resource[], namespace: string, origin: 
         if (holder[key] !== undefined || spec.create) setValue(holder, holderProv, key, namespace, origin);
       });
     }
-    // kustomize's default for bindings: a ServiceAccount subject named "default" moves with the namespace.
+    // kustomize's default for bindings: a subject named "default", whatever its kind, moves with the namespace.
     if (kind === 'RoleBinding' || kind === 'ClusterRoleBinding') {
       const subjects = res.data.subjects;
       const subjectsProv = provChild(res.prov, 'subjects');
       if (!Array.isArray(subjects) || !subjectsProv) continue;
       subjects.forEach((s, i) => {
-        if (isMap(s) && s.kind === 'ServiceAccount' && s.name === 'default') setValue(s, provChild(subjectsProv, i)!, 'namespace', namespace, origin);
+        if (isMap(s) && s.name === 'default') setValue(s, provChild(subjectsProv, i)!, 'namespace', namespace, origin);
       });
     }
   }

@@ -12,7 +12,8 @@ export function specApplies(spec: FieldSpec, res: Resource): boolean {
 /**
  * Calls `fn` with the map holding the last path segment, for every place the spec's path
  * reaches (lists on the way are walked element by element). With `create`, missing maps on
- * the way are made, their provenance being `origin`.
+ * the way are made, their provenance being `origin`; a list (`name[]`) never is, as in
+ * kustomize, which only turns a null one into an empty list.
  */
 export function visitField(
   res: Resource,
@@ -26,14 +27,17 @@ export function visitField(
       return;
     }
     if (!isMap(node)) return;
-    const key = spec.path[i]!;
+    const segment = spec.path[i]!;
+    const isList = segment.endsWith('[]');
+    const key = isList ? segment.slice(0, -2) : segment;
     if (i === spec.path.length - 1) {
       fn(node, prov, key);
       return;
     }
     let next = node[key];
+    if (isList && next === null) setValue(node, prov, key, [], origin);
     if (next === undefined || next === null) {
-      if (!spec.create) return;
+      if (isList || !spec.create) return;
       next = {};
       setValue(node, prov, key, next, origin);
     }

@@ -129,6 +129,17 @@ schema:
     expect(report.summary.exitCode).toBe(1);
   });
 
+  test('a JSON 6902 replace of a field the base lacks renders, as kustomize adds it, and is reported at the patch line', () => {
+    const dir = makeRepo({
+      'base/kustomization.yaml': 'resources: [dep.yaml]\n',
+      'base/dep.yaml': 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers:\n        - name: web\n          image: nginx:1.27\n',
+      'ov/kustomization.yaml': 'resources: [../base]\npatches:\n  - target: {kind: Deployment, name: web}\n    patch: |-\n      - op: replace\n        path: /spec/template/spec/containers/0/securityContext\n        value: {privileged: true}\n',
+    });
+    const report = json(check(dir).stdout);
+    expect(report.errors).toEqual([]);
+    expect(report.findings.filter((f) => f.ruleId === 'k8s-privileged-container').map(brief)).toEqual(['k8s-privileged-container ov/kustomization.yaml:7:29 ov']);
+  });
+
   test('--ref and --staged render from git objects, not the working tree', () => {
     const clean = { ...GITOPS_FILES, 'apps/overlays/prod/privileged.yaml': PRIVILEGED_PATCH.replace('privileged: true', 'privileged: false') };
     const dir = makeRepo(clean);

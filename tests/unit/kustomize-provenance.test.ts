@@ -95,6 +95,15 @@ describe('provenance: every rendered value points at the line that set it', () =
     expect(at(s, '/spec/ports/0/targetPort')).toBe('patches-json6902/service.yaml:10:19 resource');
   });
 
+  test('a JSON 6902 replace that adds a missing key points at the operation value, as an add would', async () => {
+    const result = await renderKustomization('patches-json6902-replace-missing', await corpus);
+    const d = result.objects.find((o) => o.data.kind === 'Deployment')!;
+    const s = result.objects.find((o) => o.data.kind === 'Service')!;
+    expect(at(s, '/spec/type')).toBe('patches-json6902-replace-missing/kustomization.yaml:12:16 patch');
+    expect(at(d, '/spec/template/spec/containers/0/securityContext/privileged')).toBe('patches-json6902-replace-missing/kustomization.yaml:23:23 patch');
+    expect(at(d, '/metadata/annotations/owner')).toBe('patches-json6902-replace-missing/kustomization.yaml:34:18 patch');
+  });
+
   test('generated data points at the literal, the env file line, or the overlay that merged it', async () => {
     const cm = (await renderKustomization('configmap-generator', await corpus)).objects.find((o) => String((o.data.metadata as { name: string }).name).startsWith('web-env-'))!;
     expect(at(cm, '/data/MODE')).toBe('configmap-generator/settings.env:2:1 generator-input');
@@ -172,6 +181,21 @@ describe('errors: the target is not rendered, and the message says why', () => {
       'a JSON patch whose test fails',
       { 'k/kustomization.yaml': 'resources: [d.yaml]\npatches:\n  - target: {kind: Deployment}\n    patch: |-\n      - {op: test, path: /spec/replicas, value: 2}\n', 'k/d.yaml': deployment },
       expect.stringMatching(/^k\/kustomization.yaml \/patches\/0\/patch: operation 1 \(test \/spec\/replicas\) failed: /),
+    ],
+    // A replace adds a key missing from a map (patches-json6902-replace-missing), but kustomize's
+    // JSON patch library fails it, as here, on a missing list index or a missing parent.
+    [
+      'a JSON patch replace of a list index past the end',
+      {
+        'k/kustomization.yaml': 'resources: [s.yaml]\npatches:\n  - target: {kind: Service}\n    patch: |-\n      - {op: replace, path: /spec/ports/1, value: {port: 81}}\n',
+        'k/s.yaml': 'apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  ports:\n    - port: 80\n',
+      },
+      expect.stringMatching(/^k\/kustomization.yaml \/patches\/0\/patch: operation 1 \(replace \/spec\/ports\/1\) failed: /),
+    ],
+    [
+      'a JSON patch replace under a missing map',
+      { 'k/kustomization.yaml': 'resources: [d.yaml]\npatches:\n  - target: {kind: Deployment}\n    patch: |-\n      - {op: replace, path: /spec/strategy/type, value: Recreate}\n', 'k/d.yaml': deployment },
+      expect.stringMatching(/^k\/kustomization.yaml \/patches\/0\/patch: operation 1 \(replace \/spec\/strategy\/type\) failed: /),
     ],
     [
       'generator behavior merge with nothing to merge into',
