@@ -31,21 +31,21 @@ export class ResourceLocator {
     const missing = new Set<string>();
     for (const [key, where] of this.files) {
       const file = hint.get(key);
-      const oid = file ? await this.evaluator.blobAt(tree, file) : null;
-      if (file && oid && (await this.keysIn(oid, file)).has(key)) where.add(file);
+      const at = file ? await this.evaluator.fileAt(tree, file) : null;
+      if (file && at && (await this.keysIn(at.oid, file, at.chart)).has(key)) where.add(file);
       else missing.add(key);
     }
     if (missing.size === 0) return;
     for (const f of await this.evaluator.wantedFiles(tree, this.selection)) {
-      for (const k of await this.keysIn(f.oid!, f.path)) if (missing.has(k)) this.files.get(k)!.add(f.path);
+      for (const k of await this.keysIn(f.oid!, f.path, f.chart)) if (missing.has(k)) this.files.get(k)!.add(f.path);
     }
   }
 
   /** Moves from one commit to the next one walked, given the files that differ between them. */
   async step(changes: readonly TreeChange[]): Promise<void> {
     for (const c of changes) {
-      const before = c.from ? await this.keysIn(c.from, c.path) : null;
-      const after = c.to ? await this.keysIn(c.to, c.path) : null;
+      const before = c.from ? await this.keysIn(c.from, c.path, c.fromChart ?? false) : null;
+      const after = c.to ? await this.keysIn(c.to, c.path, c.toChart ?? false) : null;
       for (const [key, where] of this.files) {
         if (before?.has(key) && !after?.has(key)) where.delete(c.path);
         if (after?.has(key)) where.add(c.path);
@@ -58,11 +58,11 @@ export class ResourceLocator {
     return [...(this.files.get(key) ?? [])].sort();
   }
 
-  private async keysIn(oid: string, path: string): Promise<Set<string>> {
-    const id = `${oid}\u0000${path}`;
+  private async keysIn(oid: string, path: string, chart: boolean): Promise<Set<string>> {
+    const id = `${oid}\u0000${path}${chart ? '\u0000chart' : ''}`;
     let keys = this.keysByBlob.get(id);
     if (!keys) {
-      keys = new Set((await this.evaluator.documentsOf(oid, path)).flatMap((d) => (d.id ? [this.keyOf(d.id)] : [])));
+      keys = new Set((await this.evaluator.documentsOf(oid, path, chart)).flatMap((d) => (d.id ? [this.keyOf(d.id)] : [])));
       this.keysByBlob.set(id, keys);
     }
     return keys;

@@ -2,11 +2,11 @@ import type { CheckOptions, RunContext } from '../check/types.js';
 import { driftKey } from '../drift/identity.js';
 import { diffResources } from '../drift/diff.js';
 import { lastAppliedOf, normalizeDesired, type DriftResult } from '../drift/run.js';
-import type { CommitRef, Culprit, Finding, Introduced, LiveMatch, ResourceId, RollbackSuggestion } from '../report/types.js';
+import type { CommitRef, Culprit, Finding, Introduced, LiveMatch, ReportError, ResourceId, RollbackSuggestion } from '../report/types.js';
 import { resolveRevision } from '../source/git.js';
 import type { Selection } from '../source/select.js';
 import { firstParentHistory, type HistoryCommit } from './commits.js';
-import { HistoryEvaluator } from './evaluator.js';
+import { HistoryEvaluator, type GateFailures } from './evaluator.js';
 import { ResourceLocator } from './resources.js';
 import { TargetHistoryEvaluator, targetPathOf } from './targets.js';
 import { noSuchTarget } from '../check/targets.js';
@@ -33,14 +33,17 @@ export interface HistoryWalkOptions {
   traceSelection: Selection;
   /** The run's options (rules, config, waivers), so another thread can check with the same settings. */
   checkOptions?: CheckOptions;
-  /** What the check of the run already found, per file, and the blob each file had: not checked again. */
-  checked?: { blobs: Map<string, string>; findings: readonly Finding[] };
+  /**
+   * What the check of the run already found, per file, and the blob each file had (and which were
+   * chart templates there): not checked again. A file the check listed an error for is read again.
+   */
+  checked?: { blobs: Map<string, string>; charts: ReadonlySet<string>; findings: readonly Finding[]; errors: readonly ReportError[] };
 }
 
 export interface HistoryWalkResult {
   suggestion?: RollbackSuggestion;
-  /** The start commit's findings (with `rollback`). */
-  head?: { findings: Finding[]; files: number; documents: number };
+  /** The start commit's findings, and the errors that fail its gate (with `rollback`). */
+  head?: { findings: Finding[]; errors: ReportError[]; files: number; documents: number };
   /** For each finding of `blame`, in order: its introducing commit (undefined when it cannot have one). */
   introduced: (Introduced | undefined)[];
 }
@@ -63,8 +66,9 @@ export async function walkHistory(ctx: RunContext, options: HistoryWalkOptions):
   let traceable: Finding[] = [];
   const stop: { reason: 'root' | 'limit' | 'shallow' | null } = { reason: null };
   const commits: HistoryCommit[] = [];
-  const gatingCount: number[] = [];
-  let headGating: Finding[] = [];
+  /** For each commit walked: whether check of it would pass (the gate, with what was not checked). */
+  const passed: boolean[] = [];
+  let head: GateFailures = { findings: [], errors: [] };
   let lastGood: HistoryCommit | null = null;
   const blamed = options.blame ?? [];
   let tracer: FindingTracer | null = null;
@@ -83,11 +87,13 @@ export async function walkHistory(ctx: RunContext, options: HistoryWalkOptions):
     if (i === 0) {
       if (evaluator instanceof TargetHistoryEvaluator) await evaluator.checkTargetsExist(commit.tree);
       else if (options.checkOptions?.target?.length) throw noSuchTarget(options.checkOptions.target[0]!, []);
-      if (options.checked) seedFromCheck(evaluator, options.checked);
+      // Check's findings come after its relation phase, which may have removed some of a file's: a commit
+      // judged with that file in another context (another commit) would lose them, so they are not taken then.
+      if (options.checked && !(options.rollback && evaluator.relationsRemoveFindings)) seedFromCheck(evaluator, options.checked);
       // The start commit is read in full; on a large tree, every core shares that work.
       if (!drift) await evaluator.prefill(commit.tree, options.rollback ? ctx.selection : options.traceSelection);
-      if (options.rollback) headGating = await evaluator.gatingFindings(commit.tree, true);
-      traceable = headGating.filter((f) => !relationIds.has(f.ruleId));
+      if (options.rollback) head = await evaluator.gateFailures(commit.tree, true);
+      traceable = head.findings.filter((f) => !relationIds.has(f.ruleId));
       tracer = new FindingTracer(evaluator, options.traceSelection, [...traceable, ...blamed]);
       await tracer.start(commit.tree);
       await located?.start(commit.tree, new Map([...pending].map(([k, item]) => [k, item.file!])));
@@ -97,9 +103,9 @@ export async function walkHistory(ctx: RunContext, options: HistoryWalkOptions):
       await located?.step(changes);
     }
     if (options.rollback) {
-      const gating = i === 0 ? headGating : await evaluator.gatingFindings(commit.tree);
-      gatingCount.push(gating.length);
-      if (!lastGood && gating.length === 0) lastGood = commit;
+      const passes = evaluator.passes(i === 0 ? head : await evaluator.gateFailures(commit.tree));
+      passed.push(passes);
+      if (!lastGood && passes) lastGood = commit;
     }
     for (const key of [...pending.keys()]) {
       if (await liveEquals(evaluator, commit, located!.filesOf(key), key, drift!)) {
@@ -118,13 +124,15 @@ export async function walkHistory(ctx: RunContext, options: HistoryWalkOptions):
   const introduced = blamed.map((_, n) => introducedBy(traced[traceable.length + n]!, commits, stoppedAt));
   if (!options.rollback) return { introduced };
 
-  const head = commits[0]!;
-  const headState = await evaluator.allFindings(head.tree);
+  const start = commits[0]!;
+  const headState = { ...(await evaluator.allFindings(start.tree)), errors: head.errors };
 
   // For each failing finding at the start: the oldest commit of the unbroken run that has it.
   const byCulprit = new Map<number, { rules: Set<string>; files: Set<string>; changed: Set<string> }>();
   const unattributed: string[] = [];
-  const crossDocument = headGating.filter((f) => relationIds.has(f.ruleId)).map((f) => `${f.ruleId} ${f.file}:${f.line}`);
+  const crossDocument = head.findings.filter((f) => relationIds.has(f.ruleId)).map((f) => `${f.ruleId} ${f.file}:${f.line}`);
+  // What was not checked at the start commit (a target not rendered, a template): no finding to trace, so no culprit.
+  const notChecked = head.errors.map((e) => (e.file === null ? e.code : `${e.code} ${e.file}${e.line ? `:${e.line}` : ''}`));
   for (const [n, f] of traceable.entries()) {
     const t = traced[n];
     if (!t || (t.open && stoppedAt !== 'root')) {
@@ -137,7 +145,7 @@ export async function walkHistory(ctx: RunContext, options: HistoryWalkOptions):
     // Reverting the culprit alone may conflict where the file has changed since (a pure rename has not).
     // A rendered finding lives in its target, whichever file set the value: compare the target's versions.
     const now = f.target != null ? targetPathOf(f.target) : f.file;
-    if ((await evaluator.blobAt(commits[t.at]!.tree, t.path)) !== (await evaluator.blobAt(head.tree, now))) entry.changed.add(t.path);
+    if ((await evaluator.blobAt(commits[t.at]!.tree, t.path)) !== (await evaluator.blobAt(start.tree, now))) entry.changed.add(t.path);
     byCulprit.set(t.at, entry);
   }
   const culprits: Culprit[] = [...byCulprit.entries()]
@@ -148,19 +156,20 @@ export async function walkHistory(ctx: RunContext, options: HistoryWalkOptions):
     .filter((d) => d.status === 'modified' && d.file)
     .map((d) => {
       const m = matches.get(driftKey(d.resource, drift!.defaultNamespace));
-      return { resource: d.resource, sha: m?.sha ?? null, behind: m?.behind ?? null, passesGate: m ? gatingCount[m.behind] === 0 : null };
+      return { resource: d.resource, sha: m?.sha ?? null, behind: m?.behind ?? null, passesGate: m ? passed[m.behind]! : null };
     });
 
-  const headPasses = headGating.length === 0;
-  const commands = headPasses ? [] : await buildCommands(evaluator, options.traceSelection, head, lastGood, culprits, headGating, commits);
+  const headPasses = passed[0]!;
+  const commands = headPasses ? [] : await buildCommands(evaluator, options.traceSelection, start, lastGood, culprits, head, commits);
   return {
     suggestion: {
-      head: ref(head),
+      head: ref(start),
       headPasses,
       lastGood: lastGood ? ref(lastGood) : null,
       culprits,
       unattributed,
       ...(crossDocument.length ? { crossDocument } : {}),
+      ...(notChecked.length ? { notChecked } : {}),
       liveMatches,
       commands,
       searched: commits.length,
@@ -176,7 +185,9 @@ function seedFromCheck(evaluator: HistoryEvaluator, checked: NonNullable<History
   const byFile = new Map<string, Finding[]>();
   // A rendered target's findings are the target's, not those of the file that set the value: the walk renders targets itself.
   for (const f of checked.findings) if (!f.target) (byFile.get(f.file) ?? byFile.set(f.file, []).get(f.file)!).push(f);
-  for (const [file, oid] of checked.blobs) evaluator.seed(oid, file, byFile.get(file) ?? []);
+  // Errors are not all the file's own (a target's render names its kustomization): a file with one is read again.
+  const withErrors = new Set(checked.errors.map((e) => e.file));
+  for (const [file, oid] of checked.blobs) if (!withErrors.has(file)) evaluator.seed(oid, file, checked.charts.has(file), { findings: byFile.get(file) ?? [], errors: [] });
 }
 
 /** The introducing commit of a traced finding, or why it is not known. */
@@ -191,7 +202,7 @@ function introducedBy(t: TraceResult | null, commits: HistoryCommit[], stoppedAt
 export async function suggestRollback(
   ctx: RunContext,
   options: Omit<HistoryWalkOptions, 'rollback' | 'blame'>,
-): Promise<{ suggestion: RollbackSuggestion; head: { findings: Finding[]; files: number; documents: number } }> {
+): Promise<{ suggestion: RollbackSuggestion; head: NonNullable<HistoryWalkResult['head']> }> {
   const result = await walkHistory(ctx, { ...options, rollback: true });
   return { suggestion: result.suggestion!, head: result.head! };
 }
@@ -200,9 +211,9 @@ async function liveEquals(evaluator: HistoryEvaluator, commit: HistoryCommit, fi
   const live = drift.live.get(key);
   if (!live) return false;
   for (const file of files) {
-    const oid = await evaluator.blobAt(commit.tree, file);
-    if (!oid) continue;
-    for (const doc of await evaluator.documentsOf(oid, file)) {
+    const at = await evaluator.fileAt(commit.tree, file);
+    if (!at) continue;
+    for (const doc of await evaluator.documentsOf(at.oid, file, at.chart)) {
       if (!doc.id || driftKey(doc.id, drift.defaultNamespace) !== key) continue;
       return diffResources(normalizeDesired(doc.data), live.data, lastAppliedOf(live.data)).changes.length === 0;
     }
@@ -216,7 +227,7 @@ async function buildCommands(
   head: HistoryCommit,
   lastGood: HistoryCommit | null,
   culprits: Culprit[],
-  headGating: Finding[],
+  failing: GateFailures,
   commits: HistoryCommit[],
 ): Promise<string[]> {
   const commands: string[] = [];
@@ -239,13 +250,14 @@ async function buildCommands(
     commands.push(steps.join(' && '));
   }
   if (lastGood) {
-    const reason = [...new Set(headGating.map((f) => f.ruleId))].sort().join(', ');
+    // What fails: the rules, and what was not checked (not-rendered, template, ...).
+    const reason = [...new Set([...failing.findings.map((f) => f.ruleId), ...failing.errors.map((e) => e.code)])].sort().join(', ');
     const message = `git commit -m "Roll back to ${short(lastGood.sha)}: ${reason}"`;
     const range = commits.slice(0, commits.indexOf(lastGood));
     // git revert of a range stops at merge commits; restoring the whole tree does not.
     if (range.some((c) => c.merge)) commands.push(`git restore --source ${short(lastGood.sha)} --staged --worktree -- . && ${message}`);
     else commands.push(`git revert --no-commit ${short(lastGood.sha)}..${short(head.sha)} && ${message}`);
-    commands.push(...(await restoreCommands(evaluator, selection, lastGood, headGating, head)));
+    commands.push(...(await restoreCommands(evaluator, selection, lastGood, failing, head)));
   }
   return commands;
 }
@@ -255,13 +267,16 @@ async function buildCommands(
  * its resources lived in one other file then (a rename or a move since), that file's content is put
  * back under today's name; removed where its resources did not exist then.
  */
-async function restoreCommands(evaluator: HistoryEvaluator, selection: Selection, lastGood: HistoryCommit, headGating: Finding[], head: HistoryCommit): Promise<string[]> {
+async function restoreCommands(evaluator: HistoryEvaluator, selection: Selection, lastGood: HistoryCommit, failing: GateFailures, head: HistoryCommit): Promise<string[]> {
+  const headGating = failing.findings;
   const good = short(lastGood.sha);
   const existing: string[] = [];
   const absent: string[] = [];
   // A rendered target is put back as the files it reads: those it read then, and those it reads now that did not exist then.
   const targets = [...new Set(headGating.flatMap((g) => (g.target != null ? [g.target] : [])))];
   const files = new Set(headGating.filter((g) => g.target == null).map((g) => g.file));
+  // What was not checked names the file at fault: a template, a symlink, the kustomization whose render stopped.
+  for (const e of failing.errors) if (e.file !== null) files.add(e.file);
   if (targets.length > 0 && evaluator instanceof TargetHistoryEvaluator) {
     for (const t of targets) {
       const then = await evaluator.inputsAt(lastGood.tree, t);

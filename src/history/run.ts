@@ -1,13 +1,14 @@
 import { createRunContext } from '../check/context.js';
 import { runCheckPipeline } from '../check/pipeline.js';
-import { assembleReport, buildReport, compareFindings } from '../check/report.js';
+import { assembleReport, buildReport, compareErrors, compareFindings } from '../check/report.js';
 import type { CheckOptions, RunContext } from '../check/types.js';
 import { computeDrift, withDrift, type DriftResult } from '../drift/run.js';
 import { UsageError } from '../errors.js';
 import { renderedFileOf } from '../check/external-render.js';
+import { findChartRoots, isChartTemplate } from '../check/snapshot.js';
 import { WAIVER_RULE } from '../policy/evaluate.js';
-import { isAtOrAbove } from '../report/exit-code.js';
-import type { DriftFailOn, Finding, Report } from '../report/types.js';
+import { gatesFinding } from '../report/exit-code.js';
+import type { DriftFailOn, Finding, Report, ReportError } from '../report/types.js';
 import { readCommitSnapshot, readIndexSnapshot, resolveHead } from '../source/git.js';
 import { blobOid, readWorktree } from '../source/worktree.js';
 import { createSelection, type Selection } from '../source/select.js';
@@ -53,10 +54,11 @@ function traceSelectionOf(ctx: RunContext): Selection {
 }
 
 /**
- * The blob of each file the check read, so the walk can take the check's findings for them instead
- * of parsing them again. The same listing as the check's; none with --changed-since (not every file was read).
+ * The blob of each file the check read (and which were chart templates there), so the walk can take the
+ * check's findings for them instead of parsing them again. The same listing as the check's; none with
+ * --changed-since (not every file was read).
  */
-async function checkedBlobs(ctx: RunContext, options: HistoryOptions): Promise<Map<string, string> | null> {
+async function checkedBlobs(ctx: RunContext, options: HistoryOptions): Promise<{ blobs: Map<string, string>; charts: Set<string> } | null> {
   // With --shard the check has only its shard's findings (and a target's may sit in files of other shards): the walk reads HEAD itself.
   if (options.changedSince || options.shard) return null;
   const spec = options.source ?? { mode: 'worktree' };
@@ -75,7 +77,8 @@ async function checkedBlobs(ctx: RunContext, options: HistoryOptions): Promise<M
       // Unreadable now: the walk reads the committed version itself.
     }
   }
-  return blobs;
+  const chartRoots = findChartRoots(snapshot.files);
+  return { blobs, charts: new Set([...blobs.keys()].filter((p) => isChartTemplate(p, chartRoots))) };
 }
 
 /** Findings that come from one file's content, so a commit can have introduced them (not the checks of the config's own waivers). */
@@ -87,7 +90,8 @@ const attributable = (findings: readonly Finding[]) => findings.filter((f) => f.
  * present without a break up to the checked one). A finding of the working tree or the index that
  * HEAD does not have is `not-committed`. Also computes the rollback suggestion when asked, in the same walk.
  */
-async function blameAndSuggest(ctx: RunContext, options: HistoryOptions, findings: readonly Finding[], rollback: { drift?: DriftResult } | null): Promise<Report['rollback']> {
+async function blameAndSuggest(ctx: RunContext, options: HistoryOptions, checkedState: { findings: readonly Finding[]; errors: readonly ReportError[] }, rollback: { drift?: DriftResult } | null): Promise<Report['rollback']> {
+  const { findings } = checkedState;
   // A relation finding comes from several files at once; the walk judges one file's versions at a time.
   const relationIds = new Set(ctx.rules.filter((r) => r.relation).map((r) => r.id));
   for (const f of findings) if (relationIds.has(f.ruleId)) f.introduced = { sha: null, reason: 'cross-document', atOrBefore: null };
@@ -98,10 +102,10 @@ async function blameAndSuggest(ctx: RunContext, options: HistoryOptions, finding
     for (const f of blamed) f.introduced = { sha: null, reason: 'not-committed', atOrBefore: null };
     return undefined;
   }
-  const blobs = await checkedBlobs(ctx, options);
+  const read = await checkedBlobs(ctx, options);
   const result = await walkHistory(ctx, {
     start,
-    checked: blobs ? { blobs, findings: blamed } : undefined,
+    checked: read ? { ...read, findings: blamed, errors: checkedState.errors } : undefined,
     maxCommits: maxCommitsOf(ctx, options),
     rollback: rollback !== null,
     drift: rollback?.drift,
@@ -120,7 +124,7 @@ async function blameAndSuggest(ctx: RunContext, options: HistoryOptions, finding
 export async function runCheckWithBlame(options: HistoryOptions): Promise<Report> {
   const ctx = await createRunContext(options);
   const report = buildReport(await runCheckPipeline(options, ctx));
-  await blameAndSuggest(ctx, options, report.findings, null);
+  await blameAndSuggest(ctx, options, report, null);
   return report;
 }
 
@@ -137,13 +141,14 @@ export async function runRollback(options: HistoryOptions): Promise<Report> {
   const ctx = await createRunContext(options);
   const drift = await driftAt(ctx, options, start);
   const { suggestion, head } = await suggestRollback(ctx, { start, maxCommits: maxCommitsOf(ctx, options), drift, checkOptions: workerOptions(options), traceSelection: traceSelectionOf(ctx) });
-  // The findings that fail the gate at the start commit: what the rollback is about.
-  const gating = head.findings.filter((f) => !f.suppressed && isAtOrAbove(f.severity, ctx.failOn));
+  // The findings that fail the gate at the start commit, and what was not checked there: what the rollback is about.
+  const gating = head.findings.filter((f) => gatesFinding(f, ctx.failOn));
   const findings = [...gating, ...(drift?.findings.filter((f) => f.ruleId === 'duplicate-resource') ?? [])].sort(compareFindings);
   let report = assembleReport({
     source: { repo: ctx.repo.dir, mode: 'commit', ref: start, commit: suggestion.head.sha },
     findings,
-    errors: drift?.errors ?? [],
+    // Drift read the start commit as check does: its errors already list what was not checked there.
+    errors: drift ? drift.errors : [...head.errors].sort(compareErrors),
     files: head.files,
     documents: head.documents,
     rules: ctx.rules,
@@ -170,7 +175,7 @@ export async function runScan(options: HistoryOptions): Promise<Report> {
   const failing = report.summary.exitCode !== 0;
   const noHistory = options.source?.mode !== 'commit' && !(await resolveHead(ctx.repo, ctx.cache));
   // One walk: the introducing commit of every finding and, when the scan fails, the rollback suggestion.
-  const suggestion = await blameAndSuggest(ctx, options, result.findings, failing && !noHistory ? { drift } : null);
+  const suggestion = await blameAndSuggest(ctx, options, result, failing && !noHistory ? { drift } : null);
   if (failing && noHistory) report.errors.push({ code: 'no-history', file: null, line: null, message: 'no commit yet: nothing to roll back to' });
   if (suggestion) report.rollback = suggestion;
   return report;

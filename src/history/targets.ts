@@ -1,16 +1,15 @@
 import { createHash } from 'node:crypto';
 import { applyConfigWaivers } from '../policy/evaluate.js';
-import type { Finding } from '../report/types.js';
+import type { Finding, ReportError } from '../report/types.js';
 import type { CheckOptions, RunContext } from '../check/types.js';
 import { renderedFileOf } from '../check/external-render.js';
 import { evaluateRenderedTarget, normalizeTarget, noSuchTarget, planTargets, readableFiles, renderKustomizeTarget, type TargetPlan } from '../check/targets.js';
 import { readTreeEntries } from '../source/git.js';
 import { createSelection, type Selection } from '../source/select.js';
-import type { SourceFile } from '../source/types.js';
-import { HistoryEvaluator, type BlobResult, type TreeChange } from './evaluator.js';
+import { HistoryEvaluator, type BlobResult, type GateFailures, type HistoryFile, type TreeChange } from './evaluator.js';
 import { isKustomizationFile } from '../kustomize/targets.js';
 
-/** What a target of one commit says: its findings and objects (none when it did not render: such a commit neither passes nor fails by it). */
+/** What a target of one commit says: its findings and objects, or (not rendered) no objects and the errors that stop its render, which fail the commit as they fail check. */
 interface TargetResult extends BlobResult {
   inputs: string[];
 }
@@ -55,48 +54,53 @@ export class TargetHistoryEvaluator extends HistoryEvaluator {
     super(run, runOptions);
   }
 
-  override async wantedFiles(treeOid: string, selection?: Selection): Promise<SourceFile[]> {
+  override async wantedFiles(treeOid: string, selection?: Selection): Promise<HistoryFile[]> {
     const files = await super.wantedFiles(treeOid, selection);
     const t = await this.targetsOf(treeOid);
     if (!t.plan) return files;
     const plain = this.runOptions.target?.length ? [] : files.filter((f) => !t.plan!.owned(f.path));
-    const rendered: SourceFile[] = [];
+    const rendered: HistoryFile[] = [];
     for (const [p, key] of t.keys) {
       // Known to the base class as a result, so it never hands a rendered target to a thread to read.
-      this.seed(key, p, this.results.get(key)!.findings);
-      rendered.push({ path: p, oid: key, read: () => Promise.reject(new Error(`${p} is a rendered target, not a file`)) });
+      this.seed(key, p, false, this.results.get(key)!);
+      rendered.push({ path: p, oid: key, chart: false, read: () => Promise.reject(new Error(`${p} is a rendered target, not a file`)) });
     }
     return [...plain, ...rendered];
   }
 
-  override async blob(oid: string, filePath: string): Promise<BlobResult> {
-    return this.results.get(oid) ?? super.blob(oid, filePath);
+  override async blob(oid: string, filePath: string, chart = false): Promise<BlobResult> {
+    return this.results.get(oid) ?? super.blob(oid, filePath, chart);
   }
 
-  override async blobAt(treeOid: string, filePath: string): Promise<string | null> {
-    if (isTargetPath(filePath)) return (await this.targetsOf(treeOid)).keys.get(filePath) ?? null;
-    return super.blobAt(treeOid, filePath);
+  override async fileAt(treeOid: string, filePath: string): Promise<{ oid: string; chart: boolean } | null> {
+    if (!isTargetPath(filePath)) return super.fileAt(treeOid, filePath);
+    const key = (await this.targetsOf(treeOid)).keys.get(filePath);
+    return key ? { oid: key, chart: false } : null;
   }
 
-  protected override async perDocumentGating(treeOid: string): Promise<Finding[]> {
+  /** As check judges a commit with targets: its plain files, each rendered target (or why it did not render), and its symlinks and submodules. */
+  protected override async perDocumentFailures(treeOid: string): Promise<GateFailures> {
     const t = await this.targetsOf(treeOid);
-    if (!t.plan) return super.perDocumentGating(treeOid);
-    const out: Finding[] = [];
+    if (!t.plan) return super.perDocumentFailures(treeOid);
+    const findings: Finding[] = [];
+    const errors: ReportError[] = [...(await this.specialsOf(treeOid, this.run.selection)).errors];
     for (const f of await this.wantedFiles(treeOid)) {
-      for (const x of (await this.blob(f.oid!, f.path)).findings) if (this.gates(x)) out.push(x);
+      const b = await this.blob(f.oid!, f.path, f.chart);
+      for (const x of b.findings) if (this.gates(x)) findings.push(x);
+      errors.push(...b.errors);
     }
-    return out;
+    return { findings, errors: this.notChecked(errors) };
   }
 
   /** A rendered target's relations are judged among its own objects (in its result): the commit's relation phase is its plain files'. */
-  protected override async relationFiles(treeOid: string): Promise<SourceFile[]> {
+  protected override async relationFiles(treeOid: string): Promise<HistoryFile[]> {
     return (await this.wantedFiles(treeOid)).filter((f) => !isTargetPath(f.path));
   }
 
-  override async diffTrees(from: string | null, to: string | null, selection: Selection, prefix = ''): Promise<TreeChange[]> {
-    const changes = await super.diffTrees(from, to, selection, prefix);
-    // Subtrees are compared by the base class; targets and ownership are a whole tree's.
-    if (prefix !== '' || from === to) return changes;
+  override async diffTrees(from: string | null, to: string | null, selection: Selection): Promise<TreeChange[]> {
+    const changes = await super.diffTrees(from, to, selection);
+    // Files are compared by the base class; targets and ownership are a whole tree's.
+    if (from === to) return changes;
     const a = from ? await this.targetsOf(from) : null;
     const b = to ? await this.targetsOf(to) : null;
     if (!a?.plan && !b?.plan) return changes;
@@ -105,7 +109,7 @@ export class TargetHistoryEvaluator extends HistoryEvaluator {
     for (const c of changes) {
       const before = c.from && plainOnly && !a?.plan?.owned(c.path) ? c.from : null;
       const after = c.to && plainOnly && !b?.plan?.owned(c.path) ? c.to : null;
-      if (before !== after) out.push({ path: c.path, from: before, to: after });
+      if (before !== after || (before !== null && c.fromChart !== c.toChart)) out.push({ ...c, from: before, to: after });
     }
     for (const p of new Set([...(a?.keys.keys() ?? []), ...(b?.keys.keys() ?? [])])) {
       const x = a?.keys.get(p) ?? null;
@@ -177,10 +181,10 @@ export class TargetHistoryEvaluator extends HistoryEvaluator {
         continue;
       }
       const out = await renderKustomizeTarget(target, files);
-      // A target that does not render has no findings in history (check reports why); its result is this tree's alone.
+      // A target that does not render has no findings; it has check's errors (not-rendered), which fail the commit. Its result is this tree's alone.
       if (!('rendered' in out)) {
         const key = `not-rendered:${target}:${treeOid}`;
-        this.results.set(key, { findings: [], documentCount: 0, docs: [], inputs: [] });
+        this.results.set(key, { findings: [], errors: out.errors, documentCount: 0, docs: [], inputs: [] });
         keys.set(targetPathOf(target), key);
         continue;
       }
@@ -190,7 +194,7 @@ export class TargetHistoryEvaluator extends HistoryEvaluator {
       // As check judges a target: its objects, then its relations; config waivers after.
       const findings = evaluateRenderedTarget(documents, this.run);
       applyConfigWaivers(findings, this.run.waivers);
-      this.results.set(key, { findings, documentCount: documents.length, docs: documents.map((d) => ({ id: d.id, data: d.data })), inputs });
+      this.results.set(key, { findings, errors: [], documentCount: documents.length, docs: documents.map((d) => ({ id: d.id, data: d.data })), inputs });
       (this.versions.get(target) ?? this.versions.set(target, []).get(target)!).push({ inputs, oids, key });
       keys.set(targetPathOf(target), key);
     }

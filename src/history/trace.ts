@@ -66,7 +66,7 @@ export class FindingTracer {
 
   /** Reads the first commit of the walk in full: which findings it has, and where. */
   async start(tree: string): Promise<void> {
-    for (const f of await this.evaluator.wantedFiles(tree, this.selection)) this.add(f.path, await this.keysOf(f.oid!, f.path));
+    for (const f of await this.evaluator.wantedFiles(tree, this.selection)) this.add(f.path, await this.keysOf(f.oid!, f.path, f.chart));
     for (const t of this.traces) {
       const where = this.present.get(t.key)!;
       if (where.size === 0) continue;
@@ -80,8 +80,8 @@ export class FindingTracer {
   async step(changes: readonly TreeChange[], index: number): Promise<void> {
     this.followRenames(changes);
     for (const c of changes) {
-      if (c.from) for (const k of await this.keysOf(c.from, c.path)) this.present.get(k)?.delete(c.path);
-      if (c.to) this.add(c.path, await this.keysOf(c.to, c.path));
+      if (c.from) for (const k of await this.keysOf(c.from, c.path, c.fromChart ?? false)) this.present.get(k)?.delete(c.path);
+      if (c.to) this.add(c.path, await this.keysOf(c.to, c.path, c.toChart ?? false));
     }
     for (const t of this.traces) {
       if (!t.open) continue;
@@ -127,11 +127,11 @@ export class FindingTracer {
     for (const k of keys) this.present.get(k)?.add(path);
   }
 
-  private async keysOf(oid: string, path: string): Promise<string[]> {
-    const id = `${oid}\u0000${path}`;
+  private async keysOf(oid: string, path: string, chart: boolean): Promise<string[]> {
+    const id = `${oid}\u0000${path}${chart ? '\u0000chart' : ''}`;
     let keys = this.keysByBlob.get(id);
     if (!keys) {
-      keys = (await this.evaluator.blob(oid, path)).findings.map((f) => stateKey(f));
+      keys = (await this.evaluator.blob(oid, path, chart)).findings.map((f) => stateKey(f));
       this.keysByBlob.set(id, keys);
     }
     return keys;

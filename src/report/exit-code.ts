@@ -27,12 +27,25 @@ export function isAtOrAbove(severity: Severity, failOn: FailOn): boolean {
  * the security-relevant ones, or none).
  */
 export function decideExitCode(findings: readonly Finding[], failOn: FailOn, drifted: number, errors: readonly ReportError[]): number {
-  const notChecked = notCheckedErrors(errors, failOn).length > 0;
-  const gated = notChecked || findings.some((f) => f.suppressed === null && isAtOrAbove(f.severity, failOn));
+  const gated = failsGate(findings, errors, failOn);
   if (gated && drifted > 0) return EXIT.findingsAndDrift;
   if (gated) return EXIT.findings;
   if (drifted > 0) return EXIT.drift;
   return EXIT.clean;
+}
+
+/** Whether a finding fails the gate: unwaived, at or above `failOn`. */
+export function gatesFinding(f: Finding, failOn: FailOn): boolean {
+  return !f.suppressed && isAtOrAbove(f.severity, failOn);
+}
+
+/**
+ * The gate, drift aside: a finding that gates, or an error that stands for something not checked.
+ * One decision for check's exit code and for each commit a history walk judges (a commit passes
+ * only if check of it would).
+ */
+export function failsGate(findings: readonly Finding[], errors: readonly ReportError[], failOn: FailOn): boolean {
+  return notCheckedErrors(errors, failOn).length > 0 || findings.some((f) => gatesFinding(f, failOn));
 }
 
 /**

@@ -298,6 +298,7 @@ function formatRollback(r: RollbackSuggestion, p: Palette): string[] {
       if (c.changedSince.length) lines.push(`      ${p.yellow(`later commits changed ${c.changedSince.join(', ')}: reverting it alone may conflict`)}`);
     }
     if (r.unattributed.length) lines.push(`  ${p.yellow(`older than the ${plural(r.searched, 'commit')} searched: ${r.unattributed.join('; ')}`)}`);
+    if (r.notChecked?.length) lines.push(`  ${p.yellow(`not checked, so failing as in check (listed below; no commit is blamed for it): ${r.notChecked.join('; ')}`)}`);
     if (r.crossDocument?.length) lines.push(`  ${p.yellow(`not traced to a commit (each relates several objects, and history is traced file by file; only rolling everything back is sure to clear them): ${r.crossDocument.join('; ')}`)}`);
   }
   if (r.liveMatches.length) lines.push('  live:');

@@ -186,6 +186,8 @@ export interface RollbackSuggestion {
   unattributed: string[];
   /** Failing relation findings (`rule file:line`): they relate several objects, and history is traced file by file, so no culprit is named; reverting the culprits or restoring the failing files may leave them, rolling back to the last good commit does not. */
   crossDocument?: string[];
+  /** What was not checked at the start commit (`code file:line`: a target not rendered, a template, a symlink out of the repository, a submodule): it fails the gate as it fails check, and has no culprit; rolling back to the last good commit clears it. */
+  notChecked?: string[];
   liveMatches: LiveMatch[];
   commands: string[];
   /** Commits evaluated. */

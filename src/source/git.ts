@@ -285,7 +285,7 @@ async function followSymlink(
  * A symlink without an extension may be a folder of configs (`deploy -> /srv/manifests`): one that leaves
  * the repository is reported, since what it holds would be deployed unchecked. Inside, the target is checked where it is.
  */
-function mayBeFolderLink(rel: string, wantDir: (rel: string) => boolean): boolean {
+export function mayBeFolderLink(rel: string, wantDir: (rel: string) => boolean): boolean {
   return path.posix.extname(rel) === '' && wantDir(rel);
 }
 
@@ -295,7 +295,7 @@ async function folderLinkOutside(repo: Repo, rel: string, oid: string, cache: Gi
   return { code: 'symlink-outside-repo', path: rel, message: `symlink points outside the repository (${raw}); what it holds was not checked` };
 }
 
-const submoduleSkipped = (rel: string): SkippedEntry => ({
+export const submoduleSkipped = (rel: string): SkippedEntry => ({
   code: 'submodule-not-checked',
   path: rel,
   message: 'a git submodule: its files live in another repository and were not checked; check that repository too',
@@ -558,4 +558,14 @@ export async function readTreeEntries(repo: Repo, treeOid: string, folder: strin
  */
 export async function followTreeSymlink(repo: Repo, rootTree: string, linkRel: string, linkOid: string, cache: GitCache): Promise<{ oid: string } | SkippedEntry> {
   return followSymlink(repo, linkRel, linkOid, (rel) => lookupInTree(repo, rootTree, rel, cache), cache);
+}
+
+/**
+ * A symlink of a commit's tree as `check --ref` takes it (readCommitTree), for history walks: a file
+ * link is read in its place (its target's blob) or is an error entry; a folder link is an error entry
+ * when it leads out of the repository, else nothing (its target is checked where it is).
+ */
+export async function followTreeLink(repo: Repo, rootTree: string, link: { path: string; oid: string; folder: boolean }, cache: GitCache): Promise<{ oid: string } | SkippedEntry | null> {
+  if (link.folder) return folderLinkOutside(repo, link.path, link.oid, cache);
+  return followTreeSymlink(repo, rootTree, link.path, link.oid, cache);
 }

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from '@jest/globals';
 import { buildRepoFromSnapshots } from '../../src/demo/build-repo.js';
@@ -187,6 +187,19 @@ describe('rollback judges each commit as check does: relation findings count', (
     expect(short(scan.rollback!.lastGood!.sha)).toBe(good);
   });
 
+  test('scan judges each commit as rollback does: a finding check\'s relation phase removed at the start commit still fails an older commit', () => {
+    const { dir, shas } = history([
+      ['add basics', { 'apps/ml.yaml': namespaceBasics('ml', 'notebook') }],
+      ['expose port 80', { 'apps/svc.yaml': EXPOSED }],
+      ['add notebook', { 'apps/notebook.yaml': NOTEBOOK }],
+    ]);
+    // The Service alone is k8s-service-exposed (medium); once the notebook is there, the relation finding supersedes it.
+    expect(runCli(['check', '--ref', shas[1]!, '--fail-on', 'medium', '--no-cache'], { cwd: dir }).code).toBe(1);
+    for (const command of ['rollback', 'scan']) {
+      expect([command, json(runCli([command, '-f', 'json', '--fail-on', 'medium', '--no-cache'], { cwd: dir }).stdout).rollback!.lastGood?.sha]).toEqual([command, shas[0]]);
+    }
+  });
+
   test('the start commit\'s findings are check\'s: a relation finding replaces the per-document one it supersedes', () => {
     const BINDING = 'apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata:\n  name: web-admin\n  namespace: web\nsubjects:\n  - kind: ServiceAccount\n    name: web\n    namespace: web\nroleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: cluster-admin\n';
     const { dir } = history([
@@ -221,6 +234,119 @@ describe('rollback judges each commit as check does: relation findings count', (
     const report = json(r.stdout);
     expect(report.findings.map((f) => f.ruleId)).toEqual(['rel-service-exposes-ai-workload']);
     expect(report.rollback!.lastGood?.sha).toBe(shas[0]);
+  });
+});
+
+describe('rollback: a commit passes only if check of it would, so what check could not read fails it too', () => {
+  const BASE = { 'base/kustomization.yaml': 'resources: [web.yaml, ns.yaml]\n', 'base/web.yaml': HARDENED_DEPLOYMENT, 'base/ns.yaml': WEB_NAMESPACE };
+  const OVERLAY = 'resources: [../base]\n';
+  // kubectl kustomize ov fails: the patch file does not exist.
+  const MISSING_PATCH = 'resources: [../base]\npatches: [{path: missing-patch.yaml}]\n';
+  const PRIVILEGED = 'resources: [../base]\npatches:\n  - target: {kind: Deployment, name: web}\n    patch: |-\n      - op: add\n        path: /spec/template/spec/containers/0/securityContext/privileged\n        value: true\n';
+  const text = (dir: string, ...args: string[]) => runCli(['rollback', '--no-cache', ...args], { cwd: dir }).stdout.replace(/\(Test, \d{4}-\d{2}-\d{2}\)/g, '(Test, DATE)');
+
+  test('a commit whose overlay does not render is not good: the last good commit is the one before it, or there is none', () => {
+    const { dir, shas } = history([
+      ['add web', { ...BASE, 'ov/kustomization.yaml': OVERLAY }],
+      ['overlay references a missing patch', { 'ov/kustomization.yaml': MISSING_PATCH }],
+      ['run web privileged', { 'ov/kustomization.yaml': PRIVILEGED }],
+    ]);
+    const [good, broken, head] = shas.map(short) as [string, string, string];
+    expect(runCli(['check', '--ref', broken, '--no-cache'], { cwd: dir }).code).toBe(1);
+    expect(text(dir)).toBe(
+      [
+        'ov/kustomization.yaml:7:16  critical Container "web" runs privileged  k8s-privileged-container  target ov',
+        '    fix: Remove securityContext.privileged or set it to false; grant only the capabilities the workload needs.',
+        '',
+        `rollback: ${head} run web privileged (Test, DATE) fails the gate`,
+        `  last good: ${good} add web (Test, DATE)`,
+        '  introduced by:',
+        `    ${head} run web privileged (Test, DATE)`,
+        '      k8s-privileged-container in ov/(rendered)',
+        '  revert only the commits to blame (newest first):',
+        `    git revert --no-edit ${head}`,
+        '  or roll everything back to the last good commit:',
+        `    git revert --no-commit ${good}..${head} && git commit -m "Roll back to ${good}: k8s-privileged-container"`,
+        '  or put back only the failing files:',
+        `    git restore --source ${good} -- ov/kustomization.yaml`,
+        '  (searched 3 commits of first-parent history)',
+        '',
+        '✖ 1 finding (1 critical) in 1 file, 3 documents, 147 rules · exit 1 (policy findings; fails at high and above)',
+        '',
+      ].join('\n'),
+    );
+    // The user's history: the overlay never rendered before the bad commit, so no commit passes.
+    const user = history([
+      ['overlay references a missing patch', { ...BASE, 'ov/kustomization.yaml': MISSING_PATCH }],
+      ['run web privileged', { 'ov/kustomization.yaml': PRIVILEGED }],
+    ]);
+    const s = json(runCli(['rollback', '-f', 'json', '--no-cache'], { cwd: user.dir }).stdout).rollback!;
+    expect([s.headPasses, s.lastGood, s.searched, s.stoppedAt]).toEqual([false, null, 2, 'root']);
+    expect(s.commands).toEqual([`git revert --no-edit ${short(user.shas[1]!)}`]);
+    // scan and check --blame walk the same history.
+    expect(json(runCli(['scan', '-f', 'json', '--no-cache'], { cwd: user.dir }).stdout).rollback!.lastGood).toBeNull();
+    expect(json(runCli(['scan', '-f', 'json', '--no-cache'], { cwd: dir }).stdout).rollback!.lastGood?.sha).toBe(shas[0]);
+  });
+
+  test('a start commit whose overlay does not render fails the gate, with the render error as the reason', () => {
+    const { dir, shas } = history([
+      ['add web', { ...BASE, 'ov/kustomization.yaml': OVERLAY }],
+      ['overlay references a missing patch', { 'ov/kustomization.yaml': MISSING_PATCH }],
+    ]);
+    const [good, head] = shas.map(short) as [string, string];
+    const r = runCli(['rollback', '--no-cache'], { cwd: dir });
+    expect(r.stdout.replace(/\(Test, \d{4}-\d{2}-\d{2}\)/g, '(Test, DATE)')).toBe(
+      [
+        '',
+        `rollback: ${head} overlay references a missing patch (Test, DATE) fails the gate`,
+        `  last good: ${good} add web (Test, DATE)`,
+        '  not checked, so failing as in check (listed below; no commit is blamed for it): not-rendered ov/kustomization.yaml:2',
+        '  roll everything back to the last good commit:',
+        `    git revert --no-commit ${good}..${head} && git commit -m "Roll back to ${good}: not-rendered"`,
+        '  or put back only the failing files:',
+        `    git restore --source ${good} -- ov/kustomization.yaml`,
+        '  (searched 2 commits of first-parent history)',
+        'skipped ov/kustomization.yaml:2  not rendered: ov/kustomization.yaml: patch file ov/missing-patch.yaml does not exist (target ov is not checked) (not-rendered)',
+        '',
+        '✖ no findings in 1 file, 0 documents, 147 rules · exit 1 (1 target not rendered (skipped above); fails at high and above)',
+        '',
+      ].join('\n'),
+    );
+    expect(r.code).toBe(1);
+    const report = json(runCli(['rollback', '-f', 'json', '--no-cache'], { cwd: dir }).stdout);
+    expect(report.errors).toEqual(json(runCli(['check', '--ref', 'HEAD', '-f', 'json', '--no-cache'], { cwd: dir }).stdout).errors);
+    expect(report.rollback!.notChecked).toEqual(['not-rendered ov/kustomization.yaml:2']);
+  });
+
+  test('a template outside a chart and symlinks fail a commit as they fail check; a Helm chart\'s template does not', () => {
+    const CONFIG_MAP = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: web\ndata:\n  mode: fast\n';
+    const { dir, shas } = history([
+      ['add web', { 'apps/web.yaml': HARDENED_DEPLOYMENT, 'apps/ns.yaml': WEB_NAMESPACE }],
+      // Helm renders it: check lists it (helm-template) and passes. Read as a plain file, its action in a string would not make it a template, and it runs privileged.
+      ['add chart', { 'charts/web/Chart.yaml': 'apiVersion: v2\nname: web\nversion: 0.1.0\n', 'charts/web/templates/web.yaml': PRIVILEGED_DEPLOYMENT.replace(/image: .*/, 'image: "{{ .Values.image }}"') }],
+      ['add a template', { 'apps/settings.yaml': `{{- if .Values.fast }}\n${CONFIG_MAP}{{- end }}\n` }],
+      ['run web privileged', { 'apps/web.yaml': PRIVILEGED_DEPLOYMENT }],
+    ]);
+    const passes = (sha: string) => runCli(['check', '--ref', sha, '--no-cache'], { cwd: dir }).code === 0;
+    const rollback = (...args: string[]) => json(runCli(['rollback', '-f', 'json', '--no-cache', ...args], { cwd: dir }).stdout);
+    expect(shas.map(passes)).toEqual([true, true, false, false]);
+    expect(rollback().rollback!.lastGood?.sha).toBe(shas[1]);
+    expect(rollback('--ref', shas[1]!).rollback!.headPasses).toBe(true);
+    // A symlink is read as check --ref reads it: what it leads to inside the commit, under the link's path.
+    const db = (deployment: string) => ({ 'store/db.txt': deployment.replace(/name: web/g, 'name: db') });
+    mkdirSync(path.join(dir, 'apps'), { recursive: true });
+    symlinkSync('../store/db.txt', path.join(dir, 'apps/db.yaml'));
+    const good = commit(dir, { 'apps/web.yaml': HARDENED_DEPLOYMENT, 'apps/settings.yaml': CONFIG_MAP, ...db(HARDENED_DEPLOYMENT) }, 'render the template, run web unprivileged, link db');
+    const bad = commit(dir, db(PRIVILEGED_DEPLOYMENT), 'run db privileged (through the link)');
+    expect([passes(good), passes(bad)]).toEqual([true, false]);
+    const s = rollback().rollback!;
+    expect([s.lastGood?.sha, s.culprits.map((c) => [c.sha, c.ruleIds, c.files])]).toEqual([good, [[bad, ['k8s-privileged-container'], ['apps/db.yaml']]]]);
+    // One out of the repository is not read: an error, in check and in history.
+    symlinkSync('/etc/hostname', path.join(dir, 'apps/host.yaml'));
+    const linked = commit(dir, db(HARDENED_DEPLOYMENT), 'run db unprivileged, link a host file');
+    expect(passes(linked)).toBe(false);
+    const report = rollback();
+    expect([report.rollback!.lastGood?.sha, report.errors.map((e) => [e.code, e.file])]).toEqual([good, [['symlink-outside-repo', 'apps/host.yaml']]]);
   });
 });
 
