@@ -147,7 +147,21 @@ const SERVER_DEFAULTS: { test: RegExp; value?: (v: unknown) => boolean }[] = [
   { test: /^\/spec\/type$/, value: (v) => v === 'ClusterIP' },
   { test: /\/(dnsPolicy|restartPolicy|schedulerName|terminationGracePeriodSeconds|enableServiceLinks|priority|preemptionPolicy|nodeName)$/ },
   { test: /\/tolerations$/, value: (v) => Array.isArray(v) && v.every((t) => isRecord(t) && typeof t.key === 'string' && DEFAULT_TOLERATIONS.test(t.key)) },
-  { test: /\/(serviceAccount|serviceAccountName)$/, value: (v) => v === 'default' },
+  { test: /\/serviceAccountName$/, value: (v) => v === 'default' },
+  // The deprecated field the API server copies serviceAccountName into; a change is seen on serviceAccountName.
+  { test: /\/spec\/serviceAccount$/ },
+  // Probe defaults (core/v1 defaults.go SetDefaults_Probe, SetDefaults_HTTPGetAction).
+  { test: /\/(livenessProbe|readinessProbe|startupProbe)\/failureThreshold$/, value: (v) => v === 3 },
+  { test: /\/(livenessProbe|readinessProbe|startupProbe)\/periodSeconds$/, value: (v) => v === 10 },
+  { test: /\/(livenessProbe|readinessProbe|startupProbe)\/(successThreshold|timeoutSeconds)$/, value: (v) => v === 1 },
+  { test: /\/httpGet\/scheme$/, value: (v) => v === 'HTTP' },
+  // A LoadBalancer or NodePort Service: allocated node ports and their defaults.
+  { test: /^\/spec\/allocateLoadBalancerNodePorts$/, value: (v) => v === true },
+  { test: /^\/spec\/externalTrafficPolicy$/, value: (v) => v === 'Cluster' },
+  { test: /^\/spec\/ports\/[^/]+\/nodePort$/ },
+  // A Namespace's finalizer, and a Secret's default type.
+  { test: /^\/spec\/finalizers$/, value: (v) => Array.isArray(v) && v.length === 1 && v[0] === 'kubernetes' },
+  { test: /^\/type$/, value: (v) => v === 'Opaque' },
   { test: /\/(terminationMessagePath|terminationMessagePolicy|imagePullPolicy|defaultMode|protocol|targetPort|volumeMode)$/ },
 ];
 

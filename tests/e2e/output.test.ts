@@ -98,12 +98,12 @@ describe('the text report fits one screen', () => {
       [
         `aiops-guard: repository: ${dir}`,
         `aiops-guard: config: ${path.join(dir, '.aiopsrc.json')}`,
-        'aiops-guard: rules: 133 in ai-serving (26), gitops (15), kubernetes (60), relations (14), secrets (18); built-in rules precompiled (dist/generated/builtin-rules.js)',
+        'aiops-guard: rules: 134 in ai-serving (26), gitops (15), kubernetes (60), relations (14), secrets (19); built-in rules precompiled (dist/generated/builtin-rules.js)',
         'aiops-guard: baseline: none',
         '',
       ].join('\n'),
     );
-    expect(none.stdout).toBe('✔ no findings in 2 files, 3 documents, 133 rules · exit 0 (clean; fails at high and above)\n');
+    expect(none.stdout).toBe('✔ no findings in 2 files, 3 documents, 134 rules · exit 0 (clean; fails at high and above)\n');
     runCli(['baseline'], { cwd: dir });
     expect(runCli(['check', '--verbose', '--new-since', 'HEAD'], { cwd: dir }).stderr).toContain(`aiops-guard: baseline: ${path.join(dir, '.aiops-guard-baseline.json')}; --new-since HEAD\n`);
     expect(runCli(['check', '--verbose', '--no-baseline'], { cwd: dir }).stderr).toContain('aiops-guard: baseline: off (--no-baseline)\n');

@@ -41,7 +41,8 @@ describe('rules list and show', () => {
     expect(out).toContain('Applies to: kinds Ingress; apiGroups networking.k8s.io, extensions');
     expect(out).toContain('Fix: Add spec.tls with the hosts and a secretName (cert-manager can issue the certificate).');
     expect(out).toContain('  https://kubernetes.io/docs/concepts/services-networking/ingress/#tls');
-    expect(r.stdout).toContain('Schema:\nrequired:\n  - spec\n');
+    expect(r.stdout).toContain('Schema:\nif:\n  required:\n    - metadata\n');
+    expect(r.stdout).toContain('else:\n  required:\n    - spec\n');
     const missing = runCli(['rules', 'show', 'ingress-tls'], { cwd: tempDir() });
     expect(missing.stderr).toBe('aiops-guard: no rule "ingress-tls"\n  hint: see the ids with: aiops-guard rules list\n');
     expect(missing.code).toBe(64);

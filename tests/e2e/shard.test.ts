@@ -178,7 +178,7 @@ describe('bad shards and bad merges are errors that say what to do', () => {
       [[s1], 65, 'aiops-guard: missing shard 2/2: the merged report would leave its files out\n  hint: give the report of every shard (did a matrix job fail before writing it?)\n'],
       [[s1, s1, s2], 65, `aiops-guard: shard 1/2 given twice: ${s1} and ${s1}\n  hint: give each shard report once\n`],
       [[s1, 'nope.json'], 66, 'aiops-guard: report not found: nope.json\n  hint: give the JSON reports the shards wrote (check --shard k/n -f json -o shard-k.json)\n'],
-      [[s1, 'broken.json'], 65, expect.stringMatching(/^aiops-guard: broken\.json: not JSON \(.+\)\n  hint: give the JSON reports/) as unknown as string],
+      [[s1, 'broken.json'], 65, expect.stringMatching(/^aiops-guard: broken\.json:1:15: not JSON \(unexpected end of input: a property name is missing\)\n  hint: give the JSON reports/) as unknown as string],
       [[s1, 'other.json'], 65, 'aiops-guard: other.json: not an aiops-guard JSON report (version 1)\n  hint: give the JSON reports the shards wrote (check --shard k/n -f json -o shard-k.json)\n'],
       [[s1, 'folder.json'], 65, 'aiops-guard: folder.json: cannot be read (a folder)\n  hint: give the JSON reports the shards wrote (check --shard k/n -f json -o shard-k.json)\n'],
       [[whole, s1], 65, `aiops-guard: ${whole}: not a shard report (it has no source.shard)\n  hint: run check with --shard k/n for each part; a report of the whole repository needs no merge\n`],

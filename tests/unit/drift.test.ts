@@ -287,6 +287,26 @@ describe('live-only items of keyed lists', () => {
   });
 });
 
+describe('server defaults stay out of strict mode', () => {
+  const strict = (desired: unknown, live: unknown) => (diffResources as (d: unknown, l: unknown, a: unknown, o: object) => { changes: unknown[] })(desired, live, undefined, { strict: true }).changes;
+
+  test('probe, service account, Service, Namespace and Secret defaults the API server writes (as kubectl get -o json shows them)', () => {
+    const probe = { httpGet: { path: '/healthz', port: 8080 } };
+    const deploy = (spec: object, probeLive: object = probe) => ({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'api', namespace: 'ml' }, spec: { template: { spec: { serviceAccountName: 'api', containers: [{ name: 'api', image: 'api:1', readinessProbe: probeLive }], ...spec } } } });
+    const liveProbe = { httpGet: { path: '/healthz', port: 8080, scheme: 'HTTP' }, failureThreshold: 3, periodSeconds: 10, successThreshold: 1, timeoutSeconds: 1 };
+    expect(strict(deploy({}), deploy({ serviceAccount: 'api' }, liveProbe))).toEqual([]);
+    // A probe made laxer by hand is not a default.
+    expect(strict(deploy({}), deploy({}, { ...liveProbe, failureThreshold: 30 }))).toEqual([{ pointer: '/spec/template/spec/containers/0/readinessProbe/failureThreshold', desired: undefined, live: 30, note: 'live-only' }]);
+    const svc = (extra: object, port: object = {}) => ({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'api', namespace: 'ml' }, spec: { type: 'LoadBalancer', selector: { app: 'api' }, ports: [{ name: 'http', port: 80, ...port }], ...extra } });
+    expect(strict(svc({}), svc({ allocateLoadBalancerNodePorts: true, externalTrafficPolicy: 'Cluster' }, { nodePort: 31234 }))).toEqual([]);
+    expect(strict(svc({}), svc({ externalTrafficPolicy: 'Local' }))).toEqual([{ pointer: '/spec/externalTrafficPolicy', desired: undefined, live: 'Local', note: 'live-only' }]);
+    const ns = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'ml' } };
+    expect(strict(ns, { ...ns, spec: { finalizers: ['kubernetes'] } })).toEqual([]);
+    const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'ml' }, data: { k: 'dg==' } };
+    expect(strict(secret, { ...secret, type: 'Opaque' })).toEqual([]);
+  });
+});
+
 describe('snapshot formats and limits', () => {
   const dir = tempDir();
   const cm = (name: string, ns = 'a') => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: ns }, data: { k: 'v' } });
