@@ -4,9 +4,12 @@ import type { Repo, Snapshot, SourceFile } from '../source/types.js';
 import { blobOid, readWorktree } from '../source/worktree.js';
 import type { SourceSpec } from './types.js';
 
+/** A file name that makes its folder a Helm chart. */
+export const isChartFile = (name: string): boolean => /^Chart\.ya?ml$/.test(name);
+
 /** Folders of the snapshot that hold a Helm chart (a Chart.yaml). */
 export function findChartRoots(files: readonly SourceFile[]): string[] {
-  return files.filter((f) => /(^|\/)Chart\.ya?ml$/.test(f.path)).map((f) => f.path.slice(0, f.path.lastIndexOf('/') + 1));
+  return files.filter((f) => isChartFile(f.path.slice(f.path.lastIndexOf('/') + 1))).map((f) => f.path.slice(0, f.path.lastIndexOf('/') + 1));
 }
 
 /** A file under `templates/` of a folder that holds a Chart.yaml: Helm renders it, it is not a manifest. */

@@ -1,6 +1,6 @@
 import type { FileResult } from '../check/file-results.js';
 import { checkFiles, resultOfFile } from '../check/files.js';
-import { isChartTemplate } from '../check/snapshot.js';
+import { isChartFile, isChartTemplate } from '../check/snapshot.js';
 import type { CheckOptions, RunContext } from '../check/types.js';
 import { checkOnThreads, threadsFor } from '../check/worker.js';
 import { followTreeLink, mayBeFolderLink, readBlobBytes, readerFor, readTreeEntries, submoduleSkipped } from '../source/git.js';
@@ -14,8 +14,6 @@ import { failsGate, gatesFinding, notCheckedErrors } from '../report/exit-code.j
 import type { Finding, ReportError, ResourceId } from '../report/types.js';
 
 const SYMLINK_MODE = '120000';
-/** A Chart.yaml makes its folder a Helm chart, as check finds chart roots (findChartRoots). */
-const CHART_FILE = /^Chart\.ya?ml$/;
 
 /** What one version of one file says: its findings, its errors (a template), and (on request) its documents. */
 export interface BlobResult {
@@ -260,7 +258,7 @@ export class HistoryEvaluator {
 
   /** Whether a folder holds a Chart.yaml the run wants: its templates/ folder holds chart templates (check's findChartRoots). */
   private holdsChart(entries: readonly TreeEntry[], prefix: string): boolean {
-    return entries.some((e) => e.type === 'blob' && CHART_FILE.test(e.path) && this.ctx.selection.wanted(join(prefix, e.path)));
+    return entries.some((e) => e.type === 'blob' && isChartFile(e.path) && this.ctx.selection.wanted(join(prefix, e.path)));
   }
 
   /** The Helm chart roots of a tree, as check gives them to the files it reads (`chartRoots`). */
