@@ -105,6 +105,36 @@ function isAutoCreated(obj: LiveObject): boolean {
   return obj.id.kind === 'Secret' && obj.data.type === 'kubernetes.io/service-account-token';
 }
 
+/**
+ * Objects that restrict what others may do, by API group and kind: one git declares and live lacks
+ * (deleted by hand, never applied) leaves the cluster less secure than git says.
+ */
+const GUARDS = new Set([
+  'networking.k8s.io/NetworkPolicy',
+  'cilium.io/CiliumNetworkPolicy',
+  'crd.projectcalico.org/NetworkPolicy',
+  'projectcalico.org/NetworkPolicy',
+  'security.istio.io/AuthorizationPolicy',
+  'security.istio.io/PeerAuthentication',
+  'security.istio.io/RequestAuthentication',
+  '/ResourceQuota',
+  '/LimitRange',
+  'cilium.io/CiliumClusterwideNetworkPolicy',
+  'kyverno.io/Policy',
+  'kyverno.io/ClusterPolicy',
+  'admissionregistration.k8s.io/ValidatingAdmissionPolicy',
+  'admissionregistration.k8s.io/ValidatingAdmissionPolicyBinding',
+  'admissionregistration.k8s.io/ValidatingWebhookConfiguration',
+]);
+const isGuard = (id: ResourceId): boolean => GUARDS.has(`${id.group}/${id.kind}`);
+
+/** A live object git does not declare that grants access (a binding made by hand) or exposes pods outside the cluster. */
+function isGrant(id: ResourceId, data: Record<string, unknown>): boolean {
+  if (id.group === 'rbac.authorization.k8s.io' && id.kind === 'RoleBinding') return true;
+  const type = isRecord(data.spec) ? data.spec.type : undefined;
+  return id.group === '' && id.kind === 'Service' && (type === 'LoadBalancer' || type === 'NodePort');
+}
+
 interface IgnoreRule {
   group: (s: string) => boolean;
   kind: (s: string) => boolean;
@@ -334,7 +364,7 @@ export async function computeDrift(result: CheckResult, options: DriftInputs): P
     const id = resolvedId(doc.id!, defaultNamespace, scopes);
     const obj = live.get(key);
     if (!obj) {
-      items.push({ status: 'missing', resource: id, file: doc.file, line: doc.start.line, ...targetOf(doc), changes: [], securityRelevant: false, liveFindings: [] });
+      items.push({ status: 'missing', resource: id, file: doc.file, line: doc.start.line, ...targetOf(doc), changes: [], securityRelevant: isGuard(id), liveFindings: [] });
       continue;
     }
     const item = compareResource(doc, id, obj, { ignores, strict, injected, defaultNamespace, scopes, result, secrets, categories, mask, locatorFor });
@@ -345,7 +375,7 @@ export async function computeDrift(result: CheckResult, options: DriftInputs): P
   const scope = new Set(driftConfig.namespaces ?? namespacesOf(desired, defaultNamespace, scopes));
   for (const [key, obj] of live) {
     if (desired.has(key) || isClusterScoped(obj.id.kind, obj.id.group, scopes) || !obj.id.namespace || !scope.has(obj.id.namespace) || isAutoCreated(obj)) continue;
-    items.push({ status: 'unmanaged', resource: obj.id, file: null, line: null, changes: [], securityRelevant: false, liveFindings: [] });
+    items.push({ status: 'unmanaged', resource: obj.id, file: null, line: null, changes: [], securityRelevant: isGrant(obj.id, obj.data), liveFindings: [] });
   }
 
   const order = { modified: 0, missing: 1, unmanaged: 2 };

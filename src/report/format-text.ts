@@ -267,7 +267,9 @@ function driftSummary(report: Report, p: Palette): string {
   const parts = (['modified', 'missing', 'unmanaged'] as const).filter((st) => by(st) > 0).map((st) => `${by(st)} ${st}`);
   const sec = items.filter((d) => d.securityRelevant).length;
   const secText = sec ? `, ${p.red(`${sec} security-relevant`)}` : '';
-  return `${p.red('✖')} ${plural(items.length, 'resource')} drifted from ${report.source.live ?? 'live'} (${parts.join(', ')}${secText})`;
+  // ✖ when the drift fails the run (--fail-on-drift), ⚠ when it is only reported.
+  const failing = report.summary.exitCode === EXIT.drift || report.summary.exitCode === EXIT.findingsAndDrift;
+  return `${failing ? p.red('✖') : p.yellow('⚠')} ${plural(items.length, 'resource')} drifted from ${report.source.live ?? 'live'} (${parts.join(', ')}${secText})`;
 }
 
 const short = (sha: string) => sha.slice(0, 7);

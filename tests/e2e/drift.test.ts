@@ -329,6 +329,28 @@ describe('drift against objects as kubectl apply and the API server leave them',
     expect(bad.code).toBe(64);
   });
 
+  test('a guard git declares and live lacks, and a binding or exposure live has and git does not, are security-relevant; a mark that fails says so', () => {
+    const policy = 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: { name: default-deny, namespace: ml }\nspec: { podSelector: {}, policyTypes: [Ingress, Egress] }\n';
+    const config = 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: app, namespace: ml }\ndata: { LOG_LEVEL: info }\n';
+    const dir = makeRepo({ 'np.yaml': policy, 'cm.yaml': config });
+    const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'app', namespace: 'ml', uid: 'u1', resourceVersion: '1' }, data: { LOG_LEVEL: 'info' } };
+    const binding = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'debug', namespace: 'ml', uid: 'u2', resourceVersion: '2' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'edit' }, subjects: [{ kind: 'User', name: 'mallory' }] };
+    const live = tempDir();
+    // kubectl get networkpolicy,configmap,rolebinding -n ml -o json, after the policy was deleted and a binding made by hand.
+    writeFiles(live, { 'live.json': JSON.stringify({ apiVersion: 'v1', kind: 'List', metadata: { resourceVersion: '' }, items: [cm, binding] }, null, 4) });
+    const r = runCli(['drift', '--live', path.join(live, 'live.json'), '--fail-on-drift', 'security', '-f', 'json'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(json(r.stdout).drift!.map((d) => [d.status, d.resource.kind, d.securityRelevant])).toEqual([
+      ['missing', 'NetworkPolicy', true],
+      ['unmanaged', 'RoleBinding', true],
+    ]);
+    // Only a ConfigMap missing: reported, not failing under --fail-on-drift security, and the mark says so.
+    writeFiles(live, { 'cm-gone.json': JSON.stringify({ apiVersion: 'v1', kind: 'List', metadata: { resourceVersion: '' }, items: [{ ...binding, kind: 'Role', metadata: { ...binding.metadata, name: 'reader' }, rules: [] }] }) });
+    const text = runCli(['drift', '--live', path.join(live, 'cm-gone.json'), 'cm.yaml', '--fail-on-drift', 'security'], { cwd: dir });
+    expect(text.code).toBe(0);
+    expect(text.stdout.split('\n').filter((l) => l.includes('drifted from'))[0]).toMatch(/^⚠ 2 resources drifted from .*cm-gone\.json \(1 missing, 1 unmanaged\)/);
+  });
+
   test('two different objects of one identity in the snapshot: 65 naming both, never first-wins', () => {
     const dir = shapedRepo();
     const cm = (v: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg', namespace: 'shop' }, data: { v } });
