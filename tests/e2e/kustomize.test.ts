@@ -421,8 +421,9 @@ describe('drift against the rendered target', () => {
     writeFileSync(live, JSON.stringify(LIVE_PROD));
     const report = json(runCli(['drift', '--no-cache', '--live', live, '-f', 'json'], { cwd: dir }).stdout);
     expect(report.drift!.map((d) => `${d.status} ${d.resource.namespace}/${d.resource.name} ${d.target}`)).toEqual([
-      'missing staging/podinfo apps/overlays/staging',
+      // A missing NetworkPolicy is security-relevant: listed first.
       'missing staging/default-deny apps/overlays/staging',
+      'missing staging/podinfo apps/overlays/staging',
       'missing staging/podinfo apps/overlays/staging',
       'missing staging/podinfo apps/overlays/staging',
       // Flux Kustomization objects are deployed objects, not kustomize's build files.
