@@ -12,9 +12,12 @@ export function findChartRoots(files: readonly SourceFile[]): string[] {
   return files.filter((f) => isChartFile(f.path.slice(f.path.lastIndexOf('/') + 1))).map((f) => f.path.slice(0, f.path.lastIndexOf('/') + 1));
 }
 
+/** The folder of a chart whose files Helm renders. */
+export const CHART_TEMPLATES = 'templates';
+
 /** A file under `templates/` of a folder that holds a Chart.yaml: Helm renders it, it is not a manifest. */
 export function isChartTemplate(file: string, chartRoots: readonly string[] | undefined): boolean {
-  return !!chartRoots?.some((root) => file.startsWith(root + 'templates/'));
+  return !!chartRoots?.some((root) => file.startsWith(`${root}${CHART_TEMPLATES}/`));
 }
 
 export async function readSnapshot(repo: Repo, spec: SourceSpec, wanted: (r: string) => boolean, wantDir: (r: string) => boolean, cache: GitCache): Promise<Snapshot> {

@@ -1,6 +1,6 @@
 import type { FileResult } from '../check/file-results.js';
 import { checkFiles, resultOfFile } from '../check/files.js';
-import { isChartFile, isChartTemplate } from '../check/snapshot.js';
+import { CHART_TEMPLATES, isChartFile, isChartTemplate } from '../check/snapshot.js';
 import type { CheckOptions, RunContext } from '../check/types.js';
 import { checkOnThreads, threadsFor } from '../check/worker.js';
 import { followTreeLink, mayBeFolderLink, readBlobBytes, readerFor, readTreeEntries, submoduleSkipped } from '../source/git.js';
@@ -75,7 +75,10 @@ export interface TreeChange {
 
 type TreeEntry = { path: string; oid: string; type: string; mode: string };
 
-const blobKey = (oid: string, path: string, chart: boolean) => `${oid}\u0000${path}${chart ? '\u0000chart' : ''}`;
+/** One version of one file as the walk judges it: its blob, its path (globs and waivers see it), whether it is a chart template there. */
+export const blobKey = (oid: string, path: string, chart: boolean) => `${oid}\u0000${path}${chart ? '\u0000chart' : ''}`;
+/** Whether a subfolder `name` is (in) a chart's templates: its parent is, or holds a Chart.yaml and this is its templates/ (isChartTemplate's rule, by folder). */
+const inChartTemplates = (parentIs: boolean, parentHoldsChart: boolean, name: string): boolean => parentIs || (parentHoldsChart && name === CHART_TEMPLATES);
 const join = (prefix: string, name: string) => (prefix ? `${prefix}/${name}` : name);
 const skippedError = (s: SkippedEntry): ReportError => ({ code: s.code, file: s.path, line: null, message: s.message });
 
@@ -243,7 +246,7 @@ export class HistoryEvaluator {
       const holdsChart = this.holdsChart(entries, prefix);
       for (const e of entries) {
         const rel = join(prefix, e.path);
-        if (e.type === 'tree' && selection.wantDir(rel)) await visit(e.oid, rel, chart || (holdsChart && e.path === 'templates'));
+        if (e.type === 'tree' && selection.wantDir(rel)) await visit(e.oid, rel, inChartTemplates(chart, holdsChart, e.path));
         else if (e.type === 'blob' && e.mode !== SYMLINK_MODE && selection.wanted(rel)) files.push(this.fileOf(rel, e.oid, chart));
       }
     };
@@ -311,7 +314,7 @@ export class HistoryEvaluator {
         for (const e of entries) {
           const rel = join(prefix, e.path);
           if (e.type === 'tree') {
-            if (selection.wantDir(rel)) out.push(...(await this.specialEntries(e.oid, rel, chart || (holdsChart && e.path === 'templates'), selection)));
+            if (selection.wantDir(rel)) out.push(...(await this.specialEntries(e.oid, rel, inChartTemplates(chart, holdsChart, e.path), selection)));
           } else if (e.type === 'commit') {
             if (selection.wantDir(rel)) out.push({ path: rel, oid: e.oid, kind: 'submodule', chart });
           } else if (e.mode === SYMLINK_MODE) {
@@ -367,7 +370,7 @@ export class HistoryEvaluator {
       const x = a.get(name);
       const y = b.get(name);
       // A folder's files are chart templates by its context; its subfolders get theirs from it.
-      const inner = [chart[0] || (charts[0]! && name === 'templates'), chart[1] || (charts[1]! && name === 'templates')] as const;
+      const inner = [inChartTemplates(chart[0], charts[0]!, name), inChartTemplates(chart[1], charts[1]!, name)] as const;
       const sameContext = x?.type === 'tree' ? inner[0] === inner[1] : chart[0] === chart[1];
       if (x && y && x.oid === y.oid && x.mode === y.mode && sameContext) continue;
       const rel = join(prefix, name);
@@ -463,7 +466,7 @@ export class HistoryEvaluator {
       const rel = join(prefix, e.path);
       if (e.type === 'tree') {
         if (!this.ctx.selection.wantDir(rel)) continue;
-        const sub = await this.tree(e.oid, rel, chart || (holdsChart && e.path === 'templates'));
+        const sub = await this.tree(e.oid, rel, inChartTemplates(chart, holdsChart, e.path));
         gating.push(...sub.gating);
         errors.push(...sub.errors);
       } else if (e.type === 'blob' && e.mode !== SYMLINK_MODE && this.ctx.selection.wanted(rel)) {

@@ -1,6 +1,6 @@
 import type { ResourceId } from '../report/types.js';
 import type { Selection } from '../source/select.js';
-import type { HistoryEvaluator, TreeChange } from './evaluator.js';
+import { blobKey, type HistoryEvaluator, type TreeChange } from './evaluator.js';
 
 /** How resources are told apart: drift's identity (namespace defaulted), or the identity as written. */
 type ResourceKeyOf = (id: ResourceId) => string;
@@ -59,7 +59,7 @@ export class ResourceLocator {
   }
 
   private async keysIn(oid: string, path: string, chart: boolean): Promise<Set<string>> {
-    const id = `${oid}\u0000${path}${chart ? '\u0000chart' : ''}`;
+    const id = blobKey(oid, path, chart);
     let keys = this.keysByBlob.get(id);
     if (!keys) {
       keys = new Set((await this.evaluator.documentsOf(oid, path, chart)).flatMap((d) => (d.id ? [this.keyOf(d.id)] : [])));

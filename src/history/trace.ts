@@ -1,7 +1,7 @@
 import { findingKey } from '../report/fingerprint.js';
 import type { Finding } from '../report/types.js';
 import type { Selection } from '../source/select.js';
-import type { HistoryEvaluator, TreeChange } from './evaluator.js';
+import { blobKey, type HistoryEvaluator, type TreeChange } from './evaluator.js';
 
 /**
  * A finding is the same in another commit when its fingerprint (rule, resource identity, pointer
@@ -128,7 +128,7 @@ export class FindingTracer {
   }
 
   private async keysOf(oid: string, path: string, chart: boolean): Promise<string[]> {
-    const id = `${oid}\u0000${path}${chart ? '\u0000chart' : ''}`;
+    const id = blobKey(oid, path, chart);
     let keys = this.keysByBlob.get(id);
     if (!keys) {
       keys = (await this.evaluator.blob(oid, path, chart)).findings.map((f) => stateKey(f));
