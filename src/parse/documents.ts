@@ -430,8 +430,8 @@ const QUOTING_MESSAGES: [RegExp, string][] = [
 function describeYamlError(message: string, line: string | null): string {
   const first = message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
   if (line === null) return first;
-  const known = QUOTING_MESSAGES.find(([re]) => re.test(first));
-  if (known) return known[1];
+  const known = unquoted(first);
+  if (known !== null) return known;
   return first
     .split(/(\s+)/)
     .map((word) => {
@@ -441,10 +441,15 @@ function describeYamlError(message: string, line: string | null): string {
     .join('');
 }
 
+/** A known message that quotes the text, said without it; null for any other. */
+function unquoted(message: string): string | null {
+  return QUOTING_MESSAGES.find(([re]) => re.test(message))?.[1] ?? null;
+}
+
 /** Why a document's anchors and aliases cannot be expanded, without the alias (a value that starts with `*` is one). */
 function describeExpandError(err: unknown): string {
-  if (err instanceof Error && /^Unresolved alias/.test(err.message)) return QUOTING_MESSAGES[1]![1];
-  return err instanceof Error ? err.message : String(err);
+  const message = err instanceof Error ? err.message : String(err);
+  return unquoted(message) ?? message;
 }
 
 /** The text of the line that holds `offset`. */
