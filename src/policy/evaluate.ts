@@ -3,7 +3,7 @@ import type { ConfigDocument, ReadProblem } from '../parse/documents.js';
 import { formatResource, isRecord } from '../parse/identity.js';
 import { getAtPointer, getAtSegments, parsePointer, pointersOverlap } from '../parse/pointer.js';
 import type { Finding, Severity, Suppression } from '../report/types.js';
-import { DocumentTargets, podSpecNameAt, resolveInstancePath, WORKLOAD_KINDS } from '../rules/targets.js';
+import { DocumentTargets, inPodSpec, podSpecNameAt, resolveInstancePath, WORKLOAD_KINDS } from '../rules/targets.js';
 import type { Rule, ValidationError } from '../rules/types.js';
 import { lookupPath, maskSecret, renderMessage, showValue } from './message.js';
 import { ANNOTATION_PREFIX, annotationWaiver, configWaiverFor, type CompiledWaiver } from './waivers.js';
@@ -191,7 +191,7 @@ export function evaluateDocument(doc: ConfigDocument, rules: PreparedRules, opti
         ruleId: rule.id,
         severity: options.severity?.[rule.id] ?? rule.severity,
         title: rule.title,
-        message: pod ? `${message} (in the ${pod})` : message,
+        message: inPodSpec(message, pod),
         ...baseFinding(doc, pointer),
         remediation: rule.remediation,
         suppressed: suppressionFor(doc, rule.id, options),

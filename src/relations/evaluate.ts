@@ -6,7 +6,7 @@ import { lookupPath, renderMessage } from '../policy/message.js';
 import { configWaiverFor, type CompiledWaiver } from '../policy/waivers.js';
 import type { Finding, ResourceId, Severity, Suppression } from '../report/types.js';
 import { joinPath, toConditions } from '../rules/relation-spec.js';
-import { expandTargets } from '../rules/targets.js';
+import { expandTargets, inPodSpec } from '../rules/targets.js';
 import type { RelationJoin, RelationSelect, Rule, Validate } from '../rules/types.js';
 import { describeJoin, followJoin, objectUnit, podUnit } from './joins.js';
 import { expandKinds } from './project.js';
@@ -296,7 +296,7 @@ function makeFinding(rule: Rule, unit: Unit, rel: Related, options: RelationOpti
   const message = render(rule, unit, rel, displayOf(unit.object), unit.object.namespace ?? '');
   // In an object with several pod specs, which one (the lines differ; the messages would not), as per-document findings say.
   const pod = unit.pod && p.podNames ? p.podNames[p.pods!.indexOf(unit.pod.pointer)] : undefined;
-  return findingAt(rule, p, unit.pointer + (rule.relation!.at ?? ''), pod ? `${message} (in the ${pod})` : message, p.id, options);
+  return findingAt(rule, p, unit.pointer + (rule.relation!.at ?? ''), inPodSpec(message, pod), p.id, options);
 }
 
 /** A relation finding at a place of a projected object, about `resource`, with that object's waivers. */

@@ -258,6 +258,11 @@ export function podSpecNameAt(targets: DocumentTargets, data: unknown, pointer: 
   return pod ? podSpecName(data, pod.pointer) : null;
 }
 
+/** A message about one of several pod specs, saying which (`… (in the worker group "gpu")`); as it is without a name. */
+export function inPodSpec(message: string, name: string | null | undefined): string {
+  return name ? `${message} (in the ${name})` : message;
+}
+
 /** The name of the pod spec at `podPointer` (one of several in `data`), as podSpecNameAt gives it. */
 export function podSpecName(data: unknown, podPointer: string): string | null {
   const segs = pointerSegments(podPointer);
