@@ -34,7 +34,7 @@ const errorCode = (err: unknown) => (err as NodeJS.ErrnoException | null)?.code;
  * `aiops-guard.sarif -> ~/.bashrc`. Inside the current folder every path component is checked (and
  * missing folders are created); the report goes to a fresh temp file beside the target, then is renamed over it.
  */
-async function writeOutputFile(file: string, text: string, cwd = process.cwd()): Promise<void> {
+async function writeOutputFile(file: string, text: string | Buffer, cwd = process.cwd()): Promise<void> {
   const target = path.resolve(cwd, file);
   const dir = path.dirname(target);
   const rel = path.relative(cwd, dir);
@@ -112,21 +112,39 @@ function describeFsError(err: unknown): string {
   return (code && reasons[code]) ?? (err instanceof Error ? err.message : String(err));
 }
 
-/** Writes a report's pieces to stdout, a few hundred kilobytes at a time, waiting whenever the reader is behind. */
+/** How much of a report emitChunks encodes before it writes. */
+const EMIT_BATCH = 256 * 1024;
+
+/**
+ * Writes a report's pieces to stdout, a few hundred kilobytes at a time, waiting whenever the reader
+ * is behind. Each piece is encoded into the batch's buffer as it comes: joining the pieces into one
+ * string first would copy them twice (the join, then the encoding), and one piece with a character
+ * outside Latin-1 (a masked value's `…`) would make the whole batch a two-byte string, slower to encode.
+ */
 export async function emitChunks(chunks: Iterable<string>): Promise<void> {
-  let batch = '';
+  let buffer = Buffer.allocUnsafe(2 * EMIT_BATCH);
+  let used = 0;
+  const flush = async () => {
+    if (used > 0) await emit(buffer.subarray(0, used));
+    // The written buffer belongs to the stream until it is sent: the next batch gets a new one.
+    buffer = Buffer.allocUnsafe(2 * EMIT_BATCH);
+    used = 0;
+  };
   for (const chunk of chunks) {
-    batch += chunk;
-    if (batch.length >= 256 * 1024) {
-      await emit(batch);
-      batch = '';
+    // At most three bytes a UTF-16 unit (a surrogate pair is four bytes for two units).
+    const most = 3 * chunk.length;
+    if (used + most > buffer.length) {
+      await flush();
+      if (most > buffer.length) buffer = Buffer.allocUnsafe(most);
     }
+    used += buffer.write(chunk, used);
+    if (used >= EMIT_BATCH) await flush();
   }
-  if (batch) await emit(batch);
+  await flush();
 }
 
 /** Writes a report to a file (-o) or stdout. */
-export async function emit(text: string, outputFile?: string): Promise<void> {
+export async function emit(text: string | Buffer, outputFile?: string): Promise<void> {
   if (outputFile) {
     await writeOutputFile(outputFile, text);
     return;

@@ -206,7 +206,7 @@ export function projectDocument(doc: ConfigDocument, plan: ProjectionPlan, targe
   let placeFiles: Record<number, string> | undefined;
   for (const report of kind.reports) {
     for (const unit of unitsOf(report.target)) {
-      const pointer = report.at ? unit.pointer + report.at : unit.pointer;
+      const pointer = sharedPointer(report.at ? unit.pointer + report.at : unit.pointer);
       if (places.includes(pointer)) continue;
       // The document's own start is known already (a rendered one's is found once, either way).
       const r: SourceRange & { file?: string } = pointer === '' ? doc.start : doc.locate(pointer);
@@ -215,7 +215,8 @@ export function projectDocument(doc: ConfigDocument, plan: ProjectionPlan, targe
       ranges.push(r.line, r.column, r.endLine, r.endColumn);
     }
   }
-  const projection: Projection = { file: doc.file, documentIndex: doc.index, basePointer: doc.basePointer, id, data, places, ranges };
+  // Kept until the run ends, thousands of them: lists of their own length (a list grown by push holds room for 16).
+  const projection: Projection = { file: doc.file, documentIndex: doc.index, basePointer: doc.basePointer, id, data, places: places.slice(), ranges: ranges.slice() };
   if (placeFiles) projection.placeFiles = placeFiles;
   if (pods.length) projection.pods = pods.map((p) => p.pointer);
   if (pods.length > 1) projection.podNames = pods.map((p) => podSpecName(doc.data, p.pointer) ?? '');
@@ -223,6 +224,22 @@ export function projectDocument(doc: ConfigDocument, plan: ProjectionPlan, targe
   const waivers = inlineWaivers(doc.data, plan.ruleIds);
   if (waivers) projection.waivers = waivers;
   return projection;
+}
+
+const pointers = new Map<string, string>();
+const MAX_POINTERS = 10_000;
+
+/**
+ * One copy of each place's pointer: objects of a kind have their places at the same pointers, and a
+ * pointer joined from two parts would keep both (and its unit's, which may be the document's) alive.
+ */
+function sharedPointer(pointer: string): string {
+  let kept = pointers.get(pointer);
+  if (kept === undefined) {
+    if (pointers.size >= MAX_POINTERS) pointers.clear();
+    pointers.set(pointer, (kept = detachString(pointer)));
+  }
+  return kept;
 }
 
 /** A file's projections: as one string for the result cache and the threads, else as they are. */

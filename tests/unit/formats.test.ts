@@ -1,5 +1,6 @@
-import { describe, expect, test } from '@jest/globals';
+import { describe, expect, jest, test } from '@jest/globals';
 import fc from 'fast-check';
+import { emitChunks } from '../../src/cli/output.js';
 import { jsonChunks } from '../../src/report/formats.js';
 import type { Report } from '../../src/report/types.js';
 
@@ -28,5 +29,32 @@ describe('the JSON report in pieces', () => {
     expect(chunks.join('')).toBe(reference(report));
     expect(chunks.length).toBeGreaterThan(3);
     expect(Math.max(...chunks.map((c) => c.length))).toBeLessThan(chunks.join('').length / 2);
+  });
+});
+
+describe('writing the pieces', () => {
+  /** What emitChunks hands to stdout, as bytes. */
+  async function written(chunks: string[]): Promise<Buffer> {
+    const out: Buffer[] = [];
+    const spy = jest.spyOn(process.stdout, 'write').mockImplementation((data: string | Uint8Array) => {
+      out.push(Buffer.from(data as Uint8Array));
+      return true;
+    });
+    try {
+      await emitChunks(chunks);
+    } finally {
+      spy.mockRestore();
+    }
+    return Buffer.concat(out);
+  }
+
+  test('the UTF-8 of the joined pieces, whatever their characters (outside Latin-1, surrogate pairs) and sizes (beyond a batch)', async () => {
+    const piece = fc.oneof(fc.string({ unit: 'binary', maxLength: 40 }), fc.constantFrom('…', '✖', '😀', '\uD800', 'x'.repeat(300 * 1024), '€'.repeat(200 * 1024), '\u{1F600}'.repeat(90 * 1024)));
+    await fc.assert(
+      fc.asyncProperty(fc.array(piece, { maxLength: 12 }), async (chunks) => {
+        expect((await written(chunks)).equals(Buffer.from(chunks.join(''), 'utf8'))).toBe(true);
+      }),
+      { numRuns: 60, seed: 2 },
+    );
   });
 });
