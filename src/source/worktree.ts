@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, realpathSync, statSync, type Dirent } from 'node:fs';
 import { realpath } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -160,9 +160,9 @@ export async function readWorktree(repo: Repo, wanted: (rel: string) => boolean,
         }
         if (hidden(here, rel, false)) continue;
         const abs = path.join(repo.dir, rel);
-        const target = realpathOrNull(abs);
-        if (target === null) {
-          skipped.push({ code: 'broken-symlink', path: rel, message: 'symlink points to nothing; skipped' });
+        const target = resolveLink(abs);
+        if (typeof target !== 'string') {
+          skipped.push(target.unresolved === 'loop' ? { code: 'symlink-loop', path: rel, message: 'symlink leads back to itself (a loop); not read' } : { code: 'broken-symlink', path: rel, message: 'symlink points to nothing; skipped' });
           continue;
         }
         const gitDir = path.join(root, '.git');
@@ -170,8 +170,17 @@ export async function readWorktree(repo: Repo, wanted: (rel: string) => boolean,
           skipped.push({ code: 'symlink-outside-repo', path: rel, message: `symlink points outside the repository (${target}); not read` });
           continue;
         }
+        // Reading a named pipe waits for a writer that never comes: what the link leads to must be a file.
+        const special = specialFileKind(target);
+        if (special) {
+          skipped.push({ code: 'not-a-file', path: rel, message: `symlink points to ${special}, not a regular file; not read` });
+          continue;
+        }
         // The index holds the link, not what it points to: always read.
         addFile(rel, abs, false);
+      } else if (wanted(rel) && !hidden(here, rel, false)) {
+        // A named pipe, socket or device with a config file's name: never read (a pipe would block the run), never silently passed.
+        skipped.push({ code: 'not-a-file', path: rel, message: `${describeSpecial(e)}, not a regular file; not read` });
       }
     }
     for (const d of subdirs) walk(d, here);
@@ -193,6 +202,30 @@ export async function readWorktree(repo: Repo, wanted: (rel: string) => boolean,
     else f.stat = { st, at };
   }
   return { mode: 'worktree', ref: null, commit: null, files, skipped };
+}
+
+/** Where a symlink leads in the end, or why it leads nowhere. */
+function resolveLink(p: string): string | { unresolved: 'loop' | 'missing' } {
+  try {
+    return realpathSync(p);
+  } catch (err) {
+    return { unresolved: (err as NodeJS.ErrnoException).code === 'ELOOP' ? 'loop' : 'missing' };
+  }
+}
+
+type EntryKind = Pick<Dirent, 'isFIFO' | 'isSocket' | 'isBlockDevice' | 'isCharacterDevice'>;
+
+function describeSpecial(e: EntryKind): string {
+  if (e.isFIFO()) return 'a named pipe (FIFO)';
+  if (e.isSocket()) return 'a socket';
+  if (e.isBlockDevice() || e.isCharacterDevice()) return 'a device';
+  return 'not a file or folder';
+}
+
+/** What a symlink's target is when it is neither a file nor a folder (a folder fails when read, as a folder named like a file does). */
+function specialFileKind(target: string): string | null {
+  const st = statSync(target, { throwIfNoEntry: false });
+  return st && !st.isFile() && !st.isDirectory() ? describeSpecial(st) : null;
 }
 
 function realpathOrNull(p: string): string | null {

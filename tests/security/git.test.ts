@@ -1,4 +1,5 @@
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from '@jest/globals';
 import type { Report } from '../../src/report/types.js';
@@ -125,6 +126,27 @@ describe('missing git objects and shallow clones give a message and 65/66, never
 });
 
 describe('fail closed: a pull request cannot hide a file', () => {
+  test('a named pipe with a config name, or a symlink to one, is listed as not read and fails the run; it is never read (that would wait forever)', () => {
+    const dir = makeRepo({ 'apps/web.yaml': HARDENED_DEPLOYMENT, 'apps/web-namespace.yaml': WEB_NAMESPACE });
+    execFileSync('mkfifo', [path.join(dir, 'apps', 'pipe.yaml')]);
+    symlinkSync('pipe.yaml', path.join(dir, 'apps', 'link.yaml'));
+    symlinkSync('self.yaml', path.join(dir, 'apps', 'self.yaml'));
+    const r = runCliLimited(['check', '-f', 'json'], { cwd: dir });
+    expect(r.code).toBe(1);
+    const rep = report(r.stdout);
+    expect(rep.errors.map((e) => [e.code, e.file, e.message])).toEqual([
+      ['not-a-file', 'apps/link.yaml', 'symlink points to a named pipe (FIFO), not a regular file; not read'],
+      ['not-a-file', 'apps/pipe.yaml', 'a named pipe (FIFO), not a regular file; not read'],
+      ['symlink-loop', 'apps/self.yaml', 'symlink leads back to itself (a loop); not read'],
+    ]);
+    expect(rep.errors.every((e) => countsAsNotChecked(e.code))).toBe(true);
+    // Named on the command line: the same entry, not "path not found".
+    const named = runCliLimited(['check', '-f', 'json', 'apps/pipe.yaml'], { cwd: dir });
+    expect(named.code).toBe(1);
+    expect(report(named.stdout).errors.map((e) => [e.code, e.file])).toContainEqual(['not-a-file', 'apps/pipe.yaml']);
+  });
+
+
   test('a tracked file under a .gitignore the change adds is still checked in the working tree', () => {
     const dir = makeRepo({ 'apps/web.yaml': PRIVILEGED_DEPLOYMENT, 'deploy/prod/db.yaml': PRIVILEGED_DEPLOYMENT.replace('name: web\n', 'name: db\n') });
     writeFiles(dir, { '.gitignore': 'apps/\n*.yaml\n', 'scratch/untracked.yaml': PRIVILEGED_DEPLOYMENT });
