@@ -13,6 +13,7 @@ import { readSelector, selectResources, type Selector } from './selector.js';
 import { sortLegacy } from './sort.js';
 import { applyStrategicMerge } from './strategic-merge.js';
 import { addAnnotations, addNameAffix, addPairs, imageRulePointer, readImageRule, setImages, setNamespaces, setReplicas } from './transformers.js';
+import { applyReplacement, readReplacement, type Replacement } from './replacements.js';
 import { readKustomizeYaml } from './yaml.js';
 import { KUSTOMIZATION_NAMES } from './targets.js';
 
@@ -71,6 +72,7 @@ const SUPPORTED_FIELDS = new Set([
   'secretGenerator',
   'generatorOptions',
   'sortOptions',
+  'replacements',
 ]);
 const UNSUPPORTED_FIELDS = [
   'helmCharts',
@@ -79,7 +81,6 @@ const UNSUPPORTED_FIELDS = [
   'generators',
   'transformers',
   'validators',
-  'replacements',
   'vars',
   'configurations',
   'crds',
@@ -321,6 +322,27 @@ class Renderer {
       const rule = readImageRule(entry, `${kust.file}: images[${i}]`);
       setImages(resources, rule, at(imageRulePointer(`/images/${i}`, rule)));
     }
+    // Last: a replacement sees the names, namespaces, labels and images the transformers above made.
+    for (const [i, entry] of list(data.replacements, kust, 'replacements').entries()) {
+      const where = `${kust.file}: replacements[${i}]`;
+      for (const r of await this.replacementsOf(kust, entry, where)) applyReplacement(resources, r.replacement, r.where);
+    }
+  }
+
+  /** A `replacements` entry: inline, or `path:` a file with one replacement or a list of them. */
+  private async replacementsOf(kust: Kustomization, entry: unknown, where: string): Promise<{ replacement: Replacement; where: string }[]> {
+    if (!isMap(entry) || !('path' in entry)) return [{ replacement: readReplacement(entry, where), where }];
+    if (typeof entry.path !== 'string' || Object.keys(entry).length !== 1) throw new RenderError(`${where}: needs either path (alone) or source and targets`);
+    const file = resolveIn(kust.dir, entry.path);
+    if (file === null || !isWithin(kust.dir, file)) throw new RenderError(`${where}: "${entry.path}" is outside the kustomization's directory; kustomize refuses it`);
+    const bytes = await this.read(file);
+    if (bytes === null) throw new RenderError(`${where}: replacement file ${file} does not exist`);
+    const docs = readKustomizeYaml(file, decodeText(file, bytes));
+    const values = docs.length === 1 && Array.isArray(docs[0]!.data) ? (docs[0]!.data as unknown[]) : docs.map((d) => d.data);
+    return values.map((v, j) => {
+      const at = `${file}: replacement ${j + 1} (${where})`;
+      return { replacement: readReplacement(v, at), where: at };
+    });
   }
 
   /**

@@ -61,7 +61,7 @@ export function selectResources(resources: readonly Resource[], sel: Selector): 
 type Requirement = (m: Record<string, unknown>) => boolean;
 
 /** Kubernetes label selector syntax: `a=b`, `a==b`, `a!=b`, `a in (x,y)`, `a notin (x)`, `a`, `!a`, comma-joined. */
-function parseLabelSelector(text: string): Requirement {
+export function parseLabelSelector(text: string): Requirement {
   const reqs: Requirement[] = [];
   for (const part of splitTopLevel(text)) {
     const s = part.trim();

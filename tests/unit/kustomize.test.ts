@@ -1,12 +1,13 @@
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, test } from '@jest/globals';
+import { afterAll, describe, expect, test } from '@jest/globals';
 import { parseConfigText } from '../../src/parse/documents.js';
 import { filesFromSnapshot } from '../../src/kustomize/files.js';
 import { renderKustomization, type KustomizeRender } from '../../src/kustomize/render.js';
 import { findLeafKustomizations, kustomizationDirs } from '../../src/kustomize/targets.js';
 import { readWorktree } from '../../src/source/worktree.js';
+import { cleanup, tempDir, writeFiles } from '../helpers/repo.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const CORPUS = path.resolve(here, '../../../fixtures/kustomize');
@@ -58,5 +59,36 @@ describe('the golden corpus (rendered once by kubectl kustomize v5.5)', () => {
     const message = readFileSync(path.join(CORPUS, name, 'expected-error.txt'), 'utf8').trim();
     expect(result.objects).toEqual([]);
     expect(result.errors).toEqual([expect.objectContaining({ message, unsupported: true })]);
+  });
+});
+
+describe('replacements kustomize refuses are render errors, never a partial render', () => {
+  afterAll(cleanup);
+  const BASE = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\ndata:\n  A: "1"\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: app\n          image: nginx\n';
+  /** Renders a kustomization with these replacements over BASE; the message kubectl kustomize v5.5 gives is in each case's comment. */
+  async function renderWith(replacements: string): Promise<KustomizeRender> {
+    const dir = tempDir();
+    writeFiles(dir, { 'res.yaml': BASE, 'kustomization.yaml': `resources: [res.yaml]\nreplacements:\n${replacements}` });
+    const snap = await readWorktree({ dir, gitdir: path.join(dir, '.no-git') }, () => true, () => true);
+    return renderKustomization('', await filesFromSnapshot(snap));
+  }
+  test.each([
+    // fieldPath `data.NOPE` is missing for replacement source ConfigMap.[noVer].[noGrp]/[noName].[noNs]
+    ['a source field that is not there', '- source: {kind: ConfigMap, fieldPath: data.NOPE}\n  targets: [{select: {kind: Deployment}}]\n', 'fieldPath `data.NOPE` is missing for replacement source ConfigMap.[noVer].[noGrp]/[noName].[noNs]'],
+    // multiple matches for selector [noKind].[noVer].[noGrp]/[noName].[noNs]:metadata.name
+    ['a source that matches two objects', '- source: {fieldPath: metadata.name}\n  targets: [{select: {kind: Deployment}}]\n', 'multiple matches for selector [noKind].[noVer].[noGrp]/[noName].[noNs]:metadata.name'],
+    // nothing selected by Secret.[noVer].[noGrp]/[noName].[noNs]
+    ['a source that matches nothing', '- source: {kind: Secret}\n  targets: [{select: {kind: Deployment}}]\n', 'nothing selected by Secret.[noVer].[noGrp]/[noName].[noNs]'],
+    // unable to find field "spec.template.spec.containers.[name=nope].image" in replacement target
+    ['a target field that is not there, without create', '- source: {kind: ConfigMap}\n  targets: [{select: {kind: Deployment}, fieldPaths: ["spec.template.spec.containers.[name=nope].image"]}]\n', 'unable to find field "spec.template.spec.containers.[name=nope].image" in replacement target'],
+    // unable to find or create field "spec.template.spec.containers.5.image" in replacement target: index 5 specified but only 2 elements found
+    ['an index past the end, with create', '- source: {kind: ConfigMap}\n  targets: [{select: {kind: Deployment}, fieldPaths: ["spec.template.spec.containers.5.image"], options: {create: true}}]\n', 'unable to find or create field "spec.template.spec.containers.5.image" in replacement target'],
+    // delimiter option can only be used with scalar nodes
+    ['a delimiter on a list', '- source: {kind: ConfigMap, fieldPath: data.A}\n  targets: [{select: {kind: Deployment}, fieldPaths: [spec.template.spec.containers], options: {delimiter: "-"}}]\n', 'delimiter option can only be used with scalar nodes'],
+  ])('%s', async (_name, replacements, message) => {
+    const result = await renderWith(replacements);
+    expect(result.objects).toEqual([]);
+    expect(result.errors).toEqual([expect.objectContaining({ file: 'kustomization.yaml', unsupported: false, message: expect.stringContaining(message) })]);
+    expect(result.errors[0]!.message).toMatch(/^kustomization\.yaml: replacements\[0\]/);
   });
 });
