@@ -1,5 +1,7 @@
 import { cloneProv, isMap, originAt, provChild, provConst, type Prov } from './provenance.js';
 import { annotationsOf, currentId, groupOfResource, isClusterScoped, kindOf, labelsOf, RenderError, versionOf, type Resource } from './resource.js';
+import type { RE2JS } from 're2js';
+import { lazyPackage } from '../packages.js';
 import { parseLabelSelector } from './selector.js';
 import { resolveKustomizePlain } from './yaml.js';
 
@@ -39,6 +41,8 @@ interface FieldOptions {
   index: number;
   create: boolean;
 }
+
+const re2js = lazyPackage<{ RE2JS: typeof RE2JS }>('re2js');
 
 const ID_KEYS = ['group', 'version', 'kind', 'name', 'namespace'];
 const DEFAULT_FIELD_PATH = 'metadata.name';
@@ -172,13 +176,33 @@ function isScalar(value: unknown): boolean {
   return value === null || typeof value !== 'object';
 }
 
-function itemMatches(item: unknown, step: { key: string; value: string }): boolean {
-  if (step.key === '') return isScalar(item) && textOf(item) === step.value;
-  return isMap(item) && isScalar(item[step.key]) && item[step.key] !== undefined && textOf(item[step.key]) === step.value;
+/**
+ * Whether a list item is the one `[key=value]` names: its field's text equal to the value when a
+ * source is looked up or a field created (kyaml's PathGetter), found anywhere in it by the value
+ * as a Go regular expression when targets are matched (kyaml's PathMatcher: `[name=app]` also
+ * picks a container named `app-sidecar`).
+ */
+function itemMatches(item: unknown, step: { key: string; value: string }, pattern: ((s: string) => boolean) | null): boolean {
+  const field = step.key === '' ? item : isMap(item) ? item[step.key] : undefined;
+  if (field === undefined || !isScalar(field)) return false;
+  return pattern ? pattern(textOf(field).trim()) : textOf(field) === step.value;
 }
 
-/** Every place `steps` leads to from `root` (none when a step finds nothing); `first` stops at the first list item that matches (a source's lookup). */
-function find(root: Record<string, unknown>, rootProv: Prov, steps: readonly Step[], first: boolean): Place[] {
+function searchPattern(value: string, where: string): (s: string) => boolean {
+  try {
+    const re = re2js().RE2JS.compile(value);
+    return (s) => re.matcher(s).find();
+  } catch (err) {
+    throw new RenderError(`${where}: error parsing regexp in [..=${value}]: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+/**
+ * Every place `steps` leads to from `root` (none when a step finds nothing). A source's lookup
+ * (`first`) takes the first list item whose field equals the value; targets, every item the
+ * value (a regular expression) is found in.
+ */
+function find(root: Record<string, unknown>, rootProv: Prov, steps: readonly Step[], first: boolean, where: string): Place[] {
   let places: Place[] = [{ holder: { root }, prov: { root: rootProv } as Prov, key: 'root' }];
   for (const step of steps) {
     const next: Place[] = [];
@@ -193,8 +217,9 @@ function find(root: Record<string, unknown>, rootProv: Prov, steps: readonly Ste
       } else if ('every' in step) {
         if (Array.isArray(value)) value.forEach((_, i) => next.push({ holder: value, prov, key: i }));
       } else if (Array.isArray(value)) {
+        const pattern = first ? null : searchPattern(step.value, where);
         for (const [i, item] of value.entries()) {
-          if (!itemMatches(item, step)) continue;
+          if (!itemMatches(item, step, pattern)) continue;
           next.push({ holder: value, prov, key: i });
           if (first) break;
         }
@@ -229,7 +254,7 @@ function findOrCreate(root: Record<string, unknown>, rootProv: Prov, steps: read
       place = { holder: value, prov, key: step.index };
     } else {
       if (!Array.isArray(value)) throw missing();
-      let i = value.findIndex((item) => itemMatches(item, step));
+      let i = value.findIndex((item) => itemMatches(item, step, null));
       if (i === -1) {
         // A new item with the field that was looked for (`[name=x]` makes `{name: x}`).
         const item = step.key === '' ? step.value : { [step.key]: step.value };
@@ -257,7 +282,7 @@ export function applyReplacement(resources: readonly Resource[], r: Replacement,
   if (sources.length === 0) throw new RenderError(`${where}: nothing selected by ${describe(r.source)}`);
   if (sources.length > 1) throw new RenderError(`${where}: multiple matches for selector ${describe(r.source)}:${r.source.fieldPath}`);
   const source = sources[0]!;
-  const found = find(source.data, source.prov, parsePath(r.source.fieldPath), true);
+  const found = find(source.data, source.prov, parsePath(r.source.fieldPath), true, where);
   const at = found[0];
   const raw = at ? (at.holder as Record<string | number, unknown>)[at.key] : undefined;
   if (!at || raw === undefined || raw === null || raw === '' || (typeof raw === 'object' && Object.keys(raw).length === 0)) {
@@ -278,7 +303,7 @@ export function applyReplacement(resources: readonly Resource[], r: Replacement,
       if (!isTarget(res, target)) continue;
       for (const path of target.fieldPaths) {
         const steps = parsePath(path);
-        const places = target.options.create ? [findOrCreate(res.data, res.prov, steps, path, where, rawProv)] : find(res.data, res.prov, steps, false);
+        const places = target.options.create ? [findOrCreate(res.data, res.prov, steps, path, where, rawProv)] : find(res.data, res.prov, steps, false, where);
         if (places.length === 0) throw new RenderError(`${where}: unable to find field "${path}" in replacement target ${kindOf(res)} ${currentId(res).name}`);
         for (const place of places) setPlace(place, value, value === raw ? rawProv : provConst(value, origin), target.options, where);
       }
