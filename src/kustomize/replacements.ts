@@ -134,20 +134,31 @@ function isTarget(res: Resource, t: TargetSelector): boolean {
 /** One step of a field path: a map key, a list index, a list item by a field's value (`[name=app]`, `[=value]`), or every item (`*`). */
 type Step = { field: string } | { index: number; raw: string } | { key: string; value: string } | { every: true };
 
-/** kyaml's SmarterPathSplitter: dots split, except inside brackets (`metadata.labels.[app.kubernetes.io/name]`). */
+/**
+ * kyaml's SmarterPathSplitter: dots split, except inside brackets
+ * (`metadata.labels.[app.kubernetes.io/name]`) and after a backslash (`app\.kubernetes\.io/name`).
+ */
 function parsePath(path: string): Step[] {
   const parts: string[] = [];
   let depth = 0;
-  let start = 0;
+  let part = '';
   for (let i = 0; i < path.length; i++) {
-    if (path[i] === '[') depth++;
-    else if (path[i] === ']') depth = Math.max(0, depth - 1);
-    else if (path[i] === '.' && depth === 0) {
-      parts.push(path.slice(start, i));
-      start = i + 1;
+    const c = path[i]!;
+    if (c === '\\' && path[i + 1] === '.' && depth === 0) {
+      part += '.';
+      i++;
+      continue;
     }
+    if (c === '[') depth++;
+    else if (c === ']') depth = Math.max(0, depth - 1);
+    else if (c === '.' && depth === 0) {
+      parts.push(part);
+      part = '';
+      continue;
+    }
+    part += c;
   }
-  parts.push(path.slice(start));
+  parts.push(part);
   return parts.map((p): Step => {
     if (p === '*') return { every: true };
     if (/^\d+$/.test(p)) return { index: Number(p), raw: p };
