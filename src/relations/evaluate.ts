@@ -130,6 +130,7 @@ export function evaluateRelations(objects: readonly Projection[], rules: readonl
     const from = prepareCondition(r.from, rule.where?.from ?? null);
     const to = toConditions(r).map((t, i) => prepareCondition(t, rule.where?.to[i] ?? null));
     const joins = joinPath(r);
+    const allMissing = to.map((c) => c.name);
     const perNamespace = new Map<string, { unit: Unit; missing: string[]; related: string[]; ref: string }>();
     // A namespace is reported once: once it has its finding, its other objects have nothing to add.
     const reportedNamespace = r.per === 'namespace' && !r.satisfies ? (o: TargetObject) => perNamespace.has(o.namespace ?? '') : () => false;
@@ -140,26 +141,25 @@ export function evaluateRelations(objects: readonly Projection[], rules: readonl
       for (const unit of unitsOf(from, object, index)) {
         if (from.where && !from.where(unit.value)) continue;
         const related = follow(joins, unit, index);
-        // Named only for the message of a finding: most units give none.
-        const ref = (): string => describeJoin(joins[0]!, unit);
         if (r.require === 'exists') {
-          const missing = to.filter((c) => !related.some((u) => meets(c, u, index))).map((c) => c.name);
+          // Nothing related: every condition is missing (the common case of a reported unit).
+          const missing = related.length === 0 ? allMissing : to.filter((c) => !related.some((u) => meets(c, u, index))).map((c) => c.name);
           if (r.satisfies) {
             if (missing.length === 0 && object.projection) drops.push({ ruleIds: r.satisfies, file: object.projection.file, documentIndex: object.projection.documentIndex, pointer: object.projection.basePointer + unit.pointer });
             continue;
           }
           if (missing.length === 0) continue;
-          const names = [...new Set(related.map((u) => displayOf(u.object)))].sort();
+          const names = related.length === 0 ? [] : [...new Set(related.map((u) => displayOf(u.object)))].sort();
           if (r.per === 'namespace') {
             const ns = object.namespace ?? '';
-            if (!perNamespace.has(ns)) perNamespace.set(ns, { unit, missing, related: names, ref: ref() });
+            if (!perNamespace.has(ns)) perNamespace.set(ns, { unit, missing, related: names, ref: describeJoin(joins[0]!, unit) });
             continue;
           }
-          findings.push(makeFinding(rule, unit, { missing, related: names, ref: ref() }, options));
+          findings.push(makeFinding(rule, unit, { missing, related: names, ref: describeJoin(joins[0]!, unit) }, options));
         } else {
           const hits = related.filter((u) => meets(to[0]!, u, index));
           if (hits.length === 0) continue;
-          findings.push(makeFinding(rule, unit, { missing: [], related: [...new Set(hits.map((u) => displayOf(u.object)))].sort(), ref: ref() }, options));
+          findings.push(makeFinding(rule, unit, { missing: [], related: [...new Set(hits.map((u) => displayOf(u.object)))].sort(), ref: describeJoin(joins[0]!, unit) }, options));
         }
       }
     }

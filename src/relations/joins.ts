@@ -87,6 +87,8 @@ export function followJoin(join: RelationJoin, unit: Unit, index: TargetIndex): 
       return index.find(ref.kind, ref.kind === 'ClusterRole' ? null : o.namespace, ref.name).map(objectUnit);
     }
     case 'serviceAccount':
+      // A pod spec's unit (the usual case) asks once, without a list of its pods.
+      if (unit.pod) return index.find('ServiceAccount', o.namespace, serviceAccountOf(unit.pod.spec)).map(objectUnit);
       return podsFor(unit, index).flatMap((p) => index.find('ServiceAccount', o.namespace, serviceAccountOf(p.spec)).map(objectUnit));
     case 'scaleTargetRef': {
       const ref = spec.scaleTargetRef;
