@@ -14,6 +14,7 @@ import { sortLegacy } from './sort.js';
 import { applyStrategicMerge } from './strategic-merge.js';
 import { addAnnotations, addNameAffix, addPairs, imageRulePointer, readImageRule, setImages, setNamespaces, setReplicas } from './transformers.js';
 import { applyReplacement, readReplacement, type Replacement } from './replacements.js';
+import { mergeVars, readVars, resolveVars, type Var } from './vars.js';
 import { readKustomizeYaml } from './yaml.js';
 import { KUSTOMIZATION_NAMES } from './targets.js';
 
@@ -73,6 +74,7 @@ const SUPPORTED_FIELDS = new Set([
   'generatorOptions',
   'sortOptions',
   'replacements',
+  'vars',
 ]);
 const UNSUPPORTED_FIELDS = [
   'helmCharts',
@@ -81,7 +83,6 @@ const UNSUPPORTED_FIELDS = [
   'generators',
   'transformers',
   'validators',
-  'vars',
   'configurations',
   'crds',
   'openapi',
@@ -127,6 +128,8 @@ interface PatchDoc {
 
 class Renderer {
   readonly inputs = new Set<string>();
+  /** Every kustomization's `vars`, resolved once at the end. */
+  private readonly vars: Var[] = [];
   /** The kustomization being read when an error happens. */
   current: string | null = null;
 
@@ -144,6 +147,7 @@ class Renderer {
       setName(res, `${currentId(res).name}-${contentHash(res)}`, res.hashSuffix);
     }
     fixNameReferences(resources);
+    resolveVars(resources, this.vars);
     return sortLegacy(resources);
   }
 
@@ -185,6 +189,7 @@ class Renderer {
   /** kustomize's accumulateTarget: resources, generators, components, then this kustomization's transformers. */
   private async accumulate(kust: Kustomization, into: Resource[], stack: string[]): Promise<Resource[]> {
     const { data } = kust;
+    mergeVars(this.vars, readVars(data.vars, kust.file));
     const entries = [...strings(data.bases, kust, 'bases'), ...strings(data.resources, kust, 'resources')];
     // Only addResource grows `into` here (a nested kustomization builds its own list).
     const known = new Set(into.map(idKey));

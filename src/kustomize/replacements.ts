@@ -51,7 +51,6 @@ const DEFAULT_FIELD_PATH = 'metadata.name';
 export function readReplacement(value: unknown, where: string): Replacement {
   if (!isMap(value)) throw new RenderError(`${where}: a replacement must be a map with source and targets`);
   for (const key of Object.keys(value)) {
-    if (key === 'sourceValue') throw new RenderError(`not rendered: ${where}: sourceValue is not supported`);
     if (key !== 'source' && key !== 'targets') throw new RenderError(`${where}: unknown field "${key}"`);
   }
   if (!isMap(value.source) || !Array.isArray(value.targets) || value.targets.length === 0) {
