@@ -62,16 +62,19 @@ describe('the golden corpus (rendered once by kubectl kustomize v5.5)', () => {
   });
 });
 
+/** Renders the kustomization at the root of a folder of these files (path → text). */
+async function renderTree(files: Record<string, string>): Promise<KustomizeRender> {
+  const dir = tempDir();
+  writeFiles(dir, files);
+  const snap = await readWorktree({ dir, gitdir: path.join(dir, '.no-git') }, () => true, () => true);
+  return renderKustomization('', await filesFromSnapshot(snap));
+}
+
 describe('replacements kustomize refuses are render errors, never a partial render', () => {
   afterAll(cleanup);
   const BASE = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\ndata:\n  A: "1"\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: app\n          image: nginx\n';
   /** Renders a kustomization with these replacements over BASE; the message kubectl kustomize v5.5 gives is in each case's comment. */
-  async function renderWith(replacements: string): Promise<KustomizeRender> {
-    const dir = tempDir();
-    writeFiles(dir, { 'res.yaml': BASE, 'kustomization.yaml': `resources: [res.yaml]\nreplacements:\n${replacements}` });
-    const snap = await readWorktree({ dir, gitdir: path.join(dir, '.no-git') }, () => true, () => true);
-    return renderKustomization('', await filesFromSnapshot(snap));
-  }
+  const renderWith = (replacements: string) => renderTree({ 'res.yaml': BASE, 'kustomization.yaml': `resources: [res.yaml]\nreplacements:\n${replacements}` });
   test.each([
     // fieldPath `data.NOPE` is missing for replacement source ConfigMap.[noVer].[noGrp]/[noName].[noNs]
     ['a source field that is not there', '- source: {kind: ConfigMap, fieldPath: data.NOPE}\n  targets: [{select: {kind: Deployment}}]\n', 'fieldPath `data.NOPE` is missing for replacement source ConfigMap.[noVer].[noGrp]/[noName].[noNs]'],
@@ -96,12 +99,7 @@ describe('replacements kustomize refuses are render errors, never a partial rend
 describe('vars kustomize refuses are render errors', () => {
   afterAll(cleanup);
   const SERVICE = 'apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  ports:\n    - port: 80\n';
-  async function renderWith(vars: string): Promise<KustomizeRender> {
-    const dir = tempDir();
-    writeFiles(dir, { 'res.yaml': SERVICE, 'kustomization.yaml': `resources: [res.yaml]\nvars:\n${vars}` });
-    const snap = await readWorktree({ dir, gitdir: path.join(dir, '.no-git') }, () => true, () => true);
-    return renderKustomization('', await filesFromSnapshot(snap));
-  }
+  const renderWith = (vars: string) => renderTree({ 'res.yaml': SERVICE, 'kustomization.yaml': `resources: [res.yaml]\nvars:\n${vars}` });
   test.each([
     // var '{X Service.v1.[noGrp] {metadata.name}}' cannot be mapped to a field in the set of known resources
     ['an object that is not there', '- name: X\n  objref: {kind: Service, name: nope, apiVersion: v1}\n', "var 'X' (Service nope) cannot be mapped to a field in the set of known resources"],
