@@ -158,7 +158,8 @@ function parsePath(path: string): Step[] {
     part += c;
   }
   parts.push(part);
-  return parts.map((p): Step => {
+  // kyaml drops empty parts: `.metadata.name` is metadata.name.
+  return parts.filter((p) => p.trim() !== '').map((p): Step => {
     if (p === '*') return { every: true };
     if (/^\d+$/.test(p)) return { index: Number(p), raw: p };
     const m = /^\[([^=\]]*)=(.*)\]$/.exec(p);
@@ -226,6 +227,7 @@ function find(root: Record<string, unknown>, rootProv: Prov, steps: readonly Ste
         else if (isMap(value) && Object.hasOwn(value, step.raw)) next.push({ holder: value, prov, key: step.raw });
       } else if ('every' in step) {
         if (Array.isArray(value)) value.forEach((_, i) => next.push({ holder: value, prov, key: i }));
+        else if (isMap(value)) for (const k of Object.keys(value)) next.push({ holder: value, prov, key: k });
       } else if (Array.isArray(value)) {
         const pattern = first ? null : searchPattern(step.value, where);
         for (const [i, item] of value.entries()) {
@@ -243,7 +245,7 @@ function find(root: Record<string, unknown>, rootProv: Prov, steps: readonly Ste
 /** kyaml's LookupCreate: the one place `steps` lead to, making the maps, lists and list items on the way. */
 function findOrCreate(root: Record<string, unknown>, rootProv: Prov, steps: readonly Step[], path: string, where: string, origin: Prov): Place {
   let place: Place = { holder: { root }, prov: { root: rootProv } as Prov, key: 'root' };
-  for (const step of steps) {
+  for (const [n, step] of steps.entries()) {
     const holder = place.holder as Record<string | number, unknown>;
     let value = holder[place.key];
     const wantList = 'index' in step || 'key' in step;
@@ -260,7 +262,14 @@ function findOrCreate(root: Record<string, unknown>, rootProv: Prov, steps: read
       place = { holder: value, prov, key: step.field };
     } else if ('index' in step) {
       if (!Array.isArray(value)) throw missing();
-      if (step.index >= value.length) throw new RenderError(`${where}: unable to find or create field "${path}" in replacement target: index ${step.index} specified but only ${value.length} elements found`);
+      if (step.index > value.length) throw new RenderError(`${where}: unable to find or create field "${path}" in replacement target: index ${step.index} specified but only ${value.length} elements found`);
+      if (step.index === value.length) {
+        // The index right after the last item makes one (a map, or a list when the next step wants one).
+        const next = steps[n + 1];
+        const item = next === undefined ? null : 'field' in next ? {} : [];
+        value.push(item);
+        (prov as Prov[]).push(provConst(item, originAt(origin, '')));
+      }
       place = { holder: value, prov, key: step.index };
     } else {
       if (!Array.isArray(value)) throw missing();
@@ -315,30 +324,38 @@ export function applyReplacement(resources: readonly Resource[], r: Replacement,
         const steps = parsePath(path);
         const places = target.options.create ? [findOrCreate(res.data, res.prov, steps, path, where, rawProv)] : find(res.data, res.prov, steps, false, where);
         if (places.length === 0) throw new RenderError(`${where}: unable to find field "${path}" in replacement target ${kindOf(res)} ${currentId(res).name}`);
-        for (const place of places) setPlace(place, value, value === raw ? rawProv : provConst(value, origin), target.options, where);
+        // Label and annotation values stay strings whatever the text (kyaml writes them quoted when they would read as another type).
+        const meta = isMap(res.data.metadata) ? res.data.metadata : null;
+        for (const place of places) {
+          const text = meta !== null && (place.holder === meta.labels || place.holder === meta.annotations);
+          setPlace(place, value, value === raw ? rawProv : provConst(value, origin), target.options, where, text);
+        }
       }
       syncIds(res);
     }
   }
 }
 
-function setPlace(place: Place, value: unknown, valueProv: Prov, options: FieldOptions, where: string): void {
+function setPlace(place: Place, value: unknown, valueProv: Prov, options: FieldOptions, where: string, asText: boolean): void {
   const holder = place.holder as Record<string | number, unknown>;
   const current = holder[place.key];
+  // A field `create` is about to make: kyaml makes a node of the value's kind, an empty scalar for a scalar.
+  const made = current === undefined;
   const origin = originAt(valueProv, '');
+  const typed = (text: string) => (asText ? text : retype(current, text));
   let next: unknown;
   let prov: Prov;
   if (options.delimiter) {
-    if (!isScalar(current) || current === undefined) throw new RenderError(`${where}: delimiter option can only be used with scalar nodes`);
-    const parts = textOf(current).split(options.delimiter);
+    if (!made && !isScalar(current)) throw new RenderError(`${where}: delimiter option can only be used with scalar nodes`);
+    const parts = (made ? '' : textOf(current)).split(options.delimiter);
     const v = textOf(value);
     if (options.index < 0) parts.unshift(v);
     else if (options.index >= parts.length) parts.push(v);
     else parts[options.index] = v;
-    next = retype(current, parts.join(options.delimiter));
+    next = typed(parts.join(options.delimiter));
     prov = provConst(next, origin);
-  } else if (isScalar(current)) {
-    next = retype(current, textOf(value));
+  } else if (made ? isScalar(value) : isScalar(current)) {
+    next = typed(textOf(value));
     prov = provConst(next, origin);
   } else {
     next = structuredClone(value);
