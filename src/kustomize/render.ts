@@ -427,6 +427,8 @@ function idKey(res: Resource): string {
 function absorb(into: Resource[], made: Resource, behavior: 'create' | 'merge' | 'replace', where: string): void {
   const id = currentId(made);
   const nsEqual = (a: string, b: string) => (a || 'default') === (b || 'default');
+  // kustomize's appendReplaceOrMerge: any id the object has had, namespace included (so a base's
+  // generator moved by the base's `namespace:` is found by its name without one).
   const existing = into.filter((r) => kindOf(r) === kindOf(made) && r.ids.some((i) => i.name === id.name && nsEqual(i.namespace, id.namespace)));
   if (behavior === 'create') {
     if (existing.length > 0) throw new RenderError(`${where}: ${kindOf(made)} "${id.name}" already exists; use behavior merge or replace`);
@@ -439,8 +441,28 @@ function absorb(into: Resource[], made: Resource, behavior: 'create' | 'merge' |
     for (const field of ['data', 'binaryData']) mergeMissing(made, old, [field]);
   }
   for (const field of ['labels', 'annotations']) mergeMissing(made, old, ['metadata', field]);
+  // CopyMergeMetaDataFieldsFrom: the object keeps the name and namespace it has in the base.
+  copyMetadataField(made, old, 'name');
+  copyMetadataField(made, old, 'namespace');
   made.ids = [...old.ids];
   into[into.indexOf(old)] = made;
+}
+
+/** Sets `metadata.<field>` of `to` to that of `from` (with its provenance), or removes it when `from` has none. */
+function copyMetadataField(to: Resource, from: Resource, field: 'name' | 'namespace'): void {
+  const fromMeta = isMap(from.data.metadata) ? from.data.metadata : {};
+  const fromMetaProv = provChild(from.prov, 'metadata');
+  const toMeta = isMap(to.data.metadata) ? to.data.metadata : null;
+  const toMetaProv = provChild(to.prov, 'metadata');
+  if (!toMeta || !toMetaProv) return;
+  const value = fromMeta[field];
+  if (typeof value !== 'string' || value === '' || !fromMetaProv) {
+    delete toMeta[field];
+    delete (toMetaProv as Record<string, Prov>)[field];
+    return;
+  }
+  toMeta[field] = value;
+  (toMetaProv as Record<string, Prov>)[field] = provChild(fromMetaProv, field) ?? provConst(value, originAt(fromMetaProv, ''));
 }
 
 /** Copies into `to` the entries of the map at `fieldPath` in `from` that `to` lacks (the newer generator wins). */
