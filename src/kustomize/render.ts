@@ -9,6 +9,7 @@ import { applyJsonPatch } from './json-patch.js';
 import { fixNameReferences } from './name-reference.js';
 import { escape, isMap, locateOrigin, originAt, provChild, provConst, provFromSource, type Origin, type Prov, type SourceDoc, type SourceLocation } from './provenance.js';
 import { currentId, groupOfResource, kindOf, makeResource, RenderError, setName, versionOf, type Resource } from './resource.js';
+import { applyReplacements, readReplacement, type Replacement } from './replacements.js';
 import { readSelector, selectResources, type Selector } from './selector.js';
 import { sortLegacy } from './sort.js';
 import { applyStrategicMerge } from './strategic-merge.js';
@@ -71,6 +72,7 @@ const SUPPORTED_FIELDS = new Set([
   'secretGenerator',
   'generatorOptions',
   'sortOptions',
+  'replacements',
 ]);
 const UNSUPPORTED_FIELDS = [
   'helmCharts',
@@ -79,7 +81,6 @@ const UNSUPPORTED_FIELDS = [
   'generators',
   'transformers',
   'validators',
-  'replacements',
   'vars',
   'configurations',
   'crds',
@@ -321,6 +322,35 @@ class Renderer {
       const rule = readImageRule(entry, `${kust.file}: images[${i}]`);
       setImages(resources, rule, at(imageRulePointer(`/images/${i}`, rule)));
     }
+    const replacements = await this.readReplacements(kust);
+    if (replacements.length > 0) applyReplacements(resources, replacements.map((r) => r.replacement), (i) => replacements[i]!.where);
+  }
+
+  /** The kustomization's replacements, inline or from files (`path:`, a list of replacements or one). */
+  private async readReplacements(kust: Kustomization): Promise<{ replacement: Replacement; where: string }[]> {
+    const out: { replacement: Replacement; where: string }[] = [];
+    for (const [i, entry] of list(kust.data.replacements, kust, 'replacements').entries()) {
+      const line = kust.doc.locate(`/replacements/${i}`).line;
+      const where = `${kust.file}:${line}: replacements[${i}]`;
+      if (!isMap(entry)) throw new RenderError(`${where} must be a map`);
+      if (entry.path === undefined) {
+        out.push({ replacement: readReplacement(entry, where), where });
+        continue;
+      }
+      if (typeof entry.path !== 'string' || Object.keys(entry).length !== 1) throw new RenderError(`${where}: a replacement has either path or source and targets`);
+      const file = resolveIn(kust.dir, entry.path);
+      if (file === null || !isWithin(kust.dir, file)) throw new RenderError(`${where}: "${entry.path}" is outside the kustomization's directory; kustomize refuses it`);
+      const bytes = await this.read(file);
+      if (bytes === null) throw new RenderError(`${where}: replacement file ${file} does not exist`);
+      for (const doc of readKustomizeYaml(file, decodeText(file, bytes))) {
+        const items = Array.isArray(doc.data) ? doc.data : [doc.data];
+        items.forEach((item, j) => {
+          const at = `${file}:${doc.locate(Array.isArray(doc.data) ? `/${j}` : '').line}: replacement`;
+          out.push({ replacement: readReplacement(item, at), where: at });
+        });
+      }
+    }
+    return out;
   }
 
   /**
