@@ -73,6 +73,7 @@ const SUPPORTED_FIELDS = new Set([
   'generatorOptions',
   'sortOptions',
   'replacements',
+  'configurations',
 ]);
 const UNSUPPORTED_FIELDS = [
   'helmCharts',
@@ -82,7 +83,6 @@ const UNSUPPORTED_FIELDS = [
   'transformers',
   'validators',
   'vars',
-  'configurations',
   'crds',
   'openapi',
   'buildMetadata',
@@ -265,9 +265,31 @@ class Renderer {
     }
   }
 
+  /**
+   * `configurations` files change the field specs of this kustomization's transformers. Only
+   * `varReference` is accepted: it says where `vars` are substituted, and vars are refused, so it
+   * changes nothing (kubeflow's params.yaml files are such). Anything else is not supported.
+   */
+  private async checkConfigurations(kust: Kustomization): Promise<void> {
+    for (const [i, entry] of strings(kust.data.configurations, kust, 'configurations').entries()) {
+      const file = resolveIn(kust.dir, entry);
+      if (file === null || !isWithin(kust.dir, file)) throw new RenderError(`${kust.file}: configurations entry "${entry}" is outside the kustomization's directory; kustomize refuses it`);
+      const bytes = await this.read(file);
+      if (bytes === null) throw new RenderError(`${kust.file}:${kust.doc.locate(`/configurations/${i}`).line}: configurations file ${file} does not exist`);
+      for (const doc of readKustomizeYaml(file, decodeText(file, bytes))) {
+        if (doc.data === null || doc.data === undefined) continue;
+        if (!isMap(doc.data)) throw new RenderError(`${file}: a transformer configuration must be a map`);
+        for (const key of Object.keys(doc.data)) {
+          if (key !== 'varReference') throw new RenderError(`not rendered: configurations (${file}: ${key}) is not supported; only varReference is`);
+        }
+      }
+    }
+  }
+
   /** kustomize's builtin transformer order (kusttarget_configplugin.go). */
   private async runTransformers(kust: Kustomization, resources: Resource[]): Promise<void> {
     const { data } = kust;
+    await this.checkConfigurations(kust);
     const at = (pointer: string): Origin => ({ doc: kust.doc, pointer });
 
     for (const [i, entry] of list(data.patchesStrategicMerge, kust, 'patchesStrategicMerge').entries()) {
