@@ -1,7 +1,7 @@
 import { parseConfigText, type SourceRange } from '../parse/documents.js';
 import { identifyResource } from '../parse/identity.js';
 import type { ResourceId } from '../report/types.js';
-import { COMMON_LABELS, METADATA_LABELS, TEMPLATE_LABELS, type FieldSpec } from './field-specs.js';
+import { COMMON_LABELS, isDefaultNameReference, METADATA_LABELS, readFieldSpecs, TEMPLATE_LABELS, type FieldSpec } from './field-specs.js';
 import { isWithin, resolveIn, type KustomizeFiles } from './files.js';
 import { generate, type GeneratorEntry } from './generators.js';
 import { contentHash } from './hash.js';
@@ -138,7 +138,7 @@ class Renderer {
     if (sort !== undefined && !(isMap(sort) && sort.order === 'legacy' && sort.legacySortOptions === undefined)) {
       throw new RenderError('not rendered: sortOptions other than the default legacy order is not supported');
     }
-    const resources = await this.accumulate(kust, [], [dir]);
+    const resources = await this.accumulate(kust, [], [dir], []);
     for (const res of resources) {
       if (!res.hashSuffix) continue;
       setName(res, `${currentId(res).name}-${contentHash(res)}`, res.hashSuffix);
@@ -183,14 +183,17 @@ class Renderer {
   }
 
   /** kustomize's accumulateTarget: resources, generators, components, then this kustomization's transformers. */
-  private async accumulate(kust: Kustomization, into: Resource[], stack: string[]): Promise<Resource[]> {
+  private async accumulate(kust: Kustomization, into: Resource[], stack: string[], namespaceSpecs: FieldSpec[]): Promise<Resource[]> {
     const { data } = kust;
+    // kustomize merges a kustomization's configurations into its accumulator, and a base's
+    // accumulator into its parent's: the field specs act here and in every kustomization above.
+    namespaceSpecs.push(...(await this.readConfigurations(kust)));
     const entries = [...strings(data.bases, kust, 'bases'), ...strings(data.resources, kust, 'resources')];
     // Only addResource grows `into` here (a nested kustomization builds its own list).
     const known = new Set(into.map(idKey));
     for (const entry of entries) {
       this.current = kust.file;
-      const loaded = await this.loadResource(kust, entry, stack);
+      const loaded = await this.loadResource(kust, entry, stack, namespaceSpecs);
       for (const res of loaded) addResource(into, known, res, kust.file);
     }
     this.current = kust.file;
@@ -200,11 +203,11 @@ class Renderer {
       if (!this.files.isDirectory(dir)) throw new RenderError(`${kust.file}: component "${entry}" is not a directory`);
       if (stack.includes(dir)) throw new RenderError(`${kust.file}: component cycle: ${[...stack, dir].join(' → ')}`);
       const component = await this.load(dir, 'Component', [...stack, dir]);
-      await this.accumulate(component, into, [...stack, dir]);
+      await this.accumulate(component, into, [...stack, dir], namespaceSpecs);
       this.current = kust.file;
     }
     this.current = kust.file;
-    await this.runTransformers(kust, into);
+    await this.runTransformers(kust, into, namespaceSpecs);
     return into;
   }
 
@@ -215,7 +218,7 @@ class Renderer {
     return resolved;
   }
 
-  private async loadResource(kust: Kustomization, entry: string, stack: string[]): Promise<Resource[]> {
+  private async loadResource(kust: Kustomization, entry: string, stack: string[], namespaceSpecs: FieldSpec[]): Promise<Resource[]> {
     const target = this.localPath(kust, entry, 'resources');
     const bytes = await this.read(target);
     if (bytes !== null) {
@@ -227,7 +230,7 @@ class Renderer {
     if (this.files.isDirectory(target)) {
       if (stack.includes(target)) throw new RenderError(`${kust.file}: cycle: ${[...stack, target].join(' → ')}`);
       const sub = await this.load(target, 'Kustomization', [...stack, target]);
-      return this.accumulate(sub, [], [...stack, target]);
+      return this.accumulate(sub, [], [...stack, target], namespaceSpecs);
     }
     throw new RenderError(`${kust.file}: resource "${entry}" does not exist`);
   }
@@ -266,11 +269,13 @@ class Renderer {
   }
 
   /**
-   * `configurations` files change the field specs of this kustomization's transformers. Only
-   * `varReference` is accepted: it says where `vars` are substituted, and vars are refused, so it
-   * changes nothing (kubeflow's params.yaml files are such). Anything else is not supported.
+   * `configurations` files add field specs to the transformers. Read: `namespace` (more places the
+   * namespace goes), `nameReference` entries that kustomize's defaults already hold (kubebuilder's
+   * webhook kustomizeconfig.yaml repeats them), and `varReference` (where vars go; vars are refused,
+   * so it changes nothing). Anything else is not supported.
    */
-  private async checkConfigurations(kust: Kustomization): Promise<void> {
+  private async readConfigurations(kust: Kustomization): Promise<FieldSpec[]> {
+    const namespaceSpecs: FieldSpec[] = [];
     for (const [i, entry] of strings(kust.data.configurations, kust, 'configurations').entries()) {
       const file = resolveIn(kust.dir, entry);
       if (file === null || !isWithin(kust.dir, file)) throw new RenderError(`${kust.file}: configurations entry "${entry}" is outside the kustomization's directory; kustomize refuses it`);
@@ -279,17 +284,20 @@ class Renderer {
       for (const doc of readKustomizeYaml(file, decodeText(file, bytes))) {
         if (doc.data === null || doc.data === undefined) continue;
         if (!isMap(doc.data)) throw new RenderError(`${file}: a transformer configuration must be a map`);
-        for (const key of Object.keys(doc.data)) {
-          if (key !== 'varReference') throw new RenderError(`not rendered: configurations (${file}: ${key}) is not supported; only varReference is`);
+        for (const [key, value] of Object.entries(doc.data)) {
+          if (key === 'varReference') continue;
+          if (key === 'namespace') namespaceSpecs.push(...readFieldSpecs(value, `${file}: namespace`));
+          else if (key === 'nameReference' && isDefaultNameReference(value, file)) continue;
+          else throw new RenderError(`not rendered: configurations (${file}: ${key}) is not supported; only namespace, varReference and nameReference entries kustomize already has are`);
         }
       }
     }
+    return namespaceSpecs;
   }
 
   /** kustomize's builtin transformer order (kusttarget_configplugin.go). */
-  private async runTransformers(kust: Kustomization, resources: Resource[]): Promise<void> {
+  private async runTransformers(kust: Kustomization, resources: Resource[], namespaceSpecs: readonly FieldSpec[]): Promise<void> {
     const { data } = kust;
-    await this.checkConfigurations(kust);
     const at = (pointer: string): Origin => ({ doc: kust.doc, pointer });
 
     for (const [i, entry] of list(data.patchesStrategicMerge, kust, 'patchesStrategicMerge').entries()) {
@@ -311,7 +319,7 @@ class Renderer {
       const selector = entry.target !== undefined ? readSelector(entry.target, `${kust.file}: patches[${i}]`) : null;
       this.applyPatch(resources, docs, selector, `${kust.file}: patches[${i}]`);
     }
-    if (typeof data.namespace === 'string' && data.namespace !== '') setNamespaces(resources, data.namespace, at('/namespace'));
+    if (typeof data.namespace === 'string' && data.namespace !== '') setNamespaces(resources, data.namespace, at('/namespace'), namespaceSpecs);
     if (typeof data.namePrefix === 'string' && data.namePrefix !== '') addNameAffix(resources, { prefix: data.namePrefix }, at('/namePrefix'));
     if (typeof data.nameSuffix === 'string' && data.nameSuffix !== '') addNameAffix(resources, { suffix: data.nameSuffix }, at('/nameSuffix'));
     for (const [i, entry] of list(data.labels, kust, 'labels').entries()) {
