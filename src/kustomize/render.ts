@@ -174,6 +174,11 @@ class Renderer {
     if (!isMap(data)) throw new RenderError(`${file}: a kustomization must be a map`);
     const kind = typeof data.kind === 'string' && data.kind !== '' ? data.kind : 'Kustomization';
     if (kind !== expected) throw new RenderError(`${file}: expected kind ${expected} here (${stack.join(' → ')}), found ${kind}`);
+    // kustomize's EnforceFields: an apiVersion, when given, must be the one of the kind.
+    const apiVersion = kind === 'Component' ? 'kustomize.config.k8s.io/v1alpha1' : 'kustomize.config.k8s.io/v1beta1';
+    if (data.apiVersion !== undefined && data.apiVersion !== null && data.apiVersion !== '' && data.apiVersion !== apiVersion) {
+      throw new RenderError(`${file}:${first!.locate('/apiVersion').line}: apiVersion for ${kind} should be ${apiVersion}; kustomize refuses this kustomization`);
+    }
     for (const field of UNSUPPORTED_FIELDS) if (field in data) throw new RenderError(`not rendered: ${field} is not supported`);
     for (const field of Object.keys(data)) if (!SUPPORTED_FIELDS.has(field)) throw new RenderError(`${file}: unknown field "${field}"`);
     const doc: SourceDoc = { file, role: 'kustomization', locate: (p) => (first ? first.locate(p) : wholeRange()) };
@@ -201,7 +206,7 @@ class Renderer {
     for (const entry of strings(data.components, kust, 'components')) {
       const dir = this.localPath(kust, entry, 'components');
       if (!this.files.isDirectory(dir)) throw new RenderError(`${kust.file}: component "${entry}" is not a directory`);
-      if (stack.includes(dir)) throw new RenderError(`${kust.file}: component cycle: ${[...stack, dir].join(' → ')}`);
+      if (stack.some((s) => contains(dir, s))) throw new RenderError(`${kust.file}: component cycle: ${[...stack, dir].join(' → ')}`);
       const component = await this.load(dir, 'Component', [...stack, dir]);
       await this.accumulate(component, into, [...stack, dir], namespaceSpecs);
       this.current = kust.file;
@@ -228,7 +233,12 @@ class Renderer {
       return this.parseResources(target, bytes);
     }
     if (this.files.isDirectory(target)) {
-      if (stack.includes(target)) throw new RenderError(`${kust.file}: cycle: ${[...stack, target].join(' → ')}`);
+      // kustomize's loader refuses a folder that is, or contains, one it is already in (errIfArgEqualOrHigher).
+      const inside = stack.find((s) => contains(target, s));
+      if (inside !== undefined) {
+        const why = inside === target ? '' : ` (${target || '.'} contains a kustomization that includes it)`;
+        throw new RenderError(`${kust.file}: cycle: ${[...stack, target].join(' → ')}${why}`);
+      }
       const sub = await this.load(target, 'Kustomization', [...stack, target]);
       return this.accumulate(sub, [], [...stack, target], namespaceSpecs);
     }
@@ -611,6 +621,11 @@ function checkTypes(kust: Kustomization): void {
     str(r.name, `/replicas/${i}/name`);
     if (r.count !== undefined && !Number.isInteger(r.count)) fail(`/replicas/${i}/count`, 'a whole number');
   }
+}
+
+/** Whether folder `outer` is `inner` or one of its parents ('' is the repository root). */
+function contains(outer: string, inner: string): boolean {
+  return outer === '' || inner === outer || inner.startsWith(`${outer}/`);
 }
 
 function isRemote(entry: string): boolean {

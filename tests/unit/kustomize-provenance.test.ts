@@ -197,6 +197,17 @@ describe('errors: the target is not rendered, and the message says why', () => {
     // A replace adds a key missing from a map (patches-json6902-replace-missing), but kustomize's
     // JSON patch library fails it, as here, on a missing list index or a missing parent.
     [
+      'an overlay inside its base folder (kustomize refuses a folder that contains one it is in)',
+      { 'k/kustomization.yaml': 'resources: [d.yaml]\n', 'k/d.yaml': deployment, 'k/overlays/prod/kustomization.yaml': 'resources: [../..]\nnamePrefix: prod-\n' },
+      'k/overlays/prod/kustomization.yaml: cycle: k/overlays/prod → k (k contains a kustomization that includes it)',
+      'k/overlays/prod',
+    ],
+    [
+      'a kustomization whose apiVersion is not kustomize\'s (kustomize\'s own helloWorld example has apiVersion: v1)',
+      { 'k/kustomization.yaml': 'apiVersion: v1\nkind: Kustomization\nresources: [d.yaml]\n', 'k/d.yaml': deployment },
+      'k/kustomization.yaml:1: apiVersion for Kustomization should be kustomize.config.k8s.io/v1beta1; kustomize refuses this kustomization',
+    ],
+    [
       'a replacement whose source selects nothing',
       { 'k/kustomization.yaml': 'resources: [d.yaml]\nreplacements:\n  - source: {kind: ConfigMap, name: nope}\n    targets:\n      - select: {kind: Deployment}\n', 'k/d.yaml': deployment },
       'k/kustomization.yaml:3: replacements[0]: the source (kind ConfigMap, name nope) selects nothing',
@@ -267,8 +278,8 @@ describe('errors: the target is not rendered, and the message says why', () => {
       { 'k/d.yaml': deployment },
       'k: no kustomization.yaml in the directory',
     ],
-  ])('%s', async (_name, files, message) => {
-    const result = await renderKustomization('k', memoryFiles(files));
+  ] as [string, Record<string, string>, unknown, string?][])('%s', async (_name, files, message, target = 'k') => {
+    const result = await renderKustomization(target, memoryFiles(files));
     expect(result.objects).toEqual([]);
     expect(result.errors).toHaveLength(1);
     expect(result.errors[0]!.message).toEqual(message);
