@@ -1,3 +1,6 @@
+import { isMap } from './provenance.js';
+import { RenderError } from './resource.js';
+
 /**
  * Where kustomize's built-in transformers act: the field specs of kustomize v5's default
  * transformer configuration (api/internal/konfig/builtinpluginconsts), written as data.
@@ -215,3 +218,36 @@ export const NAME_REFERENCES: NameReference[] = [
   // kustomize's table names the group "networking.k8s.io/v1", which no object has: IngressClass references are never updated.
   { kind: 'IngressClass', group: 'networking.k8s.io/v1', version: 'v1', fields: [fs('spec/ingressClassName', 'Ingress')] },
 ];
+
+/**
+ * Field specs from a `configurations` file (`path`, `kind`, `group`, `create`), as kustomize
+ * writes them. A `version` is refused: these specs match by kind and group only.
+ */
+export function readFieldSpecs(value: unknown, where: string): FieldSpec[] {
+  if (!Array.isArray(value)) throw new RenderError(`${where} must be a list of field specs`);
+  return value.map((item, i) => {
+    if (!isMap(item) || typeof item.path !== 'string' || item.path === '') throw new RenderError(`${where}[${i}] needs a path`);
+    for (const key of Object.keys(item)) {
+      if (key === 'version') throw new RenderError(`not rendered: ${where}[${i}]: a field spec with a version is not supported`);
+      if (!['path', 'kind', 'group', 'create'].includes(key)) throw new RenderError(`${where}[${i}]: unknown field "${key}"`);
+    }
+    for (const key of ['kind', 'group']) if (item[key] !== undefined && typeof item[key] !== 'string') throw new RenderError(`${where}[${i}].${key} must be a string`);
+    return fs(item.path, item.kind as string | undefined, item.group as string | undefined, item.create === true);
+  });
+}
+
+/** Whether `nameReference` entries of a `configurations` file only repeat kustomize's defaults (kubebuilder's webhook config does). */
+export function isDefaultNameReference(value: unknown, file: string): boolean {
+  if (!Array.isArray(value)) throw new RenderError(`${file}: nameReference must be a list`);
+  return value.every((entry) => {
+    if (!isMap(entry) || typeof entry.kind !== 'string' || !Array.isArray(entry.fieldSpecs)) return false;
+    const defaults = NAME_REFERENCES.filter((r) => r.kind === entry.kind && (entry.group === undefined || (r.group ?? '') === entry.group));
+    return entry.fieldSpecs.every((spec) => {
+      if (!isMap(spec) || typeof spec.path !== 'string') return false;
+      const path = spec.path;
+      return defaults.some((r) =>
+        r.fields.some((f) => f.kind === spec.kind && (spec.group === undefined || f.group === spec.group) && (f.path.join('/') === path || `${f.path.join('/')}/name` === path)),
+      );
+    });
+  });
+}

@@ -1,7 +1,7 @@
 import { parseConfigText, type SourceRange } from '../parse/documents.js';
 import { identifyResource } from '../parse/identity.js';
 import type { ResourceId } from '../report/types.js';
-import { COMMON_LABELS, METADATA_LABELS, TEMPLATE_LABELS, type FieldSpec } from './field-specs.js';
+import { COMMON_LABELS, isDefaultNameReference, METADATA_LABELS, readFieldSpecs, TEMPLATE_LABELS, type FieldSpec } from './field-specs.js';
 import { isWithin, resolveIn, type KustomizeFiles } from './files.js';
 import { generate, type GeneratorEntry } from './generators.js';
 import { contentHash } from './hash.js';
@@ -75,6 +75,7 @@ const SUPPORTED_FIELDS = new Set([
   'sortOptions',
   'replacements',
   'vars',
+  'configurations',
 ]);
 const UNSUPPORTED_FIELDS = [
   'helmCharts',
@@ -83,7 +84,6 @@ const UNSUPPORTED_FIELDS = [
   'generators',
   'transformers',
   'validators',
-  'configurations',
   'crds',
   'openapi',
   'buildMetadata',
@@ -128,8 +128,9 @@ interface PatchDoc {
 
 class Renderer {
   readonly inputs = new Set<string>();
-  /** Every kustomization's `vars`, resolved once at the end. */
+  /** Every kustomization's `vars`, resolved once at the end, and the fields its `configurations` add to kustomize's varReference. */
   private readonly vars: Var[] = [];
+  private readonly varReferences: FieldSpec[] = [];
   /** The kustomization being read when an error happens. */
   current: string | null = null;
 
@@ -141,13 +142,13 @@ class Renderer {
     if (sort !== undefined && !(isMap(sort) && sort.order === 'legacy' && sort.legacySortOptions === undefined)) {
       throw new RenderError('not rendered: sortOptions other than the default legacy order is not supported');
     }
-    const resources = await this.accumulate(kust, [], [dir]);
+    const resources = await this.accumulate(kust, [], [dir], []);
     for (const res of resources) {
       if (!res.hashSuffix) continue;
       setName(res, `${currentId(res).name}-${contentHash(res)}`, res.hashSuffix);
     }
     fixNameReferences(resources);
-    resolveVars(resources, this.vars);
+    resolveVars(resources, this.vars, this.varReferences);
     return sortLegacy(resources);
   }
 
@@ -178,6 +179,11 @@ class Renderer {
     if (!isMap(data)) throw new RenderError(`${file}: a kustomization must be a map`);
     const kind = typeof data.kind === 'string' && data.kind !== '' ? data.kind : 'Kustomization';
     if (kind !== expected) throw new RenderError(`${file}: expected kind ${expected} here (${stack.join(' → ')}), found ${kind}`);
+    // kustomize's EnforceFields: an apiVersion, when given, must be the one of the kind.
+    const apiVersion = kind === 'Component' ? 'kustomize.config.k8s.io/v1alpha1' : 'kustomize.config.k8s.io/v1beta1';
+    if (data.apiVersion !== undefined && data.apiVersion !== null && data.apiVersion !== '' && data.apiVersion !== apiVersion) {
+      throw new RenderError(`${file}:${first!.locate('/apiVersion').line}: apiVersion for ${kind} should be ${apiVersion}; kustomize refuses this kustomization`);
+    }
     for (const field of UNSUPPORTED_FIELDS) if (field in data) throw new RenderError(`not rendered: ${field} is not supported`);
     for (const field of Object.keys(data)) if (!SUPPORTED_FIELDS.has(field)) throw new RenderError(`${file}: unknown field "${field}"`);
     const doc: SourceDoc = { file, role: 'kustomization', locate: (p) => (first ? first.locate(p) : wholeRange()) };
@@ -187,15 +193,18 @@ class Renderer {
   }
 
   /** kustomize's accumulateTarget: resources, generators, components, then this kustomization's transformers. */
-  private async accumulate(kust: Kustomization, into: Resource[], stack: string[]): Promise<Resource[]> {
+  private async accumulate(kust: Kustomization, into: Resource[], stack: string[], namespaceSpecs: FieldSpec[]): Promise<Resource[]> {
     const { data } = kust;
     mergeVars(this.vars, readVars(data.vars, kust.file));
+    // kustomize merges a kustomization's configurations into its accumulator, and a base's
+    // accumulator into its parent's: the field specs act here and in every kustomization above.
+    namespaceSpecs.push(...(await this.readConfigurations(kust)));
     const entries = [...strings(data.bases, kust, 'bases'), ...strings(data.resources, kust, 'resources')];
     // Only addResource grows `into` here (a nested kustomization builds its own list).
     const known = new Set(into.map(idKey));
     for (const entry of entries) {
       this.current = kust.file;
-      const loaded = await this.loadResource(kust, entry, stack);
+      const loaded = await this.loadResource(kust, entry, stack, namespaceSpecs);
       for (const res of loaded) addResource(into, known, res, kust.file);
     }
     this.current = kust.file;
@@ -203,13 +212,13 @@ class Renderer {
     for (const entry of strings(data.components, kust, 'components')) {
       const dir = this.localPath(kust, entry, 'components');
       if (!this.files.isDirectory(dir)) throw new RenderError(`${kust.file}: component "${entry}" is not a directory`);
-      if (stack.includes(dir)) throw new RenderError(`${kust.file}: component cycle: ${[...stack, dir].join(' → ')}`);
+      if (stack.some((s) => contains(dir, s))) throw new RenderError(`${kust.file}: component cycle: ${[...stack, dir].join(' → ')}`);
       const component = await this.load(dir, 'Component', [...stack, dir]);
-      await this.accumulate(component, into, [...stack, dir]);
+      await this.accumulate(component, into, [...stack, dir], namespaceSpecs);
       this.current = kust.file;
     }
     this.current = kust.file;
-    await this.runTransformers(kust, into);
+    await this.runTransformers(kust, into, namespaceSpecs);
     return into;
   }
 
@@ -220,7 +229,7 @@ class Renderer {
     return resolved;
   }
 
-  private async loadResource(kust: Kustomization, entry: string, stack: string[]): Promise<Resource[]> {
+  private async loadResource(kust: Kustomization, entry: string, stack: string[], namespaceSpecs: FieldSpec[]): Promise<Resource[]> {
     const target = this.localPath(kust, entry, 'resources');
     const bytes = await this.read(target);
     if (bytes !== null) {
@@ -230,9 +239,14 @@ class Renderer {
       return this.parseResources(target, bytes);
     }
     if (this.files.isDirectory(target)) {
-      if (stack.includes(target)) throw new RenderError(`${kust.file}: cycle: ${[...stack, target].join(' → ')}`);
+      // kustomize's loader refuses a folder that is, or contains, one it is already in (errIfArgEqualOrHigher).
+      const inside = stack.find((s) => contains(target, s));
+      if (inside !== undefined) {
+        const why = inside === target ? '' : ` (${target || '.'} contains a kustomization that includes it)`;
+        throw new RenderError(`${kust.file}: cycle: ${[...stack, target].join(' → ')}${why}`);
+      }
       const sub = await this.load(target, 'Kustomization', [...stack, target]);
-      return this.accumulate(sub, [], [...stack, target]);
+      return this.accumulate(sub, [], [...stack, target], namespaceSpecs);
     }
     throw new RenderError(`${kust.file}: resource "${entry}" does not exist`);
   }
@@ -270,8 +284,38 @@ class Renderer {
     }
   }
 
+  /**
+   * `configurations` files add field specs to the transformers. Read: `namespace` (more places the
+   * namespace goes), `nameReference` entries that kustomize's defaults already hold (kubebuilder's
+   * webhook kustomizeconfig.yaml repeats them), and `varReference` (more fields where `vars` are
+   * substituted, kubeflow's params.yaml). Anything else is not supported.
+   */
+  private async readConfigurations(kust: Kustomization): Promise<FieldSpec[]> {
+    const namespaceSpecs: FieldSpec[] = [];
+    for (const [i, entry] of strings(kust.data.configurations, kust, 'configurations').entries()) {
+      const file = resolveIn(kust.dir, entry);
+      if (file === null || !isWithin(kust.dir, file)) throw new RenderError(`${kust.file}: configurations entry "${entry}" is outside the kustomization's directory; kustomize refuses it`);
+      const bytes = await this.read(file);
+      if (bytes === null) throw new RenderError(`${kust.file}:${kust.doc.locate(`/configurations/${i}`).line}: configurations file ${file} does not exist`);
+      for (const doc of readKustomizeYaml(file, decodeText(file, bytes))) {
+        if (doc.data === null || doc.data === undefined) continue;
+        if (!isMap(doc.data)) throw new RenderError(`${file}: a transformer configuration must be a map`);
+        for (const [key, value] of Object.entries(doc.data)) {
+          if (key === 'varReference') {
+            this.varReferences.push(...readFieldSpecs(value, `${file}: varReference`));
+            continue;
+          }
+          if (key === 'namespace') namespaceSpecs.push(...readFieldSpecs(value, `${file}: namespace`));
+          else if (key === 'nameReference' && isDefaultNameReference(value, file)) continue;
+          else throw new RenderError(`not rendered: configurations (${file}: ${key}) is not supported; only namespace, varReference and nameReference entries kustomize already has are`);
+        }
+      }
+    }
+    return namespaceSpecs;
+  }
+
   /** kustomize's builtin transformer order (kusttarget_configplugin.go). */
-  private async runTransformers(kust: Kustomization, resources: Resource[]): Promise<void> {
+  private async runTransformers(kust: Kustomization, resources: Resource[], namespaceSpecs: readonly FieldSpec[]): Promise<void> {
     const { data } = kust;
     const at = (pointer: string): Origin => ({ doc: kust.doc, pointer });
 
@@ -294,7 +338,7 @@ class Renderer {
       const selector = entry.target !== undefined ? readSelector(entry.target, `${kust.file}: patches[${i}]`) : null;
       this.applyPatch(resources, docs, selector, `${kust.file}: patches[${i}]`);
     }
-    if (typeof data.namespace === 'string' && data.namespace !== '') setNamespaces(resources, data.namespace, at('/namespace'));
+    if (typeof data.namespace === 'string' && data.namespace !== '') setNamespaces(resources, data.namespace, at('/namespace'), namespaceSpecs);
     if (typeof data.namePrefix === 'string' && data.namePrefix !== '') addNameAffix(resources, { prefix: data.namePrefix }, at('/namePrefix'));
     if (typeof data.nameSuffix === 'string' && data.nameSuffix !== '') addNameAffix(resources, { suffix: data.nameSuffix }, at('/nameSuffix'));
     for (const [i, entry] of list(data.labels, kust, 'labels').entries()) {
@@ -328,26 +372,34 @@ class Renderer {
       setImages(resources, rule, at(imageRulePointer(`/images/${i}`, rule)));
     }
     // Last: a replacement sees the names, namespaces, labels and images the transformers above made.
-    for (const [i, entry] of list(data.replacements, kust, 'replacements').entries()) {
-      const where = `${kust.file}: replacements[${i}]`;
-      for (const r of await this.replacementsOf(kust, entry, where)) applyReplacement(resources, r.replacement, r.where);
-    }
+    for (const r of await this.readReplacements(kust)) applyReplacement(resources, r.replacement, r.where);
   }
 
-  /** A `replacements` entry: inline, or `path:` a file with one replacement or a list of them. */
-  private async replacementsOf(kust: Kustomization, entry: unknown, where: string): Promise<{ replacement: Replacement; where: string }[]> {
-    if (!isMap(entry) || !('path' in entry)) return [{ replacement: readReplacement(entry, where), where }];
-    if (typeof entry.path !== 'string' || Object.keys(entry).length !== 1) throw new RenderError(`${where}: needs either path (alone) or source and targets`);
-    const file = resolveIn(kust.dir, entry.path);
-    if (file === null || !isWithin(kust.dir, file)) throw new RenderError(`${where}: "${entry.path}" is outside the kustomization's directory; kustomize refuses it`);
-    const bytes = await this.read(file);
-    if (bytes === null) throw new RenderError(`${where}: replacement file ${file} does not exist`);
-    const docs = readKustomizeYaml(file, decodeText(file, bytes));
-    const values = docs.length === 1 && Array.isArray(docs[0]!.data) ? (docs[0]!.data as unknown[]) : docs.map((d) => d.data);
-    return values.map((v, j) => {
-      const at = `${file}: replacement ${j + 1} (${where})`;
-      return { replacement: readReplacement(v, at), where: at };
-    });
+  /** The kustomization's replacements, inline or from files (`path:`, a list of replacements or one). */
+  private async readReplacements(kust: Kustomization): Promise<{ replacement: Replacement; where: string }[]> {
+    const out: { replacement: Replacement; where: string }[] = [];
+    for (const [i, entry] of list(kust.data.replacements, kust, 'replacements').entries()) {
+      const line = kust.doc.locate(`/replacements/${i}`).line;
+      const where = `${kust.file}:${line}: replacements[${i}]`;
+      if (!isMap(entry)) throw new RenderError(`${where} must be a map`);
+      if (entry.path === undefined) {
+        out.push({ replacement: readReplacement(entry, where), where });
+        continue;
+      }
+      if (typeof entry.path !== 'string' || Object.keys(entry).length !== 1) throw new RenderError(`${where}: a replacement has either path or source and targets`);
+      const file = resolveIn(kust.dir, entry.path);
+      if (file === null || !isWithin(kust.dir, file)) throw new RenderError(`${where}: "${entry.path}" is outside the kustomization's directory; kustomize refuses it`);
+      const bytes = await this.read(file);
+      if (bytes === null) throw new RenderError(`${where}: replacement file ${file} does not exist`);
+      for (const doc of readKustomizeYaml(file, decodeText(file, bytes))) {
+        const items = Array.isArray(doc.data) ? doc.data : [doc.data];
+        items.forEach((item, j) => {
+          const at = `${file}:${doc.locate(Array.isArray(doc.data) ? `/${j}` : '').line}: replacement`;
+          out.push({ replacement: readReplacement(item, at), where: at });
+        });
+      }
+    }
+    return out;
   }
 
   /**
@@ -454,6 +506,8 @@ function idKey(res: Resource): string {
 function absorb(into: Resource[], made: Resource, behavior: 'create' | 'merge' | 'replace', where: string): void {
   const id = currentId(made);
   const nsEqual = (a: string, b: string) => (a || 'default') === (b || 'default');
+  // kustomize's appendReplaceOrMerge: any id the object has had, namespace included (so a base's
+  // generator moved by the base's `namespace:` is found by its name without one).
   const existing = into.filter((r) => kindOf(r) === kindOf(made) && r.ids.some((i) => i.name === id.name && nsEqual(i.namespace, id.namespace)));
   if (behavior === 'create') {
     if (existing.length > 0) throw new RenderError(`${where}: ${kindOf(made)} "${id.name}" already exists; use behavior merge or replace`);
@@ -466,8 +520,28 @@ function absorb(into: Resource[], made: Resource, behavior: 'create' | 'merge' |
     for (const field of ['data', 'binaryData']) mergeMissing(made, old, [field]);
   }
   for (const field of ['labels', 'annotations']) mergeMissing(made, old, ['metadata', field]);
+  // CopyMergeMetaDataFieldsFrom: the object keeps the name and namespace it has in the base.
+  copyMetadataField(made, old, 'name');
+  copyMetadataField(made, old, 'namespace');
   made.ids = [...old.ids];
   into[into.indexOf(old)] = made;
+}
+
+/** Sets `metadata.<field>` of `to` to that of `from` (with its provenance), or removes it when `from` has none. */
+function copyMetadataField(to: Resource, from: Resource, field: 'name' | 'namespace'): void {
+  const fromMeta = isMap(from.data.metadata) ? from.data.metadata : {};
+  const fromMetaProv = provChild(from.prov, 'metadata');
+  const toMeta = isMap(to.data.metadata) ? to.data.metadata : null;
+  const toMetaProv = provChild(to.prov, 'metadata');
+  if (!toMeta || !toMetaProv) return;
+  const value = fromMeta[field];
+  if (typeof value !== 'string' || value === '' || !fromMetaProv) {
+    delete toMeta[field];
+    delete (toMetaProv as Record<string, Prov>)[field];
+    return;
+  }
+  toMeta[field] = value;
+  (toMetaProv as Record<string, Prov>)[field] = provChild(fromMetaProv, field) ?? provConst(value, originAt(fromMetaProv, ''));
 }
 
 /** Copies into `to` the entries of the map at `fieldPath` in `from` that `to` lacks (the newer generator wins). */
@@ -556,6 +630,11 @@ function checkTypes(kust: Kustomization): void {
     str(r.name, `/replicas/${i}/name`);
     if (r.count !== undefined && !Number.isInteger(r.count)) fail(`/replicas/${i}/count`, 'a whole number');
   }
+}
+
+/** Whether folder `outer` is `inner` or one of its parents ('' is the repository root). */
+function contains(outer: string, inner: string): boolean {
+  return outer === '' || inner === outer || inner.startsWith(`${outer}/`);
 }
 
 function isRemote(entry: string): boolean {

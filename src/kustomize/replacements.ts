@@ -101,9 +101,10 @@ function readOptions(value: unknown, where: string): FieldOptions {
   return { ...(value.delimiter ? { delimiter: value.delimiter as string } : {}), index: (value.index as number | undefined) ?? 0, create: value.create === true };
 }
 
-/** How a selector names what it selects in messages, as kustomize prints a ResId. */
+/** How messages name a selector: its fields, `(kind ConfigMap, name cfg)`, or `(any object)`. */
 function describe(id: Id): string {
-  return `${id.kind || '[noKind]'}.${id.version || '[noVer]'}.${id.group || '[noGrp]'}/${id.name || '[noName]'}.${id.namespace || '[noNs]'}`;
+  const parts = ID_KEYS.filter((k) => (id as Record<string, string | undefined>)[k]).map((k) => `${k} ${(id as Record<string, string>)[k]}`);
+  return parts.length ? `(${parts.join(', ')})` : '(any object)';
 }
 
 /** resid.IsSelectedBy over every id the resource has had (kustomize's MakeResIds: the current and the earlier names). */
@@ -298,14 +299,14 @@ function retype(current: unknown, text: string): unknown {
 /** Applies one replacement to every resource; `where` names it in errors. */
 export function applyReplacement(resources: readonly Resource[], r: Replacement, where: string): void {
   const sources = resources.filter((res) => selectedBy(res, r.source));
-  if (sources.length === 0) throw new RenderError(`${where}: nothing selected by ${describe(r.source)}`);
-  if (sources.length > 1) throw new RenderError(`${where}: multiple matches for selector ${describe(r.source)}:${r.source.fieldPath}`);
+  if (sources.length === 0) throw new RenderError(`${where}: the source ${describe(r.source)} selects nothing`);
+  if (sources.length > 1) throw new RenderError(`${where}: the source ${describe(r.source)} selects ${sources.length} objects (${sources.map((res) => `${kindOf(res)} ${currentId(res).name}`).join(', ')}); it must select one`);
   const source = sources[0]!;
   const found = find(source.data, source.prov, parsePath(r.source.fieldPath), true, where);
   const at = found[0];
   const raw = at ? (at.holder as Record<string | number, unknown>)[at.key] : undefined;
   if (!at || raw === undefined || raw === null || raw === '' || (typeof raw === 'object' && Object.keys(raw).length === 0)) {
-    throw new RenderError(`${where}: fieldPath \`${r.source.fieldPath}\` is missing for replacement source ${describe(r.source)}`);
+    throw new RenderError(`${where}: fieldPath \`${r.source.fieldPath}\` is missing for the replacement source ${describe(r.source)} (${kindOf(source)} ${currentId(source).name})`);
   }
   const rawProv = provChild(at.prov, at.key) ?? provConst(raw, originAt(at.prov, ''));
   let value: unknown = raw;
@@ -323,7 +324,7 @@ export function applyReplacement(resources: readonly Resource[], r: Replacement,
       for (const path of target.fieldPaths) {
         const steps = parsePath(path);
         const places = target.options.create ? [findOrCreate(res.data, res.prov, steps, path, where, rawProv)] : find(res.data, res.prov, steps, false, where);
-        if (places.length === 0) throw new RenderError(`${where}: unable to find field "${path}" in replacement target ${kindOf(res)} ${currentId(res).name}`);
+        if (places.length === 0) throw new RenderError(`${where}: unable to find field "${path}" in replacement target ${kindOf(res)} "${currentId(res).name}"`);
         // Label and annotation values stay strings whatever the text (kyaml writes them quoted when they would read as another type).
         const meta = isMap(res.data.metadata) ? res.data.metadata : null;
         for (const place of places) {

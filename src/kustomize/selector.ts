@@ -58,6 +58,13 @@ export function selectResources(resources: readonly Resource[], sel: Selector): 
   });
 }
 
+/** Whether a resource's labels and annotations satisfy a selector's labelSelector and annotationSelector (absent ones pass). */
+export function matchesLabelsAndAnnotations(res: Resource, sel: Pick<Selector, 'labelSelector' | 'annotationSelector'>): boolean {
+  if (sel.labelSelector && !parseLabelSelector(sel.labelSelector)(labelsOf(res))) return false;
+  if (sel.annotationSelector && !parseLabelSelector(sel.annotationSelector)(annotationsOf(res))) return false;
+  return true;
+}
+
 type Requirement = (m: Record<string, unknown>) => boolean;
 
 /** Kubernetes label selector syntax: `a=b`, `a==b`, `a!=b`, `a in (x,y)`, `a notin (x)`, `a`, `!a`, comma-joined. */

@@ -4,10 +4,11 @@ import { currentId, ensureMap, isClusterScoped, kindOf, RenderError, setName, se
 import { specApplies, visitField } from './walk.js';
 
 /** `namespace:` — metadata.namespace of namespaced objects, the name of Namespace objects, and the places kustomize follows. */
-export function setNamespaces(resources: Resource[], namespace: string, origin: Origin): void {
+export function setNamespaces(resources: Resource[], namespace: string, origin: Origin, configured: readonly FieldSpec[] = []): void {
   const extra: FieldSpec[] = [
     { kind: 'APIService', group: 'apiregistration.k8s.io', path: splitPath('spec/service/namespace'), create: true },
     { kind: 'CustomResourceDefinition', group: 'apiextensions.k8s.io', path: splitPath('spec/conversion/webhook/clientConfig/service/namespace'), create: false },
+    ...configured.filter((spec) => spec.path.join('/') !== 'metadata/namespace'),
   ];
   for (const res of resources) {
     const kind = kindOf(res);

@@ -165,8 +165,9 @@ function expand(input: string, vars: ReadonlyMap<string, string | number | boole
 }
 
 /** Resolves every var in every varReference field of every resource; a changed value points at the var's source field. */
-export function resolveVars(resources: readonly Resource[], vars: readonly Var[]): void {
+export function resolveVars(resources: readonly Resource[], vars: readonly Var[], more: readonly FieldSpec[] = []): void {
   if (vars.length === 0) return;
+  const specs = [...VAR_REFERENCE, ...more];
   const values = new Map<string, string | number | boolean>();
   const origins = new Map<string, Origin>();
   for (const v of vars) {
@@ -186,8 +187,10 @@ export function resolveVars(resources: readonly Resource[], vars: readonly Var[]
     if (origin) (holderProv as Record<string | number, Prov>)[key] = provConst(next, origin);
   };
   for (const res of resources) {
-    for (const s of VAR_REFERENCE) {
+    for (const s of specs) {
       if (!specApplies(s, res)) continue;
+      // kustomize walks every item of a list on the way and cannot take an index (kubeflow's older `containers/0/args/1`).
+      if (s.path.some((seg) => /^\d+$/.test(seg))) throw new RenderError(`considering field '${s.path.join('/')}' of ${kindOf(res)} ${currentId(res).name}: a field spec cannot index a list (kustomize refuses it); list the field without the index`);
       visitField(res, s, originAt(res.prov, ''), (holder, holderProv, key) => {
         const value = holder[key];
         if (typeof value === 'string') substitute(holder, holderProv, key);

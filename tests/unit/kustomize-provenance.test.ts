@@ -113,6 +113,18 @@ describe('provenance: every rendered value points at the line that set it', () =
     expect(at(merged, '/data/mode')).toBe('generator-behaviors/kustomization.yaml:8:9 kustomization');
     expect(at(merged, '/data/color')).toBe('generator-behaviors/base/kustomization.yaml:8:9 kustomization');
   });
+
+  test('a value a replacement copied points at the source value; a joined one at the source too', async () => {
+    const objects = (await renderKustomization('replacements-fields', await corpus)).objects;
+    const svc = objects.find((o) => o.data.kind === 'Service')!;
+    expect(svc.data.spec).toMatchObject({ ports: [{ port: 9090, targetPort: '9090' }] });
+    expect(at(svc, '/spec/ports/0/port')).toBe('replacements-fields/base/res.yaml:6:9 resource');
+    const certs = (await renderKustomization('replacements-webhook-certs', await corpus)).objects;
+    const cert = certs.find((o) => o.data.kind === 'Certificate')!;
+    // Two replacements join into the DNS name; the last, the service's namespace, set by the `namespace:` line.
+    expect(cert.data.spec).toMatchObject({ dnsNames: ['memcached-webhook-service.memcached-system.svc', 'memcached-webhook-service.memcached-system.svc.cluster.local'] });
+    expect(at(cert, '/spec/dnsNames/0')).toBe('replacements-webhook-certs/kustomization.yaml:3:12 kustomization');
+  });
 });
 
 describe('provenance of rewritten references', () => {
@@ -185,6 +197,30 @@ describe('errors: the target is not rendered, and the message says why', () => {
     // A replace adds a key missing from a map (patches-json6902-replace-missing), but kustomize's
     // JSON patch library fails it, as here, on a missing list index or a missing parent.
     [
+      'an overlay inside its base folder (kustomize refuses a folder that contains one it is in)',
+      { 'k/kustomization.yaml': 'resources: [d.yaml]\n', 'k/d.yaml': deployment, 'k/overlays/prod/kustomization.yaml': 'resources: [../..]\nnamePrefix: prod-\n' },
+      'k/overlays/prod/kustomization.yaml: cycle: k/overlays/prod → k (k contains a kustomization that includes it)',
+      'k/overlays/prod',
+    ],
+    [
+      'a kustomization whose apiVersion is not kustomize\'s (kustomize\'s own helloWorld example has apiVersion: v1)',
+      { 'k/kustomization.yaml': 'apiVersion: v1\nkind: Kustomization\nresources: [d.yaml]\n', 'k/d.yaml': deployment },
+      'k/kustomization.yaml:1: apiVersion for Kustomization should be kustomize.config.k8s.io/v1beta1; kustomize refuses this kustomization',
+    ],
+    [
+      'a replacement whose source selects nothing',
+      { 'k/kustomization.yaml': 'resources: [d.yaml]\nreplacements:\n  - source: {kind: ConfigMap, name: nope}\n    targets:\n      - select: {kind: Deployment}\n', 'k/d.yaml': deployment },
+      'k/kustomization.yaml:3: replacements[0]: the source (kind ConfigMap, name nope) selects nothing',
+    ],
+    [
+      'a replacement target field that is missing (without create)',
+      {
+        'k/kustomization.yaml': 'resources: [d.yaml]\nreplacements:\n  - source: {kind: Deployment, fieldPath: spec.replicas}\n    targets:\n      - select: {kind: Deployment}\n        fieldPaths: [spec.paused]\n',
+        'k/d.yaml': deployment,
+      },
+      'k/kustomization.yaml:3: replacements[0]: unable to find field "spec.paused" in replacement target Deployment "web"',
+    ],
+    [
       'a JSON patch replace of a list index past the end',
       {
         'k/kustomization.yaml': 'resources: [s.yaml]\npatches:\n  - target: {kind: Service}\n    patch: |-\n      - {op: replace, path: /spec/ports/1, value: {port: 81}}\n',
@@ -242,8 +278,8 @@ describe('errors: the target is not rendered, and the message says why', () => {
       { 'k/d.yaml': deployment },
       'k: no kustomization.yaml in the directory',
     ],
-  ])('%s', async (_name, files, message) => {
-    const result = await renderKustomization('k', memoryFiles(files));
+  ] as [string, Record<string, string>, unknown, string?][])('%s', async (_name, files, message, target = 'k') => {
+    const result = await renderKustomization(target, memoryFiles(files));
     expect(result.objects).toEqual([]);
     expect(result.errors).toHaveLength(1);
     expect(result.errors[0]!.message).toEqual(message);

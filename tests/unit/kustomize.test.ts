@@ -77,11 +77,11 @@ describe('replacements kustomize refuses are render errors, never a partial rend
   const renderWith = (replacements: string) => renderTree({ 'res.yaml': BASE, 'kustomization.yaml': `resources: [res.yaml]\nreplacements:\n${replacements}` });
   test.each([
     // fieldPath `data.NOPE` is missing for replacement source ConfigMap.[noVer].[noGrp]/[noName].[noNs]
-    ['a source field that is not there', '- source: {kind: ConfigMap, fieldPath: data.NOPE}\n  targets: [{select: {kind: Deployment}}]\n', 'fieldPath `data.NOPE` is missing for replacement source ConfigMap.[noVer].[noGrp]/[noName].[noNs]'],
+    ['a source field that is not there', '- source: {kind: ConfigMap, fieldPath: data.NOPE}\n  targets: [{select: {kind: Deployment}}]\n', 'fieldPath `data.NOPE` is missing for the replacement source (kind ConfigMap) (ConfigMap cfg)'],
     // multiple matches for selector [noKind].[noVer].[noGrp]/[noName].[noNs]:metadata.name
-    ['a source that matches two objects', '- source: {fieldPath: metadata.name}\n  targets: [{select: {kind: Deployment}}]\n', 'multiple matches for selector [noKind].[noVer].[noGrp]/[noName].[noNs]:metadata.name'],
+    ['a source that matches two objects', '- source: {fieldPath: metadata.name}\n  targets: [{select: {kind: Deployment}}]\n', 'the source (any object) selects 2 objects (ConfigMap cfg, Deployment web); it must select one'],
     // nothing selected by Secret.[noVer].[noGrp]/[noName].[noNs]
-    ['a source that matches nothing', '- source: {kind: Secret}\n  targets: [{select: {kind: Deployment}}]\n', 'nothing selected by Secret.[noVer].[noGrp]/[noName].[noNs]'],
+    ['a source that matches nothing', '- source: {kind: Secret}\n  targets: [{select: {kind: Deployment}}]\n', 'the source (kind Secret) selects nothing'],
     // unable to find field "spec.template.spec.containers.[name=nope].image" in replacement target
     ['a target field that is not there, without create', '- source: {kind: ConfigMap}\n  targets: [{select: {kind: Deployment}, fieldPaths: ["spec.template.spec.containers.[name=nope].image"]}]\n', 'unable to find field "spec.template.spec.containers.[name=nope].image" in replacement target'],
     // unable to find or create field "spec.template.spec.containers.5.image" in replacement target: index 5 specified but only 2 elements found
@@ -92,12 +92,23 @@ describe('replacements kustomize refuses are render errors, never a partial rend
     const result = await renderWith(replacements);
     expect(result.objects).toEqual([]);
     expect(result.errors).toEqual([expect.objectContaining({ file: 'kustomization.yaml', unsupported: false, message: expect.stringContaining(message) })]);
-    expect(result.errors[0]!.message).toMatch(/^kustomization\.yaml: replacements\[0\]/);
+    expect(result.errors[0]!.message).toMatch(/^kustomization\.yaml:\d+: replacements\[0\]/);
   });
 });
 
 describe('vars kustomize refuses are render errors', () => {
   afterAll(cleanup);
+  test('a varReference path with a list index (kubeflow\'s older params.yaml), which kustomize v5 cannot walk', async () => {
+    // kubectl kustomize: considering field 'spec/template/spec/containers/0/args/1' of object Deployment.v1.apps/web.[noNs]: visit traversal on path: [0 args 1]: ... wrong node kind
+    const deployment = 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: app\n          image: nginx\n          args: [a, $(SVC)]\n';
+    const result = await renderTree({
+      'res.yaml': `${SERVICE}---\n${deployment}`,
+      'params.yaml': 'varReference:\n- path: spec/template/spec/containers/0/args/1\n  kind: Deployment\n',
+      'kustomization.yaml': 'resources: [res.yaml]\nconfigurations: [params.yaml]\nvars:\n- name: SVC\n  objref: {kind: Service, name: web, apiVersion: v1}\n',
+    });
+    expect(result.objects).toEqual([]);
+    expect(result.errors).toEqual([expect.objectContaining({ unsupported: false, message: expect.stringContaining("considering field 'spec/template/spec/containers/0/args/1' of Deployment web") })]);
+  });
   const SERVICE = 'apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  ports:\n    - port: 80\n';
   const renderWith = (vars: string) => renderTree({ 'res.yaml': SERVICE, 'kustomization.yaml': `resources: [res.yaml]\nvars:\n${vars}` });
   test.each([
