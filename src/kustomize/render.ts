@@ -137,7 +137,8 @@ class Renderer {
   constructor(private readonly files: KustomizeFiles) {}
 
   async build(dir: string): Promise<Resource[]> {
-    const kust = await this.load(dir, 'Kustomization', []);
+    // kubectl kustomize builds a Component's folder too (kubeflow's oauth2-proxy components are built alone).
+    const kust = await this.load(dir, 'Kustomization or Component', []);
     const sort = kust.data.sortOptions;
     if (sort !== undefined && !(isMap(sort) && sort.order === 'legacy' && sort.legacySortOptions === undefined)) {
       throw new RenderError('not rendered: sortOptions other than the default legacy order is not supported');
@@ -158,7 +159,7 @@ class Renderer {
     return bytes;
   }
 
-  private async load(dir: string, expected: 'Kustomization' | 'Component', stack: string[]): Promise<Kustomization> {
+  private async load(dir: string, expected: 'Kustomization' | 'Component' | 'Kustomization or Component', stack: string[]): Promise<Kustomization> {
     let file: string | null = null;
     let bytes: Uint8Array | null = null;
     for (const name of KUSTOMIZATION_NAMES) {
@@ -178,7 +179,7 @@ class Renderer {
     const data = first?.data ?? {};
     if (!isMap(data)) throw new RenderError(`${file}: a kustomization must be a map`);
     const kind = typeof data.kind === 'string' && data.kind !== '' ? data.kind : 'Kustomization';
-    if (kind !== expected) throw new RenderError(`${file}: expected kind ${expected} here (${stack.join(' → ')}), found ${kind}`);
+    if (kind !== expected && !(expected === 'Kustomization or Component' && (kind === 'Kustomization' || kind === 'Component'))) throw new RenderError(`${file}: expected kind ${expected} here (${stack.join(' → ')}), found ${kind}`);
     // kustomize's EnforceFields: an apiVersion, when given, must be the one of the kind.
     const apiVersion = kind === 'Component' ? 'kustomize.config.k8s.io/v1alpha1' : 'kustomize.config.k8s.io/v1beta1';
     if (data.apiVersion !== undefined && data.apiVersion !== null && data.apiVersion !== '' && data.apiVersion !== apiVersion) {

@@ -305,7 +305,8 @@ export function applyReplacement(resources: readonly Resource[], r: Replacement,
   const found = find(source.data, source.prov, parsePath(r.source.fieldPath), true, where);
   const at = found[0];
   const raw = at ? (at.holder as Record<string | number, unknown>)[at.key] : undefined;
-  if (!at || raw === undefined || raw === null || raw === '' || (typeof raw === 'object' && Object.keys(raw).length === 0)) {
+  // kyaml's IsNilOrEmpty: no value, null, an empty map or list (an empty string is a value: kubeflow's CD_USERID_PREFIX=).
+  if (!at || raw === undefined || raw === null || (typeof raw === 'object' && Object.keys(raw).length === 0)) {
     throw new RenderError(`${where}: fieldPath \`${r.source.fieldPath}\` is missing for the replacement source ${describe(r.source)} (${kindOf(source)} ${currentId(source).name})`);
   }
   const rawProv = provChild(at.prov, at.key) ?? provConst(raw, originAt(at.prov, ''));

@@ -124,3 +124,13 @@ describe('vars kustomize refuses are render errors', () => {
     expect(result.errors).toEqual([expect.objectContaining({ file: 'kustomization.yaml', unsupported: false, message: expect.stringContaining(message) })]);
   });
 });
+
+test('a Component folder renders alone, as kubectl kustomize renders it (kubeflow builds its oauth2-proxy components so)', async () => {
+  const result = await renderTree({
+    'kustomization.yaml': 'apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nnamespace: auth\nresources:\n  - policy.yaml\nlabels:\n  - pairs: {app: oauth2-proxy}\n',
+    'policy.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: external-auth\ndata:\n  provider: oauth2-proxy\n',
+  });
+  expect(result.errors).toEqual([]);
+  // kubectl kustomize v5.5 of the same folder.
+  expect(result.objects.map((o) => o.data)).toEqual([{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'external-auth', namespace: 'auth', labels: { app: 'oauth2-proxy' } }, data: { provider: 'oauth2-proxy' } }]);
+});
