@@ -389,6 +389,27 @@ describe('rollback --live and scan', () => {
     expect(runCli(['scan', '--live', '-', '--fail-on-drift', 'never', '-f', 'json'], { cwd: clean, input: snapshot }).code).toBe(0);
     expect(runCli(['scan', '--live', '-', '--fail-on-drift', 'security', '--strict', '-f', 'json'], { cwd: clean, input: snapshot }).code).toBe(0);
   });
+
+  test('scan honours the baseline in its rollback walk: accepted findings fail no commit and blame none', () => {
+    const { dir, shas } = history([['add db', { 'apps/db.yaml': HOSTPATH_DB }]]);
+    // The team adopts aiops-guard: the hostPath volume is accepted.
+    expect(runCli(['baseline'], { cwd: dir }).code).toBe(0);
+    const adopted = commit(dir, {}, 'adopt aiops-guard');
+    const bad = commit(dir, { 'apps/web.yaml': PRIVILEGED_DEPLOYMENT }, 'run web privileged');
+    commit(dir, { 'README.md': '# ops\n' }, 'add docs');
+    const report = json(runCli(['scan', '-f', 'json'], { cwd: dir }).stdout);
+    expect(report.summary.exitCode).toBe(1);
+    expect(report.rollback!.lastGood?.sha).toBe(adopted);
+    expect(report.rollback!.culprits.map((c) => [c.sha, c.ruleIds])).toEqual([[bad, ['k8s-privileged-container']]]);
+    // At the adopting commit scan passes, as check does: no rollback to suggest (it was "revert the first commit").
+    const clean = runCli(['scan', '--ref', adopted], { cwd: dir });
+    expect(clean.code).toBe(0);
+    expect(clean.stdout).not.toContain('rollback:');
+    // Without the baseline every finding counts again, and the first commit is to blame too.
+    const all = json(runCli(['scan', '--no-baseline', '-f', 'json'], { cwd: dir }).stdout);
+    expect(all.rollback!.lastGood).toBeNull();
+    expect(all.rollback!.culprits.map((c) => c.sha)).toEqual([bad, shas[0]]);
+  });
 });
 
 describe('history follows resources, not paths', () => {
