@@ -76,13 +76,32 @@ async function fingerprintsAtMergeBase(check: CheckOptions, rev: string): Promis
   return { mergeBase, fingerprints: new Set(base.findings.map(findingFingerprint)) };
 }
 
-/** Compares a report with the baseline and --new-since; the report is returned as is when neither applies. */
-export async function gateReport(report: Report, options: GateOptions): Promise<{ report: BaselinedReport; absent: BaselineEntry[]; baselineFile: string | null; mergeBase: string | null }> {
+/** What a run accepts: the baseline's entries and the findings at the --new-since merge-base (null: none applies). */
+export interface Accepted {
+  entries: BaselineEntry[] | null;
+  since: { mergeBase: string | null; fingerprints: Set<string> } | null;
+  baselineFile: string | null;
+  /** Every accepted fingerprint, of both. */
+  fingerprints: Set<string>;
+}
+
+/** Reads the baseline and checks the --new-since merge-base, once: scan's history walk and its gate use the same answer. */
+export async function loadAccepted(options: Omit<GateOptions, 'wholeRepo'>): Promise<Accepted> {
   const resolved = await resolveBaselineFile(options.check, options.baseline);
   const entries = await loadBaselineEntries(resolved, resolved.configFile);
   const since = options.newSince ? await fingerprintsAtMergeBase(options.check, options.newSince) : null;
-  if (!entries && !since) return { report: report as BaselinedReport, absent: [], baselineFile: null, mergeBase: null };
   const fingerprints = new Set([...(entries ?? []).map((e) => e.fingerprint), ...(since?.fingerprints ?? [])]);
+  return { entries, since, baselineFile: entries ? resolved.file : null, fingerprints };
+}
+
+/** Compares a report with the baseline and --new-since; the report is returned as is when neither applies. */
+export async function gateReport(
+  report: Report,
+  options: GateOptions,
+  given?: Accepted,
+): Promise<{ report: BaselinedReport; absent: BaselineEntry[]; baselineFile: string | null; mergeBase: string | null }> {
+  const { entries, since, baselineFile, fingerprints } = given ?? (await loadAccepted(options));
+  if (!entries && !since) return { report: report as BaselinedReport, absent: [], baselineFile: null, mergeBase: null };
   const { report: out, absent } = applyBaseline(report, { fingerprints, entries, countAbsent: options.wholeRepo });
-  return { report: out, absent, baselineFile: entries ? resolved.file : null, mergeBase: since?.mergeBase ?? null };
+  return { report: out, absent, baselineFile, mergeBase: since?.mergeBase ?? null };
 }

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { BaselineEntry } from '../baseline/file.js';
+import type { Accepted } from '../baseline/gate.js';
 import { parseShard } from '../check/shard.js';
 import type { CheckOptions, SourceSpec } from '../check/types.js';
 import { UsageError } from '../errors.js';
@@ -47,12 +48,12 @@ type ReportFlags = Pick<SourceFlags, 'format' | 'output' | 'color' | 'quiet'> & 
  * check and scan: compares the report with the baseline and --new-since (the exit code is
  * decided again over the new findings), and says where config, packs and baseline came from.
  */
-async function gate(report: Report, flags: ReportFlags): Promise<{ report: Report; absent: BaselineEntry[] }> {
+async function gate(report: Report, flags: ReportFlags, accepted?: Accepted): Promise<{ report: Report; absent: BaselineEntry[] }> {
   if (flags.baseline === undefined && !flags.newSince) return { report, absent: [] };
   const options = optionsFromFlags(flags.paths ?? [], flags as SourceFlags, NO_PROGRESS);
   const { gateReport } = await import('../baseline/gate.js');
   const wholeRepo = !flags.paths?.length && !flags.changedSince && !flags.only && !flags.skip && !flags.profile;
-  const gated = await gateReport(report, { check: options, baseline: flags.baseline ?? true, newSince: flags.newSince, wholeRepo });
+  const gated = await gateReport(report, { check: options, baseline: flags.baseline ?? true, newSince: flags.newSince, wholeRepo }, accepted);
   if (flags.verbose) await describeDiscovery(options, gated.baselineFile, flags);
   if (options.shard && wholeRepo && gated.report.summary.baseline) {
     // One shard cannot tell a fixed entry from one another shard finds: it lists those it did not find, and merge counts them.
@@ -82,10 +83,20 @@ async function describeDiscovery(options: CheckOptions, baselineFile: string | n
   process.stderr.write(lines.map((l) => `aiops-guard: ${l}\n`).join(''));
 }
 
-/** Formats and writes a report (to the terminal and to files); returns its exit code. `absent`: baseline entries a merged report found fixed. */
-export async function writeReport(given: Report, flags: ReportFlags, merged?: { absent: BaselineEntry[] }): Promise<number> {
+/** scan: what the baseline and --new-since accept, read once for the history walk and the gate (undefined: neither applies). */
+export async function loadAcceptedFor(flags: ReportFlags): Promise<Accepted | undefined> {
+  if (flags.baseline === undefined && !flags.newSince) return undefined;
+  const { loadAccepted } = await import('../baseline/gate.js');
+  return loadAccepted({ check: optionsFromFlags(flags.paths ?? [], flags as SourceFlags, NO_PROGRESS), baseline: flags.baseline ?? true, newSince: flags.newSince });
+}
+
+/**
+ * Formats and writes a report (to the terminal and to files); returns its exit code. `absent`: baseline entries a merged
+ * report found fixed; `accepted`: the baseline and --new-since already read (scan).
+ */
+export async function writeReport(given: Report, flags: ReportFlags, merged?: { absent: BaselineEntry[] }, accepted?: Accepted): Promise<number> {
   const plan = planOutputs(flags);
-  const { report, absent } = merged ? { report: given, absent: merged.absent } : await gate(given, flags);
+  const { report, absent } = merged ? { report: given, absent: merged.absent } : await gate(given, flags, accepted);
   const code = report.summary.exitCode;
   // Set before writing: when the reader goes away (| head), the process still ends with the verdict.
   process.exitCode = code;

@@ -163,6 +163,10 @@ const SERVER_DEFAULTS: { test: RegExp; value?: (v: unknown) => boolean }[] = [
   { test: /^\/spec\/finalizers$/, value: (v) => Array.isArray(v) && v.length === 1 && v[0] === 'kubernetes' },
   { test: /^\/type$/, value: (v) => v === 'Opaque' },
   { test: /\/(terminationMessagePath|terminationMessagePolicy|imagePullPolicy|defaultMode|protocol|targetPort|volumeMode)$/ },
+  // A StatefulSet's claim templates are read back as whole PVCs (kubectl get -o json): type and an empty status.
+  { test: /^\/spec\/volumeClaimTemplates\/[^/]+\/status(\/|$)/ },
+  { test: /^\/spec\/volumeClaimTemplates\/[^/]+\/apiVersion$/, value: (v) => v === 'v1' },
+  { test: /^\/spec\/volumeClaimTemplates\/[^/]+\/kind$/, value: (v) => v === 'PersistentVolumeClaim' },
 ];
 
 function metadataKeyOf(pointer: string): string | null {

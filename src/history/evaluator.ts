@@ -11,6 +11,7 @@ import { applyConfigWaivers } from '../policy/evaluate.js';
 import { evaluateRelations, mergeRelationFindings, type RelationOutcome } from '../relations/evaluate.js';
 import { planProjection, unpackProjections, type PackedProjections } from '../relations/project.js';
 import { failsGate, gatesFinding, notCheckedErrors } from '../report/exit-code.js';
+import { findingFingerprint } from '../report/fingerprint.js';
 import type { Finding, ReportError, ResourceId } from '../report/types.js';
 
 const SYMLINK_MODE = '120000';
@@ -137,10 +138,21 @@ export class HistoryEvaluator {
    */
   async gateFailures(treeOid: string, full = false): Promise<GateFailures> {
     const perDocument = await this.perDocumentFailures(treeOid);
-    if (!this.judgeRelations) return perDocument;
-    if (!full && (perDocument.errors.length > 0 || perDocument.findings.some((f) => !this.removable.has(f.ruleId)))) return perDocument;
+    const counted = this.withoutAccepted(perDocument);
+    if (!this.judgeRelations) return counted;
+    if (!full && (counted.errors.length > 0 || counted.findings.some((f) => !this.removable.has(f.ruleId)))) return counted;
     const outcome = await this.relationOutcome(treeOid);
-    return outcome ? { findings: mergeRelationFindings(perDocument.findings, outcome).filter((f) => this.gates(f)), errors: perDocument.errors } : perDocument;
+    return outcome ? this.withoutAccepted({ findings: mergeRelationFindings(perDocument.findings, outcome).filter((f) => this.gates(f)), errors: perDocument.errors }) : counted;
+  }
+
+  /**
+   * Fingerprints of accepted findings (scan's baseline and --new-since): they fail no commit, as they
+   * fail no check. Applied to what a commit fails with, never to what is cached per file.
+   */
+  accepted: ReadonlySet<string> = new Set();
+
+  private withoutAccepted(f: GateFailures): GateFailures {
+    return this.accepted.size === 0 ? f : { findings: f.findings.filter((x) => !this.accepted.has(findingFingerprint(x))), errors: f.errors };
   }
 
   /** Whether a finding fails the gate: unwaived, at or above it. */

@@ -38,6 +38,8 @@ export interface HistoryWalkOptions {
    * chart templates there): not checked again. A file the check listed an error for is read again.
    */
   checked?: { blobs: Map<string, string>; charts: ReadonlySet<string>; findings: readonly Finding[]; errors: readonly ReportError[] };
+  /** Fingerprints of accepted findings (the baseline, --new-since): no commit fails for them, none is blamed for them. */
+  accepted?: ReadonlySet<string>;
 }
 
 export interface HistoryWalkResult {
@@ -61,6 +63,7 @@ export async function walkHistory(ctx: RunContext, options: HistoryWalkOptions):
   const evaluator = kustomize !== 'off' || render?.length ? new TargetHistoryEvaluator(ctx, options.checkOptions) : new HistoryEvaluator(ctx, options.checkOptions);
   // A commit passes the gate as check would judge it: its relation findings count.
   evaluator.judgeRelations = options.rollback;
+  if (options.accepted) evaluator.accepted = options.accepted;
   // A relation finding relates several files: history follows findings file by file, so none is traced.
   const relationIds = new Set(ctx.rules.filter((r) => r.relation).map((r) => r.id));
   let traceable: Finding[] = [];

@@ -7,7 +7,8 @@ import { UsageError } from '../errors.js';
 import { renderedFileOf } from '../check/external-render.js';
 import { findChartRoots, isChartTemplate } from '../check/snapshot.js';
 import { WAIVER_RULE } from '../policy/evaluate.js';
-import { gatesFinding } from '../report/exit-code.js';
+import { EXIT, failsGate, gatesFinding } from '../report/exit-code.js';
+import { findingFingerprint } from '../report/fingerprint.js';
 import type { DriftFailOn, Finding, Report, ReportError } from '../report/types.js';
 import { readCommitSnapshot, readIndexSnapshot, resolveHead } from '../source/git.js';
 import { blobOid, readWorktree } from '../source/worktree.js';
@@ -23,11 +24,13 @@ export interface HistoryOptions extends CheckOptions {
   /** As for drift: report every live-only field, and which drift fails the run. */
   strict?: boolean;
   failOnDrift?: DriftFailOn;
+  /** scan: fingerprints the baseline and --new-since accept; they fail neither the scan nor any commit of its rollback walk. */
+  accepted?: ReadonlySet<string>;
 }
 
 /** The options a worker thread needs to set up the same rules and policy (plain data only). */
 function workerOptions(options: HistoryOptions): CheckOptions {
-  const { onProgress: _p, stdin: _s, source: _src, paths: _paths, changedSince: _cs, live: _l, strict: _st, failOnDrift: _fd, ...rest } = options;
+  const { onProgress: _p, stdin: _s, source: _src, paths: _paths, changedSince: _cs, live: _l, strict: _st, failOnDrift: _fd, accepted: _a, ...rest } = options;
   return rest;
 }
 
@@ -112,6 +115,7 @@ async function blameAndSuggest(ctx: RunContext, options: HistoryOptions, checked
     blame: blamed,
     traceSelection: traceSelectionOf(ctx),
     checkOptions: workerOptions(options),
+    accepted: options.accepted,
   });
   blamed.forEach((f, n) => {
     const introduced = result.introduced[n];
@@ -172,7 +176,10 @@ export async function runScan(options: HistoryOptions): Promise<Report> {
     documents: result.documentCount,
   });
   if (drift) report = withDrift(report, drift, ctx.failOn, ctx.rules);
-  const failing = report.summary.exitCode !== 0;
+  // As the gate will decide it: findings the baseline or --new-since accept do not fail (drift is the exit code's bit 2).
+  const accepted = options.accepted;
+  const counted = accepted?.size ? report.findings.filter((f) => !accepted.has(findingFingerprint(f))) : report.findings;
+  const failing = failsGate(counted, report.errors, ctx.failOn) || (report.summary.exitCode & EXIT.drift) !== 0;
   const noHistory = options.source?.mode !== 'commit' && !(await resolveHead(ctx.repo, ctx.cache));
   // One walk: the introducing commit of every finding and, when the scan fails, the rollback suggestion.
   const suggestion = await blameAndSuggest(ctx, options, result, failing && !noHistory ? { drift } : null);

@@ -1,4 +1,4 @@
-import type { Document, LineCounter, Node } from 'yaml';
+import type { Document, LineCounter, Node, YAMLMap } from 'yaml';
 import type { LinePositions } from './line-counter.js';
 import { yaml } from './yaml-lib.js';
 import type { ResourceId } from '../report/types.js';
@@ -513,20 +513,50 @@ function locateFast(root: FastNode, lc: LinePositions, pointer: string): SourceR
 function childOf(doc: Document.Parsed, node: Node | null, seg: string): [Node, Node | null] | null {
   let cur: unknown = node;
   if (yaml().isAlias(cur)) cur = cur.resolve(doc);
-  if (yaml().isMap(cur)) {
-    for (const pair of cur.items) {
-      const key = yaml().isScalar(pair.key) ? pair.key.value : pair.key;
-      if (String(key) !== seg) continue;
-      const keyNode = pair.key as Node;
-      return [(pair.value as Node | null) ?? keyNode, keyNode];
-    }
-    return null;
-  }
+  if (yaml().isMap(cur)) return childOfMap(doc, cur, seg);
   if (yaml().isSeq(cur)) {
     const item = cur.items[Number(seg)] as Node | undefined;
     return item ? [item, null] : null;
   }
   return null;
+}
+
+/**
+ * The key `seg` of a map as go-yaml v2 reads it (parse/yaml.ts): the last pair that sets it wins,
+ * and a merge (`<<: *base`, or a list of them, the first winning among them) sets the keys of the
+ * map it brings, where it stands. So a value that came through a merge is found where it is written,
+ * under its anchor, not at the map that merged it.
+ */
+function childOfMap(doc: Document.Parsed, map: YAMLMap, seg: string, depth = 0): [Node, Node | null] | null {
+  let found: [Node, Node | null] | null = null;
+  for (const pair of map.items) {
+    if (isMergeKey(pair.key)) {
+      if (depth >= MAX_MERGE_DEPTH) continue;
+      let source: unknown = pair.value;
+      if (yaml().isAlias(source)) source = source.resolve(doc);
+      for (let item of yaml().isSeq(source) ? source.items : [source]) {
+        if (yaml().isAlias(item)) item = item.resolve(doc);
+        const hit = yaml().isMap(item) ? childOfMap(doc, item, seg, depth + 1) : null;
+        if (hit) {
+          found = hit;
+          break;
+        }
+      }
+      continue;
+    }
+    const key = yaml().isScalar(pair.key) ? pair.key.value : pair.key;
+    if (String(key) !== seg) continue;
+    const keyNode = pair.key as Node;
+    found = [(pair.value as Node | null) ?? keyNode, keyNode];
+  }
+  return found;
+}
+
+/** Merges inside merges are followed this deep (a parse error stops anchors that contain themselves). */
+const MAX_MERGE_DEPTH = 100;
+
+function isMergeKey(key: unknown): boolean {
+  return yaml().isScalar(key) && typeof key.value === 'symbol' && key.value.description === '<<';
 }
 
 function firstInvalidUtf8(bytes: Uint8Array): { line: number; column: number } {

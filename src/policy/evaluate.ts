@@ -200,7 +200,23 @@ export function evaluateDocument(doc: ConfigDocument, rules: PreparedRules, opti
     }
   }
   if (options.inlineWaivers) findings.push(...invalidAnnotations(doc, options));
-  return dropSuperseded(findings, rules);
+  return dropMergedCopies(dropSuperseded(findings, rules));
+}
+
+/**
+ * A value written once and merged into several places (`<<: *airflow-common` in six compose
+ * services) is one problem with one fix, where it is written: findings of one rule at the same
+ * place in the source with the same message are kept once (the first, in document order).
+ */
+function dropMergedCopies(findings: Finding[]): Finding[] {
+  if (findings.length < 2) return findings;
+  const seen = new Set<string>();
+  return findings.filter((f) => {
+    const key = `${f.ruleId}\u0000${f.file}\u0000${f.line}:${f.column}:${f.endLine}:${f.endColumn}\u0000${f.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 /**

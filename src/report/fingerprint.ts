@@ -34,9 +34,24 @@ export function driftFingerprint(d: DriftItem): string {
 /** One line saying how a resource drifted, for formats that have only a message. */
 export function describeDrift(d: DriftItem): string {
   const what = formatResource(d.resource);
-  if (d.status === 'missing') return `${what} is in git but not live`;
-  if (d.status === 'unmanaged') return `${what} is live but not in git`;
+  const security = d.securityRelevant ? ` ${capitalise(securityReason(d))}.` : '';
+  if (d.status === 'missing') return `${what} is in git but not live${security ? `.${security}` : ''}`;
+  if (d.status === 'unmanaged') return `${what} is live but not in git${security ? `.${security}` : ''}`;
   const changes = d.changes.map((c) => `${c.pointer}: git ${c.desired === undefined ? '(unset)' : JSON.stringify(c.desired)} → live ${c.live === undefined ? '(unset)' : JSON.stringify(c.live)}`);
-  const security = d.securityRelevant ? ` Live is less secure than git: ${[...new Set(d.liveFindings.map((f) => f.ruleId))].join(', ')}.` : '';
   return `${what} differs from live: ${changes.join('; ')}.${security}`;
 }
+
+/**
+ * Why a drifted resource leaves live less secure than git: the rules live fails that git passes,
+ * or, with none, what the object does (a guard git declares is gone; a binding or an exposing
+ * Service was made outside git). A reason is never empty.
+ */
+export function securityReason(d: DriftItem): string {
+  const rules = [...new Set(d.liveFindings.map((f) => f.ruleId))];
+  if (rules.length > 0) return `live is less secure than git: ${rules.join(', ')}`;
+  if (d.status === 'missing') return `live is less secure than git: this ${d.resource.kind} restricts what others may do, and live lacks it`;
+  if (d.resource.kind === 'Service') return 'live is less secure than git: this Service exposes pods outside the cluster, and git does not declare it';
+  return `live is less secure than git: this ${d.resource.kind} grants access, and git does not declare it`;
+}
+
+const capitalise = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);

@@ -1,5 +1,6 @@
 import { EXIT, notCheckedErrors } from './exit-code.js';
 import { formatResource } from '../parse/identity.js';
+import { securityReason } from './fingerprint.js';
 import { introducedLines } from './introduced.js';
 import { SEVERITIES, type CommitRef, type DriftItem, type Finding, type Report, type ReportError, type RollbackSuggestion, type Severity } from './types.js';
 
@@ -242,7 +243,7 @@ function formatDrift(items: readonly DriftItem[], p: Palette): string[] {
     let tail = '';
     if (d.status === 'missing') tail = p.dim('in git, not live');
     if (d.status === 'unmanaged') tail = p.dim('live, not in git');
-    if (d.securityRelevant) tail = p.red(`live is less secure than git: ${[...new Set(d.liveFindings.map((f) => f.ruleId))].join(', ')}`);
+    if (d.securityRelevant) tail = p.red(securityReason(d));
     const target = d.target !== undefined ? p.dim(`  target ${d.target || '.'}`) : '';
     lines.push(`${mark} ${where}  ${p.yellow(STATUS_TEXT[d.status])}  ${what}${tail ? `  ${tail}` : ''}${target}`);
     for (const c of d.changes) {

@@ -344,6 +344,15 @@ describe('drift against objects as kubectl apply and the API server leave them',
       ['missing', 'NetworkPolicy', true],
       ['unmanaged', 'RoleBinding', true],
     ]);
+    // The text says why each is: there is no rule to name.
+    const lines = runCli(['drift', '--live', path.join(live, 'live.json')], { cwd: dir }).stdout.split('\n');
+    expect(lines.filter((l) => l.startsWith('!'))).toEqual([
+      '! np.yaml:1  missing   networking.k8s.io/NetworkPolicy ml/default-deny  live is less secure than git: this NetworkPolicy restricts what others may do, and live lacks it',
+      '! (not in git)  unmanaged  rbac.authorization.k8s.io/RoleBinding ml/debug  live is less secure than git: this RoleBinding grants access, and git does not declare it',
+    ]);
+    expect(runCli(['drift', '--live', path.join(live, 'live.json'), '-f', 'github'], { cwd: dir }).stdout).toContain(
+      '::error file=np.yaml,line=1,title=drift (missing)::networking.k8s.io/NetworkPolicy ml/default-deny is in git but not live. Live is less secure than git: this NetworkPolicy restricts what others may do, and live lacks it.\n',
+    );
     // Only a ConfigMap missing: reported, not failing under --fail-on-drift security, and the mark says so.
     writeFiles(live, { 'cm-gone.json': JSON.stringify({ apiVersion: 'v1', kind: 'List', metadata: { resourceVersion: '' }, items: [{ ...binding, kind: 'Role', metadata: { ...binding.metadata, name: 'reader' }, rules: [] }] }) });
     const text = runCli(['drift', '--live', path.join(live, 'cm-gone.json'), 'cm.yaml', '--fail-on-drift', 'security'], { cwd: dir });

@@ -53,7 +53,7 @@ describe('rollback', () => {
         `    git restore --source ${good} -- apps/web.yaml`,
         '  (searched 4 commits of first-parent history)',
         '',
-        '✖ 1 finding (1 critical) in 2 files, 2 documents, 149 rules · exit 1 (policy findings; fails at high and above)',
+        '✖ 1 finding (1 critical) in 2 files, 2 documents, 150 rules · exit 1 (policy findings; fails at high and above)',
         '',
       ].join('\n'),
     );
@@ -271,7 +271,7 @@ describe('rollback: a commit passes only if check of it would, so what check cou
         `    git restore --source ${good} -- ov/kustomization.yaml`,
         '  (searched 3 commits of first-parent history)',
         '',
-        '✖ 1 finding (1 critical) in 1 file, 3 documents, 149 rules · exit 1 (policy findings; fails at high and above)',
+        '✖ 1 finding (1 critical) in 1 file, 3 documents, 150 rules · exit 1 (policy findings; fails at high and above)',
         '',
       ].join('\n'),
     );
@@ -308,7 +308,7 @@ describe('rollback: a commit passes only if check of it would, so what check cou
         '  (searched 2 commits of first-parent history)',
         'skipped ov/kustomization.yaml:2  not rendered: ov/kustomization.yaml: patch file ov/missing-patch.yaml does not exist (target ov is not checked) (not-rendered)',
         '',
-        '✖ no findings in 1 file, 0 documents, 149 rules · exit 1 (1 target not rendered (skipped above); fails at high and above)',
+        '✖ no findings in 1 file, 0 documents, 150 rules · exit 1 (1 target not rendered (skipped above); fails at high and above)',
         '',
       ].join('\n'),
     );
@@ -389,6 +389,27 @@ describe('rollback --live and scan', () => {
     expect(runCli(['scan', '--live', '-', '--fail-on-drift', 'never', '-f', 'json'], { cwd: clean, input: snapshot }).code).toBe(0);
     expect(runCli(['scan', '--live', '-', '--fail-on-drift', 'security', '--strict', '-f', 'json'], { cwd: clean, input: snapshot }).code).toBe(0);
   });
+
+  test('scan honours the baseline in its rollback walk: accepted findings fail no commit and blame none', () => {
+    const { dir, shas } = history([['add db', { 'apps/db.yaml': HOSTPATH_DB }]]);
+    // The team adopts aiops-guard: the hostPath volume is accepted.
+    expect(runCli(['baseline'], { cwd: dir }).code).toBe(0);
+    const adopted = commit(dir, {}, 'adopt aiops-guard');
+    const bad = commit(dir, { 'apps/web.yaml': PRIVILEGED_DEPLOYMENT }, 'run web privileged');
+    commit(dir, { 'README.md': '# ops\n' }, 'add docs');
+    const report = json(runCli(['scan', '-f', 'json'], { cwd: dir }).stdout);
+    expect(report.summary.exitCode).toBe(1);
+    expect(report.rollback!.lastGood?.sha).toBe(adopted);
+    expect(report.rollback!.culprits.map((c) => [c.sha, c.ruleIds])).toEqual([[bad, ['k8s-privileged-container']]]);
+    // At the adopting commit scan passes, as check does: no rollback to suggest (it was "revert the first commit").
+    const clean = runCli(['scan', '--ref', adopted], { cwd: dir });
+    expect(clean.code).toBe(0);
+    expect(clean.stdout).not.toContain('rollback:');
+    // Without the baseline every finding counts again, and the first commit is to blame too.
+    const all = json(runCli(['scan', '--no-baseline', '-f', 'json'], { cwd: dir }).stdout);
+    expect(all.rollback!.lastGood).toBeNull();
+    expect(all.rollback!.culprits.map((c) => c.sha)).toEqual([bad, shas[0]]);
+  });
 });
 
 describe('history follows resources, not paths', () => {
@@ -430,7 +451,7 @@ describe('history follows resources, not paths', () => {
         `    git show ${good}:apps/web.yaml > deploy/web.yaml`,
         '  (searched 5 commits of first-parent history)',
         '',
-        '✖ 1 finding (1 critical) in 1 file, 1 document, 149 rules · exit 1 (policy findings; fails at high and above)',
+        '✖ 1 finding (1 critical) in 1 file, 1 document, 150 rules · exit 1 (policy findings; fails at high and above)',
         '',
       ].join('\n'),
     );

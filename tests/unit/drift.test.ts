@@ -305,6 +305,17 @@ describe('server defaults stay out of strict mode', () => {
     const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'ml' }, data: { k: 'dg==' } };
     expect(strict(secret, { ...secret, type: 'Opaque' })).toEqual([]);
   });
+
+  test('a StatefulSet\'s volume claim templates come back as whole PVC objects: apiVersion, kind and status.phase Pending', () => {
+    const claim = { metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '50Gi' } } } };
+    const sts = (claims: object[]) => ({ apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'ollama', namespace: 'ml' }, spec: { serviceName: 'ollama', volumeClaimTemplates: claims } });
+    const live = { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data', creationTimestamp: null }, spec: { ...claim.spec, volumeMode: 'Filesystem' }, status: { phase: 'Pending' } };
+    expect(strict(sts([claim]), sts([live]))).toEqual([]);
+    // A storage class set by hand is not a default.
+    expect(strict(sts([claim]), sts([{ ...live, spec: { ...live.spec, storageClassName: 'fast' } }]))).toEqual([
+      { pointer: '/spec/volumeClaimTemplates/0/spec/storageClassName', desired: undefined, live: 'fast', note: 'live-only' },
+    ]);
+  });
 });
 
 describe('snapshot formats and limits', () => {

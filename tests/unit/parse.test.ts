@@ -18,6 +18,19 @@ describe('YAML 1.1, as Kubernetes reads it', () => {
     const { documents } = parseConfigText('a.yaml', 'base: &b { x: 1 }\nderived:\n  <<: *b\n  z: 2\n');
     expect(documents[0]!.data).toEqual({ base: { x: 1 }, derived: { x: 1, z: 2 } });
   });
+
+  test('a merged value is located where it is written, as go-yaml reads it: the last setting wins, the first of a list of merges', () => {
+    const text = 'base: &b\n  x: 1\n  k: 1\nother: &o\n  x: 2\n  w: 2\nderived:\n  k: 3\n  <<: [*b, *o]\n  z: 4\nlater:\n  <<: *b\n  x: 5\n';
+    const [doc] = parseConfigText('a.yaml', text).documents;
+    expect(doc!.data).toEqual({ base: { x: 1, k: 1 }, other: { x: 2, w: 2 }, derived: { x: 1, k: 1, w: 2, z: 4 }, later: { x: 5, k: 1 } });
+    const at = (pointer: string) => { const r = doc!.locate(pointer); return `${r.line}:${r.column}`; };
+    expect(at('/derived/x')).toBe('2:6'); // from *b, the first of the list
+    expect(at('/derived/w')).toBe('6:6'); // only *o has it
+    expect(at('/derived/k')).toBe('3:6'); // the merge after k: 3 overwrites it
+    expect(at('/derived/z')).toBe('10:6');
+    expect(at('/later/x')).toBe('13:6'); // written after the merge: it wins
+    expect(at('/later/k')).toBe('3:6');
+  });
 });
 
 describe('documents', () => {

@@ -241,6 +241,38 @@ describe('how messages name and mask a value', () => {
     ]);
   });
 
+  test('a value merged into several compose services (<<: *common) is reported once, where it is written', async () => {
+    const { loadBuiltinRules } = await import('../../src/rules/load.js');
+    const rules = await loadBuiltinRules();
+    // The shape of Airflow's docker-compose.yaml: one anchored block of settings, merged into each service.
+    const compose = `x-airflow-common:
+  &airflow-common
+  image: apache/airflow:2.6.1
+  environment:
+    &airflow-common-env
+    AIRFLOW__DATABASE__SQL_ALCHEMY_CONN: postgresql+psycopg2://airflow:MergedLeakPw9@postgres/airflow
+services:
+  airflow-webserver:
+    <<: *airflow-common
+    command: webserver
+  airflow-worker:
+    <<: *airflow-common
+    environment:
+      <<: *airflow-common-env
+      DUMB_INIT_SETSID: "0"
+`;
+    const [doc] = parseConfigText('docker-compose.yaml', compose).documents;
+    const found = evaluateDocument(doc!, prepareRules(rules), { inlineWaivers: true, waivers: [], knownRuleIds: new Set(rules.map((r) => r.id)) });
+    expect(found.filter((f) => f.ruleId === 'secrets-url-password').map((f) => `${f.line}:${f.column} ${f.pointer}`)).toEqual([
+      '6:42 /x-airflow-common/environment/AIRFLOW__DATABASE__SQL_ALCHEMY_CONN',
+    ]);
+    // A finding of each service's own still names each service, at its own key.
+    expect(found.filter((f) => f.ruleId === 'compose-no-new-privileges').map((f) => `${f.line}:${f.column} ${f.message}`)).toEqual([
+      '8:3 Service "airflow-webserver" does not set no-new-privileges',
+      '11:3 Service "airflow-worker" does not set no-new-privileges',
+    ]);
+  });
+
   test('{{$field}}: a key, a list item as args[1], an env var\'s value by its name', async () => {
     const { fieldName } = await import('../../src/policy/evaluate.js');
     const data = { spec: { containers: [{ args: ['--token', 'x'], env: [{ name: 'API_KEY', value: 'v' }, { value: 'w' }] }] } };
