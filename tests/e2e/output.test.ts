@@ -34,7 +34,7 @@ describe('the text report fits one screen', () => {
         'k8s-privileged-container  critical       2       0',
         'k8s-image-latest          medium         1       0',
         '',
-        '✖ 3 findings (2 critical, 1 medium) in 4 files, 5 documents, 149 rules · exit 1 (policy findings; fails at high and above)',
+        '✖ 3 findings (2 critical, 1 medium) in 4 files, 5 documents, 151 rules · exit 1 (policy findings; fails at high and above)',
         '',
       ].join('\n'),
     );
