@@ -26,9 +26,9 @@ const MAX_DEPTH = 3;
  * The flags of a command line. `value` is an argv list (each string is one word), a string (a
  * command line split as a shell splits words: compose's `command: server --port 80`), or an object
  * whose `entrypoint`, `command` and `args` (a Kubernetes container, a compose service) are one argv
- * in that order, followed by its probes', lifecycle hooks' and healthcheck's commands. A word that holds whitespace and is not a flag's value (the script after `sh -c`)
- * is read as a command line too, and so is a value that holds whitespace; their flags point at the
- * word they are in.
+ * in that order, followed by its probes', lifecycle hooks' and healthcheck's commands. A word that
+ * holds whitespace and is not a flag's value (the script after `sh -c`) is read as a command line
+ * too, and so is a value that holds whitespace; their flags point at the word they are in.
  */
 export function flagsOf(value: unknown, pointer: string): CommandFlag[] {
   const out: CommandFlag[] = [];
