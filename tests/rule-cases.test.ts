@@ -304,6 +304,26 @@ spec:
   });
 });
 
+describe('credential names read alike', () => {
+  /**
+   * The flag rules read a flag's name with secrets-env-literal's credential words and knobs, copied
+   * (a rule file is data and cannot refer to another): a word added to one and not the others would
+   * make --fernet-key a finding in env but not in a flag, or the reverse. Kubernetes and compose
+   * flags are read by one schema.
+   */
+  test('the flag rules carry secrets-env-literal\'s name patterns, and the compose flag rule is the container one', async () => {
+    const rules = await loadBuiltinRules();
+    type Patterns = { pattern?: string; anyOf?: { pattern: string }[] };
+    const schemaOf = (id: string) => rules.find((r) => r.id === id)!.schema;
+    const nameOf = (id: string) => (schemaOf(id) as { if: { properties: { name: Patterns & { not: Patterns } } } }).if.properties.name;
+    const env = nameOf('secrets-env-literal');
+    const flag = nameOf('secrets-flag-literal');
+    expect(flag.anyOf![0]!.pattern).toBe(env.pattern);
+    expect(flag.not.anyOf![0]!.pattern).toBe(env.not.pattern);
+    expect(schemaOf('compose-flag-literal-secret')).toEqual(schemaOf('secrets-flag-literal'));
+  });
+});
+
 describe('pod-spec carriers', () => {
   test('every pod spec of a document, each container with its own pod spec as $pod', () => {
     const ray = {

@@ -3,6 +3,11 @@
  * passwords in URLs, and the argument of a flag named like a credential (`--hf-token hf_…`).
  * Every quantifier is bounded, so a 200 KB value of repeated prefixes is scanned in linear time.
  */
+const FLAG_NAME = '--?[A-Za-z0-9._-]{0,40}(?:token|password|passwd|passphrase|secret|api[_-]?key|access[_-]?key|credentials?|requirepass|masterauth)';
+/** Between a flag and its argument: `=`, spaces, or the end of one item of a JSON list and the start of the next. */
+const FLAG_SEPARATOR = '(?:[=\\s]{1,3}|\\\\?",\\s?)';
+const FLAG_WORDS = ['token', 'passw', 'passphrase', 'secret', 'api-key', 'api_key', 'apikey', 'access-key', 'access_key', 'accesskey', 'credential', 'requirepass', 'masterauth'];
+
 const SHAPES: { re: RegExp; needs: string[] }[] = [
   // Provider tokens: Hugging Face, OpenAI / Anthropic, GitHub, Slack, AWS, Google, Stripe, GitLab, npm, SendGrid, Databricks.
   { re: /\bhf_[A-Za-z0-9]{20,80}/g, needs: ['hf_'] },
@@ -23,8 +28,15 @@ const SHAPES: { re: RegExp; needs: string[] }[] = [
   { re: /\b(?:AccountKey|SharedAccessKey|Password|Pwd)=[^;\s"']{4,400}/gi, needs: ['='] },
   // user:password@ in a URL.
   { re: /(?<=:\/\/[^:/@\s]{1,200}:)[^@/\s]{1,400}(?=@)/g, needs: ['://'] },
-  // The argument of a credential-named flag: --hf-token X, --password=X, --api-key X.
-  { re: /(?<=--?[A-Za-z0-9-]{0,40}(?:token|password|passwd|secret|api-key|apikey|access-key)[=\s]{1,3})[^\s"']{4,400}/gi, needs: ['token', 'passw', 'secret', 'api-key', 'apikey', 'access-key'] },
+  // The argument of a credential-named flag: --hf-token X, --password=X, --api_key 'X Y', --NotebookApp.token=X,
+  // --requirepass X, and in a JSON list a message shows (["--password","X"]). A quoted argument is masked to its
+  // closing quote (its spaces too); any other to the next space or quote.
+  // A quote may be escaped (\"), as in a JSON string; so may any other character of an unquoted argument.
+  ...['"', "'"].map((quote) => ({
+    re: new RegExp(`(?<=${FLAG_NAME}${FLAG_SEPARATOR}\\\\?${quote})[^${quote}\\\\\\n]{1,400}`, 'gi'),
+    needs: FLAG_WORDS,
+  })),
+  { re: new RegExp(`(?<=${FLAG_NAME}${FLAG_SEPARATOR})(?:[^\\s"'\\\\]|\\\\[^\\s"']){1,400}`, 'gi'), needs: FLAG_WORDS },
 ];
 const PRIVATE_KEY = { re: /-----BEGIN [A-Z ]{0,40}PRIVATE KEY-----[\s\S]{0,10000}?(?:-----END [A-Z ]{0,40}PRIVATE KEY-----|$)/, needs: ['-----begin '] };
 
@@ -38,8 +50,9 @@ export const ANY_SHAPE = new RegExp([PRIVATE_KEY, ...SHAPES].map((s) => `(?:${s.
  */
 export const SHAPE_PIECES = new RegExp([...new Set([PRIVATE_KEY, ...SHAPES].flatMap((s) => s.needs))].map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'i');
 
-/** Replaces every secret-shaped part of `text` with its first characters and its length. */
+/** Replaces every secret-shaped part of `text` with its first characters (none of a short one) and its length. */
 export function maskSecretShapes(text: string): string {
   if (!SHAPE_PIECES.test(text)) return text;
-  return text.replace(ANY_SHAPE, (m) => (m.startsWith('-----BEGIN') ? `[private key, ${m.length} chars]` : `${m.slice(0, 3)}…[${m.length} chars masked]`));
+  // A short secret (a flag's or a URL's password) shows none of its characters: three of six is half of it.
+  return text.replace(ANY_SHAPE, (m) => (m.startsWith('-----BEGIN') ? `[private key, ${m.length} chars]` : `${m.length >= 8 ? m.slice(0, 3) : ''}…[${m.length} chars masked]`));
 }

@@ -77,7 +77,7 @@ function addSelectReads(trees: { object: (kind: string) => FieldTree; pod: Field
 function addReads(root: FieldTree, rest: string, select: RelationSelect, message?: string): void {
   let node = root;
   for (const seg of parsePointer(rest)) {
-    if (seg === '*' || seg === '*=') {
+    if (seg === '*' || seg === '*=' || seg === '*flags') {
       node.whole = true;
       return;
     }

@@ -1,5 +1,6 @@
 import { groupOf, isRecord } from '../parse/identity.js';
 import { getAtSegments, joinPointer, pointerSegments } from '../parse/pointer.js';
+import { flagsOf } from './flags.js';
 
 /** One value a rule's schema is checked against. */
 export interface TargetInstance {
@@ -176,6 +177,12 @@ function splitAssignment(s: string): { name: string; value?: string } {
  * map item is named after its key (a compose service), unless the instance already has a name.
  * `*=` is every entry as `{name, value}`: a map's keys with their values, or a list's
  * `NAME=value` strings, so one schema can judge a variable by its name and value in either form.
+ * `*flags` is every flag of a command line as an entry `{name, value}` (`{name}` for a flag with no
+ * value): `--db-password hunter2` and `--db-password=hunter2` alike, at the word that holds the value.
+ * It reads a list (argv), a string (a command line) or an object's `entrypoint`, `command` and
+ * `args` as one argv (a container, a compose service), then its probes', hooks' and healthcheck's
+ * commands: JSON Schema cannot relate a list item to the
+ * one before it, so the pairing is done here (src/rules/flags.ts).
  */
 function expandPattern(base: TargetInstance, pattern: string): TargetInstance[] {
   let current: TargetInstance[] = [{ ...base, podPointer: undefined }];
@@ -193,6 +200,10 @@ function expandPattern(base: TargetInstance, pattern: string): TargetInstance[] 
           });
         } else if (isRecord(v)) {
           for (const [k, item] of Object.entries(v)) next.push({ ...inst, pointer: joinPointer(inst.pointer, k), value: { name: k, value: item }, entry: true });
+        }
+      } else if (seg === '*flags') {
+        for (const f of flagsOf(v, inst.pointer)) {
+          next.push({ ...inst, pointer: f.pointer, value: f.value === undefined ? { name: f.name } : { name: f.name, value: f.value }, entry: true });
         }
       } else if (Array.isArray(v) && /^\d+$/.test(seg) && Number(seg) < v.length) {
         next.push({ ...inst, pointer: joinPointer(inst.pointer, seg), value: v[Number(seg)] });

@@ -266,3 +266,95 @@ describe('values the readers stop at, and waiver reasons, never reach any output
     expect(leaks(r.stdout + r.stderr)).toEqual([]);
   });
 });
+
+/**
+ * Credentials given as command-line flags: each is a finding of the flag rules at the item that holds
+ * it, and no value reaches any output, including the messages of rules that show the item around it
+ * (a model revision, an http download) or a whole argument list.
+ */
+describe('credentials in command-line flags are found and never printed', () => {
+  const V = {
+    twoItems: 'Pl4nted-Flag-TwoItems-01',
+    oneItem: 'Pl4nted-Flag-OneItem-02',
+    inScript: 'Pl4nted Flag InScript 03',
+    beside: 'Pl4nted-Flag-Beside-04',
+    besideHttp: 'Pl4nted-Flag-BesideHttp-05',
+    probe: 'Pl4nted-Flag-Probe-06',
+    composeString: 'Pl4nted-Flag-ComposeString-07',
+    composeHealth: 'Pl4nted-Flag-ComposeHealth-08',
+    short: 'Pw9',
+  };
+  const files = {
+    'apps/api.yaml': `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+  namespace: apps
+spec:
+  template:
+    spec:
+      containers:
+        - name: api
+          image: ghcr.io/example/api:1.0.0
+          args:
+            - --db-password
+            - ${V.twoItems}
+            - --api-key=${V.oneItem}
+            - --redis-password
+            - ${V.short}
+          livenessProbe:
+            exec:
+              command: ["mysqladmin", "ping", "--password=${V.probe}"]
+        - name: worker
+          image: ghcr.io/example/worker:1.0.0
+          command: ["sh", "-c"]
+          args: ["exec worker --password '${V.inScript}' --port 80"]
+        - name: vllm
+          image: vllm/vllm-openai:v0.6.3
+          args:
+            - "vllm serve meta-llama/Llama-3.1-8B --revision main --api-key ${V.beside}"
+            - "--model-url=http://models.internal/llama.safetensors --token ${V.besideHttp}"
+`,
+    'docker-compose.yml': `services:
+  cache:
+    image: redis:7.4.1
+    command: redis-server --appendonly yes --requirepass ${V.composeString}
+  db:
+    image: mysql:8.4.3
+    healthcheck:
+      test: ["CMD", "mysqladmin", "ping", "--password=${V.composeHealth}"]
+`,
+  };
+  const leaks = (text: string) => Object.values(V).filter((v) => text.includes(v));
+
+  test('check in every format: a finding at each value, and no value printed', () => {
+    const dir = makeRepo(files, 'flags with credentials');
+    const outDir = tempDir();
+    const outputs = FILE_FORMATS.map((f) => path.join(outDir, `out.${f}`));
+    const r = runCli(['check', '--no-cache', '-f', 'text', ...FILE_FORMATS.flatMap((f) => ['-f', f]), ...outputs.flatMap((f) => ['-o', f])], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('');
+    expect({ where: 'stdout', leaks: leaks(r.stdout) }).toEqual({ where: 'stdout', leaks: [] });
+    for (const f of outputs) expect({ where: path.basename(f), leaks: leaks(readFileSync(f, 'utf8')) }).toEqual({ where: path.basename(f), leaks: [] });
+    const json = JSON.parse(readFileSync(outputs[0]!, 'utf8')) as { findings: { ruleId: string; file: string; line: number; column: number; message: string }[] };
+    const flags = json.findings.filter((f) => f.ruleId.endsWith('flag-literal') || f.ruleId.endsWith('flag-literal-secret')).map((f) => `${f.file}:${f.line}:${f.column} ${f.message}`);
+    expect(flags.sort()).toEqual([
+      'apps/api.yaml:14:15 Container "api" passes a literal value "Pl…" (24 chars) to --db-password',
+      'apps/api.yaml:15:15 Container "api" passes a literal value "Pl…" (23 chars) to --api-key',
+      'apps/api.yaml:17:15 Container "api" passes a literal value "…" (3 chars) to --redis-password',
+      'apps/api.yaml:20:47 Container "api" passes a literal value "Pl…" (21 chars) to --password',
+      'apps/api.yaml:24:18 Container "worker" passes a literal value "Pl…" (24 chars) to --password',
+      'apps/api.yaml:28:15 Container "vllm" passes a literal value "Pl…" (22 chars) to --api-key',
+      'apps/api.yaml:29:15 Container "vllm" passes a literal value "Pl…" (26 chars) to --token',
+      'docker-compose.yml:4:14 Service "cache" passes a literal value "Pl…" (29 chars) to --requirepass',
+      'docker-compose.yml:8:43 Service "db" passes a literal value "Pl…" (29 chars) to --password',
+    ]);
+    // The rules that show the item around a credential show it masked.
+    const around = json.findings.filter((f) => f.ruleId === 'ai-model-revision-floating' || f.ruleId === 'ai-model-download-http').map((f) => f.message);
+    // ($value is cut to 80 characters first: what is left of the value is masked.)
+    expect(around).toEqual([
+      'Container "vllm" downloads a model revision that can move (vllm serve meta-llama/Llama-3.1-8B --revision main --api-key Pl4…[19 chars masked])',
+      'Container "vllm" downloads a model over plain HTTP (--model-url=http://models.internal/llama.safetensors --token Pl4…[19 chars masked])',
+    ]);
+  });
+});

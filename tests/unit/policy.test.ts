@@ -70,6 +70,91 @@ describe('targets', () => {
   });
 });
 
+describe('*flags: the flags of a command line as {name, value} entries', () => {
+  const deployment = {
+    kind: 'Deployment',
+    spec: {
+      template: {
+        spec: {
+          containers: [
+            {
+              name: 'api',
+              command: ['/app/server', '--db-password'],
+              args: ['pw-in-args', '--api-key=k1', '--insecure-skip-tls-verify', '--token', '$(TOKEN)', '--verbose'],
+              livenessProbe: { exec: { command: ['mysqladmin', 'ping', '--password=pw-in-probe'] } },
+            },
+            { name: 'sh', command: ['sh', '-c', "exec server --port 80 --password 'a b' --secret $S; echo --token\n--api-key x"] },
+          ],
+        },
+      },
+    },
+  };
+  const C = '/spec/template/spec/containers';
+  const entries = (data: unknown, target: string) => expandTargets(data, target).map((t) => [t.pointer, t.value, t.container]);
+
+  test('--flag value in two items (across command and args) and --flag=value in one, at the item that holds the value', () => {
+    expect(entries(deployment, 'container/*flags').filter(([, , c]) => c === 'api')).toEqual([
+      [`${C}/0/args/0`, { name: '--db-password', value: 'pw-in-args' }, 'api'],
+      [`${C}/0/args/1`, { name: '--api-key', value: 'k1' }, 'api'],
+      // A flag followed by a flag has no value.
+      [`${C}/0/args/2`, { name: '--insecure-skip-tls-verify' }, 'api'],
+      [`${C}/0/args/4`, { name: '--token', value: '$(TOKEN)' }, 'api'],
+      [`${C}/0/args/5`, { name: '--verbose' }, 'api'],
+      // A probe's command is a command line of its own.
+      [`${C}/0/livenessProbe/exec/command/2`, { name: '--password', value: 'pw-in-probe' }, 'api'],
+    ]);
+  });
+
+  test('a script after sh -c is split as a shell splits words; its flags point at the script', () => {
+    expect(entries(deployment, 'container/*flags').filter(([, , c]) => c === 'sh')).toEqual([
+      [`${C}/1/command/2`, { name: '--port', value: '80' }, 'sh'],
+      [`${C}/1/command/2`, { name: '--password', value: 'a b' }, 'sh'],
+      [`${C}/1/command/2`, { name: '--secret', value: '$S' }, 'sh'],
+      // ; and a newline end a command: the flag before them has no value.
+      [`${C}/1/command/2`, { name: '--token' }, 'sh'],
+      [`${C}/1/command/2`, { name: '--api-key', value: 'x' }, 'sh'],
+    ]);
+  });
+
+  test('a value or a substitution keeps its quotes\' and parentheses\' words whole; a comment is no flag', () => {
+    const pod = { kind: 'Pod', spec: { containers: [{ name: 'c', args: ['run --password "$(cat /run/secrets/db pw)" --token `cat t` --key="x y" # --secret z'] }] } };
+    expect(expandTargets(pod, 'container/*flags').map((t) => t.value)).toEqual([
+      { name: '--password', value: '$(cat /run/secrets/db pw)' },
+      { name: '--token', value: '`cat t`' },
+      { name: '--key', value: 'x y' },
+    ]);
+  });
+
+  test("a compose service: entrypoint and command (a list or a string) are one argv; the healthcheck's test is another", () => {
+    const compose = {
+      services: {
+        cache: { command: 'redis-server --requirepass pw1' },
+        api: { entrypoint: ['/app/server', '--api-key'], command: ['k2', '--db-password=pw2'], healthcheck: { test: ['CMD-SHELL', 'check --token t3'] } },
+      },
+    };
+    expect(entries(compose, '/services/*/*flags')).toEqual([
+      ['/services/cache/command', { name: '--requirepass', value: 'pw1' }, 'cache'],
+      ['/services/api/command/0', { name: '--api-key', value: 'k2' }, 'api'],
+      ['/services/api/command/1', { name: '--db-password', value: 'pw2' }, 'api'],
+      ['/services/api/healthcheck/test/1', { name: '--token', value: 't3' }, 'api'],
+    ]);
+  });
+
+  test("an entry's name and value are the entry's own place", () => {
+    const [inst] = expandTargets(deployment, 'container/*flags');
+    expect(inst!.entry).toBe(true);
+    expect(resolveInstancePath(inst!, '/value')).toBe(`${C}/0/args/0`);
+    expect(resolveInstancePath(inst!, '/name')).toBe(`${C}/0/args/0`);
+  });
+
+  test('a long script of unclosed quotes and substitutions is read in one pass', () => {
+    const pod = { kind: 'Pod', spec: { containers: [{ name: 'c', args: ['x ' + '$( "--token '.repeat(40_000)] }] } };
+    const start = process.hrtime.bigint();
+    expandTargets(pod, 'container/*flags');
+    expect(Number(process.hrtime.bigint() - start) / 1e6).toBeLessThan(3000);
+  });
+});
+
 describe('messages', () => {
   test('placeholders come from the target; secrets are masked to two characters and a length', () => {
     const ctx: Record<string, unknown> = { name: 'web', $resource: 'Pod x', hostPath: { path: '/var' }, ports: [{ port: 80 }] };
@@ -271,6 +356,33 @@ services:
       '8:3 Service "airflow-webserver" does not set no-new-privileges',
       '11:3 Service "airflow-worker" does not set no-new-privileges',
     ]);
+  });
+
+  test('a flag\'s credential is masked by its value, at the item that holds it; a token shape there says it once', async () => {
+    const { loadBuiltinRules } = await import('../../src/rules/load.js');
+    const rules = await loadBuiltinRules();
+    const text = `apiVersion: v1
+kind: Pod
+metadata: { name: api }
+spec:
+  containers:
+    - name: api
+      image: api:1.0
+      args:
+        - --db-password
+        - FlagLeakPw9
+        - --hf-token=hf_FlagLeakAbCdEfGhIjKlMnOpQrStUv01
+        - sh -c "server --password 'Flag Leak Pw'"
+`;
+    const [doc] = parseConfigText('pod.yaml', text).documents;
+    const found = evaluateDocument(doc!, prepareRules(rules), { inlineWaivers: true, waivers: [], knownRuleIds: new Set(rules.map((r) => r.id)) });
+    const secrets = found.filter((f) => f.ruleId.startsWith('secrets-')).map((f) => `${f.line}:${f.column} ${f.ruleId} ${f.message}`);
+    expect(secrets).toEqual([
+      '10:11 secrets-flag-literal Container "api" passes a literal value "Fl…" (11 chars) to --db-password',
+      '12:11 secrets-flag-literal Container "api" passes a literal value "Fl…" (12 chars) to --password',
+      '11:11 secrets-huggingface-token Value at args[2] looks like a Hugging Face token "--…" (46 chars)',
+    ]);
+    expect(JSON.stringify(found)).not.toMatch(/FlagLeakPw9|Flag Leak Pw|hf_FlagLeak/);
   });
 
   test('{{$field}}: a key, a list item as args[1], an env var\'s value by its name', async () => {

@@ -16,6 +16,16 @@ describe('secret-shaped text in message values', () => {
       ['-----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY-----', '[private key, 68 chars]'],
       ['AKIAZ7QWERTYUIOPASDF in the env', 'AKI…[20 chars masked] in the env'],
       ['image: vllm/vllm-openai:v0.6.3 --max-model-len 4096', 'image: vllm/vllm-openai:v0.6.3 --max-model-len 4096'],
+      // Any credential flag's argument, quoted (to its closing quote), after a dot or an underscore, in a JSON list.
+      ["server --password 'correct horse' --port 80", "server --password 'cor…[13 chars masked]' --port 80"],
+      ['sh -c "server --db-password \\"s3 cr3t\\" --port 80"', 'sh -c "server --db-password \\"…[7 chars masked]\\" --port 80"'],
+      ['--NotebookApp.token=abcdef123456 --ServerApp.ip=0.0.0.0', '--NotebookApp.token=abc…[12 chars masked] --ServerApp.ip=0.0.0.0'],
+      ['redis-server --requirepass s3cret-redis --masterauth s3cret-redis', 'redis-server --requirepass s3c…[12 chars masked] --masterauth s3c…[12 chars masked]'],
+      ['["--db-password","hunter2","--api_key","abc"]', '["--db-password","…[7 chars masked]","--api_key","…[3 chars masked]"]'],
+      // A short secret shows none of its characters.
+      ['postgres://app:pw@db/app', 'postgres://app:…[2 chars masked]@db/app'],
+      // Settings about a credential are not one.
+      ['--token-ttl 3600 --password-file /run/secrets/db --secret-name db', '--token-ttl 3600 --password-file /run/secrets/db --secret-name db'],
     ];
     for (const [input, expected] of cases) expect(maskSecretShapes(input)).toBe(expected);
   });
@@ -27,7 +37,7 @@ describe('secret-shaped text in message values', () => {
   });
 
   test('a 200 KB value of repeated token prefixes is scanned in linear time (no catastrophic backtracking)', () => {
-    for (const prefix of ['sk-', 'hf_', 'ghp_', 'xoxb-', '--token ', 'eyJ', 'a://b:', 'AccountKey=', '-----BEGIN PRIVATE KEY-----']) {
+    for (const prefix of ['sk-', 'hf_', 'ghp_', 'xoxb-', '--token ', '--token "', "--x.api_key='", '--password","', 'eyJ', 'a://b:', 'AccountKey=', '-----BEGIN PRIVATE KEY-----']) {
       const value = prefix.repeat(Math.ceil(200_000 / prefix.length));
       const start = process.hrtime.bigint();
       maskSecretShapes(value);
@@ -45,7 +55,7 @@ describe('secret-shaped text in message values', () => {
       /^xox[abposr]-[A-Za-z0-9-]{10,20}$/, /^(?:AKIA|ASIA)[0-9A-Z]{16}$/, /^AIza[0-9A-Za-z]{35}$/, /^[sr]k_live_[0-9A-Za-z]{16,20}$/, /^glpat-[0-9A-Za-z]{20,30}$/,
       /^npm_[A-Za-z0-9]{36,40}$/, /^SG\.[A-Za-z0-9]{22}\.[A-Za-z0-9]{43}$/, /^dapi[0-9a-f]{32}$/, /^eyJ[A-Za-z0-9]{8,12}\.[A-Za-z0-9]{8,12}\.[A-Za-z0-9]{8,12}$/,
       /^(?:AccountKey|SharedAccessKey|Password|Pwd)=[A-Za-z0-9+]{4,12}$/, /^[a-z]{1,8}:\/\/[a-z]{1,8}:[A-Za-z0-9]{1,12}@[a-z]{1,8}$/,
-      /^--?[a-z-]{0,8}(?:token|password|passwd|secret|api-key|apikey|access-key)[= ][A-Za-z0-9]{4,12}$/, /^-----BEGIN [A-Z ]{0,10}PRIVATE KEY-----[A-Za-z0-9\n]{0,20}-----END PRIVATE KEY-----$/,
+      /^--?[a-z._-]{0,8}(?:token|password|passwd|passphrase|secret|api[-_]?key|access[-_]?key|credentials?|requirepass|masterauth)(?:[= ]["']?|",")[A-Za-z0-9]{1,12}$/, /^-----BEGIN [A-Z ]{0,10}PRIVATE KEY-----[A-Za-z0-9\n]{0,20}-----END PRIVATE KEY-----$/,
     ].map((re) => fc.stringMatching(re));
     const cased = (t: string, c: number) => (c === 1 ? t.toUpperCase() : c === 2 ? t.toLowerCase() : t);
     const around = fc.stringMatching(/^[A-Za-z0-9 ,]{0,12}$/);
