@@ -29,7 +29,8 @@ const GIT_ENV = {
 
 /** Runs the git CLI in a repo, as a user would. */
 export function git(dir: string, ...args: string[]): string {
-  return execFileSync('git', args, { cwd: dir, env: { ...process.env, ...GIT_ENV }, encoding: 'utf8' });
+  // An empty stdin: git pack-objects (git gc) reads revisions from it, and an inherited one may hold anything.
+  return execFileSync('git', args, { cwd: dir, env: { ...process.env, ...GIT_ENV }, encoding: 'utf8', input: '' });
 }
 
 /** Writes files (path → content) into a folder. */
