@@ -69,47 +69,26 @@ export function findJsonError(text: string): { offset: number; reason: string } 
     if (!top) break;
     if (i >= text.length) return fail(`unexpected end of input: "${top === '{' ? '}' : ']'}" is missing`);
     const c = text[i]!;
+    // The container closes, right after its opening or after an item.
+    if (c === (top === '{' ? '}' : ']')) {
+      stack.pop();
+      i++;
+      justOpened = false;
+      continue;
+    }
+    if (!justOpened) {
+      if (c !== ',') return fail(top === '{' ? "expected ',' or '}' after a property value" : "expected ',' or ']' after an array item");
+      i++;
+      ws();
+      if (top === '[' && text[i] === ']') return fail('a trailing comma is not allowed in JSON');
+    }
     if (top === '{') {
-      if (justOpened && c === '}') {
-        stack.pop();
-        i++;
-        justOpened = false;
-        continue;
-      }
-      if (!justOpened) {
-        if (c === '}') {
-          stack.pop();
-          i++;
-          continue;
-        }
-        if (c !== ',') return fail("expected ',' or '}' after a property value");
-        i++;
-        ws();
-      }
       if (text[i] !== '"') return fail(i >= text.length ? 'unexpected end of input: a property name is missing' : 'expected a property name in double quotes');
       err = scanString();
       if (err) break;
       ws();
       if (text[i] !== ':') return fail("expected ':' after a property name");
       i++;
-    } else {
-      if (justOpened && c === ']') {
-        stack.pop();
-        i++;
-        justOpened = false;
-        continue;
-      }
-      if (!justOpened) {
-        if (c === ']') {
-          stack.pop();
-          i++;
-          continue;
-        }
-        if (c !== ',') return fail("expected ',' or ']' after an array item");
-        i++;
-        ws();
-        if (text[i] === ']') return fail('a trailing comma is not allowed in JSON');
-      }
     }
     const depth = stack.length;
     err = scanValue();
