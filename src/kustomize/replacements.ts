@@ -1,5 +1,5 @@
 import { cloneProv, isMap, originAt, provChild, provConst, type Prov } from './provenance.js';
-import { annotationsOf, currentId, groupOfResource, isClusterScoped, kindOf, labelsOf, RenderError, versionOf, type Resource } from './resource.js';
+import { annotationsOf, currentId, effectiveNamespace, groupOfResource, kindOf, labelsOf, RenderError, versionOf, type Resource } from './resource.js';
 import type { RE2JS } from 're2js';
 import { lazyPackage } from '../packages.js';
 import { parseLabelSelector } from './selector.js';
@@ -113,22 +113,27 @@ function selectedBy(res: Resource, sel: Id): boolean {
   if (sel.group && sel.group !== groupOfResource(res)) return false;
   if (sel.version && sel.version !== versionOf(res)) return false;
   // A namespace compares as kustomize's EffectiveNamespace: "" is `default`, and a cluster-scoped object has none.
-  const effective = (ns: string) => (isClusterScoped(res) ? null : ns || 'default');
-  return res.ids.some((id) => (!sel.name || sel.name === id.name) && (!sel.namespace || effective(id.namespace) === (sel.namespace || 'default')));
+  return res.ids.some((id) => (!sel.name || sel.name === id.name) && (!sel.namespace || effectiveNamespace(res, id.namespace) === sel.namespace));
 }
 
-function matchesLabels(res: Resource, sel: { labelSelector?: string; annotationSelector?: string }): boolean {
-  if (sel.labelSelector && !parseLabelSelector(sel.labelSelector)(labelsOf(res))) return false;
-  if (sel.annotationSelector && !parseLabelSelector(sel.annotationSelector)(annotationsOf(res))) return false;
-  return true;
+type LabelSelected = { labelSelector?: string; annotationSelector?: string };
+
+/** A test of a selector's labelSelector and annotationSelector, each parsed once, when first needed (as kustomize, which reads them only for an object). */
+function labelTest(sel: LabelSelected): (res: Resource) => boolean {
+  let labels: ((m: Record<string, unknown>) => boolean) | undefined;
+  let annotations: ((m: Record<string, unknown>) => boolean) | undefined;
+  return (res) =>
+    (!sel.labelSelector || (labels ??= parseLabelSelector(sel.labelSelector))(labelsOf(res))) &&
+    (!sel.annotationSelector || (annotations ??= parseLabelSelector(sel.annotationSelector))(annotationsOf(res)));
 }
 
-function isTarget(res: Resource, t: TargetSelector): boolean {
-  if (!matchesLabels(res, t.select)) return false;
+/** Which resources a target takes, its selectors parsed once for all of them. */
+function targetTest(t: TargetSelector): (res: Resource) => boolean {
+  const selected = labelTest(t.select);
   // A reject by labels or annotations only; one by id only (kustomize checks the two apart).
-  if (t.reject.some((r) => (r.labelSelector || r.annotationSelector) && matchesLabels(res, r))) return false;
-  const idOnly = (r: Id): boolean => ID_KEYS.some((k) => (r as Record<string, string | undefined>)[k]);
-  return selectedBy(res, t.select) && !t.reject.some((r) => idOnly(r) && selectedBy(res, r));
+  const rejectedByLabels = t.reject.filter((r) => r.labelSelector || r.annotationSelector).map(labelTest);
+  const rejectedById = t.reject.filter((r) => ID_KEYS.some((k) => (r as Record<string, string | undefined>)[k]));
+  return (res) => selected(res) && !rejectedByLabels.some((test) => test(res)) && selectedBy(res, t.select) && !rejectedById.some((r) => selectedBy(res, r));
 }
 
 /** One step of a field path: a map key, a list index, a list item by a field's value (`[name=app]`, `[=value]`), or every item (`*`). */
@@ -320,10 +325,11 @@ export function applyReplacement(resources: readonly Resource[], r: Replacement,
   }
   const origin = originAt(rawProv, '');
   for (const target of r.targets) {
+    const paths = target.fieldPaths.map((path) => ({ path, steps: parsePath(path) }));
+    const isTarget = targetTest(target);
     for (const res of resources) {
-      if (!isTarget(res, target)) continue;
-      for (const path of target.fieldPaths) {
-        const steps = parsePath(path);
+      if (!isTarget(res)) continue;
+      for (const { path, steps } of paths) {
         const places = target.options.create ? [findOrCreate(res.data, res.prov, steps, path, where, rawProv)] : find(res.data, res.prov, steps, false, where);
         if (places.length === 0) throw new RenderError(`${where}: unable to find field "${path}" in replacement target ${kindOf(res)} "${currentId(res).name}"`);
         // Label and annotation values stay strings whatever the text (kyaml writes them quoted when they would read as another type).

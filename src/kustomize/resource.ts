@@ -123,6 +123,11 @@ const CLUSTER_SCOPED: Record<string, string[]> = {
   'authorization.k8s.io/SubjectAccessReview': ['v1', 'v1beta1'],
 };
 
+/** kustomize's EffectiveNamespace of one of a resource's ids: `default` for none, null for a cluster-scoped kind (no namespace selects it). */
+export function effectiveNamespace(res: Resource, namespace: string): string | null {
+  return isClusterScoped(res) ? null : namespace || 'default';
+}
+
 export function isClusterScoped(res: Resource): boolean {
   return CLUSTER_SCOPED[`${groupOfResource(res)}/${kindOf(res)}`]?.includes(versionOf(res)) ?? false;
 }

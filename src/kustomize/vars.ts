@@ -1,6 +1,6 @@
 import { splitPath, type FieldSpec } from './field-specs.js';
 import { isMap, originAt, provChild, provConst, type Origin, type Prov } from './provenance.js';
-import { currentId, groupOfResource, isClusterScoped, kindOf, RenderError, versionOf, type Resource } from './resource.js';
+import { currentId, effectiveNamespace, groupOfResource, kindOf, RenderError, versionOf, type Resource } from './resource.js';
 import { specApplies, visitField } from './walk.js';
 
 /**
@@ -90,7 +90,7 @@ function valueOf(v: Var, resources: readonly Resource[]): { value: string | numb
       kindOf(res) === v.kind &&
       (v.group === undefined || v.group === groupOfResource(res)) &&
       (v.version === undefined || v.version === versionOf(res)) &&
-      res.ids.some((id) => id.name === v.objectName && (v.namespace === undefined || (isClusterScoped(res) ? false : (id.namespace || 'default') === v.namespace))),
+      res.ids.some((id) => id.name === v.objectName && (v.namespace === undefined || effectiveNamespace(res, id.namespace) === v.namespace)),
   );
   const ref = `'${v.name}' (${v.kind} ${v.objectName})`;
   if (found.length === 0) throw new RenderError(`${v.where}: var ${ref} cannot be mapped to a field in the set of known resources`);
