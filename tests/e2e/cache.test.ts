@@ -7,7 +7,7 @@ import { runKeyOf } from '../../src/check/file-results.js';
 import { DEFAULT_LIMITS } from '../../src/parse/documents.js';
 import { loadBuiltinRules, PACKAGE_ROOT } from '../../src/rules/load.js';
 import { HARDENED_DEPLOYMENT, PRIVILEGED_DEPLOYMENT, UNTAGGED_DEPLOYMENT } from '../helpers/manifests.js';
-import { cleanup, commit, git, makeRepo, runCli, tempDir, writeFiles } from '../helpers/repo.js';
+import { cleanup, commit, git, makeRepo, packRepo, runCli, tempDir, writeFiles } from '../helpers/repo.js';
 
 afterAll(cleanup);
 
@@ -184,7 +184,7 @@ describe('the result cache never changes a report', () => {
     };
     // Packed, as a clone is: the cold run reads HEAD's policy from the pack (isomorphic-git), parses (yaml:
     // the fast reader refuses anchors) and validates (the rules' validators).
-    git(dir, 'gc', '-q');
+    packRepo(dir);
     expect(loaded()).toEqual(expect.arrayContaining(['yaml', 'isomorphic-git', 'validators']));
     const warm = loaded();
     expect(warm).not.toContain('yaml');

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, test } from '@jest/globals';
 import { buildRepoFromSnapshots } from '../../src/demo/build-repo.js';
 import type { Report } from '../../src/report/types.js';
 import { PACKAGE_ROOT } from '../../src/rules/load.js';
-import { cleanup, commit, git, makeRepo, runCli, tempDir } from '../helpers/repo.js';
+import { cleanup, commit, git, makeRepo, packRepo, runCli, tempDir } from '../helpers/repo.js';
 import { HARDENED_DEPLOYMENT, namespaceBasics, PRIVILEGED_DEPLOYMENT, SERVICE, WEB_NAMESPACE } from '../helpers/manifests.js';
 
 afterAll(cleanup);
@@ -61,7 +61,7 @@ describe('rollback', () => {
     expect(git(dir, 'status', '--porcelain')).toBe('');
   });
 
-  test('two culprits, newest first; works on packed objects after git gc and on a detached HEAD', () => {
+  test('two culprits, newest first; works on packed objects (as git gc leaves them) and on a detached HEAD', () => {
     const { dir, shas } = history([
       ['add web and db', { 'apps/web.yaml': HARDENED_DEPLOYMENT, 'apps/db.yaml': HARDENED_DEPLOYMENT.replace(/name: web/g, 'name: db') }],
       ['web privileged', { 'apps/web.yaml': PRIVILEGED_DEPLOYMENT }],
@@ -69,7 +69,7 @@ describe('rollback', () => {
       ['db on hostPath', { 'apps/db.yaml': HOSTPATH_DB }],
       ['add docs', { 'README.md': '# ops\n' }],
     ]);
-    git(dir, 'gc', '-q', '--aggressive');
+    packRepo(dir);
     git(dir, 'checkout', '-q', '--detach', 'HEAD');
     const report = json(runCli(['rollback', '-f', 'json'], { cwd: dir }).stdout);
     const rb = report.rollback!;

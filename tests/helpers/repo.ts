@@ -29,8 +29,26 @@ const GIT_ENV = {
 
 /** Runs the git CLI in a repo, as a user would. */
 export function git(dir: string, ...args: string[]): string {
-  // An empty stdin: git pack-objects (git gc) reads revisions from it, and an inherited one may hold anything.
-  return execFileSync('git', args, { cwd: dir, env: { ...process.env, ...GIT_ENV }, encoding: 'utf8', input: '' });
+  return execFileSync('git', args, { cwd: dir, env: { ...process.env, ...GIT_ENV }, encoding: 'utf8' });
+}
+
+/**
+ * Packs every object of the repo as `git gc --prune=now` leaves it (refs in packed-refs, objects in one
+ * pack, no loose ones), without `git gc`: gc's repack starts pack-objects with /dev/null as stdin, and
+ * pack-objects reads revisions from it. Where /dev/null is a regular file something wrote to (a CI
+ * sandbox here had "/usr/bin/tail" in it), gc fails with "bad revision". This feeds pack-objects an
+ * empty line, which ends its revision list.
+ */
+export function packRepo(dir: string): void {
+  git(dir, 'pack-refs', '--all');
+  const pack = path.join(dir, '.git', 'objects', 'pack', 'pack');
+  execFileSync('git', ['pack-objects', '-q', '--all', '--reflog', '--indexed-objects', '--delta-base-offset', pack], {
+    cwd: dir,
+    env: { ...process.env, ...GIT_ENV },
+    input: '\n',
+  });
+  git(dir, 'prune-packed');
+  git(dir, 'prune', '--expire=now');
 }
 
 /** Writes files (path → content) into a folder. */

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, test } from '@jest/globals';
 import type { Report } from '../../src/report/types.js';
 import { countsAsNotChecked } from '../../src/source/types.js';
-import { cleanup, commit, git, makeRepo, tempDir, writeFiles } from '../helpers/repo.js';
+import { cleanup, commit, git, makeRepo, packRepo, tempDir, writeFiles } from '../helpers/repo.js';
 import { HARDENED_DEPLOYMENT, PRIVILEGED_DEPLOYMENT, WEB_NAMESPACE } from '../helpers/manifests.js';
 import { runCliLimited } from './helpers.js';
 
@@ -29,7 +29,7 @@ describe('missing git objects and shallow clones give a message and 65/66, never
 
   test('a damaged pack (bytes of an object changed): 65 naming what cannot be read, no stack', () => {
     const dir = makeRepo({ 'apps/web.yaml': HARDENED_DEPLOYMENT, 'apps/web-namespace.yaml': WEB_NAMESPACE });
-    git(dir, 'gc', '-q', '--prune=now');
+    packRepo(dir);
     const blob = git(dir, 'rev-parse', 'HEAD:apps/web.yaml').trim();
     const packDir = path.join(dir, '.git', 'objects', 'pack');
     const idx = readdirSync(packDir).find((f) => f.endsWith('.idx'))!;
@@ -347,7 +347,7 @@ describe('staged files read as loose objects, and from packs', () => {
     const loose = runCliLimited(['check', '--staged', '-f', 'json', '--no-cache'], { cwd: dir });
     expect(loose.code).toBe(1);
     expect(report(loose.stdout).findings.map((f) => f.ruleId)).toContain('k8s-privileged-container');
-    git(dir, 'gc', '-q', '--prune=now');
+    packRepo(dir);
     expect(existsSync(objectFile(dir, oid))).toBe(false);
     const packed = runCliLimited(['check', '--staged', '-f', 'json', '--no-cache'], { cwd: dir });
     expect({ code: packed.code, stdout: packed.stdout }).toEqual({ code: loose.code, stdout: loose.stdout });
