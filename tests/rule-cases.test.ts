@@ -321,7 +321,10 @@ describe('credential names read alike', () => {
     const rules = await loadBuiltinRules();
     type Patterns = { pattern?: string; anyOf?: { pattern: string }[] };
     const schemaOf = (id: string) => rules.find((r) => r.id === id)!.schema;
-    const nameOf = (id: string) => (schemaOf(id) as { if: { properties: { name: Patterns & { not: Patterns } } } }).if.properties.name;
+    const nameOf = (id: string) => {
+      const cond = (schemaOf(id) as { if: { properties?: { name: Patterns & { not: Patterns } }; anyOf?: { properties?: { name: Patterns & { not: Patterns } } }[] } }).if;
+      return (cond.properties ?? cond.anyOf!.find((a) => a.properties)!.properties)!.name;
+    };
     const env = nameOf('secrets-env-literal');
     const flag = nameOf('secrets-flag-literal');
     expect(flag.anyOf![0]!.pattern).toBe(env.pattern);

@@ -3,10 +3,10 @@
  * passwords in URLs, and the argument of a flag named like a credential (`--hf-token hf_…`).
  * Every quantifier is bounded, so a 200 KB value of repeated prefixes is scanned in linear time.
  */
-const FLAG_NAME = '--?[A-Za-z0-9._-]{0,40}(?:token|password|passwd|passphrase|secret|api[_-]?key|access[_-]?key|credentials?|requirepass|masterauth)';
+const FLAG_NAME = '--?[A-Za-z0-9._-]{0,40}(?:token|password|passwd|passphrase|pass(?:in|out)?|pwd|secret|api[_-]?key|access[_-]?key|credentials?|requirepass|masterauth|root-token-id)';
 /** Between a flag and its argument: `=`, spaces, or the end of one item of a JSON list and the start of the next. */
 const FLAG_SEPARATOR = '(?:[=\\s]{1,3}|\\\\?",\\s?)';
-const FLAG_WORDS = ['token', 'passw', 'passphrase', 'secret', 'api-key', 'api_key', 'apikey', 'access-key', 'access_key', 'accesskey', 'credential', 'requirepass', 'masterauth'];
+const FLAG_WORDS = ['token', 'pass', 'pwd', 'secret', 'api-key', 'api_key', 'apikey', 'access-key', 'access_key', 'accesskey', 'credential', 'requirepass', 'masterauth'];
 
 const SHAPES: { re: RegExp; needs: string[] }[] = [
   // Provider tokens: Hugging Face, OpenAI / Anthropic, GitHub, Slack, AWS, Google, Stripe, GitLab, npm, SendGrid, Databricks.
@@ -26,6 +26,18 @@ const SHAPES: { re: RegExp; needs: string[] }[] = [
   { re: /\beyJ[A-Za-z0-9_-]{8,2000}\.[A-Za-z0-9_-]{8,4000}\.[A-Za-z0-9_-]{8,2000}/g, needs: ['eyj'] },
   // Azure storage connection strings and similar key=value credentials.
   { re: /\b(?:AccountKey|SharedAccessKey|Password|Pwd)=[^;\s"']{4,400}/gi, needs: ['='] },
+  // A shell assignment of a credential-named variable before a command: PGPASSWORD=X psql, DB_PASS=X ./run.
+  { re: /(?<=(?:^|[\s;&|('"])[A-Za-z_][A-Za-z0-9_]{0,60}(?:password|passwd|pass|pwd|token|secret|_key|_auth)=)[^\s;'"&|)]{1,400}/g, needs: ['pass', 'pwd', 'token', 'secret', '_key', '_auth'] },
+  // Programs' own credential flags (src/rules/tool-credentials.ts): mysql's -pX, redis-cli -a X, sshpass -p X,
+  // mongo's -p X, docker login -p X, curl -u user:X (and HTTPie's -a), an Authorization header's credentials.
+  { re: /(?<=\b(?:mysql[a-z]*|mariadb[a-z-]*)\b[^;|&\n]{0,200}\s-p)[^\s'"]{1,400}/g, needs: ['mysql', 'mariadb'] },
+  { re: /(?<=\b(?:redis-cli\b[^;|&\n]{0,200}\s(?:-a|--pass)|(?:sshpass|mongo[a-z]*|login)\b[^;|&\n]{0,200}\s-p)(?:\s{1,3}['"]?)?)[^\s'"-][^\s'"]{0,400}/g, needs: ['redis-cli', 'sshpass', 'mongo', 'login'] },
+  { re: /(?<=\s(?:-u|--user|-U|--proxy-user|-a|--auth)(?:\s{1,3}['"]?)?[^\s:'"]{1,200}:)[^\s'"@]{1,400}/g, needs: ['-u', '-a', '--auth'] },
+  { re: /(?<=\bauthorization:\s{0,3}(?:(?:bearer|basic|token|digest|bot)\s{1,3})?)(?!(?:bearer|basic|token|digest|bot)\b)[^\s'"]{1,400}/g, needs: ['authorization'] },
+  // Passwords as plain words: rabbitmqctl add_user USER X, htpasswd -b[c] [FILE] USER X (the user may be masked too), mc alias set NAME URL KEY X.
+  { re: /(?<=\b(?:add_user|change_password|authenticate_user)\s{1,3}\S{1,200}\s{1,3}['"]?)[^\s'"]{1,400}/g, needs: ['add_user', 'change_password', 'authenticate_user'] },
+  { re: /(?<=\bhtpasswd\s{1,3}(?:-[a-z]{0,5}\s{1,3}){0,2}-[a-z]{0,5}b[a-z]{0,5}\s{1,3}(?:-\S{1,20}\s{1,3}){0,2}(?:[^\s-]\S{0,200}\s{1,3}){1,2}['"]?)[^\s'"-][^\s'"]{0,400}/g, needs: ['htpasswd'] },
+  { re: /(?<=\b(?:alias\s{1,3}set|config\s{1,3}host\s{1,3}add)\s{1,3}(?:\S{1,300}\s{1,3}){3}['"]?)[^\s'"]{1,400}/g, needs: ['alias', 'config'] },
   // user:password@ in a URL.
   { re: /(?<=:\/\/[^:/@\s]{1,200}:)[^@/\s]{1,400}(?=@)/g, needs: ['://'] },
   // The argument of a credential-named flag: --hf-token X, --password=X, --api_key 'X Y', --NotebookApp.token=X,

@@ -1,5 +1,6 @@
 import { isRecord } from '../parse/identity.js';
 import { joinPointer } from '../parse/pointer.js';
+import { programOf, readToolCredentials } from './tool-credentials.js';
 
 /**
  * One flag of a command line: `--name value` (two words), `--name=value` (one), or `--name` alone.
@@ -10,6 +11,11 @@ export interface CommandFlag {
   name: string;
   value?: string;
   pointer: string;
+  /**
+   * The program takes this value as a password or token whatever the flag is called (`mysqladmin
+   * -pX`, `curl -u user:X`, see tool-credentials.ts); `name` is then the program and its flag.
+   */
+  credential?: true;
 }
 
 /** A word of a command line and where it is; null is a shell operator (`;`, `&&`, `|`), which no flag's value crosses. */
@@ -67,9 +73,43 @@ function valueAt(value: unknown, path: readonly string[]): unknown {
 }
 
 function readFlags(words: readonly Word[], out: CommandFlag[], depth: number): void {
+  // One command at a time: a flag's value never crosses a `;`, `&&` or `|`.
+  let start = 0;
+  for (let i = 0; i <= words.length; i++) {
+    if (i < words.length && words[i] !== null) continue;
+    if (i > start) readCommand(words.slice(start, i) as { text: string; pointer: string }[], out, depth);
+    start = i + 1;
+  }
+}
+
+/** Words before a command's program that run it (`exec`, `env`, compose's `CMD-SHELL`), and how many words of their own each takes. */
+const PREFIX: Record<string, number> = { exec: 0, env: 0, nohup: 0, time: 0, command: 0, builtin: 0, CMD: 0, 'CMD-SHELL': 0, gosu: 1, 'su-exec': 1, tini: 0, 'dumb-init': 0, '--': 0 };
+/** A shell variable assignment before a command (`PGPASSWORD=x psql …`). */
+const ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*)=([\s\S]*)$/;
+
+function readCommand(words: readonly { text: string; pointer: string }[], out: CommandFlag[], depth: number): void {
+  let at = 0;
+  // The assignments and runners before the program: an assignment is read as a flag (its name says what it is).
+  for (; at < words.length; at++) {
+    const w = words[at]!;
+    const assignment = ASSIGNMENT.exec(w.text);
+    if (assignment) out.push({ name: assignment[1]!, value: assignment[2]!, pointer: w.pointer });
+    else if (w.text in PREFIX) at += PREFIX[w.text]!;
+    else break;
+  }
+  // A word with whitespace in the program's place is a script (compose's ["CMD-SHELL", "…"]), not a program.
+  const first = words[at];
+  const program = first && !first.text.startsWith('-') && !/\s/.test(first.text) ? programOf(first.text) : '';
+  const args = words.slice(program ? at + 1 : at);
+  const tool = readToolCredentials(program, args);
+  for (const c of tool.credentials) out.push({ ...c, credential: true });
+  readWords(args, tool.used, out, depth);
+}
+
+function readWords(words: readonly { text: string; pointer: string }[], used: ReadonlySet<number>, out: CommandFlag[], depth: number): void {
   for (let i = 0; i < words.length; i++) {
-    const w = words[i];
-    if (!w) continue;
+    if (used.has(i)) continue;
+    const w = words[i]!;
     const m = FLAG.exec(w.text);
     if (m && m[2] !== undefined) {
       out.push({ name: m[1]!, value: m[2], pointer: w.pointer });
@@ -77,7 +117,7 @@ function readFlags(words: readonly Word[], out: CommandFlag[], depth: number): v
     } else if (m && !SHELL_SCRIPT_FLAG.test(w.text)) {
       // The next word is the value unless it is a flag itself (`--insecure --token $(T)`: --insecure has none).
       const next = words[i + 1];
-      if (next && !next.text.startsWith('-')) {
+      if (next && !next.text.startsWith('-') && !used.has(i + 1)) {
         out.push({ name: m[1]!, value: next.text, pointer: next.pointer });
         readScript(next.text, next.pointer, out, depth);
         i++;

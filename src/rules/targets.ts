@@ -178,7 +178,9 @@ function splitAssignment(s: string): { name: string; value?: string } {
  * `*=` is every entry as `{name, value}`: a map's keys with their values, or a list's
  * `NAME=value` strings, so one schema can judge a variable by its name and value in either form.
  * `*flags` is every flag of a command line as an entry `{name, value}` (`{name}` for a flag with no
- * value): `--db-password hunter2` and `--db-password=hunter2` alike, at the word that holds the value.
+ * value): `--db-password hunter2` and `--db-password=hunter2` alike, at the word that holds the value;
+ * `credential: true` marks a value the program takes as a credential whatever the flag's name
+ * (`mysqladmin -pX`, `curl -u user:X`: src/rules/tool-credentials.ts).
  * It reads a list (argv), a string (a command line) or an object's `entrypoint`, `command` and
  * `args` as one argv (a container, a compose service), then its probes', hooks' and healthcheck's
  * commands: JSON Schema cannot relate a list item to the
@@ -203,7 +205,7 @@ function expandPattern(base: TargetInstance, pattern: string): TargetInstance[] 
         }
       } else if (seg === '*flags') {
         for (const f of flagsOf(v, inst.pointer)) {
-          next.push({ ...inst, pointer: f.pointer, value: f.value === undefined ? { name: f.name } : { name: f.name, value: f.value }, entry: true });
+          next.push({ ...inst, pointer: f.pointer, value: f.value === undefined ? { name: f.name } : f.credential ? { name: f.name, value: f.value, credential: true } : { name: f.name, value: f.value }, entry: true });
         }
       } else if (Array.isArray(v) && /^\d+$/.test(seg) && Number(seg) < v.length) {
         next.push({ ...inst, pointer: joinPointer(inst.pointer, seg), value: v[Number(seg)] });

@@ -283,6 +283,12 @@ describe('credentials in command-line flags are found and never printed', () => 
     composeString: 'Pl4nted-Flag-ComposeString-07',
     composeHealth: 'Pl4nted-Flag-ComposeHealth-08',
     short: 'Pw9',
+    mysql: 'Pl4nted-Tool-Mysql-09',
+    redis: 'Pl4nted-Tool-Redis-10',
+    curl: 'Pl4nted-Tool-Curl-11',
+    pg: 'Pl4nted-Tool-Pg-12',
+    rabbit: 'Pl4nted-Tool-Rabbit-13',
+    composeRedis: 'Pl4nted-Tool-ComposeRedis-14',
   };
   const files = {
     'apps/api.yaml': `apiVersion: apps/v1
@@ -314,6 +320,14 @@ spec:
           args:
             - "vllm serve meta-llama/Llama-3.1-8B --revision main --api-key ${V.beside}"
             - "--model-url=http://models.internal/llama.safetensors --token ${V.besideHttp}"
+        - name: tools
+          image: ghcr.io/example/tools:1.0.0
+          command: ["sh", "-c"]
+          args:
+            - "mysqladmin ping -uroot -p${V.mysql} && redis-cli -a ${V.redis} ping"
+            - "curl -u admin:${V.curl} http://models.internal/llama.safetensors -o /m"
+            - "PGPASSWORD=${V.pg} psql -h db -c 'select 1'"
+            - "rabbitmqctl add_user app ${V.rabbit}"
 `,
     'docker-compose.yml': `services:
   cache:
@@ -323,6 +337,10 @@ spec:
     image: mysql:8.4.3
     healthcheck:
       test: ["CMD", "mysqladmin", "ping", "--password=${V.composeHealth}"]
+  queue:
+    image: redis:7.4.1
+    healthcheck:
+      test: ["CMD-SHELL", "redis-cli -a ${V.composeRedis} ping | grep PONG"]
 `,
   };
   const leaks = (text: string) => Object.values(V).filter((v) => text.includes(v));
@@ -346,6 +364,12 @@ spec:
       'apps/api.yaml:24:18 Container "worker" passes a literal value "Pl…" (24 chars) to --password',
       'apps/api.yaml:28:15 Container "vllm" passes a literal value "Pl…" (22 chars) to --api-key',
       'apps/api.yaml:29:15 Container "vllm" passes a literal value "Pl…" (26 chars) to --token',
+      // One finding per item: its first credential (mysqladmin's; redis-cli's is in the same item).
+      'apps/api.yaml:34:15 Container "tools" passes a literal value "Pl…" (21 chars) to mysqladmin -p',
+      'apps/api.yaml:35:15 Container "tools" passes a literal value "Pl…" (20 chars) to curl -u',
+      'apps/api.yaml:36:15 Container "tools" passes a literal value "Pl…" (18 chars) to PGPASSWORD',
+      'apps/api.yaml:37:15 Container "tools" passes a literal value "Pl…" (22 chars) to rabbitmqctl add_user',
+      'docker-compose.yml:12:27 Service "queue" passes a literal value "Pl…" (28 chars) to redis-cli -a',
       'docker-compose.yml:4:14 Service "cache" passes a literal value "Pl…" (29 chars) to --requirepass',
       'docker-compose.yml:8:43 Service "db" passes a literal value "Pl…" (29 chars) to --password',
     ]);
@@ -355,6 +379,7 @@ spec:
     expect(around).toEqual([
       'Container "vllm" downloads a model revision that can move (vllm serve meta-llama/Llama-3.1-8B --revision main --api-key Pl4…[19 chars masked])',
       'Container "vllm" downloads a model over plain HTTP (--model-url=http://models.internal/llama.safetensors --token Pl4…[19 chars masked])',
+      'Container "tools" downloads a model over plain HTTP (curl -u admin:Pl4…[20 chars masked] http://models.internal/llama.safetensors -...)',
     ]);
   });
 });

@@ -26,6 +26,15 @@ describe('secret-shaped text in message values', () => {
       ['postgres://app:pw@db/app', 'postgres://app:…[2 chars masked]@db/app'],
       // Settings about a credential are not one.
       ['--token-ttl 3600 --password-file /run/secrets/db --secret-name db', '--token-ttl 3600 --password-file /run/secrets/db --secret-name db'],
+      // Programs' own credential flags and words, and credential-named shell variables; -p elsewhere is a port.
+      ['mysqladmin ping -uroot -phunter2x && mysql -p mydb', 'mysqladmin ping -uroot -phun…[8 chars masked] && mysql -p mydb'],
+      ['redis-cli -a hunter2x ping; nc -l -p 8080', 'redis-cli -a hun…[8 chars masked] ping; nc -l -p 8080'],
+      ['curl -u elastic:hunter2x -H "Authorization: Bearer abcdef123456" http://es:9200', 'curl -u elastic:hun…[8 chars masked] -H "Authorization: Bearer abc…[12 chars masked]" http://es:9200'],
+      ['PGPASSWORD=hunter2x psql -h db; export DB_PASS=pw; docker run -p 80:80 web', 'PGPASSWORD=hun…[8 chars masked] psql -h db; export DB_PASS=…[2 chars masked]; docker run -p 80:80 web'],
+      ['docker login -u bot -p hunter2x registry.example.com', 'docker login -u bot -p hun…[8 chars masked] registry.example.com'],
+      ['rabbitmqctl add_user app hunter2x && htpasswd -nb admin hunter2y', 'rabbitmqctl add_user app hun…[8 chars masked] && htpasswd -nb admin hun…[8 chars masked]'],
+      ['mc alias set minio http://minio:9000 admin hunter2x', 'mc alias set minio http://minio:9000 admin hun…[8 chars masked]'],
+      ['keytool -importcert -storepass hunter2x -file c.pem; vault server -dev-root-token-id=root', 'keytool -importcert -storepass hun…[8 chars masked] -file c.pem; vault server -dev-root-token-id=…[4 chars masked]'],
     ];
     for (const [input, expected] of cases) expect(maskSecretShapes(input)).toBe(expected);
   });
@@ -37,7 +46,7 @@ describe('secret-shaped text in message values', () => {
   });
 
   test('a 200 KB value of repeated token prefixes is scanned in linear time (no catastrophic backtracking)', () => {
-    for (const prefix of ['sk-', 'hf_', 'ghp_', 'xoxb-', '--token ', '--token "', "--x.api_key='", '--password","', 'eyJ', 'a://b:', 'AccountKey=', '-----BEGIN PRIVATE KEY-----']) {
+    for (const prefix of ['sk-', 'hf_', 'ghp_', 'xoxb-', '--token ', '--token "', "--x.api_key='", '--password","', 'eyJ', 'a://b:', 'AccountKey=', '-----BEGIN PRIVATE KEY-----', 'mysql -p', 'redis-cli -a ', ' -u a:', 'Authorization: Bearer ', 'add_user a ', 'htpasswd -b a ', 'alias set a ', ' A_PASS=']) {
       const value = prefix.repeat(Math.ceil(200_000 / prefix.length));
       const start = process.hrtime.bigint();
       maskSecretShapes(value);
@@ -55,7 +64,10 @@ describe('secret-shaped text in message values', () => {
       /^xox[abposr]-[A-Za-z0-9-]{10,20}$/, /^(?:AKIA|ASIA)[0-9A-Z]{16}$/, /^AIza[0-9A-Za-z]{35}$/, /^[sr]k_live_[0-9A-Za-z]{16,20}$/, /^glpat-[0-9A-Za-z]{20,30}$/,
       /^npm_[A-Za-z0-9]{36,40}$/, /^SG\.[A-Za-z0-9]{22}\.[A-Za-z0-9]{43}$/, /^dapi[0-9a-f]{32}$/, /^eyJ[A-Za-z0-9]{8,12}\.[A-Za-z0-9]{8,12}\.[A-Za-z0-9]{8,12}$/,
       /^(?:AccountKey|SharedAccessKey|Password|Pwd)=[A-Za-z0-9+]{4,12}$/, /^[a-z]{1,8}:\/\/[a-z]{1,8}:[A-Za-z0-9]{1,12}@[a-z]{1,8}$/,
-      /^--?[a-z._-]{0,8}(?:token|password|passwd|passphrase|secret|api[-_]?key|access[-_]?key|credentials?|requirepass|masterauth)(?:[= ]["']?|",")[A-Za-z0-9]{1,12}$/, /^-----BEGIN [A-Z ]{0,10}PRIVATE KEY-----[A-Za-z0-9\n]{0,20}-----END PRIVATE KEY-----$/,
+      /^--?[a-z._-]{0,8}(?:token|password|passwd|passphrase|pass|pwd|secret|api[-_]?key|access[-_]?key|credentials?|requirepass|masterauth)(?:[= ]["']?|",")[A-Za-z0-9]{1,12}$/,
+      /^(?:PGPASSWORD|DB_PASS|API_TOKEN|X_AUTH)=[A-Za-z0-9]{4,12}$/, /^mysql -p[A-Za-z0-9]{4,12}$/, /^redis-cli -a [A-Za-z0-9]{4,12}$/, /^curl -u [a-z]{1,8}:[A-Za-z0-9]{4,12}$/,
+      /^Authorization: Bearer [A-Za-z0-9]{4,12}$/, /^rabbitmqctl add_user [a-z]{1,8} [A-Za-z0-9]{4,12}$/, /^htpasswd -b [a-z]{1,8} [a-z]{1,8} [A-Za-z0-9]{4,12}$/,
+      /^mc alias set [a-z]{1,8} [a-z]{1,8} [a-z]{1,8} [A-Za-z0-9]{4,12}$/, /^-----BEGIN [A-Z ]{0,10}PRIVATE KEY-----[A-Za-z0-9\n]{0,20}-----END PRIVATE KEY-----$/,
     ].map((re) => fc.stringMatching(re));
     const cased = (t: string, c: number) => (c === 1 ? t.toUpperCase() : c === 2 ? t.toLowerCase() : t);
     const around = fc.stringMatching(/^[A-Za-z0-9 ,]{0,12}$/);
