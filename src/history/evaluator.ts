@@ -496,6 +496,15 @@ export class HistoryEvaluator {
    * Takes what a check already has for one version of a file (the same rules, policy, path and chart
    * context give the same result), so the walk does not parse it again.
    */
+  /**
+   * Whether a version says nothing about which findings its file has: a kustomize target that did
+   * not render in that commit (see TargetHistoryEvaluator). A plain file always says: a parse error
+   * is a finding of its own.
+   */
+  unknownState(_oid: string): boolean {
+    return false;
+  }
+
   seed(oid: string, filePath: string, chart: boolean, result: Pick<BlobResult, 'findings' | 'errors'>): void {
     const key = blobKey(oid, filePath, chart);
     if (!this.blobs.has(key)) this.blobs.set(key, { findings: result.findings, errors: result.errors, documentCount: null });

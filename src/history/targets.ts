@@ -31,6 +31,8 @@ export const targetPathOf = renderedFileOf;
 const isTargetPath = (p: string) => p === '(rendered)' || p.endsWith('/(rendered)');
 
 const EVERY_FILE = createSelection({ include: ['**'] });
+/** How the result key of a target that did not render in a commit starts. */
+const NOT_RENDERED = 'not-rendered:';
 
 /**
  * The history evaluator for repositories with kustomizations: each commit's files that are part of a
@@ -66,6 +68,11 @@ export class TargetHistoryEvaluator extends HistoryEvaluator {
       rendered.push({ path: p, oid: key, chart: false, read: () => Promise.reject(new Error(`${p} is a rendered target, not a file`)) });
     }
     return [...plain, ...rendered];
+  }
+
+  /** A target that did not render in a commit: which findings it would have there is not known. */
+  override unknownState(oid: string): boolean {
+    return oid.startsWith(NOT_RENDERED);
   }
 
   override async blob(oid: string, filePath: string, chart = false): Promise<BlobResult> {
@@ -183,7 +190,7 @@ export class TargetHistoryEvaluator extends HistoryEvaluator {
       const out = await renderKustomizeTarget(target, files);
       // A target that does not render has no findings; it has check's errors (not-rendered), which fail the commit. Its result is this tree's alone.
       if (!('rendered' in out)) {
-        const key = `not-rendered:${target}:${treeOid}`;
+        const key = `${NOT_RENDERED}${target}:${treeOid}`;
         this.results.set(key, { findings: [], errors: out.errors, documentCount: 0, docs: [], inputs: [] });
         keys.set(targetPathOf(target), key);
         continue;

@@ -44,6 +44,13 @@ export class FindingTracer {
   /** For each key being followed: the files that have it in the commit looked at. */
   private readonly present = new Map<string, Set<string>>();
   private readonly keysByBlob = new Map<string, string[]>();
+  /**
+   * Paths whose version in the commit looked at says nothing (a target that did not render there),
+   * with the keys of their last version that did: those stay present until a version is known again,
+   * so a finding on both sides of an unrendered stretch is followed through it, as `git bisect skip`
+   * passes over a commit that cannot be tested.
+   */
+  private readonly unknown = new Map<string, string[]>();
   private openCount = 0;
 
   constructor(
@@ -80,7 +87,14 @@ export class FindingTracer {
   async step(changes: readonly TreeChange[], index: number): Promise<void> {
     this.followRenames(changes);
     for (const c of changes) {
-      if (c.from) for (const k of await this.keysOf(c.from, c.path, c.fromChart ?? false)) this.present.get(k)?.delete(c.path);
+      // The keys the path had: its last known version's while it is unknown.
+      const before = this.unknown.get(c.path) ?? (c.from ? await this.keysOf(c.from, c.path, c.fromChart ?? false) : []);
+      if (c.to && this.evaluator.unknownState(c.to)) {
+        this.unknown.set(c.path, before);
+        continue;
+      }
+      this.unknown.delete(c.path);
+      for (const k of before) this.present.get(k)?.delete(c.path);
       if (c.to) this.add(c.path, await this.keysOf(c.to, c.path, c.toChart ?? false));
     }
     for (const t of this.traces) {
@@ -91,7 +105,10 @@ export class FindingTracer {
         this.openCount--;
         continue;
       }
-      if (!where.has(t.path)) t.path = [...where].sort()[0]!;
+      const known = [...where].filter((p) => !this.unknown.has(p));
+      // Only where nothing is known: this commit neither has it nor lacks it.
+      if (known.length === 0) continue;
+      if (!known.includes(t.path)) t.path = known.sort()[0]!;
       t.at = index;
       t.pathAt = t.path;
     }

@@ -479,6 +479,24 @@ describe('history over rendered targets', () => {
     expect(scan.rollback?.lastGood?.sha).toBe(shas[0]);
   });
 
+  test('a commit where a target does not render is passed over: its findings keep the commits that introduced them', () => {
+    const { dir, shas } = historyRepo();
+    const prod = 'apps/overlays/prod/kustomization.yaml';
+    const staging = 'apps/overlays/staging/kustomization.yaml';
+    const [prodNow, stagingNow] = [prod, staging].map((f) => readFileSync(path.join(dir, f), 'utf8'));
+    // c4 breaks both overlays' renders (a resource that is not there); c5 mends them, byte for byte.
+    commit(dir, { [prod]: prodNow!.replace('resources:\n', 'resources:\n  - missing.yaml\n'), [staging]: stagingNow!.replace('resources:\n', 'resources:\n  - missing.yaml\n') }, 'c4 breaks the renders');
+    const c5 = commit(dir, { [prod]: prodNow!, [staging]: stagingNow! }, 'c5 mends them');
+    const blamed = json(runCli(['check', '--blame', '--no-cache', '-f', 'json'], { cwd: dir }).stdout);
+    expect(blamed.findings.map((f) => [brief(f), f.introduced && 'sha' in f.introduced ? f.introduced.sha : null])).toEqual([
+      ['k8s-privileged-container apps/overlays/prod/security.yaml:11:25 apps/overlays/prod', shas[1]],
+      ['k8s-image-not-pinned apps/overlays/staging/kustomization.yaml:8:13 apps/overlays/staging', shas[0]],
+    ]);
+    const rb = json(runCli(['rollback', '--no-cache', '-f', 'json'], { cwd: dir }).stdout).rollback!;
+    expect(rb.culprits.map((c) => c.subject)).toEqual(['c2 privileged in prod']);
+    expect(rb.culprits.map((c) => c.sha)).not.toContain(c5);
+  });
+
   test('rollback --target: a target without failing findings passes; --live says which commit live runs', () => {
     const { dir, shas } = historyRepo();
     const unknown = runCli(['rollback', '--no-cache', '--target', 'apps/overlays/qa'], { cwd: dir });
