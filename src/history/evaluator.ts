@@ -498,8 +498,8 @@ export class HistoryEvaluator {
    */
   /**
    * Whether a version says nothing about which findings its file has: a kustomize target that did
-   * not render in that commit (see TargetHistoryEvaluator). A plain file always says: a parse error
-   * is a finding of its own.
+   * not render in that commit (see TargetHistoryEvaluator). A file that did not parse says so by its
+   * parse-error finding (FindingTracer reads it there).
    */
   unknownState(_oid: string): boolean {
     return false;

@@ -10,6 +10,15 @@ import { blobKey, type HistoryEvaluator, type TreeChange } from './evaluator.js'
  */
 const stateKey = (f: Finding, file = f.file) => findingKey({ ...f, file }) + (f.suppressed ? '\u0000waived' : '');
 
+/** What one version of a file says: its findings' keys, and whether what it lacks is known to be absent. */
+interface Version {
+  keys: string[];
+  unknown: boolean;
+}
+
+/** A file that did not parse (parseErrorFinding): which findings its text would have is not known. */
+const PARSE_ERROR = 'parse-error';
+
 /** One finding followed back through first-parent history. */
 interface Trace {
   finding: Finding;
@@ -43,14 +52,15 @@ export class FindingTracer {
   private readonly traces: Trace[];
   /** For each key being followed: the files that have it in the commit looked at. */
   private readonly present = new Map<string, Set<string>>();
-  private readonly keysByBlob = new Map<string, string[]>();
+  private readonly versions = new Map<string, Version>();
   /**
-   * Paths whose version in the commit looked at says nothing (a target that did not render there),
-   * with the keys of their last version that did: those stay present until a version is known again,
-   * so a finding on both sides of an unrendered stretch is followed through it, as `git bisect skip`
-   * passes over a commit that cannot be tested.
+   * Paths whose version in the commit looked at does not say which findings it has (a kustomize
+   * target that did not render there, a file that did not parse), with the keys of their last
+   * version that did: those stay present until a version is known again, so a finding on both sides
+   * of such a stretch is followed through it, as `git bisect skip` passes over a commit that cannot
+   * be tested. `own` is what the unknown version does say (its parse error).
    */
-  private readonly unknown = new Map<string, string[]>();
+  private readonly unknown = new Map<string, { pending: string[]; own: ReadonlySet<string> }>();
   private openCount = 0;
 
   constructor(
@@ -73,7 +83,7 @@ export class FindingTracer {
 
   /** Reads the first commit of the walk in full: which findings it has, and where. */
   async start(tree: string): Promise<void> {
-    for (const f of await this.evaluator.wantedFiles(tree, this.selection)) this.add(f.path, await this.keysOf(f.oid!, f.path, f.chart));
+    for (const f of await this.evaluator.wantedFiles(tree, this.selection)) this.add(f.path, (await this.versionOf(f.oid!, f.path, f.chart)).keys);
     for (const t of this.traces) {
       const where = this.present.get(t.key)!;
       if (where.size === 0) continue;
@@ -87,15 +97,23 @@ export class FindingTracer {
   async step(changes: readonly TreeChange[], index: number): Promise<void> {
     this.followRenames(changes);
     for (const c of changes) {
-      // The keys the path had: its last known version's while it is unknown.
-      const before = this.unknown.get(c.path) ?? (c.from ? await this.keysOf(c.from, c.path, c.fromChart ?? false) : []);
-      if (c.to && this.evaluator.unknownState(c.to)) {
-        this.unknown.set(c.path, before);
-        continue;
+      const from = c.from ? await this.versionOf(c.from, c.path, c.fromChart ?? false) : null;
+      const to = c.to ? await this.versionOf(c.to, c.path, c.toChart ?? false) : null;
+      const was = this.unknown.get(c.path);
+      const drop = (keys: readonly string[]) => {
+        for (const k of keys) this.present.get(k)?.delete(c.path);
+      };
+      if (to?.unknown) {
+        // The last known version's keys stay present while the older one says nothing; an unknown newer version's own go.
+        const pending = was?.pending ?? from?.keys ?? [];
+        if (was && from) drop(from.keys.filter((k) => !pending.includes(k)));
+        this.unknown.set(c.path, { pending, own: new Set(to.keys) });
+      } else {
+        if (from) drop(from.keys);
+        if (was) drop(was.pending);
+        this.unknown.delete(c.path);
       }
-      this.unknown.delete(c.path);
-      for (const k of before) this.present.get(k)?.delete(c.path);
-      if (c.to) this.add(c.path, await this.keysOf(c.to, c.path, c.toChart ?? false));
+      if (to) this.add(c.path, to.keys);
     }
     for (const t of this.traces) {
       if (!t.open) continue;
@@ -105,7 +123,7 @@ export class FindingTracer {
         this.openCount--;
         continue;
       }
-      const known = [...where].filter((p) => !this.unknown.has(p));
+      const known = [...where].filter((p) => !this.unknown.has(p) || this.unknown.get(p)!.own.has(t.key));
       // Only where nothing is known: this commit neither has it nor lacks it.
       if (known.length === 0) continue;
       if (!known.includes(t.path)) t.path = known.sort()[0]!;
@@ -144,13 +162,15 @@ export class FindingTracer {
     for (const k of keys) this.present.get(k)?.add(path);
   }
 
-  private async keysOf(oid: string, path: string, chart: boolean): Promise<string[]> {
+  /** The finding keys of one version of a file, and whether it says which findings the file has. */
+  private async versionOf(oid: string, path: string, chart: boolean): Promise<Version> {
     const id = blobKey(oid, path, chart);
-    let keys = this.keysByBlob.get(id);
-    if (!keys) {
-      keys = (await this.evaluator.blob(oid, path, chart)).findings.map((f) => stateKey(f));
-      this.keysByBlob.set(id, keys);
+    let version = this.versions.get(id);
+    if (!version) {
+      const { findings } = await this.evaluator.blob(oid, path, chart);
+      version = { keys: findings.map((f) => stateKey(f)), unknown: this.evaluator.unknownState(oid) || findings.some((f) => f.ruleId === PARSE_ERROR) };
+      this.versions.set(id, version);
     }
-    return keys;
+    return version;
   }
 }

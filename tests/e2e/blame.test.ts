@@ -153,6 +153,26 @@ describe('check --blame: the commit that introduced each finding', () => {
     expect(older.findings.map((f) => f.introduced?.sha)).toEqual([first.sha]);
   });
 
+  test('a commit where the file does not parse is passed over: the finding keeps the commit that introduced it', () => {
+    const dir = newRepo();
+    writeFiles(dir, { 'apps/web.yaml': HARDENED_DEPLOYMENT, 'apps/web-namespace.yaml': WEB_NAMESPACE });
+    commitAs(dir, 'Alice', 9, 'add web');
+    writeFiles(dir, { 'apps/web.yaml': PRIVILEGED_DEPLOYMENT });
+    const privileged = commitAs(dir, 'Bob', 8, 'privileged');
+    // A tab where YAML wants spaces: the whole file is one parse error for a commit.
+    writeFiles(dir, { 'apps/web.yaml': PRIVILEGED_DEPLOYMENT.replace('\n  template:', '\n\ttemplate:') });
+    const broken = commitAs(dir, 'Carol', 7, 'broken indentation');
+    writeFiles(dir, { 'apps/web.yaml': PRIVILEGED_DEPLOYMENT });
+    commitAs(dir, 'Carol', 6, 'mend the indentation');
+    const head = json(runCli(['check', '--blame', '-f', 'json'], { cwd: dir }).stdout);
+    expect(head.findings.map((f) => [f.ruleId, f.introduced?.sha])).toEqual([['k8s-privileged-container', privileged.sha]]);
+    // From the broken commit, its parse error is its own.
+    const then = json(runCli(['check', '--blame', '--ref', 'HEAD~1', '-f', 'json'], { cwd: dir }).stdout);
+    expect(then.findings.map((f) => [f.ruleId, f.introduced?.sha])).toEqual([['parse-error', broken.sha]]);
+    const rollback = json(runCli(['rollback', '-f', 'json'], { cwd: dir }).stdout).rollback!;
+    expect(rollback.culprits.map((c) => c.sha)).toEqual([privileged.sha]);
+  });
+
   test('a shallow clone: the introducing commit is beyond its boundary, and the text says so', () => {
     const { dir } = teamRepo();
     const clone = path.join(tempDir(), 'clone');
