@@ -83,7 +83,7 @@ function readFlags(words: readonly Word[], out: CommandFlag[], depth: number): v
 }
 
 /** Words before a command's program that run it (`exec`, `env`, compose's `CMD-SHELL`), and how many words of their own each takes. */
-const PREFIX: Record<string, number> = { exec: 0, env: 0, nohup: 0, time: 0, command: 0, builtin: 0, CMD: 0, 'CMD-SHELL': 0, gosu: 1, 'su-exec': 1, tini: 0, 'dumb-init': 0, '--': 0 };
+const PREFIX = new Map(Object.entries({ exec: 0, env: 0, nohup: 0, time: 0, command: 0, builtin: 0, CMD: 0, 'CMD-SHELL': 0, gosu: 1, 'su-exec': 1, tini: 0, 'dumb-init': 0, '--': 0 }));
 /** A shell variable assignment before a command (`PGPASSWORD=x psql …`). */
 const ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*)=([\s\S]*)$/;
 
@@ -94,7 +94,7 @@ function readCommand(words: readonly { text: string; pointer: string }[], out: C
     const w = words[at]!;
     const assignment = ASSIGNMENT.exec(w.text);
     if (assignment) out.push({ name: assignment[1]!, value: assignment[2]!, pointer: w.pointer });
-    else if (w.text in PREFIX) at += PREFIX[w.text]!;
+    else if (PREFIX.has(w.text)) at += PREFIX.get(w.text)!;
     else break;
   }
   // A word with whitespace in the program's place is a script (compose's ["CMD-SHELL", "…"]), not a program.

@@ -39,11 +39,11 @@ const MONGO = new Set(['mongo', 'mongosh', 'mongodump', 'mongorestore', 'mongoex
 /** Registry clients whose `login` takes `-p PASSWORD`. */
 const LOGIN = new Set(['docker', 'podman', 'nerdctl', 'buildah', 'skopeo', 'helm', 'crane', 'oras', 'regctl']);
 /** Tools whose `user:password` flag is `-u`/`--user` (curl), `-a`/`--auth` (HTTPie). */
-const USER_PASSWORD: Record<string, readonly string[]> = {
-  curl: ['-u', '--user', '-U', '--proxy-user'],
-  http: ['-a', '--auth'],
-  https: ['-a', '--auth'],
-};
+const USER_PASSWORD = new Map<string, readonly string[]>([
+  ['curl', ['-u', '--user', '-U', '--proxy-user']],
+  ['http', ['-a', '--auth']],
+  ['https', ['-a', '--auth']],
+]);
 /** Java keystores' password flags (keytool, jarsigner): `-storepass:env X` and `:file` are not literals and are not flag words here. */
 const KEYSTORE_FLAG = /^-(src|dest)?(store|key)pass$/;
 /** HTTP headers whose value is a credential after its scheme (`Authorization: Bearer X`). */
@@ -114,7 +114,7 @@ export function readToolCredentials(program: string, words: readonly ToolWord[])
     } else if (MONGO.has(program) && t === '-p') take(i, '-p');
     else if (program === 'influx' && t === '-t') take(i, '-t');
     else if (LOGIN.has(program) && login && t === '-p') take(i, 'login -p');
-    else if (USER_PASSWORD[program]?.includes(t)) take(i, t, afterColon);
+    else if (USER_PASSWORD.get(program)?.includes(t)) take(i, t, afterColon);
     else if (program === 'curl' && /^-u./.test(t)) {
       reading.used.add(i);
       add('-u', afterColon(t.slice(2)), w);

@@ -147,6 +147,51 @@ describe('*flags: the flags of a command line as {name, value} entries', () => {
     expect(resolveInstancePath(inst!, '/name')).toBe(`${C}/0/args/0`);
   });
 
+  test("a program's own credential flags are entries marked credential, named after the program, with only the secret part", () => {
+    const flags = (script: string) => expandTargets({ kind: 'Pod', spec: { containers: [{ name: 'c', command: ['sh', '-c', script] }] } }, 'container/*flags').map((t) => t.value);
+    expect(flags('exec gosu app env PGPASSWORD=pw1 psql -h db && mysqladmin ping -uroot -ppw2; mysql -p mydb')).toEqual([
+      // An assignment before the program is read as a flag named by the variable.
+      { name: 'PGPASSWORD', value: 'pw1' },
+      { name: '-h', value: 'db' },
+      { name: 'mysqladmin -p', value: 'pw2', credential: true },
+      { name: '-uroot' },
+      // -p alone prompts (the word after it is a database): not a credential.
+      { name: '-p', value: 'mydb' },
+    ]);
+    expect(flags('curl -sf -u elastic:pw3 http://es:9200 | redis-cli -a pw4 ping; curl -u elastic http://x; nc -l -p 8080')).toEqual([
+      // A program's credentials come first among its command's flags.
+      { name: 'curl -u', value: 'pw3', credential: true },
+      { name: '-sf' },
+      { name: 'redis-cli -a', value: 'pw4', credential: true },
+      // A user without a password (curl asks for it), and -p as a port elsewhere.
+      { name: '-l' },
+      { name: '-p', value: '8080' },
+    ]);
+  });
+
+  test('any command line is read without an error: words named like Object.prototype members are words', () => {
+    const word = fc.oneof(
+      fc.constantFrom('constructor', '__proto__', 'toString', 'hasOwnProperty', 'curl', 'mysql', 'redis-cli', 'htpasswd', 'mc', 'rabbitmqctl', 'docker', 'login', 'env', 'gosu', 'CMD-SHELL', 'sh', '-c', '-u', '-p', '-a', '-b', '-nb', '-H', '--header', '-passin', 'pass:x', 'a:b', 'A=b', 'Authorization: Bearer t', 'alias', 'set', 'add_user', ';', '&&', '|', '"', "'", '$(', '`', '\\'),
+      fc.string({ maxLength: 8 }),
+    );
+    fc.assert(
+      fc.property(fc.array(word, { maxLength: 12 }), fc.boolean(), (words, asScript) => {
+        const command = asScript ? ['sh', '-c', words.join(' ')] : words;
+        const pod = { kind: 'Pod', spec: { containers: [{ name: 'c', command }] } };
+        const places = new Set(command.map((_, i) => `/spec/containers/0/command/${i}`));
+        for (const t of expandTargets(pod, 'container/*flags')) {
+          if (!places.has(t.pointer)) return false;
+          const v = t.value as { name: unknown; value?: unknown; credential?: boolean };
+          if (typeof v.name !== 'string' || (v.value !== undefined && typeof v.value !== 'string')) return false;
+          // A credential is part of the word it points at (after the shell's quote removal: one of the words).
+          if (v.credential && !command.some((w) => w.includes(v.value as string) || words.join(' ').includes(v.value as string))) return false;
+        }
+        return true;
+      }),
+      { numRuns: 3_000, seed: 20261127 },
+    );
+  });
+
   test('a long script of unclosed quotes and substitutions is read in one pass', () => {
     const pod = { kind: 'Pod', spec: { containers: [{ name: 'c', args: ['x ' + '$( "--token '.repeat(40_000)] }] } };
     const start = process.hrtime.bigint();
