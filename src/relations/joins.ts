@@ -110,7 +110,7 @@ export function followJoin(join: RelationJoin, unit: Unit, index: TargetIndex): 
         }
         return [...out];
       }
-      const selects = SELECTS[o.kind];
+      const selects = Object.hasOwn(SELECTS, o.kind) ? SELECTS[o.kind] : undefined;
       if (!selects) return [];
       const selector = selectorOf(o);
       return index

@@ -8,11 +8,11 @@ export interface Autoscaled {
 }
 
 /** Autoscalers and the API group of the kinds they usually scale when scaleTargetRef has no apiVersion. */
-const AUTOSCALERS: Record<string, { groups: readonly string[]; defaultKind?: string }> = {
-  HorizontalPodAutoscaler: { groups: ['autoscaling'] },
+const AUTOSCALERS = new Map<string, { groups: readonly string[]; defaultKind?: string }>([
+  ['HorizontalPodAutoscaler', { groups: ['autoscaling'] }],
   // KEDA creates and owns an HPA for the target; its scaleTargetRef.kind defaults to Deployment.
-  ScaledObject: { groups: ['keda.sh'], defaultKind: 'Deployment' },
-};
+  ['ScaledObject', { groups: ['keda.sh'], defaultKind: 'Deployment' }],
+]);
 const APPS_KINDS = new Set(['Deployment', 'StatefulSet', 'ReplicaSet']);
 
 /**
@@ -23,7 +23,7 @@ const APPS_KINDS = new Set(['Deployment', 'StatefulSet', 'ReplicaSet']);
 export function autoscaledTargets(objects: Iterable<{ id: ResourceId | null; data: unknown }>): Autoscaled[] {
   const out: Autoscaled[] = [];
   for (const { id, data } of objects) {
-    const scaler = id ? AUTOSCALERS[id.kind] : undefined;
+    const scaler = id ? AUTOSCALERS.get(id.kind) : undefined;
     if (!id || !scaler || !scaler.groups.includes(id.group) || !isRecord(data) || !isRecord(data.spec)) continue;
     const ref = data.spec.scaleTargetRef;
     if (!isRecord(ref) || typeof ref.name !== 'string') continue;
