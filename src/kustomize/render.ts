@@ -565,7 +565,7 @@ function mergeMissing(to: Resource, from: Resource, fieldPath: string[]): void {
     dstProv = provChild(dstProv, seg)!;
   }
   for (const [k, v] of Object.entries(src)) {
-    if (k in dst) continue;
+    if (Object.hasOwn(dst, k)) continue;
     dst[k] = v;
     (dstProv as Record<string, Prov>)[k] = provChild(srcProv, k)!;
   }
