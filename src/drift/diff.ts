@@ -278,14 +278,15 @@ function addRemoved(applied: unknown, live: unknown, pointer: string, field: str
       return;
     }
     // Live holds nothing but what was applied: the map as a whole was removed from git.
-    if (Object.keys(applied).length > 0 && Object.keys(live).every((k) => k in applied)) {
+    if (Object.keys(applied).length > 0 && Object.keys(live).every((k) => Object.hasOwn(applied, k))) {
       ctx.res.changes.push({ pointer, desired: undefined, live, note: 'removed-in-git' });
       return;
     }
     for (const k of Object.keys(live)) {
       const at = joinPointer(pointer, k);
       if (isServerOwned(at)) continue;
-      if (applied[k] !== undefined && applied[k] !== null) addRemoved(applied[k], live[k], at, k, ctx);
+      const was = own(applied, k);
+      if (was !== undefined && was !== null) addRemoved(was, live[k], at, k, ctx);
       else addLiveOnly(at, live[k], k, ctx);
     }
     return;
@@ -317,6 +318,11 @@ function addMissing(desired: unknown, pointer: string, ctx: Walk): void {
   if (!isUnset(desired)) ctx.res.changes.push({ pointer, desired, live: undefined });
 }
 
+/** A map's own entry: a field named like an Object.prototype member (a label `toString`, a key `constructor`) is absent when it is not written. */
+function own(map: Record<string, unknown>, key: string): unknown {
+  return Object.hasOwn(map, key) ? map[key] : undefined;
+}
+
 function walk(desired: unknown, live: unknown, applied: unknown, pointer: string, field: string, ctx: Walk): void {
   // null in git is no opinion: the API server drops it (creationTimestamp: null in every kubectl output).
   if (desired === null || desired === undefined || isServerOwned(pointer)) return;
@@ -331,13 +337,15 @@ function walk(desired: unknown, live: unknown, applied: unknown, pointer: string
       return;
     }
     for (const key of Object.keys(desired)) {
-      walk(desired[key], live[key], isRecord(applied) ? applied[key] : undefined, joinPointer(pointer, key), key, ctx);
+      walk(desired[key], own(live, key), isRecord(applied) ? own(applied, key) : undefined, joinPointer(pointer, key), key, ctx);
     }
     for (const key of Object.keys(live)) {
-      if (desired[key] !== undefined && desired[key] !== null) continue;
+      const want = own(desired, key);
+      if (want !== undefined && want !== null) continue;
       const at = joinPointer(pointer, key);
       if (isServerOwned(at)) continue;
-      if (isRecord(applied) && applied[key] !== undefined && applied[key] !== null) addRemoved(applied[key], live[key], at, key, ctx);
+      const was = isRecord(applied) ? own(applied, key) : undefined;
+      if (was !== undefined && was !== null) addRemoved(was, live[key], at, key, ctx);
       else addLiveOnly(at, live[key], key, ctx);
     }
     return;

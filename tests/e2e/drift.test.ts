@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from '@jest/globals';
 import { parse } from 'yaml';
@@ -217,6 +217,21 @@ describe('drift against objects as kubectl apply and the API server leave them',
     writeFiles(dir, { '.aiopsrc.json': JSON.stringify({ drift: { strict: true } }) });
     const fromConfig = json(runCli(['drift', '--live', SHAPED_LIVE, '-f', 'json'], { cwd: dir }).stdout);
     expect(fromConfig.drift!.map((d) => d.resource.name)).toEqual(strict.drift!.map((d) => d.resource.name));
+  });
+
+  test('keys named like Object.prototype members are fields like any other (a ConfigMap key toString stopped drift with an internal error)', () => {
+    const dir = makeRepo({ 'cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\n  namespace: apps\ndata:\n  constructor: "x"\n  a: "1"\n' });
+    // As kubectl apply leaves it: last-applied still has toString, which git has since removed; valueOf was added by hand.
+    const applied = { apiVersion: 'v1', data: { a: '1', constructor: 'x', toString: 'y' }, kind: 'ConfigMap', metadata: { annotations: {}, name: 'cfg', namespace: 'apps' } };
+    const live = path.join(tempDir(), 'live.json');
+    writeFileSync(live, JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg', namespace: 'apps', annotations: { 'kubectl.kubernetes.io/last-applied-configuration': JSON.stringify(applied) + '\n' } }, data: { a: '1', toString: 'y', valueOf: 'z' } }] }));
+    const r = runCli(['drift', '--live', live, '--strict', '-f', 'json'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(json(r.stdout).drift!.flatMap((d) => d.changes.map((c) => [c.pointer, c.desired, c.live, c.note]))).toEqual([
+      ['/data/constructor', 'x', undefined, undefined],
+      ['/data/toString', undefined, 'y', 'removed-in-git'],
+      ['/data/valueOf', undefined, 'z', 'live-only'],
+    ]);
   });
 
   test('drift.injected names more sidecars; an unknown hand-added container is live-only', () => {
