@@ -78,6 +78,17 @@ describe('label selectors', () => {
     expect(serviceSelectorMatches({}, labels)).toBe(false);
     expect(serviceSelectorMatches(undefined, labels)).toBe(false);
   });
+
+  test('a label a pod does not have is absent, whatever its key is called (the members every object inherits are no labels)', () => {
+    const labels = { app: 'web' };
+    // A NetworkPolicy or Service asking for these selects nothing in the cluster: here neither.
+    for (const key of ['toString', 'constructor', 'valueOf', 'hasOwnProperty']) {
+      const inherited = String((labels as Record<string, unknown>)[key]);
+      expect({ key, match: selectorMatches({ matchLabels: { [key]: inherited } }, labels) }).toEqual({ key, match: false });
+      expect({ key, match: serviceSelectorMatches({ [key]: inherited }, labels) }).toEqual({ key, match: false });
+      expect({ key, match: selectorMatches({ matchExpressions: [{ key, operator: 'Exists' }] }, labels) }).toEqual({ key, match: false });
+    }
+  });
 });
 
 describe('projection', () => {
