@@ -493,10 +493,6 @@ export class HistoryEvaluator {
   }
 
   /**
-   * Takes what a check already has for one version of a file (the same rules, policy, path and chart
-   * context give the same result), so the walk does not parse it again.
-   */
-  /**
    * Whether a version says nothing about which findings its file has: a kustomize target that did
    * not render in that commit (see TargetHistoryEvaluator). A file that did not parse says so by its
    * parse-error finding (FindingTracer reads it there).
@@ -505,6 +501,10 @@ export class HistoryEvaluator {
     return false;
   }
 
+  /**
+   * Takes what a check already has for one version of a file (the same rules, policy, path and chart
+   * context give the same result), so the walk does not parse it again.
+   */
   seed(oid: string, filePath: string, chart: boolean, result: Pick<BlobResult, 'findings' | 'errors'>): void {
     const key = blobKey(oid, filePath, chart);
     if (!this.blobs.has(key)) this.blobs.set(key, { findings: result.findings, errors: result.errors, documentCount: null });

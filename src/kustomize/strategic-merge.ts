@@ -78,7 +78,8 @@ export function applyStrategicMerge(res: Resource, patch: Record<string, unknown
   // kustomize (v5.5) leaves the object as it was for a top-level `$patch: replace`
   // (fixtures/kustomize/smp-more-kinds); so does this renderer.
   if (directive === 'replace') return true;
-  mergeMap(res.data, res.prov, body, patchProv, (Object.hasOwn(ROOTS, kindOf(res)) ? ROOTS[kindOf(res)]! : DEFAULT_ROOT));
+  const kind = kindOf(res);
+  mergeMap(res.data, res.prov, body, patchProv, Object.hasOwn(ROOTS, kind) ? ROOTS[kind]! : DEFAULT_ROOT);
   return true;
 }
 
