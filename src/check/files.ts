@@ -32,10 +32,13 @@ export function templateError(p: ParsedFile): ReportError {
     : { code: 'template', file: p.file, line: f.line, message: f.message };
 }
 
+/** The rule id of a file that cannot be parsed: one finding for the file, whatever it holds. */
+export const PARSE_ERROR = 'parse-error';
+
 export function parseErrorFinding(p: ParsedFile): Finding {
   const f = p.failure!;
   return {
-    ruleId: 'parse-error',
+    ruleId: PARSE_ERROR,
     severity: 'critical',
     title: 'File cannot be parsed',
     message: f.message,

@@ -1,3 +1,4 @@
+import { PARSE_ERROR } from '../check/files.js';
 import { findingKey } from '../report/fingerprint.js';
 import type { Finding } from '../report/types.js';
 import type { Selection } from '../source/select.js';
@@ -15,9 +16,6 @@ interface Version {
   keys: string[];
   unknown: boolean;
 }
-
-/** A file that did not parse (parseErrorFinding): which findings its text would have is not known. */
-const PARSE_ERROR = 'parse-error';
 
 /** One finding followed back through first-parent history. */
 interface Trace {
@@ -168,6 +166,7 @@ export class FindingTracer {
     let version = this.versions.get(id);
     if (!version) {
       const { findings } = await this.evaluator.blob(oid, path, chart);
+      // A file that did not parse: which findings its text would have is not known.
       version = { keys: findings.map((f) => stateKey(f)), unknown: this.evaluator.unknownState(oid) || findings.some((f) => f.ruleId === PARSE_ERROR) };
       this.versions.set(id, version);
     }
