@@ -50,7 +50,7 @@ export function parseErrorFinding(p: ParsedFile): Finding {
     pointer: '',
     documentIndex: 0,
     resource: null,
-    remediation: 'Fix the file so it parses as YAML 1.1 or JSON; a file that cannot be read is never counted as clean.',
+    remediation: f.fix ?? 'Fix the file so it parses as YAML 1.1 or JSON; a file that cannot be read is never counted as clean.',
     suppressed: null,
   };
 }

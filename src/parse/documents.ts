@@ -59,6 +59,8 @@ export interface ParseFailure {
    * them), `file` for any other file with Go-template actions or `*-template` placeholders.
    */
   template?: 'chart' | 'file';
+  /** What to do, when it is not to fix the syntax (the file's size, encoding, or number of documents). */
+  fix?: string;
 }
 
 export interface ParsedFile {
@@ -103,9 +105,14 @@ export interface ParseContext {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-function failed(file: string, message: string, line = 1, column = 1): ParsedFile {
-  return { file, documents: [], failure: { message, line, column }, release() {} };
+function failed(file: string, message: string, line = 1, column = 1, fix?: string): ParsedFile {
+  return { file, documents: [], failure: fix ? { message, line, column, fix } : { message, line, column }, release() {} };
 }
+
+/** A file that is data, not configuration (a tokenizer, a dataset), is excluded; one that is configuration is split or let through. */
+const EXCLUDE_OR_RAISE = 'Exclude the file if it is data, not configuration ("exclude": ["models/**"] in .aiopsrc.json), or raise maxFileBytes; a file that cannot be read is never counted as clean.';
+const EXCLUDE_OR_SPLIT = 'Exclude the file if it is data, not configuration ("exclude": ["data/**"] in .aiopsrc.json), or split it; a file that cannot be read is never counted as clean.';
+const SAVE_AS_UTF8 = 'Save the file as UTF-8 (iconv -f UTF-16 -t UTF-8 for a UTF-16 file); a file that cannot be read is never counted as clean.';
 
 /**
  * Maps pointers to positions in one file: from the fast reader's positions when the file is in its
@@ -145,6 +152,9 @@ export function parseConfigFile(file: string, bytes: Uint8Array, limits: ParseLi
     return failed(
       file,
       `file is ${mb(bytes.length)} MB, over the ${mb(limits.maxFileBytes)} MB limit; exclude it or raise maxFileBytes in .aiopsrc.json`,
+      1,
+      1,
+      EXCLUDE_OR_RAISE,
     );
   }
   let text: string;
@@ -152,7 +162,7 @@ export function parseConfigFile(file: string, bytes: Uint8Array, limits: ParseLi
     text = utf8.decode(bytes);
   } catch {
     const at = firstInvalidUtf8(bytes);
-    return failed(file, 'file is not valid UTF-8; save it as UTF-8', at.line, at.column);
+    return failed(file, 'file is not valid UTF-8; save it as UTF-8', at.line, at.column, SAVE_AS_UTF8);
   }
   return parseConfigText(file, text, limits, context);
 }
@@ -168,11 +178,11 @@ export function parseConfigText(file: string, text: string, limits: ParseLimits 
   const nul = text.indexOf('\0');
   if (nul !== -1) {
     const at = positionOf(text, nul);
-    return failed(file, 'file contains a NUL character, which YAML does not allow (UTF-16 without a byte-order mark?); save it as UTF-8', at.line, at.column);
+    return failed(file, 'file contains a NUL character, which YAML does not allow (UTF-16 without a byte-order mark?); save it as UTF-8', at.line, at.column, SAVE_AS_UTF8);
   }
   const starts = text.match(DOCUMENT_START)?.length ?? 0;
   if (starts > limits.maxDocuments) {
-    return failed(file, `file has ${starts} documents, over the limit of ${limits.maxDocuments}; split it, or exclude it if it is not deployed`);
+    return failed(file, `file has ${starts} documents, over the limit of ${limits.maxDocuments}; split it, or exclude it if it is not deployed`, 1, 1, EXCLUDE_OR_SPLIT);
   }
   const deep = findDeepNesting(text);
   if (deep) return failed(file, `the YAML nests deeper than ${MAX_DEPTH} levels here; no manifest does, and reading it would exhaust the stack`, deep.line, deep.column);

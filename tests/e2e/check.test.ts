@@ -146,6 +146,9 @@ describe('parse errors gate, never pass silently', () => {
     expect(report.findings[1]!.message).toBe('key "name" appears twice, at lines 4 and 5; Kubernetes reads the last one (line 5) and drops the other: remove one');
     expect(report.findings[1]!.resource).toEqual({ group: '', kind: 'ConfigMap', namespace: null, name: 'b' });
     expect(report.findings[2]!.message).toBe('file is not valid UTF-8; save it as UTF-8');
+    // The fix says what to do about this failure, not to mend a syntax error.
+    expect(report.findings[2]!.remediation).toMatch(/^Save the file as UTF-8/);
+    expect(report.findings[0]!.remediation).toMatch(/^Fix the file so it parses/);
     expect(report.findings[3]!.message).toMatch(/^document 1 cannot be expanded: Excessive alias count/);
     expect(report.summary.files).toBe(6);
   });

@@ -90,11 +90,12 @@ describe('files that cannot be read as configuration', () => {
   test('too large files are errors, not skipped', () => {
     const f = parseConfigFile('big.yaml', new Uint8Array(2048), { ...DEFAULT_LIMITS, maxFileBytes: 1024 });
     expect(f.failure?.message).toBe('file is 0.0 MB, over the 0.0 MB limit; exclude it or raise maxFileBytes in .aiopsrc.json');
+    expect(f.failure?.fix).toMatch(/^Exclude the file if it is data, not configuration .* or raise maxFileBytes/);
   });
 
   test('invalid UTF-8 names the line', () => {
     const bytes = new Uint8Array([...Buffer.from('a: 1\nb: 2\nc: '), 0xff, 0x0a]);
-    expect(parseConfigFile('x.yaml', bytes).failure).toEqual({ message: 'file is not valid UTF-8; save it as UTF-8', line: 3, column: 1 });
+    expect(parseConfigFile('x.yaml', bytes).failure).toEqual({ message: 'file is not valid UTF-8; save it as UTF-8', line: 3, column: 1, fix: expect.stringMatching(/^Save the file as UTF-8/) });
   });
 
   test('a file with a template action whose YAML overflows the stack while it is scanned is a parse error, not a crash (fuzz seed 1, #1577)', () => {
