@@ -72,7 +72,9 @@ export function readToolCredentials(program: string, words: readonly ToolWord[])
     add(flag, value(next.text), next, anyProgram);
   };
   const afterColon = (t: string) => (t.includes(':') ? t.slice(t.indexOf(':') + 1) : '');
-  const login = words.some((w) => w.text === 'login');
+  // The login subcommand (`docker login`, `helm registry login`, `crane auth login`): among the first words,
+  // so `docker run -p 8080:80 app login` (a port, then the container's own argument) is no login.
+  const loginAt = words.slice(0, 3).findIndex((w) => w.text === 'login');
   for (let i = 0; i < words.length; i++) {
     const w = words[i]!;
     const t = w.text;
@@ -113,7 +115,7 @@ export function readToolCredentials(program: string, words: readonly ToolWord[])
       }
     } else if (MONGO.has(program) && t === '-p') take(i, '-p');
     else if (program === 'influx' && t === '-t') take(i, '-t');
-    else if (LOGIN.has(program) && login && t === '-p') take(i, 'login -p');
+    else if (LOGIN.has(program) && loginAt !== -1 && i > loginAt && t === '-p') take(i, 'login -p');
     else if (USER_PASSWORD.get(program)?.includes(t)) take(i, t, afterColon);
     else if (program === 'curl' && /^-u./.test(t)) {
       reading.used.add(i);

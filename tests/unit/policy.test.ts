@@ -158,6 +158,10 @@ describe('*flags: the flags of a command line as {name, value} entries', () => {
       // -p alone prompts (the word after it is a database): not a credential.
       { name: '-p', value: 'mydb' },
     ]);
+    // docker login's -p is its password; docker run's -p a port, even with a container argument named login.
+    expect(flags('docker login -u bot -p pw5 registry.example.com; docker run -p 8080:80 app login').filter((f) => (f as { credential?: boolean }).credential)).toEqual([
+      { name: 'docker login -p', value: 'pw5', credential: true },
+    ]);
     expect(flags('curl -sf -u elastic:pw3 http://es:9200 | redis-cli -a pw4 ping; curl -u elastic http://x; nc -l -p 8080')).toEqual([
       // A program's credentials come first among its command's flags.
       { name: 'curl -u', value: 'pw3', credential: true },
