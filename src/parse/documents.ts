@@ -8,7 +8,7 @@ import { joinPointer, pointerSegments } from './pointer.js';
 import { positionOf } from './position.js';
 import { readFastYaml, type FastFile, type FastNode } from './fast-yaml.js';
 import { findTemplateAction } from './templates.js';
-import { isOwnError, parseYaml, type YamlTrees } from './yaml.js';
+import { isMergeSymbol, isOwnError, parseYaml, type YamlTrees } from './yaml.js';
 
 /** A 1-based source range. */
 export interface SourceRange {
@@ -566,7 +566,7 @@ function childOfMap(doc: Document.Parsed, map: YAMLMap, seg: string, depth = 0):
 const MAX_MERGE_DEPTH = 100;
 
 function isMergeKey(key: unknown): boolean {
-  return yaml().isScalar(key) && typeof key.value === 'symbol' && key.value.description === '<<';
+  return yaml().isScalar(key) && isMergeSymbol(key.value);
 }
 
 function firstInvalidUtf8(bytes: Uint8Array): { line: number; column: number } {

@@ -2,6 +2,11 @@ import type { Document, LineCounter, Scalar, CollectionTag, ErrorCode, Node, Pai
 import { yaml } from './yaml-lib.js';
 import { findJsonError } from './json-error.js';
 
+/** The value a `<<` merge key reads as (the merge tag below): what marks a pair as a merge, for every reader of the trees. */
+export function isMergeSymbol(v: unknown): boolean {
+  return typeof v === 'symbol' && v.description === '<<';
+}
+
 /*
  * Kubernetes reads a manifest with apimachinery's document splitter (a line starting with `---`
  * ends a document), then sigs.k8s.io/yaml: go-yaml v2 decodes each document into interface{} and
@@ -187,7 +192,7 @@ const GO_TAGS: ScalarTag[] = [
     default: 'key',
     test: /^<<$/,
     resolve: () => Object.assign(new (yaml().Scalar)(Symbol('<<')), { addToJSMap: addGoMergeToJSMap }),
-    identify: (v) => typeof v === 'symbol' && v.description === '<<',
+    identify: isMergeSymbol,
     stringify: () => '<<',
   },
 ];

@@ -1,6 +1,6 @@
 import { isRecord } from '../parse/identity.js';
 import { joinPointer } from '../parse/pointer.js';
-import { programOf, readToolCredentials } from './tool-credentials.js';
+import { programOf, readToolCredentials, type ToolWord } from './tool-credentials.js';
 
 /**
  * One flag of a command line: `--name value` (two words), `--name=value` (one), or `--name` alone.
@@ -19,7 +19,7 @@ export interface CommandFlag {
 }
 
 /** A word of a command line and where it is; null is a shell operator (`;`, `&&`, `|`), which no flag's value crosses. */
-type Word = { text: string; pointer: string } | null;
+type Word = ToolWord | null;
 
 /** A flag word: one or two dashes, then a name (`-Ddb.password`, `--NotebookApp.token`, `--api_key`). */
 const FLAG = /^(--?[A-Za-z][A-Za-z0-9._-]*)(?:=([\s\S]*))?$/;
@@ -77,7 +77,7 @@ function readFlags(words: readonly Word[], out: CommandFlag[], depth: number): v
   let start = 0;
   for (let i = 0; i <= words.length; i++) {
     if (i < words.length && words[i] !== null) continue;
-    if (i > start) readCommand(words.slice(start, i) as { text: string; pointer: string }[], out, depth);
+    if (i > start) readCommand(words.slice(start, i) as ToolWord[], out, depth);
     start = i + 1;
   }
 }
@@ -87,7 +87,7 @@ const PREFIX = new Map(Object.entries({ exec: 0, env: 0, nohup: 0, time: 0, comm
 /** A shell variable assignment before a command (`PGPASSWORD=x psql …`). */
 const ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*)=([\s\S]*)$/;
 
-function readCommand(words: readonly { text: string; pointer: string }[], out: CommandFlag[], depth: number): void {
+function readCommand(words: readonly ToolWord[], out: CommandFlag[], depth: number): void {
   let at = 0;
   // The assignments and runners before the program: an assignment is read as a flag (its name says what it is).
   for (; at < words.length; at++) {
@@ -106,7 +106,7 @@ function readCommand(words: readonly { text: string; pointer: string }[], out: C
   readWords(args, tool.used, out, depth);
 }
 
-function readWords(words: readonly { text: string; pointer: string }[], used: ReadonlySet<number>, out: CommandFlag[], depth: number): void {
+function readWords(words: readonly ToolWord[], used: ReadonlySet<number>, out: CommandFlag[], depth: number): void {
   for (let i = 0; i < words.length; i++) {
     if (used.has(i)) continue;
     const w = words[i]!;

@@ -204,9 +204,8 @@ function expandPattern(base: TargetInstance, pattern: string): TargetInstance[] 
           for (const [k, item] of Object.entries(v)) next.push({ ...inst, pointer: joinPointer(inst.pointer, k), value: { name: k, value: item }, entry: true });
         }
       } else if (seg === '*flags') {
-        for (const f of flagsOf(v, inst.pointer)) {
-          next.push({ ...inst, pointer: f.pointer, value: f.value === undefined ? { name: f.name } : f.credential ? { name: f.name, value: f.value, credential: true } : { name: f.name, value: f.value }, entry: true });
-        }
+        // The entry is the flag as read ({name}, {name, value}, with credential when the program says so), at its word.
+        for (const { pointer, ...flag } of flagsOf(v, inst.pointer)) next.push({ ...inst, pointer, value: flag, entry: true });
       } else if (Array.isArray(v) && /^\d+$/.test(seg) && Number(seg) < v.length) {
         next.push({ ...inst, pointer: joinPointer(inst.pointer, seg), value: v[Number(seg)] });
       } else if (isRecord(v) && seg in v && seg !== '$pod') {

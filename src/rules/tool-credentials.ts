@@ -71,19 +71,22 @@ export function readToolCredentials(program: string, words: readonly ToolWord[])
     reading.used.add(i + 1);
     add(flag, value(next.text), next, anyProgram);
   };
+  // A value written in the flag's own word (`-pX`, `--pass=X`, `-uuser:X`).
+  const attached = (i: number, flag: string, value: string, anyProgram = false): void => {
+    reading.used.add(i);
+    add(flag, value, words[i]!, anyProgram);
+  };
   const afterColon = (t: string) => (t.includes(':') ? t.slice(t.indexOf(':') + 1) : '');
   // The login subcommand (`docker login`, `helm registry login`, `crane auth login`): among the first words,
   // so `docker run -p 8080:80 app login` (a port, then the container's own argument) is no login.
   const loginAt = words.slice(0, 3).findIndex((w) => w.text === 'login');
   for (let i = 0; i < words.length; i++) {
-    const w = words[i]!;
-    const t = w.text;
+    const t = words[i]!.text;
     if (!t.startsWith('-')) continue;
     // Any program: these flags mean one thing wherever they are (vault's image runs `server -dev …` without its name).
     const dev = /^--?dev-root-token-id(?:=(.*))?$/.exec(t);
     if (dev) {
-      reading.used.add(i);
-      if (dev[1] !== undefined) add('-dev-root-token-id', dev[1], w, true);
+      if (dev[1] !== undefined) attached(i, '-dev-root-token-id', dev[1], true);
       else take(i, '-dev-root-token-id', undefined, true);
       continue;
     }
@@ -100,45 +103,36 @@ export function readToolCredentials(program: string, words: readonly ToolWord[])
       // -pX (attached; a separate word after -p is a database name, and -p alone prompts), --pass=X, --passw=X ….
       const short = /^-p(.+)$/.exec(t);
       const long = /^--pass(?:w|wo|wor)?=(.*)$/.exec(t);
-      if (short || long) {
-        reading.used.add(i);
-        add(short ? '-p' : '--password', (short ?? long)![1]!, w);
-      }
+      if (short || long) attached(i, short ? '-p' : '--password', (short ?? long)![1]!);
       continue;
     }
     if (program === 'redis-cli' && (t === '-a' || t === '--pass')) take(i, t);
     else if (program === 'sshpass' && t.startsWith('-p')) {
       if (t === '-p') take(i, '-p');
-      else {
-        reading.used.add(i);
-        add('-p', t.slice(2), w);
-      }
+      else attached(i, '-p', t.slice(2));
     } else if (MONGO.has(program) && t === '-p') take(i, '-p');
     else if (program === 'influx' && t === '-t') take(i, '-t');
     else if (LOGIN.has(program) && loginAt !== -1 && i > loginAt && t === '-p') take(i, 'login -p');
     else if (USER_PASSWORD.get(program)?.includes(t)) take(i, t, afterColon);
-    else if (program === 'curl' && /^-u./.test(t)) {
-      reading.used.add(i);
-      add('-u', afterColon(t.slice(2)), w);
-    } else if (program === 'curl' && t === '--oauth2-bearer') take(i, t);
+    else if (program === 'curl' && /^-u./.test(t)) attached(i, '-u', afterColon(t.slice(2)));
+    else if (program === 'curl' && t === '--oauth2-bearer') take(i, t);
     else if ((program === 'curl' && (t === '-H' || t === '--header')) || (program === 'wget' && t === '--header')) {
       const next = valueAfter(i);
-      const header = next ? /^\s*([^:\s]+)\s*:\s*(.*)$/.exec(next.text) : null;
-      if (next && header && AUTH_HEADER.test(header[1]!)) {
-        reading.used.add(i).add(i + 1);
-        // The scheme (Bearer, Basic, token …) is not the secret; the rest is.
-        add(`${t} "${header[1]}"`, header[2]!.replace(/^[A-Za-z-]+\s+(?=\S)/, ''), next);
-      }
+      const header = next ? authorization(next.text) : null;
+      if (header) take(i, `${t} "${header.name}"`, () => header.secret);
     } else if (program === 'wget' && t.startsWith('--header=')) {
-      const header = /^--header=\s*([^:\s]+)\s*:\s*(.*)$/.exec(t);
-      if (header && AUTH_HEADER.test(header[1]!)) {
-        reading.used.add(i);
-        add(`--header "${header[1]}"`, header[2]!.replace(/^[A-Za-z-]+\s+(?=\S)/, ''), w);
-      }
+      const header = authorization(t.slice('--header='.length));
+      if (header) attached(i, `--header "${header.name}"`, header.secret);
     }
   }
   readPositional(program, words, add, reading);
   return reading;
+}
+
+/** An Authorization header (`Authorization: Bearer X`): its name as written, and the credential after the scheme (Bearer, Basic, token …). */
+function authorization(header: string): { name: string; secret: string } | null {
+  const m = /^\s*([^:\s]+)\s*:\s*(.*)$/.exec(header);
+  return m && AUTH_HEADER.test(m[1]!) ? { name: m[1]!, secret: m[2]!.replace(/^[A-Za-z-]+\s+(?=\S)/, '') } : null;
 }
 
 /**

@@ -113,6 +113,8 @@ export async function readWorktree(repo: Repo, wanted: (rel: string) => boolean,
   const files: SourceFile[] = [];
   const skipped: SkippedEntry[] = [];
   const root = await realpath(repo.dir);
+  /** Where a symlink must not lead: out of the repository. */
+  const outside = (target: string) => target !== root && !target.startsWith(root + path.sep);
   const rootLevels: IgnoreLevel[] = [];
   const exclude = readIgnoreFile(path.join(repo.gitdir, 'info', 'exclude'));
   if (exclude) rootLevels.push({ base: '', ig: exclude });
@@ -151,8 +153,8 @@ export async function readWorktree(repo: Repo, wanted: (rel: string) => boolean,
         if (!wanted(rel)) {
           // A folder link out of the repository: what it holds would be deployed unchecked (as in git modes).
           if (path.posix.extname(rel) === '' && wantDir(rel) && !hidden(here, rel, false)) {
-            const target = realpathOrNull(path.join(repo.dir, rel));
-            if (target && target !== root && !target.startsWith(root + path.sep)) {
+            const target = resolveLink(path.join(repo.dir, rel));
+            if (typeof target === 'string' && outside(target)) {
               skipped.push({ code: 'symlink-outside-repo', path: rel, message: `symlink points outside the repository (${target}); what it holds was not checked` });
             }
           }
@@ -166,7 +168,7 @@ export async function readWorktree(repo: Repo, wanted: (rel: string) => boolean,
           continue;
         }
         const gitDir = path.join(root, '.git');
-        if ((target !== root && !target.startsWith(root + path.sep)) || target === gitDir || target.startsWith(gitDir + path.sep)) {
+        if (outside(target) || target === gitDir || target.startsWith(gitDir + path.sep)) {
           skipped.push({ code: 'symlink-outside-repo', path: rel, message: `symlink points outside the repository (${target}); not read` });
           continue;
         }
@@ -228,10 +230,3 @@ function specialFileKind(target: string): string | null {
   return st && !st.isFile() && !st.isDirectory() ? describeSpecial(st) : null;
 }
 
-function realpathOrNull(p: string): string | null {
-  try {
-    return realpathSync(p);
-  } catch {
-    return null;
-  }
-}
