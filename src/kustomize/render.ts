@@ -15,7 +15,7 @@ import { applyStrategicMerge } from './strategic-merge.js';
 import { addAnnotations, addNameAffix, addPairs, imageRulePointer, readImageRule, setImages, setNamespaces, setReplicas } from './transformers.js';
 import { applyReplacement, readReplacement, type Replacement } from './replacements.js';
 import { mergeVars, readVars, resolveVars, type Var } from './vars.js';
-import { readKustomizeYaml } from './yaml.js';
+import { readKustomizeYaml, type KustomizeDoc } from './yaml.js';
 import { KUSTOMIZATION_NAMES } from './targets.js';
 
 /** One object of a rendered kustomization. */
@@ -294,11 +294,8 @@ class Renderer {
   private async readConfigurations(kust: Kustomization): Promise<FieldSpec[]> {
     const namespaceSpecs: FieldSpec[] = [];
     for (const [i, entry] of strings(kust.data.configurations, kust, 'configurations').entries()) {
-      const file = resolveIn(kust.dir, entry);
-      if (file === null || !isWithin(kust.dir, file)) throw new RenderError(`${kust.file}: configurations entry "${entry}" is outside the kustomization's directory; kustomize refuses it`);
-      const bytes = await this.read(file);
-      if (bytes === null) throw new RenderError(`${kust.file}:${kust.doc.locate(`/configurations/${i}`).line}: configurations file ${file} does not exist`);
-      for (const doc of readKustomizeYaml(file, decodeText(file, bytes))) {
+      const { file, docs } = await this.readNamedFile(kust, entry, `${kust.file}: configurations entry "${entry}"`, (f) => `${kust.file}:${kust.doc.locate(`/configurations/${i}`).line}: configurations file ${f} does not exist`);
+      for (const doc of docs) {
         if (doc.data === null || doc.data === undefined) continue;
         if (!isMap(doc.data)) throw new RenderError(`${file}: a transformer configuration must be a map`);
         for (const [key, value] of Object.entries(doc.data)) {
@@ -388,11 +385,8 @@ class Renderer {
         continue;
       }
       if (typeof entry.path !== 'string' || Object.keys(entry).length !== 1) throw new RenderError(`${where}: a replacement has either path or source and targets`);
-      const file = resolveIn(kust.dir, entry.path);
-      if (file === null || !isWithin(kust.dir, file)) throw new RenderError(`${where}: "${entry.path}" is outside the kustomization's directory; kustomize refuses it`);
-      const bytes = await this.read(file);
-      if (bytes === null) throw new RenderError(`${where}: replacement file ${file} does not exist`);
-      for (const doc of readKustomizeYaml(file, decodeText(file, bytes))) {
+      const { file, docs } = await this.readNamedFile(kust, entry.path, `${where}: "${entry.path}"`, (f) => `${where}: replacement file ${f} does not exist`);
+      for (const doc of docs) {
         const items = Array.isArray(doc.data) ? doc.data : [doc.data];
         items.forEach((item, j) => {
           const at = `${file}:${doc.locate(Array.isArray(doc.data) ? `/${j}` : '').line}: replacement`;
@@ -404,22 +398,27 @@ class Renderer {
   }
 
   /**
+   * The documents of a file a kustomization names (a patch, a configurations or a replacements file),
+   * refused outside the kustomization's folder as kustomize refuses it. `named` says which entry, for
+   * that message; `missing` is the message for a file that is not there.
+   */
+  private async readNamedFile(kust: Kustomization, entry: string, named: string, missing: (file: string) => string): Promise<{ file: string; docs: KustomizeDoc[] }> {
+    const file = resolveIn(kust.dir, entry);
+    if (file === null || !isWithin(kust.dir, file)) throw new RenderError(`${named} is outside the kustomization's directory; kustomize refuses it`);
+    const bytes = await this.read(file);
+    if (bytes === null) throw new RenderError(missing(file));
+    return { file, docs: readKustomizeYaml(file, decodeText(file, bytes)) };
+  }
+
+  /**
    * A patch's documents. `inline` true: the text itself is the patch; false: it is, and it sits at
    * `pointer` in the kustomization; null: `source` is a file path.
    * patchesStrategicMerge entries (inline = true) are a file when such a file exists.
    */
   private async patchDocs(kust: Kustomization, source: string, pointer: string, inline: boolean | null): Promise<PatchDoc[]> {
-    let fileText: { file: string; bytes: Uint8Array } | null = null;
     if (inline === null || (inline === true && !source.includes('\n'))) {
-      const file = resolveIn(kust.dir, source);
-      if (file === null || !isWithin(kust.dir, file)) throw new RenderError(`${kust.file}: patch "${source}" is outside the kustomization's directory; kustomize refuses it`);
-      const bytes = await this.read(file);
-      if (bytes === null) throw new RenderError(`${kust.file}: patch file ${file} does not exist`);
-      fileText = { file, bytes };
-    }
-    if (fileText) {
-      const { file } = fileText;
-      return readKustomizeYaml(file, decodeText(file, fileText.bytes)).map((d) => ({
+      const { file, docs } = await this.readNamedFile(kust, source, `${kust.file}: patch "${source}"`, (f) => `${kust.file}: patch file ${f} does not exist`);
+      return docs.map((d) => ({
         data: d.data,
         prov: provFromSource(d.data, { file, role: 'patch', locate: d.locate }, ''),
         where: file,

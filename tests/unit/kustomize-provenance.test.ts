@@ -208,6 +208,16 @@ describe('errors: the target is not rendered, and the message says why', () => {
       'k/kustomization.yaml:1: apiVersion for Kustomization should be kustomize.config.k8s.io/v1beta1; kustomize refuses this kustomization',
     ],
     [
+      'a configurations file that is not there',
+      { 'k/kustomization.yaml': 'resources: [d.yaml]\nconfigurations: [conf.yaml]\n', 'k/d.yaml': deployment },
+      'k/kustomization.yaml:2: configurations file k/conf.yaml does not exist',
+    ],
+    [
+      'a replacements file outside the kustomization (kustomize refuses it)',
+      { 'k/kustomization.yaml': 'resources: [d.yaml]\nreplacements:\n  - path: ../r.yaml\n', 'k/d.yaml': deployment, 'r.yaml': 'source: {kind: Deployment}\n' },
+      'k/kustomization.yaml:3: replacements[0]: "../r.yaml" is outside the kustomization\'s directory; kustomize refuses it',
+    ],
+    [
       'a replacement whose source selects nothing',
       { 'k/kustomization.yaml': 'resources: [d.yaml]\nreplacements:\n  - source: {kind: ConfigMap, name: nope}\n    targets:\n      - select: {kind: Deployment}\n', 'k/d.yaml': deployment },
       'k/kustomization.yaml:3: replacements[0]: the source (kind ConfigMap, name nope) selects nothing',
