@@ -136,8 +136,9 @@ function containersOf(data: unknown, lists: readonly ContainerList[] = CONTAINER
         if (!isRecord(c)) return;
         out.push({
           pointer: joinPointer(pod.pointer, list, i),
-          // The pod spec rides along as $pod, so a rule can see inherited pod-level settings.
-          value: { ...c, $pod: spec },
+          // The pod spec rides along as $pod, so a rule can see inherited pod-level settings; $list says
+          // which list holds the container (the API server allows an ephemeral container fewer fields).
+          value: { ...c, $pod: spec, $list: list },
           container: typeof c.name === 'string' ? c.name : `${list}[${i}]`,
           podPointer: pod.pointer,
         });

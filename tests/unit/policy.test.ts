@@ -37,7 +37,7 @@ describe('targets', () => {
     spec: { jobTemplate: { spec: { template: { spec: { securityContext: { runAsUser: 0 }, initContainers: [{ name: 'i' }], containers: [{ name: 'm', env: [{ name: 'A' }, { name: 'B' }] }], ephemeralContainers: [{ name: 'e' }] } } } } },
   };
 
-  test('containers include init and ephemeral containers, with the pod spec as $pod', () => {
+  test('containers include init and ephemeral containers, with the pod spec as $pod and their list as $list', () => {
     const t = expandTargets(cronJob, 'container');
     expect(t.map((x) => [x.pointer, x.container])).toEqual([
       ['/spec/jobTemplate/spec/template/spec/containers/0', 'm'],
@@ -45,6 +45,7 @@ describe('targets', () => {
       ['/spec/jobTemplate/spec/template/spec/ephemeralContainers/0', 'e'],
     ]);
     expect((t[0]!.value as { $pod: unknown }).$pod).toEqual(cronJob.spec.jobTemplate.spec.template.spec);
+    expect(t.map((x) => (x.value as { $list: string }).$list)).toEqual(['containers', 'initContainers', 'ephemeralContainers']);
     expect(resolveInstancePath(t[0]!, '/$pod/securityContext/runAsUser')).toBe('/spec/jobTemplate/spec/template/spec/securityContext/runAsUser');
     expect(resolveInstancePath(t[0]!, '/image')).toBe('/spec/jobTemplate/spec/template/spec/containers/0/image');
   });
