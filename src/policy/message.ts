@@ -6,7 +6,7 @@ import { maskSecretShapes } from './secret-shapes.js';
 export function maskSecret(value: unknown): string {
   const s = typeof value === 'string' ? value : JSON.stringify(value) ?? '';
   const head = s.length >= 8 ? s.slice(0, 2) : '';
-  return `"${head}…" (${s.length} chars)`;
+  return `"${head}…" (${s.length} ${s.length === 1 ? 'char' : 'chars'})`;
 }
 
 /** Short, printable form of a value for a message. */

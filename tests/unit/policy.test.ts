@@ -215,6 +215,7 @@ describe('messages', () => {
     expect(asked).toEqual(['name', '$resource', 'missing', 'hostPath.path', 'ports.0.port']);
     expect(maskSecret('hf_abcdefghijklmnop')).toBe('"hf…" (19 chars)');
     expect(maskSecret('short')).toBe('"…" (5 chars)');
+    expect(maskSecret('x')).toBe('"…" (1 char)');
   });
 });
 
