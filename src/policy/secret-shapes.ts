@@ -25,7 +25,7 @@ const SHAPES: { re: RegExp; needs: string[] }[] = [
   // A JSON Web Token: three base64url parts.
   { re: /\beyJ[A-Za-z0-9_-]{8,2000}\.[A-Za-z0-9_-]{8,4000}\.[A-Za-z0-9_-]{8,2000}/g, needs: ['eyj'] },
   // Azure storage connection strings and similar key=value credentials.
-  { re: /\b(?:AccountKey|SharedAccessKey|Password|Pwd)=[^;\s"']{4,400}/gi, needs: ['='] },
+  { re: /\b(?:AccountKey|SharedAccessKey|Password|Pwd)=[^;&#\s"']{4,400}/gi, needs: ['='] },
   // A shell assignment of a credential-named variable before a command: PGPASSWORD=X psql, DB_PASS=X ./run.
   { re: /(?<=(?:^|[\s;&|('"])[A-Za-z_][A-Za-z0-9_]{0,60}(?:password|passwd|pass|pwd|token|secret|_key|_auth)=)[^\s;'"&|)]{1,400}/g, needs: ['pass', 'pwd', 'token', 'secret', '_key', '_auth'] },
   // Programs' own credential flags (src/rules/tool-credentials.ts): mysql's -pX, redis-cli -a X, sshpass -p X,
@@ -40,6 +40,8 @@ const SHAPES: { re: RegExp; needs: string[] }[] = [
   { re: /(?<=\b(?:alias\s{1,3}set|config\s{1,3}host\s{1,3}add)\s{1,3}(?:\S{1,300}\s{1,3}){3}['"]?)[^\s'"]{1,400}/g, needs: ['alias', 'config'] },
   // user:password@ in a URL.
   { re: /(?<=:\/\/[^:/@\s]{1,200}:)[^@/\s]{1,400}(?=@)/g, needs: ['://'] },
+  // A password or token as a query or connection-string parameter: ?password=X, &access_token=X, ;Password=X;, a SAS URL's sig=X.
+  { re: /(?<=[?&;](?:password|passwd|pwd|pass|sslpassword|access_token|auth_token|token|api[_-]?key|apikey|client_secret|secret|sig)=['"]?)[^\s&;#'"]{1,400}/gi, needs: ['pass', 'pwd', 'token', 'api', 'secret', 'sig='] },
   // The argument of a credential-named flag: --hf-token X, --password=X, --api_key 'X Y', --NotebookApp.token=X,
   // --requirepass X, and in a JSON list a message shows (["--password","X"]). A quoted argument is masked to its
   // closing quote (its spaces too); any other to the next space or quote.

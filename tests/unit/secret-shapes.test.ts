@@ -35,6 +35,11 @@ describe('secret-shaped text in message values', () => {
       ['rabbitmqctl add_user app hunter2x && htpasswd -nb admin hunter2y', 'rabbitmqctl add_user app hun…[8 chars masked] && htpasswd -nb admin hun…[8 chars masked]'],
       ['mc alias set minio http://minio:9000 admin hunter2x', 'mc alias set minio http://minio:9000 admin hun…[8 chars masked]'],
       ['keytool -importcert -storepass hunter2x -file c.pem; vault server -dev-root-token-id=root', 'keytool -importcert -storepass hun…[8 chars masked] -file c.pem; vault server -dev-root-token-id=…[4 chars masked]'],
+      // A password or token as a query or connection-string parameter (secrets-url-password's second shape).
+      // (password= and Password= are masked with their name, as in a connection string: to the next & or ;.)
+      ['jdbc:postgresql://db/app?user=app&password=hunter2x&ssl=true', 'jdbc:postgresql://db/app?user=app&pas…[17 chars masked]&ssl=true'],
+      ["Server=db;User Id=sa;Password='hunter2x';", "Server=db;User Id=sa;Password='hun…[8 chars masked]';"],
+      ['https://hooks.example.com/x?access_token=abcdef123456 and https://acct.blob.core.windows.net/m?sv=1&sig=AbC%2Bdef', 'https://hooks.example.com/x?access_token=abc…[12 chars masked] and https://acct.blob.core.windows.net/m?sv=1&sig=AbC…[9 chars masked]'],
     ];
     for (const [input, expected] of cases) expect(maskSecretShapes(input)).toBe(expected);
   });
@@ -46,7 +51,7 @@ describe('secret-shaped text in message values', () => {
   });
 
   test('a 200 KB value of repeated token prefixes is scanned in linear time (no catastrophic backtracking)', () => {
-    for (const prefix of ['sk-', 'hf_', 'ghp_', 'xoxb-', '--token ', '--token "', "--x.api_key='", '--password","', 'eyJ', 'a://b:', 'AccountKey=', '-----BEGIN PRIVATE KEY-----', 'mysql -p', 'redis-cli -a ', ' -u a:', 'Authorization: Bearer ', 'add_user a ', 'htpasswd -b a ', 'alias set a ', ' A_PASS=']) {
+    for (const prefix of ['sk-', 'hf_', 'ghp_', 'xoxb-', '--token ', '--token "', "--x.api_key='", '--password","', 'eyJ', 'a://b:', 'AccountKey=', '-----BEGIN PRIVATE KEY-----', 'mysql -p', 'redis-cli -a ', ' -u a:', 'Authorization: Bearer ', 'add_user a ', 'htpasswd -b a ', 'alias set a ', ' A_PASS=', '?password=', '&sig=', ';Password=\'']) {
       const value = prefix.repeat(Math.ceil(200_000 / prefix.length));
       const start = process.hrtime.bigint();
       maskSecretShapes(value);
@@ -65,7 +70,7 @@ describe('secret-shaped text in message values', () => {
       /^npm_[A-Za-z0-9]{36,40}$/, /^SG\.[A-Za-z0-9]{22}\.[A-Za-z0-9]{43}$/, /^dapi[0-9a-f]{32}$/, /^eyJ[A-Za-z0-9]{8,12}\.[A-Za-z0-9]{8,12}\.[A-Za-z0-9]{8,12}$/,
       /^(?:AccountKey|SharedAccessKey|Password|Pwd)=[A-Za-z0-9+]{4,12}$/, /^[a-z]{1,8}:\/\/[a-z]{1,8}:[A-Za-z0-9]{1,12}@[a-z]{1,8}$/,
       /^--?[a-z._-]{0,8}(?:token|password|passwd|passphrase|pass|pwd|secret|api[-_]?key|access[-_]?key|credentials?|requirepass|masterauth)(?:[= ]["']?|",")[A-Za-z0-9]{1,12}$/,
-      /^(?:PGPASSWORD|DB_PASS|API_TOKEN|X_AUTH)=[A-Za-z0-9]{4,12}$/, /^mysql -p[A-Za-z0-9]{4,12}$/, /^redis-cli -a [A-Za-z0-9]{4,12}$/, /^curl -u [a-z]{1,8}:[A-Za-z0-9]{4,12}$/,
+      /^(?:PGPASSWORD|DB_PASS|API_TOKEN|X_AUTH)=[A-Za-z0-9]{4,12}$/, /^[?&;](?:password|pwd|access_token|token|apikey|client_secret|sig)=[A-Za-z0-9]{1,12}$/, /^mysql -p[A-Za-z0-9]{4,12}$/, /^redis-cli -a [A-Za-z0-9]{4,12}$/, /^curl -u [a-z]{1,8}:[A-Za-z0-9]{4,12}$/,
       /^Authorization: Bearer [A-Za-z0-9]{4,12}$/, /^rabbitmqctl add_user [a-z]{1,8} [A-Za-z0-9]{4,12}$/, /^htpasswd -b [a-z]{1,8} [a-z]{1,8} [A-Za-z0-9]{4,12}$/,
       /^mc alias set [a-z]{1,8} [a-z]{1,8} [a-z]{1,8} [A-Za-z0-9]{4,12}$/, /^-----BEGIN [A-Z ]{0,10}PRIVATE KEY-----[A-Za-z0-9\n]{0,20}-----END PRIVATE KEY-----$/,
     ].map((re) => fc.stringMatching(re));
