@@ -32,7 +32,7 @@ function addSourceOptions(cmd: Command, which: { staged?: boolean; changedSince?
     .option('--skip <ids>', 'skip these rule ids or globs (comma-separated)')
     .addOption(new Option('--profile <level>', 'run exactly the rules of a Pod Security Standards level (restricted includes baseline)').choices([...PROFILES]))
     .option('-f, --format <format>', 'text | json | sarif | junit | github | gitlab (repeatable, paired with -o)', collect)
-    .option('-o, --output <file>', 'write the report to a file (repeatable: -f text -f sarif -o out.sarif); the terminal gets a summary', collect)
+    .option('-o, --output <file>', 'write the report to a file (repeatable: -f text -f sarif -o out.sarif; without -f, .json, .sarif and .xml name the format); the terminal gets a summary', collect)
     .addOption(new Option('--fail-on <severity>', 'lowest severity that fails the run (default: high)').choices([...SEVERITIES, 'never']))
     .option('--no-inline-waivers', 'ignore aiops-guard.io/ignore.<rule> annotations')
     .option('--config <file>', 'config file (default: .aiopsrc* or package.json#aiops at the repository root)')

@@ -413,6 +413,14 @@ describe('output', () => {
     expect(r.stdout).toBe(`✖ 1 finding (1 critical) in 3 files, 4 documents, 154 rules · exit 1 (policy findings; fails at critical and above) · report: ${out}\n`);
     expect(json(readFileSync(out, 'utf8')).summary.failOn).toBe('critical');
     expect(r.code).toBe(1);
+    // Without -f, each file is written in the format its name says: report.json is JSON, not the text report.
+    const folder = tempDir();
+    const named = ['r.json', 'r.sarif', 'r.xml', 'r.txt'].map((f) => path.join(folder, f));
+    expect(runCli(['check', ...named.flatMap((f) => ['-o', f])], { cwd: dir }).code).toBe(1);
+    expect(json(readFileSync(named[0]!, 'utf8')).summary.failOn).toBe('critical');
+    expect(json(readFileSync(named[1]!, 'utf8')).version).toBe('2.1.0');
+    expect(readFileSync(named[2]!, 'utf8')).toMatch(/^<\?xml[^]*<testsuites/);
+    expect(readFileSync(named[3]!, 'utf8')).toContain('web.yaml:24:25  critical');
     const clean = makeRepo({ 'svc.yaml': SERVICE });
     const quiet = runCli(['check', '-q'], { cwd: clean });
     expect([quiet.stdout, quiet.code]).toEqual(['', 0]);
