@@ -26,7 +26,7 @@ function addSourceOptions(cmd: Command, which: { staged?: boolean; changedSince?
   if (which.staged !== false) cmd.option('--staged', 'check exactly what is staged (the index), as the pre-commit hook does');
   if (which.changedSince !== false) cmd.option('--changed-since <rev>', 'only files that differ from the merge-base with <rev>');
   return cmd
-    .option('--target <path>', 'only this rendered target: a kustomization folder or a render entry\'s path (repeatable); plain manifests are then left out', collect)
+    .option('--target <path>', 'only this rendered target: a kustomization folder or a render entry\'s path, from the repository root (repeatable); plain manifests are then left out', collect)
     .option('-r, --rules <path>', 'extra rule file or folder (repeatable: -r a -r b)', collect)
     .option('--only <ids>', 'run only these rule ids or globs (comma-separated, e.g. k8s-*)')
     .option('--skip <ids>', 'skip these rule ids or globs (comma-separated)')
