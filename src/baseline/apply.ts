@@ -16,6 +16,13 @@ interface BaselineCounts {
 }
 
 type MarkedFinding = Finding & { baseline?: BaselineMark };
+
+/**
+ * A file that cannot be read is never accepted: its parse-error stands for everything in it, which
+ * nothing checked. Accepted, it would let any later content of that file pass while it stays broken
+ * (a privileged pod written into a file that still does not parse).
+ */
+export const NEVER_ACCEPTED: ReadonlySet<string> = new Set(['parse-error']);
 export type BaselinedReport = Omit<Report, 'findings' | 'summary'> & { findings: MarkedFinding[]; summary: ReportSummary & { baseline?: BaselineCounts } };
 
 interface Accepted {
@@ -38,7 +45,7 @@ export function applyBaseline(report: Report, accepted: Accepted): { report: Bas
   for (const f of out.findings) {
     const fp = findingFingerprint(f);
     seen.add(fp);
-    f.baseline = accepted.fingerprints.has(fp) ? 'unchanged' : 'new';
+    f.baseline = accepted.fingerprints.has(fp) && !NEVER_ACCEPTED.has(f.ruleId) ? 'unchanged' : 'new';
     if (!f.suppressed) counts[f.baseline]++;
   }
   const absent = accepted.countAbsent && accepted.entries ? accepted.entries.filter((e) => !seen.has(e.fingerprint)) : [];

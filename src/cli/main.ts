@@ -26,13 +26,13 @@ function addSourceOptions(cmd: Command, which: { staged?: boolean; changedSince?
   if (which.staged !== false) cmd.option('--staged', 'check exactly what is staged (the index), as the pre-commit hook does');
   if (which.changedSince !== false) cmd.option('--changed-since <rev>', 'only files that differ from the merge-base with <rev>');
   return cmd
-    .option('--target <path>', 'only this rendered target: a kustomization folder or a render entry\'s path (repeatable); plain manifests are then left out', collect)
+    .option('--target <path>', 'only this rendered target: a kustomization folder or a render entry\'s path, from the repository root (repeatable); plain manifests are then left out', collect)
     .option('-r, --rules <path>', 'extra rule file or folder (repeatable: -r a -r b)', collect)
     .option('--only <ids>', 'run only these rule ids or globs (comma-separated, e.g. k8s-*)')
     .option('--skip <ids>', 'skip these rule ids or globs (comma-separated)')
     .addOption(new Option('--profile <level>', 'run exactly the rules of a Pod Security Standards level (restricted includes baseline)').choices([...PROFILES]))
     .option('-f, --format <format>', 'text | json | sarif | junit | github | gitlab (repeatable, paired with -o)', collect)
-    .option('-o, --output <file>', 'write the report to a file (repeatable: -f text -f sarif -o out.sarif); the terminal gets a summary', collect)
+    .option('-o, --output <file>', 'write the report to a file (repeatable: -f text -f sarif -o out.sarif; without -f, .json, .sarif and .xml name the format); the terminal gets a summary', collect)
     .addOption(new Option('--fail-on <severity>', 'lowest severity that fails the run (default: high)').choices([...SEVERITIES, 'never']))
     .option('--no-inline-waivers', 'ignore aiops-guard.io/ignore.<rule> annotations')
     .option('--config <file>', 'config file (default: .aiopsrc* or package.json#aiops at the repository root)')

@@ -29,13 +29,22 @@ function checkFormat(format: string): FormatName {
   return format;
 }
 
+/** The format an -o file without -f is written in, by its extension: .json, .sarif, .xml (JUnit); text otherwise. */
+function formatForFile(file: string): FormatName {
+  const ext = path.extname(file).toLowerCase();
+  return ext === '.json' ? 'json' : ext === '.sarif' ? 'sarif' : ext === '.xml' ? 'junit' : 'text';
+}
+
 /**
  * Pairs formats with outputs. The last outputs go with the last formats, in order:
  * `-f text -f sarif -o out.sarif` prints text and writes SARIF. At most one format goes to stdout.
+ * Without -f, the -o files are written in the formats their names say (`formatForFile`).
  */
 export function planOutputs(flags: Pick<SourceFlags, 'format' | 'output'>): { format: FormatName; file?: string }[] {
-  const formats = (flags.format?.length ? flags.format : ['text']).map(checkFormat);
   const files = flags.output ?? [];
+  // No -f: each -o file gets the format its name asks for (report.json is JSON, not the text report under that name).
+  if (!flags.format?.length && files.length) return files.map((file) => ({ format: formatForFile(file), file }));
+  const formats = (flags.format?.length ? flags.format : ['text']).map(checkFormat);
   if (files.length > formats.length) throw new UsageError(`${files.length} outputs (-o) for ${formats.length} formats (-f)`, 'give one -f for each -o, e.g. -f sarif -o out.sarif');
   const toStdout = formats.length - files.length;
   if (toStdout > 1) throw new UsageError(`${toStdout} formats would go to the terminal at once`, 'give an -o file for all but one -f');

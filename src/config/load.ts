@@ -7,6 +7,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { yaml } from '../parse/yaml-lib.js';
 import { ConfigError, NotFoundError } from '../errors.js';
+import { closest } from '../suggest.js';
 import { parseConfigText } from '../parse/documents.js';
 import type { GuardConfig, LoadedConfig } from './types.js';
 
@@ -119,10 +120,11 @@ async function finishConfig(source: ConfigSource, rel: string, data: unknown, te
 async function validated(filepath: string, config: unknown, locate: LoadedConfig['locate']): Promise<LoadedConfig> {
   const problem = await validateConfig(config);
   if (problem) {
-    const at = locate(problem.pointer);
+    const at = locate(problem.at ?? problem.pointer);
+    const seeAlso = 'see schemas/aiopsrc.schema.json or .aiopsrc.example.json';
     throw new ConfigError(
       `${filepath}:${at.line}:${at.column}: invalid config: ${problem.pointer || '(top level)'} ${problem.message}`,
-      'see schemas/aiopsrc.schema.json or .aiopsrc.example.json',
+      problem.suggestion ? `did you mean "${problem.suggestion}"? (${seeAlso})` : seeAlso,
     );
   }
   return { config: config as GuardConfig, filepath, locate };
@@ -388,16 +390,44 @@ function locateInText(file: string, text: string, pointer: string): { line: numb
   }
 }
 
-/** Checks a config object against the shipped schema (precompiled at build time). */
-export async function validateConfig(config: unknown): Promise<{ pointer: string; message: string } | null> {
+/**
+ * Checks a config object against the shipped schema (precompiled at build time). `at` is where the
+ * mistake is written when that is not `pointer` (an unknown key: the key itself, not the map holding it);
+ * `suggestion` the known key it is a typo of.
+ */
+export async function validateConfig(config: unknown): Promise<{ pointer: string; message: string; at?: string; suggestion?: string } | null> {
   const validate = await configValidator();
   if (validate(config)) return null;
   const err = validate.errors![0]!;
   const params = err.params as Record<string, unknown>;
   let message = err.message ?? 'is invalid';
-  if (typeof params.additionalProperty === 'string') message = `has unknown key "${params.additionalProperty}"`;
   if (Array.isArray(params.allowedValues)) message = `must be one of ${params.allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
+  if (typeof params.additionalProperty === 'string') {
+    const key = params.additionalProperty;
+    const { PACKAGE_ROOT } = await import('../rules/load.js');
+    const suggestion = closest(key, configKeysAt(PACKAGE_ROOT, err.instancePath));
+    return { pointer: err.instancePath, message: `has unknown key "${key}"`, at: `${err.instancePath}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`, ...(suggestion ? { suggestion } : {}) };
+  }
   return { pointer: err.instancePath, message };
+}
+
+/** The keys the config schema allows in the object at `pointer` (read only when a key is unknown). */
+function configKeysAt(packageRoot: string, pointer: string): string[] {
+  try {
+    let node = JSON.parse(readFileSync(path.join(packageRoot, 'schemas/aiopsrc.schema.json'), 'utf8')) as SchemaNode | undefined;
+    for (const seg of pointer.split('/').slice(1)) {
+      const name = seg.replace(/~1/g, '/').replace(/~0/g, '~');
+      node = /^\d+$/.test(name) && node?.items ? node.items : node?.properties?.[name];
+    }
+    return Object.keys(node?.properties ?? {}).filter((k) => !k.startsWith('$'));
+  } catch {
+    return [];
+  }
+}
+
+interface SchemaNode {
+  properties?: Record<string, SchemaNode>;
+  items?: SchemaNode;
 }
 
 interface SchemaValidate {

@@ -229,7 +229,8 @@ export function parseConfigText(file: string, text: string, limits: ParseLimits 
       data = doc.toJS({ maxAliasCount: limits.maxAliasCount });
       if (text.includes('&') && isCyclic(data)) throw new Error('an anchor contains an alias of itself, so it never ends');
     } catch (err) {
-      const pos = lineCounter.linePos(doc.contents.range[0]);
+      // An alias without an anchor is reported where it is written (a password such as *hunter2 left unquoted), not at the document's start.
+      const pos = lineCounter.linePos(unresolvedAlias(doc) ?? doc.contents.range[0]);
       failure ??= { message: `document ${index + 1} cannot be expanded: ${describeExpandError(err)}`, line: pos.line, column: pos.col };
       continue;
     }
@@ -454,6 +455,20 @@ function describeYamlError(message: string, line: string | null): string {
 /** A known message that quotes the text, said without it; null for any other. */
 function unquoted(message: string): string | null {
   return QUOTING_MESSAGES.find(([re]) => re.test(message))?.[1] ?? null;
+}
+
+/** Where the first alias without an anchor before it starts, or null when every alias resolves. */
+function unresolvedAlias(doc: Document.Parsed): number | null {
+  let at: number | null = null;
+  const lib = yaml();
+  lib.visit(doc, {
+    Alias(_key, node) {
+      if (node.resolve(doc) !== undefined) return undefined;
+      at = node.range?.[0] ?? null;
+      return lib.visit.BREAK;
+    },
+  });
+  return at;
 }
 
 /** Why a document's anchors and aliases cannot be expanded, without the alias (a value that starts with `*` is one). */

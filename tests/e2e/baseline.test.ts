@@ -5,6 +5,8 @@ import path from 'node:path';
 import { afterAll, describe, expect, test } from '@jest/globals';
 import Ajv04Module from 'ajv-draft-04';
 import addFormatsModule from 'ajv-formats';
+import { findingFingerprint } from '../../src/report/fingerprint.js';
+import type { Finding } from '../../src/report/types.js';
 import { PACKAGE_ROOT } from '../../src/rules/load.js';
 import { cleanup, commit, git, makeRepo, runCli, writeFiles } from '../helpers/repo.js';
 import { HARDENED_DEPLOYMENT, PRIVILEGED_DEPLOYMENT, SERVICE, UNTAGGED_DEPLOYMENT, WEB_NAMESPACE } from '../helpers/manifests.js';
@@ -112,6 +114,30 @@ describe('aiops-guard baseline', () => {
     expect(pruned.stdout).toBe(`wrote ${BASELINE}: 1 finding accepted (0 added, 1 kept, 1 pruned as fixed)\nCommit it; check, scan and the pre-commit hook fail only on new findings.\n`);
     expect(readBaseline(dir).findings.map((e) => e.resource)).toEqual(['apps/Deployment web/api']);
     expect(json(dir).report.summary.baseline).toEqual({ unchanged: 1, new: 1, absent: 0 });
+  });
+
+  test('a file that cannot be read is never accepted: baseline names it instead of adding it; an old entry or --new-since accepts nothing for it', () => {
+    const broken = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a: [b\n';
+    const dir = makeRepo({ 'apps/web-namespace.yaml': WEB_NAMESPACE, 'apps/web.yaml': PRIVILEGED_DEPLOYMENT, 'apps/broken.yaml': broken });
+    const r = runCli(['baseline'], { cwd: dir });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('not accepted: 1 file that cannot be read (parse-error), which check fails on until each is fixed or excluded: apps/broken.yaml\n');
+    expect(readBaseline(dir).findings.map((e) => e.rule)).toEqual(['k8s-privileged-container']);
+    // A baseline written before this rule, with an entry for the broken file.
+    const parseError = json(dir).report.findings.find((f) => f.ruleId === 'parse-error')!;
+    const old = { fingerprint: findingFingerprint(parseError as unknown as Finding), rule: 'parse-error', resource: null, pointer: '', file: 'apps/broken.yaml' };
+    writeFileSync(path.join(dir, BASELINE), JSON.stringify({ version: 1, findings: [...readBaseline(dir).findings, old] }));
+    commitBaseline(dir);
+    // Still broken, now with a privileged pod in it that nothing reads: it must not pass as "already there".
+    writeFiles(dir, { 'apps/broken.yaml': `${PRIVILEGED_API}  x: [\n` });
+    for (const args of [[], ['--new-since', 'HEAD'], ['--no-baseline', '--new-since', 'HEAD']]) {
+      const after = json(dir, ...args);
+      expect(after.report.findings.filter((f) => f.ruleId === 'parse-error').map((f) => f.baseline)).toEqual(['new']);
+      expect(after.code).toBe(1);
+    }
+    // baseline drops the old entry (it accepted nothing) and names the file again.
+    expect(runCli(['baseline'], { cwd: dir }).stdout).toContain('not accepted: 1 file that cannot be read');
+    expect(readBaseline(dir).findings.map((e) => e.rule)).toEqual(['k8s-privileged-container']);
   });
 
   test('SARIF: baselineState unchanged / new / absent, and the log still validates against the SARIF 2.1.0 schema', () => {

@@ -1,4 +1,4 @@
-import { readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from '@jest/globals';
 import type { Report } from '../../src/report/types.js';
@@ -362,9 +362,21 @@ describe('usage, input and configuration errors', () => {
     const dir = makeRepo({ 'svc.yaml': SERVICE, '.aiopsrc.json': '{\n  "failOn": "high",\n  "exlude": ["x"]\n}\n' });
     const r = runCli(['check'], { cwd: dir });
     expect(r.stderr).toBe(
-      `aiops-guard: ${dir}/.aiopsrc.json:1:1: invalid config: (top level) has unknown key "exlude"\n  hint: see schemas/aiopsrc.schema.json or .aiopsrc.example.json\n`,
+      `aiops-guard: ${dir}/.aiopsrc.json:3:3: invalid config: (top level) has unknown key "exlude"\n  hint: did you mean "exclude"? (see schemas/aiopsrc.schema.json or .aiopsrc.example.json)\n`,
     );
     expect(r.code).toBe(78);
+    // Nested, in YAML: the line of the key, not of the map that holds it; the closest key of that map.
+    rmSync(path.join(dir, '.aiopsrc.json'));
+    writeFiles(dir, { '.aiopsrc.yaml': 'failOn: high\ndrift:\n  strict: true\n  defaultNamespce: prod\n' });
+    const nested = runCli(['check'], { cwd: dir });
+    expect(nested.stderr).toBe(
+      `aiops-guard: ${dir}/.aiopsrc.yaml:4:20: invalid config: /drift has unknown key "defaultNamespce"\n  hint: did you mean "defaultNamespace"? (see schemas/aiopsrc.schema.json or .aiopsrc.example.json)\n`,
+    );
+    writeFiles(dir, { '.aiopsrc.yaml': 'waivers:\n  - rule: k8s-run-as-root\n    reson: x\n' });
+    expect(runCli(['check'], { cwd: dir }).stderr.split('\n')[0]).toBe(`aiops-guard: ${dir}/.aiopsrc.yaml:3:12: invalid config: /waivers/0 has unknown key "reson"`);
+    writeFiles(dir, { '.aiopsrc.yaml': 'bogus: 1\n' });
+    expect(runCli(['check'], { cwd: dir }).stderr).toBe(`aiops-guard: ${dir}/.aiopsrc.yaml:1:8: invalid config: (top level) has unknown key "bogus"\n  hint: see schemas/aiopsrc.schema.json or .aiopsrc.example.json\n`);
+    rmSync(path.join(dir, '.aiopsrc.yaml'));
     writeFiles(dir, { '.aiopsrc.json': '{\n  "failOn": "severe"\n}\n' });
     const bad = runCli(['check'], { cwd: dir });
     expect(bad.stderr.split('\n')[0]).toBe(`aiops-guard: ${dir}/.aiopsrc.json:2:13: invalid config: /failOn must be one of "critical", "high", "medium", "low", "info", "never"`);
@@ -413,6 +425,14 @@ describe('output', () => {
     expect(r.stdout).toBe(`✖ 1 finding (1 critical) in 3 files, 4 documents, 155 rules · exit 1 (policy findings; fails at critical and above) · report: ${out}\n`);
     expect(json(readFileSync(out, 'utf8')).summary.failOn).toBe('critical');
     expect(r.code).toBe(1);
+    // Without -f, each file is written in the format its name says: report.json is JSON, not the text report.
+    const folder = tempDir();
+    const named = ['r.json', 'r.sarif', 'r.xml', 'r.txt'].map((f) => path.join(folder, f));
+    expect(runCli(['check', ...named.flatMap((f) => ['-o', f])], { cwd: dir }).code).toBe(1);
+    expect(json(readFileSync(named[0]!, 'utf8')).summary.failOn).toBe('critical');
+    expect(json(readFileSync(named[1]!, 'utf8')).version).toBe('2.1.0');
+    expect(readFileSync(named[2]!, 'utf8')).toMatch(/^<\?xml[^]*<testsuites/);
+    expect(readFileSync(named[3]!, 'utf8')).toContain('web.yaml:24:25  critical');
     const clean = makeRepo({ 'svc.yaml': SERVICE });
     const quiet = runCli(['check', '-q'], { cwd: clean });
     expect([quiet.stdout, quiet.code]).toEqual(['', 0]);

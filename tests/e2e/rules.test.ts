@@ -44,8 +44,12 @@ describe('rules list and show', () => {
     expect(r.stdout).toContain('Schema:\nif:\n  required:\n    - metadata\n');
     expect(r.stdout).toContain('else:\n  required:\n    - spec\n');
     const missing = runCli(['rules', 'show', 'ingress-tls'], { cwd: tempDir() });
-    expect(missing.stderr).toBe('aiops-guard: no rule "ingress-tls"\n  hint: see the ids with: aiops-guard rules list\n');
+    expect(missing.stderr).toBe('aiops-guard: no rule "ingress-tls"\n  hint: did you mean: ai-inference-ingress-no-tls, k8s-ingress-no-tls?\n');
     expect(missing.code).toBe(64);
+    // A typo names the id it is a typo of, as --only does.
+    const typo = runCli(['rules', 'show', 'k8s-run-as-rot'], { cwd: tempDir() });
+    expect(typo.stderr).toBe('aiops-guard: no rule "k8s-run-as-rot"\n  hint: did you mean: k8s-run-as-root?\n');
+    expect(typo.code).toBe(64);
   });
 });
 

@@ -121,6 +121,13 @@ describe('files that cannot be read as configuration', () => {
     expect(parseConfigText('ok.yaml', `a: "${'- '.repeat(2000)}"\n`).failure).toBeNull();
   });
 
+  test('an alias without an anchor is reported at the alias, never quoting it; the next document is still read', () => {
+    const f = parseConfigText('sec.yaml', 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  password: *hunter2\n---\nkind: ConfigMap\n');
+    expect(f.failure).toEqual({ message: 'document 1 cannot be expanded: an alias (*name) has no anchor (&name) before it; a value that starts with * must be quoted', line: 6, column: 13 });
+    expect(JSON.stringify(f.failure)).not.toContain('hunter2');
+    expect(f.documents.map((d) => d.index)).toEqual([1]);
+  });
+
   test('alias expansion over the limit is an error', () => {
     const f = parseConfigText('bomb.yaml', 'a: &a [1, 2]\nb: [*a, *a, *a]\n', { ...DEFAULT_LIMITS, maxFileBytes: 1e6, maxAliasCount: 2 });
     expect(f.failure?.message).toMatch(/^document 1 cannot be expanded: Excessive alias count/);

@@ -1,11 +1,13 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createBaseline, readBaseline, sortEntries, writeBaseline, type BaselineEntry } from '../../baseline/file.js';
+import { NEVER_ACCEPTED } from '../../baseline/apply.js';
 import { resolveBaselineFile } from '../../baseline/gate.js';
 import { runCheck } from '../../check/pipeline.js';
 import { startProgress } from '../progress.js';
 import type { BaselineFlags } from '../flags.js';
 import { plural } from '../../report/format-text.js';
+import { neutraliseText } from '../../report/neutralise.js';
 
 
 /**
@@ -27,8 +29,11 @@ export async function runBaselineCommand(flags: BaselineFlags): Promise<number> 
     onProgress: (p) => progress.update(p),
   }).finally(() => progress.stop());
   // A weakening of the policy is never accepted into the baseline: the baseline is part of that policy.
-  const current = createBaseline(report.findings.filter((f) => f.ruleId !== 'policy-weakened')).findings;
-  const before = existsSync(file) ? (await readBaseline(file)).findings : [];
+  // Nor is a file that cannot be read: check would fail on it anyway (NEVER_ACCEPTED), so it is named instead.
+  const current = createBaseline(report.findings.filter((f) => f.ruleId !== 'policy-weakened' && !NEVER_ACCEPTED.has(f.ruleId))).findings;
+  const unreadable = [...new Set(report.findings.filter((f) => NEVER_ACCEPTED.has(f.ruleId) && !f.suppressed).map((f) => f.file))].sort();
+  // An entry for an unreadable file (written before they were refused) is dropped: it accepts nothing.
+  const before = (existsSync(file) ? (await readBaseline(file)).findings : []).filter((e) => !NEVER_ACCEPTED.has(e.rule));
   const now = new Map(current.map((e) => [e.fingerprint, e]));
   const was = new Set(before.map((e) => e.fingerprint));
   let entries: BaselineEntry[];
@@ -48,6 +53,9 @@ export async function runBaselineCommand(flags: BaselineFlags): Promise<number> 
   process.stdout.write(
     `wrote ${rel}: ${plural(entries.length, 'finding')} accepted (${parts.join(', ')})\n` +
       (stale ? `${stale} of them no longer found (fixed): aiops-guard baseline --prune drops them\n` : '') +
+      (unreadable.length
+        ? `not accepted: ${plural(unreadable.length, 'file')} that cannot be read (parse-error), which check fails on until each is fixed or excluded: ${unreadable.map(neutraliseText).join(', ')}\n`
+        : '') +
       // Accepting findings weakens the policy: until the file is committed, a check of the work tree says so (policy-weakened).
       (added
         ? 'Commit it on its own, for a reviewer to accept these findings (until then check reports the added entries as a policy weakening); then check, scan and the pre-commit hook fail only on new findings.\n'

@@ -3,6 +3,7 @@ import { yaml } from '../../parse/yaml-lib.js';
 import { UsageError } from '../../errors.js';
 import { plural, type Palette } from '../../report/format-text.js';
 import { SEVERITIES } from '../../report/types.js';
+import { closest } from '../../suggest.js';
 import { loadCatalog, testRules, type CatalogOptions, type RuleTestRun } from '../../rules/catalog.js';
 import { profileControls, type Profile, type ProfileControl } from '../../rules/profiles.js';
 import { WORKLOAD_KINDS } from '../../rules/targets.js';
@@ -119,7 +120,15 @@ export async function runRulesShow(id: string, flags: RulesFlags): Promise<numbe
   const rules = await loadCatalog(catalogOptions(flags));
   const rule = rules.find((r) => r.id === id);
   if (!rule) {
-    const near = rules.filter((r) => r.id.includes(id) || id.includes(r.id.split('-').slice(1).join('-'))).map((r) => r.id);
+    // A typo of an id first (k8s-run-as-rot), then ids that hold the words given (ingress-tls: k8s-ingress-no-tls).
+    const words = id.split('-').filter(Boolean);
+    const typo = closest(id, rules.map((r) => r.id));
+    const near = [
+      ...(typo ? [typo] : []),
+      ...rules
+        .filter((r) => r.id !== typo && (r.id.includes(id) || id.includes(r.id.split('-').slice(1).join('-')) || (words.length > 0 && words.every((w) => r.id.split('-').includes(w)))))
+        .map((r) => r.id),
+    ];
     // An unknown rule id is a usage error (64), as everywhere else (README, exit codes).
     throw new UsageError(`no rule "${id}"`, near.length ? `did you mean: ${near.slice(0, 5).join(', ')}?` : 'see the ids with: aiops-guard rules list');
   }
