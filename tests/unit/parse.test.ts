@@ -2,6 +2,7 @@ import { describe, expect, test } from '@jest/globals';
 import { DEFAULT_LIMITS, parseConfigFile, parseConfigText } from '../../src/parse/documents.js';
 import { formatResource, groupOf, identifyResource } from '../../src/parse/identity.js';
 import { getAtPointer, joinPointer, parsePointer } from '../../src/parse/pointer.js';
+import { lenientFixesFor } from '../../src/parse/yaml.js';
 
 describe('YAML 1.1, as Kubernetes reads it', () => {
   test('yes/no/on/off are booleans, 0755 is octal, dates stay strings', () => {
@@ -175,3 +176,21 @@ describe('detach: values kept after a file is released share nothing with its te
     expect((copy as { polluted?: boolean }).polluted).toBeUndefined();
   });
 });
+
+describe('the lenient re-read of under-indented continuation lines is bounded by the file size', () => {
+  test('each fix parses the whole text again: a large file gets fewer fixes (about a million characters in all, at least 5)', () => {
+    expect(lenientFixesFor(2_000)).toBe(100);
+    expect(lenientFixesFor(20_000)).toBe(50);
+    expect(lenientFixesFor(135_000)).toBe(7);
+    expect(lenientFixesFor(8_000_000)).toBe(5);
+  });
+
+  test('a file of 1,500 cut-off flow sequences (the fuzz input that took 13 s) is a parse error at its first broken line', () => {
+    const head = 'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: csr-requester\nrules:\n  - apiGroups: [certificates.k8s.io]\n    resources: [certificatesigningrequests]\n';
+    const broken = '  - apiGroups: [certi\n---\ncatesigningrequests]\n    verbs: [create, get, list, watch]\n';
+    const parsed = parseConfigText('broken.yaml', head + broken.repeat(1_500));
+    expect(parsed.failure).toBeDefined();
+    expect(parsed.documents).toEqual([]);
+  });
+});
+
