@@ -299,9 +299,13 @@ function makeFinding(rule: Rule, unit: Unit, rel: Related, options: RelationOpti
   return findingAt(rule, p, unit.pointer + (rule.relation!.at ?? ''), inPodSpec(message, pod), p.id, options);
 }
 
-/** A relation finding at a place of a projected object, about `resource`, with that object's waivers. */
-function findingAt(rule: Rule, p: Projection, pointer: string, message: string, resource: ResourceId, options: RelationOptions): Finding {
-  const place = placeOf(p, pointer);
+/**
+ * A relation finding at a place of a projected object, about `resource`, with that object's waivers.
+ * `shownAt` is where it is shown when that is not what its pointer names (a namespace's finding shown
+ * on one of its objects).
+ */
+function findingAt(rule: Rule, p: Projection, pointer: string, message: string, resource: ResourceId, options: RelationOptions, shownAt = pointer): Finding {
+  const place = placeOf(p, shownAt);
   return aboutObject(p, {
     ruleId: rule.id,
     severity: options.severity?.[rule.id] ?? rule.severity,
@@ -317,14 +321,16 @@ function findingAt(rule: Rule, p: Projection, pointer: string, message: string, 
 }
 
 /**
- * One finding for a namespace: on its Namespace object when the target defines one, else on the
- * first unit of the namespace in file order. Its resource is the Namespace either way, so the
- * fingerprint stays when workloads come and go.
+ * One finding for a namespace: on its Namespace object when the target defines one, else shown on
+ * the first unit of the namespace in file order. Its resource is the Namespace either way, and
+ * without a Namespace object its pointer is the whole namespace (""), not the place it is shown at:
+ * so the fingerprint (and a baseline entry) stays when workloads come and go, whichever kind is first.
  */
 function namespaceFinding(rule: Rule, ns: string, first: Related & { unit: Unit }, index: TargetIndex, options: RelationOptions): Finding {
   const nsObject = index.namespaceObject(ns);
   const resource: ResourceId = { group: '', kind: 'Namespace', namespace: null, name: ns };
-  const p = (nsObject?.projection ?? first.unit.object.projection)!;
-  const pointer = nsObject ? '/metadata/name' : first.unit.pointer + (rule.relation!.at ?? '');
-  return findingAt(rule, p, pointer, render(rule, first.unit, first, `Namespace ${ns}`, ns), resource, options);
+  const message = render(rule, first.unit, first, `Namespace ${ns}`, ns);
+  if (nsObject) return findingAt(rule, nsObject.projection!, '/metadata/name', message, resource, options);
+  const p = first.unit.object.projection!;
+  return findingAt(rule, p, '', message, resource, options, first.unit.pointer + (rule.relation!.at ?? ''));
 }

@@ -252,7 +252,7 @@ describe('relation rules', () => {
     const files = { 'a.yaml': pod('a', 'apps'), 'b.yaml': pod('b', 'apps'), 'c.yaml': pod('c', 'jobs'), 'ns.yaml': 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: jobs\n' };
     const found = evaluateRelations(project(files, only('rel-netpol-no-default-deny')), only('rel-netpol-no-default-deny'), NO_WAIVERS).findings;
     expect(found.map((f) => [f.file, f.line, f.column, f.pointer, f.resource, f.message])).toEqual([
-      ['a.yaml', 4, 1, '/spec', { group: '', kind: 'Namespace', namespace: null, name: 'apps' }, 'Namespace apps has workloads but no default-deny ingress policy and default-deny egress policy'],
+      ['a.yaml', 4, 1, '', { group: '', kind: 'Namespace', namespace: null, name: 'apps' }, 'Namespace apps has workloads but no default-deny ingress policy and default-deny egress policy'],
       ['ns.yaml', 4, 9, '/metadata/name', { group: '', kind: 'Namespace', namespace: null, name: 'jobs' }, 'Namespace jobs has workloads but no default-deny ingress policy and default-deny egress policy'],
     ]);
   });
@@ -320,6 +320,17 @@ spec:
     ]);
     const deployment = 'apiVersion: apps/v1\nkind: Deployment\nmetadata: { name: web, namespace: ml }\nspec: { template: { spec: { serviceAccountName: web, containers: [{ name: web, image: nginx }] } } }\n';
     expect(brief(only('rel-service-account-missing'), { 'web.yaml': deployment }).map((s) => s.split(' | ')[1])).toEqual(['apps/Deployment ml/web runs as ServiceAccount ml/web, which is not in the repository']);
+  });
+
+  test('a namespace finding without a Namespace object keeps its fingerprint when a workload of another kind comes first', () => {
+    const pod = 'apiVersion: v1\nkind: Pod\nmetadata: { name: api, namespace: llm }\nspec:\n  containers: [{ name: a, image: app:1.0 }]\n';
+    const deployment = 'apiVersion: apps/v1\nkind: Deployment\nmetadata: { name: web, namespace: llm }\nspec:\n  template:\n    spec:\n      containers: [{ name: web, image: nginx }]\n';
+    const rule = only('rel-netpol-no-default-deny');
+    const before = evaluateRelations(project({ 'b.yaml': deployment }, rule), rule, NO_WAIVERS).findings;
+    const after = evaluateRelations(project({ 'a.yaml': pod, 'b.yaml': deployment }, rule), rule, NO_WAIVERS).findings;
+    // Shown on the first workload (another file, another place), the same finding.
+    expect([before.map((f) => `${f.file}:${f.line}`), after.map((f) => `${f.file}:${f.line}`)]).toEqual([['b.yaml:6'], ['a.yaml:4']]);
+    expect(after.map(findingFingerprint)).toEqual(before.map(findingFingerprint));
   });
 
   test('the fingerprint is the resource and the pointer: moving the binding to another file or line keeps it', () => {
