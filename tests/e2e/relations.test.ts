@@ -90,6 +90,14 @@ describe('relations through the CLI', () => {
     expect(part.errors.map((e) => [e.code, e.message.split(':')[0]])).toEqual([['relations-partial', '5 relation rules that report a missing object (rel-binding-role-missing, rel-netpol-no-default-deny, rel-netpol-unselected-ai-workload, rel-netpol-unselected-workload, rel-service-account-missing) were not run']]);
   });
 
+  test('a path that is a kustomize target checks the whole target: its relations all run, and nothing is said to be skipped', () => {
+    const pod = 'apiVersion: v1\nkind: Pod\nmetadata: { name: api, namespace: apps }\nspec:\n  containers: [{ name: a, image: app:1.0 }]\n';
+    const dir = makeRepo({ 'ov/kustomization.yaml': 'resources: [pod.yaml]\n', 'ov/pod.yaml': pod, 'other/pod.yaml': pod.replace('name: api', 'name: other') });
+    const r = JSON.parse(runCli(['check', '-f', 'json', '--no-cache', '--only', 'rel-*', 'ov'], { cwd: dir }).stdout) as Json & { errors: { code: string }[] };
+    expect(r.errors.map((e) => e.code)).toEqual([]);
+    expect(r.findings.map((f) => f.ruleId)).toContain('rel-netpol-no-default-deny');
+  });
+
   test('the cache never changes a relation: a change in one file shows on the other file\'s object on the warm run', () => {
     const dir = makeRepo({ 'rbac/role.yaml': ROLE('pods/exec'), 'rbac/binding.yaml': BINDING(), 'apps/serving.yaml': SERVING, 'apps/service.yaml': SERVICE('ClusterIP') });
     const cache = tempDir();
