@@ -24,9 +24,11 @@ function sourceFromFlags(flags: Pick<SourceFlags, 'ref' | 'staged'>): SourceSpec
   return { mode: 'worktree' };
 }
 
+/** A format by its name, in any case (-f JSON is json). */
 function checkFormat(format: string): FormatName {
-  if (!isFormatName(format)) throw new UsageError(`unknown format "${format}"`, `use one of: ${Object.keys(FORMATS).join(', ')}`);
-  return format;
+  const name = format.toLowerCase();
+  if (!isFormatName(name)) throw new UsageError(`unknown format "${format}"`, `use one of: ${Object.keys(FORMATS).join(', ')}`);
+  return name;
 }
 
 /** The format an -o file without -f is written in, by its extension: .json, .sarif, .xml (JUnit); text otherwise. */

@@ -349,6 +349,9 @@ describe('usage, input and configuration errors', () => {
     const fmt = runCli(['check', '-f', 'xml'], { cwd: dir });
     expect(fmt.stderr).toBe('aiops-guard: unknown format "xml"\n  hint: use one of: text, json, sarif, junit, github, gitlab\n');
     expect(fmt.code).toBe(64);
+    // A format's name in any case is that format.
+    const upper = runCli(['check', '-f', 'JSON'], { cwd: dir });
+    expect([upper.code, (JSON.parse(upper.stdout) as { version: number }).version]).toEqual([0, 1]);
   });
 
   test('outside a git repository exits 66', () => {
