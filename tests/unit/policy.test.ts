@@ -345,6 +345,30 @@ spec:
     expect(name('apiVersion: apps/v1\nkind: Deployment\nmetadata: { name: web }\nspec: { template: { spec: { containers: [{ name: web, image: nginx }] } } }\n', '/spec/template/spec/containers/0')).toBeNull();
   });
 
+  test('a LeaderWorkerSet\'s leader and worker templates, their metadata too; only in its API group', () => {
+    const lws = `apiVersion: leaderworkerset.x-k8s.io/v1
+kind: LeaderWorkerSet
+metadata: { name: vllm }
+spec:
+  leaderWorkerTemplate:
+    leaderTemplate: { metadata: { labels: { role: leader } }, spec: { containers: [{ name: leader, image: vllm }] } }
+    workerTemplate: { metadata: { annotations: { a: b } }, spec: { hostNetwork: true, containers: [{ name: worker, image: vllm }] } }
+`;
+    expect(name(lws, '/spec/leaderWorkerTemplate/leaderTemplate/spec/containers/0/image')).toBe('leader template');
+    expect(name(lws, '/spec/leaderWorkerTemplate/leaderTemplate/metadata/labels/role')).toBe('leader template');
+    expect(name(lws, '/spec/leaderWorkerTemplate/workerTemplate/spec/hostNetwork')).toBe('worker template');
+    expect(name(lws, '/spec/leaderWorkerTemplate/workerTemplate/metadata/annotations/a')).toBe('worker template');
+    expect(name(lws, '/spec/leaderWorkerTemplate')).toBeNull();
+    const data = parseYaml(lws) as Record<string, unknown>;
+    expect(expandTargets(data, 'container').map((t) => [t.container, t.podPointer])).toEqual([
+      ['leader', '/spec/leaderWorkerTemplate/leaderTemplate/spec'],
+      ['worker', '/spec/leaderWorkerTemplate/workerTemplate/spec'],
+    ]);
+    expect(expandTargets({ ...data, apiVersion: 'example.com/v1' }, 'podSpec')).toEqual([]);
+    // A RayJob's submitter pod template names its metadata as well.
+    expect(name(RAY.replace('submitterPodTemplate: { spec:', 'submitterPodTemplate: { metadata: { labels: { a: b } }, spec:'), '/spec/submitterPodTemplate/metadata/labels/a')).toBe('submitter pod');
+  });
+
   test('a finding in one group of a RayCluster says which group', () => {
     const text = RAY.replace('{ name: ray-worker, image: ray }] } } }\n      - {', '{ name: ray-worker, image: ray, securityContext: { privileged: true } }] } } }\n      - {');
     const [doc] = parseConfigText('ray.yaml', text).documents;
