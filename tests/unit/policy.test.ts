@@ -212,6 +212,25 @@ describe('messages', () => {
     const resolve = (k: string) => (asked.push(k), lookupPath(ctx, k));
     expect(renderMessage('Container "{{name}}" in {{$resource}} {{missing}}!', resolve)).toBe('Container "web" in Pod x !');
     expect(renderMessage('{{hostPath.path}} {{ports.0.port}}', resolve)).toBe('/var 80');
+    // An object of plain values reads as the YAML flow mapping it could be written as; a list, or an object
+    // holding one, stays JSON. A string that would not read as one word there is quoted.
+    const values: Record<string, unknown> = {
+      port: { target: 11434, published: '11434' },
+      odd: { a: '', b: 'x, y', c: 'k: v', d: true },
+      list: ['get', 'create'],
+      nested: { a: { b: 1 } },
+      empty: {},
+    };
+    expect(renderMessage('{{port}} | {{odd}} | {{list}} | {{nested}} | {{empty}}', (k) => values[k])).toBe(
+      '{target: 11434, published: 11434} | {a: "", b: "x, y", c: "k: v", d: true} | ["get","create"] | {"a":{"b":1}} | {}',
+    );
+    // A secret in such an object is masked as in its JSON form: the quoted value ends where JSON's does.
+    const secretive = { cmd: '--db-password=hunter2hunter2', env: 'PGPASSWORD=hunter2hunter2', url: 'postgres://app:hunter2hunter2@db/app' };
+    const masked = (s: string) => [...s.matchAll(/…\[\d+ chars masked\]/g)].map((m) => m[0]);
+    const flow = renderMessage('{{v}}', () => secretive);
+    expect(flow).not.toContain('hunter2');
+    expect(masked(flow)).toEqual(masked(renderMessage('{{v}}', () => JSON.stringify(secretive))));
+    expect(masked(flow)).toHaveLength(3);
     expect(asked).toEqual(['name', '$resource', 'missing', 'hostPath.path', 'ports.0.port']);
     expect(maskSecret('hf_abcdefghijklmnop')).toBe('"hf…" (19 chars)');
     expect(maskSecret('short')).toBe('"…" (5 chars)');
