@@ -289,6 +289,38 @@ spec:
   });
 });
 
+describe('port messages', () => {
+  test('a long-form compose port is printed as the mapping it is, not JSON, by every compose port rule; its entry is the place', async () => {
+    const rules = await loadBuiltinRules();
+    const ids = ['compose-database-port-exposed', 'ai-ollama-compose-port-public', 'ai-model-server-compose-port-public'];
+    const compose = `services:
+  db:
+    image: bitnami/postgresql:16
+    ports:
+      - "5432:5432"
+      - host_ip: 0.0.0.0
+        target: 5432
+        published: 5433
+  ollama:
+    image: ollama/ollama:0.4.7
+    ports:
+      - target: 11434
+        published: 11434
+  vllm:
+    image: vllm/vllm-openai:v0.6.3
+    ports:
+      - { target: 8000, published: "8000", protocol: tcp, name: openai-api }
+`;
+    const found = evaluate(rules.filter((r) => ids.includes(r.id)), 'docker-compose.yml', compose);
+    expect(found.map((f) => `${f.line}:${f.column} ${f.ruleId}: ${f.message}`).sort((a, b) => parseInt(a) - parseInt(b))).toEqual([
+      '5:9 compose-database-port-exposed: Database service "db" publishes port 5432:5432 on all interfaces',
+      '6:9 compose-database-port-exposed: Database service "db" publishes port {host_ip: 0.0.0.0, target: 5432, published: 5433} on all interfaces',
+      '12:9 ai-ollama-compose-port-public: Ollama service "ollama" publishes port {target: 11434, published: 11434} on all interfaces',
+      '17:9 ai-model-server-compose-port-public: Model server "vllm" publishes port {target: 8000, published: 8000, protocol: tcp, name: openai-api} on all interfaces without an API key',
+    ]);
+  });
+});
+
 describe('rules that overlap', () => {
   test('a dangerous capability is reported once, as dangerous; any other added capability by k8s-capabilities-added', async () => {
     const rules = (await loadBuiltinRules()).filter((r) => ['k8s-dangerous-capabilities', 'k8s-capabilities-added'].includes(r.id));

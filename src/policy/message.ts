@@ -9,10 +9,36 @@ export function maskSecret(value: unknown): string {
   return `"${head}…" (${s.length} ${s.length === 1 ? 'char' : 'chars'})`;
 }
 
+/**
+ * How a message prints a value: a string as it is; an object of plain values (strings, numbers,
+ * booleans) as the YAML flow mapping it could be written as, `{target: 11434, published: 11434}` (a
+ * compose long-form port), where JSON would print `{"target":11434,"published":11434}`; anything else
+ * (a list, an object holding objects or lists) as JSON, as before. Inside the mapping a string is
+ * quoted as JSON quotes it unless it is one plain word (letters, digits, `_ . / @ + - :`, no colon at
+ * an end): a value with a space, `=`, a quote or a comma ends at its quote as it does in JSON, so the
+ * secret shapes masked in the message (`--password=…`, `PGPASSWORD=…`, `-u user:…`) are masked alike.
+ */
+export function printable(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (isRecord(value)) {
+    const entries = Object.entries(value);
+    if (entries.length > 0 && entries.every(([, v]) => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean')) {
+      return `{${entries.map(([k, v]) => `${flowScalar(k)}: ${flowScalar(v)}`).join(', ')}}`;
+    }
+  }
+  return JSON.stringify(value) ?? '';
+}
+
+const PLAIN_WORD = /^[\w./@+-](?:[\w./@+:-]*[\w./@+-])?$/;
+
+function flowScalar(v: unknown): string {
+  return typeof v === 'string' && !PLAIN_WORD.test(v) ? JSON.stringify(v) : String(v);
+}
+
 /** Short, printable form of a value for a message. */
 export function showValue(value: unknown): string {
   if (value === undefined) return '(none)';
-  const s = typeof value === 'string' ? value : JSON.stringify(value);
+  const s = printable(value);
   return s.length > 80 ? `${s.slice(0, 77)}...` : s;
 }
 
@@ -38,7 +64,7 @@ export function renderMessage(template: string, resolve: (key: string) => unknow
   for (let i = 1; i < parts.length; i += 2) {
     const v = resolve(parts[i]!);
     // Whatever a rule's message shows, a token beside the value it means to show is never printed.
-    if (v !== undefined && v !== null) out += maskSecretShapes(typeof v === 'string' ? v : JSON.stringify(v));
+    if (v !== undefined && v !== null) out += maskSecretShapes(printable(v));
     out += parts[i + 1]!;
   }
   // One fresh string: the concatenation would keep each part, and a part read from a file (an

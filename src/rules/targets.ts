@@ -65,6 +65,13 @@ const POD_CARRIERS: readonly PodCarrier[] = [
   { kind: 'RayJob', groups: ['ray.io'], paths: [...rayCluster('spec', 'rayClusterSpec'), ['spec', 'submitterPodTemplate', 'spec']] },
   { kind: 'RayService', groups: ['ray.io'], paths: rayCluster('spec', 'rayClusterConfig') },
   { kind: 'Notebook', groups: ['kubeflow.org'], paths: [TEMPLATE] },
+  // LeaderWorkerSet (multi-node vLLM, SGLang): a leader and a worker pod template; without a leaderTemplate
+  // the leader pods are made from the workerTemplate (kubernetes-sigs/lws, leaderworkerset_types.go).
+  {
+    kind: 'LeaderWorkerSet',
+    groups: ['leaderworkerset.x-k8s.io'],
+    paths: [['spec', 'leaderWorkerTemplate', 'leaderTemplate', 'spec'], ['spec', 'leaderWorkerTemplate', 'workerTemplate', 'spec']],
+  },
   // Kubeflow training jobs: spec.<framework>ReplicaSpecs.<role>.template.spec.
   ...['PyTorchJob:pytorch', 'TFJob:tf', 'MPIJob:mpi', 'XGBoostJob:xgb', 'PaddleJob:paddle', 'JAXJob:jax', 'MXJob:mx'].map((s) => {
     const [kind, prefix] = s.split(':') as [string, string];
@@ -264,8 +271,9 @@ export class DocumentTargets {
 export function podSpecNameAt(targets: DocumentTargets, data: unknown, pointer: string): string | null {
   const pods = targets.of('podSpec');
   if (pods.length < 2) return null;
-  // A pod spec's place, or its template's (the pod's labels and annotations).
-  const holder = (p: TargetInstance) => (p.pointer.endsWith('/template/spec') ? p.pointer.slice(0, -'/spec'.length) : p.pointer);
+  // A pod spec's place, or its template's (the pod's labels and annotations): `template`, a RayJob's
+  // `submitterPodTemplate`, a LeaderWorkerSet's `leaderTemplate` and `workerTemplate`.
+  const holder = (p: TargetInstance) => (/(\/template|Template)\/spec$/.test(p.pointer) ? p.pointer.slice(0, -'/spec'.length) : p.pointer);
   // The innermost (a KServe predictor's workerSpec is inside the predictor).
   const pod = pods.filter((p) => pointer === holder(p) || pointer.startsWith(`${holder(p)}/`)).sort((a, b) => b.pointer.length - a.pointer.length)[0];
   return pod ? podSpecName(data, pod.pointer) : null;
@@ -282,6 +290,8 @@ export function podSpecName(data: unknown, podPointer: string): string | null {
   const at = (name: string) => segs.indexOf(name);
   if (at('headGroupSpec') !== -1) return 'head group';
   if (at('submitterPodTemplate') !== -1) return 'submitter pod';
+  if (at('leaderTemplate') !== -1) return 'leader template';
+  if (at('workerTemplate') !== -1) return 'worker template';
   const worker = at('workerGroupSpecs');
   if (worker !== -1) {
     const group = getAtSegments(data, [...segs.slice(0, worker + 2), 'groupName']);

@@ -212,6 +212,25 @@ describe('messages', () => {
     const resolve = (k: string) => (asked.push(k), lookupPath(ctx, k));
     expect(renderMessage('Container "{{name}}" in {{$resource}} {{missing}}!', resolve)).toBe('Container "web" in Pod x !');
     expect(renderMessage('{{hostPath.path}} {{ports.0.port}}', resolve)).toBe('/var 80');
+    // An object of plain values reads as the YAML flow mapping it could be written as; a list, or an object
+    // holding one, stays JSON. A string that would not read as one word there is quoted.
+    const values: Record<string, unknown> = {
+      port: { target: 11434, published: '11434' },
+      odd: { a: '', b: 'x, y', c: 'k: v', d: true },
+      list: ['get', 'create'],
+      nested: { a: { b: 1 } },
+      empty: {},
+    };
+    expect(renderMessage('{{port}} | {{odd}} | {{list}} | {{nested}} | {{empty}}', (k) => values[k])).toBe(
+      '{target: 11434, published: 11434} | {a: "", b: "x, y", c: "k: v", d: true} | ["get","create"] | {"a":{"b":1}} | {}',
+    );
+    // A secret in such an object is masked as in its JSON form: the quoted value ends where JSON's does.
+    const secretive = { cmd: '--db-password=hunter2hunter2', env: 'PGPASSWORD=hunter2hunter2', url: 'postgres://app:hunter2hunter2@db/app' };
+    const masked = (s: string) => [...s.matchAll(/…\[\d+ chars masked\]/g)].map((m) => m[0]);
+    const flow = renderMessage('{{v}}', () => secretive);
+    expect(flow).not.toContain('hunter2');
+    expect(masked(flow)).toEqual(masked(renderMessage('{{v}}', () => JSON.stringify(secretive))));
+    expect(masked(flow)).toHaveLength(3);
     expect(asked).toEqual(['name', '$resource', 'missing', 'hostPath.path', 'ports.0.port']);
     expect(maskSecret('hf_abcdefghijklmnop')).toBe('"hf…" (19 chars)');
     expect(maskSecret('short')).toBe('"…" (5 chars)');
@@ -344,6 +363,30 @@ spec:
     expect(name(isvc, '/spec/predictor/workerSpec/containers/0')).toBe('predictor workers');
     expect(name(isvc, '/spec/transformer')).toBe('transformer');
     expect(name('apiVersion: apps/v1\nkind: Deployment\nmetadata: { name: web }\nspec: { template: { spec: { containers: [{ name: web, image: nginx }] } } }\n', '/spec/template/spec/containers/0')).toBeNull();
+  });
+
+  test('a LeaderWorkerSet\'s leader and worker templates, their metadata too; only in its API group', () => {
+    const lws = `apiVersion: leaderworkerset.x-k8s.io/v1
+kind: LeaderWorkerSet
+metadata: { name: vllm }
+spec:
+  leaderWorkerTemplate:
+    leaderTemplate: { metadata: { labels: { role: leader } }, spec: { containers: [{ name: leader, image: vllm }] } }
+    workerTemplate: { metadata: { annotations: { a: b } }, spec: { hostNetwork: true, containers: [{ name: worker, image: vllm }] } }
+`;
+    expect(name(lws, '/spec/leaderWorkerTemplate/leaderTemplate/spec/containers/0/image')).toBe('leader template');
+    expect(name(lws, '/spec/leaderWorkerTemplate/leaderTemplate/metadata/labels/role')).toBe('leader template');
+    expect(name(lws, '/spec/leaderWorkerTemplate/workerTemplate/spec/hostNetwork')).toBe('worker template');
+    expect(name(lws, '/spec/leaderWorkerTemplate/workerTemplate/metadata/annotations/a')).toBe('worker template');
+    expect(name(lws, '/spec/leaderWorkerTemplate')).toBeNull();
+    const data = parseYaml(lws) as Record<string, unknown>;
+    expect(expandTargets(data, 'container').map((t) => [t.container, t.podPointer])).toEqual([
+      ['leader', '/spec/leaderWorkerTemplate/leaderTemplate/spec'],
+      ['worker', '/spec/leaderWorkerTemplate/workerTemplate/spec'],
+    ]);
+    expect(expandTargets({ ...data, apiVersion: 'example.com/v1' }, 'podSpec')).toEqual([]);
+    // A RayJob's submitter pod template names its metadata as well.
+    expect(name(RAY.replace('submitterPodTemplate: { spec:', 'submitterPodTemplate: { metadata: { labels: { a: b } }, spec:'), '/spec/submitterPodTemplate/metadata/labels/a')).toBe('submitter pod');
   });
 
   test('a finding in one group of a RayCluster says which group', () => {
