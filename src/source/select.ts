@@ -12,6 +12,15 @@ const DEFAULT_EXCLUDE = [
   '**/jsconfig*.json',
   '**/.vscode/**',
   '**/.devcontainer/**',
+  '**/.devcontainer.json',
+  // Tools' own settings that their tools read as JSON with comments (Renovate reads renovate.json as JSONC).
+  '**/renovate.json',
+  '**/.renovaterc.json',
+  '**/.eslintrc.json',
+  '**/biome.json',
+  '**/deno.json',
+  '**/turbo.json',
+  '**/.markdownlint.json',
   // The tool's own files: its config and baseline are not manifests.
   '**/.aiopsrc',
   '**/.aiopsrc.json',

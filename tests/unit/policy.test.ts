@@ -262,7 +262,7 @@ describe('waivers', () => {
 describe('file selection', () => {
   test('extensions, default excludes, user excludes', () => {
     const s = createSelection({ exclude: ['vendor/**'] });
-    expect(['a.yaml', 'b.yml', 'c.json', 'd.txt', 'node_modules/x/a.yaml', 'tsconfig.json', 'vendor/a.yaml', '.github/w.yml'].filter((f) => s.wanted(f))).toEqual([
+    expect(['a.yaml', 'b.yml', 'c.json', 'd.txt', 'node_modules/x/a.yaml', 'tsconfig.json', 'renovate.json', '.github/renovate.json', 'web/.eslintrc.json', 'vendor/a.yaml', '.github/w.yml'].filter((f) => s.wanted(f))).toEqual([
       'a.yaml',
       'b.yml',
       'c.json',
