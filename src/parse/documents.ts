@@ -238,7 +238,16 @@ export function parseConfigText(file: string, text: string, limits: ParseLimits 
     const keyProblems = duplicateKeyProblems(doc, lineCounter, duplicates.map((e) => e.pos[0]));
     addDocument(documents, file, index, data, keyProblems, locator, context);
   }
+  // A file with no word of a manifest in it (a tool's settings in JSON with comments) is more likely excluded than mended.
+  if (failure && !MANIFEST_WORD.test(text)) failure.fix = excludeOrFix(file);
   return { file, documents, failure, release: () => locator.release() };
+}
+
+/** A word every Kubernetes object or compose file holds (as a key, in any document of the file). */
+const MANIFEST_WORD = /\b(apiVersion|kind|services)\b/;
+
+function excludeOrFix(file: string): string {
+  return `If ${file} is not a Kubernetes or compose config (a tool's settings), exclude it ("exclude": [${JSON.stringify(file)}] in .aiopsrc.json); if it is one, fix it so it parses as YAML 1.1 or JSON. A file that cannot be read is never counted as clean.`;
 }
 
 /** A last guard: whatever the pre-check missed, a stack overflow in a reader (the template scan's too) is a parse error, never a crash. */

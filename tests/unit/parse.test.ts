@@ -194,3 +194,13 @@ describe('the lenient re-read of under-indented continuation lines is bounded by
   });
 });
 
+
+describe('what a parse error tells to do', () => {
+  test('a file with no word of a manifest (a tool\'s settings in JSON with comments) is told how to exclude it; a broken manifest is told to fix it', () => {
+    const settings = parseConfigText('config/lint.json', '{\n  // rules\n  "extends": ["recommended"],\n}\n');
+    expect(settings.failure?.fix).toBe('If config/lint.json is not a Kubernetes or compose config (a tool\'s settings), exclude it ("exclude": ["config/lint.json"] in .aiopsrc.json); if it is one, fix it so it parses as YAML 1.1 or JSON. A file that cannot be read is never counted as clean.');
+    const manifest = parseConfigText('deploy.yaml', 'apiVersion: v1\nkind: Pod\nmetadata: { name: a\n');
+    expect(manifest.failure).toBeDefined();
+    expect(manifest.failure?.fix).toBeUndefined();
+  });
+});
