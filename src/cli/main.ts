@@ -193,7 +193,7 @@ function buildProgram(): Command {
     const { runRulesList } = await import('./commands/rules.js');
     process.exitCode = await runRulesList(flags);
   });
-  ruleOptions(rules.command('show').description('show a rule: description, fix, references, schema').argument('<id>', 'rule id')).action(
+  ruleOptions(rules.command('show').alias('explain').description('show a rule: description, fix, references, schema').argument('<id>', 'rule id')).action(
     async (id: string, flags: RulesFlags) => {
       const { runRulesShow } = await import('./commands/rules.js');
       process.exitCode = await runRulesShow(id, flags);

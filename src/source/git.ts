@@ -45,6 +45,9 @@ export async function resolveRevision(repo: Repo, rev: string, cache: GitCache):
       }
     }
   }
+  if (!oid && base === 'HEAD' && !(await hasAnyCommit(repo))) {
+    throw new NotFoundError(`"${rev}" names no commit: ${repo.dir} has no commits yet`, 'commit first, or check the working tree (without --ref) or the staged files (--staged)');
+  }
   if (!oid) throw new NotFoundError(`unknown revision "${rev}" in ${repo.dir}`, 'give a branch, tag or commit sha that exists (see git log)');
   oid = await peelToCommit(repo, oid, rev, cache);
   for (const step of suffix.matchAll(/([~^])(\d*)/g)) {
@@ -568,4 +571,13 @@ export async function followTreeSymlink(repo: Repo, rootTree: string, linkRel: s
 export async function followTreeLink(repo: Repo, rootTree: string, link: { path: string; oid: string; folder: boolean }, cache: GitCache): Promise<{ oid: string } | SkippedEntry | null> {
   if (link.folder) return folderLinkOutside(repo, link.path, link.oid, cache);
   return followTreeSymlink(repo, rootTree, link.path, link.oid, cache);
+}
+
+/** Whether any branch has a commit (a fresh `git init` has none: HEAD names a branch not born yet). */
+async function hasAnyCommit(repo: Repo): Promise<boolean> {
+  try {
+    return (await git.listBranches({ fs: gitFs, gitdir: repo.gitdir })).length > 0;
+  } catch {
+    return true;
+  }
 }

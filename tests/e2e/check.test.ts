@@ -230,6 +230,15 @@ describe('--ref reads any commit from git objects', () => {
     expect(r.stderr).toBe(`aiops-guard: unknown revision "no-such-branch" in ${dir}\n  hint: give a branch, tag or commit sha that exists (see git log)\n`);
     expect(r.code).toBe(66);
   });
+
+  test('--ref HEAD before the first commit says there is no commit yet, and what to check instead', () => {
+    const dir = tempDir();
+    git(dir, 'init', '-q');
+    writeFiles(dir, { 'svc.yaml': SERVICE });
+    const r = runCli(['check', '--ref', 'HEAD'], { cwd: dir });
+    expect(r.stderr).toBe(`aiops-guard: "HEAD" names no commit: ${dir} has no commits yet\n  hint: commit first, or check the working tree (without --ref) or the staged files (--staged)\n`);
+    expect(r.code).toBe(66);
+  });
 });
 
 describe('--changed-since checks only files that differ from the merge-base', () => {

@@ -36,6 +36,8 @@ describe('rules list and show', () => {
   test('show prints description, fix, references, match and schema; an unknown id exits 64 (usage, as the README says) with suggestions', () => {
     const r = runCli(['rules', 'show', 'k8s-ingress-no-tls'], { cwd: tempDir() });
     expect(r.code).toBe(0);
+    // `rules explain` is the same command (the word other linters use).
+    expect(runCli(['rules', 'explain', 'k8s-ingress-no-tls'], { cwd: tempDir() }).stdout).toBe(r.stdout);
     const out = r.stdout.split('\n');
     expect(out.slice(0, 2)).toEqual(['k8s-ingress-no-tls  medium · kubernetes · network-exposure', 'Ingresses must terminate TLS']);
     expect(out).toContain('Applies to: kinds Ingress; apiGroups networking.k8s.io, extensions');
