@@ -6,6 +6,7 @@ import { loadBuiltinRules, loadRuleFiles, mergeRules } from '../rules/load.js';
 import { selectRules } from '../rules/profiles.js';
 import type { Rule } from '../rules/types.js';
 import type { Repo } from '../source/types.js';
+import { closest } from '../suggest.js';
 import type { CheckOptions } from './types.js';
 
 export interface RuleSetup {
@@ -32,27 +33,8 @@ export async function setupRules(repo: Repo, loaded: LoadedConfig, options: Pick
     // One argument only: picomatch's second one asks for a result object, which is always truthy.
     return (id) => glob(id);
   };
-  /** Edit distance, for "did you mean": a typo is one or two keystrokes away. */
-  const distance = (a: string, b: string): number => {
-    let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-    for (let i = 1; i <= a.length; i++) {
-      const row = [i];
-      for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = row;
-    }
-    return prev[b.length]!;
-  };
-  const suggest = (id: string): string | null => {
-    let best: string | null = null;
-    let bestDistance = Math.max(2, Math.floor(id.length / 4)) + 1;
-    for (const known of ids) {
-      const d = known.startsWith(id) || known.endsWith(`-${id}`) ? 1 : distance(id, known);
-      if (d < bestDistance || (d === bestDistance && best !== null && known < best)) [best, bestDistance] = [known, d];
-    }
-    return best;
-  };
   const fail = (id: string, where: string, from: 'flag' | 'config'): never => {
-    const near = suggest(id);
+    const near = closest(id, ids);
     const msg = `unknown rule id "${id}" in ${where}`;
     const hint = near ? `did you mean "${near}"? (see the ids with: aiops-guard rules list)` : 'see the ids with: aiops-guard rules list';
     throw from === 'flag' ? new UsageError(msg, hint) : new ConfigError(msg, hint);
