@@ -9,6 +9,7 @@ import { yaml } from '../parse/yaml-lib.js';
 import { ConfigError, NotFoundError } from '../errors.js';
 import { closest } from '../suggest.js';
 import { parseConfigText } from '../parse/documents.js';
+import { joinPointer, parsePointer } from '../parse/pointer.js';
 import type { GuardConfig, LoadedConfig } from './types.js';
 
 const DATA_PLACES = ['package.json', '.aiopsrc', '.aiopsrc.json', '.aiopsrc.yaml', '.aiopsrc.yml'];
@@ -406,7 +407,7 @@ export async function validateConfig(config: unknown): Promise<{ pointer: string
     const key = params.additionalProperty;
     const { PACKAGE_ROOT } = await import('../rules/load.js');
     const suggestion = closest(key, configKeysAt(PACKAGE_ROOT, err.instancePath));
-    return { pointer: err.instancePath, message: `has unknown key "${key}"`, at: `${err.instancePath}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`, ...(suggestion ? { suggestion } : {}) };
+    return { pointer: err.instancePath, message: `has unknown key "${key}"`, at: joinPointer(err.instancePath, key), ...(suggestion ? { suggestion } : {}) };
   }
   return { pointer: err.instancePath, message };
 }
@@ -415,10 +416,7 @@ export async function validateConfig(config: unknown): Promise<{ pointer: string
 function configKeysAt(packageRoot: string, pointer: string): string[] {
   try {
     let node = JSON.parse(readFileSync(path.join(packageRoot, 'schemas/aiopsrc.schema.json'), 'utf8')) as SchemaNode | undefined;
-    for (const seg of pointer.split('/').slice(1)) {
-      const name = seg.replace(/~1/g, '/').replace(/~0/g, '~');
-      node = /^\d+$/.test(name) && node?.items ? node.items : node?.properties?.[name];
-    }
+    for (const name of parsePointer(pointer)) node = /^\d+$/.test(name) && node?.items ? node.items : node?.properties?.[name];
     return Object.keys(node?.properties ?? {}).filter((k) => !k.startsWith('$'));
   } catch {
     return [];
