@@ -85,7 +85,7 @@ describe('read leniently as go-yaml does, positions stay those of the file', () 
   });
 
   test('what kubectl rejects is a failure at its line', () => {
-    expect(parseConfigText('i.yaml', 'a: 1\nb: .inf\n').failure).toEqual({
+    expect(parseConfigText('i.yaml', 'kind: x\nb: .inf\n').failure).toEqual({
       message: '.inf (infinity or NaN) cannot be converted to JSON: kubectl rejects it; quote it to keep a string',
       line: 2,
       column: 4,
