@@ -1,3 +1,4 @@
+import { PARSE_ERROR } from '../parse/documents.js';
 import { decideExitCode, EXIT } from '../report/exit-code.js';
 import { findingFingerprint } from '../report/fingerprint.js';
 import type { Finding, Report, ReportSummary } from '../report/types.js';
@@ -22,7 +23,7 @@ type MarkedFinding = Finding & { baseline?: BaselineMark };
  * nothing checked. Accepted, it would let any later content of that file pass while it stays broken
  * (a privileged pod written into a file that still does not parse).
  */
-export const NEVER_ACCEPTED: ReadonlySet<string> = new Set(['parse-error']);
+export const NEVER_ACCEPTED: ReadonlySet<string> = new Set([PARSE_ERROR]);
 export type BaselinedReport = Omit<Report, 'findings' | 'summary'> & { findings: MarkedFinding[]; summary: ReportSummary & { baseline?: BaselineCounts } };
 
 interface Accepted {

@@ -1,5 +1,5 @@
 import { lstatSync, type BigIntStats } from 'node:fs';
-import { parseConfigFile, type ConfigDocument, type ParsedFile } from '../parse/documents.js';
+import { FIX_SYNTAX, PARSE_ERROR, parseConfigFile, type ConfigDocument, type ParsedFile } from '../parse/documents.js';
 import { applyConfigWaivers, evaluateDocument, type PolicyOptions } from '../policy/evaluate.js';
 import { packProjections, planProjection, projectDocument, type PackedProjections, type ProjectionPlan } from '../relations/project.js';
 import type { Projection } from '../relations/types.js';
@@ -32,9 +32,6 @@ export function templateError(p: ParsedFile): ReportError {
     : { code: 'template', file: p.file, line: f.line, message: f.message };
 }
 
-/** The rule id of a file that cannot be parsed: one finding for the file, whatever it holds. */
-export const PARSE_ERROR = 'parse-error';
-
 export function parseErrorFinding(p: ParsedFile): Finding {
   const f = p.failure!;
   return {
@@ -50,7 +47,7 @@ export function parseErrorFinding(p: ParsedFile): Finding {
     pointer: '',
     documentIndex: 0,
     resource: null,
-    remediation: f.fix ?? 'Fix the file so it parses as YAML 1.1 or JSON; a file that cannot be read is never counted as clean.',
+    remediation: f.fix ?? FIX_SYNTAX,
     suppressed: null,
   };
 }

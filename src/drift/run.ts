@@ -7,7 +7,7 @@ import { buildReport, compareFindings, referencedRules } from '../check/report.j
 import type { CheckOptions, CheckResult } from '../check/types.js';
 import { ConfigError, DataError } from '../errors.js';
 import type { Rule } from '../rules/types.js';
-import type { ConfigDocument } from '../parse/documents.js';
+import { PARSE_ERROR, type ConfigDocument } from '../parse/documents.js';
 import { formatResource, groupOf, isRecord } from '../parse/identity.js';
 import { getAtPointer, parsePointer, pointersOverlap } from '../parse/pointer.js';
 import { evaluateDocument, prepareRules, type PolicyOptions, type PreparedRules } from '../policy/evaluate.js';
@@ -229,7 +229,7 @@ export function withDrift(report: Report, drift: DriftResult, failOn: FailOn, ru
   report.drift = drift.items;
   report.summary.drifted = drift.items.length;
   report.summary.failOnDrift = drift.failOnDrift;
-  report.summary.desiredUnparsed = new Set(report.findings.filter((f) => f.ruleId === 'parse-error').map((f) => f.file)).size;
+  report.summary.desiredUnparsed = new Set(report.findings.filter((f) => f.ruleId === PARSE_ERROR).map((f) => f.file)).size;
   report.summary.exitCode = decideExitCode(report.findings, failOn, gatingDrift(drift.items, drift.failOnDrift), report.errors);
   return report;
 }

@@ -1,4 +1,4 @@
-import { PARSE_ERROR } from '../check/files.js';
+import { PARSE_ERROR } from '../parse/documents.js';
 import { findingKey } from '../report/fingerprint.js';
 import type { Finding } from '../report/types.js';
 import type { Selection } from '../source/select.js';

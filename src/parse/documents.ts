@@ -109,10 +109,17 @@ function failed(file: string, message: string, line = 1, column = 1, fix?: strin
   return { file, documents: [], failure: fix ? { message, line, column, fix } : { message, line, column }, release() {} };
 }
 
+/** The rule id of a file that cannot be parsed: one finding for the file, whatever it holds. */
+export const PARSE_ERROR = 'parse-error';
+
+/** Why every fix of a parse error matters. */
+const NEVER_CLEAN = 'a file that cannot be read is never counted as clean.';
+/** What a parse error's finding says to do when the failure names nothing else (`fix`): mend the syntax. */
+export const FIX_SYNTAX = `Fix the file so it parses as YAML 1.1 or JSON; ${NEVER_CLEAN}`;
 /** A file that is data, not configuration (a tokenizer, a dataset), is excluded; one that is configuration is split or let through. */
-const EXCLUDE_OR_RAISE = 'Exclude the file if it is data, not configuration ("exclude": ["models/**"] in .aiopsrc.json), or raise maxFileBytes; a file that cannot be read is never counted as clean.';
-const EXCLUDE_OR_SPLIT = 'Exclude the file if it is data, not configuration ("exclude": ["data/**"] in .aiopsrc.json), or split it; a file that cannot be read is never counted as clean.';
-const SAVE_AS_UTF8 = 'Save the file as UTF-8 (iconv -f UTF-16 -t UTF-8 for a UTF-16 file); a file that cannot be read is never counted as clean.';
+const EXCLUDE_OR_RAISE = `Exclude the file if it is data, not configuration ("exclude": ["models/**"] in .aiopsrc.json), or raise maxFileBytes; ${NEVER_CLEAN}`;
+const EXCLUDE_OR_SPLIT = `Exclude the file if it is data, not configuration ("exclude": ["data/**"] in .aiopsrc.json), or split it; ${NEVER_CLEAN}`;
+const SAVE_AS_UTF8 = `Save the file as UTF-8 (iconv -f UTF-16 -t UTF-8 for a UTF-16 file); ${NEVER_CLEAN}`;
 
 /**
  * Maps pointers to positions in one file: from the fast reader's positions when the file is in its
@@ -247,7 +254,7 @@ export function parseConfigText(file: string, text: string, limits: ParseLimits 
 const MANIFEST_WORD = /\b(apiVersion|kind|services)\b/;
 
 function excludeOrFix(file: string): string {
-  return `If ${file} is not a Kubernetes or compose config (a tool's settings), exclude it ("exclude": [${JSON.stringify(file)}] in .aiopsrc.json); if it is one, fix it so it parses as YAML 1.1 or JSON. A file that cannot be read is never counted as clean.`;
+  return `If ${file} is not a Kubernetes or compose config (a tool's settings), exclude it ("exclude": [${JSON.stringify(file)}] in .aiopsrc.json); if it is one, fix it so it parses as YAML 1.1 or JSON. ${NEVER_CLEAN.charAt(0).toUpperCase()}${NEVER_CLEAN.slice(1)}`;
 }
 
 /** A last guard: whatever the pre-check missed, a stack overflow in a reader (the template scan's too) is a parse error, never a crash. */

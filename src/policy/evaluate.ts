@@ -1,5 +1,5 @@
 import picomatch from 'picomatch';
-import type { ConfigDocument, ReadProblem } from '../parse/documents.js';
+import { PARSE_ERROR, type ConfigDocument, type ReadProblem } from '../parse/documents.js';
 import { formatResource, isRecord } from '../parse/identity.js';
 import { getAtPointer, getAtSegments, parsePointer, pointersOverlap } from '../parse/pointer.js';
 import type { Finding, Severity, Suppression } from '../report/types.js';
@@ -264,7 +264,7 @@ function suppressionFor(doc: ConfigDocument, ruleId: string, options: PolicyOpti
 export function applyConfigWaivers(findings: Finding[], waivers: readonly CompiledWaiver[]): void {
   if (waivers.length === 0) return;
   for (const f of findings) {
-    if (f.suppressed || f.ruleId === 'parse-error' || f.ruleId === WAIVER_RULE.id) continue;
+    if (f.suppressed || f.ruleId === PARSE_ERROR || f.ruleId === WAIVER_RULE.id) continue;
     f.suppressed = configWaiverFor(waivers, f.ruleId, f.file, f.resource);
   }
 }
