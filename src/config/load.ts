@@ -405,22 +405,25 @@ export async function validateConfig(config: unknown): Promise<{ pointer: string
   if (Array.isArray(params.allowedValues)) message = `must be one of ${params.allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
   if (typeof params.additionalProperty === 'string') {
     const key = params.additionalProperty;
-    const { PACKAGE_ROOT } = await import('../rules/load.js');
-    const suggestion = closest(key, configKeysAt(PACKAGE_ROOT, err.instancePath));
+    // No schema to read (a damaged install): the unknown key is still named, without a suggestion.
+    const known = await readConfigSchema().then((schema) => configKeysAt(schema, err.instancePath), () => []);
+    const suggestion = closest(key, known);
     return { pointer: err.instancePath, message: `has unknown key "${key}"`, at: joinPointer(err.instancePath, key), ...(suggestion ? { suggestion } : {}) };
   }
   return { pointer: err.instancePath, message };
 }
 
+/** The shipped config schema, read from the package (the precompiled validator has no copy of it). */
+async function readConfigSchema(): Promise<SchemaNode> {
+  const { PACKAGE_ROOT } = await import('../rules/load.js');
+  return JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'schemas/aiopsrc.schema.json'), 'utf8')) as SchemaNode;
+}
+
 /** The keys the config schema allows in the object at `pointer` (read only when a key is unknown). */
-function configKeysAt(packageRoot: string, pointer: string): string[] {
-  try {
-    let node = JSON.parse(readFileSync(path.join(packageRoot, 'schemas/aiopsrc.schema.json'), 'utf8')) as SchemaNode | undefined;
-    for (const name of parsePointer(pointer)) node = /^\d+$/.test(name) && node?.items ? node.items : node?.properties?.[name];
-    return Object.keys(node?.properties ?? {}).filter((k) => !k.startsWith('$'));
-  } catch {
-    return [];
-  }
+function configKeysAt(schema: SchemaNode, pointer: string): string[] {
+  let node: SchemaNode | undefined = schema;
+  for (const name of parsePointer(pointer)) node = /^\d+$/.test(name) && node?.items ? node.items : node?.properties?.[name];
+  return Object.keys(node?.properties ?? {}).filter((k) => !k.startsWith('$'));
 }
 
 interface SchemaNode {
@@ -439,8 +442,6 @@ async function configValidator(): Promise<SchemaValidate> {
     return ((await import(url)) as { validateConfigSchema: SchemaValidate }).validateConfigSchema;
   } catch {
     const { createRuleAjv } = await import('../rules/ajv.js');
-    const { PACKAGE_ROOT } = await import('../rules/load.js');
-    const schema = JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'schemas/aiopsrc.schema.json'), 'utf8')) as object;
-    return createRuleAjv().compile(schema) as SchemaValidate;
+    return createRuleAjv().compile((await readConfigSchema()) as object) as SchemaValidate;
   }
 }
