@@ -1,10 +1,10 @@
 import type { ConfigDocument, SourceRange } from '../parse/documents.js';
 import { detachString } from '../parse/detach.js';
 import { isRecord } from '../parse/identity.js';
-import { getAtSegments, parsePointer, pointerSegments } from '../parse/pointer.js';
+import { parsePointer, pointerSegments } from '../parse/pointer.js';
 import { ANNOTATION_PREFIX, waiverReason } from '../policy/waivers.js';
 import { joinPath, toConditions } from '../rules/relation-spec.js';
-import { DocumentTargets, podSpecName, WORKLOAD_KINDS } from '../rules/targets.js';
+import { DocumentTargets, podLabelsAt, podSpecName, WORKLOAD_KINDS } from '../rules/targets.js';
 import type { RelationSelect, Rule } from '../rules/types.js';
 import { SELECTOR_FIELDS } from './joins.js';
 import { addPath, addSchemaReads, childOf, compilePruner, newFieldTree, type FieldTree, type Pruner } from './schema-reads.js';
@@ -50,12 +50,6 @@ const DROPPED_ANNOTATIONS = ['kubectl.kubernetes.io/last-applied-configuration']
 /** `$workloads` is every kind that carries a pod spec. */
 export function expandKinds(kinds: readonly string[]): string[] {
   return kinds.flatMap((k) => (k === '$workloads' ? WORKLOAD_KINDS : [k]));
-}
-
-/** A pod spec's labels: its template's metadata (`…/template/spec`), else the object's own (a Pod, a KServe component). */
-function podLabels(data: unknown, podSegs: readonly string[]): unknown {
-  const holder = podSegs[podSegs.length - 1] === 'spec' ? getAtSegments(data, podSegs, podSegs.length - 1) : data;
-  return isRecord(holder) && isRecord(holder.metadata) ? holder.metadata.labels : undefined;
 }
 
 function isPodTarget(target: string | undefined): boolean {
@@ -197,7 +191,7 @@ export function projectDocument(doc: ConfigDocument, plan: ProjectionPlan, targe
     const segs = pointerSegments(place.pointer);
     if (isRecord(spec)) {
       spec.$kind = id.kind;
-      spec.$labels = labelsOf(podLabels(doc.data, segs));
+      spec.$labels = labelsOf(podLabelsAt(doc.data, place.pointer));
     }
     setAt(data, doc.data, segs, spec);
   }

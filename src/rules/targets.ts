@@ -27,7 +27,41 @@ interface PodCarrier {
   paths: readonly (readonly string[])[];
   /** Fields of the pod spec that hold one container each (KServe's `sklearn:`, `model:` ...). */
   containerFields?: readonly string[];
+  /**
+   * The labels of the pods the operator makes from the pod spec at `podSegs`, when they are not
+   * (only) its template's: see podLabelsAt.
+   */
+  labels?: (data: Record<string, unknown>, podSegs: readonly string[], template: Record<string, unknown>) => Record<string, unknown>;
 }
+
+/** A record's string-keyed map at `key`, or an empty one. */
+const mapAt = (v: unknown, key: string): Record<string, unknown> => (isRecord(v) && isRecord(v[key]) ? v[key] : {});
+const nameOf = (data: Record<string, unknown>): string | null => {
+  const name = mapAt(data, 'metadata').name;
+  return typeof name === 'string' && name ? name : null;
+};
+
+/**
+ * KubeRay (ray-operator, common/pod.go labelPod): every Ray pod carries `ray.io/is-ray-node` and the
+ * app labels, which its template may override, and `ray.io/node-type`, `ray.io/group` and
+ * `ray.io/cluster`, which it may not. A RayJob's or RayService's cluster has a generated name
+ * (`<name>-<random>`), so no selector written beforehand can name it: that label is left out.
+ * The RayJob's submitter pod is a plain Job's.
+ */
+const rayLabels = (clusterNamed: boolean) => (data: Record<string, unknown>, segs: readonly string[], template: Record<string, unknown>) => {
+  const head = segs.includes('headGroupSpec');
+  const worker = segs.indexOf('workerGroupSpecs');
+  if (!head && worker === -1) return template;
+  const group = head ? 'headgroup' : getAtSegments(data, [...segs.slice(0, worker + 2), 'groupName']);
+  const cluster = clusterNamed ? nameOf(data) : null;
+  const labels: Record<string, unknown> = { 'ray.io/is-ray-node': 'yes', 'app.kubernetes.io/name': 'kuberay', 'app.kubernetes.io/created-by': 'kuberay-operator', ...template };
+  delete labels['ray.io/cluster'];
+  labels['ray.io/node-type'] = head ? 'head' : 'worker';
+  if (typeof group === 'string') labels['ray.io/group'] = group;
+  else delete labels['ray.io/group'];
+  if (cluster) labels['ray.io/cluster'] = cluster;
+  return labels;
+};
 
 const TEMPLATE = ['spec', 'template', 'spec'];
 /** KubeRay's RayClusterSpec: the head group and every worker group carry a pod template. */
@@ -60,17 +94,43 @@ const POD_CARRIERS: readonly PodCarrier[] = [
     groups: ['serving.kserve.io'],
     paths: [['spec', 'predictor'], ['spec', 'predictor', 'workerSpec'], ['spec', 'transformer'], ['spec', 'explainer']],
     containerFields: [...KSERVE_PREDICTOR_FRAMEWORKS, ...KSERVE_EXPLAINERS],
+    // KServe (components/predictor.go and the transformer's and explainer's): the InferenceService's labels,
+    // then the component's own `labels`, then `serving.kserve.io/inferenceservice` and `component`, each over
+    // the one before (the ServingRuntime's labels come first, and are not in the document). A multi-node
+    // predictor's workerSpec pods are left with the InferenceService's labels.
+    labels: (data, segs, own) => {
+      if (segs.length !== 2) return own;
+      const component = segs[1]!;
+      const name = nameOf(data);
+      return { ...own, ...mapAt(getAtSegments(data, segs), 'labels'), ...(name ? { 'serving.kserve.io/inferenceservice': name } : {}), component };
+    },
   },
-  { kind: 'RayCluster', groups: ['ray.io'], paths: rayCluster('spec') },
-  { kind: 'RayJob', groups: ['ray.io'], paths: [...rayCluster('spec', 'rayClusterSpec'), ['spec', 'submitterPodTemplate', 'spec']] },
-  { kind: 'RayService', groups: ['ray.io'], paths: rayCluster('spec', 'rayClusterConfig') },
-  { kind: 'Notebook', groups: ['kubeflow.org'], paths: [TEMPLATE] },
+  { kind: 'RayCluster', groups: ['ray.io'], paths: rayCluster('spec'), labels: rayLabels(true) },
+  { kind: 'RayJob', groups: ['ray.io'], paths: [...rayCluster('spec', 'rayClusterSpec'), ['spec', 'submitterPodTemplate', 'spec']], labels: rayLabels(false) },
+  { kind: 'RayService', groups: ['ray.io'], paths: rayCluster('spec', 'rayClusterConfig'), labels: rayLabels(false) },
+  // The Kubeflow notebook controller (generateStatefulSet) gives the pod `statefulset` and `notebook-name`,
+  // then copies the Notebook's own labels over them: the template's labels are not used.
+  {
+    kind: 'Notebook',
+    groups: ['kubeflow.org'],
+    paths: [TEMPLATE],
+    labels: (data) => {
+      const name = nameOf(data);
+      return { ...(name ? { statefulset: name, 'notebook-name': name } : {}), ...mapAt(data.metadata, 'labels') };
+    },
+  },
   // LeaderWorkerSet (multi-node vLLM, SGLang): a leader and a worker pod template; without a leaderTemplate
   // the leader pods are made from the workerTemplate (kubernetes-sigs/lws, leaderworkerset_types.go).
   {
     kind: 'LeaderWorkerSet',
     groups: ['leaderworkerset.x-k8s.io'],
     paths: [['spec', 'leaderWorkerTemplate', 'leaderTemplate', 'spec'], ['spec', 'leaderWorkerTemplate', 'workerTemplate', 'spec']],
+    // Its pods carry `leaderworkerset.sigs.k8s.io/name`; the leaders `worker-index: "0"` (a workerTemplate
+    // alone makes leaders and workers, so its pod spec says no index).
+    labels: (data, segs, own) => {
+      const name = nameOf(data);
+      return { ...own, ...(name ? { 'leaderworkerset.sigs.k8s.io/name': name } : {}), ...(segs.includes('leaderTemplate') ? { 'leaderworkerset.sigs.k8s.io/worker-index': '0' } : {}) };
+    },
   },
   // Kubeflow training jobs: spec.<framework>ReplicaSpecs.<role>.template.spec.
   ...['PyTorchJob:pytorch', 'TFJob:tf', 'MPIJob:mpi', 'XGBoostJob:xgb', 'PaddleJob:paddle', 'JAXJob:jax', 'MXJob:mx'].map((s) => {
@@ -127,6 +187,22 @@ function podSpecsOf(data: unknown): PodSpecPlace[] {
     }
   }
   return out;
+}
+
+/**
+ * The labels of the pods made from the pod spec at `podPointer`, which selectors (a Service's, a
+ * NetworkPolicy's) match: its template's (`…/template/spec`), or the object's own (a Pod, a KServe
+ * component), and what the operator of a custom kind adds or puts in their place (KubeRay,
+ * LeaderWorkerSet, KServe, the Kubeflow notebook controller). Values are as written: a label that is
+ * not a string is left for the caller to drop.
+ */
+export function podLabelsAt(data: unknown, podPointer: string): Record<string, unknown> {
+  if (!isRecord(data)) return {};
+  const segs = pointerSegments(podPointer);
+  const holder = segs[segs.length - 1] === 'spec' ? getAtSegments(data, segs, segs.length - 1) : data;
+  const own = mapAt(mapAt(holder, 'metadata'), 'labels');
+  const carrier = carrierOf(data);
+  return carrier?.labels ? carrier.labels(data, segs, own) : own;
 }
 
 /** The container name KServe gives the container it builds from a framework field. */

@@ -264,14 +264,13 @@ kind: Notebook
 metadata: { name: alice, namespace: research }
 spec:
   template:
-    metadata: { labels: { notebook: alice } }
     spec:
       containers: [{ name: nb, image: registry.example.com/lab:4.2 }]
 ---
 apiVersion: v1
 kind: Service
 metadata: { name: alice, namespace: research }
-spec: { selector: { notebook: alice }, ports: [{ port: 80 }] }
+spec: { selector: { statefulset: alice }, ports: [{ port: 80 }] }
 `,
       'ing.yaml': `apiVersion: networking.k8s.io/v1
 kind: Ingress
@@ -288,6 +287,84 @@ spec:
     expect(brief(only('rel-ingress-exposes-ai-workload'), files)).toEqual([
       'rel-ingress-exposes-ai-workload ing.yaml:6:3 /metadata/annotations | networking.k8s.io/Ingress research/lab publishes kubeflow.org/Notebook research/alice without authentication',
     ]);
+  });
+
+  test('pods an operator makes carry the labels it gives them, which Services and NetworkPolicies select', () => {
+    const ray = (kind: string, at = 'spec') => `apiVersion: ray.io/v1
+kind: ${kind}
+metadata: { name: train, namespace: ml }
+spec:
+  ${at === 'spec' ? '' : `${at}:\n    `}headGroupSpec:
+  ${at === 'spec' ? '' : '  '}  template: { metadata: { labels: { team: ml, ray.io/node-type: worker, ray.io/cluster: other } }, spec: { containers: [{ name: ray-head, image: rayproject/ray:2.9.0 }] } }
+  ${at === 'spec' ? '' : '  '}workerGroupSpecs:
+  ${at === 'spec' ? '' : '  '}  - groupName: gpu
+  ${at === 'spec' ? '' : '  '}    template: { spec: { containers: [{ name: ray-worker, image: rayproject/ray:2.9.0 }] } }
+`;
+    const service = (selector: string) => `apiVersion: v1
+kind: Service
+metadata: { name: dash, namespace: ml }
+spec: { type: LoadBalancer, selector: ${selector}, ports: [{ port: 8265 }] }
+`;
+    const policy = (selector: string) => `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: { name: ray, namespace: ml }
+spec: { podSelector: { matchLabels: ${selector} }, policyTypes: [Ingress] }
+`;
+    const exposes = only('rel-service-exposes-ai-workload');
+    const unselected = only('rel-netpol-unselected-ai-workload');
+    // KubeRay sets ray.io/node-type, ray.io/group and ray.io/cluster whatever the template says; the template's other labels stay.
+    const head = '{ ray.io/cluster: train, ray.io/node-type: head }';
+    expect(brief(exposes, { 'ray.yaml': ray('RayCluster'), 'svc.yaml': service(head) }).map((s) => s.split(' | ')[1])).toEqual(['Service ml/dash exposes ray.io/RayCluster ml/train as LoadBalancer']);
+    expect(brief(exposes, { 'ray.yaml': ray('RayCluster'), 'svc.yaml': service('{ ray.io/cluster: other }') })).toEqual([]);
+    expect(brief(exposes, { 'ray.yaml': ray('RayCluster'), 'svc.yaml': service('{ team: ml, ray.io/group: headgroup }') })).toHaveLength(1);
+    // A policy on the whole cluster covers both groups; one on the head leaves the workers.
+    expect(brief(unselected, { 'ray.yaml': ray('RayCluster'), 'np.yaml': policy('{ ray.io/cluster: train }') })).toEqual([]);
+    expect(brief(unselected, { 'ray.yaml': ray('RayCluster'), 'np.yaml': policy('{ ray.io/node-type: head }') }).map((s) => s.split(' | ')[0])).toEqual([
+      'rel-netpol-unselected-ai-workload ray.yaml:9:19 /spec/workerGroupSpecs/0/template/spec',
+    ]);
+    // A RayService's cluster is named by the operator: only the labels it always sets can select its pods.
+    expect(brief(exposes, { 'ray.yaml': ray('RayService', 'rayClusterConfig'), 'svc.yaml': service(head) })).toEqual([]);
+    expect(brief(exposes, { 'ray.yaml': ray('RayService', 'rayClusterConfig'), 'svc.yaml': service('{ ray.io/node-type: head, ray.io/is-ray-node: "yes" }') })).toHaveLength(1);
+
+    // The Kubeflow notebook controller replaces the template's labels with statefulset and notebook-name, and adds the Notebook's own.
+    const notebook = `apiVersion: kubeflow.org/v1
+kind: Notebook
+metadata: { name: alice, namespace: ml, labels: { team: research } }
+spec:
+  template:
+    metadata: { labels: { app: lab } }
+    spec: { containers: [{ name: nb, image: kubeflownotebookswg/jupyter-scipy:v1.8.0 }] }
+`;
+    expect(brief(unselected, { 'nb.yaml': notebook, 'np.yaml': policy('{ notebook-name: alice }') })).toEqual([]);
+    expect(brief(unselected, { 'nb.yaml': notebook, 'np.yaml': policy('{ team: research }') })).toEqual([]);
+    expect(brief(unselected, { 'nb.yaml': notebook, 'np.yaml': policy('{ app: lab }') })).toHaveLength(1);
+
+    // LeaderWorkerSet: every pod has the set's name; the leaders worker-index "0".
+    const lws = `apiVersion: leaderworkerset.x-k8s.io/v1
+kind: LeaderWorkerSet
+metadata: { name: vllm, namespace: ml }
+spec:
+  leaderWorkerTemplate:
+    leaderTemplate: { spec: { containers: [{ name: leader, image: vllm/vllm-openai:v0.6.3 }] } }
+    workerTemplate: { spec: { containers: [{ name: worker, image: vllm/vllm-openai:v0.6.3 }] } }
+`;
+    expect(brief(exposes, { 'lws.yaml': lws, 'svc.yaml': service('{ leaderworkerset.sigs.k8s.io/name: vllm, leaderworkerset.sigs.k8s.io/worker-index: "0" }') }).map((s) => s.split(' | ')[1])).toEqual([
+      'Service ml/dash exposes leaderworkerset.x-k8s.io/LeaderWorkerSet ml/vllm as LoadBalancer',
+    ]);
+    expect(brief(unselected, { 'lws.yaml': lws, 'np.yaml': policy('{ leaderworkerset.sigs.k8s.io/name: vllm }') })).toEqual([]);
+
+    // KServe: the InferenceService's labels, the component's own, then serving.kserve.io/inferenceservice and component.
+    const isvc = `apiVersion: serving.kserve.io/v1beta1
+kind: InferenceService
+metadata: { name: llm, namespace: ml }
+spec:
+  predictor:
+    labels: { tier: gpu }
+    containers: [{ name: kserve-container, image: vllm/vllm-openai:v0.6.3 }]
+`;
+    expect(brief(unselected, { 'isvc.yaml': isvc, 'np.yaml': policy('{ serving.kserve.io/inferenceservice: llm, component: predictor }') })).toEqual([]);
+    expect(brief(unselected, { 'isvc.yaml': isvc, 'np.yaml': policy('{ tier: gpu }') })).toEqual([]);
+    expect(brief(unselected, { 'isvc.yaml': isvc, 'np.yaml': policy('{ component: transformer }') })).toHaveLength(1);
   });
 
   test('waivers: an annotation on the reported object, a config waiver by rule and resource; severity overrides', () => {
