@@ -5,7 +5,9 @@
  * The engine closes that gap for every rule, built-in or user's, by making the type those
  * keywords imply explicit wherever a failure means "not compliant" (positive positions).
  * Under a `not`, a vacuous pass of the inner schema already makes the `not` fail, so the
- * implied type is left out there; `if` only selects a branch and is left as written.
+ * implied type is left out there. An `if` is a condition ("if the service runs a database image"):
+ * it is closed as a positive schema, so `if: {required: [image]}` is false on a string, and a value
+ * of the wrong type never takes the `then` branch (whose closed schema it would fail).
  */
 
 type Schema = Record<string, unknown>;
@@ -47,7 +49,7 @@ function transform(schema: unknown, positive: boolean, root = false): unknown {
   const out: Schema = {};
   for (const [key, value] of Object.entries(schema)) {
     if (key === 'not') out[key] = transform(value, !positive);
-    else if (key === 'if') out[key] = value;
+    else if (key === 'if') out[key] = transform(value, true);
     else if (SINGLE.includes(key)) out[key] = transform(value, positive);
     else if (LISTS.includes(key) && Array.isArray(value)) out[key] = value.map((v) => transform(v, positive));
     else if (MAPS.includes(key) && isSchema(value)) out[key] = Object.fromEntries(Object.entries(value).map(([k, v]) => [k, transform(v, positive)]));
