@@ -289,6 +289,26 @@ spec:
   });
 });
 
+describe('runAsUser messages', () => {
+  test('a pod-level runAsUser: 0 that the container overrides is not said to run the container as root', async () => {
+    const rules = (await loadBuiltinRules()).filter((r) => r.id === 'k8s-run-as-user-root');
+    // KICS's containers_running_as_root/negative3: the container runs as 1000; admission still rejects the pod's 0.
+    const pod = `apiVersion: v1
+kind: Pod
+metadata: { name: p }
+spec:
+  securityContext: { runAsUser: 0 }
+  containers:
+    - name: app
+      image: app:1.0
+      securityContext: { runAsUser: 1000 }
+`;
+    expect(evaluate(rules, 'pod.yaml', pod).map((f) => [f.line, f.column, f.message])).toEqual([
+      [5, 33, 'runAsUser: 0 (root) is set on container "app" or on its pod'],
+    ]);
+  });
+});
+
 describe('port messages', () => {
   test('a long-form compose port is printed as the mapping it is, not JSON, by every compose port rule; its entry is the place', async () => {
     const rules = await loadBuiltinRules();
