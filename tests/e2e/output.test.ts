@@ -103,7 +103,7 @@ describe('the text report fits one screen', () => {
         '',
       ].join('\n'),
     );
-    expect(none.stdout).toBe('✔ no findings in 2 files, 3 documents, 140 rules · exit 0 (clean; fails at high and above)\n');
+    expect(none.stdout).toBe('✔ no findings in 2 files, 3 documents, 141 rules · exit 0 (clean; fails at high and above)\n');
     runCli(['baseline'], { cwd: dir });
     expect(runCli(['check', '--verbose', '--new-since', 'HEAD'], { cwd: dir }).stderr).toContain(`aiops-guard: baseline: ${path.join(dir, '.aiops-guard-baseline.json')}; --new-since HEAD\n`);
     expect(runCli(['check', '--verbose', '--no-baseline'], { cwd: dir }).stderr).toContain('aiops-guard: baseline: off (--no-baseline)\n');
