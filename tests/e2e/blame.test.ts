@@ -74,7 +74,7 @@ describe('check --blame: the commit that introduced each finding', () => {
     expect(r.stdout).toBe(
       [
         'apps/db.yaml:15:11  high     Volume "data" mounts the host path /var/lib/db  k8s-hostpath-volume',
-        '    fix: Use a persistentVolumeClaim, configMap, secret, emptyDir or a CSI volume instead of hostPath.',
+        '    fix: Use a persistentVolumeClaim (on a CSI storage class, not a hostPath PersistentVolume), configMap, secret, emptyDir or a CSI volume instead of hostPath.',
         `    since ${short(hostPath.sha)} (Alice, 5 days ago)`,
         '',
         'archive/web.yaml:24:25  critical Container "web" runs privileged  k8s-privileged-container',
@@ -85,7 +85,7 @@ describe('check --blame: the commit that introduced each finding', () => {
         'k8s-privileged-container  critical       1       0',
         'k8s-hostpath-volume       high           1       0',
         '',
-        '✖ 2 findings (1 critical, 1 high) in 4 files, 5 documents, 156 rules · exit 1 (policy findings; fails at high and above)',
+        '✖ 2 findings (1 critical, 1 high) in 4 files, 5 documents, 157 rules · exit 1 (policy findings; fails at high and above)',
         '',
       ].join('\n'),
     );
