@@ -41,6 +41,12 @@ const nameOf = (data: Record<string, unknown>): string | null => {
   return typeof name === 'string' && name ? name : null;
 };
 
+/** The `groupName` of the KubeRay worker group a pod spec is in (`…/workerGroupSpecs/<i>/…`), as written; undefined outside one. */
+function rayWorkerGroupName(data: unknown, segs: readonly string[]): unknown {
+  const worker = segs.indexOf('workerGroupSpecs');
+  return worker === -1 ? undefined : getAtSegments(data, [...segs.slice(0, worker + 2), 'groupName']);
+}
+
 /**
  * KubeRay (ray-operator, common/pod.go labelPod): every Ray pod carries `ray.io/is-ray-node` and the
  * app labels, which its template may override, and `ray.io/node-type`, `ray.io/group` and
@@ -50,9 +56,8 @@ const nameOf = (data: Record<string, unknown>): string | null => {
  */
 const rayLabels = (clusterNamed: boolean) => (data: Record<string, unknown>, segs: readonly string[], template: Record<string, unknown>) => {
   const head = segs.includes('headGroupSpec');
-  const worker = segs.indexOf('workerGroupSpecs');
-  if (!head && worker === -1) return template;
-  const group = head ? 'headgroup' : getAtSegments(data, [...segs.slice(0, worker + 2), 'groupName']);
+  if (!head && !segs.includes('workerGroupSpecs')) return template;
+  const group = head ? 'headgroup' : rayWorkerGroupName(data, segs);
   const cluster = clusterNamed ? nameOf(data) : null;
   const labels: Record<string, unknown> = { 'ray.io/is-ray-node': 'yes', 'app.kubernetes.io/name': 'kuberay', 'app.kubernetes.io/created-by': 'kuberay-operator', ...template };
   delete labels['ray.io/cluster'];
@@ -370,7 +375,7 @@ export function podSpecName(data: unknown, podPointer: string): string | null {
   if (at('workerTemplate') !== -1) return 'worker template';
   const worker = at('workerGroupSpecs');
   if (worker !== -1) {
-    const group = getAtSegments(data, [...segs.slice(0, worker + 2), 'groupName']);
+    const group = rayWorkerGroupName(data, segs);
     return typeof group === 'string' && group ? `worker group "${group}"` : `worker group ${Number(segs[worker + 1]) + 1}`;
   }
   const replicas = segs.findIndex((s) => s.endsWith('ReplicaSpecs'));
