@@ -103,15 +103,19 @@ export async function addRuleMetaSchema(ajv: Ajv2020): Promise<void> {
   ajv.addSchema(meta, 'rule-meta');
 }
 
-/** Compiles a rule's schema; an invalid schema is a configuration error naming the file. */
-function compileRuleSchema(spec: RuleSpec, file: string, ajv: Ajv2020, schema: object | boolean | undefined = spec.schema, where = 'schema'): Validate {
+/**
+ * Compiles a rule's schema; an invalid schema is a configuration error naming the file. With `byId`,
+ * the document schema was added under the rule's id (see loadRuleFiles), and is compiled from there.
+ */
+function compileRuleSchema(spec: RuleSpec, file: string, ajv: Ajv2020, schema: object | boolean | undefined = spec.schema, where = 'schema', byId = false): Validate {
   // A relation rule has no document schema: per-document evaluation never runs it (prepareRules).
   if (schema === undefined) return () => true;
   try {
-    return ajv.compile(closeVacuity(schema)) as Validate;
+    return (byId ? ajv.getSchema(spec.id)! : ajv.compile(closeVacuity(schema))) as Validate;
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);
-    throw new ConfigError(`${file}: invalid schema in rule "${spec.id}": ${msg}`, `fix the rule's "${where}" (JSON Schema 2020-12)`);
+    const other = /can't resolve reference/.test(msg) ? `; a $ref to another rule's definitions ('<rule-id>#/$defs/<name>') needs that rule among the rules loaded with it (built-in rules see only built-in ones, a pack's rules those of the packs given)` : '';
+    throw new ConfigError(`${file}: invalid schema in rule "${spec.id}": ${msg}`, `fix the rule's "${where}" (JSON Schema 2020-12)${other}`);
   }
 }
 
@@ -150,14 +154,33 @@ export async function loadRuleFiles(paths: readonly string[]): Promise<Rule[]> {
     return ajv;
   };
   const builtinRoot = BUILTIN_RULES_DIR + path.sep;
-  const rules: Rule[] = [];
+  const read: { file: string; linear: boolean; spec: RuleSpec; byId: boolean }[] = [];
   for (const file of files) {
     const linear = !path.resolve(file).startsWith(builtinRoot);
+    read.push({ file, linear, spec: await readRuleSpec(file, await ajvFor(linear)), byId: false });
+  }
+  // Every document schema is added under its rule's id before any is compiled, so that a rule can use
+  // another's definitions (`$ref: '<rule-id>#/$defs/<name>'`) among the rules loaded with it, as the
+  // build does for the built-in ones. A second rule of one id is left to mergeRules to report.
+  const added = new Set<string>();
+  for (const r of read) {
+    const key = `${r.linear} ${r.spec.id}`;
+    if (r.spec.schema === undefined || added.has(key)) continue;
+    added.add(key);
+    try {
+      (await ajvFor(r.linear)).addSchema(closeVacuity(r.spec.schema) as object, r.spec.id);
+    } catch (err) {
+      const msg = err instanceof Error ? err.message : String(err);
+      throw new ConfigError(`${r.file}: invalid schema in rule "${r.spec.id}": ${msg}`, `fix the rule's "schema" (JSON Schema 2020-12)`);
+    }
+    r.byId = true;
+  }
+  const rules: Rule[] = [];
+  for (const { file, linear, spec, byId } of read) {
     const ajv = await ajvFor(linear);
-    const spec = await readRuleSpec(file, ajv);
     const filters = spec.relation ? await ajvFor(linear, true) : ajv;
     const where = relationValidators(spec, (key, schema) => compileRuleSchema(spec, file, filters, schema, `relation ${key.slice(spec.id.length + 1).replace('/', '.')} where`));
-    rules.push({ ...spec, pack: packOf(file), source: file, validate: compileRuleSchema(spec, file, ajv), ...(where ? { where } : {}) });
+    rules.push({ ...spec, pack: packOf(file), source: file, validate: compileRuleSchema(spec, file, ajv, spec.schema, 'schema', byId), ...(where ? { where } : {}) });
   }
   return rules;
 }

@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from '@jest/globals';
 import { PACKAGE_ROOT } from '../../src/rules/load.js';
@@ -107,5 +107,51 @@ describe('rules test', () => {
       ].join('\n'),
     );
     expect(r.code).toBe(1);
+  });
+
+  test("a rule uses another rule's definitions by its id ('<rule-id>#/$defs/<name>'); a rule not loaded with it is a configuration error naming the file", () => {
+    const dir = tempDir();
+    writeFiles(dir, {
+      'policies/team-label.yaml': [
+        'id: team-label',
+        'title: Workloads carry a team label',
+        'severity: low',
+        'category: hygiene',
+        'description: A team label names who owns the workload and whom to call when it breaks.',
+        'remediation: Add a team label.',
+        'match: { kinds: [Deployment] }',
+        'schema:',
+        '  $defs: { labelled: { required: [labels], properties: { labels: { required: [team] } } } }',
+        '  required: [metadata]',
+        "  properties: { metadata: { $ref: '#/$defs/labelled' } }",
+        "message: '{{$resource}} has no team label'",
+      ].join('\n'),
+      'policies/pod-team-label.yaml': [
+        'id: pod-team-label',
+        "title: Workloads' pods carry a team label",
+        'severity: low',
+        'category: hygiene',
+        'description: The pods get the label too, so that cost reports and alerts can name the team.',
+        'remediation: Add a team label to the pod template.',
+        'match: { kinds: [Deployment] }',
+        "schema: { properties: { spec: { properties: { template: { properties: { metadata: { $ref: 'team-label#/$defs/labelled' } } } } } } }",
+        "message: 'The pods of {{$resource}} have no team label'",
+      ].join('\n'),
+      'policies/cases/pod-team-label/pass.yaml': 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: a\nspec:\n  template:\n    metadata:\n      labels: { team: ml }\n',
+      'policies/cases/pod-team-label/fail.yaml': 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: a\nspec:\n  template:\n    metadata:\n      labels: { app: a }  # expect: 8:7\n',
+    });
+    const r = runCli(['rules', 'test', 'policies'], { cwd: dir });
+    expect(r.stdout).toContain('✔ pod-team-label  cases/pod-team-label/fail.yaml (8:7)');
+    expect(r.stdout).toContain('✔ pod-team-label  cases/pod-team-label/pass.yaml');
+    expect(r.code).toBe(0);
+
+    // Without the rule it names, the reference cannot be resolved: exit 78, the file, and what to do.
+    const alone = tempDir();
+    writeFiles(alone, { 'policies/pod-team-label.yaml': readFileSync(path.join(dir, 'policies/pod-team-label.yaml'), 'utf8') });
+    const bad = runCli(['rules', 'test', 'policies'], { cwd: alone });
+    expect(bad.code).toBe(78);
+    expect(bad.stderr).toContain(`policies${path.sep}pod-team-label.yaml: invalid schema in rule "pod-team-label": can't resolve reference team-label#/$defs/labelled`);
+    expect(bad.stderr).toContain("a $ref to another rule's definitions ('<rule-id>#/$defs/<name>') needs that rule among the rules loaded with it");
+    expect(bad.stderr).not.toMatch(/\n\s+at /);
   });
 });
