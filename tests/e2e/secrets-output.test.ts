@@ -383,3 +383,74 @@ spec:
     ]);
   });
 });
+
+describe('Helm values set inline (HelmRelease, Argo CD Application, k3s HelmChart) are found and never printed', () => {
+  const V = {
+    release: 'Pl4nted-HelmRelease-Pw-21',
+    object: 'Pl4nted-ValuesObject-Pw-22',
+    text: 'Pl4nted-ValuesText-Pw-23',
+    set: 'Pl4nted-HelmChartSet-Pw-24',
+    content: 'Pl4nted-ValuesContent-Pw-25',
+  };
+  const L = Object.fromEntries(Object.entries(V).map(([k, v]) => [k, v.replace('Pl4nted', 'Pl4ntedLive')])) as typeof V;
+  const release = (v: typeof V) => ({
+    apiVersion: 'helm.toolkit.fluxcd.io/v2',
+    kind: 'HelmRelease',
+    metadata: { name: 'postgresql', namespace: 'db' },
+    spec: { interval: '10m', chart: { spec: { chart: 'postgresql', version: '15.5.0', sourceRef: { kind: 'HelmRepository', name: 'bitnami' } } }, values: { auth: { postgresPassword: v.release } } },
+  });
+  const application = (v: typeof V) => ({
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'Application',
+    metadata: { name: 'redis', namespace: 'argocd' },
+    spec: {
+      project: 'platform',
+      source: { repoURL: 'https://charts.bitnami.com/bitnami', chart: 'redis', targetRevision: '18.1.0', helm: { valuesObject: { auth: { password: v.object } }, values: `global:\n  redis:\n    password: ${v.text}\n` } },
+      destination: { server: 'https://kubernetes.default.svc', namespace: 'redis' },
+    },
+  });
+  const chart = (v: typeof V) => ({
+    apiVersion: 'helm.cattle.io/v1',
+    kind: 'HelmChart',
+    metadata: { name: 'grafana', namespace: 'kube-system' },
+    spec: { chart: 'stable/grafana', set: { adminPassword: v.set }, valuesContent: `adminUser: admin\nadminPassword: ${v.content}\n` },
+  });
+  const leaks = (text: string) => [...Object.values(V), ...Object.values(L)].filter((v) => text.includes(v));
+
+  test('check and drift in every format: a finding at each value, drift shown as masks, no value printed', () => {
+    // JSON is YAML; the values given as text are strings with line breaks either way.
+    const yaml = (o: object) => JSON.stringify(o, null, 2);
+    const dir = makeRepo({ 'releases/postgresql.yaml': yaml(release(V)), 'apps/redis.yaml': yaml(application(V)), 'system/grafana.yaml': yaml(chart(V)) }, 'inline Helm values');
+    const out = tempDir();
+    writeFiles(out, { 'live.json': JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [release(L), application(L), chart(L)] }) });
+    const live = path.join(out, 'live.json');
+    for (const [command, extra] of [
+      ['check', []],
+      ['drift', ['--live', live]],
+      ['drift', ['--live', live, '--skip', SECRET_RULES.join(',')]],
+    ] as [string, string[]][]) {
+      const outputs = FILE_FORMATS.map((f) => path.join(out, `${command}-${extra.length}.${f}`));
+      const r = runCli([command, ...extra, '--no-cache', '-f', 'text', ...FILE_FORMATS.flatMap((f) => ['-f', f]), ...outputs.flatMap((f) => ['-o', f])], { cwd: dir });
+      expect({ command, extra, stderr: r.stderr }).toEqual({ command, extra, stderr: '' });
+      expect({ where: `${command} stdout`, leaks: leaks(r.stdout) }).toEqual({ where: `${command} stdout`, leaks: [] });
+      for (const f of outputs) expect({ where: path.basename(f), leaks: leaks(readFileSync(f, 'utf8')) }).toEqual({ where: path.basename(f), leaks: [] });
+      const json = JSON.parse(readFileSync(outputs[0]!, 'utf8')) as { findings: { ruleId: string; file: string; pointer: string }[]; drift?: { changes: { pointer: string; desired?: unknown; live?: unknown }[] }[] };
+      if (command === 'check') {
+        expect(r.code).toBe(1);
+        expect(json.findings.filter((f) => f.ruleId === 'secrets-helm-release-values-literal').map((f) => `${f.file} ${f.pointer}`).sort()).toEqual([
+          'apps/redis.yaml /spec/source/helm/values',
+          'apps/redis.yaml /spec/source/helm/valuesObject/auth/password',
+          'releases/postgresql.yaml /spec/values/auth/postgresPassword',
+          'system/grafana.yaml /spec/set/adminPassword',
+          'system/grafana.yaml /spec/valuesContent',
+        ]);
+      } else {
+        // Every value changed in the cluster, and each change is shown, as a mask.
+        expect(r.code).toBe(2);
+        const changes = json.drift!.flatMap((i) => i.changes);
+        expect(changes.map((c) => c.pointer).sort()).toEqual(['/spec/set/adminPassword', '/spec/source/helm/values', '/spec/source/helm/valuesObject/auth/password', '/spec/values/auth/postgresPassword', '/spec/valuesContent']);
+        for (const c of changes) expect([c.desired, c.live]).toEqual([expect.stringMatching(/^<secret [0-9a-f]{8}>$/), expect.stringMatching(/^<secret [0-9a-f]{8}>$/)]);
+      }
+    }
+  });
+});
