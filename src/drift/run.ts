@@ -6,7 +6,7 @@ import { runCheckPipeline } from '../check/pipeline.js';
 import { buildReport, compareFindings, referencedRules } from '../check/report.js';
 import type { CheckOptions, CheckResult } from '../check/types.js';
 import { ConfigError, DataError } from '../errors.js';
-import type { Rule } from '../rules/types.js';
+import type { Rule, Validate } from '../rules/types.js';
 import { PARSE_ERROR, type ConfigDocument } from '../parse/documents.js';
 import { formatResource, groupOf, isRecord } from '../parse/identity.js';
 import { getAtPointer, parsePointer, pointersOverlap } from '../parse/pointer.js';
@@ -253,6 +253,8 @@ function snapshotInRepo(repoDir: string, cwd: string, live: string): string {
 interface SecretSense {
   rules: PreparedRules;
   policy: PolicyOptions;
+  /** Fails on `{ name: value }` when the name is a credential's and the value a literal (secrets-helm-values-literal's reading). */
+  named: Validate | null;
   /** Values of Secrets on either side (as stored, base64, and decoded): masked wherever they appear. */
   values: Set<string>;
 }
@@ -278,7 +280,38 @@ async function prepareSecretSense(result: CheckResult, docs: Iterable<ConfigDocu
   for (const d of docs) addSecretValues(values, d.data);
   for (const o of live) addSecretValues(values, o.data);
   // Waivers do not unmask: a waived secret is still a secret.
-  return { rules: prepareRules(rules), policy: { inlineWaivers: false, waivers: [], knownRuleIds: new Set() }, values };
+  const named = builtin.find((r) => r.id === CREDENTIAL_NAMES_RULE)?.validate ?? null;
+  return { rules: prepareRules(rules), policy: { inlineWaivers: false, waivers: [], knownRuleIds: new Set() }, values, named };
+}
+
+/** The rule whose reading of names and values (a values file's, at any depth) masks credential-named fields of any kind. */
+const CREDENTIAL_NAMES_RULE = 'secrets-helm-values-literal';
+
+/**
+ * Whether a change's field is named like a credential and holds a literal on either side, read as a
+ * Helm values file is (the same rule, asked of `{ name: value }`): its key, the `name` of a
+ * `{name, value}` item (an env var), or a list item by the list's key. The secrets rules know where
+ * credentials are in the kinds they read; this masks the others, whatever the kind (a custom
+ * resource's `password`, a Grafana's `admin_password`, an env var of a pod template a custom kind embeds).
+ */
+function credentialNamed(c: Change, want: unknown, live: unknown, named: Validate | null): boolean {
+  if (!named) return false;
+  const segs = parsePointer(c.pointer);
+  const last = segs.at(-1);
+  if (last === undefined) return false;
+  const parentPointer = c.pointer.slice(0, c.pointer.length - last.length - 1);
+  return [
+    [c.desired, want],
+    [c.live, live],
+  ].some(([value, data]) => {
+    if (value === undefined) return false;
+    // A whole `{name, value}` item, or its value: the item's name is the field's.
+    if (isRecord(value) && typeof value.name === 'string' && 'value' in value) return !named({ [value.name]: value.value });
+    const parent = getAtDriftPointer(data, parentPointer);
+    if (last === 'value' && isRecord(parent) && typeof parent.name === 'string') return !named({ [parent.name]: value });
+    const name = /^\d+$/.test(last) || last.startsWith('[') ? (segs.at(-2) ?? last) : last;
+    return !named({ [name]: value });
+  });
 }
 
 function containsSecret(value: unknown, values: ReadonlySet<string>): boolean {
@@ -462,7 +495,8 @@ function compareResource(doc: ConfigDocument, id: ResourceId, obj: LiveObject, c
       /\/metadata\/annotations\/kubectl\.kubernetes\.io~1last-applied-configuration$/.test(c.pointer) ||
       secretPointers.some((p) => pointersOverlap(p, c.pointer)) ||
       containsSecret(c.desired, ctx.secrets.values) ||
-      containsSecret(c.live, ctx.secrets.values);
+      containsSecret(c.live, ctx.secrets.values) ||
+      credentialNamed(c, want, obj.data, ctx.secrets.named);
     const at = locate(gitPointer(doc.data, c.pointer, isSecret));
     const out: DriftChange = { pointer: c.pointer, line: at.line, column: at.column, ...(at.file && at.file !== doc.file ? { file: at.file } : {}) };
     if (c.desired !== undefined) out.desired = secret ? ctx.mask(c.desired) : c.desired;

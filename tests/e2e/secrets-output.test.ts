@@ -454,3 +454,42 @@ describe('Helm values set inline (HelmRelease, Argo CD Application, k3s HelmChar
     }
   });
 });
+
+describe('drift masks a credential-named field of any kind', () => {
+  test("a custom resource's password, token and API key, and an env var of a pod template it embeds, are masks; other changes are shown", () => {
+    const V = { grafana: 'Pl4nted-Grafana-Admin-51', env: 'Pl4nted-Grafana-DbEnv-52', password: 'Pl4nted-PGUser-Pw-53', token: 'Pl4nted-PGUser-Tok-54', apiKey: 'Pl4nted-PGUser-Key-55' };
+    const grafana = (v: typeof V, replicas: number) => ({
+      apiVersion: 'grafana.integreatly.org/v1beta1',
+      kind: 'Grafana',
+      metadata: { name: 'grafana', namespace: 'monitoring' },
+      spec: {
+        config: { security: { admin_user: 'admin', admin_password: v.grafana } },
+        deployment: { spec: { replicas, template: { spec: { containers: [{ name: 'grafana', env: [{ name: 'GF_DATABASE_PASSWORD', value: v.env }] }] } } } },
+      },
+    });
+    const user = (v: typeof V) => ({ apiVersion: 'postgres-operator.crunchydata.com/v1beta1', kind: 'PGUser', metadata: { name: 'app', namespace: 'db' }, spec: { password: v.password, token: v.token, apiKey: v.apiKey, passwordLength: 24 } });
+    const L = Object.fromEntries(Object.entries(V).map(([k, v]) => [k, v.replace('Pl4nted', 'Pl4ntedLive')])) as typeof V;
+    const dir = makeRepo({ 'monitoring/grafana.yaml': JSON.stringify(grafana(V, 1), null, 2), 'db/user.yaml': JSON.stringify({ ...user(V), spec: { ...user(V).spec, passwordLength: 16 } }, null, 2) }, 'custom resources with credentials');
+    const out = tempDir();
+    writeFiles(out, { 'live.json': JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [grafana(L, 2), user(L)] }) });
+    const outputs = FILE_FORMATS.map((f) => path.join(out, `drift.${f}`));
+    const r = runCli(['drift', '--live', path.join(out, 'live.json'), '-f', 'text', ...FILE_FORMATS.flatMap((f) => ['-f', f]), ...outputs.flatMap((f) => ['-o', f])], { cwd: dir });
+    expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 2, stderr: '' });
+    const leaks = (text: string) => [...Object.values(V), ...Object.values(L)].filter((v) => text.includes(v));
+    expect({ where: 'stdout', leaks: leaks(r.stdout) }).toEqual({ where: 'stdout', leaks: [] });
+    for (const f of outputs) expect({ where: path.basename(f), leaks: leaks(readFileSync(f, 'utf8')) }).toEqual({ where: path.basename(f), leaks: [] });
+    const json = JSON.parse(readFileSync(outputs[0]!, 'utf8')) as { drift: { changes: { pointer: string; desired?: unknown; live?: unknown }[] }[] };
+    const shown = Object.fromEntries(json.drift.flatMap((i) => i.changes).map((c) => [c.pointer, [c.desired, c.live]]));
+    const mask = expect.stringMatching(/^<secret [0-9a-f]{8}>$/);
+    expect(shown).toEqual({
+      '/spec/config/security/admin_password': [mask, mask],
+      '/spec/deployment/spec/template/spec/containers/0/env/0/value': [mask, mask],
+      '/spec/deployment/spec/replicas': [1, 2],
+      '/spec/password': [mask, mask],
+      '/spec/token': [mask, mask],
+      '/spec/apiKey': [mask, mask],
+      // A knob named after a password is not one.
+      '/spec/passwordLength': [16, 24],
+    });
+  });
+});
