@@ -305,13 +305,22 @@ function credentialNamed(c: Change, want: unknown, live: unknown, named: Validat
     [c.live, live],
   ].some(([value, data]) => {
     if (value === undefined) return false;
-    // A whole `{name, value}` item, or its value: the item's name is the field's.
-    if (isRecord(value) && typeof value.name === 'string' && 'value' in value) return !named({ [value.name]: value.value });
+    // The value of a `{name, value}` item: the item's name is the field's.
     const parent = getAtDriftPointer(data, parentPointer);
     if (last === 'value' && isRecord(parent) && typeof parent.name === 'string') return !named({ [parent.name]: value });
     const name = /^\d+$/.test(last) || last.startsWith('[') ? (segs.at(-2) ?? last) : last;
-    return !named({ [name]: value });
+    return !named({ [name]: namedItems(value) });
   });
+}
+
+/** A value with each `{name, value}` item inside it (an env list, a whole env var) read as `{ [name]: value }`, as a values file would write it. */
+function namedItems(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(namedItems);
+  if (!isRecord(value)) return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = namedItems(v);
+  if (typeof value.name === 'string' && 'value' in value) out[value.name] = namedItems(value.value);
+  return out;
 }
 
 function containsSecret(value: unknown, values: ReadonlySet<string>): boolean {

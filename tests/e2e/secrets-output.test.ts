@@ -457,7 +457,7 @@ describe('Helm values set inline (HelmRelease, Argo CD Application, k3s HelmChar
 
 describe('drift masks a credential-named field of any kind', () => {
   test("a custom resource's password, token and API key, and an env var of a pod template it embeds, are masks; other changes are shown", () => {
-    const V = { grafana: 'Pl4nted-Grafana-Admin-51', env: 'Pl4nted-Grafana-DbEnv-52', password: 'Pl4nted-PGUser-Pw-53', token: 'Pl4nted-PGUser-Tok-54', apiKey: 'Pl4nted-PGUser-Key-55' };
+    const V = { grafana: 'Pl4nted-Grafana-Admin-51', env: 'Pl4nted-Grafana-DbEnv-52', password: 'Pl4nted-PGUser-Pw-53', token: 'Pl4nted-PGUser-Tok-54', apiKey: 'Pl4nted-PGUser-Key-55', envList: 'Pl4nted-Widget-EnvList-56' };
     const grafana = (v: typeof V, replicas: number) => ({
       apiVersion: 'grafana.integreatly.org/v1beta1',
       kind: 'Grafana',
@@ -469,7 +469,9 @@ describe('drift masks a credential-named field of any kind', () => {
     });
     const user = (v: typeof V) => ({ apiVersion: 'postgres-operator.crunchydata.com/v1beta1', kind: 'PGUser', metadata: { name: 'app', namespace: 'db' }, spec: { password: v.password, token: v.token, apiKey: v.apiKey, passwordLength: 24 } });
     const L = Object.fromEntries(Object.entries(V).map(([k, v]) => [k, v.replace('Pl4nted', 'Pl4ntedLive')])) as typeof V;
-    const dir = makeRepo({ 'monitoring/grafana.yaml': JSON.stringify(grafana(V, 1), null, 2), 'db/user.yaml': JSON.stringify({ ...user(V), spec: { ...user(V).spec, passwordLength: 16 } }, null, 2) }, 'custom resources with credentials');
+    // A list of {name, value} items that only git has: the whole list is the change.
+    const gitUser = { ...user(V), spec: { ...user(V).spec, passwordLength: 16, env: [{ name: 'LOG_LEVEL', value: 'info' }, { name: 'API_TOKEN', value: V.envList }] } };
+    const dir = makeRepo({ 'monitoring/grafana.yaml': JSON.stringify(grafana(V, 1), null, 2), 'db/user.yaml': JSON.stringify(gitUser, null, 2) }, 'custom resources with credentials');
     const out = tempDir();
     writeFiles(out, { 'live.json': JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [grafana(L, 2), user(L)] }) });
     const outputs = FILE_FORMATS.map((f) => path.join(out, `drift.${f}`));
@@ -490,6 +492,7 @@ describe('drift masks a credential-named field of any kind', () => {
       '/spec/apiKey': [mask, mask],
       // A knob named after a password is not one.
       '/spec/passwordLength': [16, 24],
+      '/spec/env': [mask, undefined],
     });
   });
 });
