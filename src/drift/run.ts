@@ -307,14 +307,19 @@ function credentialNamed(c: Change, want: unknown, live: unknown, named: Validat
     if (value === undefined) return false;
     // The value of a `{name, value}` item: the item's name is the field's.
     const parent = getAtDriftPointer(data, parentPointer);
-    if (last === 'value' && isRecord(parent) && typeof parent.name === 'string') return !named({ [parent.name]: value });
+    if (last === 'value' && isRecord(parent) && typeof parent.name === 'string') return !named({ [parent.name]: namedItems(value) });
     const name = /^\d+$/.test(last) || last.startsWith('[') ? (segs.at(-2) ?? last) : last;
     return !named({ [name]: namedItems(value) });
   });
 }
 
-/** A value with each `{name, value}` item inside it (an env list, a whole env var) read as `{ [name]: value }`, as a values file would write it. */
+/**
+ * A value with each `{name, value}` item inside it (an env list, a whole env var) read as
+ * `{ [name]: value }`, as a values file would write it, and numbers as the text they are (a
+ * `pin: 482913` is printed as much as a quoted one; the rule counts only strings as literals).
+ */
 function namedItems(value: unknown): unknown {
+  if (typeof value === 'number') return String(value);
   if (Array.isArray(value)) return value.map(namedItems);
   if (!isRecord(value)) return value;
   const out: Record<string, unknown> = {};

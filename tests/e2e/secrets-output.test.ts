@@ -467,7 +467,7 @@ describe('drift masks a credential-named field of any kind', () => {
         deployment: { spec: { replicas, template: { spec: { containers: [{ name: 'grafana', env: [{ name: 'GF_DATABASE_PASSWORD', value: v.env }] }] } } } },
       },
     });
-    const user = (v: typeof V) => ({ apiVersion: 'postgres-operator.crunchydata.com/v1beta1', kind: 'PGUser', metadata: { name: 'app', namespace: 'db' }, spec: { password: v.password, token: v.token, apiKey: v.apiKey, passwordLength: 24 } });
+    const user = (v: typeof V) => ({ apiVersion: 'postgres-operator.crunchydata.com/v1beta1', kind: 'PGUser', metadata: { name: 'app', namespace: 'db' }, spec: { password: v.password, token: v.token, apiKey: v.apiKey, passwordLength: 24, pinPassword: v === V ? 482913 : 771204 } });
     const L = Object.fromEntries(Object.entries(V).map(([k, v]) => [k, v.replace('Pl4nted', 'Pl4ntedLive')])) as typeof V;
     // A list of {name, value} items that only git has: the whole list is the change.
     const gitUser = { ...user(V), spec: { ...user(V).spec, passwordLength: 16, env: [{ name: 'LOG_LEVEL', value: 'info' }, { name: 'API_TOKEN', value: V.envList }] } };
@@ -477,7 +477,7 @@ describe('drift masks a credential-named field of any kind', () => {
     const outputs = FILE_FORMATS.map((f) => path.join(out, `drift.${f}`));
     const r = runCli(['drift', '--live', path.join(out, 'live.json'), '-f', 'text', ...FILE_FORMATS.flatMap((f) => ['-f', f]), ...outputs.flatMap((f) => ['-o', f])], { cwd: dir });
     expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 2, stderr: '' });
-    const leaks = (text: string) => [...Object.values(V), ...Object.values(L)].filter((v) => text.includes(v));
+    const leaks = (text: string) => [...Object.values(V), ...Object.values(L), '482913', '771204'].filter((v) => text.includes(v));
     expect({ where: 'stdout', leaks: leaks(r.stdout) }).toEqual({ where: 'stdout', leaks: [] });
     for (const f of outputs) expect({ where: path.basename(f), leaks: leaks(readFileSync(f, 'utf8')) }).toEqual({ where: path.basename(f), leaks: [] });
     const json = JSON.parse(readFileSync(outputs[0]!, 'utf8')) as { drift: { changes: { pointer: string; desired?: unknown; live?: unknown }[] }[] };
@@ -492,6 +492,8 @@ describe('drift masks a credential-named field of any kind', () => {
       '/spec/apiKey': [mask, mask],
       // A knob named after a password is not one.
       '/spec/passwordLength': [16, 24],
+      // A number is printed as much as text is.
+      '/spec/pinPassword': [mask, mask],
       '/spec/env': [mask, undefined],
     });
   });
