@@ -388,6 +388,12 @@ describe('credential names read alike', () => {
     const schemaOf = (id: string) => rules.find((r) => r.id === id)!.schema;
     expect(schemaOf('compose-flag-literal-secret')).toEqual(schemaOf('secrets-flag-literal'));
   });
+
+  test("a Helm value's name is one pattern, as a key (values files) and as a name (Argo CD's helm.parameters)", async () => {
+    const rules = await loadBuiltinRules();
+    const defs = (rules.find((r) => r.id === 'secrets-helm-values-literal')!.schema as { $defs: { node: { patternProperties: Record<string, unknown> }; credentialKey: { pattern: string } } }).$defs;
+    expect(Object.keys(defs.node.patternProperties)).toEqual([defs.credentialKey.pattern]);
+  });
 });
 
 describe('pod-spec carriers', () => {
