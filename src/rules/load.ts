@@ -10,6 +10,10 @@ import { closeVacuity } from './vacuity.js';
 import type { Ajv2020 } from 'ajv/dist/2020.js';
 
 const RULE_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
+
+/** The meta-schema's key: not a rule id (ids are kebab-case), since every rule's schema is added under its id. */
+const RULE_META = 'aiops-guard:rule-meta';
+
 /** Folder name for a user pack's rule cases: `<pack>/cases/<rule-id>/pass*.yaml`. */
 export const CASES_DIR = 'cases';
 
@@ -69,7 +73,7 @@ export async function readRuleSpec(file: string, ajv: Ajv2020): Promise<RuleSpec
   } catch (err) {
     throw new ConfigError(`${file}: invalid rule file: ${err instanceof Error ? err.message : String(err)}`, 'remove self-referencing or repeated aliases (*name) from the rule');
   }
-  const validateMeta = ajv.getSchema('rule-meta')!;
+  const validateMeta = ajv.getSchema(RULE_META)!;
   if (typeof spec === 'object' && spec !== null && !Array.isArray(spec)) {
     // The meta-schema's oneOf would say only "must match exactly one schema in oneOf".
     const has = (k: string) => k in spec;
@@ -100,7 +104,14 @@ export async function readRuleSpec(file: string, ajv: Ajv2020): Promise<RuleSpec
 /** Adds the rule meta-schema to an Ajv instance. */
 export async function addRuleMetaSchema(ajv: Ajv2020): Promise<void> {
   const meta = JSON.parse(await readFile(path.join(PACKAGE_ROOT, 'schemas/rule.schema.json'), 'utf8')) as object;
-  ajv.addSchema(meta, 'rule-meta');
+  ajv.addSchema(meta, RULE_META);
+}
+
+/** A rule schema Ajv refuses: a configuration error naming the file, with what to do. */
+function invalidSchema(file: string, spec: RuleSpec, err: unknown, where: string): ConfigError {
+  const msg = err instanceof Error ? err.message : String(err);
+  const other = /can't resolve reference/.test(msg) ? `; a $ref to another rule's definitions ('<rule-id>#/$defs/<name>') needs that rule among the rules loaded with it (built-in rules see only built-in ones, a pack's rules those of the packs given)` : '';
+  return new ConfigError(`${file}: invalid schema in rule "${spec.id}": ${msg}`, `fix the rule's "${where}" (JSON Schema 2020-12)${other}`);
 }
 
 /**
@@ -113,9 +124,7 @@ function compileRuleSchema(spec: RuleSpec, file: string, ajv: Ajv2020, schema: o
   try {
     return (byId ? ajv.getSchema(spec.id)! : ajv.compile(closeVacuity(schema))) as Validate;
   } catch (err) {
-    const msg = err instanceof Error ? err.message : String(err);
-    const other = /can't resolve reference/.test(msg) ? `; a $ref to another rule's definitions ('<rule-id>#/$defs/<name>') needs that rule among the rules loaded with it (built-in rules see only built-in ones, a pack's rules those of the packs given)` : '';
-    throw new ConfigError(`${file}: invalid schema in rule "${spec.id}": ${msg}`, `fix the rule's "${where}" (JSON Schema 2020-12)${other}`);
+    throw invalidSchema(file, spec, err, where);
   }
 }
 
@@ -170,8 +179,7 @@ export async function loadRuleFiles(paths: readonly string[]): Promise<Rule[]> {
     try {
       (await ajvFor(r.linear)).addSchema(closeVacuity(r.spec.schema) as object, r.spec.id);
     } catch (err) {
-      const msg = err instanceof Error ? err.message : String(err);
-      throw new ConfigError(`${r.file}: invalid schema in rule "${r.spec.id}": ${msg}`, `fix the rule's "schema" (JSON Schema 2020-12)`);
+      throw invalidSchema(r.file, r.spec, err, 'schema');
     }
     r.byId = true;
   }

@@ -137,12 +137,24 @@ describe('rules test', () => {
         "schema: { properties: { spec: { properties: { template: { properties: { metadata: { $ref: 'team-label#/$defs/labelled' } } } } } } }",
         "message: 'The pods of {{$resource}} have no team label'",
       ].join('\n'),
+      // Any kebab-case id is a rule's, even one like the loader's own keys.
+      'policies/rule-meta.yaml': [
+        'id: rule-meta',
+        'title: Workloads carry metadata',
+        'severity: low',
+        'category: hygiene',
+        'description: Named like the key a loader could give the rule meta-schema, which must not collide with it.',
+        'remediation: Add metadata.',
+        'schema: { required: [metadata] }',
+        "message: '{{$resource}} has no metadata'",
+      ].join('\n'),
       'policies/cases/pod-team-label/pass.yaml': 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: a\nspec:\n  template:\n    metadata:\n      labels: { team: ml }\n',
       'policies/cases/pod-team-label/fail.yaml': 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: a\nspec:\n  template:\n    metadata:\n      labels: { app: a }  # expect: 8:7\n',
     });
     const r = runCli(['rules', 'test', 'policies'], { cwd: dir });
     expect(r.stdout).toContain('✔ pod-team-label  cases/pod-team-label/fail.yaml (8:7)');
     expect(r.stdout).toContain('✔ pod-team-label  cases/pod-team-label/pass.yaml');
+    expect(r.stdout).toContain('⚠ rule-meta  has no cases');
     expect(r.code).toBe(0);
 
     // Without the rule it names, the reference cannot be resolved: exit 78, the file, and what to do.
