@@ -299,16 +299,16 @@ function credentialNamed(c: Change, want: unknown, live: unknown, named: Validat
   const segs = parsePointer(c.pointer);
   const last = segs.at(-1);
   if (last === undefined) return false;
-  const parentPointer = c.pointer.slice(0, c.pointer.length - last.length - 1);
+  // A list item is named by its list.
+  const key = /^\d+$/.test(last) || last.startsWith('[') ? (segs.at(-2) ?? last) : last;
   return [
     [c.desired, want],
     [c.live, live],
   ].some(([value, data]) => {
     if (value === undefined) return false;
-    // The value of a `{name, value}` item: the item's name is the field's.
-    const parent = getAtDriftPointer(data, parentPointer);
-    if (last === 'value' && isRecord(parent) && typeof parent.name === 'string') return !named({ [parent.name]: namedItems(value) });
-    const name = /^\d+$/.test(last) || last.startsWith('[') ? (segs.at(-2) ?? last) : last;
+    // The value of a `{name, value}` item: the item's name is the field's (`value` needs no escaping, so the parent is the pointer without it).
+    const parent = last === 'value' ? getAtDriftPointer(data, c.pointer.slice(0, -'/value'.length)) : undefined;
+    const name = isRecord(parent) && typeof parent.name === 'string' ? parent.name : key;
     return !named({ [name]: namedItems(value) });
   });
 }
