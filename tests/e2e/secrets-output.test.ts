@@ -134,6 +134,24 @@ function liveSnapshot(): string {
 const SECRET_RULES = readdirSync(path.join(PACKAGE_ROOT, 'rules', 'secrets')).map((f) => f.replace(/\.ya?ml$/, ''));
 const FILE_FORMATS = ['json', 'sarif', 'junit', 'github', 'gitlab'];
 
+/** Runs a command with text on stdout and a file of every other format in `outDir` (`<name>.<format>`, JSON first). */
+function runInEveryFormat(args: string[], cwd: string, outDir: string, name: string): { r: ReturnType<typeof runCli>; files: string[] } {
+  const files = FILE_FORMATS.map((f) => path.join(outDir, `${name}.${f}`));
+  const r = runCli([...args, '-f', 'text', ...FILE_FORMATS.flatMap((f) => ['-f', f]), ...files.flatMap((f) => ['-o', f])], { cwd });
+  return { r, files };
+}
+
+/** Each file exists and holds none of the values `leaks` looks for. */
+function expectNoLeaksInFiles(files: readonly string[], leaks: (text: string) => string[]): void {
+  for (const f of files) {
+    expect(existsSync(f)).toBe(true);
+    expect({ where: path.basename(f), leaks: leaks(readFileSync(f, 'utf8')) }).toEqual({ where: path.basename(f), leaks: [] });
+  }
+}
+
+/** The values of `planted` as the cluster has them: each one different from git's. */
+const liveValues = <T extends Record<string, string>>(planted: T): T => Object.fromEntries(Object.entries(planted).map(([k, v]) => [k, v.replace('Pl4nted', 'Pl4ntedLive')])) as T;
+
 function plantedRepo(): { dir: string; live: string } {
   const dir = makeRepo({ 'app/deploy.yaml': deployment([{ name: 'LOG_LEVEL', value: 'info' }], false) }, 'api without credentials');
   commit(dir, { 'app/deploy.yaml': deployment(GIT_ENV, true), 'app/secret.yaml': SECRET, 'app/config.yaml': CONFIG_MAP }, 'api: credentials and privileged');
@@ -165,19 +183,14 @@ describe('planted secrets never reach any output', () => {
     for (const command of ['check', 'drift', 'rollback', 'scan']) {
       test(`${command}, ${variant}: text on stdout and ${FILE_FORMATS.join(', ')} files`, () => {
         if (config) writeFiles(dir, { '.aiopsrc.json': JSON.stringify(config) });
-        const files = FILE_FORMATS.map((f) => path.join(outDir, `${command}-${variant.replace(/\W+/g, '-')}.${f}`));
-        const args = [command, ...(command === 'check' ? [] : ['--live', live]), ...flags, '-f', 'text', ...FILE_FORMATS.flatMap((f) => ['-f', f]), ...files.flatMap((f) => ['-o', f])];
-        const r = runCli(args, { cwd: dir });
+        const { r, files } = runInEveryFormat([command, ...(command === 'check' ? [] : ['--live', live]), ...flags], dir, outDir, `${command}-${variant.replace(/\W+/g, '-')}`);
         writeFiles(dir, { '.aiopsrc.json': '{}' });
         // The run did its work: it gated (findings or drift), it did not fail on input.
         expect({ code: r.code, stderr: r.stderr }).toEqual({ code: expect.any(Number), stderr: '' });
         expect([1, 2, 3]).toContain(r.code);
         expect({ where: 'stdout', leaks: leaksIn(r.stdout) }).toEqual({ where: 'stdout', leaks: [] });
         expect({ where: 'stderr', leaks: leaksIn(r.stderr) }).toEqual({ where: 'stderr', leaks: [] });
-        for (const f of files) {
-          expect(existsSync(f)).toBe(true);
-          expect({ where: path.basename(f), leaks: leaksIn(readFileSync(f, 'utf8')) }).toEqual({ where: path.basename(f), leaks: [] });
-        }
+        expectNoLeaksInFiles(files, leaksIn);
       });
     }
   }
@@ -236,12 +249,10 @@ describe('values the readers stop at, and waiver reasons, never reach any output
 
   test('check in every format: each file is a parse error or a finding, and no value is printed', () => {
     const dir = makeRepo(files, 'secrets the readers stop at');
-    const outDir = tempDir();
-    const outputs = FILE_FORMATS.map((f) => path.join(outDir, `out.${f}`));
-    const r = runCli(['check', '--no-cache', '-f', 'text', ...FILE_FORMATS.flatMap((f) => ['-f', f]), ...outputs.flatMap((f) => ['-o', f])], { cwd: dir });
+    const { r, files: outputs } = runInEveryFormat(['check', '--no-cache'], dir, tempDir(), 'out');
     expect(r.code).toBe(1);
     expect(leaks(r.stdout + r.stderr)).toEqual([]);
-    for (const f of outputs) expect({ where: path.basename(f), leaks: leaks(readFileSync(f, 'utf8')) }).toEqual({ where: path.basename(f), leaks: [] });
+    expectNoLeaksInFiles(outputs, leaks);
     const json = JSON.parse(readFileSync(outputs[0]!, 'utf8')) as { findings: { ruleId: string; file: string; message: string; suppressed: { reason: string } | null }[] };
     const parseErrors = json.findings.filter((f) => f.ruleId === 'parse-error');
     expect(parseErrors.map((f) => f.file).sort()).toEqual(['alias.yaml', 'anchor.yaml', 'block.yaml', 'folded.yaml', 'separator.yaml', 'stream.json', 'tagged.yaml']);
@@ -347,13 +358,11 @@ spec:
 
   test('check in every format: a finding at each value, and no value printed', () => {
     const dir = makeRepo(files, 'flags with credentials');
-    const outDir = tempDir();
-    const outputs = FILE_FORMATS.map((f) => path.join(outDir, `out.${f}`));
-    const r = runCli(['check', '--no-cache', '-f', 'text', ...FILE_FORMATS.flatMap((f) => ['-f', f]), ...outputs.flatMap((f) => ['-o', f])], { cwd: dir });
+    const { r, files: outputs } = runInEveryFormat(['check', '--no-cache'], dir, tempDir(), 'out');
     expect(r.code).toBe(1);
     expect(r.stderr).toBe('');
     expect({ where: 'stdout', leaks: leaks(r.stdout) }).toEqual({ where: 'stdout', leaks: [] });
-    for (const f of outputs) expect({ where: path.basename(f), leaks: leaks(readFileSync(f, 'utf8')) }).toEqual({ where: path.basename(f), leaks: [] });
+    expectNoLeaksInFiles(outputs, leaks);
     const json = JSON.parse(readFileSync(outputs[0]!, 'utf8')) as { findings: { ruleId: string; file: string; line: number; column: number; message: string }[] };
     const flags = json.findings.filter((f) => f.ruleId.endsWith('flag-literal') || f.ruleId.endsWith('flag-literal-secret')).map((f) => `${f.file}:${f.line}:${f.column} ${f.message}`);
     expect(flags.sort()).toEqual([
@@ -392,7 +401,7 @@ describe('Helm values set inline (HelmRelease, Argo CD Application, k3s HelmChar
     set: 'Pl4nted-HelmChartSet-Pw-24',
     content: 'Pl4nted-ValuesContent-Pw-25',
   };
-  const L = Object.fromEntries(Object.entries(V).map(([k, v]) => [k, v.replace('Pl4nted', 'Pl4ntedLive')])) as typeof V;
+  const L = liveValues(V);
   const release = (v: typeof V) => ({
     apiVersion: 'helm.toolkit.fluxcd.io/v2',
     kind: 'HelmRelease',
@@ -429,11 +438,10 @@ describe('Helm values set inline (HelmRelease, Argo CD Application, k3s HelmChar
       ['drift', ['--live', live]],
       ['drift', ['--live', live, '--skip', SECRET_RULES.join(',')]],
     ] as [string, string[]][]) {
-      const outputs = FILE_FORMATS.map((f) => path.join(out, `${command}-${extra.length}.${f}`));
-      const r = runCli([command, ...extra, '--no-cache', '-f', 'text', ...FILE_FORMATS.flatMap((f) => ['-f', f]), ...outputs.flatMap((f) => ['-o', f])], { cwd: dir });
+      const { r, files: outputs } = runInEveryFormat([command, ...extra, '--no-cache'], dir, out, `${command}-${extra.length}`);
       expect({ command, extra, stderr: r.stderr }).toEqual({ command, extra, stderr: '' });
       expect({ where: `${command} stdout`, leaks: leaks(r.stdout) }).toEqual({ where: `${command} stdout`, leaks: [] });
-      for (const f of outputs) expect({ where: path.basename(f), leaks: leaks(readFileSync(f, 'utf8')) }).toEqual({ where: path.basename(f), leaks: [] });
+      expectNoLeaksInFiles(outputs, leaks);
       const json = JSON.parse(readFileSync(outputs[0]!, 'utf8')) as { findings: { ruleId: string; file: string; pointer: string }[]; drift?: { changes: { pointer: string; desired?: unknown; live?: unknown }[] }[] };
       if (command === 'check') {
         expect(r.code).toBe(1);
@@ -468,18 +476,17 @@ describe('drift masks a credential-named field of any kind', () => {
       },
     });
     const user = (v: typeof V) => ({ apiVersion: 'postgres-operator.crunchydata.com/v1beta1', kind: 'PGUser', metadata: { name: 'app', namespace: 'db' }, spec: { password: v.password, token: v.token, apiKey: v.apiKey, passwordLength: 24, pinPassword: v === V ? 482913 : 771204 } });
-    const L = Object.fromEntries(Object.entries(V).map(([k, v]) => [k, v.replace('Pl4nted', 'Pl4ntedLive')])) as typeof V;
+    const L = liveValues(V);
     // A list of {name, value} items that only git has: the whole list is the change.
     const gitUser = { ...user(V), spec: { ...user(V).spec, passwordLength: 16, env: [{ name: 'LOG_LEVEL', value: 'info' }, { name: 'API_TOKEN', value: V.envList }] } };
     const dir = makeRepo({ 'monitoring/grafana.yaml': JSON.stringify(grafana(V, 1), null, 2), 'db/user.yaml': JSON.stringify(gitUser, null, 2) }, 'custom resources with credentials');
     const out = tempDir();
     writeFiles(out, { 'live.json': JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [grafana(L, 2), user(L)] }) });
-    const outputs = FILE_FORMATS.map((f) => path.join(out, `drift.${f}`));
-    const r = runCli(['drift', '--live', path.join(out, 'live.json'), '-f', 'text', ...FILE_FORMATS.flatMap((f) => ['-f', f]), ...outputs.flatMap((f) => ['-o', f])], { cwd: dir });
+    const { r, files: outputs } = runInEveryFormat(['drift', '--live', path.join(out, 'live.json')], dir, out, 'drift');
     expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 2, stderr: '' });
     const leaks = (text: string) => [...Object.values(V), ...Object.values(L), '482913', '771204'].filter((v) => text.includes(v));
     expect({ where: 'stdout', leaks: leaks(r.stdout) }).toEqual({ where: 'stdout', leaks: [] });
-    for (const f of outputs) expect({ where: path.basename(f), leaks: leaks(readFileSync(f, 'utf8')) }).toEqual({ where: path.basename(f), leaks: [] });
+    expectNoLeaksInFiles(outputs, leaks);
     const json = JSON.parse(readFileSync(outputs[0]!, 'utf8')) as { drift: { changes: { pointer: string; desired?: unknown; live?: unknown }[] }[] };
     const shown = Object.fromEntries(json.drift.flatMap((i) => i.changes).map((c) => [c.pointer, [c.desired, c.live]]));
     const mask = expect.stringMatching(/^<secret [0-9a-f]{8}>$/);
