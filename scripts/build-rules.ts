@@ -41,14 +41,22 @@ async function main(): Promise<void> {
   // A relation rule has no document schema, only the `where` schemas of its relation.
   const keys: string[] = [];
   const filterKeys: string[] = [];
+  // Every rule's schema is in the filters' instance too (not exported): a `where` may use a rule's definitions.
   for (const s of specs) {
-    if (s.schema !== undefined) (ajv.addSchema(closeVacuity(s.schema) as object, s.id), keys.push(s.id));
-    for (const w of relationSchemas(s)) (filterAjv.addSchema(closeVacuity(w.schema) as object, w.key), filterKeys.push(w.key));
+    if (s.schema !== undefined) {
+      const schema = closeVacuity(s.schema) as object;
+      ajv.addSchema(schema, s.id);
+      filterAjv.addSchema(schema, s.id);
+      keys.push(s.id);
+    }
+    // Under a key without "/" (exportName's): a `where`'s key is its base URI, and `<id>/to/0` would resolve
+    // a reference to another rule's definitions inside `<id>/to/`.
+    for (const w of relationSchemas(s)) (filterAjv.addSchema(closeVacuity(w.schema) as object, exportName(w.key)), filterKeys.push(w.key));
   }
   // Each compiled schema exported under its name (exportName): the validators' module, and the filters'.
-  const moduleOf = (a: typeof ajv, ks: string[]) => (ks.length ? standaloneCode(a, Object.fromEntries(ks.map((k) => [exportName(k), k]))) : '');
+  const moduleOf = (a: typeof ajv, ks: string[], key = (k: string) => k) => (ks.length ? standaloneCode(a, Object.fromEntries(ks.map((k) => [exportName(k), key(k)]))) : '');
   const code = moduleOf(ajv, keys);
-  const filterCode = moduleOf(filterAjv, filterKeys);
+  const filterCode = moduleOf(filterAjv, filterKeys, exportName);
   // The rules' definitions, and apart from them their validators: a run whose files the cache knows runs none.
   // As JSON text: JSON.parse reads it faster than JavaScript parses the same object literal.
   const json = (value: unknown) => `JSON.parse(${JSON.stringify(JSON.stringify(value))})`;

@@ -396,6 +396,35 @@ describe('credential names read alike', () => {
   });
 });
 
+describe('RBAC grants read alike', () => {
+  /**
+   * What grants exec into pods, reading Secrets or escalation is decided once, in the single-document
+   * RBAC rules' definitions: the relation rules that judge a bound role take them by $ref, so a fix
+   * to one (9a4582e's "*\/exec") is a fix to all, and no rule file carries a copy of the lists.
+   */
+  test("the binding rules use the RBAC rules' definitions, and no other rule file copies them", async () => {
+    const rules = await loadBuiltinRules();
+    const uses: Record<string, string[]> = {
+      'rel-binding-grants-pod-exec': ['k8s-rbac-pod-exec#/$defs/grants'],
+      'rel-binding-grants-secrets': ['k8s-rbac-secrets-access#/$defs/grants'],
+      'rel-binding-grants-escalation': ['k8s-rbac-escalation-verbs#/$defs/verb'],
+      'rel-binding-risky-subject': ['k8s-rbac-pod-exec#/$defs/grants', 'k8s-rbac-secrets-access#/$defs/grants', 'k8s-rbac-escalation-verbs#/$defs/verb'],
+      'k8s-rbac-secrets-access': ['k8s-rbac-pod-exec#/$defs/coreGroup'],
+    };
+    for (const id of ['ephemeral-containers', 'namespace-update', 'nodes-proxy', 'persistent-volumes', 'serviceaccount-token']) uses[`k8s-rbac-${id}`] = ['k8s-rbac-pod-exec#/$defs/coreGroup'];
+    for (const [id, refs] of Object.entries(uses)) {
+      const text = JSON.stringify(rules.find((r) => r.id === id)!.relation ?? rules.find((r) => r.id === id)!.schema);
+      expect({ id, refs: refs.filter((ref) => !text.includes(`"${ref}"`)) }).toEqual({ id, refs: [] });
+    }
+    const copies: string[] = [];
+    for (const f of (await readdir(BUILTIN_RULES_DIR, { recursive: true })).filter((f) => /\.ya?ml$/.test(f))) {
+      const text = await readFile(path.join(BUILTIN_RULES_DIR, f), 'utf8');
+      if (!f.endsWith('k8s-rbac-pod-exec.yaml') && (text.includes("enum: ['', '*']") || /pods\/attach, pods\/portforward/.test(text))) copies.push(f);
+    }
+    expect(copies).toEqual([]);
+  });
+});
+
 describe('pod-spec carriers', () => {
   test('every pod spec of a document, each container with its own pod spec as $pod', () => {
     const ray = {

@@ -168,16 +168,19 @@ export async function loadRuleFiles(paths: readonly string[]): Promise<Rule[]> {
     const linear = !path.resolve(file).startsWith(builtinRoot);
     read.push({ file, linear, spec: await readRuleSpec(file, await ajvFor(linear)), byId: false });
   }
-  // Every document schema is added under its rule's id before any is compiled, so that a rule can use
-  // another's definitions (`$ref: '<rule-id>#/$defs/<name>'`) among the rules loaded with it, as the
-  // build does for the built-in ones. A second rule of one id is left to mergeRules to report.
+  // Every document schema is added under its rule's id before any is compiled, so that a rule (and a
+  // relation's `where`) can use another's definitions (`$ref: '<rule-id>#/$defs/<name>'`) among the rules
+  // loaded with it, as the build does for the built-in ones. A second rule of one id is left to mergeRules to report.
   const added = new Set<string>();
+  const relations = new Set(read.filter((r) => r.spec.relation).map((r) => r.linear));
   for (const r of read) {
     const key = `${r.linear} ${r.spec.id}`;
     if (r.spec.schema === undefined || added.has(key)) continue;
     added.add(key);
+    const schema = closeVacuity(r.spec.schema) as object;
     try {
-      (await ajvFor(r.linear)).addSchema(closeVacuity(r.spec.schema) as object, r.spec.id);
+      (await ajvFor(r.linear)).addSchema(schema, r.spec.id);
+      if (relations.has(r.linear)) (await ajvFor(r.linear, true)).addSchema(schema, r.spec.id);
     } catch (err) {
       throw invalidSchema(r.file, r.spec, err, 'schema');
     }

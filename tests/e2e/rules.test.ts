@@ -109,7 +109,26 @@ describe('rules test', () => {
     expect(r.code).toBe(1);
   });
 
-  test("a rule uses another rule's definitions by its id ('<rule-id>#/$defs/<name>'); a rule not loaded with it is a configuration error naming the file", () => {
+  /** A Service that selects a Deployment with the given metadata labels (a flow map), the Service first. */
+  const SERVICE_AND_DEPLOYMENT = (labels: string) =>
+    [
+      'apiVersion: v1  # expect: 1:1',
+      'kind: Service',
+      'metadata: { name: web }',
+      'spec: { selector: { app: a } }',
+      '---',
+      'apiVersion: apps/v1',
+      'kind: Deployment',
+      `metadata: { name: a, labels: ${labels.startsWith('{') ? labels : `{ ${labels} }`} }`,
+      'spec:',
+      '  selector: { matchLabels: { app: a } }',
+      '  template:',
+      '    metadata: { labels: { app: a } }',
+      '    spec: { containers: [{ name: a, image: a }] }',
+      '',
+    ].join('\n');
+
+  test("a rule, and a relation's where, uses another rule's definitions by its id ('<rule-id>#/$defs/<name>'); a rule not loaded with it is a configuration error naming the file", () => {
     const dir = tempDir();
     writeFiles(dir, {
       'policies/team-label.yaml': [
@@ -148,12 +167,31 @@ describe('rules test', () => {
         'schema: { required: [metadata] }',
         "message: '{{$resource}} has no metadata'",
       ].join('\n'),
+      // A relation's `where` uses the definitions as a document schema does.
+      'policies/service-unlabelled-workload.yaml': [
+        'id: service-unlabelled-workload',
+        'title: Services select only workloads with a team label',
+        'severity: low',
+        'category: hygiene',
+        'description: Traffic reaches a workload no team owns.',
+        'remediation: Add a team label to the workload.',
+        'relation:',
+        '  from: { kinds: [Service] }',
+        '  join: selector',
+        "  to: { kinds: [Deployment], where: { not: { required: [metadata], properties: { metadata: { $ref: 'team-label#/$defs/labelled' } } } } }",
+        '  require: none',
+        "message: '{{$resource}} selects {{$related}}, which has no team label'",
+      ].join('\n'),
+      'policies/cases/service-unlabelled-workload/fail.yaml': SERVICE_AND_DEPLOYMENT('app: a'),
+      'policies/cases/service-unlabelled-workload/pass.yaml': SERVICE_AND_DEPLOYMENT('{ app: a, team: ml }'),
       'policies/cases/pod-team-label/pass.yaml': 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: a\nspec:\n  template:\n    metadata:\n      labels: { team: ml }\n',
       'policies/cases/pod-team-label/fail.yaml': 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: a\nspec:\n  template:\n    metadata:\n      labels: { app: a }  # expect: 8:7\n',
     });
     const r = runCli(['rules', 'test', 'policies'], { cwd: dir });
     expect(r.stdout).toContain('✔ pod-team-label  cases/pod-team-label/fail.yaml (8:7)');
     expect(r.stdout).toContain('✔ pod-team-label  cases/pod-team-label/pass.yaml');
+    expect(r.stdout).toContain('✔ service-unlabelled-workload  cases/service-unlabelled-workload/fail.yaml (1:1)');
+    expect(r.stdout).toContain('✔ service-unlabelled-workload  cases/service-unlabelled-workload/pass.yaml');
     expect(r.stdout).toContain('⚠ rule-meta  has no cases');
     expect(r.code).toBe(0);
 
