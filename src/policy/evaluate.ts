@@ -3,7 +3,7 @@ import { PARSE_ERROR, type ConfigDocument, type ReadProblem } from '../parse/doc
 import { formatResource, isRecord } from '../parse/identity.js';
 import { getAtPointer, getAtSegments, parsePointer, pointersOverlap } from '../parse/pointer.js';
 import type { Finding, Severity, Suppression } from '../report/types.js';
-import { DocumentTargets, inPodSpec, podSpecNameAt, resolveInstancePath, WORKLOAD_KINDS } from '../rules/targets.js';
+import { DocumentTargets, inPodSpec, podSpecNameAt, POD_SPEC_KINDS, resolveInstancePath } from '../rules/targets.js';
 import type { Rule, ValidationError } from '../rules/types.js';
 import { lookupPath, maskSecret, renderMessage, showValue } from './message.js';
 import { ANNOTATION_PREFIX, annotationWaiver, configWaiverFor, type CompiledWaiver } from './waivers.js';
@@ -67,7 +67,7 @@ export interface PreparedRules {
 /** Kinds a rule can apply to: its match.kinds, and only workloads for pod-spec and container targets. */
 function applicableKinds(rule: Rule): Set<string> | null {
   const base = (rule.target ?? 'document').split('/')[0];
-  const workloads = base === 'podSpec' || base === 'container' ? WORKLOAD_KINDS : null;
+  const workloads = base === 'podSpec' || base === 'container' ? POD_SPEC_KINDS : null;
   const kinds = rule.match?.kinds ?? null;
   if (kinds && workloads) return new Set(kinds.filter((k) => workloads.includes(k)));
   return kinds || workloads ? new Set(kinds ?? workloads) : null;
@@ -156,7 +156,7 @@ export function evaluateDocument(doc: ConfigDocument, rules: PreparedRules, opti
     const target = rule.target ?? 'document';
     for (const inst of targets.of(target)) {
       if (rule.validate(inst.value)) continue;
-      for (const instancePath of failingPlaces(rule.validate.errors ?? [])) {
+      for (const instancePath of failingPlaces(rule.validate.errors ?? [], inst.partial === true)) {
       const pointer = resolveInstancePath(inst, instancePath);
       const key = `${rule.id}\u0000${pointer}`;
       if (reported.has(key)) continue;
@@ -225,16 +225,29 @@ function dropMergedCopies(findings: Finding[]): Finding[] {
  * place counts, since no single branch was required. A failed if/then reports the `then`
  * errors and an `if` error at the parent: the parent adds nothing.
  */
-function failingPlaces(errors: readonly ValidationError[]): string[] {
-  if (errors.length === 0) return [''];
+function failingPlaces(errors: readonly ValidationError[], partial = false): string[] {
+  if (errors.length === 0) return partial ? [] : [''];
   const combinators = errors.filter((e) => /\/(anyOf|oneOf|contains)$/.test(e.schemaPath)).map((e) => e.schemaPath + '/');
   const places: string[] = [];
   for (const e of errors) {
     if (e.schemaPath.endsWith('/if')) continue;
     if (combinators.some((c) => e.schemaPath.startsWith(c))) continue;
+    if (partial && absent(e, errors)) continue;
     if (!places.includes(e.instancePath)) places.push(e.instancePath);
   }
   return places;
+}
+
+/**
+ * A failure that only says something is missing: a `required`, or an anyOf/oneOf all of whose
+ * branches failed that way. In a partial pod spec (a layer an operator merges with others) what is
+ * missing may come from another layer, so only what it sets is judged.
+ */
+function absent(e: ValidationError, errors: readonly ValidationError[]): boolean {
+  if (e.keyword === 'required') return true;
+  if (e.keyword !== 'anyOf' && e.keyword !== 'oneOf') return false;
+  const inside = errors.filter((b) => b.schemaPath.startsWith(`${e.schemaPath}/`) && !b.schemaPath.endsWith('/if'));
+  return inside.length > 0 && inside.every((b) => b.keyword === 'required' || ((b.keyword === 'anyOf' || b.keyword === 'oneOf') && absent(b, errors)));
 }
 
 /**

@@ -13,6 +13,8 @@ export interface TargetInstance {
   podPointer?: string;
   /** An entry `{name, value}` made by a `*=` segment: its `/name` and `/value` are the instance's own place. */
   entry?: boolean;
+  /** In a pod spec an operator merges with layers the document does not hold: see PodCarrier.partial. */
+  partial?: true;
 }
 
 /**
@@ -32,6 +34,11 @@ interface PodCarrier {
    * (only) its template's: see podLabelsAt.
    */
   labels?: (data: Record<string, unknown>, podSegs: readonly string[], template: Record<string, unknown>) => Record<string, unknown>;
+  /**
+   * The pod spec is a layer the operator merges with others the document does not hold (a KServe
+   * runtime under an InferenceService's predictor): what it sets is judged, not what it leaves out.
+   */
+  partial?: true;
 }
 
 /** A record's string-keyed map at `key`, or an empty one. */
@@ -110,6 +117,19 @@ const POD_CARRIERS: readonly PodCarrier[] = [
       return { ...own, ...mapAt(getAtSegments(data, segs), 'labels'), ...(name ? { 'serving.kserve.io/inferenceservice': name } : {}), component };
     },
   },
+  // KServe's runtimes: the spec (and a multi-node runtime's workerSpec) inlines a ServingRuntimePodSpec
+  // (containers, volumes, nodeSelector, affinity, tolerations, labels, annotations, imagePullSecrets,
+  // hostIPC), the base the controller merges an InferenceService's predictor into (servingruntime_types.go).
+  { kind: 'ServingRuntime', groups: ['serving.kserve.io'], paths: [['spec'], ['spec', 'workerSpec']], partial: true },
+  { kind: 'ClusterServingRuntime', groups: ['serving.kserve.io'], paths: [['spec'], ['spec', 'workerSpec']], partial: true },
+  // LLMInferenceService (and the LLMInferenceServiceConfig it takes a base from): a pod spec per workload,
+  // merged over the configs in baseRefs and KServe's default template (llm_inference_service_types.go).
+  ...['LLMInferenceService', 'LLMInferenceServiceConfig'].map((kind) => ({
+    kind,
+    groups: ['serving.kserve.io'],
+    paths: [['spec', 'template'], ['spec', 'worker'], ['spec', 'prefill', 'template'], ['spec', 'prefill', 'worker']],
+    partial: true as const,
+  })),
   { kind: 'RayCluster', groups: ['ray.io'], paths: rayCluster('spec'), labels: rayLabels(true) },
   { kind: 'RayJob', groups: ['ray.io'], paths: [...rayCluster('spec', 'rayClusterSpec'), ['spec', 'submitterPodTemplate', 'spec']], labels: rayLabels(false) },
   { kind: 'RayService', groups: ['ray.io'], paths: rayCluster('spec', 'rayClusterConfig'), labels: rayLabels(false) },
@@ -144,8 +164,13 @@ const POD_CARRIERS: readonly PodCarrier[] = [
   }),
 ];
 
-/** Kinds that can carry a pod spec (some only in one API group: see podSpecsOf). */
-export const WORKLOAD_KINDS = [...new Set(POD_CARRIERS.map((c) => c.kind))];
+/** Kinds that can carry a pod spec (some only in one API group: see podSpecsOf): the pod-spec and container rules' kinds. */
+export const POD_SPEC_KINDS = [...new Set(POD_CARRIERS.map((c) => c.kind))];
+/**
+ * Kinds whose pod spec is a workload's whole: what relation rules join (a Service selects its pods, a
+ * NetworkPolicy covers them). A partial one (a KServe runtime) is a layer of pods another object makes.
+ */
+export const WORKLOAD_KINDS = [...new Set(POD_CARRIERS.filter((c) => !c.partial).map((c) => c.kind))];
 const CONTAINER_LISTS = ['containers', 'initContainers', 'ephemeralContainers'] as const;
 type ContainerList = (typeof CONTAINER_LISTS)[number];
 
@@ -188,7 +213,7 @@ function podSpecsOf(data: unknown): PodSpecPlace[] {
   const out: PodSpecPlace[] = [];
   for (const path of carrier.paths) {
     for (const { pointer, value } of valuesAt(data, path)) {
-      if (isRecord(value)) out.push({ pointer, value, containerFields: carrier.containerFields ?? [] });
+      if (isRecord(value)) out.push({ pointer, value, containerFields: carrier.containerFields ?? [], ...(carrier.partial ? { partial: true as const } : {}) });
     }
   }
   return out;
@@ -229,6 +254,7 @@ function containersOf(data: unknown, lists: readonly ContainerList[] = CONTAINER
           value: { ...c, $pod: spec, $list: list },
           container: typeof c.name === 'string' ? c.name : `${list}[${i}]`,
           podPointer: pod.pointer,
+          ...(pod.partial ? { partial: true as const } : {}),
         });
       });
     }
@@ -237,7 +263,7 @@ function containersOf(data: unknown, lists: readonly ContainerList[] = CONTAINER
       const c = spec[field];
       if (!isRecord(c)) continue;
       const name = typeof c.name === 'string' ? c.name : KSERVE_CONTAINER;
-      out.push({ pointer: joinPointer(pod.pointer, field), value: { ...c, name, $pod: spec }, container: name, podPointer: pod.pointer });
+      out.push({ pointer: joinPointer(pod.pointer, field), value: { ...c, name, $pod: spec }, container: name, podPointer: pod.pointer, ...(pod.partial ? { partial: true as const } : {}) });
     }
   }
   return out;
@@ -321,7 +347,7 @@ export function expandTargets(data: unknown, target = 'document'): TargetInstanc
   if (base === 'podSpec' && list) {
     bases = containersOf(data, [list[1] as ContainerList], false);
     pattern = pattern.slice(list[0].length);
-  } else if (base === 'podSpec') bases = podSpecsOf(data).map(({ pointer, value }) => ({ pointer, value }));
+  } else if (base === 'podSpec') bases = podSpecsOf(data).map(({ pointer, value, partial }) => ({ pointer, value, ...(partial ? { partial } : {}) }));
   else if (base === 'container') bases = containersOf(data);
   else if (base === 'strings') bases = stringsOf(data);
   else bases = [{ pointer: '', value: data }];

@@ -66,6 +66,8 @@ export interface RelationSpec {
 export interface ValidationError {
   instancePath: string;
   schemaPath: string;
+  /** The failing keyword (`required` says something is missing). */
+  keyword: string;
 }
 
 export interface Validate {

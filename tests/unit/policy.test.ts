@@ -5,10 +5,12 @@ import { decideExitCode, isAtOrAbove } from '../../src/report/exit-code.js';
 import type { Finding } from '../../src/report/types.js';
 import { lookupPath, maskSecret, renderMessage } from '../../src/policy/message.js';
 import { compileWaivers, isExpired, resourceKey } from '../../src/policy/waivers.js';
-import { DocumentTargets, expandTargets, podSpecNameAt, resolveInstancePath } from '../../src/rules/targets.js';
+import { DocumentTargets, expandTargets, podSpecNameAt, POD_SPEC_KINDS, resolveInstancePath, WORKLOAD_KINDS } from '../../src/rules/targets.js';
 import { parse as parseYaml } from 'yaml';
 import { parseConfigText } from '../../src/parse/documents.js';
 import { evaluateDocument, prepareRules } from '../../src/policy/evaluate.js';
+import { createRuleAjv } from '../../src/rules/ajv.js';
+import type { Validate } from '../../src/rules/types.js';
 import { createSelection, globMatcher, toRepoPaths } from '../../src/source/select.js';
 
 const finding = (severity: Finding['severity'], suppressed: Finding['suppressed'] = null) => ({ severity, suppressed }) as Finding;
@@ -315,6 +317,49 @@ describe('config schema', () => {
   });
 });
 
+describe('partial pod specs (a layer an operator merges with others)', () => {
+  const RUNTIME = [
+    'apiVersion: serving.kserve.io/v1alpha1',
+    'kind: ServingRuntime',
+    'metadata: { name: vllm }',
+    'spec:',
+    '  containers:',
+    '    - { name: kserve-container, image: vllm, securityContext: { runAsUser: 0 } }',
+    '  workerSpec: { containers: [{ name: worker, image: vllm }] }',
+    '',
+  ].join('\n');
+  const ajv = createRuleAjv();
+  const compile = (schema: object) => ajv.compile(schema) as Validate;
+  /** A rule of `required` conditions, as the absence rules are written (k8s-missing-memory-limit, k8s-run-as-root). */
+  const rule = (id: string, schema: object) => ({ id, title: 't', severity: 'low' as const, category: 'c', description: 'd', remediation: 'r', pack: 'kubernetes', source: 'x', target: 'container', message: `{{name}} ${id}`, validate: compile(schema) });
+
+  test("a KServe runtime's containers are checked and marked partial; it is not a workload relations join", () => {
+    const data = parseYaml(RUNTIME) as unknown;
+    expect(expandTargets(data, 'container').map((i) => [i.pointer, i.partial])).toEqual([
+      ['/spec/containers/0', true],
+      ['/spec/workerSpec/containers/0', true],
+    ]);
+    expect(expandTargets({ ...(data as object), kind: 'Deployment', apiVersion: 'apps/v1', spec: { template: { spec: { containers: [{ name: 'a' }] } } } }, 'container')[0]!.partial).toBeUndefined();
+    expect(POD_SPEC_KINDS).toEqual(expect.arrayContaining(['ServingRuntime', 'ClusterServingRuntime', 'LLMInferenceService', 'LLMInferenceServiceConfig']));
+    expect(WORKLOAD_KINDS).not.toEqual(expect.arrayContaining(['ServingRuntime']));
+    expect(WORKLOAD_KINDS).toEqual(expect.arrayContaining(['Deployment', 'InferenceService', 'RayCluster']));
+  });
+
+  test('on a partial pod spec only what is set is reported: a missing field (required, or an anyOf of them) is not', () => {
+    const [doc] = parseConfigText('runtime.yaml', RUNTIME).documents;
+    const rules = [
+      rule('needs-limits', { required: ['resources'] }),
+      rule('needs-one', { anyOf: [{ required: ['securityContext'] }, { required: ['resources'] }] }),
+      rule('not-root', { properties: { securityContext: { properties: { runAsUser: { not: { const: 0 } } } } } }),
+    ];
+    const found = evaluateDocument(doc!, prepareRules(rules), { inlineWaivers: false, waivers: [], knownRuleIds: new Set(rules.map((r) => r.id)) });
+    expect(found.map((f) => `${f.line}:${f.column} ${f.message}`)).toEqual(['6:76 kserve-container not-root']);
+    // The same containers in a Deployment are whole: every rule reports.
+    const whole = parseConfigText('deploy.yaml', 'apiVersion: apps/v1\nkind: Deployment\nmetadata: { name: d }\nspec:\n  template:\n    spec:\n      containers: [{ name: a, image: a }]\n').documents[0]!;
+    expect(evaluateDocument(whole, prepareRules(rules), { inlineWaivers: false, waivers: [], knownRuleIds: new Set(rules.map((r) => r.id)) }).map((f) => f.message)).toEqual(['a needs-limits', 'a needs-one']);
+  });
+});
+
 describe('naming one of several pod specs in a message', () => {
   const name = (yaml: string, pointer: string) => {
     const data = parseYaml(yaml) as unknown;
@@ -392,7 +437,7 @@ spec:
   test('a finding in one group of a RayCluster says which group', () => {
     const text = RAY.replace('{ name: ray-worker, image: ray }] } } }\n      - {', '{ name: ray-worker, image: ray, securityContext: { privileged: true } }] } } }\n      - {');
     const [doc] = parseConfigText('ray.yaml', text).documents;
-    const rule = { id: 'k8s-privileged-container', title: 't', severity: 'critical' as const, category: 'c', description: 'd', remediation: 'r', pack: 'kubernetes', source: 'x', target: 'container', message: 'Container "{{name}}" runs privileged', validate: Object.assign((v: unknown) => !(v as { securityContext?: { privileged?: boolean } }).securityContext?.privileged, { errors: [{ instancePath: '/securityContext/privileged', schemaPath: '#' }] }) };
+    const rule = { id: 'k8s-privileged-container', title: 't', severity: 'critical' as const, category: 'c', description: 'd', remediation: 'r', pack: 'kubernetes', source: 'x', target: 'container', message: 'Container "{{name}}" runs privileged', validate: Object.assign((v: unknown) => !(v as { securityContext?: { privileged?: boolean } }).securityContext?.privileged, { errors: [{ instancePath: '/securityContext/privileged', schemaPath: '#', keyword: 'not' }] }) };
     const found = evaluateDocument(doc!, prepareRules([rule]), { inlineWaivers: false, waivers: [], knownRuleIds: new Set([rule.id]) });
     expect(found.map((f) => f.message)).toEqual(['Container "ray-worker" runs privileged (in the worker group "gpu")']);
   });
