@@ -425,6 +425,26 @@ describe('RBAC grants read alike', () => {
   });
 });
 
+describe('AI workloads read alike', () => {
+  /**
+   * What makes a pod a model server, notebook, Ray cluster, MLflow or TensorBoard is one condition in three
+   * relation rules (a relation's where cannot take another relation rule's definitions: relation rules have
+   * no schema to hold them). It is kept equal here, so a server taught to one rule is known to all three.
+   */
+  test('rel-service-exposes-ai-workload, rel-ingress-exposes-ai-workload and rel-netpol-unselected-ai-workload judge the same pods', async () => {
+    const rules = await loadBuiltinRules();
+    const where = (id: string, side: 'from' | 'to') => {
+      const r = rules.find((x) => x.id === id)!.relation!;
+      const sel = side === 'from' ? r.from : (Array.isArray(r.to) ? r.to[0] : r.to)!;
+      return (sel.where as { anyOf: unknown[] }).anyOf;
+    };
+    const service = where('rel-service-exposes-ai-workload', 'to');
+    expect(JSON.stringify(service)).toContain('vllm\\\\.entrypoints');
+    expect(where('rel-ingress-exposes-ai-workload', 'to')).toEqual(service);
+    expect(where('rel-netpol-unselected-ai-workload', 'from')).toEqual(service);
+  });
+});
+
 describe('pod-spec carriers', () => {
   test('every pod spec of a document, each container with its own pod spec as $pod', () => {
     const ray = {
