@@ -341,6 +341,46 @@ describe('port messages', () => {
   });
 });
 
+describe('messages that name what is there', () => {
+  test("an AppProject entry's group, a HelmRelease's missing version, a KServe model container named ''", async () => {
+    const ids = ['gitops-argocd-project-cluster-resources-any', 'gitops-flux-helmrelease-floating-chart', 'k8s-privileged-container'];
+    const rules = (await loadBuiltinRules()).filter((r) => ids.includes(r.id));
+    const text = `apiVersion: argoproj.io/v1alpha1
+kind: AppProject
+metadata: { name: auth, namespace: argocd }
+spec:
+  clusterResourceWhitelist:
+    - { group: '*', kind: '*' }
+    - { group: rbac.authorization.k8s.io, kind: '*' }
+---
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: { name: podinfo }
+spec:
+  chart:
+    spec:
+      chart: podinfo
+      sourceRef: { kind: HelmRepository, name: podinfo }
+---
+apiVersion: serving.kserve.io/v1beta1
+kind: InferenceService
+metadata: { name: granite }
+spec:
+  predictor:
+    model:
+      name: ''
+      modelFormat: { name: pytorch }
+      securityContext: { privileged: true }
+`;
+    expect(evaluate(rules, 'apps.yaml', text).map((f) => `${f.line}:${f.column} ${f.message}`)).toEqual([
+      '6:27 AppProject "auth" allows every cluster-scoped kind of group "*"',
+      '7:49 AppProject "auth" allows every cluster-scoped kind of group "rbac.authorization.k8s.io"',
+      '14:5 HelmRelease "podinfo" does not pin its chart to one exact version (version: ""), so a newer chart can be installed at any reconcile',
+      '26:38 Container "kserve-container" runs privileged',
+    ]);
+  });
+});
+
 describe('rules that overlap', () => {
   test('a dangerous capability is reported once, as dangerous; any other added capability by k8s-capabilities-added', async () => {
     const rules = (await loadBuiltinRules()).filter((r) => ['k8s-dangerous-capabilities', 'k8s-capabilities-added'].includes(r.id));

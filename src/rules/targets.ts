@@ -262,7 +262,8 @@ function containersOf(data: unknown, lists: readonly ContainerList[] = CONTAINER
     for (const field of pod.containerFields) {
       const c = spec[field];
       if (!isRecord(c)) continue;
-      const name = typeof c.name === 'string' ? c.name : KSERVE_CONTAINER;
+      // An empty name is KServe's default too (name: '' in OpenShift AI's generated InferenceServices).
+      const name = typeof c.name === 'string' && c.name !== '' ? c.name : KSERVE_CONTAINER;
       out.push({ pointer: joinPointer(pod.pointer, field), value: { ...c, name, $pod: spec }, container: name, podPointer: pod.pointer, ...(pod.partial ? { partial: true as const } : {}) });
     }
   }
