@@ -1,5 +1,7 @@
 import { EXIT, notCheckedErrors } from './exit-code.js';
+import { PARSE_ERROR } from '../parse/documents.js';
 import { formatResource } from '../parse/identity.js';
+import { countsAsNotChecked } from '../source/types.js';
 import { securityReason } from './fingerprint.js';
 import { introducedLines } from './introduced.js';
 import { SEVERITIES, type CommitRef, type DriftItem, type Finding, type Report, type ReportError, type RollbackSuggestion, type Severity } from './types.js';
@@ -206,7 +208,9 @@ export function formatText(report: Report, options: FormatOptions = {}): string 
     notChecked > 0 && (s.exitCode === EXIT.findings || s.exitCode === EXIT.findingsAndDrift)
       ? [failingFindings.length > 0 ? 'policy findings' : '', `${skipped} (skipped above)`, s.exitCode === EXIT.findingsAndDrift ? 'drift' : ''].filter(Boolean).join(', ')
       : (EXIT_MEANING[s.exitCode] ?? 'error');
-  const verdict = `exit ${s.exitCode} (${meaning}; ${gateText})`;
+  // --fail-on never gates nothing, not even a file that could not be read or a target not rendered: exit 0, but not clean.
+  const unread = gate === 'never' ? new Set([...report.findings.filter((f) => f.ruleId === PARSE_ERROR && !f.suppressed).map((f) => f.file), ...report.errors.filter((e) => countsAsNotChecked(e.code)).map((e) => e.file ?? e.message)]).size : 0;
+  const verdict = `exit ${s.exitCode} (${s.exitCode === EXIT.clean && unread > 0 ? `${plural(unread, 'file')} not checked, not gated` : meaning}; ${gateText})`;
   if (report.drift && total === 0) {
     lines[lines.length - 1] += ` · ${verdict}`;
   } else if (total === 0) {

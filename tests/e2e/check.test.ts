@@ -271,6 +271,11 @@ describe('gate and rule selection', () => {
     const never = runCli(['check', '--fail-on', 'never'], { cwd: dir });
     expect(never.stdout.split('\n').at(-2)).toBe('⚠ 1 finding (1 medium) in 2 files, 3 documents, 163 rules · exit 0 (clean; never fails on findings)');
     expect(never.code).toBe(0);
+    // A file that cannot be read is not clean, even where nothing gates: the verdict says it was not checked.
+    writeFiles(dir, { 'broken.yaml': 'apiVersion: apps/v1\n    kind: Deployment\n' });
+    const unread = runCli(['check', '--fail-on', 'never'], { cwd: dir });
+    expect(unread.stdout.split('\n').at(-2)).toBe('⚠ 2 findings (1 critical, 1 medium) in 3 files, 3 documents, 163 rules · exit 0 (1 file not checked, not gated; never fails on findings)');
+    expect(unread.code).toBe(0);
   });
 
   test('config failOn, severity overrides, only and skip', () => {
