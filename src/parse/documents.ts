@@ -225,9 +225,11 @@ export function parseConfigText(file: string, text: string, limits: ParseLimits 
     const error = doc.errors.find((e) => e.code !== 'DUPLICATE_KEY');
     if (error) {
       // This document is not read; the others still are, so a broken one hides nothing beside it.
-      const at = lastContentOffset(text, error.pos[0]);
+      const indent = misindentedKey(doc.errors);
+      const at = indent ?? lastContentOffset(text, error.pos[0]);
       const pos = lineCounter.linePos(at);
-      failure ??= { message: describeYamlError(error.message, isOwnError(error) ? null : lineAround(text, at)), line: pos.line, column: pos.col };
+      const message = indent !== null ? MISINDENTED_KEY : describeYamlError(error.message, isOwnError(error) ? null : lineAround(text, at));
+      failure ??= { message, line: pos.line, column: pos.col };
       continue;
     }
     if (doc.contents === null) continue;
@@ -432,6 +434,20 @@ function findKeysAt(node: unknown, offsets: ReadonlySet<number>, pointer: string
 function lastContentOffset(text: string, offset: number): number {
   const end = text.trimEnd().length;
   return offset >= end && end > 0 ? end - 1 : offset;
+}
+
+/**
+ * A `key:` on a line indented deeper than a plain value on the line before (`apiVersion: apps/v1` then
+ * `    kind: Deployment`): the value and the key read as one multi-line key. The yaml package reports
+ * it at the value; go-yaml (kubectl) at the key's colon, where the fix is: so do we.
+ */
+const MISINDENTED_KEY = 'a "key:" indented deeper than the line before it, so YAML reads it as part of that value (kubectl: "mapping values are not allowed in this context"); indent it like the keys beside it';
+
+/** The offset of the colon of such a key, or null. */
+function misindentedKey(errors: readonly { code: string; pos: [number, number] }[]): number | null {
+  if (errors[0]?.code !== 'BLOCK_AS_IMPLICIT_KEY') return null;
+  const multiline = errors.find((e) => e.code === 'MULTILINE_IMPLICIT_KEY');
+  return multiline ? multiline.pos[1] : null;
 }
 
 /**

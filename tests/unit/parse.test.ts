@@ -129,6 +129,20 @@ describe('files that cannot be read as configuration', () => {
     expect(f.documents.map((d) => d.index)).toEqual([1]);
   });
 
+  test('a key indented under the value before it is reported at its colon, as kubectl (go-yaml) reports it, with what to do', () => {
+    // kubectl create --dry-run=client: "yaml: line 2: mapping values are not allowed in this context".
+    for (const [text, line, column] of [
+      ['apiVersion: apps/v1\n    kind: Deployment\n    metadata:\n      name: web\n', 2, 9],
+      ['a: 1\n  b: 2\n', 2, 4],
+    ] as const) {
+      expect(parseConfigText('deploy.yaml', text).failure).toMatchObject({
+        message: 'a "key:" indented deeper than the line before it, so YAML reads it as part of that value (kubectl: "mapping values are not allowed in this context"); indent it like the keys beside it',
+        line,
+        column,
+      });
+    }
+  });
+
   test('alias expansion over the limit is an error', () => {
     const f = parseConfigText('bomb.yaml', 'a: &a [1, 2]\nb: [*a, *a, *a]\n', { ...DEFAULT_LIMITS, maxFileBytes: 1e6, maxAliasCount: 2 });
     expect(f.failure?.message).toMatch(/^document 1 cannot be expanded: Excessive alias count/);
