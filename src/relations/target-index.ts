@@ -134,18 +134,38 @@ export class TargetIndex {
   }
 
   private defaultObject(k: string, kind: string, namespace: string | null, name: string): TargetObject | null {
-    if (kind !== 'ClusterRole' && kind !== 'ServiceAccount') return null;
+    if (kind !== 'ClusterRole' && kind !== 'ServiceAccount' && kind !== 'Service') return null;
     const known = this.defaults.get(k);
     if (known) return known;
     let data: Record<string, unknown> | null = null;
+    let made = 'a Kubernetes default';
     if (kind === 'ClusterRole') data = defaultClusterRole(name);
     // The ServiceAccount controller creates `default` in every namespace.
-    else if (name === 'default' && namespace) data = { apiVersion: 'v1', kind, metadata: { name, namespace } };
+    else if (kind === 'ServiceAccount') data = name === 'default' && namespace ? { apiVersion: 'v1', kind, metadata: { name, namespace } } : null;
+    else {
+      const cluster = rayHeadServiceOf(this, namespace, name);
+      if (cluster) {
+        data = { apiVersion: 'v1', kind, metadata: { name, namespace }, spec: { selector: { 'ray.io/cluster': cluster, 'ray.io/node-type': 'head' } } };
+        made = `made by KubeRay for RayCluster ${namespace}/${cluster}`;
+      }
+    }
     if (!data) return null;
-    const object = { projection: null, kind, name, namespace, data, display: `${kind} ${namespace ? `${namespace}/` : ''}${name} (a Kubernetes default)` };
+    const object = { projection: null, kind, name, namespace, data, display: `${kind} ${namespace ? `${namespace}/` : ''}${name} (${made})` };
     this.defaults.set(k, object);
     return object;
   }
+}
+
+/**
+ * The RayCluster whose head Service is `name`, when the target has it: KubeRay names that Service
+ * `<cluster>-head-svc` and selects the head pod by `ray.io/cluster` and `ray.io/node-type: head`
+ * (GenerateHeadServiceName, HeadServiceLabels), so an Ingress to it reaches the dashboard and Jobs API.
+ */
+function rayHeadServiceOf(index: TargetIndex, namespace: string | null, name: string): string | null {
+  const suffix = '-head-svc';
+  if (!namespace || !name.endsWith(suffix)) return null;
+  const cluster = name.slice(0, -suffix.length);
+  return index.find('RayCluster', namespace, cluster).some((o) => o.projection?.id.group === 'ray.io') ? cluster : null;
 }
 
 function push<K, V>(map: Map<K, V[]>, k: K, v: V): void {
