@@ -218,9 +218,14 @@ async function errorPlace(e: KustomizeError, files: KustomizeFiles): Promise<{ f
   if (!bytes) return { file: e.file, line: null };
   const text = new TextDecoder().decode(bytes);
   const field = /^not rendered: (\w+) is not supported/.exec(e.message)?.[1];
-  if (field) {
+  // An entry of a field named in the message (patches[0] must be a map; vars[1]: objref: unknown field "x"): that entry's line.
+  const entry = /\b([A-Za-z]\w*)\[(\d+)\]/.exec(e.message);
+  if (field || entry) {
     const doc = parseConfigText(e.file, text, undefined, { asWritten: true }).documents[0];
-    if (doc && typeof doc.data === 'object' && doc.data !== null && field in doc.data) return { file: e.file, line: doc.locate(`/${field}`).line };
+    const data = doc && typeof doc.data === 'object' && doc.data !== null ? (doc.data as Record<string, unknown>) : null;
+    if (field && data && field in data) return { file: e.file, line: doc!.locate(`/${field}`).line };
+    const list = entry && data ? data[entry[1]!] : undefined;
+    if (entry && Array.isArray(list) && Number(entry[2]) < list.length) return { file: e.file, line: doc!.locate(`/${entry[1]}/${entry[2]}`).line };
   }
   // An entry named in the message (resource "x" does not exist; patch file dir/x.yaml does not exist): the line that lists it.
   const dir = path.posix.dirname(e.file);

@@ -26,13 +26,12 @@ export interface Var {
 export function readVars(value: unknown, file: string): Var[] {
   if (value === undefined || value === null) return [];
   if (!Array.isArray(value)) throw new RenderError(`${file}: vars must be a list`);
-  return value.map((v, i): Var => {
+  return value.map((raw, i): Var => {
     const where = `${file}: vars[${i}]`;
+    const v = isMap(raw) ? goFields(raw, ['name', 'objref', 'fieldref'], where) : raw;
     if (!isMap(v) || typeof v.name !== 'string' || v.name === '') throw new RenderError(`${where} needs a name`);
-    for (const key of Object.keys(v)) if (!['name', 'objref', 'fieldref'].includes(key)) throw new RenderError(`${where}: unknown field "${key}"`);
-    const ref = v.objref;
+    const ref = isMap(v.objref) ? goFields(v.objref, ['kind', 'name', 'apiVersion', 'group', 'version', 'namespace'], `${where}: objref`) : v.objref;
     if (!isMap(ref) || typeof ref.kind !== 'string' || typeof ref.name !== 'string') throw new RenderError(`${where} (${v.name}) needs objref with kind and name`);
-    for (const key of Object.keys(ref)) if (!['kind', 'name', 'apiVersion', 'group', 'version', 'namespace'].includes(key)) throw new RenderError(`${where}: objref: unknown field "${key}"`);
     const out: Var = { name: v.name, kind: ref.kind, objectName: ref.name, fieldPath: 'metadata.name', where };
     if (typeof ref.apiVersion === 'string' && ref.apiVersion !== '') {
       const [g, ver] = ref.apiVersion.includes('/') ? ref.apiVersion.split('/', 2) : ['', ref.apiVersion];
@@ -43,11 +42,28 @@ export function readVars(value: unknown, file: string): Var[] {
     if (typeof ref.version === 'string' && ref.version !== '') out.version = ref.version;
     if (typeof ref.namespace === 'string' && ref.namespace !== '') out.namespace = ref.namespace;
     if (v.fieldref !== undefined && v.fieldref !== null) {
-      if (!isMap(v.fieldref) || (v.fieldref.fieldpath !== undefined && typeof v.fieldref.fieldpath !== 'string')) throw new RenderError(`${where}: fieldref.fieldpath must be a string`);
-      if (typeof v.fieldref.fieldpath === 'string' && v.fieldref.fieldpath !== '') out.fieldPath = v.fieldref.fieldpath;
+      const fieldref = isMap(v.fieldref) ? goFields(v.fieldref, ['fieldpath'], `${where}: fieldref`) : null;
+      if (!fieldref || (fieldref.fieldpath !== undefined && typeof fieldref.fieldpath !== 'string')) throw new RenderError(`${where}: fieldref.fieldpath must be a string`);
+      if (typeof fieldref.fieldpath === 'string' && fieldref.fieldpath !== '') out.fieldPath = fieldref.fieldpath;
     }
     return out;
   });
+}
+
+/**
+ * A map's keys matched to a Go struct's fields as kustomize's decoder (Go's encoding/json) matches
+ * them: the exact name, else the same name in another case (fieldPath, the json tag of
+ * types/var.go that Kubeflow writes, and fieldpath, kubectl's docs, are one field). A key that
+ * matches no field is refused, as kustomize's strict decoding refuses it.
+ */
+function goFields(m: Record<string, unknown>, fields: readonly string[], where: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(m)) {
+    const field = fields.includes(key) ? key : fields.find((f) => f.toLowerCase() === key.toLowerCase());
+    if (field === undefined) throw new RenderError(`${where}: unknown field "${key}"`);
+    out[field] = value;
+  }
+  return out;
 }
 
 /** Adds a kustomization's vars to the ones met so far: a name declared twice anywhere in the tree is refused. */

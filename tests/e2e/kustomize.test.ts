@@ -119,6 +119,18 @@ schema:
     expect(text.code).toBe(1);
   });
 
+  test("a malformed entry (a patch written as a bare path, a var's unknown field) names the entry's line", () => {
+    const prod = GITOPS_FILES['apps/overlays/prod/kustomization.yaml']!;
+    for (const [text, line, message] of [
+      [prod.replace('  - path: privileged.yaml', '  - privileged.yaml'), 8, 'patches[0] must be a map'],
+      [prod + 'vars:\n  - name: HOST\n    objref: {kind: Service, name: podinfo, apiVersion: v1}\n  - name: PORT\n    objref: {kind: Service, name: podinfo, apiVersion: v1, field: port}\n', 15, 'vars[1]: objref: unknown field "field"'],
+    ] as const) {
+      const report = json(check(makeRepo({ ...GITOPS_FILES, 'apps/overlays/prod/kustomization.yaml': text })).stdout);
+      expect(report.errors.map((e) => [e.code, e.file, e.line])).toEqual([['not-rendered', 'apps/overlays/prod/kustomization.yaml', line]]);
+      expect(report.errors[0]!.message).toContain(message);
+    }
+  });
+
   test('a render error (a missing patch file) names the kustomization line and gates', () => {
     const dir = makeRepo({ ...GITOPS_FILES, 'apps/overlays/prod/kustomization.yaml': GITOPS_FILES['apps/overlays/prod/kustomization.yaml']!.replace('privileged.yaml', 'missing.yaml') });
     const report = json(check(dir).stdout);
