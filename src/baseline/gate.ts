@@ -4,6 +4,8 @@ import { runCheck } from '../check/pipeline.js';
 import type { CheckOptions } from '../check/types.js';
 import { loadConfig } from '../config/discover.js';
 import { NotFoundError } from '../errors.js';
+import { WAIVER_RULE } from '../policy/evaluate.js';
+import { POLICY_WEAKENED_RULE } from '../policy/weakened.js';
 import { findingFingerprint } from '../report/fingerprint.js';
 import type { Report } from '../report/types.js';
 import { findRepo } from '../source/find-repo.js';
@@ -72,9 +74,14 @@ async function fingerprintsAtMergeBase(check: CheckOptions, rev: string): Promis
   const other = await git.resolveRevision(repo, rev, cache);
   const mergeBase = await git.findMergeBase(repo, ours, other, cache);
   if (!mergeBase) throw new NotFoundError(`no common ancestor between ${rev} and ${source.mode === 'commit' ? source.ref : 'HEAD'}`, 'give a revision that shares history with the checked one');
-  const base = await runCheck({ ...check, paths: [], changedSince: undefined, source: { mode: 'commit', ref: mergeBase }, onProgress: undefined });
-  return { mergeBase, fingerprints: new Set(base.findings.map(findingFingerprint)) };
+  const base = await runCheck({ ...check, paths: [], changedSince: undefined, newSince: undefined, source: { mode: 'commit', ref: mergeBase }, onProgress: undefined });
+  // What the run says of its policy (a weakening, a waiver without a reason) is judged in the checked run only: the merge-base
+  // run reads the same policy, so its copy would accept the weakening the change makes.
+  return { mergeBase, fingerprints: new Set(base.findings.filter((f) => !RUN_POLICY_RULES.has(f.ruleId)).map(findingFingerprint)) };
 }
+
+/** Findings about the run's own policy, not about the files (see fingerprintsAtMergeBase). */
+const RUN_POLICY_RULES = new Set([POLICY_WEAKENED_RULE.id, WAIVER_RULE.id]);
 
 /** What a run accepts: the baseline's entries and the findings at the --new-since merge-base (null: none applies). */
 export interface Accepted {

@@ -31,6 +31,8 @@ export interface CheckOptions {
   source?: SourceSpec;
   /** Only files that differ from the merge-base with this revision. */
   changedSince?: string;
+  /** --new-since: findings at the merge-base with this revision do not gate (src/baseline/gate.ts); the policy is compared with that merge-base too. */
+  newSince?: string;
   /** Extra rule files or folders (relative to cwd). */
   rules?: string[];
   only?: string[];

@@ -140,6 +140,7 @@ export function optionsFromFlags(paths: string[], flags: SourceFlags, progress: 
     paths,
     source: sourceFromFlags(flags),
     changedSince: flags.changedSince,
+    newSince: flags.newSince,
     rules: flags.rules,
     only: splitIds(flags.only),
     skip: splitIds(flags.skip),

@@ -17,7 +17,7 @@ import { findMergeBase, listFilesUnder, readBlobBytes, resolveHead, resolveRevis
 import type { Repo } from '../source/types.js';
 import { blobOid } from '../source/worktree.js';
 
-const POLICY_WEAKENED_RULE = { id: 'policy-weakened', title: 'The change weakens the policy it is checked with', severity: 'high' as Severity };
+export const POLICY_WEAKENED_RULE = { id: 'policy-weakened', title: 'The change weakens the policy it is checked with', severity: 'high' as Severity };
 
 /** What decides a verdict, on one side of the comparison. */
 export interface PolicyState {
@@ -249,7 +249,7 @@ async function readCommittedState(repo: Repo, commit: string, cache: GitCache): 
  * A gate the change lowered is not honoured (the base's applies, unless --fail-on was given), or
  * `failOn: never` would hide its own finding.
  */
-export async function checkPolicyWeakening(ctx: RunContext, options: Pick<CheckOptions, 'changedSince' | 'failOn'> & { newSince?: string }): Promise<Finding[]> {
+export async function checkPolicyWeakening(ctx: RunContext, options: Pick<CheckOptions, 'changedSince' | 'newSince' | 'failOn'>): Promise<Finding[]> {
   if (ctx.config.trusted) return [];
   const { repo, cache } = ctx;
   const head = await resolveHead(repo, cache);

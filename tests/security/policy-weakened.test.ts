@@ -117,6 +117,27 @@ describe('checkPolicyWeakening on a repository', () => {
     expect(findings.map((f) => f.message)).toEqual(['The policy is weakened: files matching "apps/**" are excluded']);
   });
 
+  test('--new-since compares the policy with its merge-base, and the merge-base run never accepts the weakening (the PR gate and the hook)', () => {
+    const dir = makeRepo({ 'apps/web.yaml': HARDENED_DEPLOYMENT, 'apps/web-namespace.yaml': WEB_NAMESPACE });
+    git(dir, 'checkout', '-q', '-b', 'feature');
+    // A pull request that waives every rule and adds a privileged workload: the waiver hides the workload, not itself.
+    commit(dir, { '.aiopsrc.json': '{ "waivers": [ { "rule": "*", "reason": "temporary" } ] }\n', 'apps/evil.yaml': PRIVILEGED_DEPLOYMENT.replace(/name: web\b/g, 'name: evil') }, 'waive everything');
+    const pr = JSON.parse(runCliLimited(['check', '--new-since', 'main', '-f', 'json'], { cwd: dir }).stdout) as Report;
+    const weakened = pr.findings.filter((f) => f.ruleId === 'policy-weakened') as (Report['findings'][number] & { baseline?: string })[];
+    expect(weakened.map((f) => [f.file, f.line, f.message, f.suppressed, f.baseline])).toEqual([
+      ['.aiopsrc.json', 1, 'The policy is weakened: a waiver is added for every rule ("*") everywhere', null, 'new'],
+    ]);
+    expect(pr.summary.exitCode).toBe(1);
+    // The hook: the same waiver staged on main.
+    git(dir, 'checkout', '-q', 'main');
+    writeFiles(dir, { '.aiopsrc.json': '{ "waivers": [ { "rule": "*", "reason": "temporary" } ] }\n' });
+    git(dir, 'add', '.aiopsrc.json');
+    const hook = runCliLimited(['check', '--staged', '--new-since', 'HEAD'], { cwd: dir });
+    expect(hook.stdout).toContain('high     The policy is weakened: a waiver is added for every rule ("*") everywhere  policy-weakened');
+    expect(hook.stdout.trimEnd().split('\n').at(-1)).toMatch(/1 new, 0 already there · exit 1 /);
+    expect(hook.code).toBe(1);
+  });
+
   test('a --fail-on given on the command line is kept', async () => {
     const dir = makeRepo({ '.aiopsrc.json': '{"failOn": "high"}' });
     writeFiles(dir, { '.aiopsrc.json': '{"failOn": "never"}' });
