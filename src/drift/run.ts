@@ -407,11 +407,14 @@ export async function computeDrift(result: CheckResult, options: DriftInputs): P
   const mask = createMasker();
   const locatorFor = createDriftLocator(result.repo.dir, result.source.mode === 'worktree');
   const items: DriftItem[] = [];
+  // A kind the snapshot has no object of may not have been fetched (`kubectl get` names its kinds): its missing resources say so.
+  const liveKinds = new Set([...live.values()].map((o) => `${o.id.group}/${o.id.kind}`));
   for (const [key, doc] of desired) {
     const id = resolvedId(doc.id!, defaultNamespace, scopes);
     const obj = live.get(key);
     if (!obj) {
-      items.push({ status: 'missing', resource: id, file: doc.file, line: doc.start.line, ...targetOf(doc), changes: [], securityRelevant: isGuard(id), liveFindings: [] });
+      const unfetched = liveKinds.has(`${id.group}/${id.kind}`) ? {} : { kindNotInSnapshot: true as const };
+      items.push({ status: 'missing', resource: id, file: doc.file, line: doc.start.line, ...targetOf(doc), changes: [], securityRelevant: isGuard(id), liveFindings: [], ...unfetched });
       continue;
     }
     const item = compareResource(doc, id, obj, { ignores, strict, injected, defaultNamespace, scopes, result, secrets, categories, mask, locatorFor });

@@ -248,6 +248,8 @@ function formatDrift(items: readonly DriftItem[], p: Palette): string[] {
     if (d.status === 'missing') tail = p.dim('in git, not live');
     if (d.status === 'unmanaged') tail = p.dim('live, not in git');
     if (d.securityRelevant) tail = p.red(securityReason(d));
+    // Still missing (and still security-relevant): a deleted NetworkPolicy looks the same as one never fetched.
+    if (d.kindNotInSnapshot) tail += p.dim(`  (the snapshot has no ${d.resource.kind} at all: if kubectl get did not fetch that kind, add it)`);
     const target = d.target !== undefined ? p.dim(`  target ${d.target || '.'}`) : '';
     lines.push(`${mark} ${where}  ${p.yellow(STATUS_TEXT[d.status])}  ${what}${tail ? `  ${tail}` : ''}${target}`);
     for (const c of d.changes) {

@@ -144,6 +144,8 @@ export interface DriftItem {
   /** Live has policy findings that git has not: drift that made the cluster less secure. */
   securityRelevant: boolean;
   liveFindings: Finding[];
+  /** For a missing resource: the snapshot holds no object of its kind at all, so it may not have been fetched. */
+  kindNotInSnapshot?: true;
 }
 
 /** A commit as reports show it. */

@@ -31,7 +31,7 @@ describe('drift against a kubectl snapshot', () => {
         '  apps/llm/vllm.yaml:1  modified  apps/Deployment ml-serving/vllm',
         '    /spec/template/spec/containers/0/env/0/value  git <secret> → live (unset)',
         '    /spec/template/spec/containers/0/env/0/valueFrom  git (unset) → live {"secretKeyRef":{"name":"hf-token","key":"token"}}  (removed in git, still live)',
-        '  apps/llm/gpu-debug.yaml:2  missing   apps/DaemonSet ml-serving/gpu-debug  in git, not live',
+        '  apps/llm/gpu-debug.yaml:2  missing   apps/DaemonSet ml-serving/gpu-debug  in git, not live  (the snapshot has no DaemonSet at all: if kubectl get did not fetch that kind, add it)',
         '  apps/llm/ingress.yaml:1  missing   networking.k8s.io/Ingress ml-serving/vllm  in git, not live',
         '  (not in git)  unmanaged  ConfigMap ml-serving/vllm-debug-flags  live, not in git',
         '',
@@ -362,7 +362,7 @@ describe('drift against objects as kubectl apply and the API server leave them',
     // The text says why each is: there is no rule to name.
     const lines = runCli(['drift', '--live', path.join(live, 'live.json')], { cwd: dir }).stdout.split('\n');
     expect(lines.filter((l) => l.startsWith('!'))).toEqual([
-      '! np.yaml:1  missing   networking.k8s.io/NetworkPolicy ml/default-deny  live is less secure than git: this NetworkPolicy restricts what others may do, and live lacks it',
+      '! np.yaml:1  missing   networking.k8s.io/NetworkPolicy ml/default-deny  live is less secure than git: this NetworkPolicy restricts what others may do, and live lacks it  (the snapshot has no NetworkPolicy at all: if kubectl get did not fetch that kind, add it)',
       '! (not in git)  unmanaged  rbac.authorization.k8s.io/RoleBinding ml/debug  live is less secure than git: this RoleBinding grants access, and git does not declare it',
     ]);
     expect(runCli(['drift', '--live', path.join(live, 'live.json'), '-f', 'github'], { cwd: dir }).stdout).toContain(
