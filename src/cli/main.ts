@@ -47,11 +47,16 @@ function addSourceOptions(cmd: Command, which: { staged?: boolean; changedSince?
     .option('--debug', 'show stack traces of internal errors');
 }
 
-/** check and scan: the baseline, --new-since, and how the text report reads. */
-function addGateOptions(cmd: Command): Command {
+/** The baseline file, as check, scan and rollback read it. */
+function addBaselineOptions(cmd: Command): Command {
   return cmd
     .addOption(new Option('--baseline <file>', 'accepted findings: they are reported but do not fail').default(true, `${'.aiops-guard-baseline.json'} when present`))
-    .option('--no-baseline', 'ignore the baseline file: every finding counts')
+    .option('--no-baseline', 'ignore the baseline file: every finding counts');
+}
+
+/** check and scan: the baseline, --new-since, and how the text report reads. */
+function addGateOptions(cmd: Command): Command {
+  return addBaselineOptions(cmd)
     .option('--new-since <rev>', 'only findings that do not exist at the merge-base of <rev> and the checked commit fail')
     .addOption(new Option('--show <severity>', 'list findings in full from this severity (default: the gate); all lists every one').choices([...SEVERITIES, 'all']))
     .addOption(new Option('--group-by <key>', 'group listed findings (text)').choices([...GROUP_BY]).default('file'))
@@ -107,7 +112,7 @@ function buildProgram(): Command {
       process.exitCode = await runDriftCommand(paths, flags);
     });
 
-  addSourceOptions(
+  addBaselineOptions(addSourceOptions(
     program
       .command('rollback')
       .description('suggest the commit to roll back to, the commits to blame, and the git commands')
@@ -116,8 +121,8 @@ function buildProgram(): Command {
       .addOption(new Option('--fail-on-drift <which>', 'with --live: which drift fails the run: any, security, never (default: any)').choices(['any', 'security', 'never']))
       .option('--max-commits <n>', 'how many first-parent commits to look back (default 200)', parsePositiveInt),
     { staged: false, changedSince: false },
-  )
-    .addHelpText('after', '\nReads history from git objects and prints; it changes nothing. Exit 0 when the start commit passes the gate.')
+  ))
+    .addHelpText('after', '\nReads history from git objects and prints; it changes nothing. Exit 0 when the start commit passes the gate (findings the baseline accepts do not fail it, nor any commit).')
     .action(async (flags: SourceFlags & { live?: string; maxCommits?: number }) => {
       const { runRollbackCommand } = await import('./commands/history.js');
       process.exitCode = await runRollbackCommand(flags);

@@ -24,7 +24,7 @@ export interface HistoryOptions extends CheckOptions {
   /** As for drift: report every live-only field, and which drift fails the run. */
   strict?: boolean;
   failOnDrift?: DriftFailOn;
-  /** scan: fingerprints the baseline and --new-since accept; they fail neither the scan nor any commit of its rollback walk. */
+  /** Fingerprints the baseline (and scan's --new-since) accept: they fail neither the run nor any commit of its rollback walk. */
   accepted?: ReadonlySet<string>;
 }
 
@@ -144,9 +144,10 @@ export async function runRollback(options: HistoryOptions): Promise<Report> {
   const start = startOf(options);
   const ctx = await createRunContext(options);
   const drift = await driftAt(ctx, options, start);
-  const { suggestion, head } = await suggestRollback(ctx, { start, maxCommits: maxCommitsOf(ctx, options), drift, checkOptions: workerOptions(options), traceSelection: traceSelectionOf(ctx) });
-  // The findings that fail the gate at the start commit, and what was not checked there: what the rollback is about.
-  const gating = head.findings.filter((f) => gatesFinding(f, ctx.failOn));
+  const { suggestion, head } = await suggestRollback(ctx, { start, maxCommits: maxCommitsOf(ctx, options), drift, checkOptions: workerOptions(options), traceSelection: traceSelectionOf(ctx), accepted: options.accepted });
+  // The findings that fail the gate at the start commit (the baseline's accepted ones do not), and what was not checked there: what the rollback is about.
+  const accepted = options.accepted;
+  const gating = head.findings.filter((f) => gatesFinding(f, ctx.failOn) && !accepted?.has(findingFingerprint(f)));
   const findings = [...gating, ...(drift?.findings.filter((f) => f.ruleId === 'duplicate-resource') ?? [])].sort(compareFindings);
   let report = assembleReport({
     source: { repo: ctx.repo.dir, mode: 'commit', ref: start, commit: suggestion.head.sha },

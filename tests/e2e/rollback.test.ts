@@ -25,6 +25,22 @@ function history(steps: [string, Record<string, string>][]): { dir: string; shas
 }
 
 describe('rollback', () => {
+  test('the baseline decides as it does for check and scan: an accepted finding fails no commit and blames none', () => {
+    const dir = makeRepo({});
+    commit(dir, { 'apps/db.yaml': HOSTPATH_DB }, 'add db with a hostPath');
+    // The project adopts the tool and accepts what is there (aiops-guard baseline), then a bad change lands.
+    expect(runCli(['baseline'], { cwd: dir }).code).toBe(0);
+    const good = commit(dir, {}, 'baseline');
+    const bad = commit(dir, { 'apps/web.yaml': PRIVILEGED_DEPLOYMENT }, 'run web privileged');
+    const r = runCli(['rollback', '-f', 'json'], { cwd: dir });
+    const rollback = json(r.stdout).rollback!;
+    expect(rollback.lastGood?.sha).toBe(good);
+    expect(rollback.culprits.map((c) => [c.sha, c.ruleIds])).toEqual([[bad, ['k8s-privileged-container']]]);
+    expect(r.code).toBe(1);
+    // Without the baseline every finding counts: no commit passes, as check --no-baseline says of each.
+    expect(json(runCli(['rollback', '--no-baseline', '-f', 'json'], { cwd: dir }).stdout).rollback!.lastGood).toBeNull();
+  });
+
   test('a bad commit followed by unrelated good ones: revert only the culprit', () => {
     const { dir, shas } = history([
       ['add web', { 'apps/web.yaml': HARDENED_DEPLOYMENT }],

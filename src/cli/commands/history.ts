@@ -10,14 +10,16 @@ const driftFlags = (flags: HistoryFlags) => ({ strict: flags.strict, failOnDrift
 
 export async function runRollbackCommand(flags: HistoryFlags): Promise<number> {
   planOutputs(flags);
+  // The baseline decides, as for check and scan, which findings fail a commit: one the project accepted is no reason to roll back.
+  const accepted = await loadAcceptedFor(flags);
   const progress = await startProgress(flags);
   let report;
   try {
-    report = await runRollback({ ...optionsFromFlags([], flags, progress), live: flags.live, maxCommits: flags.maxCommits, ...driftFlags(flags) });
+    report = await runRollback({ ...optionsFromFlags([], flags, progress), live: flags.live, maxCommits: flags.maxCommits, ...driftFlags(flags), accepted: accepted?.fingerprints });
   } finally {
     progress.stop();
   }
-  return writeReport(report, flags);
+  return writeReport(report, flags, undefined, accepted);
 }
 
 export async function runScanCommand(paths: string[], flags: HistoryFlags): Promise<number> {
