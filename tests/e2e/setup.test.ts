@@ -78,6 +78,11 @@ describe('init', () => {
     const notes = config.$comment.join(' ');
     expect(Object.keys(schema.properties).filter((k) => !(k in config) && !notes.includes(`"${k}"`))).toEqual([]);
     expect(runCli(['check'], { cwd: dir }).code).toBe(0);
+    // Only defaults: a profile's own gate (low) is not replaced by a written failOn.
+    expect(config).not.toHaveProperty('failOn');
+    writeFiles(dir, { 'apps/web.yaml': HARDENED_DEPLOYMENT.replace('runAsNonRoot: true', 'runAsNonRoot: false') });
+    const restricted = runCli(['check', '--profile', 'pss-restricted'], { cwd: dir });
+    expect(restricted.stdout.trimEnd().split('\n').at(-1)).toMatch(/fails at low and above\)$/);
     const again = runCli(['init'], { cwd: dir });
     expect(again.stderr).toBe(`aiops-guard: ${file} already exists; it was left as it is\n  hint: edit it, or remove it first to start over\n`);
     expect(again.code).toBe(64);
