@@ -69,6 +69,9 @@ export async function runCheckPipeline(options: CheckOptions, given?: RunContext
     throw new NotFoundError(`path not found in ${where}: ${missing.join(', ')}`, 'check the paths given on the command line');
   }
   const source: ReportSource = { repo: repo.dir, mode: snapshot.mode, ref: snapshot.ref, commit: snapshot.commit };
+  // A part of the repository is not a target: what it lacks may be in a file not read (relations that report a missing object, drift's unmanaged).
+  const base = options.repoDir ? path.resolve(options.cwd, options.repoDir) : options.cwd;
+  const partial = (options.paths ?? []).some((p) => path.resolve(base, p) !== repo.dir) || Boolean(options.changedSince);
   options = { ...options, chartRoots: findChartRoots(snapshot.files) };
   // Rendered targets replace the files they are made of: a patch is checked as part of the object it changes.
   const targets = await targetsForRun(ctx, options, spec, snapshot);
@@ -127,9 +130,7 @@ export async function runCheckPipeline(options: CheckOptions, given?: RunContext
   // Relations over every file's objects (the repository's plain manifests are one target); config waivers after the cache.
   let findings = results.findings;
   if (!options.skipPolicy) {
-    // A part of the repository is not a target: what it lacks may be in a file not read. Rules that report a missing object wait for a full check.
-    const base = options.repoDir ? path.resolve(options.cwd, options.repoDir) : options.cwd;
-    const partial = (options.paths ?? []).some((p) => path.resolve(base, p) !== repo.dir) || Boolean(options.changedSince);
+    // Rules that report a missing object wait for a full check.
     const absent = partial ? rules.filter((r) => r.relation?.require === 'exists' && !r.relation.satisfies) : [];
     // Said only when plain manifests are checked: a rendered target is whole, and its relations all run (evaluateTargets).
     if (absent.length && (snapshot.files.length > 0 || outside.length > 0)) errors.push({ code: 'relations-partial', file: null, line: null, message: `${absent.length} relation rules that report a missing object (${absent.map((r) => r.id).join(', ')}) were not run: only part of the repository is checked (paths or --changed-since); run a full check for them` });
@@ -188,7 +189,7 @@ export async function runCheckPipeline(options: CheckOptions, given?: RunContext
   errors.push(...snapshot.skipped.map((s) => ({ code: s.code, file: s.path, line: null, message: s.message })));
   errors.sort(compareErrors);
   const rendered = targets?.set.rendered.map((t) => ({ path: t.target, renderer: t.command ? ('command' as const) : ('kustomize' as const), ...(t.command ? { command: t.command } : {}), files: t.inputs.length, documents: t.documents.length }));
-  return { repo, source, fileCount, documentCount, documents, findings, errors, rules, failOn, config: loaded, prepared, policy, ...(rendered?.length ? { targets: rendered } : {}) };
+  return { repo, source, fileCount, documentCount, documents, findings, errors, rules, failOn, config: loaded, prepared, policy, partial, ...(rendered?.length ? { targets: rendered } : {}) };
 }
 
 /** `aiops-guard check` as a library call: the Report of one run. */

@@ -85,6 +85,8 @@ export interface CheckResult {
   policy: PolicyOptions;
   /** The rendered targets checked (absent when the repository has none). */
   targets?: TargetInfo[];
+  /** Only part of the repository was read (paths, --changed-since): what it lacks may be in a file not read. */
+  partial: boolean;
 }
 /** What every command that reads configs sets up once: repository, config, rules, policy, file selection. */
 export interface RunContext {

@@ -421,9 +421,10 @@ export async function computeDrift(result: CheckResult, options: DriftInputs): P
     if (item) items.push(item);
   }
 
-  // Live objects git does not declare, in the namespaces the repository manages.
+  // Live objects git does not declare, in the namespaces the repository manages: known only when all of it was read.
   const scope = new Set(driftConfig.namespaces ?? namespacesOf(desired, defaultNamespace, scopes));
-  for (const [key, obj] of live) {
+  if (result.partial) errors.push({ code: 'drift-partial', file: null, line: null, message: 'unmanaged resources are not reported: only part of the repository was compared (paths or --changed-since), and a live object may be declared in a file not read; compare the whole repository to find them' });
+  for (const [key, obj] of result.partial ? [] : live) {
     if (desired.has(key) || isClusterScoped(obj.id.kind, obj.id.group, scopes) || !obj.id.namespace || !scope.has(obj.id.namespace) || isAutoCreated(obj)) continue;
     items.push({ status: 'unmanaged', resource: obj.id, file: null, line: null, changes: [], securityRelevant: isGrant(obj.id, obj.data), liveFindings: [] });
   }
