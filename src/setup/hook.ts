@@ -14,8 +14,11 @@ async function hooksDir(repo: Repo): Promise<string> {
   return configured ? path.resolve(repo.dir, configured) : path.join(repo.gitdir, 'hooks');
 }
 
-/** What the hook runs: what is staged, failing only on findings the commit adds (not at HEAD, not in the baseline). */
-export const HOOK_CHECK = ['check', '--staged', '--new-since', 'HEAD'];
+/**
+ * What the hook runs: what is staged, failing only on findings the commit adds (not at HEAD, not in the
+ * baseline); quiet, so a commit that passes prints nothing and one that fails prints what fails it.
+ */
+export const HOOK_CHECK = ['check', '--staged', '--new-since', 'HEAD', '--quiet'];
 
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
@@ -26,6 +29,8 @@ function hookScript(command: string[], chained: boolean): string {
     '# Installed by `aiops-guard hook install`; `aiops-guard hook uninstall` removes it.',
     '# It checks exactly what is staged; a new finding (not at HEAD, not in the baseline) at or above --fail-on stops the commit.',
     ...(chained ? [`"$(dirname "$0")/${CHAINED}" "$@" || exit $?`] : []),
+    // The install it points at may be gone (an npx cache, another Node version): say so, not a stack trace.
+    ...command.map((p) => `[ -e ${quote(p)} ] || { echo ${quote(`aiops-guard pre-commit hook: ${p} is gone (was aiops-guard run from a temporary npx folder, or Node moved?). Install aiops-guard to stay (npm i -D, or npm i -g), then run: aiops-guard hook install. To commit meanwhile: git commit --no-verify.`)} >&2; exit 1; }`),
     `exec ${command.map(quote).join(' ')} ${HOOK_CHECK.join(' ')} --no-progress`,
     '',
   ].join('\n');

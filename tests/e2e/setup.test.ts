@@ -5,6 +5,8 @@ import path from 'node:path';
 import { afterAll, describe, expect, test } from '@jest/globals';
 import { validateConfig } from '../../src/config/load.js';
 import { PACKAGE_ROOT } from '../../src/rules/load.js';
+import { installHook } from '../../src/setup/hook.js';
+import { findRepo } from '../../src/source/find-repo.js';
 import { cleanup, git, makeRepo, runCli, writeFiles } from '../helpers/repo.js';
 import { HARDENED_DEPLOYMENT, PRIVILEGED_DEPLOYMENT } from '../helpers/manifests.js';
 
@@ -24,7 +26,7 @@ describe('hook install / uninstall', () => {
   test('with the hook, a commit of a privileged Deployment is refused with the findings; a clean one goes through', () => {
     const dir = makeRepo({ 'README.md': '# x\n' });
     const r = runCli(['hook', 'install'], { cwd: dir });
-    expect(r.stdout).toBe(`pre-commit hook installed: ${path.join(dir, '.git', 'hooks', 'pre-commit')}\nEach commit now runs: aiops-guard check --staged --new-since HEAD (only findings the commit adds stop it)\n`);
+    expect(r.stdout).toBe(`pre-commit hook installed: ${path.join(dir, '.git', 'hooks', 'pre-commit')}\nEach commit now runs: aiops-guard check --staged --new-since HEAD --quiet (only findings the commit adds stop it)\n`);
     writeFiles(dir, { 'apps/web.yaml': PRIVILEGED_DEPLOYMENT });
     git(dir, 'add', '-A');
     const refused = tryCommit(dir, 'privileged');
@@ -35,7 +37,20 @@ describe('hook install / uninstall', () => {
     git(dir, 'add', '-A');
     const ok = tryCommit(dir, 'hardened web');
     expect(ok.code).toBe(0);
+    // A commit that passes prints nothing.
+    expect(ok.output).toBe('');
     expect(git(dir, 'log', '--format=%s')).toBe('hardened web\ninitial\n');
+  });
+
+  test('a hook whose aiops-guard is gone (an npx cache cleared) says so and how to reinstall, and stops the commit', async () => {
+    const dir = makeRepo({ 'README.md': '# x\n' });
+    const gone = path.join(os.tmpdir(), 'aiops-guard-gone', '_npx', 'abc', 'node_modules', 'aiops-guard', 'bin', 'aiops-guard.js');
+    await installHook(findRepo(dir), [process.execPath, gone], false);
+    writeFiles(dir, { 'apps/web.yaml': HARDENED_DEPLOYMENT });
+    git(dir, 'add', '-A');
+    const r = tryCommit(dir, 'web');
+    expect(r.code).toBe(1);
+    expect(r.output).toBe(`aiops-guard pre-commit hook: ${gone} is gone (was aiops-guard run from a temporary npx folder, or Node moved?). Install aiops-guard to stay (npm i -D, or npm i -g), then run: aiops-guard hook install. To commit meanwhile: git commit --no-verify.\n`);
   });
 
   test('an existing hook is never overwritten silently: refused, or chained with --chain; uninstall removes only ours', () => {
