@@ -15,13 +15,15 @@ const GITHUB_LEVEL: Record<Severity, 'error' | 'warning' | 'notice'> = { critica
 /** GitHub Actions workflow commands: each finding becomes an inline annotation on the pull request. */
 export function formatGithub(report: Report): string {
   const lines: string[] = [];
-  for (const f of report.findings) {
+  for (const f of report.findings as readonly (Report['findings'][number] & { baseline?: 'unchanged' | 'new' })[]) {
     if (f.suppressed) continue;
-    const props = [`file=${f.file}`, `line=${f.line}`, `col=${f.column}`, `endLine=${f.endLine}`, `endColumn=${f.endColumn}`, `title=${f.ruleId} (${f.severity})${f.target ? ` in ${f.target}` : ''}`].map((p) => {
+    // One the baseline or --new-since accepts fails nothing: a notice, not a red error on a run that passes.
+    const accepted = f.baseline === 'unchanged';
+    const props = [`file=${f.file}`, `line=${f.line}`, `col=${f.column}`, `endLine=${f.endLine}`, `endColumn=${f.endColumn}`, `title=${f.ruleId} (${f.severity}${accepted ? ', already there' : ''})${f.target ? ` in ${f.target}` : ''}`].map((p) => {
       const eq = p.indexOf('=');
       return `${p.slice(0, eq)}=${escapeProperty(p.slice(eq + 1))}`;
     });
-    lines.push(`::${GITHUB_LEVEL[f.severity]} ${props.join(',')}::${escapeData(`${f.message}. Fix: ${f.remediation}`)}`);
+    lines.push(`::${accepted ? 'notice' : GITHUB_LEVEL[f.severity]} ${props.join(',')}::${escapeData(`${f.message}. Fix: ${f.remediation}`)}`);
   }
   for (const d of report.drift ?? []) {
     const where = d.file ? `file=${escapeProperty(d.file)},line=${d.line ?? 1},` : '';
