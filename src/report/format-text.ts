@@ -210,7 +210,9 @@ export function formatText(report: Report, options: FormatOptions = {}): string 
       : (EXIT_MEANING[s.exitCode] ?? 'error');
   // --fail-on never gates nothing, not even a file that could not be read or a target not rendered: exit 0, but not clean.
   const unread = gate === 'never' ? new Set([...report.findings.filter((f) => f.ruleId === PARSE_ERROR && !f.suppressed).map((f) => f.file), ...report.errors.filter((e) => countsAsNotChecked(e.code)).map((e) => e.file ?? e.message)]).size : 0;
-  const verdict = `exit ${s.exitCode} (${s.exitCode === EXIT.clean && unread > 0 ? `${plural(unread, 'file')} not checked, not gated` : meaning}; ${gateText})`;
+  // Exit 0 is clean only without findings: with some below the gate, accepted or ungated, the run passes.
+  const passing = unread > 0 ? `${plural(unread, 'file')} not checked, not gated` : total > 0 ? (gate === 'never' ? 'reported, not gated' : 'passes') : meaning;
+  const verdict = `exit ${s.exitCode} (${s.exitCode === EXIT.clean ? passing : meaning}; ${gateText})`;
   if (report.drift && total === 0) {
     lines[lines.length - 1] += ` · ${verdict}`;
   } else if (total === 0) {

@@ -269,7 +269,7 @@ describe('gate and rule selection', () => {
     expect(runCli(['check'], { cwd: dir }).code).toBe(0);
     expect(runCli(['check', '--fail-on', 'medium'], { cwd: dir }).code).toBe(1);
     const never = runCli(['check', '--fail-on', 'never'], { cwd: dir });
-    expect(never.stdout.split('\n').at(-2)).toBe('⚠ 1 finding (1 medium) in 2 files, 3 documents, 163 rules · exit 0 (clean; never fails on findings)');
+    expect(never.stdout.split('\n').at(-2)).toBe('⚠ 1 finding (1 medium) in 2 files, 3 documents, 163 rules · exit 0 (reported, not gated; never fails on findings)');
     expect(never.code).toBe(0);
     // A file that cannot be read is not clean, even where nothing gates: the verdict says it was not checked.
     writeFiles(dir, { 'broken.yaml': 'apiVersion: apps/v1\n    kind: Deployment\n' });

@@ -117,8 +117,9 @@ describe('consistency', () => {
 
   test('rollback --help lists only flags rollback accepts', () => {
     const help = runCli(['rollback', '--help'], { cwd: tempDir() }).stdout;
-    for (const flag of ['--staged', '--changed-since', '--baseline', '--new-since', '--show']) expect(help).not.toContain(flag);
-    for (const flag of ['--ref', '--live', '--max-commits', '--fail-on']) expect(help).toContain(flag);
+    for (const flag of ['--staged', '--changed-since', '--new-since', '--show']) expect(help).not.toContain(flag);
+    // The baseline decides which findings fail a commit, as for check and scan.
+    for (const flag of ['--ref', '--live', '--max-commits', '--fail-on', '--baseline', '--no-baseline']) expect(help).toContain(flag);
   });
 
   test('"1 rule", not "1 rules", in rules list and rules test', () => {
