@@ -101,6 +101,14 @@ describe('aiops-guard baseline', () => {
     expect(r.code).toBe(0);
   });
 
+  test('accepting a credential is never silent: the baseline says how many are about credentials and what to do', () => {
+    const dir = makeRepo({ 'secret.yaml': 'apiVersion: v1\nkind: Secret\nmetadata: { name: t, namespace: a }\nstringData:\n  token: hf_abcdefghijklmnopqrstuvwxyzABCDEFGHIJ\n' });
+    const r = runCli(['baseline'], { cwd: dir });
+    expect(r.stdout.split('\n')[1]).toBe("2 of them are about credentials in git: accepted, but a credential stays in the repository's history for anyone who clones it; rotate each, then keep it in a Secret store (aiops-guard check --show all lists them)");
+    expect(r.stdout).not.toContain('hf_abc');
+    expect(r.code).toBe(0);
+  });
+
   test('a fixed finding is counted absent; baseline --prune drops it and adds nothing', () => {
     const dir = makeRepo({ 'apps/web-namespace.yaml': WEB_NAMESPACE, 'apps/web.yaml': PRIVILEGED_DEPLOYMENT, 'apps/api.yaml': PRIVILEGED_API });
     runCli(['baseline'], { cwd: dir });

@@ -45,6 +45,9 @@ export async function runBaselineCommand(flags: BaselineFlags): Promise<number> 
   }
   await writeBaseline(file, { version: 1, findings: sortEntries(entries) });
   const added = flags.prune ? 0 : current.filter((e) => !was.has(e.fingerprint)).length;
+  // A credential in git is leaked whatever the gate says: accepting it is allowed, never silent.
+  const secretRules = new Set(report.rules.filter((r) => r.category === 'secrets').map((r) => r.id));
+  const secrets = flags.prune ? 0 : current.filter((e) => !was.has(e.fingerprint) && secretRules.has(e.rule)).length;
   const dropped = flags.prune ? before.length - entries.length : 0;
   const kept = entries.length - added;
   const rel = path.relative(cwd, file) || file;
@@ -53,6 +56,9 @@ export async function runBaselineCommand(flags: BaselineFlags): Promise<number> 
   process.stdout.write(
     `wrote ${rel}: ${plural(entries.length, 'finding')} accepted (${parts.join(', ')})\n` +
       (stale ? `${stale} of them no longer found (fixed): aiops-guard baseline --prune drops them\n` : '') +
+      (secrets
+        ? `${secrets} of them ${secrets === 1 ? 'is' : 'are'} about credentials in git: accepted, but a credential stays in the repository's history for anyone who clones it; rotate each, then keep it in a Secret store (aiops-guard check --show all lists them)\n`
+        : '') +
       (unreadable.length
         ? `not accepted: ${plural(unreadable.length, 'file')} that cannot be read (parse-error), which check fails on until each is fixed or excluded: ${unreadable.map(neutraliseText).join(', ')}\n`
         : '') +
