@@ -1,13 +1,13 @@
 import type { ConfigDocument, SourceRange } from '../parse/documents.js';
 import { detachString } from '../parse/detach.js';
 import { isRecord } from '../parse/identity.js';
-import { parsePointer, pointerSegments } from '../parse/pointer.js';
+import { getAtPointer, parsePointer, pointerSegments } from '../parse/pointer.js';
 import { ANNOTATION_PREFIX, waiverReason } from '../policy/waivers.js';
 import { joinPath, toConditions } from '../rules/relation-spec.js';
 import { DocumentTargets, podLabelsAt, podSpecName, WORKLOAD_KINDS } from '../rules/targets.js';
 import type { RelationSelect, Rule } from '../rules/types.js';
 import { SELECTOR_FIELDS } from './joins.js';
-import { addPath, addSchemaReads, childOf, compilePruner, newFieldTree, type FieldTree, type Pruner } from './schema-reads.js';
+import { addPath, addSchemaReads, childOf, compilePruner, newFieldTree, type FieldTree, type Pruner, type RefResolver } from './schema-reads.js';
 import { labelsOf } from './selectors.js';
 import type { Projection } from './types.js';
 
@@ -62,13 +62,13 @@ function isPodTarget(target: string | undefined): boolean {
  * kinds (a pod spec's, in every pod spec). From a wildcard in the target on (`/spec/ports/*`), the
  * value is kept whole: a `*` may be a map's values as well as a list's items.
  */
-function addSelectReads(trees: { object: (kind: string) => FieldTree; pod: FieldTree }, select: RelationSelect, message?: string): void {
+function addSelectReads(trees: { object: (kind: string) => FieldTree; pod: FieldTree; resolve: RefResolver }, select: RelationSelect, message?: string): void {
   const target = select.target ?? 'document';
-  if (isPodTarget(target)) addReads(trees.pod, target.slice('podSpec'.length), select, message);
-  else for (const kind of expandKinds(select.kinds)) addReads(trees.object(kind), target.startsWith('document') ? target.slice('document'.length) : target, select, message);
+  if (isPodTarget(target)) addReads(trees.pod, target.slice('podSpec'.length), select, trees.resolve, message);
+  else for (const kind of expandKinds(select.kinds)) addReads(trees.object(kind), target.startsWith('document') ? target.slice('document'.length) : target, select, trees.resolve, message);
 }
 
-function addReads(root: FieldTree, rest: string, select: RelationSelect, message?: string): void {
+function addReads(root: FieldTree, rest: string, select: RelationSelect, resolve: RefResolver, message?: string): void {
   let node = root;
   for (const seg of parsePointer(rest)) {
     if (seg === '*' || seg === '*=' || seg === '*flags') {
@@ -77,7 +77,7 @@ function addReads(root: FieldTree, rest: string, select: RelationSelect, message
     }
     node = childOf(node, seg);
   }
-  if (select.where !== undefined) addSchemaReads(node, select.where);
+  if (select.where !== undefined) addSchemaReads(node, select.where, resolve);
   for (const path of message ? messageFields(message) : []) {
     let at = node;
     for (const seg of path) {
@@ -117,7 +117,14 @@ function makePlan(rules: readonly Rule[]): ProjectionPlan | null {
   };
   const pod = newFieldTree();
   for (const f of POD_FIELDS) addPath(pod, parsePointer(`/${f}`));
-  const trees = { object: (k: string) => kind(k).object, pod };
+  // A where may use another rule's definitions ('<rule-id>#/$defs/<name>'): what they read is kept, not the whole value.
+  const schemas = new Map(rules.map((r) => [r.id, r.schema]));
+  const resolve: RefResolver = (ref) => {
+    const hash = ref.indexOf('#');
+    const root = hash > 0 ? schemas.get(ref.slice(0, hash)) : undefined;
+    return root === undefined ? undefined : getAtPointer(root, ref.slice(hash + 1));
+  };
+  const trees = { object: (k: string) => kind(k).object, pod, resolve };
   // One report place per kind, target and pointer: rules that report at the same place share it.
   const addReport = (ks: readonly string[], target: string, at: string) => {
     for (const k of ks) {

@@ -41,26 +41,36 @@ const ITEMS = ['items', 'contains', 'unevaluatedItems'];
 /** Keywords that look at keys not named in the schema, or at the value as a whole. */
 const WHOLE = ['patternProperties', 'additionalProperties', 'propertyNames', 'unevaluatedProperties', 'dependentSchemas', 'dependentRequired', 'minProperties', 'maxProperties', 'const', 'enum', '$ref', '$dynamicRef'];
 
-/** Adds what `schema` reads at `tree`'s place. */
-export function addSchemaReads(tree: FieldTree, schema: unknown): void {
-  walk(tree, schema);
+/** Finds the schema a `$ref` names (another rule's definition, `<rule-id>#/$defs/<name>`); undefined when it cannot. */
+export type RefResolver = (ref: string) => unknown;
+
+/** Adds what `schema` reads at `tree`'s place; a `$ref` the resolver finds is read as the schema it names, any other keeps the value whole. */
+export function addSchemaReads(tree: FieldTree, schema: unknown, resolve: RefResolver = () => undefined): void {
+  walk(tree, schema, resolve, 0);
   closeLeaves(tree);
 }
 
-function walk(tree: FieldTree, schema: unknown): void {
+/** How deep references may lead (a definition that refers to itself would never end). */
+const MAX_REF_DEPTH = 16;
+
+function walk(tree: FieldTree, schema: unknown, resolve: RefResolver, depth: number): void {
   if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) return;
   const s = schema as Record<string, unknown>;
   for (const [key, value] of Object.entries(s)) {
     if (key === 'properties' && typeof value === 'object' && value !== null) {
-      for (const [name, sub] of Object.entries(value)) walk(childOf(tree, name), sub);
+      for (const [name, sub] of Object.entries(value)) walk(childOf(tree, name), sub, resolve, depth);
     } else if (key === 'required' && Array.isArray(value)) {
       // Only presence matters: the child is kept (whole unless the schema also names what is inside it).
       for (const name of value) if (typeof name === 'string') childOf(tree, name);
-    } else if (ITEMS.includes(key)) walk(childOf(tree, '*'), value);
-    else if (key === 'prefixItems' && Array.isArray(value)) for (const sub of value) walk(childOf(tree, '*'), sub);
-    else if (SAME_LEVEL.includes(key) && Array.isArray(value)) for (const sub of value) walk(tree, sub);
-    else if (SAME_LEVEL_ONE.includes(key)) walk(tree, value);
-    else if (WHOLE.includes(key)) tree.whole = true;
+    } else if (ITEMS.includes(key)) walk(childOf(tree, '*'), value, resolve, depth);
+    else if (key === 'prefixItems' && Array.isArray(value)) for (const sub of value) walk(childOf(tree, '*'), sub, resolve, depth);
+    else if (SAME_LEVEL.includes(key) && Array.isArray(value)) for (const sub of value) walk(tree, sub, resolve, depth);
+    else if (SAME_LEVEL_ONE.includes(key)) walk(tree, value, resolve, depth);
+    else if (key === '$ref' && typeof value === 'string' && depth < MAX_REF_DEPTH) {
+      const target = resolve(value);
+      if (target === undefined) tree.whole = true;
+      else walk(tree, target, resolve, depth + 1);
+    } else if (WHOLE.includes(key)) tree.whole = true;
   }
 }
 

@@ -100,6 +100,18 @@ describe('projection', () => {
     expect(compilePruner(tree)(data)).toStrictEqual({ kind: 'NetworkPolicy', toString: 'own', spec: { policyTypes: ['Egress'], podSelector: { matchLabels: { a: 'b' } } } });
   });
 
+  test("another rule's definition ($ref) is read as the schema it names; one that cannot be found keeps the value whole", () => {
+    const defs: Record<string, unknown> = { 'k8s-rbac-pod-exec#/$defs/grants': { required: ['verbs'], properties: { resources: { contains: { const: 'pods/exec' } } } } };
+    const tree = newFieldTree();
+    addSchemaReads(tree, { properties: { rules: { contains: { $ref: 'k8s-rbac-pod-exec#/$defs/grants' } }, metadata: { $ref: 'nowhere#/$defs/x' } } }, (ref) => defs[ref]);
+    const data = { metadata: { name: 'r', labels: { a: 'b' } }, rules: [{ verbs: ['get'], resources: ['pods/exec'], apiGroups: [''], resourceNames: ['x'] }], extra: 1 };
+    expect(compilePruner(tree)(data)).toStrictEqual({ metadata: { name: 'r', labels: { a: 'b' } }, rules: [{ verbs: ['get'], resources: ['pods/exec'] }] });
+    // A definition that refers to itself ends.
+    const loop = newFieldTree();
+    addSchemaReads(loop, { $ref: 'a#/$defs/x' }, () => ({ properties: { spec: { $ref: 'a#/$defs/x' } } }));
+    expect(loop.children.has('spec')).toBe(true);
+  });
+
   test('a projection holds identity, pod specs with their kind and labels (and where they are), the positions it reports at, and inline waivers of relation rules', () => {
     const text = `apiVersion: apps/v1
 kind: Deployment
