@@ -1,7 +1,7 @@
 import picomatch from 'picomatch';
 import { PARSE_ERROR, type ConfigDocument, type ReadProblem } from '../parse/documents.js';
 import { formatResource, isRecord } from '../parse/identity.js';
-import { getAtPointer, getAtSegments, parsePointer, pointersOverlap } from '../parse/pointer.js';
+import { getAtPointer, getAtSegments, joinPointer, parsePointer, pointersOverlap, pointerSegments } from '../parse/pointer.js';
 import type { Finding, Severity, Suppression } from '../report/types.js';
 import { DocumentTargets, inPodSpec, podSpecNameAt, POD_SPEC_KINDS, resolveInstancePath } from '../rules/targets.js';
 import type { Rule, ValidationError } from '../rules/types.js';
@@ -199,7 +199,7 @@ export function evaluateDocument(doc: ConfigDocument, rules: PreparedRules, opti
       }
     }
   }
-  if (options.inlineWaivers) findings.push(...invalidAnnotations(doc, options));
+  if (options.inlineWaivers) findings.push(...invalidAnnotations(doc, options, targets));
   return dropMergedCopies(dropSuperseded(findings, rules));
 }
 
@@ -283,10 +283,32 @@ export function applyConfigWaivers(findings: Finding[], waivers: readonly Compil
 }
 
 /** Annotations that waive nothing: no reason given, or a rule id that does not exist. */
-function invalidAnnotations(doc: ConfigDocument, options: PolicyOptions): Finding[] {
+function invalidAnnotations(doc: ConfigDocument, options: PolicyOptions, targets: DocumentTargets): Finding[] {
   const data = doc.data;
-  if (!isRecord(data) || !isRecord(data.metadata) || !isRecord(data.metadata.annotations)) return [];
+  if (!isRecord(data)) return [];
   const out: Finding[] = [];
+  // On a pod template the annotation is the pods' (Helm charts' podAnnotations put it there), not the object's: it waives nothing.
+  for (const pod of targets.of('podSpec')) {
+    const segs = pointerSegments(pod.pointer);
+    if (segs[segs.length - 1] !== 'spec' || segs.length < 2) continue;
+    const meta = getAtSegments(data, segs, segs.length - 1);
+    const annotations = isRecord(meta) && isRecord(meta.metadata) ? meta.metadata.annotations : undefined;
+    if (!isRecord(annotations)) continue;
+    for (const key of Object.keys(annotations)) {
+      if (!key.startsWith(ANNOTATION_PREFIX)) continue;
+      const pointer = joinPointer(pod.pointer.slice(0, -'/spec'.length), 'metadata', 'annotations', key);
+      out.push({
+        ruleId: WAIVER_RULE.id,
+        severity: WAIVER_RULE.severity,
+        title: WAIVER_RULE.title,
+        message: `Annotation "${key}" is on a pod template, where it waives nothing`,
+        ...baseFinding(doc, pointer),
+        remediation: `Move it to the object's own metadata.annotations (${doc.id ? formatResource(doc.id) : 'the document'}'s): inline waivers are read there.`,
+        suppressed: null,
+      });
+    }
+  }
+  if (!isRecord(data.metadata) || !isRecord(data.metadata.annotations)) return out;
   for (const key of Object.keys(data.metadata.annotations)) {
     if (!key.startsWith(ANNOTATION_PREFIX)) continue;
     const ruleId = key.slice(ANNOTATION_PREFIX.length);

@@ -321,6 +321,16 @@ describe('waivers', () => {
     expect(r.code).toBe(1);
   });
 
+  test("an annotation on a pod template (a chart's podAnnotations) waives nothing and says where it belongs", () => {
+    const onTemplate = PRIVILEGED_DEPLOYMENT.replace('  template:\n    spec:\n', '  template:\n    metadata:\n      annotations:\n        aiops-guard.io/ignore.k8s-privileged-container: "GPU driver installer"\n    spec:\n');
+    expect(onTemplate).toContain('aiops-guard.io/ignore');
+    const r = runCli(['check', '--show', 'all', '-f', 'json'], { cwd: makeRepo({ 'web.yaml': onTemplate }) });
+    const report = json(r.stdout);
+    expect(report.findings.filter((f) => f.ruleId === 'waiver-invalid').map((f) => f.message)).toEqual(['Annotation "aiops-guard.io/ignore.k8s-privileged-container" is on a pod template, where it waives nothing']);
+    expect(report.findings.find((f) => f.ruleId === 'k8s-privileged-container')?.suppressed).toBeNull();
+    expect(r.code).toBe(1);
+  });
+
   test('config waivers: by rule and resource or file; expired or reasonless ones are reported at their line', () => {
     const config = {
       waivers: [
