@@ -70,8 +70,8 @@ export async function runCheckPipeline(options: CheckOptions, given?: RunContext
   }
   const source: ReportSource = { repo: repo.dir, mode: snapshot.mode, ref: snapshot.ref, commit: snapshot.commit };
   // A part of the repository is not a target: what it lacks may be in a file not read (relations that report a missing object, drift's unmanaged).
-  const base = options.repoDir ? path.resolve(options.cwd, options.repoDir) : options.cwd;
-  const partial = (options.paths ?? []).some((p) => path.resolve(base, p) !== repo.dir) || Boolean(options.changedSince);
+  const pathsFrom = options.repoDir ? path.resolve(options.cwd, options.repoDir) : options.cwd;
+  const partial = (options.paths ?? []).some((p) => path.resolve(pathsFrom, p) !== repo.dir) || Boolean(options.changedSince);
   options = { ...options, chartRoots: findChartRoots(snapshot.files) };
   // Rendered targets replace the files they are made of: a patch is checked as part of the object it changes.
   const targets = await targetsForRun(ctx, options, spec, snapshot);
