@@ -1,9 +1,9 @@
 import picomatch from 'picomatch';
 import { PARSE_ERROR, type ConfigDocument, type ReadProblem } from '../parse/documents.js';
 import { formatResource, isRecord } from '../parse/identity.js';
-import { getAtPointer, getAtSegments, joinPointer, parsePointer, pointersOverlap, pointerSegments } from '../parse/pointer.js';
+import { getAtPointer, getAtSegments, joinPointer, parsePointer, pointersOverlap } from '../parse/pointer.js';
 import type { Finding, Severity, Suppression } from '../report/types.js';
-import { DocumentTargets, inPodSpec, podSpecNameAt, POD_SPEC_KINDS, resolveInstancePath } from '../rules/targets.js';
+import { DocumentTargets, inPodSpec, podSpecNameAt, POD_SPEC_KINDS, podTemplateAt, resolveInstancePath } from '../rules/targets.js';
 import type { Rule, ValidationError } from '../rules/types.js';
 import { lookupPath, maskSecret, renderMessage, showValue } from './message.js';
 import { ANNOTATION_PREFIX, annotationWaiver, configWaiverFor, type CompiledWaiver } from './waivers.js';
@@ -289,14 +289,13 @@ function invalidAnnotations(doc: ConfigDocument, options: PolicyOptions, targets
   const out: Finding[] = [];
   // On a pod template the annotation is the pods' (Helm charts' podAnnotations put it there), not the object's: it waives nothing.
   for (const pod of targets.of('podSpec')) {
-    const segs = pointerSegments(pod.pointer);
-    if (segs[segs.length - 1] !== 'spec' || segs.length < 2) continue;
-    const meta = getAtSegments(data, segs, segs.length - 1);
-    const annotations = isRecord(meta) && isRecord(meta.metadata) ? meta.metadata.annotations : undefined;
+    const template = podTemplateAt(data, pod.pointer);
+    const meta = template && isRecord(template.value) ? template.value.metadata : undefined;
+    const annotations = isRecord(meta) ? meta.annotations : undefined;
     if (!isRecord(annotations)) continue;
     for (const key of Object.keys(annotations)) {
       if (!key.startsWith(ANNOTATION_PREFIX)) continue;
-      const pointer = joinPointer(pod.pointer.slice(0, -'/spec'.length), 'metadata', 'annotations', key);
+      const pointer = joinPointer(template!.pointer, 'metadata', 'annotations', key);
       out.push({
         ruleId: WAIVER_RULE.id,
         severity: WAIVER_RULE.severity,

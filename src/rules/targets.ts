@@ -229,10 +229,21 @@ function podSpecsOf(data: unknown): PodSpecPlace[] {
 export function podLabelsAt(data: unknown, podPointer: string): Record<string, unknown> {
   if (!isRecord(data)) return {};
   const segs = pointerSegments(podPointer);
-  const holder = segs[segs.length - 1] === 'spec' ? getAtSegments(data, segs, segs.length - 1) : data;
-  const own = mapAt(mapAt(holder, 'metadata'), 'labels');
+  // A template's metadata, or (a Pod, a KServe component) the object's own.
+  const own = mapAt(mapAt(podTemplateAt(data, podPointer)?.value ?? data, 'metadata'), 'labels');
   const carrier = carrierOf(data);
   return carrier?.labels ? carrier.labels(data, segs, own) : own;
+}
+
+/**
+ * The pod template a pod spec is the `spec` of (`…/template/spec` → `…/template`), whose metadata the
+ * pods get; null when the pod spec is not a template's (a Pod's `spec` is the object's own, a KServe
+ * component's fields are inline).
+ */
+export function podTemplateAt(data: unknown, podPointer: string): { pointer: string; value: unknown } | null {
+  const segs = pointerSegments(podPointer);
+  if (segs.length < 2 || segs[segs.length - 1] !== 'spec') return null;
+  return { pointer: podPointer.slice(0, -'/spec'.length), value: getAtSegments(data, segs, segs.length - 1) };
 }
 
 /** The container name KServe gives the container it builds from a framework field. */

@@ -12,11 +12,12 @@ function selfCommand(): string[] {
 
 export async function runHookInstall(flags: { repo?: string; chain?: boolean }): Promise<number> {
   const repo = findRepo(flags.repo ?? process.cwd());
-  const r = await installHook(repo, selfCommand(), Boolean(flags.chain));
+  const command = selfCommand();
+  const r = await installHook(repo, command, Boolean(flags.chain));
   const what = { installed: 'installed', updated: 'updated', chained: 'installed; your previous hook was kept and runs first' }[r.action as 'installed'];
   process.stdout.write(`pre-commit hook ${what}: ${r.file}\nEach commit now runs: aiops-guard ${HOOK_CHECK.join(' ')} (only findings the commit adds stop it)\n`);
   // npx runs a package from a cache npm may clear: the hook would then point at nothing.
-  const [, bin] = selfCommand();
+  const [, bin] = command;
   if (/[\\/]_npx[\\/]/.test(bin!)) process.stderr.write(`note: this aiops-guard runs from npx's cache (${path.dirname(path.dirname(bin!))}), which npm may clear; install it to stay (npm i -D ./aiops-guard-<version>.tgz, or npm i -g) and run hook install again\n`);
   return 0;
 }
