@@ -1,3 +1,4 @@
+import { PARSE_ERROR } from '../parse/documents.js';
 import { countsAsNotChecked } from '../source/types.js';
 import { SEVERITIES, type FailOn, type Finding, type ReportError, type Severity } from './types.js';
 
@@ -54,6 +55,16 @@ export function failsGate(findings: readonly Finding[], errors: readonly ReportE
  */
 export function notCheckedErrors(errors: readonly ReportError[], failOn: FailOn): ReportError[] {
   return failOn === 'never' ? [] : errors.filter((e) => countsAsNotChecked(e.code));
+}
+
+/**
+ * How many files (or targets) a run did not check, whatever the gate: those that did not parse (an
+ * unwaived parse-error finding) and those of the errors notCheckedErrors names. Under `--fail-on never`
+ * they gate nothing, but the run is still not clean.
+ */
+export function notCheckedCount(findings: readonly Finding[], errors: readonly ReportError[]): number {
+  const unparsed = findings.filter((f) => f.ruleId === PARSE_ERROR && !f.suppressed).map((f) => f.file);
+  return new Set([...unparsed, ...notCheckedErrors(errors, 'low').map((e) => e.file ?? e.message)]).size;
 }
 
 /** How a format that lists problems one by one (the CI formats) says one of notCheckedErrors. */

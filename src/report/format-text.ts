@@ -1,7 +1,5 @@
-import { EXIT, notCheckedErrors } from './exit-code.js';
-import { PARSE_ERROR } from '../parse/documents.js';
+import { EXIT, notCheckedCount, notCheckedErrors } from './exit-code.js';
 import { formatResource } from '../parse/identity.js';
-import { countsAsNotChecked } from '../source/types.js';
 import { securityReason } from './fingerprint.js';
 import { introducedLines } from './introduced.js';
 import { SEVERITIES, type CommitRef, type DriftItem, type Finding, type Report, type ReportError, type RollbackSuggestion, type Severity } from './types.js';
@@ -209,7 +207,7 @@ export function formatText(report: Report, options: FormatOptions = {}): string 
       ? [failingFindings.length > 0 ? 'policy findings' : '', `${skipped} (skipped above)`, s.exitCode === EXIT.findingsAndDrift ? 'drift' : ''].filter(Boolean).join(', ')
       : (EXIT_MEANING[s.exitCode] ?? 'error');
   // --fail-on never gates nothing, not even a file that could not be read or a target not rendered: exit 0, but not clean.
-  const unread = gate === 'never' ? new Set([...report.findings.filter((f) => f.ruleId === PARSE_ERROR && !f.suppressed).map((f) => f.file), ...report.errors.filter((e) => countsAsNotChecked(e.code)).map((e) => e.file ?? e.message)]).size : 0;
+  const unread = gate === 'never' ? notCheckedCount(report.findings, report.errors) : 0;
   // Exit 0 is clean only without findings: with some below the gate, accepted or ungated, the run passes.
   const passing = unread > 0 ? `${plural(unread, 'file')} not checked, not gated` : total > 0 ? (gate === 'never' ? 'reported, not gated' : 'passes') : meaning;
   const verdict = `exit ${s.exitCode} (${s.exitCode === EXIT.clean ? passing : meaning}; ${gateText})`;

@@ -2,7 +2,8 @@ import { describe, expect, jest, test } from '@jest/globals';
 import fc from 'fast-check';
 import { emitChunks } from '../../src/cli/output.js';
 import { jsonChunks } from '../../src/report/formats.js';
-import type { Report } from '../../src/report/types.js';
+import { notCheckedCount, notCheckedErrors } from '../../src/report/exit-code.js';
+import type { Finding, Report, ReportError } from '../../src/report/types.js';
 
 /** What `-f json` printed before it was written in pieces: the reference for every byte. */
 const reference = (value: unknown) => JSON.stringify(value, null, 2) + '\n';
@@ -56,5 +57,19 @@ describe('writing the pieces', () => {
       }),
       { numRuns: 60, seed: 2 },
     );
+  });
+});
+
+describe('what a run did not check', () => {
+  const finding = (file: string, ruleId: string, suppressed = false) => ({ ruleId, file, severity: 'high', suppressed: suppressed ? { kind: 'annotation', reason: 'x' } : null }) as unknown as Finding;
+  const error = (code: string, file: string | null, message = code) => ({ code, file, line: null, message }) as ReportError;
+
+  test('counts each unparsed file and each file or target passed over once, whatever the gate', () => {
+    const findings = [finding('a.yaml', 'parse-error'), finding('a.yaml', 'parse-error'), finding('b.yaml', 'parse-error', true), finding('c.yaml', 'k8s-privileged')];
+    const errors = [error('symlink-outside-repo', 'link.yaml'), error('not-rendered', null, 'overlays/prod: cannot render'), error('template', 'a.yaml'), error('relations-partial', null)];
+    // a.yaml (twice, and a template), link.yaml, the overlay; not the waived b.yaml, not c.yaml, not a note.
+    expect(notCheckedCount(findings, errors)).toBe(3);
+    expect(notCheckedErrors(errors, 'never')).toEqual([]);
+    expect(notCheckedErrors(errors, 'high').map((e) => e.code)).toEqual(['symlink-outside-repo', 'not-rendered', 'template']);
   });
 });
