@@ -41,6 +41,9 @@ interface PodCarrier {
   partial?: true;
 }
 
+/** `partial` carried over to what is made from a pod spec (absent, not false, when it is whole: instances stay small). */
+const partialOf = (from: { partial?: true }): { partial?: true } => (from.partial ? { partial: true } : {});
+
 /** A record's string-keyed map at `key`, or an empty one. */
 const mapAt = (v: unknown, key: string): Record<string, unknown> => (isRecord(v) && isRecord(v[key]) ? v[key] : {});
 const nameOf = (data: Record<string, unknown>): string | null => {
@@ -213,7 +216,7 @@ function podSpecsOf(data: unknown): PodSpecPlace[] {
   const out: PodSpecPlace[] = [];
   for (const path of carrier.paths) {
     for (const { pointer, value } of valuesAt(data, path)) {
-      if (isRecord(value)) out.push({ pointer, value, containerFields: carrier.containerFields ?? [], ...(carrier.partial ? { partial: true as const } : {}) });
+      if (isRecord(value)) out.push({ pointer, value, containerFields: carrier.containerFields ?? [], ...partialOf(carrier) });
     }
   }
   return out;
@@ -265,7 +268,7 @@ function containersOf(data: unknown, lists: readonly ContainerList[] = CONTAINER
           value: { ...c, $pod: spec, $list: list },
           container: typeof c.name === 'string' ? c.name : `${list}[${i}]`,
           podPointer: pod.pointer,
-          ...(pod.partial ? { partial: true as const } : {}),
+          ...partialOf(pod),
         });
       });
     }
@@ -275,7 +278,7 @@ function containersOf(data: unknown, lists: readonly ContainerList[] = CONTAINER
       if (!isRecord(c)) continue;
       // An empty name is KServe's default too (name: '' in OpenShift AI's generated InferenceServices).
       const name = typeof c.name === 'string' && c.name !== '' ? c.name : KSERVE_CONTAINER;
-      out.push({ pointer: joinPointer(pod.pointer, field), value: { ...c, name, $pod: spec }, container: name, podPointer: pod.pointer, ...(pod.partial ? { partial: true as const } : {}) });
+      out.push({ pointer: joinPointer(pod.pointer, field), value: { ...c, name, $pod: spec }, container: name, podPointer: pod.pointer, ...partialOf(pod) });
     }
   }
   return out;
@@ -359,7 +362,7 @@ export function expandTargets(data: unknown, target = 'document'): TargetInstanc
   if (base === 'podSpec' && list) {
     bases = containersOf(data, [list[1] as ContainerList], false);
     pattern = pattern.slice(list[0].length);
-  } else if (base === 'podSpec') bases = podSpecsOf(data).map(({ pointer, value, partial }) => ({ pointer, value, ...(partial ? { partial } : {}) }));
+  } else if (base === 'podSpec') bases = podSpecsOf(data).map((p) => ({ pointer: p.pointer, value: p.value, ...partialOf(p) }));
   else if (base === 'container') bases = containersOf(data);
   else if (base === 'strings') bases = stringsOf(data);
   else bases = [{ pointer: '', value: data }];
