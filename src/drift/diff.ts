@@ -52,6 +52,8 @@ function listKey(field: string, items: readonly unknown[]): ListKey | null {
     case 'ports': {
       // Container ports by containerPort+protocol, Service ports by port+protocol; TCP when unset.
       const k = items.some((i) => isRecord(i) && 'containerPort' in i) ? 'containerPort' : 'port';
+      // A NetworkPolicy's ports may leave port out (every port of a protocol): that list has no merge key, it goes by position.
+      if (!items.every((i) => isRecord(i) && i[k] !== undefined && i[k] !== null)) return null;
       const keyOf: KeyOf = (item) => {
         const p = field0(item, k);
         return p === null ? null : `${p}/${(isRecord(item) && typeof item.protocol === 'string' && item.protocol) || 'TCP'}`;
@@ -70,11 +72,32 @@ function isUnset(v: unknown): boolean {
   return isRecord(v) && Object.keys(v).length === 0;
 }
 
-const QUANTITY_PARENTS = /\/resources\/(limits|requests)\/[^/]+$|\/(hard|capacity|allocatable)\/[^/]+$|\/(sizeLimit|storage)$/;
+/**
+ * Fields the Kubernetes types declare as pointers (`*bool`, `*int64` in core/v1, apps/v1, batch/v1):
+ * an explicit false or 0 is stored and read back, and absence means the default (a token mounted,
+ * privilege escalation allowed). So `false` there in git is an opinion that live without the field
+ * does not share. Other false and 0 values are Go's omitted zero values (`hostNetwork: false` never
+ * comes back from the API server).
+ */
+const POINTER_FIELDS = /\/(privileged|allowPrivilegeEscalation|readOnlyRootFilesystem|runAsNonRoot|runAsUser|runAsGroup|fsGroup|automountServiceAccountToken|enableServiceLinks|shareProcessNamespace|hostUsers|setHostnameAsFQDN|suspend|backoffLimit|parallelism|completions|replicas|minReplicas|activeDeadlineSeconds)$/;
+
+/** isUnset, except for a false or 0 that a pointer field keeps (POINTER_FIELDS). */
+function isUnsetAt(pointer: string, v: unknown): boolean {
+  if ((v === false || v === 0) && POINTER_FIELDS.test(pointer)) return false;
+  return isUnset(v);
+}
+
+/**
+ * Fields of type resource.Quantity, which the API server writes back in canonical form (`0.5` as
+ * `500m`, `1.5Gi` as `1536Mi`): compared by value. Resources, quotas, node capacity, volume sizes,
+ * LimitRange limits and an HPA's metric targets.
+ */
+const QUANTITY_PARENTS =
+  /\/resources\/(limits|requests)\/[^/]+$|\/(hard|capacity|allocatable|overhead)\/[^/]+$|\/(sizeLimit|storage)$|^\/spec\/limits\/[^/]+\/(max|min|default|defaultRequest|maxLimitRequestRatio)\/[^/]+$|\/target\/(value|averageValue)$/;
 
 function scalarsEqual(desired: unknown, live: unknown, pointer: string): boolean {
   if (desired === live) return true;
-  if (isUnset(desired) && isUnset(live)) return true;
+  if (isUnsetAt(pointer, desired) && isUnsetAt(pointer, live)) return true;
   if (QUANTITY_PARENTS.test(pointer)) return quantitiesEqual(desired, live);
   return false;
 }
@@ -136,6 +159,14 @@ function isServerOwned(pointer: string): boolean {
   return SERVER_METADATA_KEYS.includes(key) || SERVER_METADATA_PREFIXES.some((p) => key.startsWith(p));
 }
 
+/**
+ * The label Argo CD tracks its resources by (`application.instanceLabelKey`, by default
+ * app.kubernetes.io/instance: the default method before Argo CD 3.0, and `label` or
+ * `annotation+label` since). Argo CD writes it into each manifest it applies, so it is in
+ * last-applied too: when git does not set it, it is Argo CD's, neither removed from git nor a hand edit.
+ */
+const isTrackingLabel = (pointer: string) => pointer === '/metadata/labels/app.kubernetes.io~1instance';
+
 /** Tolerations the DefaultTolerationSeconds admission plugin (and the DaemonSet controller) add. */
 const DEFAULT_TOLERATIONS = /^node\.kubernetes\.io\/(not-ready|unreachable|disk-pressure|memory-pressure|pid-pressure|unschedulable|network-unavailable)$/;
 
@@ -163,6 +194,21 @@ const SERVER_DEFAULTS: { test: RegExp; value?: (v: unknown) => boolean }[] = [
   { test: /^\/spec\/finalizers$/, value: (v) => Array.isArray(v) && v.length === 1 && v[0] === 'kubernetes' },
   { test: /^\/type$/, value: (v) => v === 'Opaque' },
   { test: /\/(terminationMessagePath|terminationMessagePolicy|imagePullPolicy|defaultMode|protocol|targetPort|volumeMode)$/ },
+  // Jobs and CronJobs (batch/v1 defaults.go SetDefaults_Job, SetDefaults_CronJob), and the selector the Job registry makes.
+  { test: /\/spec\/backoffLimit$/, value: (v) => v === 6 },
+  { test: /\/spec\/(completions|parallelism)$/, value: (v) => v === 1 },
+  { test: /\/spec\/completionMode$/, value: (v) => v === 'NonIndexed' },
+  { test: /\/spec\/podReplacementPolicy$/, value: (v) => v === 'TerminatingOrFailed' || v === 'Failed' },
+  { test: /\/spec\/selector\/matchLabels\/(batch\.kubernetes\.io~1)?controller-uid$/ },
+  { test: /^\/spec\/concurrencyPolicy$/, value: (v) => v === 'Allow' },
+  { test: /^\/spec\/failedJobsHistoryLimit$/, value: (v) => v === 1 },
+  { test: /^\/spec\/successfulJobsHistoryLimit$/, value: (v) => v === 3 },
+  // An HPA's minimum; a NetworkPolicy's types, which the API server derives from its rules when git leaves them out.
+  { test: /^\/spec\/minReplicas$/, value: (v) => v === 1 },
+  { test: /^\/spec\/policyTypes$/, value: (v) => Array.isArray(v) && v.length > 0 && v.every((t) => t === 'Ingress' || t === 'Egress') },
+  // A claim's class (DefaultStorageClass admission) and volume (the binder); a LimitRange's defaults copied from its other limits.
+  { test: /^\/spec\/(storageClassName|volumeName)$/ },
+  { test: /^\/spec\/limits\/[^/]+\/(default|defaultRequest)(\/|$)/ },
   // A StatefulSet's claim templates are read back as whole PVCs (kubectl get -o json): type and an empty status.
   { test: /^\/spec\/volumeClaimTemplates\/[^/]+\/status(\/|$)/ },
   { test: /^\/spec\/volumeClaimTemplates\/[^/]+\/apiVersion$/, value: (v) => v === 'v1' },
@@ -172,6 +218,81 @@ const SERVER_DEFAULTS: { test: RegExp; value?: (v: unknown) => boolean }[] = [
 function metadataKeyOf(pointer: string): string | null {
   const meta = /(?:^|\/)metadata\/(?:annotations|labels)\/([^/]+)$/.exec(pointer);
   return meta ? meta[1]!.replace(/~1/g, '/').replace(/~0/g, '~') : null;
+}
+
+/** No single value the API server gives a removed field (a clusterIP, a node port): see removedDefault. */
+const NO_DEFAULT = Symbol('no default');
+
+/** group/kind of the built-in objects whose removed fields removedDefault knows ("" is the core group). */
+const BUILT_IN_DEFAULTED = new Set(['apps/Deployment', 'apps/StatefulSet', 'apps/DaemonSet', 'apps/ReplicaSet', '/ReplicationController', '/Pod', '/PodTemplate', 'batch/Job', 'batch/CronJob', '/Service']);
+
+const STRATEGY_DEFAULTS: Record<string, unknown> = {
+  // apps/v1 defaults.go: SetDefaults_Deployment, SetDefaults_StatefulSet, SetDefaults_DaemonSet.
+  Deployment: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '25%', maxSurge: '25%' } },
+  StatefulSet: { type: 'RollingUpdate', rollingUpdate: { partition: 0 } },
+  DaemonSet: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1, maxSurge: 0 } },
+};
+
+/**
+ * What the API server sets a field to once `kubectl apply` removes it (a field last-applied states
+ * and git no longer has): the defaults of core/v1 and apps/v1 defaults.go that are one value. A
+ * removed `replicas: 4` becomes 1, a removed `dnsPolicy: Default` ClusterFirst: live keeping the old
+ * value is drift, live already at the default is not. NO_DEFAULT for server-set fields without one.
+ */
+function removedDefault(pointer: string, ctx: Walk): unknown {
+  const kind = isRecord(ctx.desired) && typeof ctx.desired.kind === 'string' ? ctx.desired.kind : '';
+  const apiVersion = isRecord(ctx.desired) && typeof ctx.desired.apiVersion === 'string' ? ctx.desired.apiVersion : '';
+  // A custom resource is stored as written (nothing defaults a pod template inside it).
+  if (!BUILT_IN_DEFAULTED.has(`${apiVersion.includes('/') ? apiVersion.split('/')[0] : ''}/${kind}`)) return NO_DEFAULT;
+  if (kind === 'Service') {
+    if (pointer === '/spec/sessionAffinity') return 'None';
+    if (pointer === '/spec/type') return 'ClusterIP';
+    if (pointer === '/spec/internalTrafficPolicy') return 'Cluster';
+    return NO_DEFAULT;
+  }
+  if (pointer === '/spec/replicas') return kind === 'DaemonSet' ? NO_DEFAULT : 1;
+  if (pointer === '/spec/minReadySeconds') return 0;
+  if (pointer === '/spec/revisionHistoryLimit') return 10;
+  if (pointer === '/spec/progressDeadlineSeconds') return 600;
+  if (pointer === '/spec/podManagementPolicy') return 'OrderedReady';
+  if (pointer === '/spec/strategy' && kind === 'Deployment') return STRATEGY_DEFAULTS.Deployment;
+  if (pointer === '/spec/updateStrategy' && kind in STRATEGY_DEFAULTS) return STRATEGY_DEFAULTS[kind];
+  const field = pointer.slice(pointer.lastIndexOf('/') + 1);
+  switch (field) {
+    case 'terminationGracePeriodSeconds':
+      return 30;
+    case 'dnsPolicy':
+      return 'ClusterFirst';
+    case 'schedulerName':
+      return 'default-scheduler';
+    case 'enableServiceLinks':
+      return true;
+    case 'terminationMessagePath':
+      return '/dev/termination-log';
+    case 'terminationMessagePolicy':
+      return 'File';
+    case 'imagePullPolicy': {
+      // Always for :latest or no tag, else IfNotPresent (SetDefaults_Container), by the image git applies.
+      const image = getAtDriftPointer(ctx.desired, pointer.slice(0, -field.length) + 'image');
+      if (typeof image !== 'string') return NO_DEFAULT;
+      const name = image.split('@')[0]!;
+      const tag = name.lastIndexOf(':') > name.lastIndexOf('/') ? name.slice(name.lastIndexOf(':') + 1) : '';
+      return image.includes('@') ? 'IfNotPresent' : tag === '' || tag === 'latest' ? 'Always' : 'IfNotPresent';
+    }
+    default:
+      return NO_DEFAULT;
+  }
+}
+
+/** Equal as JSON values, whatever the order of keys. */
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((x, i) => sameValue(x, b[i]));
+  if (isRecord(a) && isRecord(b)) {
+    const keys = Object.keys(a);
+    return keys.length === Object.keys(b).length && keys.every((k) => Object.hasOwn(b, k) && sameValue(a[k], b[k]));
+  }
+  return false;
 }
 
 function isServerSet(pointer: string, value: unknown): boolean {
@@ -198,7 +319,7 @@ export function diffObjects(desired: unknown, live: unknown, lastApplied: unknow
 }
 
 export function diffResources(desired: unknown, live: unknown, lastApplied: unknown, options: DiffOptions = {}): DiffResult {
-  const ctx: Walk = { res: { changes: [], liveOnly: [], injected: [] }, strict: options.strict ?? false, injected: options.injected ?? new Set(INJECTED_CONTAINERS) };
+  const ctx: Walk = { desired, res: { changes: [], liveOnly: [], injected: [] }, strict: options.strict ?? false, injected: options.injected ?? new Set(INJECTED_CONTAINERS) };
   walk(desired, live, lastApplied, '', '', ctx);
   dropInjectedVolumes(live, ctx);
   return ctx.res;
@@ -221,6 +342,8 @@ function dropInjectedVolumes(live: unknown, ctx: Walk): void {
 }
 
 interface Walk {
+  /** The whole of git's object (a removed field's default may depend on its kind or a sibling). */
+  desired: unknown;
   res: DiffResult;
   strict: boolean;
   injected: ReadonlySet<string>;
@@ -271,18 +394,27 @@ function addLiveOnlyItem(pointer: string, item: unknown, key: ListKey, field: st
  * Only what last-applied actually states counts: `annotations: {}` removes nothing; maps are followed key by key.
  */
 function addRemoved(applied: unknown, live: unknown, pointer: string, field: string, ctx: Walk): void {
-  if (applied === null || applied === undefined || isServerSet(pointer, live)) return;
+  if (applied === null || applied === undefined || isUnset(live) || isServerOwned(pointer)) return;
+  // A server default the old git overrode: apply resets it, so live still holding another value is drift.
+  const reset = removedDefault(pointer, ctx);
+  if (reset !== NO_DEFAULT) {
+    if (!sameValue(reset, live)) ctx.res.changes.push({ pointer, desired: undefined, live, note: 'removed-in-git' });
+    return;
+  }
+  if (isServerSet(pointer, live)) return;
   if (isRecord(applied)) {
     if (!isRecord(live)) {
       if (Object.keys(applied).length > 0) ctx.res.changes.push({ pointer, desired: undefined, live, note: 'removed-in-git' });
       return;
     }
+    const keys = Object.keys(live).filter((k) => !isTrackingLabel(joinPointer(pointer, k)));
+    if (keys.length === 0) return;
     // Live holds nothing but what was applied: the map as a whole was removed from git.
-    if (Object.keys(applied).length > 0 && Object.keys(live).every((k) => Object.hasOwn(applied, k))) {
+    if (Object.keys(applied).length > 0 && keys.every((k) => Object.hasOwn(applied, k))) {
       ctx.res.changes.push({ pointer, desired: undefined, live, note: 'removed-in-git' });
       return;
     }
-    for (const k of Object.keys(live)) {
+    for (const k of keys) {
       const at = joinPointer(pointer, k);
       if (isServerOwned(at)) continue;
       const was = own(applied, k);
@@ -315,7 +447,7 @@ function addMissing(desired: unknown, pointer: string, ctx: Walk): void {
     for (const k of Object.keys(desired)) addMissing(desired[k], joinPointer(pointer, k), ctx);
     return;
   }
-  if (!isUnset(desired)) ctx.res.changes.push({ pointer, desired, live: undefined });
+  if (!isUnsetAt(pointer, desired)) ctx.res.changes.push({ pointer, desired, live: undefined });
 }
 
 /** A map's own entry: a field named like an Object.prototype member (a label `toString`, a key `constructor`) is absent when it is not written. */
@@ -343,7 +475,7 @@ function walk(desired: unknown, live: unknown, applied: unknown, pointer: string
       const want = own(desired, key);
       if (want !== undefined && want !== null) continue;
       const at = joinPointer(pointer, key);
-      if (isServerOwned(at)) continue;
+      if (isServerOwned(at) || isTrackingLabel(at)) continue;
       const was = isRecord(applied) ? own(applied, key) : undefined;
       if (was !== undefined && was !== null) addRemoved(was, live[key], at, key, ctx);
       else addLiveOnly(at, live[key], key, ctx);

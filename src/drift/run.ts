@@ -15,6 +15,7 @@ import { autoscaledTargets } from '../relations/scaled.js';
 import { decideExitCode } from '../report/exit-code.js';
 import type { DriftChange, DriftFailOn, DriftItem, FailOn, Finding, Report, ReportError, ResourceId } from '../report/types.js';
 import { loadBuiltinRules } from '../rules/load.js';
+import { inLiveVersion } from './versions.js';
 import { diffResources, getAtDriftPointer, injectedContainerOf, INJECTED_CONTAINERS, toDesiredPointer, type Change } from './diff.js';
 import { driftKey, isClusterScoped, learnScopes, resolvedId, type LearnedScopes } from './identity.js';
 import { createDriftLocator, type PointerLocator } from './locate.js';
@@ -95,11 +96,38 @@ function withoutApplyRecords(live: Record<string, unknown>): Record<string, unkn
   return { ...live, metadata };
 }
 
+/**
+ * The claims the StatefulSets in git make from their volumeClaimTemplates, by namespace and name
+ * prefix (`<template>-<statefulset>-`, then the ordinal): with the default Retain policy they carry no
+ * owner reference (KEP-1847 adds one only for Delete), yet the controller made them, not a person.
+ */
+function claimPrefixes(desired: Iterable<ConfigDocument>, defaultNamespace: string): Set<string> {
+  const out = new Set<string>();
+  for (const doc of desired) {
+    if (doc.id?.kind !== 'StatefulSet' || doc.id.group !== 'apps' || !doc.id.name || !isRecord(doc.data) || !isRecord(doc.data.spec)) continue;
+    const templates = doc.data.spec.volumeClaimTemplates;
+    for (const t of Array.isArray(templates) ? templates : []) {
+      const name = isRecord(t) && isRecord(t.metadata) ? t.metadata.name : undefined;
+      if (typeof name === 'string') out.add(`${doc.id.namespace ?? defaultNamespace}/${name}-${doc.id.name}-`);
+    }
+  }
+  return out;
+}
+
+/** A claim a StatefulSet in git made (see claimPrefixes). */
+function isStatefulSetClaim(obj: LiveObject, prefixes: ReadonlySet<string>): boolean {
+  if (obj.id.kind !== 'PersistentVolumeClaim' || obj.id.group !== '' || !obj.id.name) return false;
+  const m = /^(.*-)(\d+)$/.exec(obj.id.name);
+  return m !== null && prefixes.has(`${obj.id.namespace ?? ''}/${m[1]}`);
+}
+
 /** Objects the cluster makes by itself: owned by a controller, or well-known defaults. */
 function isAutoCreated(obj: LiveObject): boolean {
   const meta = isRecord(obj.data.metadata) ? obj.data.metadata : {};
   if (Array.isArray(meta.ownerReferences) && meta.ownerReferences.length > 0) return true;
   if (NEVER_UNMANAGED.has(obj.id.kind)) return true;
+  // The API server's own Service, which its bootstrap controller makes again if deleted.
+  if (obj.id.kind === 'Service' && obj.id.group === '' && obj.id.namespace === 'default' && obj.id.name === 'kubernetes') return true;
   if (obj.id.kind === 'ServiceAccount' && obj.id.name === 'default') return true;
   if (obj.id.kind === 'ConfigMap' && obj.id.name === 'kube-root-ca.crt') return true;
   return obj.id.kind === 'Secret' && obj.data.type === 'kubernetes.io/service-account-token';
@@ -424,8 +452,9 @@ export async function computeDrift(result: CheckResult, options: DriftInputs): P
   // Live objects git does not declare, in the namespaces the repository manages: known only when all of it was read.
   const scope = new Set(driftConfig.namespaces ?? namespacesOf(desired, defaultNamespace, scopes));
   if (result.partial) errors.push({ code: 'drift-partial', file: null, line: null, message: 'unmanaged resources are not reported: only part of the repository was compared (paths or --changed-since), and a live object may be declared in a file not read; compare the whole repository to find them' });
+  const claims = claimPrefixes(desired.values(), defaultNamespace);
   for (const [key, obj] of result.partial ? [] : live) {
-    if (desired.has(key) || isClusterScoped(obj.id.kind, obj.id.group, scopes) || !obj.id.namespace || !scope.has(obj.id.namespace) || isAutoCreated(obj)) continue;
+    if (desired.has(key) || isClusterScoped(obj.id.kind, obj.id.group, scopes) || !obj.id.namespace || !scope.has(obj.id.namespace) || isAutoCreated(obj) || isStatefulSetClaim(obj, claims)) continue;
     items.push({ status: 'unmanaged', resource: obj.id, file: null, line: null, changes: [], securityRelevant: isGrant(obj.id, obj.data), liveFindings: [] });
   }
 
@@ -459,7 +488,7 @@ interface CompareContext {
 function compareResource(doc: ConfigDocument, id: ResourceId, obj: LiveObject, ctx: CompareContext): DriftItem | null {
   const { ignores, result } = ctx;
   // The namespace is filled in before anything looks at the object: the rules see what the cluster runs.
-  const want = normalizeDesired(doc.data, ctx.defaultNamespace, ctx.scopes);
+  const want = inLiveVersion(normalizeDesired(doc.data, ctx.defaultNamespace, ctx.scopes), obj.data);
   const diff = diffResources(want, obj.data, lastAppliedOf(obj.data), { strict: ctx.strict, injected: ctx.injected });
   const changes: Change[] = diff.changes.filter((c) => !isIgnored(ignores, id, c.pointer));
   const liveOnly = [...diff.liveOnly, ...diff.injected].filter((p) => !isIgnored(ignores, id, p));

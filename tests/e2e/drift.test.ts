@@ -376,6 +376,38 @@ describe('drift against objects as kubectl apply and the API server leave them',
     expect(text.stdout.split('\n').filter((l) => l.includes('drifted from'))[0]).toMatch(/^⚠ 1 resource drifted from .*cm-gone\.json \(1 missing\)/);
   });
 
+  test('as the API server keeps objects: a removed allowPrivilegeEscalation: false is less secure; an HPA applied as v1 read as v2, the kubernetes Service and a StatefulSet\'s claims are not drift', () => {
+    const deployment = 'apiVersion: apps/v1\nkind: Deployment\nmetadata: { name: web, namespace: default }\nspec:\n  selector: { matchLabels: { app: web } }\n  template:\n    metadata: { labels: { app: web } }\n    spec:\n      containers:\n        - name: web\n          image: web:1.0\n          securityContext: { allowPrivilegeEscalation: false, runAsNonRoot: true }\n';
+    const hpa = 'apiVersion: autoscaling/v1\nkind: HorizontalPodAutoscaler\nmetadata: { name: web, namespace: default }\nspec:\n  scaleTargetRef: { apiVersion: apps/v1, kind: Deployment, name: web }\n  minReplicas: 2\n  maxReplicas: 5\n  targetCPUUtilizationPercentage: 70\n';
+    const sts = 'apiVersion: apps/v1\nkind: StatefulSet\nmetadata: { name: db, namespace: default }\nspec:\n  serviceName: db\n  selector: { matchLabels: { app: db } }\n  template:\n    metadata: { labels: { app: db } }\n    spec: { containers: [{ name: db, image: db:1.0 }] }\n  volumeClaimTemplates:\n    - metadata: { name: data }\n      spec: { accessModes: [ReadWriteOnce], resources: { requests: { storage: 1Gi } } }\n';
+    const dir = makeRepo({ 'web.yaml': deployment, 'hpa.yaml': hpa, 'db.yaml': sts });
+    const meta = (name: string) => ({ name, namespace: 'default', uid: `u-${name}`, resourceVersion: '7', creationTimestamp: '2026-11-20T09:14:03Z' });
+    const pod = (c: object) => ({ containers: [{ imagePullPolicy: 'IfNotPresent', resources: {}, terminationMessagePath: '/dev/termination-log', terminationMessagePolicy: 'File', ...c }], dnsPolicy: 'ClusterFirst', restartPolicy: 'Always', schedulerName: 'default-scheduler', securityContext: {}, terminationGracePeriodSeconds: 30 });
+    const web = (sc: object) => ({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: meta('web'), spec: { replicas: 3, selector: { matchLabels: { app: 'web' } }, template: { metadata: { creationTimestamp: null, labels: { app: 'web' } }, spec: pod({ name: 'web', image: 'web:1.0', securityContext: sc }) }, strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' } }, revisionHistoryLimit: 10, progressDeadlineSeconds: 600 } });
+    // kubectl get hpa prints autoscaling/v2, the preferred version.
+    const liveHpa = { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: meta('web'), spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' }, minReplicas: 2, maxReplicas: 5, metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } }] }, status: { currentReplicas: 3, desiredReplicas: 3 } };
+    const liveSts = { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: meta('db'), spec: { replicas: 1, serviceName: 'db', podManagementPolicy: 'OrderedReady', selector: { matchLabels: { app: 'db' } }, template: { metadata: { creationTimestamp: null, labels: { app: 'db' } }, spec: pod({ name: 'db', image: 'db:1.0' }) }, updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 0 } }, revisionHistoryLimit: 10, persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' }, volumeClaimTemplates: [{ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data', creationTimestamp: null }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } }, volumeMode: 'Filesystem' }, status: { phase: 'Pending' } }] } };
+    // Made by the StatefulSet controller with the Retain policy: labels, no owner reference.
+    const claim = { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { ...meta('data-db-0'), labels: { app: 'db' } }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } }, storageClassName: 'standard', volumeMode: 'Filesystem', volumeName: 'pvc-0a1b' }, status: { phase: 'Bound' } };
+    const kubernetes = { apiVersion: 'v1', kind: 'Service', metadata: { ...meta('kubernetes'), labels: { component: 'apiserver', provider: 'kubernetes' } }, spec: { clusterIP: '10.96.0.1', clusterIPs: ['10.96.0.1'], ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: 6443 }], sessionAffinity: 'None', type: 'ClusterIP' } };
+    const live = tempDir();
+    const list = (items: object[]) => JSON.stringify({ apiVersion: 'v1', kind: 'List', metadata: { resourceVersion: '' }, items }, null, 4);
+    writeFiles(live, {
+      'same.json': list([web({ allowPrivilegeEscalation: false, runAsNonRoot: true }), liveHpa, liveSts, claim, kubernetes]),
+      // kubectl edit deleted the field: escalation is allowed again.
+      'edited.json': list([web({ runAsNonRoot: true }), liveHpa, liveSts, claim, kubernetes]),
+    });
+    const same = runCli(['drift', '--live', path.join(live, 'same.json')], { cwd: dir });
+    expect(same.stdout).toBe(`✔ in sync with ${path.join(live, 'same.json')} · exit 0 (clean; fails at high and above)\n`);
+    expect(same.code).toBe(0);
+    const edited = runCli(['drift', '--live', path.join(live, 'edited.json')], { cwd: dir });
+    expect(edited.stdout.split('\n').slice(0, 2)).toEqual([
+      '! web.yaml:1  modified  apps/Deployment default/web  live is less secure than git: k8s-privilege-escalation',
+      '    /spec/template/spec/containers/0/securityContext/allowPrivilegeEscalation  git false → live (unset)',
+    ]);
+    expect(edited.code).toBe(2);
+  });
+
   test('path arguments compare part of the repository: nothing is unmanaged for it, and the report says why', () => {
     const cm = (name: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata: { name: ${name}, namespace: ml }\ndata: { A: "1" }\n`;
     const dir = makeRepo({ 'apps/a.yaml': cm('a'), 'apps/b.yaml': cm('b') });

@@ -8,6 +8,7 @@ import { createDriftLocator } from '../../src/drift/locate.js';
 import { createMasker } from '../../src/drift/mask.js';
 import { parseQuantity, quantitiesEqual } from '../../src/drift/quantity.js';
 import { loadSnapshot } from '../../src/drift/snapshot.js';
+import { inLiveVersion } from '../../src/drift/versions.js';
 import { parseConfigText } from '../../src/parse/documents.js';
 import { cleanup, tempDir } from '../helpers/repo.js';
 
@@ -400,5 +401,135 @@ describe('positions of changed fields', () => {
     const docs = parseConfigText('multi.yaml', text).documents;
     writeFileSync(path.join(dir, 'multi.yaml'), text.replace('"web:1"', '"web:2"'));
     expect(createDriftLocator(dir, true)(docs[1]!)('/spec/template/spec/containers/0/image')).toEqual(docs[1]!.locate('/spec/template/spec/containers/0/image'));
+  });
+});
+
+describe('what the API server keeps and resets, as kubectl apply leaves objects', () => {
+  const deployment = (pod: object, container: object = {}, spec: object = {}) => ({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'api', namespace: 'ml' },
+    spec: { selector: { matchLabels: { app: 'api' } }, ...spec, template: { metadata: { labels: { app: 'api' } }, spec: { ...pod, containers: [{ name: 'api', image: 'repo/api:1.0', ...container }] } } },
+  });
+
+  test('false in a pointer field is kept by the API server: live without it is drift (escalation allowed, the token mounted)', () => {
+    const git = deployment({ automountServiceAccountToken: false }, { securityContext: { allowPrivilegeEscalation: false, runAsNonRoot: true } });
+    const live = deployment({}, { securityContext: { runAsNonRoot: true } });
+    expect(diffObjects(git, live, undefined)).toEqual([
+      { pointer: '/spec/template/spec/automountServiceAccountToken', desired: false, live: undefined },
+      { pointer: '/spec/template/spec/containers/0/securityContext/allowPrivilegeEscalation', desired: false, live: undefined },
+    ]);
+    // A whole securityContext gone: its false fields too.
+    expect(diffObjects(deployment({}, { securityContext: { allowPrivilegeEscalation: false } }), deployment({}), undefined)).toEqual([
+      { pointer: '/spec/template/spec/containers/0/securityContext/allowPrivilegeEscalation', desired: false, live: undefined },
+    ]);
+    // Go's omitted zero values stay unset: hostNetwork: false, a volume mount's readOnly: false never come back.
+    expect(diffObjects(deployment({ hostNetwork: false }, { stdin: false, volumeMounts: [{ name: 'd', mountPath: '/d', readOnly: false }] }), deployment({}, { volumeMounts: [{ name: 'd', mountPath: '/d' }] }), undefined)).toEqual([]);
+    expect(diffObjects(git, git, undefined)).toEqual([]);
+  });
+
+  test('a server default the old git overrode and git has since removed: apply resets it, so live still holding it is drift', () => {
+    // Shaped as the API server returns the old manifest after kubectl apply (last-applied as kubectl writes it).
+    const old = deployment({ terminationGracePeriodSeconds: 300, dnsPolicy: 'Default' }, { imagePullPolicy: 'Always' }, { replicas: 4, strategy: { type: 'Recreate' } });
+    const live = deployment(
+      { terminationGracePeriodSeconds: 300, dnsPolicy: 'Default', restartPolicy: 'Always', schedulerName: 'default-scheduler', securityContext: {} },
+      { imagePullPolicy: 'Always', terminationMessagePath: '/dev/termination-log', terminationMessagePolicy: 'File', resources: {} },
+      { replicas: 4, strategy: { type: 'Recreate' }, revisionHistoryLimit: 10, progressDeadlineSeconds: 600 },
+    );
+    const removed = (pointer: string, value: unknown) => ({ pointer, desired: undefined, live: value, note: 'removed-in-git' });
+    expect(diffObjects(deployment({}), live, old)).toEqual([
+      removed('/spec/template/spec/containers/0/imagePullPolicy', 'Always'),
+      removed('/spec/template/spec/terminationGracePeriodSeconds', 300),
+      removed('/spec/template/spec/dnsPolicy', 'Default'),
+      removed('/spec/replicas', 4),
+      removed('/spec/strategy', { type: 'Recreate' }),
+    ]);
+    // Live already at the defaults (a :latest image pulls Always): nothing changes when apply removes them.
+    const atDefaults = deployment(
+      { terminationGracePeriodSeconds: 30, dnsPolicy: 'ClusterFirst' },
+      { image: 'repo/api:latest', imagePullPolicy: 'Always' },
+      { replicas: 1, strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' } } },
+    );
+    expect(diffObjects(deployment({}, { image: 'repo/api:latest' }), atDefaults, old)).toEqual([]);
+    // A custom resource is stored as written: its fields have no such default (as before).
+    expect(diffObjects({ ...deployment({}), apiVersion: 'ray.io/v1', kind: 'RayCluster' }, { ...live, apiVersion: 'ray.io/v1', kind: 'RayCluster' }, { ...old, apiVersion: 'ray.io/v1', kind: 'RayCluster' })).toEqual([]);
+  });
+
+  test('quantities the API server writes in canonical form: LimitRange limits and HPA metric targets', () => {
+    const limits = (l: object) => ({ apiVersion: 'v1', kind: 'LimitRange', metadata: { name: 'l' }, spec: { limits: [{ type: 'Container', ...l }] } });
+    expect(diffObjects(limits({ default: { cpu: 0.5, memory: '1Gi' }, defaultRequest: { cpu: 0.25 }, max: { cpu: 2 } }), limits({ default: { cpu: '500m', memory: '1Gi' }, defaultRequest: { cpu: '250m' }, max: { cpu: '2' } }), undefined)).toEqual([]);
+    const git = { spec: { metrics: [{ type: 'Resource', resource: { name: 'memory', target: { type: 'AverageValue', averageValue: '1.5Gi' } } }, { type: 'Pods', pods: { metric: { name: 'q' }, target: { type: 'AverageValue', averageValue: 0.5 } } }] } };
+    const live = { spec: { metrics: [{ type: 'Resource', resource: { name: 'memory', target: { type: 'AverageValue', averageValue: '1536Mi' } } }, { type: 'Pods', pods: { metric: { name: 'q' }, target: { type: 'AverageValue', averageValue: '500m' } } }] } };
+    expect(diffObjects(git, live, undefined)).toEqual([]);
+    expect(diffObjects(git, { spec: { metrics: [live.spec.metrics[0], { ...live.spec.metrics[1], pods: { metric: { name: 'q' }, target: { type: 'AverageValue', averageValue: '2' } } }] } }, undefined)).toEqual([
+      { pointer: '/spec/metrics/1/pods/target/averageValue', desired: 0.5, live: '2' },
+    ]);
+  });
+
+  test('a NetworkPolicy port without a port number (every port of a protocol) pairs by position', () => {
+    const np = (ports: object[]) => ({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'n' }, spec: { podSelector: {}, ingress: [{ ports }] } });
+    expect(diffObjects(np([{ protocol: 'TCP' }]), np([{ protocol: 'TCP' }]), undefined)).toEqual([]);
+    expect(diffObjects(np([{ protocol: 'UDP' }]), np([{ protocol: 'TCP' }]), undefined)).toEqual([{ pointer: '/spec/ingress/0/ports/0/protocol', desired: 'UDP', live: 'TCP' }]);
+  });
+
+  test('Argo CD\'s tracking label, which it writes into what it applies, is neither removed from git nor a hand edit', () => {
+    const git = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'ml', labels: { team: 'ml' } }, data: { a: '1' } };
+    const tracked = { ...git, metadata: { ...git.metadata, labels: { team: 'ml', 'app.kubernetes.io/instance': 'ml-apps' } } };
+    expect(diffResources(git, tracked, tracked, { strict: true })).toEqual({ changes: [], liveOnly: [], injected: [] });
+    const unlabelled = { ...git, metadata: { name: 'c', namespace: 'ml' } };
+    expect(diffResources(unlabelled, { ...unlabelled, metadata: { ...unlabelled.metadata, labels: { 'app.kubernetes.io/instance': 'ml-apps' } } }, { ...unlabelled, metadata: { ...unlabelled.metadata, labels: { 'app.kubernetes.io/instance': 'ml-apps' } } }).changes).toEqual([]);
+    // Set in git (a Helm chart's own label), it is compared.
+    expect(diffObjects(tracked, { ...tracked, metadata: { ...tracked.metadata, labels: { team: 'ml', 'app.kubernetes.io/instance': 'other' } } }, undefined)).toEqual([
+      { pointer: '/metadata/labels/app.kubernetes.io~1instance', desired: 'ml-apps', live: 'other' },
+    ]);
+  });
+
+  test('an HPA applied as autoscaling/v1 is read back as autoscaling/v2: the CPU target is the same object', () => {
+    const v1 = { apiVersion: 'autoscaling/v1', kind: 'HorizontalPodAutoscaler', metadata: { name: 'h', namespace: 'ml' }, spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'api' }, minReplicas: 1, maxReplicas: 5, targetCPUUtilizationPercentage: 70 } };
+    const v2 = (utilization: number) => ({
+      apiVersion: 'autoscaling/v2',
+      kind: 'HorizontalPodAutoscaler',
+      metadata: { name: 'h', namespace: 'ml' },
+      spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'api' }, minReplicas: 1, maxReplicas: 5, metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: utilization } } }] },
+    });
+    expect(diffObjects(inLiveVersion(v1, v2(70)), v2(70), v1)).toEqual([]);
+    expect(diffObjects(inLiveVersion(v1, v2(95)), v2(95), v1)).toEqual([{ pointer: '/spec/metrics/0/resource/target/averageUtilization', desired: 70, live: 95 }]);
+    // Without a target, v2 defaults to 80%.
+    const { targetCPUUtilizationPercentage: _t, ...noTarget } = v1.spec;
+    expect(diffObjects(inLiveVersion({ ...v1, spec: noTarget }, v2(80)), v2(80), undefined)).toEqual([]);
+    // Read as v1, nothing is converted.
+    expect(inLiveVersion(v1, v1)).toBe(v1);
+  });
+
+  test('strict mode: Job, CronJob, HPA, NetworkPolicy, claim and LimitRange defaults are not hand edits', () => {
+    const strict = (desired: unknown, live: unknown) => diffResources(desired, live, undefined, { strict: true }).changes;
+    const job = { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'j', namespace: 'ml' }, spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'j', image: 'j:1' }] } } } };
+    const uid = '5f1c2d4e-0000-4000-8000-000000000001';
+    const liveJob = {
+      ...job,
+      spec: {
+        backoffLimit: 6,
+        completionMode: 'NonIndexed',
+        completions: 1,
+        parallelism: 1,
+        podReplacementPolicy: 'TerminatingOrFailed',
+        manualSelector: false,
+        suspend: false,
+        selector: { matchLabels: { 'batch.kubernetes.io/controller-uid': uid } },
+        template: { metadata: { labels: { 'batch.kubernetes.io/controller-uid': uid, 'batch.kubernetes.io/job-name': 'j', 'controller-uid': uid, 'job-name': 'j' } }, spec: job.spec.template.spec },
+      },
+    };
+    expect(strict(job, liveJob)).toEqual([]);
+    expect(strict(job, { ...liveJob, spec: { ...liveJob.spec, backoffLimit: 100 } })).toEqual([{ pointer: '/spec/backoffLimit', desired: undefined, live: 100, note: 'live-only' }]);
+    const cron = { apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name: 'c', namespace: 'ml' }, spec: { schedule: '0 * * * *', jobTemplate: { spec: job.spec } } };
+    expect(strict(cron, { ...cron, spec: { ...cron.spec, concurrencyPolicy: 'Allow', failedJobsHistoryLimit: 1, successfulJobsHistoryLimit: 3, suspend: false, jobTemplate: { spec: { ...job.spec, backoffLimit: 6 } } } })).toEqual([]);
+    const np = { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'n', namespace: 'ml' }, spec: { podSelector: {}, ingress: [{}] } };
+    expect(strict(np, { ...np, spec: { ...np.spec, policyTypes: ['Ingress'] } })).toEqual([]);
+    const hpa = { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'h', namespace: 'ml' }, spec: { maxReplicas: 3 } };
+    expect(strict(hpa, { ...hpa, spec: { ...hpa.spec, minReplicas: 1 } })).toEqual([]);
+    const pvc = { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'p', namespace: 'ml' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } };
+    expect(strict(pvc, { ...pvc, spec: { ...pvc.spec, storageClassName: 'standard', volumeName: 'pvc-5f1c2d4e', volumeMode: 'Filesystem' } })).toEqual([]);
+    const lr = { apiVersion: 'v1', kind: 'LimitRange', metadata: { name: 'l', namespace: 'ml' }, spec: { limits: [{ type: 'Container', default: { cpu: '500m', memory: '512Mi' } }] } };
+    expect(strict(lr, { ...lr, spec: { limits: [{ type: 'Container', default: { cpu: '500m', memory: '512Mi' }, defaultRequest: { cpu: '500m', memory: '512Mi' } }] } })).toEqual([]);
   });
 });
