@@ -110,6 +110,10 @@ export async function renderExternal(entry: ExternalRender, settings: TargetSett
   const fail = (why: string) => ({ error: { code: 'not-rendered', file: configFile, line: at.line, message: `not rendered: ${why} (target ${entry.path || '.'} is not checked)` } });
   // The command line and its error output may hold a credential (--password=…): masked like any secret in a message.
   const shown = maskSecretShapes(entry.command);
+  // A command from the config is code from the repository: it runs only when the config is trusted, as a JS config does.
+  if (!settings.config.trusted && !settings.allowRender) {
+    return fail(`its render command "${shown}" runs code from the repository's config; pass --allow-render if you trust this repository (on pull requests, use --trusted-config instead: the target branch's commands run)`);
+  }
   if (settings.mode !== 'worktree' && !settings.config.config.allowExternal) {
     const source = settings.mode === 'index' ? 'the index (--staged)' : 'the commit (--ref)';
     return fail(`its render command "${shown}" would read the working tree, not ${source}; set "allowExternal": true in the config to run it anyway`);

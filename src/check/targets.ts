@@ -272,7 +272,7 @@ export async function targetsForRun(ctx: RunContext, options: CheckOptions, spec
   const nothing = whole && !config.render?.length && !config.targets?.length && !options.target?.length && !checked.files.some((f) => isKustomizationFile(f.path));
   if (nothing) return null;
   const all = await readAllFiles(ctx.repo, spec, ctx.cache);
-  const set = await collectTargets(all, { repo: ctx.repo, config: ctx.config, only: options.target, paths, mode: all.mode });
+  const set = await collectTargets(all, { repo: ctx.repo, config: ctx.config, only: options.target, paths, mode: all.mode, allowRender: options.allowRender });
   return set ? { set, all } : null;
 }
 

@@ -44,6 +44,8 @@ export interface CheckOptions {
   inlineWaivers?: boolean;
   configFile?: string;
   allowJsConfig?: boolean;
+  /** --allow-render: run the config's `render` commands (code from the repository) though the config is not from --trusted-config. */
+  allowRender?: boolean;
   /** Today, for waiver expiry (tests fix it). */
   now?: Date;
   onProgress?: (p: Progress) => void;
@@ -126,5 +128,7 @@ export interface TargetSettings {
   /** Path arguments, relative to the repository root: targets that read a file under one are in scope. */
   paths: readonly string[];
   mode: SourceMode;
+  /** --allow-render (see CheckOptions.allowRender). */
+  allowRender?: boolean;
 }
 

@@ -16,6 +16,8 @@ export interface SourceFlags {
   inlineWaivers: boolean;
   config?: string;
   allowJsConfig?: boolean;
+  /** --allow-render: run the config's render commands. */
+  allowRender?: boolean;
   /** false with --no-cache. */
   cache?: boolean;
   cacheDir?: string;

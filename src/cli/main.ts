@@ -37,6 +37,7 @@ function addSourceOptions(cmd: Command, which: { staged?: boolean; changedSince?
     .option('--no-inline-waivers', 'ignore aiops-guard.io/ignore.<rule> annotations')
     .option('--config <file>', 'config file (default: .aiopsrc* or package.json#aiops at the repository root)')
     .option('--allow-js-config', 'allow a JS/TS config (it runs code from the repository)')
+    .option('--allow-render', 'run the config\'s render commands (code from the repository; without it they run only from a --trusted-config)')
     .option('--no-cache', 'do not use or update the result cache (results by file content, kept between runs)')
     .option('--cache-dir <dir>', 'folder of the result cache (default: node_modules/.cache/aiops-guard, else $XDG_CACHE_HOME/aiops-guard)')
     .option('-j, --jobs <n>', 'use at most <n> threads (default: one per core)', parsePositiveInt)

@@ -149,6 +149,7 @@ export function optionsFromFlags(paths: string[], flags: SourceFlags, progress: 
     inlineWaivers: flags.inlineWaivers === false ? false : undefined,
     configFile: flags.config,
     allowJsConfig: flags.allowJsConfig,
+    allowRender: flags.allowRender,
     cache: flags.cache === false ? false : flags.cacheDir,
     shard: flags.shard === undefined ? undefined : parseShard(flags.shard),
     jobs: flags.jobs,

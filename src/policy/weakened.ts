@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { CheckOptions, RunContext } from '../check/types.js';
 import { BASELINE_FILE, loadConfigAtCommit } from '../config/trust.js';
 import type { GuardConfig, LoadedConfig } from '../config/types.js';
+import { maskSecretShapes } from './secret-shapes.js';
 import type { ConfigWaiver } from './waivers.js';
 import { SEVERITIES, type FailOn, type Finding, type Severity } from '../report/types.js';
 import { CASES_DIR } from '../rules/load.js';
@@ -116,6 +117,13 @@ export function comparePolicies(base: PolicyState, current: PolicyState, builtin
   if (dropped.length) at('/include', `"include" no longer covers ${dropped.map((g) => `"${g}"`).join(', ')}`);
 
   if (b.inlineWaivers === false && c.inlineWaivers !== false) at('/inlineWaivers', 'inline waiver annotations are turned on');
+
+  // A render entry replaces a folder's files with a command's output: the files are no longer what is checked.
+  const baseRenders = new Set((b.render ?? []).map((r) => JSON.stringify([r.path, r.command])));
+  (c.render ?? []).forEach((r, i) => {
+    if (!baseRenders.has(JSON.stringify([r.path, r.command]))) at(`/render/${i}`, `the files under "${r.path || '.'}" are replaced by the output of the command "${maskSecretShapes(r.command)}"`);
+  });
+  if (c.kustomize === 'off' && b.kustomize !== 'off') at('/kustomize', 'kustomizations are no longer rendered (their overlays are not checked)');
 
   const baseIgnores = new Set((b.drift?.ignoreDifferences ?? []).map((d) => JSON.stringify(d)));
   (c.drift?.ignoreDifferences ?? []).forEach((d, i) => {

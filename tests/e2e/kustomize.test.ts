@@ -566,18 +566,18 @@ const renderConfig = (entries: object[], extra: object = {}) => JSON.stringify({
 describe('external renderers (config render)', () => {
   test('the command\'s output is the target\'s desired state; findings point at its lines, the chart\'s files are not checked on their own', () => {
     const dir = makeRepo({ ...CHART, '.aiopsrc.json': renderConfig([{ path: 'charts/web', command: 'node tools/render.mjs "web prod"' }]) });
-    const report = json(runCli(['check', '--no-cache', '-f', 'json', '--target', 'charts/web'], { cwd: dir }).stdout);
+    const report = json(runCli(['check', '--allow-render', '--no-cache', '-f', 'json', '--target', 'charts/web'], { cwd: dir }).stdout);
     expect(report.findings.filter((f) => f.severity === 'critical').map(brief)).toEqual(['k8s-privileged-container charts/web/(rendered):16:25 charts/web']);
     // The argument with a space reached the command as one argument.
     expect(report.findings[0]!.resource).toEqual({ group: 'apps', kind: 'Deployment', namespace: null, name: 'web prod' });
     expect(report.errors).toEqual([]);
     expect(report.targets).toEqual([{ path: 'charts/web', renderer: 'command', command: 'node tools/render.mjs "web prod"', files: 3, documents: 1 }]);
-    const text = runCli(['check', '--no-cache', '--target', 'charts/web'], { cwd: dir });
+    const text = runCli(['check', '--allow-render', '--no-cache', '--target', 'charts/web'], { cwd: dir });
     expect(text.stdout).toContain('charts/web/(rendered):16:25  critical Container "web" runs privileged  k8s-privileged-container  target charts/web\n');
     expect(text.stdout).toContain('charts/web/(rendered) is the output of: node tools/render.mjs "web prod"\n');
     expect(text.code).toBe(1);
     // Made from the working tree, not from a commit: --blame gives it no introducing commit.
-    const blamed = json(runCli(['check', '--blame', '--no-cache', '-f', 'json', '--target', 'charts/web'], { cwd: dir }).stdout);
+    const blamed = json(runCli(['check', '--allow-render', '--blame', '--no-cache', '-f', 'json', '--target', 'charts/web'], { cwd: dir }).stdout);
     expect(blamed.findings.filter((f) => f.severity === 'critical').map((f) => [brief(f), f.introduced])).toEqual([['k8s-privileged-container charts/web/(rendered):16:25 charts/web', undefined]]);
   });
 
@@ -591,20 +591,43 @@ describe('external renderers (config render)', () => {
       'tools/render.mjs': `process.stdout.write(${JSON.stringify(rendered)});\n`,
       '.aiopsrc.json': renderConfig([{ path: 'apps/dashboard/overlays/istio', command: 'node tools/render.mjs' }]),
     });
-    const report = json(runCli(['check', '--no-cache', '-f', 'json'], { cwd: dir }).stdout);
+    const report = json(runCli(['check', '--allow-render', '--no-cache', '-f', 'json'], { cwd: dir }).stdout);
     expect(report.errors).toEqual([]);
     expect(report.targets).toEqual([expect.objectContaining({ path: 'apps/dashboard/overlays/istio', renderer: 'command' })]);
   });
 
+  test('a render command is code from the repository: it runs only with --allow-render or from a --trusted-config, and a pull request that adds one weakens the policy', () => {
+    // The pull request replaces the chart's files with a command's output, and the command writes a file.
+    const marker = path.join(tempDir(), 'ran');
+    const dir = makeRepo({ ...CHART });
+    git(dir, 'checkout', '-q', '-b', 'pr');
+    commit(dir, { '.aiopsrc.json': renderConfig([{ path: 'charts/web', command: `node -e "require('fs').writeFileSync(process.argv[1], 'x')" ${marker}` }]) }, 'pr: render the chart');
+    const untrusted = runCli(['check', '--no-cache', '-f', 'json', '--new-since', 'main'], { cwd: dir });
+    expect(existsSync(marker)).toBe(false);
+    expect(untrusted.code).toBe(1);
+    const report = json(untrusted.stdout);
+    expect(report.errors.map((e) => [e.code, e.file, e.line])).toEqual([['not-rendered', '.aiopsrc.json', 5]]);
+    expect(report.errors[0]!.message).toContain('runs code from the repository\'s config; pass --allow-render if you trust this repository');
+    expect(report.findings.filter((f) => f.ruleId === 'policy-weakened').map((f) => [f.file, f.line, f.message])).toEqual([
+      ['.aiopsrc.json', 3, expect.stringContaining('the files under "charts/web" are replaced by the output of the command')],
+    ]);
+    // The maintainer's choice: --allow-render runs it; so does a trusted revision whose config has the entry.
+    expect(runCli(['check', '--allow-render', '--no-cache', '-f', 'json'], { cwd: dir }).stdout).toContain('"renderer": "command"');
+    expect(existsSync(marker)).toBe(true);
+    const trusted = json(runCli(['check', '--no-cache', '-f', 'json', '--trusted-config', 'pr'], { cwd: dir }).stdout);
+    expect(trusted.errors).toEqual([]);
+    expect(trusted.targets).toEqual([expect.objectContaining({ path: 'charts/web', renderer: 'command' })]);
+  });
+
   test('a chart without a render entry stays skipped with today\'s message', () => {
     const dir = makeRepo({ ...CHART });
-    const report = json(runCli(['check', '--no-cache', '-f', 'json'], { cwd: dir }).stdout);
+    const report = json(runCli(['check', '--allow-render', '--no-cache', '-f', 'json'], { cwd: dir }).stdout);
     expect(report.errors.map((e) => [e.code, e.file])).toEqual([['helm-template', 'charts/web/templates/deployment.yaml']]);
   });
 
   test('with --ref or --staged the command does not run unless allowExternal is set: the target is not rendered', () => {
     const dir = makeRepo({ ...CHART, '.aiopsrc.json': renderConfig([{ path: 'charts/web', command: 'node tools/render.mjs web' }]) });
-    const staged = runCli(['check', '--no-cache', '-f', 'json', '--staged'], { cwd: dir });
+    const staged = runCli(['check', '--allow-render', '--no-cache', '-f', 'json', '--staged'], { cwd: dir });
     expect(staged.code).toBe(1);
     expect(json(staged.stdout).errors).toEqual([
       {
@@ -615,7 +638,7 @@ describe('external renderers (config render)', () => {
       },
     ]);
     writeFileSync(path.join(dir, '.aiopsrc.json'), renderConfig([{ path: 'charts/web', command: 'node tools/render.mjs web' }], { allowExternal: true }));
-    const allowed = json(runCli(['check', '--no-cache', '-f', 'json', '--ref', 'HEAD'], { cwd: dir }).stdout);
+    const allowed = json(runCli(['check', '--allow-render', '--no-cache', '-f', 'json', '--ref', 'HEAD'], { cwd: dir }).stdout);
     expect(allowed.errors).toEqual([]);
     expect(allowed.findings.filter((f) => f.severity === 'critical').map(brief)).toEqual(['k8s-privileged-container charts/web/(rendered):16:25 charts/web']);
   });
@@ -638,7 +661,7 @@ describe('external renderers (config render)', () => {
         { path: 'other/d', command: 'node tools/leaky.mjs --password=hunter2-secret' },
       ]),
     });
-    const r = runCli(['check', '--no-cache', '-f', 'json'], { cwd: dir });
+    const r = runCli(['check', '--allow-render', '--no-cache', '-f', 'json'], { cwd: dir });
     expect(r.code).toBe(1);
     expect(r.stderr).toBe('');
     expect(json(r.stdout).errors.map((e) => e.message)).toEqual([
@@ -654,18 +677,18 @@ describe('external renderers (config render)', () => {
 
   test('a render entry that cannot work as written is a config error (exit 78) at its line', () => {
     const dir = makeRepo({ ...CHART, '.aiopsrc.json': renderConfig([{ path: 'charts/web', command: 'helm template "web charts/web' }]) });
-    const r = runCli(['check', '--no-cache'], { cwd: dir });
+    const r = runCli(['check', '--allow-render', '--no-cache'], { cwd: dir });
     expect(r.code).toBe(78);
     expect(r.stderr).toBe(
       `aiops-guard: ${path.join(dir, '.aiopsrc.json')}:5:18: render[0].command has a quote that is not closed\n` +
         '  hint: close the quote; the command is split into arguments as a shell would, but no shell runs it\n',
     );
     writeFileSync(path.join(dir, '.aiopsrc.json'), renderConfig([{ path: '../elsewhere', command: 'helm template web' }]));
-    const outside = runCli(['check', '--no-cache'], { cwd: dir });
+    const outside = runCli(['check', '--allow-render', '--no-cache'], { cwd: dir });
     expect(outside.code).toBe(78);
     expect(outside.stderr).toContain('render[0].path "../elsewhere" is outside the repository');
     writeFileSync(path.join(dir, '.aiopsrc.json'), renderConfig([{ path: 'charts/web' }]));
-    const missing = runCli(['check', '--no-cache'], { cwd: dir });
+    const missing = runCli(['check', '--allow-render', '--no-cache'], { cwd: dir });
     expect(missing.code).toBe(78);
     expect(missing.stderr).toContain('command');
   });
@@ -674,7 +697,7 @@ describe('external renderers (config render)', () => {
   // is not installed, the same entry must be reported as not rendered: never a silent pass.
   test('kubectl kustomize as the command gives the same findings as the native renderer, at lines of its output', () => {
     const dir = makeRepo({ ...GITOPS_FILES, '.aiopsrc.json': renderConfig([{ path: 'apps/overlays/prod', command: 'kubectl kustomize apps/overlays/prod' }]) });
-    const viaCommand = runCli(['check', '--no-cache', '-f', 'json', '--target', 'apps/overlays/prod', '--show', 'all'], { cwd: dir });
+    const viaCommand = runCli(['check', '--allow-render', '--no-cache', '-f', 'json', '--target', 'apps/overlays/prod', '--show', 'all'], { cwd: dir });
     const onPath = (process.env.PATH ?? '').split(path.delimiter).some((d) => d !== '' && existsSync(path.join(d, 'kubectl')));
     if (!onPath) {
       expect(viaCommand.code).toBe(1);
