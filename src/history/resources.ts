@@ -58,6 +58,12 @@ export class ResourceLocator {
     return [...(this.files.get(key) ?? [])].sort();
   }
 
+  /** Every resource a file declares in a commit (empty when the file is not there). */
+  async keysOfFile(tree: string, path: string): Promise<ReadonlySet<string>> {
+    const at = await this.evaluator.fileAt(tree, path);
+    return at ? this.keysIn(at.oid, path, at.chart) : new Set();
+  }
+
   private async keysIn(oid: string, path: string, chart: boolean): Promise<Set<string>> {
     const id = blobKey(oid, path, chart);
     let keys = this.keysByBlob.get(id);

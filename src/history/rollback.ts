@@ -301,12 +301,26 @@ async function restoreCommands(evaluator: HistoryEvaluator, selection: Selection
   for (const f of absent) {
     const then = new Set(resourcesOf(f).flatMap((k) => locator.filesOf(k)));
     if (then.size === 0) added.push(f);
-    else if (then.size === 1) moved.push(`git show ${good}:${[...then][0]} > ${f}`);
-    // Spread over several files then: no one-file command; the full rollback above still applies.
+    else if (then.size === 1) {
+      // Only a move of the same resources: a file merged from several (or split from one) would lose, or declare twice, the others.
+      const from = [...then][0]!;
+      if (sameKeys(await locator.keysOfFile(head.tree, f), await locator.keysOfFile(lastGood.tree, from))) moved.push(`git show ${shellWord(`${good}:${from}`)} > ${shellWord(f)}`);
+    }
+    // Spread over several files then, or not one file's resources: no one-file command; the full rollback above still applies.
   }
   const out: string[] = [];
-  if (existing.length) out.push(`git restore --source ${good} -- ${existing.join(' ')}`);
+  if (existing.length) out.push(`git restore --source ${good} -- ${existing.map(shellWord).join(' ')}`);
   out.push(...moved);
-  if (added.length) out.push(`git rm -- ${added.join(' ')}`);
+  if (added.length) out.push(`git rm -- ${added.map(shellWord).join(' ')}`);
   return out;
+}
+
+const sameKeys = (a: ReadonlySet<string>, b: ReadonlySet<string>) => a.size === b.size && [...a].every((k) => b.has(k));
+
+/**
+ * A path as one shell word, to paste: as it is when it holds only characters no shell treats
+ * specially, else in single quotes (a file named `$(touch x).yaml` or `my apps/a.yaml` is one argument, never run).
+ */
+export function shellWord(s: string): string {
+  return /^[A-Za-z0-9_./@%+=:,-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from '@jest/globals';
 import { buildRepoFromSnapshots } from '../../src/demo/build-repo.js';
@@ -490,6 +490,21 @@ describe('history follows resources, not paths', () => {
     expect(report.findings.map((f) => [f.file, f.pointer])).toEqual([['apps/all.yaml', '/items/1/spec/template/spec/containers/0/securityContext/privileged']]);
     expect(report.rollback!.culprits.map((c) => [c.sha, c.subject, c.files])).toEqual([[bad, 'run web privileged', ['apps/web.yaml']]]);
     expect(report.rollback!.commands[0]).toBe(`git revert --no-edit ${short(bad)}`);
+    // all.yaml holds svc too: putting apps/web.yaml's old content there would delete svc, so no one-file command is given.
+    expect(report.rollback!.commands.slice(1)).toEqual([expect.stringMatching(/^git revert --no-commit /)]);
+  });
+
+  test('the commands to paste quote paths a shell would split or run: a file named $(touch PWNED).yaml is one argument', () => {
+    const api = (doc: string) => doc.replace('metadata:\n  name: web\n', 'metadata:\n  name: api\n');
+    const dir = makeRepo({ '$(touch PWNED).yaml': HARDENED_DEPLOYMENT, "my apps/it's.yaml": api(HARDENED_DEPLOYMENT) }, 'add web');
+    const good = short(run(dir, 'rev-parse', 'HEAD').trim());
+    commit(dir, { '$(touch PWNED).yaml': PRIVILEGED_DEPLOYMENT, "my apps/it's.yaml": api(PRIVILEGED_DEPLOYMENT) }, 'run web privileged');
+    const restore = json(runCli(['rollback', '-f', 'json'], { cwd: dir }).stdout).rollback!.commands.at(-1)!;
+    expect(restore).toBe(`git restore --source ${good} -- '$(touch PWNED).yaml' 'my apps/it'\\''s.yaml'`);
+    execFileSync('sh', ['-c', restore], { cwd: dir });
+    expect(existsSync(path.join(dir, 'PWNED'))).toBe(false);
+    expect(readFileSync(path.join(dir, '$(touch PWNED).yaml'), 'utf8')).toBe(HARDENED_DEPLOYMENT);
+    expect(readFileSync(path.join(dir, "my apps/it's.yaml"), 'utf8')).toBe(api(HARDENED_DEPLOYMENT));
   });
 
   test('a file without resource identity (compose) followed through a pure rename; a copy is not a rename', () => {
