@@ -35,16 +35,23 @@ function fullMatch(pattern: string): (s: string) => boolean {
   return (s) => re.matches(s);
 }
 
-/** Resources a selector picks: name and namespace are regular expressions tried on the original and current ids. */
+/**
+ * Resources a selector picks. Every id field is a regular expression, anchored (kustomize's
+ * SelectorRegex: `kind: Deployment|StatefulSet` picks both); an empty one picks any. Name and
+ * namespace are tried on the original and current ids.
+ */
 export function selectResources(resources: readonly Resource[], sel: Selector): Resource[] {
+  const kind = sel.kind ? fullMatch(sel.kind) : null;
+  const group = sel.group ? fullMatch(sel.group) : null;
+  const version = sel.version ? fullMatch(sel.version) : null;
   const name = sel.name ? fullMatch(sel.name) : null;
   const ns = sel.namespace ? fullMatch(sel.namespace) : null;
   const labels = sel.labelSelector ? parseLabelSelector(sel.labelSelector) : null;
   const annotations = sel.annotationSelector ? parseLabelSelector(sel.annotationSelector) : null;
   return resources.filter((res) => {
-    if (sel.kind && sel.kind !== kindOf(res)) return false;
-    if (sel.group !== undefined && sel.group !== '' && sel.group !== groupOfResource(res)) return false;
-    if (sel.version && sel.version !== versionOf(res)) return false;
+    if (kind && !kind(kindOf(res))) return false;
+    if (group && !group(groupOfResource(res))) return false;
+    if (version && !version(versionOf(res))) return false;
     const first = res.ids[0]!;
     const cur = currentId(res);
     if (name && !name(first.name) && !name(cur.name)) return false;
