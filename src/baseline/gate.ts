@@ -60,7 +60,7 @@ async function loadBaselineEntries(resolved: ResolvedBaseline, configFile: strin
  * the working tree and the index). The merge-base is checked whole, with the same config and rules,
  * so a finding that moved to another file is still old.
  */
-async function fingerprintsAtMergeBase(check: CheckOptions, rev: string): Promise<{ mergeBase: string | null; fingerprints: Set<string> }> {
+async function fingerprintsAtMergeBase(check: CheckOptions, rev: string): Promise<{ mergeBase: string | null; fingerprints: Set<string>; places: AcceptedPlaces }> {
   const git = await import('../source/git.js');
   const repo = findRepo(check.repoDir ? path.resolve(check.cwd, check.repoDir) : check.cwd);
   const cache: GitCache = {};
@@ -68,7 +68,7 @@ async function fingerprintsAtMergeBase(check: CheckOptions, rev: string): Promis
   const ours = source.mode === 'commit' ? await git.resolveRevision(repo, source.ref, cache) : await git.resolveHead(repo, cache);
   if (!ours) {
     // No commit yet (the hook on the first commit): nothing is old.
-    if (rev === 'HEAD') return { mergeBase: null, fingerprints: new Set() };
+    if (rev === 'HEAD') return { mergeBase: null, fingerprints: new Set(), places: new Map() };
     throw new NotFoundError('--new-since needs a commit to compare from, and this repository has none yet', 'commit once, or drop --new-since');
   }
   const other = await git.resolveRevision(repo, rev, cache);
@@ -77,7 +77,19 @@ async function fingerprintsAtMergeBase(check: CheckOptions, rev: string): Promis
   const base = await runCheck({ ...check, paths: [], changedSince: undefined, newSince: undefined, source: { mode: 'commit', ref: mergeBase }, onProgress: undefined });
   // What the run says of its policy (a weakening, a waiver without a reason) is judged in the checked run only: the merge-base
   // run reads the same policy, so its copy would accept the weakening the change makes.
-  return { mergeBase, fingerprints: new Set(base.findings.filter((f) => !RUN_POLICY_RULES.has(f.ruleId)).map(findingFingerprint)) };
+  const old = base.findings.filter((f) => !RUN_POLICY_RULES.has(f.ruleId));
+  const places: AcceptedPlaces = new Map();
+  for (const f of old) addPlace(places, findingFingerprint(f), f.file);
+  return { mergeBase, fingerprints: new Set(places.keys()), places };
+}
+
+/** Accepted findings by fingerprint: the files each was found in (applyBaseline tells two declarations of one identity apart by them). */
+type AcceptedPlaces = Map<string, Set<string>>;
+
+function addPlace(places: AcceptedPlaces, fingerprint: string, file: string): void {
+  const files = places.get(fingerprint);
+  if (files) files.add(file);
+  else places.set(fingerprint, new Set([file]));
 }
 
 /** Findings about the run's own policy, not about the files (see fingerprintsAtMergeBase). */
@@ -86,10 +98,12 @@ const RUN_POLICY_RULES = new Set([POLICY_WEAKENED_RULE.id, WAIVER_RULE.id]);
 /** What a run accepts: the baseline's entries and the findings at the --new-since merge-base (null: none applies). */
 export interface Accepted {
   entries: BaselineEntry[] | null;
-  since: { mergeBase: string | null; fingerprints: Set<string> } | null;
+  since: { mergeBase: string | null; fingerprints: Set<string>; places: AcceptedPlaces } | null;
   baselineFile: string | null;
   /** Every accepted fingerprint, of both. */
   fingerprints: Set<string>;
+  /** The files each accepted fingerprint was found in, of both. */
+  places: AcceptedPlaces;
 }
 
 /** Reads the baseline and checks the --new-since merge-base, once: scan's history walk and its gate use the same answer. */
@@ -98,7 +112,10 @@ export async function loadAccepted(options: Omit<GateOptions, 'wholeRepo'>): Pro
   const entries = await loadBaselineEntries(resolved, resolved.configFile);
   const since = options.newSince ? await fingerprintsAtMergeBase(options.check, options.newSince) : null;
   const fingerprints = new Set([...(entries ?? []).map((e) => e.fingerprint), ...(since?.fingerprints ?? [])]);
-  return { entries, since, baselineFile: entries ? resolved.file : null, fingerprints };
+  const places: AcceptedPlaces = new Map();
+  for (const e of entries ?? []) addPlace(places, e.fingerprint, e.file);
+  for (const [fp, files] of since?.places ?? []) for (const f of files) addPlace(places, fp, f);
+  return { entries, since, baselineFile: entries ? resolved.file : null, fingerprints, places };
 }
 
 /** Compares a report with the baseline and --new-since; the report is returned as is when neither applies. */
@@ -107,8 +124,8 @@ export async function gateReport(
   options: GateOptions,
   given?: Accepted,
 ): Promise<{ report: BaselinedReport; absent: BaselineEntry[]; baselineFile: string | null; mergeBase: string | null }> {
-  const { entries, since, baselineFile, fingerprints } = given ?? (await loadAccepted(options));
+  const { entries, since, baselineFile, places } = given ?? (await loadAccepted(options));
   if (!entries && !since) return { report: report as BaselinedReport, absent: [], baselineFile: null, mergeBase: null };
-  const { report: out, absent } = applyBaseline(report, { fingerprints, entries, countAbsent: options.wholeRepo });
+  const { report: out, absent } = applyBaseline(report, { places, entries, countAbsent: options.wholeRepo });
   return { report: out, absent, baselineFile, mergeBase: since?.mergeBase ?? null };
 }

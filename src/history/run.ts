@@ -145,9 +145,10 @@ export async function runRollback(options: HistoryOptions): Promise<Report> {
   const ctx = await createRunContext(options);
   const drift = await driftAt(ctx, options, start);
   const { suggestion, head } = await suggestRollback(ctx, { start, maxCommits: maxCommitsOf(ctx, options), drift, checkOptions: workerOptions(options), traceSelection: traceSelectionOf(ctx), accepted: options.accepted });
-  // The findings that fail the gate at the start commit (the baseline's accepted ones do not), and what was not checked there: what the rollback is about.
+  // The findings that fail the gate at the start commit, and what was not checked there: what the rollback is about. The
+  // baseline's accepted ones are listed too, so the gate counts them as already there rather than fixed.
   const accepted = options.accepted;
-  const gating = head.findings.filter((f) => gatesFinding(f, ctx.failOn) && !accepted?.has(findingFingerprint(f)));
+  const gating = head.findings.filter((f) => gatesFinding(f, ctx.failOn) || accepted?.has(findingFingerprint(f)));
   const findings = [...gating, ...(drift?.findings.filter((f) => f.ruleId === 'duplicate-resource') ?? [])].sort(compareFindings);
   let report = assembleReport({
     source: { repo: ctx.repo.dir, mode: 'commit', ref: start, commit: suggestion.head.sha },

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, test } from '@jest/globals';
 import Ajv04Module from 'ajv-draft-04';
 import addFormatsModule from 'ajv-formats';
 import { findingFingerprint } from '../../src/report/fingerprint.js';
-import type { Finding } from '../../src/report/types.js';
+import type { Finding, Report } from '../../src/report/types.js';
 import { PACKAGE_ROOT } from '../../src/rules/load.js';
 import { cleanup, commit, git, makeRepo, runCli, writeFiles } from '../helpers/repo.js';
 import { HARDENED_DEPLOYMENT, PRIVILEGED_DEPLOYMENT, SERVICE, UNTAGGED_DEPLOYMENT, WEB_NAMESPACE } from '../helpers/manifests.js';
@@ -235,6 +235,29 @@ describe('--new-since <rev>', () => {
     const unknown = runCli(['check', '--new-since', 'nope'], { cwd: dir });
     expect(unknown.code).toBe(66);
     expect(unknown.stderr).toContain('unknown revision "nope"');
+  });
+
+  test('one identity declared in two files (dev/ and prod/ without a namespace): the second one gaining a finding is new, for --new-since and the baseline; a moved file is not', () => {
+    const noNamespace = (doc: string) => doc.replace('  namespace: web\n', '');
+    const dir = makeRepo({ 'dev/web.yaml': noNamespace(PRIVILEGED_DEPLOYMENT), 'prod/web.yaml': noNamespace(HARDENED_DEPLOYMENT) });
+    expect(runCli(['baseline'], { cwd: dir }).code).toBe(0);
+    commit(dir, {}, 'baseline');
+    git(dir, 'checkout', '-q', '-b', 'pr');
+    commit(dir, { 'prod/web.yaml': noNamespace(PRIVILEGED_DEPLOYMENT) }, 'pr: prod privileged too');
+    for (const args of [['--new-since', 'main', '--no-baseline'], []]) {
+      const r = runCli(['check', '-f', 'json', ...args], { cwd: dir });
+      const report = JSON.parse(r.stdout) as Report;
+      expect(report.findings.filter((f) => f.ruleId === 'k8s-privileged-container').map((f) => [f.file, (f as Finding & { baseline?: string }).baseline])).toEqual([
+        ['dev/web.yaml', 'unchanged'],
+        ['prod/web.yaml', 'new'],
+      ]);
+      expect(r.code).toBe(1);
+    }
+    // A rename keeps its findings old: the accepted file no longer has them.
+    git(dir, 'checkout', '-q', 'main');
+    git(dir, 'mv', 'dev/web.yaml', 'dev/web-deployment.yaml');
+    git(dir, 'commit', '-q', '-m', 'rename');
+    expect(runCli(['check'], { cwd: dir }).code).toBe(0);
   });
 });
 

@@ -37,6 +37,11 @@ describe('rollback', () => {
     expect(rollback.lastGood?.sha).toBe(good);
     expect(rollback.culprits.map((c) => [c.sha, c.ruleIds])).toEqual([[bad, ['k8s-privileged-container']]]);
     expect(r.code).toBe(1);
+    // The accepted findings are still there: counted as already there, never as fixed.
+    const summary = json(r.stdout).summary as { baseline?: { unchanged: number; new: number; absent: number } };
+    expect(summary.baseline).toMatchObject({ new: 1, absent: 0 });
+    expect(summary.baseline!.unchanged).toBeGreaterThan(0);
+    expect(runCli(['rollback'], { cwd: dir }).stdout).not.toContain('no longer found');
     // Without the baseline every finding counts: no commit passes, as check --no-baseline says of each.
     expect(json(runCli(['rollback', '--no-baseline', '-f', 'json'], { cwd: dir }).stdout).rollback!.lastGood).toBeNull();
   });
