@@ -9,7 +9,8 @@ import { findChartRoots, isChartTemplate } from '../check/snapshot.js';
 import { WAIVER_RULE } from '../policy/evaluate.js';
 import { EXIT, failsGate, gatesFinding } from '../report/exit-code.js';
 import { findingFingerprint } from '../report/fingerprint.js';
-import type { DriftFailOn, Finding, Report, ReportError } from '../report/types.js';
+import type { DriftFailOn, Finding, Report, ReportError, RollbackSuggestion } from '../report/types.js';
+import type { Rule } from '../rules/types.js';
 import { readCommitSnapshot, readIndexSnapshot, resolveHead } from '../source/git.js';
 import { blobOid, readWorktree } from '../source/worktree.js';
 import { createSelection, type Selection } from '../source/select.js';
@@ -161,8 +162,16 @@ export async function runRollback(options: HistoryOptions): Promise<Report> {
     failOn: ctx.failOn,
   });
   if (drift) report = withDrift(report, drift, ctx.failOn, ctx.rules);
-  report.rollback = suggestion;
+  report.rollback = withCredentials(suggestion, gating, ctx.rules);
   return report;
+}
+
+/** The suggestion, with the secrets rules among the failing findings (RollbackSuggestion.credentials). */
+function withCredentials(suggestion: RollbackSuggestion, failing: readonly Finding[], rules: readonly Rule[]): RollbackSuggestion {
+  if (suggestion.headPasses) return suggestion;
+  const secrets = new Set(rules.filter((r) => r.category === 'secrets').map((r) => r.id));
+  const credentials = [...new Set(failing.filter((f) => secrets.has(f.ruleId) && !f.suppressed).map((f) => f.ruleId))].sort();
+  return credentials.length ? { ...suggestion, credentials } : suggestion;
 }
 
 /** `aiops-guard scan` as a library call: check, drift (with a snapshot) and, when either fails, the rollback suggestion. */
@@ -186,6 +195,6 @@ export async function runScan(options: HistoryOptions): Promise<Report> {
   // One walk: the introducing commit of every finding and, when the scan fails, the rollback suggestion.
   const suggestion = await blameAndSuggest(ctx, options, result, failing && !noHistory ? { drift } : null);
   if (failing && noHistory) report.errors.push({ code: 'no-history', file: null, line: null, message: 'no commit yet: nothing to roll back to' });
-  if (suggestion) report.rollback = suggestion;
+  if (suggestion) report.rollback = withCredentials(suggestion, counted.filter((f) => gatesFinding(f, ctx.failOn)), ctx.rules);
   return report;
 }

@@ -191,6 +191,11 @@ export interface RollbackSuggestion {
   /** What was not checked at the start commit (`code file:line`: a target not rendered, a template, a symlink out of the repository, a submodule): it fails the gate as it fails check, and has no culprit; rolling back to the last good commit clears it. */
   notChecked?: string[];
   liveMatches: LiveMatch[];
+  /**
+   * Rules of the `secrets` category among the failing findings: a credential committed to git
+   * stays in its history whatever is reverted, so it must be rotated (absent when there is none).
+   */
+  credentials?: string[];
   commands: string[];
   /** Commits evaluated. */
   searched: number;

@@ -46,6 +46,22 @@ describe('rollback', () => {
     expect(json(runCli(['rollback', '--no-baseline', '-f', 'json'], { cwd: dir }).stdout).rollback!.lastGood).toBeNull();
   });
 
+  test('rolling back a committed credential says to rotate it: a revert leaves it in the history', () => {
+    const dir = makeRepo({ 'apps/web.yaml': HARDENED_DEPLOYMENT }, 'add web');
+    // As kubectl create secret generic db --from-literal=password=... --dry-run=client -o yaml writes it.
+    const secret = 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  namespace: web\ndata:\n  password: aHVudGVyMmh1bnRlcjJodW50ZXIy\n';
+    commit(dir, { 'apps/db-secret.yaml': secret }, 'add db secret');
+    const report = json(runCli(['rollback', '-f', 'json'], { cwd: dir }).stdout);
+    expect(report.rollback!.credentials).toEqual(['secrets-k8s-secret-committed']);
+    const text = runCli(['rollback'], { cwd: dir });
+    expect(text.stdout).toContain('  credentials in git (secrets-k8s-secret-committed): reverting or rolling back leaves them in the history for anyone who clones it; rotate each, then keep it in a Secret store\n');
+    expect(text.stdout).not.toContain('aHVudGVy');
+    // Nothing to rotate when no credential fails.
+    git(dir, 'rm', '-q', 'apps/db-secret.yaml');
+    commit(dir, { 'apps/web.yaml': PRIVILEGED_DEPLOYMENT }, 'privileged instead');
+    expect(json(runCli(['rollback', '-f', 'json'], { cwd: dir }).stdout).rollback!.credentials).toBeUndefined();
+  });
+
   test('a bad commit followed by unrelated good ones: revert only the culprit', () => {
     const { dir, shas } = history([
       ['add web', { 'apps/web.yaml': HARDENED_DEPLOYMENT }],
