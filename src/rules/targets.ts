@@ -160,6 +160,15 @@ const POD_CARRIERS: readonly PodCarrier[] = [
       return { ...own, ...(name ? { 'leaderworkerset.sigs.k8s.io/name': name } : {}), ...(segs.includes('leaderTemplate') ? { 'leaderworkerset.sigs.k8s.io/worker-index': '0' } : {}) };
     },
   },
+  // JobSet (distributed training and TPU slices): each replicated job's Job template holds a pod template (kubernetes-sigs/jobset, jobset_types.go).
+  { kind: 'JobSet', groups: ['jobset.x-k8s.io'], paths: [['spec', 'replicatedJobs', '*', 'template', 'spec', 'template', 'spec']] },
+  // Kubeflow Trainer v2's runtimes hold a JobSet template; a TrainJob's podSpecOverrides are merged into it, so it is a layer.
+  ...['TrainingRuntime', 'ClusterTrainingRuntime'].map((kind) => ({
+    kind,
+    groups: ['trainer.kubeflow.org'],
+    paths: [['spec', 'template', 'spec', 'replicatedJobs', '*', 'template', 'spec', 'template', 'spec']],
+    partial: true as const,
+  })),
   // Kubeflow training jobs: spec.<framework>ReplicaSpecs.<role>.template.spec.
   ...['PyTorchJob:pytorch', 'TFJob:tf', 'MPIJob:mpi', 'XGBoostJob:xgb', 'PaddleJob:paddle', 'JAXJob:jax', 'MXJob:mx'].map((s) => {
     const [kind, prefix] = s.split(':') as [string, string];
