@@ -72,7 +72,7 @@ describe('aiops-guard baseline', () => {
     expect(text.stdout).toBe(
       '= 1 already there (baseline or --new-since), not failing: 1 k8s-privileged-container (--show all to list)\n' +
         '\n' +
-        '⚠ 1 finding (1 critical) in 3 files, 4 documents, 166 rules, 0 new, 1 already there · exit 0 (passes; fails at high and above)\n',
+        '⚠ 1 finding (1 critical) in 3 files, 4 documents, 168 rules, 0 new, 1 already there · exit 0 (passes; fails at high and above)\n',
     );
     // Listed with --show all, a baseline finding says why it does not fail.
     expect(runCli(['check', '--show', 'all'], { cwd: dir }).stdout.split('\n')[0]).toBe('apps/web.yaml:24:25  critical Container "web" runs privileged  k8s-privileged-container  (already there)');
@@ -227,7 +227,7 @@ describe('--new-since <rev>', () => {
         '\n' +
         '= 1 already there (baseline or --new-since), not failing: 1 k8s-privileged-container (--show all to list)\n' +
         '\n' +
-        '✖ 2 findings (2 critical) in 3 files, 4 documents, 166 rules, 1 new, 1 already there · exit 1 (policy findings; fails at high and above)\n',
+        '✖ 2 findings (2 critical) in 3 files, 4 documents, 168 rules, 1 new, 1 already there · exit 1 (policy findings; fails at high and above)\n',
     );
     expect(r.code).toBe(1);
     // The same run on a commit: --ref feature~1 is the merge-base itself, so nothing is new.

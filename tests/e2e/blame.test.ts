@@ -85,7 +85,7 @@ describe('check --blame: the commit that introduced each finding', () => {
         'k8s-privileged-container  critical       1       0',
         'k8s-hostpath-volume       high           1       0',
         '',
-        '✖ 2 findings (1 critical, 1 high) in 4 files, 5 documents, 166 rules · exit 1 (policy findings; fails at high and above)',
+        '✖ 2 findings (1 critical, 1 high) in 4 files, 5 documents, 168 rules · exit 1 (policy findings; fails at high and above)',
         '',
       ].join('\n'),
     );

@@ -15,7 +15,7 @@ describe('check on the working tree', () => {
     const dir = makeRepo({ 'apps/web.yaml': HARDENED_DEPLOYMENT, 'apps/svc.yaml': SERVICE, 'apps/web-namespace.yaml': WEB_NAMESPACE, 'README.md': '# not a config\n' });
     const r = runCli(['check'], { cwd: dir });
     expect(r.stderr).toBe('');
-    expect(r.stdout).toBe('✔ no findings in 3 files, 4 documents, 166 rules · exit 0 (clean; fails at high and above)\n');
+    expect(r.stdout).toBe('✔ no findings in 3 files, 4 documents, 168 rules · exit 0 (clean; fails at high and above)\n');
     expect(r.code).toBe(0);
   });
 
@@ -26,7 +26,7 @@ describe('check on the working tree', () => {
       'apps/web.yaml:24:25  critical Container "web" runs privileged  k8s-privileged-container\n' +
         `    fix: ${PRIVILEGED_FIX}\n` +
         '\n' +
-        '✖ 1 finding (1 critical) in 3 files, 4 documents, 166 rules · exit 1 (policy findings; fails at high and above)\n',
+        '✖ 1 finding (1 critical) in 3 files, 4 documents, 168 rules · exit 1 (policy findings; fails at high and above)\n',
     );
     expect(r.code).toBe(1);
   });
@@ -42,7 +42,7 @@ describe('check on the working tree', () => {
     expect(report.summary).toEqual({
       files: 2,
       documents: 3,
-      rules: 166,
+      rules: 168,
       findings: { critical: 1, high: 0, medium: 0, low: 0, info: 0 },
       suppressed: 0,
       drifted: 0,
@@ -96,7 +96,7 @@ describe('check on the working tree', () => {
     expect(apps.stdout).toBe(
       'skipped   5 relation rules that report a missing object (rel-binding-role-missing, rel-netpol-no-default-deny, rel-netpol-unselected-ai-workload, rel-netpol-unselected-workload, rel-service-account-missing) were not run: only part of the repository is checked (paths or --changed-since); run a full check for them (relations-partial)\n' +
         '\n' +
-        '✔ no findings in 3 files, 4 documents, 166 rules · exit 0 (clean; fails at high and above)\n',
+        '✔ no findings in 3 files, 4 documents, 168 rules · exit 0 (clean; fails at high and above)\n',
     );
     expect(apps.code).toBe(0);
     expect(runCli(['check', 'debug'], { cwd: dir }).code).toBe(1);
@@ -269,12 +269,12 @@ describe('gate and rule selection', () => {
     expect(runCli(['check'], { cwd: dir }).code).toBe(0);
     expect(runCli(['check', '--fail-on', 'medium'], { cwd: dir }).code).toBe(1);
     const never = runCli(['check', '--fail-on', 'never'], { cwd: dir });
-    expect(never.stdout.split('\n').at(-2)).toBe('⚠ 1 finding (1 medium) in 2 files, 3 documents, 166 rules · exit 0 (reported, not gated; never fails on findings)');
+    expect(never.stdout.split('\n').at(-2)).toBe('⚠ 1 finding (1 medium) in 2 files, 3 documents, 168 rules · exit 0 (reported, not gated; never fails on findings)');
     expect(never.code).toBe(0);
     // A file that cannot be read is not clean, even where nothing gates: the verdict says it was not checked.
     writeFiles(dir, { 'broken.yaml': 'apiVersion: apps/v1\n    kind: Deployment\n' });
     const unread = runCli(['check', '--fail-on', 'never'], { cwd: dir });
-    expect(unread.stdout.split('\n').at(-2)).toBe('⚠ 2 findings (1 critical, 1 medium) in 3 files, 3 documents, 166 rules · exit 0 (1 file not checked, not gated; never fails on findings)');
+    expect(unread.stdout.split('\n').at(-2)).toBe('⚠ 2 findings (1 critical, 1 medium) in 3 files, 3 documents, 168 rules · exit 0 (1 file not checked, not gated; never fails on findings)');
     expect(unread.code).toBe(0);
   });
 
@@ -309,7 +309,7 @@ describe('waivers', () => {
     expect(report.summary.findings.critical).toBe(0);
     expect(r.code).toBe(0);
     const text = runCli(['check'], { cwd: dir });
-    expect(text.stdout).toBe('✔ no findings in 2 files, 3 documents, 166 rules, 1 waived · exit 0 (clean; fails at high and above)\n');
+    expect(text.stdout).toBe('✔ no findings in 2 files, 3 documents, 168 rules, 1 waived · exit 0 (clean; fails at high and above)\n');
     expect(runCli(['check', '--no-inline-waivers'], { cwd: dir }).code).toBe(1);
   });
 
@@ -449,7 +449,7 @@ describe('output', () => {
     const dir = makeRepo({ 'web.yaml': PRIVILEGED_DEPLOYMENT, 'web-namespace.yaml': WEB_NAMESPACE, 'package.json': JSON.stringify({ name: 'x', aiops: { failOn: 'critical' } }) });
     const out = path.join(tempDir(), 'report.json');
     const r = runCli(['check', '-f', 'json', '-o', out], { cwd: dir });
-    expect(r.stdout).toBe(`✖ 1 finding (1 critical) in 3 files, 4 documents, 166 rules · exit 1 (policy findings; fails at critical and above) · report: ${out}\n`);
+    expect(r.stdout).toBe(`✖ 1 finding (1 critical) in 3 files, 4 documents, 168 rules · exit 1 (policy findings; fails at critical and above) · report: ${out}\n`);
     expect(json(readFileSync(out, 'utf8')).summary.failOn).toBe('critical');
     expect(r.code).toBe(1);
     // Without -f, each file is written in the format its name says: report.json is JSON, not the text report.
@@ -497,7 +497,7 @@ describe('user rules', () => {
     const dir = makeRepo({ 'apps/web.yaml': HARDENED_DEPLOYMENT, 'other/web.yaml': HARDENED_DEPLOYMENT, 'apps/svc.yaml': SERVICE, 'apps/web-namespace.yaml': WEB_NAMESPACE });
     const r = runCli(['check', '--rules', rules, '-f', 'json', '--fail-on', 'low'], { cwd: dir });
     const report = json(r.stdout);
-    expect(report.summary.rules).toBe(168);
+    expect(report.summary.rules).toBe(170);
     expect(report.findings.map((f) => [f.file, f.line, f.column, f.ruleId, f.message])).toEqual([
       ['apps/svc.yaml', 8, 7, 'service-port-names', 'Port 80 of web has no name'],
       ['apps/web.yaml', 3, 1, 'team-owner-label', 'apps/Deployment web/web has no owner label'],

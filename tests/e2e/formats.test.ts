@@ -82,12 +82,12 @@ describe('CI formats on the demo repository (scan: findings, a waiver, drift)', 
     const sarif = path.join(out, 'out.sarif');
     const junit = path.join(out, 'out.xml');
     const r = scan('-f', 'text', '-f', 'sarif', '-o', sarif, '-f', 'junit', '-o', junit);
-    expect(r.stdout.split('\n').at(-2)).toBe('✖ 24 findings (4 critical, 1 high, 7 medium, 12 low) in 8 files, 10 documents, 166 rules, 1 waived · exit 3 (policy findings and drift; fails at high and above)');
+    expect(r.stdout.split('\n').at(-2)).toBe('✖ 24 findings (4 critical, 1 high, 7 medium, 12 low) in 8 files, 10 documents, 168 rules, 1 waived · exit 3 (policy findings and drift; fails at high and above)');
     expect(JSON.parse(readFileSync(sarif, 'utf8')).version).toBe('2.1.0');
     expect(XMLValidator.validate(readFileSync(junit, 'utf8'))).toBe(true);
     const files = scan('-f', 'sarif', '-o', sarif);
     expect(files.stdout).toBe(
-      `✖ 5 resources drifted from ${LIVE} (2 modified, 2 missing, 1 unmanaged, 1 security-relevant) · ✖ 24 findings (4 critical, 1 high, 7 medium, 12 low) in 8 files, 10 documents, 166 rules, 1 waived · exit 3 (policy findings and drift; fails at high and above) · report: ${sarif}\n`,
+      `✖ 5 resources drifted from ${LIVE} (2 modified, 2 missing, 1 unmanaged, 1 security-relevant) · ✖ 24 findings (4 critical, 1 high, 7 medium, 12 low) in 8 files, 10 documents, 168 rules, 1 waived · exit 3 (policy findings and drift; fails at high and above) · report: ${sarif}\n`,
     );
     const twoOnTerminal = scan('-f', 'json', '-f', 'sarif');
     expect(twoOnTerminal.stderr).toBe('aiops-guard: 2 formats would go to the terminal at once\n  hint: give an -o file for all but one -f\n');

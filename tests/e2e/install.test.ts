@@ -58,7 +58,7 @@ describe('install from the package', () => {
     expect(installed.code).toBe(0);
     const check = run('npx', ['aiops-guard', 'check'], dir);
     expect(check.stdout.split('\n')[0]).toBe(FINDING);
-    expect(check.stdout.split('\n').at(-2)).toBe('✖ 1 finding (1 critical) in 3 files, 4 documents, 166 rules · exit 1 (policy findings; fails at high and above)');
+    expect(check.stdout.split('\n').at(-2)).toBe('✖ 1 finding (1 critical) in 3 files, 4 documents, 168 rules · exit 1 (policy findings; fails at high and above)');
     expect(check.code).toBe(1);
     expect(run('npx', ['aiops-guard', 'check', '--verbose'], dir).stderr).toContain('built-in rules precompiled (dist/generated/builtin-rules.js)');
     // Proof that the precompiled rules are the ones used: without the rule files, the same report.
@@ -90,7 +90,7 @@ describe('install from the package', () => {
   test('npx --package <tarball> aiops-guard: one-off, nothing installed in the repository', () => {
     const dir = makeRepo({ 'apps/web.yaml': HARDENED_DEPLOYMENT, 'apps/web-namespace.yaml': WEB_NAMESPACE });
     const r = run('npx', ['--yes', '--prefer-offline', '--package', tarball, 'aiops-guard', 'check'], dir);
-    expect(r.stdout).toBe('✔ no findings in 2 files, 3 documents, 166 rules · exit 0 (clean; fails at high and above)\n');
+    expect(r.stdout).toBe('✔ no findings in 2 files, 3 documents, 168 rules · exit 0 (clean; fails at high and above)\n');
     expect(r.code).toBe(0);
     expect(existsSync(path.join(dir, 'node_modules'))).toBe(false);
   }, 240_000);
@@ -164,6 +164,6 @@ describe('the GitHub Action (action.yml)', () => {
     const clean = makeRepo({ 'apps/web.yaml': HARDENED_DEPLOYMENT, 'apps/web-namespace.yaml': WEB_NAMESPACE });
     const ok = runStep(step, clean, { ...inputs, 'inputs.args': 'scan', 'inputs.sarif-file': '' });
     expect(ok.outputs).toEqual({ 'exit-code': '0' });
-    expect(ok.stdout.split('\n').at(-2)).toBe('✔ no findings in 2 files, 3 documents, 166 rules · exit 0 (clean; fails at high and above)');
+    expect(ok.stdout.split('\n').at(-2)).toBe('✔ no findings in 2 files, 3 documents, 168 rules · exit 0 (clean; fails at high and above)');
   });
 });

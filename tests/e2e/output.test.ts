@@ -34,7 +34,7 @@ describe('the text report fits one screen', () => {
         'k8s-privileged-container  critical       2       0',
         'k8s-image-latest          medium         1       0',
         '',
-        '✖ 3 findings (2 critical, 1 medium) in 4 files, 5 documents, 166 rules · exit 1 (policy findings; fails at high and above)',
+        '✖ 3 findings (2 critical, 1 medium) in 4 files, 5 documents, 168 rules · exit 1 (policy findings; fails at high and above)',
         '',
       ].join('\n'),
     );
@@ -171,7 +171,7 @@ describe('what is not a manifest by default', () => {
     const report = JSON.parse(r.stdout) as { summary: { files: number; rules: number }; findings: unknown[] };
     // Read: apps/web.yaml, apps/web-namespace.yaml and the pack's rule file (YAML, but no Kubernetes object, so no rule applies).
     // Not read: .aiopsrc.json, the baseline, and the failing case that would give a high finding.
-    expect([report.summary.files, report.summary.rules, report.findings]).toEqual([3, 167, []]);
+    expect([report.summary.files, report.summary.rules, report.findings]).toEqual([3, 169, []]);
     expect(r.code).toBe(0);
     // Named on the command line, a case is checked: the default is what is skipped, not the file.
     expect(runCli(['check', 'policies/team/cases/team-no-debug-label/fail-debug.yaml'], { cwd: dir }).code).toBe(1);

@@ -90,7 +90,7 @@ describe('rollback', () => {
         `    git restore --source ${good} -- apps/web.yaml`,
         '  (searched 4 commits of first-parent history)',
         '',
-        '✖ 1 finding (1 critical) in 2 files, 2 documents, 166 rules · exit 1 (policy findings; fails at high and above)',
+        '✖ 1 finding (1 critical) in 2 files, 2 documents, 168 rules · exit 1 (policy findings; fails at high and above)',
         '',
       ].join('\n'),
     );
@@ -308,7 +308,7 @@ describe('rollback: a commit passes only if check of it would, so what check cou
         `    git restore --source ${good} -- ov/kustomization.yaml`,
         '  (searched 3 commits of first-parent history)',
         '',
-        '✖ 1 finding (1 critical) in 1 file, 3 documents, 166 rules · exit 1 (policy findings; fails at high and above)',
+        '✖ 1 finding (1 critical) in 1 file, 3 documents, 168 rules · exit 1 (policy findings; fails at high and above)',
         '',
       ].join('\n'),
     );
@@ -345,7 +345,7 @@ describe('rollback: a commit passes only if check of it would, so what check cou
         '  (searched 2 commits of first-parent history)',
         'skipped ov/kustomization.yaml:2  not rendered: ov/kustomization.yaml: patch file ov/missing-patch.yaml does not exist (target ov is not checked) (not-rendered)',
         '',
-        '✖ no findings in 1 file, 0 documents, 166 rules · exit 1 (1 target not rendered (skipped above); fails at high and above)',
+        '✖ no findings in 1 file, 0 documents, 168 rules · exit 1 (1 target not rendered (skipped above); fails at high and above)',
         '',
       ].join('\n'),
     );
@@ -488,7 +488,7 @@ describe('history follows resources, not paths', () => {
         `    git show ${good}:apps/web.yaml > deploy/web.yaml`,
         '  (searched 5 commits of first-parent history)',
         '',
-        '✖ 1 finding (1 critical) in 1 file, 1 document, 166 rules · exit 1 (policy findings; fails at high and above)',
+        '✖ 1 finding (1 critical) in 1 file, 1 document, 168 rules · exit 1 (policy findings; fails at high and above)',
         '',
       ].join('\n'),
     );

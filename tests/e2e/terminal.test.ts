@@ -86,7 +86,7 @@ describe('unknown rule ids in config are config errors, with "did you mean"', ()
     const dir = makeRepo({ 'apps/web-namespace.yaml': WEB_NAMESPACE, 'apps/web.yaml': PRIVILEGED_DEPLOYMENT });
     const only = runCli(['check', '--only', 'k8s-priv*'], { cwd: dir });
     expect(only.stdout.split('\n').at(-2)).toBe('✖ 1 finding (1 critical) in 2 files, 3 documents, 2 rules · exit 1 (policy findings; fails at high and above)');
-    expect(runCli(['check', '--skip', 'k8s-*'], { cwd: dir }).stdout).toBe('✔ no findings in 2 files, 3 documents, 104 rules · exit 0 (clean; fails at high and above)\n');
+    expect(runCli(['check', '--skip', 'k8s-*'], { cwd: dir }).stdout).toBe('✔ no findings in 2 files, 3 documents, 106 rules · exit 0 (clean; fails at high and above)\n');
     const none = runCli(['check', '--only', 'k9s-*'], { cwd: dir });
     expect(none.stderr).toBe('aiops-guard: unknown rule id "k9s-*" in --only\n  hint: see the ids with: aiops-guard rules list\n');
     expect(none.code).toBe(64);
