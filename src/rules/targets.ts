@@ -29,6 +29,8 @@ interface PodCarrier {
   paths: readonly (readonly string[])[];
   /** Fields of the pod spec that hold one container each (KServe's `sklearn:`, `model:` ...). */
   containerFields?: readonly string[];
+  /** The name such a container gets when it has none (KServe's `kserve-container`, the default). */
+  containerName?: string;
   /**
    * The labels of the pods the operator makes from the pod spec at `podSegs`, when they are not
    * (only) its template's: see podLabelsAt.
@@ -169,6 +171,21 @@ const POD_CARRIERS: readonly PodCarrier[] = [
     paths: [['spec', 'template', 'spec', 'replicatedJobs', '*', 'template', 'spec', 'template', 'spec']],
     partial: true as const,
   })),
+  // Argo Workflows (and Kubeflow Pipelines on Argo): the workflow's spec holds the pod-level fields
+  // (hostNetwork, securityContext, volumes, serviceAccountName) and each template a container or script
+  // (`main` when unnamed), init containers and a container set. The controller merges them with its
+  // defaults and the templates' podSpecPatch, so they are layers (workflow_types.go).
+  ...['Workflow', 'WorkflowTemplate', 'ClusterWorkflowTemplate', 'CronWorkflow'].map((kind) => {
+    const spec = kind === 'CronWorkflow' ? ['spec', 'workflowSpec'] : ['spec'];
+    return {
+      kind,
+      groups: ['argoproj.io'],
+      paths: [spec, [...spec, 'templates', '*'], [...spec, 'templates', '*', 'containerSet']],
+      containerFields: ['container', 'script'],
+      containerName: 'main',
+      partial: true as const,
+    };
+  }),
   // Kubeflow training jobs: spec.<framework>ReplicaSpecs.<role>.template.spec.
   ...['PyTorchJob:pytorch', 'TFJob:tf', 'MPIJob:mpi', 'XGBoostJob:xgb', 'PaddleJob:paddle', 'JAXJob:jax', 'MXJob:mx'].map((s) => {
     const [kind, prefix] = s.split(':') as [string, string];
@@ -205,6 +222,8 @@ function valuesAt(data: unknown, segs: readonly string[]): { pointer: string; va
 interface PodSpecPlace extends TargetInstance {
   value: Record<string, unknown>;
   containerFields: readonly string[];
+  /** The name the operator gives a container of `containerFields` that has none. */
+  containerName: string;
 }
 
 const CARRIERS_BY_KIND = new Map<string, PodCarrier[]>();
@@ -225,7 +244,7 @@ function podSpecsOf(data: unknown): PodSpecPlace[] {
   const out: PodSpecPlace[] = [];
   for (const path of carrier.paths) {
     for (const { pointer, value } of valuesAt(data, path)) {
-      if (isRecord(value)) out.push({ pointer, value, containerFields: carrier.containerFields ?? [], ...partialOf(carrier) });
+      if (isRecord(value)) out.push({ pointer, value, containerFields: carrier.containerFields ?? [], containerName: carrier.containerName ?? KSERVE_CONTAINER, ...partialOf(carrier) });
     }
   }
   return out;
@@ -286,7 +305,7 @@ function containersOf(data: unknown, lists: readonly ContainerList[] = CONTAINER
       const c = spec[field];
       if (!isRecord(c)) continue;
       // An empty name is KServe's default too (name: '' in OpenShift AI's generated InferenceServices).
-      const name = typeof c.name === 'string' && c.name !== '' ? c.name : KSERVE_CONTAINER;
+      const name = typeof c.name === 'string' && c.name !== '' ? c.name : pod.containerName;
       out.push({ pointer: joinPointer(pod.pointer, field), value: { ...c, name, $pod: spec }, container: name, podPointer: pod.pointer, ...partialOf(pod) });
     }
   }
@@ -428,6 +447,14 @@ export function podSpecName(data: unknown, podPointer: string): string | null {
     const group = rayWorkerGroupName(data, segs);
     return typeof group === 'string' && group ? `worker group "${group}"` : `worker group ${Number(segs[worker + 1]) + 1}`;
   }
+  // Argo Workflows: a template by its name (its container set too); the workflow's own spec holds the pod-level fields.
+  const templates = at('templates');
+  if (templates !== -1 && /^\d+$/.test(segs[templates + 1] ?? '')) {
+    const template = getAtSegments(data, segs, templates + 2);
+    const name = isRecord(template) && typeof template.name === 'string' && template.name ? `template "${template.name}"` : `template ${Number(segs[templates + 1]) + 1}`;
+    return segs[templates + 2] === 'containerSet' ? `container set of ${name}` : name;
+  }
+  if (segs[segs.length - 1] === 'workflowSpec' || (segs.length === 1 && segs[0] === 'spec' && isRecord(data) && Array.isArray((data.spec as Record<string, unknown> | undefined)?.templates))) return 'workflow spec';
   const replicas = segs.findIndex((s) => s.endsWith('ReplicaSpecs'));
   if (replicas !== -1) return `${segs[replicas + 1]} replicas`;
   // KServe: spec.predictor, spec.predictor.workerSpec, spec.transformer, spec.explainer.
