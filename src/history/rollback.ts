@@ -3,6 +3,7 @@ import { driftKey } from '../drift/identity.js';
 import { diffResources } from '../drift/diff.js';
 import { lastAppliedOf, normalizeDesired, type DriftResult } from '../drift/run.js';
 import type { CommitRef, Culprit, Finding, Introduced, LiveMatch, ReportError, ResourceId, RollbackSuggestion } from '../report/types.js';
+import { PARSE_ERROR } from '../parse/documents.js';
 import { resolveRevision } from '../source/git.js';
 import type { Selection } from '../source/select.js';
 import { firstParentHistory, type HistoryCommit } from './commits.js';
@@ -134,6 +135,8 @@ export async function walkHistory(ctx: RunContext, options: HistoryWalkOptions):
   const byCulprit = new Map<number, { rules: Set<string>; files: Set<string>; changed: Set<string> }>();
   const unattributed: string[] = [];
   const crossDocument = head.findings.filter((f) => relationIds.has(f.ruleId)).map((f) => `${f.ruleId} ${f.file}:${f.line}`);
+  // A file that does not parse at the start stands for all it holds: findings it had before are hidden, not gone.
+  const unparsed = [...new Set(head.findings.filter((f) => f.ruleId === PARSE_ERROR).map((f) => f.file))].sort();
   // What was not checked at the start commit (a target not rendered, a template): no finding to trace, so no culprit.
   const notChecked = head.errors.map((e) => (e.file === null ? e.code : `${e.code} ${e.file}${e.line ? `:${e.line}` : ''}`));
   for (const [n, f] of traceable.entries()) {
@@ -173,6 +176,7 @@ export async function walkHistory(ctx: RunContext, options: HistoryWalkOptions):
       unattributed,
       ...(crossDocument.length ? { crossDocument } : {}),
       ...(notChecked.length ? { notChecked } : {}),
+      ...(unparsed.length ? { unparsed } : {}),
       liveMatches,
       commands,
       searched: commits.length,

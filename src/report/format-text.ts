@@ -308,6 +308,7 @@ function formatRollback(r: RollbackSuggestion, p: Palette): string[] {
     }
     if (r.unattributed.length) lines.push(`  ${p.yellow(`older than the ${plural(r.searched, 'commit')} searched: ${r.unattributed.join('; ')}`)}`);
     if (r.notChecked?.length) lines.push(`  ${p.yellow(`not checked, so failing as in check (listed below; no commit is blamed for it): ${r.notChecked.join('; ')}`)}`);
+    if (r.unparsed?.length) lines.push(`  ${p.yellow(`${r.unparsed.join(', ')} cannot be parsed at ${short(r.head.sha)}, which hides what else ${r.unparsed.length === 1 ? 'it holds' : 'they hold'}: a finding an earlier commit put there is not traced, and reverting only the commits to blame may leave it (rolling everything back does not)`)}`);
     if (r.credentials?.length) lines.push(`  ${p.red(`credentials in git (${r.credentials.join(', ')}): reverting or rolling back leaves them in the history for anyone who clones it; rotate each, then keep it in a Secret store`)}`);
     if (r.crossDocument?.length) lines.push(`  ${p.yellow(`not traced to a commit (each relates several objects, and history is traced file by file; only rolling everything back is sure to clear them): ${r.crossDocument.join('; ')}`)}`);
   }

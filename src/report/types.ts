@@ -190,6 +190,12 @@ export interface RollbackSuggestion {
   crossDocument?: string[];
   /** What was not checked at the start commit (`code file:line`: a target not rendered, a template, a symlink out of the repository, a submodule): it fails the gate as it fails check, and has no culprit; rolling back to the last good commit clears it. */
   notChecked?: string[];
+  /**
+   * Files that cannot be parsed at the start commit: a parse error hides whatever else the file holds,
+   * so findings an earlier commit put there are not traced; reverting the culprits may leave them,
+   * the whole rollback to the last good commit does not.
+   */
+  unparsed?: string[];
   liveMatches: LiveMatch[];
   /**
    * Rules of the `secrets` category among the failing findings: a credential committed to git

@@ -62,6 +62,16 @@ describe('rollback', () => {
     expect(json(runCli(['rollback', '-f', 'json'], { cwd: dir }).stdout).rollback!.credentials).toBeUndefined();
   });
 
+  test('a file that no longer parses hides what it held: the suggestion says reverting the parse error alone may leave a finding', () => {
+    const dir = makeRepo({ 'apps/web.yaml': HARDENED_DEPLOYMENT }, 'add web');
+    commit(dir, { 'apps/web.yaml': PRIVILEGED_DEPLOYMENT }, 'run web privileged');
+    const broken = commit(dir, { 'apps/web.yaml': PRIVILEGED_DEPLOYMENT + 'x: [oops\n' }, 'broken yaml');
+    const report = json(runCli(['rollback', '-f', 'json'], { cwd: dir }).stdout);
+    expect(report.rollback!.culprits.map((c) => c.sha)).toEqual([broken]);
+    expect(report.rollback!.unparsed).toEqual(['apps/web.yaml']);
+    expect(runCli(['rollback'], { cwd: dir }).stdout).toContain(`  apps/web.yaml cannot be parsed at ${short(broken)}, which hides what else it holds: a finding an earlier commit put there is not traced, and reverting only the commits to blame may leave it (rolling everything back does not)\n`);
+  });
+
   test('a bad commit followed by unrelated good ones: revert only the culprit', () => {
     const { dir, shas } = history([
       ['add web', { 'apps/web.yaml': HARDENED_DEPLOYMENT }],
