@@ -7,6 +7,7 @@ import { UsageError } from '../errors.js';
 import { renderedFileOf } from '../check/external-render.js';
 import { findChartRoots, isChartTemplate } from '../check/snapshot.js';
 import { WAIVER_RULE } from '../policy/evaluate.js';
+import { POLICY_WEAKENED_RULE } from '../policy/weakened.js';
 import { EXIT, failsGate, gatesFinding } from '../report/exit-code.js';
 import { findingFingerprint } from '../report/fingerprint.js';
 import type { DriftFailOn, Finding, Report, ReportError, RollbackSuggestion } from '../report/types.js';
@@ -85,9 +86,12 @@ async function checkedBlobs(ctx: RunContext, options: HistoryOptions): Promise<{
   return { blobs, charts: new Set([...blobs.keys()].filter((p) => isChartTemplate(p, chartRoots))) };
 }
 
-/** Findings that come from one file's content, so a commit can have introduced them (not the checks of the config's own waivers). */
-/** An external renderer's output is made from the working tree, not from a commit: no commit introduced what is in it. */
-const attributable = (findings: readonly Finding[]) => findings.filter((f) => f.ruleId !== WAIVER_RULE.id && !(f.target != null && f.file === renderedFileOf(f.target)));
+/**
+ * Findings that come from one file's content, so a commit can have introduced them: not the run's
+ * judgements of its own policy (the config's waivers, a weakening compared with a base), and not an
+ * external renderer's output, which is made from the working tree.
+ */
+const attributable = (findings: readonly Finding[]) => findings.filter((f) => f.ruleId !== WAIVER_RULE.id && f.ruleId !== POLICY_WEAKENED_RULE.id && !(f.target != null && f.file === renderedFileOf(f.target)));
 
 /**
  * Gives each finding the commit that introduced it (first-parent: the first commit from which it is

@@ -1,3 +1,4 @@
+import { POLICY_WEAKENED_RULE } from '../policy/weakened.js';
 import { EXIT, notCheckedCount, notCheckedErrors } from './exit-code.js';
 import { formatResource } from '../parse/identity.js';
 import { securityReason } from './fingerprint.js';
@@ -180,7 +181,9 @@ export function formatText(report: Report, options: FormatOptions = {}): string 
     if (blocks.length) lines.push(...(lines.length ? [''] : []), ...blocks);
   }
   if (details && report.drift?.length) lines.push(...(lines.length ? [''] : []), ...formatDrift(report.drift, p));
-  if (details && report.rollback) lines.push(...formatRollback(report.rollback, p));
+  // The commits were judged by the policy the checked tree carries: when the change weakens it, passing says little.
+  const weakened = report.findings.some((f) => f.ruleId === POLICY_WEAKENED_RULE.id && !f.suppressed);
+  if (details && report.rollback) lines.push(...formatRollback(report.rollback, p, weakened));
   for (const e of details ? report.errors : []) lines.push(skippedLine(e, p));
   // A finding in `<path>/(rendered)` is at a line of a command's output: say which command.
   for (const t of details ? (report.targets ?? []) : []) {
@@ -287,11 +290,12 @@ const COMMAND_LABELS: [RegExp, string][] = [
   [/^git (restore --source \S+ --|rm|show)/, 'or put back only the failing files:'],
 ];
 
-function formatRollback(r: RollbackSuggestion, p: Palette): string[] {
+function formatRollback(r: RollbackSuggestion, p: Palette, policyWeakened = false): string[] {
   const lines: string[] = [''];
   const behind = (n: number) => `${plural(n, 'commit')} behind ${short(r.head.sha)}`;
   if (r.headPasses) {
     lines.push(`${p.green('✔')} ${p.bold('rollback:')} ${commitLine(r.head)} passes the gate; nothing to roll back`);
+    if (policyWeakened) lines.push(`  ${p.yellow('under the policy this change weakens (policy-weakened above): judge the commits with the reviewed policy, --trusted-config <target branch>')}`);
   } else {
     lines.push(`${p.bold('rollback:')} ${commitLine(r.head)} fails the gate`);
     if (r.lastGood) {

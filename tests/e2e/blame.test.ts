@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, test } from '@jest/globals';
 import type { CommitRef, Finding, Report } from '../../src/report/types.js';
 import { relativeAge } from '../../src/report/introduced.js';
-import { cleanup, git, runCli, tempDir, writeFiles } from '../helpers/repo.js';
+import { cleanup, commit, git, makeRepo, runCli, tempDir, writeFiles } from '../helpers/repo.js';
 import { HARDENED_DEPLOYMENT, PRIVILEGED_DEPLOYMENT, SERVICE, WEB_NAMESPACE } from '../helpers/manifests.js';
 
 afterAll(cleanup);
@@ -232,6 +232,21 @@ describe('check --blame: the commit that introduced each finding', () => {
     const report = json(runCli(['scan', '-f', 'json'], { cwd: dir }).stdout);
     expect(report.findings.map((f) => f.introduced?.sha)).toEqual([hostPath.sha, privileged.sha]);
     expect(report.rollback!.culprits.map((c) => c.sha)).toEqual([privileged.sha, hostPath.sha]);
+  });
+});
+
+describe('a change that weakens the policy it is judged by', () => {
+  test('scan --new-since: the weakening is the run\'s own finding, not a commit\'s; a passing history says it was judged by the weakened policy', () => {
+    const dir = makeRepo({ 'apps/web.yaml': HARDENED_DEPLOYMENT });
+    git(dir, 'checkout', '-q', '-b', 'pr');
+    commit(dir, { 'apps/web.yaml': PRIVILEGED_DEPLOYMENT, '.aiopsrc.json': '{"skip": ["k8s-privileged-container"]}\n' }, 'pr: privileged, and skip the rule');
+    const r = runCli(['scan', '--new-since', 'main'], { cwd: dir });
+    expect(r.code).toBe(1);
+    const lines = r.stdout.split('\n');
+    const weakened = lines.findIndex((l) => l.includes('policy-weakened'));
+    expect(lines[weakened]).toMatch(/^\.aiopsrc\.json:1:\d+ +high +The policy is weakened: rule "k8s-privileged-container" is skipped +policy-weakened$/);
+    expect(lines[weakened + 1]).not.toContain('not committed yet');
+    expect(r.stdout).toContain('  under the policy this change weakens (policy-weakened above): judge the commits with the reviewed policy, --trusted-config <target branch>\n');
   });
 });
 
