@@ -399,6 +399,11 @@ export async function readIndexSnapshot(repo: Repo, wanted: (rel: string) => boo
       }
       continue;
     }
+    if (e.unmerged) {
+      // One side of a conflict is neither what was merged nor what will be committed.
+      skipped.push({ code: 'unmerged', path: e.filepath, message: 'unmerged (a conflict of the merge in progress): not checked; resolve it and git add it, then check again' });
+      continue;
+    }
     if (e.mode === SYMLINK_MODE) {
       const r = await followSymlink(repo, e.filepath, e.oid, lookup, cache);
       if ('oid' in r) files.push({ path: e.filepath, oid: r.oid, read: readerFor(repo, r.oid, cache) });
@@ -420,6 +425,8 @@ interface StagedEntry {
   filepath: string;
   oid: string;
   mode: number;
+  /** Only in conflict stages (an unresolved merge): `git commit` refuses it until it is resolved and added. */
+  unmerged?: true;
 }
 
 /**
@@ -438,7 +445,7 @@ async function readStagedEntries(repo: Repo, cache: GitCache): Promise<Map<strin
   const readable = own.length > 0 && !own.some((e) => e.mode === 0o040000) && !extensions.includes('link');
   const all = new Map<string, StagedEntry>();
   if (readable) {
-    for (const e of own) if (e.stage === 0 || !all.has(e.path)) all.set(e.path, { filepath: e.path, oid: e.oid, mode: e.mode });
+    for (const e of own) if (e.stage === 0 || !all.has(e.path)) all.set(e.path, { filepath: e.path, oid: e.oid, mode: e.mode, ...(e.stage === 0 ? {} : { unmerged: true as const }) });
     return all;
   }
   const entries = await git.walk({

@@ -42,7 +42,7 @@ export interface Repo {
  * Error codes of entries that were passed over: the files behind them were not checked, so a run that
  * has one is not clean (see `countsAsNotChecked`).
  */
-const NOT_CHECKED_CODES: ReadonlySet<string> = new Set(['symlink-outside-repo', 'broken-symlink', 'not-a-file', 'submodule-not-checked', 'symlink-loop', 'template', 'not-rendered']);
+const NOT_CHECKED_CODES: ReadonlySet<string> = new Set(['symlink-outside-repo', 'broken-symlink', 'not-a-file', 'submodule-not-checked', 'symlink-loop', 'template', 'not-rendered', 'unmerged']);
 
 /** True when an `errors` entry stands for files that were not checked (the exit code must not be clean). */
 export function countsAsNotChecked(code: string): boolean {

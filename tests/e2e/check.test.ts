@@ -197,6 +197,24 @@ describe('--staged checks exactly what is staged', () => {
     expect(runCli(['check'], { cwd: dir }).code).toBe(1);
   });
 
+  test('--staged during a merge with a conflict: the unmerged file is not checked, never read from one side', () => {
+    const dir = makeRepo({ 'web.yaml': HARDENED_DEPLOYMENT });
+    git(dir, 'checkout', '-q', '-b', 'other');
+    // Both sides change the image line: git cannot merge them.
+    commit(dir, { 'web.yaml': PRIVILEGED_DEPLOYMENT.replace('image: nginx:1.27', 'image: nginx:1.28') }, 'privileged on a branch');
+    git(dir, 'checkout', '-q', 'main');
+    commit(dir, { 'web.yaml': HARDENED_DEPLOYMENT.replace('image: nginx:1.27', 'image: nginx:1.29') }, 'another image on main');
+    try {
+      git(dir, 'merge', '-q', 'other');
+    } catch {
+      // The conflict git leaves: stages 1, 2 and 3 for web.yaml, none 0.
+    }
+    expect(git(dir, 'ls-files', '-s', 'web.yaml').trim().split('\n').map((l) => l.split(/\s+/)[2])).toEqual(['1', '2', '3']);
+    const r = runCli(['check', '--staged', '-f', 'json'], { cwd: dir });
+    expect(json(r.stdout).errors).toEqual([{ code: 'unmerged', file: 'web.yaml', line: null, message: 'unmerged (a conflict of the merge in progress): not checked; resolve it and git add it, then check again' }]);
+    expect(r.code).toBe(1);
+  });
+
   test('--staged works before the first commit', () => {
     const dir = makeRepo({});
     writeFiles(dir, { 'web.yaml': PRIVILEGED_DEPLOYMENT });
