@@ -73,7 +73,7 @@ async function fingerprintsAtMergeBase(check: CheckOptions, rev: string): Promis
   }
   const other = await git.resolveRevision(repo, rev, cache);
   const mergeBase = await git.findMergeBase(repo, ours, other, cache);
-  if (!mergeBase) throw new NotFoundError(`no common ancestor between ${rev} and ${source.mode === 'commit' ? source.ref : 'HEAD'}`, 'give a revision that shares history with the checked one');
+  if (!mergeBase) throw await git.noCommonAncestor(repo, rev, source.mode === 'commit' ? source.ref : 'HEAD');
   const base = await runCheck({ ...check, paths: [], changedSince: undefined, newSince: undefined, source: { mode: 'commit', ref: mergeBase }, onProgress: undefined });
   // What the run says of its policy (a weakening, a waiver without a reason) is judged in the checked run only: the merge-base
   // run reads the same policy, so its copy would accept the weakening the change makes.

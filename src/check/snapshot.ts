@@ -34,7 +34,7 @@ export async function filterChangedSince(repo: Repo, snapshot: Snapshot, rev: st
   const ours = snapshot.commit ?? (await git.resolveHead(repo, cache));
   if (!ours) throw new NotFoundError('--changed-since needs a commit to compare from, and this repository has none yet');
   const mergeBase = await git.findMergeBase(repo, ours, other, cache);
-  if (!mergeBase) throw new NotFoundError(`no common ancestor between ${rev} and ${snapshot.ref ?? 'HEAD'}`, 'give a revision that shares history with the checked one');
+  if (!mergeBase) throw await git.noCommonAncestor(repo, rev, snapshot.ref ?? 'HEAD');
   const base = await git.listTreeOids(repo, mergeBase, cache);
   const kept = [];
   for (const f of snapshot.files) {

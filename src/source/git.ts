@@ -81,6 +81,17 @@ function pastShallowBoundary(rev: string, oid: string): NotFoundError {
 }
 
 /** The commits where a shallow clone's history is cut (`.git/shallow`). */
+/**
+ * The error for two revisions without a merge-base (--changed-since, --new-since). In a shallow clone
+ * the merge-base may be older than the clone: the hint says to fetch more history.
+ */
+export async function noCommonAncestor(repo: Repo, rev: string, from: string): Promise<NotFoundError> {
+  const shallow = (await readShallowBoundary(repo)).size > 0;
+  return shallow
+    ? new NotFoundError(`no common ancestor between ${rev} and ${from} in this shallow clone`, 'fetch more history (git fetch --deepen=<n>, or --unshallow; actions/checkout: fetch-depth: 0): the merge-base may be older than the clone')
+    : new NotFoundError(`no common ancestor between ${rev} and ${from}`, 'give a revision that shares history with the checked one');
+}
+
 export async function readShallowBoundary(repo: Repo): Promise<Set<string>> {
   try {
     return new Set((await readFile(path.join(repo.gitdir, 'shallow'), 'utf8')).split('\n').filter(Boolean));

@@ -277,6 +277,23 @@ describe('--changed-since checks only files that differ from the merge-base', ()
     expect(dirty.stdout.split('\n')[0]).toBe('apps/web.yaml:24:25  critical Container "web" runs privileged  k8s-privileged-container');
     expect(dirty.code).toBe(1);
   });
+
+  test('a shallow clone that does not reach the merge-base: 66, and the hint says to fetch more history', () => {
+    const dir = makeRepo({ 'a.yaml': 'a: 0\n' });
+    for (let i = 1; i < 5; i++) commit(dir, { 'a.yaml': `a: ${i}\n` }, `main ${i}`);
+    git(dir, 'checkout', '-q', '-b', 'feature', 'HEAD~4');
+    commit(dir, { 'b.yaml': 'b: 1\n' }, 'feature');
+    const clone = path.join(tempDir(), 'clone');
+    git(dir, 'clone', '-q', '--depth', '2', '--no-single-branch', `file://${dir}`, clone);
+    for (const flag of ['--changed-since', '--new-since']) {
+      const r = runCli(['check', flag, 'origin/main'], { cwd: clone });
+      expect(r.code).toBe(66);
+      expect(r.stderr).toBe(
+        'aiops-guard: no common ancestor between origin/main and HEAD in this shallow clone\n' +
+          '  hint: fetch more history (git fetch --deepen=<n>, or --unshallow; actions/checkout: fetch-depth: 0): the merge-base may be older than the clone\n',
+      );
+    }
+  });
 });
 
 describe('gate and rule selection', () => {
